@@ -1,0 +1,16 @@
+DROP TABLE rate_limit_windows;
+DROP TABLE idempotency_keys;
+DROP TABLE audit_records;
+DROP TABLE service_requests;
+DROP TABLE subscriptions;
+DROP TABLE orders;
+DROP TABLE carts;
+DROP TABLE offers;
+DROP TABLE relationship_requests;
+DROP TABLE partnership_invitations;
+DROP TABLE partnerships;
+DROP TABLE customer_relationships;
+DROP TABLE applications;
+DROP TABLE users;
+DROP TABLE customers;
+DROP TABLE partners;

@@ -1,0 +1,105 @@
+//! Application assembly: [`AppState`], middleware, extractor error handlers, every route (the
+//! same calls collect the OpenAPI document), Swagger UI, and problem+json for unknown routes.
+//! `main` serves [`build`]; every integration test mounts the same function.
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Compress, Logger, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::jwt::JwtKeys;
+use crate::config::Config;
+use crate::db::Pool;
+use crate::error::ApiError;
+use crate::{extract, handlers, idempotency, openapi, request_id};
+
+/// Shared state of every request.
+pub struct AppState {
+    /// Database pool.
+    pub pool: Pool,
+    /// Token keys.
+    pub jwt: JwtKeys,
+    /// Configuration.
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// State for a pool and configuration.
+    pub fn new(pool: Pool, config: Config) -> web::Data<AppState> {
+        web::Data::new(AppState {
+            pool,
+            jwt: JwtKeys::new(config.jwt_secret.as_bytes(), config.token_ttl_seconds),
+            config: Arc::new(config),
+        })
+    }
+}
+
+/// The OpenAPI document, collected from the registered handlers.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_, api) = routes(App::new().into_utoipa_app()).split_for_parts();
+    api
+}
+
+fn routes<T>(app: utoipa_actix_web::UtoipaApp<T>) -> utoipa_actix_web::UtoipaApp<T>
+where
+    T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
+{
+    app.openapi(openapi::ApiDoc::openapi())
+        .configure(handlers::health::configure)
+        .service(utoipa_actix_web::scope("/v1").configure(handlers::configure))
+}
+
+/// The whole application for `state`.
+pub fn build(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let app = App::new()
+        .app_data(state)
+        .app_data(
+            web::JsonConfig::default()
+                .limit(extract::JSON_LIMIT)
+                .error_handler(extract::json_error),
+        )
+        .app_data(web::PayloadConfig::default().limit(extract::JSON_LIMIT))
+        .app_data(web::PathConfig::default().error_handler(extract::path_error))
+        .app_data(web::QueryConfig::default().error_handler(extract::query_error))
+        .app_data(
+            web::FormConfig::default()
+                .limit(extract::JSON_LIMIT)
+                .error_handler(extract::form_error),
+        )
+        .into_utoipa_app();
+    let (app, api) = routes(app).split_for_parts();
+    app.service(web::redirect("/swagger-ui", "/swagger-ui/"))
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+        .default_service(web::to(unknown_route))
+        .wrap(from_fn(idempotency::middleware))
+        .wrap(Compress::default())
+        .wrap(Logger::new("%a \"%r\" %s %b %Dms rid=%{x-request-id}o"))
+        .wrap(from_fn(request_id::middleware))
+}
+
+async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        actix_web::http::StatusCode::NOT_FOUND,
+        "route_not_found",
+        format!(
+            "No operation answers {} {}; see /api-docs/openapi.json.",
+            req.method(),
+            req.path()
+        ),
+    ))
+}

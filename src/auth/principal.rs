@@ -1,0 +1,141 @@
+//! The [`Principal`] extractor: the caller behind a bearer token, reloaded from the database on
+//! every request so that a disabled user, a deleted application or a changed role takes effect
+//! at once (product.md §7).
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use uuid::Uuid;
+
+use super::jwt::Claims;
+use super::{ActorKind, Role, TenantKind};
+use crate::app::AppState;
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::models::{application::ApplicationRow, ids, partner::PartnerRow, user::UserRow};
+use crate::request_id::RequestId;
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    /// A user or an application.
+    pub actor_kind: ActorKind,
+    /// The user's or application's id.
+    pub actor_id: Uuid,
+    /// Display name, as written into audit records.
+    pub display_name: String,
+    /// The kind of the caller's organisation.
+    pub tenant_kind: TenantKind,
+    /// The caller's partner id, or customer id for customer users.
+    pub tenant_id: Uuid,
+    /// The caller's current roles.
+    pub roles: Vec<Role>,
+    /// The request id (`X-Request-Id`), as written into audit records.
+    pub request_id: String,
+}
+
+impl Principal {
+    /// The caller's partner id; 403 `partner_required` for customer users.
+    pub fn partner_id(&self) -> Result<Uuid, ApiError> {
+        match self.tenant_kind {
+            TenantKind::Customer => Err(ApiError::forbidden(
+                "partner_required",
+                "This operation is for partner users and applications.",
+            )),
+            _ => Ok(self.tenant_id),
+        }
+    }
+
+    /// Whether the caller belongs to an indirect provider.
+    pub fn is_provider(&self) -> bool {
+        self.tenant_kind == TenantKind::IndirectProvider
+    }
+
+    /// Whether the caller holds `role`.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    /// Loads the principal for verified claims; 401 if the actor no longer exists, is disabled,
+    /// or has moved tenant.
+    pub fn load(
+        conn: &mut AnyConnection,
+        claims: &Claims,
+        request_id: String,
+    ) -> Result<Principal, ApiError> {
+        let gone =
+            || ApiError::unauthorized("The account behind this access token is no longer active.");
+        let actor_id: Uuid = claims.sub.parse().map_err(|_| gone())?;
+        let (display_name, partner_id, customer_id, roles) = match claims.act {
+            ActorKind::User => {
+                let user = UserRow::find(conn, actor_id)?.ok_or_else(gone)?;
+                if user.disabled || user.must_change_password {
+                    return Err(gone());
+                }
+                let roles = Role::split(&user.roles);
+                (user.display_name, user.partner_id, user.customer_id, roles)
+            }
+            ActorKind::Application => {
+                let app = ApplicationRow::find(conn, actor_id)?.ok_or_else(gone)?;
+                let roles = Role::split(&app.roles);
+                (app.display_name, Some(app.partner_id), None, roles)
+            }
+        };
+        let (tenant_kind, tenant_id) = match (partner_id, customer_id) {
+            (Some(pid), _) => {
+                let partner = PartnerRow::find(conn, ids::parse(&pid))?.ok_or_else(gone)?;
+                (partner.tenant_kind(), ids::parse(&pid))
+            }
+            (None, Some(cid)) => (TenantKind::Customer, ids::parse(&cid)),
+            (None, None) => return Err(gone()),
+        };
+        if tenant_id.to_string() != claims.tid {
+            return Err(gone());
+        }
+        Ok(Principal {
+            actor_kind: claims.act,
+            actor_id,
+            display_name,
+            tenant_kind,
+            tenant_id,
+            roles,
+            request_id,
+        })
+    }
+}
+
+/// The bearer token of a request, if any.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl FromRequest for Principal {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer(req).map(str::to_owned);
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
+            let token = token.ok_or_else(|| {
+                ApiError::unauthorized("Sign in first: send `Authorization: Bearer <access token>` from POST /v1/auth/token.")
+            })?;
+            let claims = state.jwt.verify(&token)?;
+            db::run(&state.pool, move |conn| {
+                Principal::load(conn, &claims, request_id)
+            })
+            .await
+        })
+    }
+}

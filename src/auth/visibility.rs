@@ -1,0 +1,57 @@
+//! Which customers a caller may reach (product.md §5): a partner reaches a customer only through
+//! a customer relationship, and the DAP rows need that relationship to include delegated admin
+//! privileges; a customer user reaches only its own customer. Every customer-scoped lookup goes
+//! through [`customer`], so a missing check cannot hide in one handler. Outside reach is 404.
+
+use uuid::Uuid;
+
+use super::permissions::{self, Operation};
+use super::{Principal, TenantKind};
+use crate::db::AnyConnection;
+use crate::error::ApiError;
+use crate::models::customer::CustomerRow;
+use crate::models::relationship::RelationshipRow;
+
+/// A customer as reached by a caller, with the caller's relationship (none for customer users).
+pub struct Reached {
+    /// The customer.
+    pub customer: CustomerRow,
+    /// The caller partner's relationship with it.
+    pub relationship: Option<RelationshipRow>,
+}
+
+/// Authorizes `op` on `customer_id` for `principal`: the role (403 `insufficient_role`), the
+/// relationship (404 `not_found`), and DAP where `op` needs it (403 `delegated_admin_required`).
+pub fn customer(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    customer_id: Uuid,
+    op: Operation,
+) -> Result<Reached, ApiError> {
+    permissions::require(principal, op)?;
+    let not_found = || ApiError::not_found("The customer");
+    if principal.tenant_kind == TenantKind::Customer {
+        if principal.tenant_id != customer_id {
+            return Err(not_found());
+        }
+        let customer = CustomerRow::find(conn, customer_id)?.ok_or_else(not_found)?;
+        return Ok(Reached {
+            customer,
+            relationship: None,
+        });
+    }
+    let relationship =
+        RelationshipRow::find(conn, principal.tenant_id, customer_id)?.ok_or_else(not_found)?;
+    if op.needs_delegated_admin() && !relationship.delegated_admin {
+        return Err(ApiError::forbidden(
+            "delegated_admin_required",
+            "Your relationship with this customer does not include delegated admin privileges (DAP). \
+             Send a relationship request that includes DAP and have the customer accept it.",
+        ));
+    }
+    let customer = CustomerRow::find(conn, customer_id)?.ok_or_else(not_found)?;
+    Ok(Reached {
+        customer,
+        relationship: Some(relationship),
+    })
+}

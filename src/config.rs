@@ -1,0 +1,103 @@
+//! Configuration from the environment (and `.env`), checked at start: a bad or missing setting
+//! stops start-up with one line naming the variable (product.md §8).
+
+use std::env;
+
+/// Runtime configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`: a SQLite path or `sqlite://PATH` (default `partner-center.db`), or
+    /// `postgres://…`.
+    pub database_url: String,
+    /// `BIND_ADDR` (default `127.0.0.1:8080`).
+    pub bind_addr: String,
+    /// `JWT_SECRET`: at least 32 bytes; required outside demo mode.
+    pub jwt_secret: String,
+    /// `PUBLIC_BASE_URL`: where users reach the API, used in invitation links
+    /// (default `http://{BIND_ADDR}`).
+    pub public_base_url: String,
+    /// `TOKEN_TTL_SECONDS`: access-token lifetime (default 3600).
+    pub token_ttl_seconds: i64,
+    /// `INVITATION_TTL_DAYS`: lifetime of invitation and relationship-request links (default 14).
+    pub invitation_ttl_days: i64,
+    /// `TOKEN_RATE_LIMIT_PER_MINUTE`: sign-in attempts per user name or client id per minute
+    /// (default 10).
+    pub token_rate_limit_per_minute: i64,
+    /// Demo mode (`serve --demo`): a generated JWT secret is allowed.
+    pub demo: bool,
+}
+
+/// The default SQLite file.
+pub const DEFAULT_DATABASE_URL: &str = "partner-center.db";
+
+fn var(name: &str) -> Option<String> {
+    env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number(name: &str, default: i64, min: i64, max: i64) -> Result<i64, String> {
+    match var(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (min..=max).contains(n))
+            .ok_or_else(|| {
+                format!("{name} must be a whole number from {min} to {max} (got {v:?})")
+            }),
+    }
+}
+
+impl Config {
+    /// Reads the environment (after loading `.env` if present). `demo` allows a missing
+    /// `JWT_SECRET` (a random one is generated). Errors name the variable at fault.
+    pub fn from_env(demo: bool) -> Result<Config, String> {
+        let _ = dotenvy::dotenv();
+        let database_url = var("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        let bind_addr = var("BIND_ADDR").unwrap_or_else(|| "127.0.0.1:8080".to_owned());
+        if bind_addr.parse::<std::net::SocketAddr>().is_err() {
+            return Err(format!(
+                "BIND_ADDR must be HOST:PORT with a numeric host, e.g. 127.0.0.1:8080 (got {bind_addr:?})"
+            ));
+        }
+        let jwt_secret = match var("JWT_SECRET") {
+            Some(s) if s.len() >= 32 => s,
+            Some(_) => return Err("JWT_SECRET must be at least 32 bytes long".to_owned()),
+            None if demo => crate::auth::password::secret(),
+            None => {
+                return Err("JWT_SECRET is required outside demo mode (at least 32 bytes; e.g. `openssl rand -base64 48`)".to_owned());
+            }
+        };
+        let public_base_url =
+            var("PUBLIC_BASE_URL").unwrap_or_else(|| format!("http://{bind_addr}"));
+        if !(public_base_url.starts_with("http://") || public_base_url.starts_with("https://")) {
+            return Err(format!(
+                "PUBLIC_BASE_URL must start with http:// or https:// (got {public_base_url:?})"
+            ));
+        }
+        Ok(Config {
+            database_url,
+            bind_addr,
+            jwt_secret,
+            public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+            token_ttl_seconds: number("TOKEN_TTL_SECONDS", 3600, 60, 86_400)?,
+            invitation_ttl_days: number("INVITATION_TTL_DAYS", 14, 1, 365)?,
+            token_rate_limit_per_minute: number("TOKEN_RATE_LIMIT_PER_MINUTE", 10, 1, 100_000)?,
+            demo,
+        })
+    }
+
+    /// A configuration for tests and tools: the given database, a fixed secret.
+    pub fn for_database(database_url: &str) -> Config {
+        Config {
+            database_url: database_url.to_owned(),
+            bind_addr: "127.0.0.1:8080".to_owned(),
+            jwt_secret: "test-secret-that-is-at-least-32-bytes-long!".to_owned(),
+            public_base_url: "http://localhost:8080".to_owned(),
+            token_ttl_seconds: 3600,
+            invitation_ttl_days: 14,
+            token_rate_limit_per_minute: 1000,
+            demo: false,
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! Database access: one binary, two backends. A small r2d2 manager picks SQLite or PostgreSQL
+//! from the URL, sets SQLite's pragmas on every new connection, and embedded migrations (one
+//! folder per dialect under `migrations/`) run at start. [`run`] is the only place blocking work
+//! happens: every diesel call goes through it, off the actix workers.
+
+use std::time::Duration;
+
+use actix_web::web;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::ApiError;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever backend `DATABASE_URL` names.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    /// `postgres://…` or `postgresql://…`.
+    Postgresql(PgConnection),
+    /// A file path, `sqlite://PATH`, or `:memory:`.
+    Sqlite(SqliteConnection),
+}
+
+/// The connection pool shared by every request.
+pub type Pool = r2d2::Pool<Manager>;
+
+/// Which backend a database URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// PostgreSQL (production).
+    Postgres,
+    /// SQLite (embedded default).
+    Sqlite,
+}
+
+impl Backend {
+    /// `postgres://` and `postgresql://` are PostgreSQL; anything else is a SQLite path.
+    pub fn of(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// Opens connections for the pool, giving the backend's own error message on failure.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: String,
+}
+
+impl Manager {
+    /// A manager for `url` (see [`Backend::of`]).
+    pub fn new(url: &str) -> Manager {
+        Manager {
+            url: url.to_owned(),
+        }
+    }
+
+    fn sqlite_path(&self) -> &str {
+        self.url.strip_prefix("sqlite://").unwrap_or(&self.url)
+    }
+}
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        match Backend::of(&self.url) {
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .map(AnyConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            Backend::Sqlite => {
+                let mut conn = SqliteConnection::establish(self.sqlite_path())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 15000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+/// Builds the pool (without migrating). Fails when the first connection cannot be opened,
+/// with the backend's message.
+pub fn pool(url: &str) -> Result<Pool, String> {
+    let size = match Backend::of(url) {
+        Backend::Postgres => 16,
+        Backend::Sqlite if url.contains(":memory:") => 1,
+        Backend::Sqlite => 8,
+    };
+    r2d2::Pool::builder()
+        .max_size(size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(5))
+        .build(Manager::new(url))
+        .map_err(|e| format!("cannot open database {}: {e}", redact(url)))
+}
+
+/// Applies pending migrations for the pool's backend; returns how many ran.
+pub fn migrate(pool: &Pool) -> Result<usize, String> {
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("database unavailable: {e}"))?;
+    let applied = match &mut *conn {
+        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        AnyConnection::Postgresql(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
+    };
+    applied.map_err(|e| format!("migration failed: {e}"))
+}
+
+/// Runs blocking database work on actix's blocking thread pool with a pooled connection.
+///
+/// Errors: pool exhaustion or a dead database answer 503 `database_unavailable`; whatever `f`
+/// returns is passed through.
+pub async fn run<T, F>(pool: &Pool, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    web::block(move || {
+        let mut conn = pool.get().map_err(ApiError::from)?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
+}
+
+/// Runs `f` in one transaction that holds the write lock from its first statement.
+///
+/// On SQLite a plain `BEGIN` takes the write lock only at the first write, and two such
+/// transactions that both read first deadlock (SQLITE_BUSY without waiting). A no-op write as
+/// the first statement takes the lock up front, so writers queue on `busy_timeout` instead.
+/// PostgreSQL needs nothing extra. Every multi-row change goes through here.
+pub fn transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
+{
+    conn.transaction(|conn| {
+        if matches!(conn, AnyConnection::Sqlite(_)) {
+            conn.batch_execute("DELETE FROM rate_limit_windows WHERE 1 = 0")?;
+        }
+        f(conn)
+    })
+}
+
+/// Whether the database answers a trivial query (readiness probe).
+pub fn ping(conn: &mut AnyConnection) -> Result<(), ApiError> {
+    conn.batch_execute("SELECT 1")?;
+    Ok(())
+}
+
+/// A URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}

@@ -1,0 +1,263 @@
+//! Demo data for `serve --demo` (product.md §8): an indirect provider with one user per partner
+//! role, an indirect reseller (not yet partnered, so the README walkthrough can invite it) with a
+//! global admin and an admin agent, and two customers of the provider, each with a customer
+//! admin. Demo accounts share one documented password and need no password change. Seeding is
+//! skipped when the demo provider already exists, so restarting keeps earlier work.
+
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::auth::{Role, TenantKind, password};
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::models::audit::Actor;
+use crate::models::customer::CustomerRow;
+use crate::models::partner::{PartnerChanges, PartnerRow};
+use crate::models::user::{NewUser, UserRow};
+use crate::models::{ids, now};
+use crate::services::bootstrap::insert_partner;
+use crate::services::customers::{self, AdminAccount};
+
+/// The password of every demo account. Demo mode is not for production.
+pub const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
+
+/// One account in the credentials file (product.md §10).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Account {
+    /// Sign-in name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// Kind of the organisation.
+    pub tenant_kind: TenantKind,
+    /// Organisation id.
+    pub tenant_id: Uuid,
+    /// Organisation name.
+    pub tenant_name: String,
+}
+
+/// The credentials file shape: `{ "accounts": [...] }`.
+#[derive(Debug, Serialize)]
+pub struct Credentials {
+    /// The accounts.
+    pub accounts: Vec<Account>,
+}
+
+const PROVIDER_DOMAIN: &str = "contoso-distribution.example";
+const RESELLER_DOMAIN: &str = "fabrikam-resellers.example";
+
+fn demo_partner(
+    conn: &mut AnyConnection,
+    kind: TenantKind,
+    name: &str,
+    domain: &str,
+) -> Result<Uuid, ApiError> {
+    let id = insert_partner(conn, kind, name, Some(format!("support@{domain}")))?;
+    PartnerRow::update(
+        conn,
+        id,
+        1,
+        &PartnerChanges {
+            support_phone: Some(Some("+1 425 555 0100".to_owned())),
+            website: Some(Some(format!("https://{domain}"))),
+            ..Default::default()
+        },
+    )?;
+    Ok(id)
+}
+
+fn partner_user(
+    conn: &mut AnyConnection,
+    hash: &str,
+    partner: (Uuid, &str, TenantKind),
+    local: &str,
+    domain: &str,
+    roles: &[Role],
+) -> Result<Account, ApiError> {
+    let user_name = format!("{local}@{domain}");
+    let display = format!(
+        "{} ({})",
+        partner.1,
+        roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    UserRow::insert(
+        conn,
+        &NewUser::new(
+            Some(partner.0),
+            None,
+            &user_name,
+            &display,
+            hash.to_owned(),
+            Role::join(roles),
+            false,
+        ),
+    )?;
+    Ok(Account {
+        username: user_name,
+        password: DEMO_PASSWORD.to_owned(),
+        roles: roles.to_vec(),
+        tenant_kind: partner.2,
+        tenant_id: partner.0,
+        tenant_name: partner.1.to_owned(),
+    })
+}
+
+/// Seeds the demo data unless present; returns every demo account.
+pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
+    let hash = password::hash(DEMO_PASSWORD)?;
+    db::transaction(conn, |conn| {
+        if let Some(existing) =
+            UserRow::find_by_user_name(conn, &format!("global.admin@{PROVIDER_DOMAIN}"))?
+        {
+            return accounts_of_existing(conn, existing);
+        }
+        let mut accounts = Vec::new();
+        let provider_name = "Contoso Distribution";
+        let provider = demo_partner(
+            conn,
+            TenantKind::IndirectProvider,
+            provider_name,
+            PROVIDER_DOMAIN,
+        )?;
+        let p = (provider, provider_name, TenantKind::IndirectProvider);
+        for (local, role) in [
+            ("global.admin", Role::GlobalAdmin),
+            ("user.admin", Role::UserManagementAdmin),
+            ("admin.agent", Role::AdminAgent),
+            ("sales.agent", Role::SalesAgent),
+            ("helpdesk.agent", Role::HelpdeskAgent),
+        ] {
+            accounts.push(partner_user(
+                conn,
+                &hash,
+                p,
+                local,
+                PROVIDER_DOMAIN,
+                &[role],
+            )?);
+        }
+        let reseller_name = "Fabrikam Resellers";
+        let reseller = demo_partner(
+            conn,
+            TenantKind::IndirectReseller,
+            reseller_name,
+            RESELLER_DOMAIN,
+        )?;
+        let r = (reseller, reseller_name, TenantKind::IndirectReseller);
+        for (local, role) in [
+            ("global.admin", Role::GlobalAdmin),
+            ("admin.agent", Role::AdminAgent),
+            ("sales.agent", Role::SalesAgent),
+            ("helpdesk.agent", Role::HelpdeskAgent),
+        ] {
+            accounts.push(partner_user(
+                conn,
+                &hash,
+                r,
+                local,
+                RESELLER_DOMAIN,
+                &[role],
+            )?);
+        }
+        let actor = Actor::system("demo seed");
+        for (name, domain) in [
+            ("Adatum Corporation", "adatum.example"),
+            ("Tailspin Toys", "tailspin.example"),
+        ] {
+            let admin = AdminAccount {
+                user_name: format!("admin@{domain}"),
+                temporary_password: DEMO_PASSWORD.to_owned(),
+                password_hash: hash.clone(),
+            };
+            let t = now();
+            let row = CustomerRow {
+                id: ids::new(),
+                company_name: name.to_owned(),
+                domain: domain.to_owned(),
+                billing_email: format!("billing@{domain}"),
+                culture: "en-US".to_owned(),
+                address_line1: "1 Main St".to_owned(),
+                address_line2: None,
+                city: "Redmond".to_owned(),
+                state: Some("WA".to_owned()),
+                postal_code: "98052".to_owned(),
+                country: "US".to_owned(),
+                version: 1,
+                created_at: t,
+                updated_at: t,
+            };
+            let customer = customers::create(conn, &actor, provider, row, None, &admin)?;
+            let user = UserRow::find_by_user_name(conn, &admin.user_name)?
+                .ok_or_else(|| ApiError::internal("demo admin missing"))?;
+            UserRow::update(
+                conn,
+                &user.id,
+                user.version,
+                &crate::models::user::UserChanges {
+                    must_change_password: Some(false),
+                    ..Default::default()
+                },
+            )?;
+            accounts.push(Account {
+                username: admin.user_name,
+                password: DEMO_PASSWORD.to_owned(),
+                roles: vec![Role::CustomerAdmin],
+                tenant_kind: TenantKind::Customer,
+                tenant_id: ids::parse(&customer.id),
+                tenant_name: customer.company_name,
+            });
+        }
+        Ok(Credentials { accounts })
+    })
+}
+
+fn accounts_of_existing(conn: &mut AnyConnection, _any: UserRow) -> Result<Credentials, ApiError> {
+    let mut accounts = Vec::new();
+    let names = [
+        ("global.admin", PROVIDER_DOMAIN),
+        ("user.admin", PROVIDER_DOMAIN),
+        ("admin.agent", PROVIDER_DOMAIN),
+        ("sales.agent", PROVIDER_DOMAIN),
+        ("helpdesk.agent", PROVIDER_DOMAIN),
+        ("global.admin", RESELLER_DOMAIN),
+        ("admin.agent", RESELLER_DOMAIN),
+        ("sales.agent", RESELLER_DOMAIN),
+        ("helpdesk.agent", RESELLER_DOMAIN),
+        ("admin", "adatum.example"),
+        ("admin", "tailspin.example"),
+    ];
+    for (local, domain) in names {
+        let Some(user) = UserRow::find_by_user_name(conn, &format!("{local}@{domain}"))? else {
+            continue;
+        };
+        let (tenant_kind, tenant_id, tenant_name) = match (&user.partner_id, &user.customer_id) {
+            (Some(p), _) => {
+                let partner = PartnerRow::find(conn, ids::parse(p))?
+                    .ok_or_else(|| ApiError::internal("demo partner missing"))?;
+                (partner.tenant_kind(), ids::parse(p), partner.name)
+            }
+            (None, Some(c)) => {
+                let customer = CustomerRow::find(conn, ids::parse(c))?
+                    .ok_or_else(|| ApiError::internal("demo customer missing"))?;
+                (TenantKind::Customer, ids::parse(c), customer.company_name)
+            }
+            _ => continue,
+        };
+        accounts.push(Account {
+            username: user.user_name,
+            password: DEMO_PASSWORD.to_owned(),
+            roles: Role::split(&user.roles),
+            tenant_kind,
+            tenant_id,
+            tenant_name,
+        });
+    }
+    Ok(Credentials { accounts })
+}

@@ -1,0 +1,368 @@
+//! The one error type, [`ApiError`], and its RFC 9457 `application/problem+json` rendering.
+//! Every handler, extractor and middleware answers errors through it; 5xx bodies never carry
+//! internal text (that goes to the log with the request id).
+
+use std::borrow::Cow;
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::request_id;
+
+/// One field at fault in a request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldError {
+    /// The field's JSON path in camelCase, e.g. `billingProfile.email`, or a query/path parameter.
+    pub field: String,
+    /// Stable snake_case reason, e.g. `length`, `email`, `required`, `range`, `duplicate`.
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error with a code and a message.
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The RFC 9457 problem document every error response carries (`application/problem+json`).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Problem {
+    /// A URI reference naming the problem type: `/problems/{code}`.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// Short summary of the problem type (the HTTP reason phrase).
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong in this occurrence, and what to do about it.
+    pub detail: String,
+    /// Stable snake_case code to branch on, e.g. `validation_failed`, `not_found`,
+    /// `insufficient_role`, `delegated_admin_required`, `support_contact_not_eligible`.
+    pub code: String,
+    /// Fields at fault (validation problems).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// The request id (`X-Request-Id`) to quote when reporting the problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Extra machine-readable context, e.g. `requiredRoles` or `activeSubscriptionIds`.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub extensions: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// An error answered to the client as problem+json.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable snake_case code (the problem's `code`, and its `type` suffix).
+    pub code: Cow<'static, str>,
+    /// Client-facing explanation.
+    pub detail: String,
+    /// Fields at fault.
+    pub errors: Vec<FieldError>,
+    /// Extra members of the problem document.
+    pub extensions: serde_json::Map<String, serde_json::Value>,
+    /// Extra response headers (`WWW-Authenticate`, `Retry-After`).
+    pub headers: Vec<(HeaderName, String)>,
+}
+
+impl ApiError {
+    /// A problem with a status, code and detail.
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        detail: impl Into<String>,
+    ) -> Self {
+        ApiError {
+            status,
+            code: code.into(),
+            detail: detail.into(),
+            errors: Vec::new(),
+            extensions: serde_json::Map::new(),
+            headers: Vec::new(),
+        }
+    }
+
+    /// 404 `not_found`: the resource does not exist or is outside the caller's reach (the two
+    /// are never told apart, product.md §5).
+    pub fn not_found(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} was not found."),
+        )
+    }
+
+    /// 401 `unauthorized` with `WWW-Authenticate: Bearer`.
+    pub fn unauthorized(detail: impl Into<String>) -> Self {
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
+        e.headers.push((
+            header::WWW_AUTHENTICATE,
+            "Bearer realm=\"partner-center\", error=\"invalid_token\"".to_owned(),
+        ));
+        e
+    }
+
+    /// 403 with a specific code, e.g. `delegated_admin_required`.
+    pub fn forbidden(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, detail)
+    }
+
+    /// 422 `validation_failed` listing each field at fault.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("The field `{}` is invalid: {}", one.field, one.message),
+            _ => format!("{} fields are invalid; see `errors`.", errors.len()),
+        };
+        let mut e = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            detail,
+        );
+        e.errors = errors;
+        e
+    }
+
+    /// One field at fault with its own status and code, e.g. 409 `duplicate_domain` on `domain`.
+    pub fn field(
+        status: StatusCode,
+        code: impl Into<Cow<'static, str>>,
+        field: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        let code = code.into();
+        let message = message.into();
+        let mut e = Self::new(status, code.clone(), message.clone());
+        e.errors.push(FieldError::new(field, code, message));
+        e
+    }
+
+    /// 409 with a specific code.
+    pub fn conflict(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, detail)
+    }
+
+    /// 422 with a specific domain-rule code.
+    pub fn unprocessable(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
+    }
+
+    /// 412 `precondition_failed`: the `If-Match` ETag is stale.
+    pub fn precondition_failed() -> Self {
+        Self::new(
+            StatusCode::PRECONDITION_FAILED,
+            "precondition_failed",
+            "The resource changed since you read it (If-Match does not match the current ETag); read it again and retry.",
+        )
+    }
+
+    /// 500 `internal_error`; `log` goes to the log only, never to the client.
+    pub fn internal(log: impl fmt::Display) -> Self {
+        log::error!("internal error: {log}");
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "An unexpected error occurred; quote the request id when reporting it.",
+        )
+    }
+
+    /// 503 `database_unavailable`; `log` goes to the log only.
+    pub fn unavailable(log: impl fmt::Display) -> Self {
+        log::error!("database unavailable: {log}");
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "The database is unavailable; retry shortly.",
+        );
+        e.headers.push((header::RETRY_AFTER, "2".to_owned()));
+        e
+    }
+
+    /// Adds a member to the problem document.
+    pub fn with(mut self, key: &str, value: impl Serialize) -> Self {
+        let value = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
+        self.extensions.insert(key.to_owned(), value);
+        self
+    }
+
+    /// Adds a response header.
+    pub fn with_header(mut self, name: HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The problem document for this error.
+    pub fn problem(&self) -> Problem {
+        Problem {
+            type_: format!("/problems/{}", self.code.replace('_', "-")),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail.clone(),
+            code: self.code.to_string(),
+            errors: self.errors.clone(),
+            request_id: request_id::current(),
+            extensions: (!self.extensions.is_empty()).then(|| self.extensions.clone()),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        let mut res = HttpResponse::build(self.status);
+        res.insert_header((header::CONTENT_TYPE, "application/problem+json"));
+        for (name, value) in &self.headers {
+            if let Ok(v) = HeaderValue::from_str(value) {
+                res.insert_header((name.clone(), v));
+            }
+        }
+        res.body(body)
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as K, Error as E};
+        match e {
+            E::NotFound => ApiError::not_found("The resource"),
+            E::DatabaseError(K::UniqueViolation, info) => {
+                log::info!("unique violation: {}", info.message());
+                ApiError::conflict(
+                    "already_exists",
+                    "A resource with the same unique value already exists.",
+                )
+            }
+            E::DatabaseError(K::SerializationFailure, _) => ApiError::conflict(
+                "concurrent_update",
+                "Another request changed the same data at the same time; retry.",
+            ),
+            E::DatabaseError(K::ForeignKeyViolation, info) => {
+                log::info!("foreign key violation: {}", info.message());
+                ApiError::unprocessable(
+                    "unknown_reference",
+                    "The request refers to a resource that does not exist.",
+                )
+            }
+            E::DatabaseError(K::ClosedConnection, info) => ApiError::unavailable(info.message()),
+            other => ApiError::internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        ApiError::unavailable(e)
+    }
+}
+
+impl From<validator::ValidationErrors> for ApiError {
+    fn from(e: validator::ValidationErrors) -> Self {
+        let mut out = Vec::new();
+        flatten_validation("", &e, &mut out);
+        out.sort_by(|a, b| a.field.cmp(&b.field));
+        ApiError::validation(out)
+    }
+}
+
+fn flatten_validation(
+    prefix: &str,
+    errors: &validator::ValidationErrors,
+    out: &mut Vec<FieldError>,
+) {
+    use validator::ValidationErrorsKind as Kind;
+    for (field, kind) in errors.errors() {
+        let name = if prefix.is_empty() {
+            camel_case(field)
+        } else {
+            format!("{prefix}.{}", camel_case(field))
+        };
+        match kind {
+            Kind::Field(list) => {
+                for err in list {
+                    let message = err
+                        .message
+                        .as_ref()
+                        .map(|m| m.to_string())
+                        .unwrap_or_else(|| describe(err));
+                    out.push(FieldError::new(name.clone(), err.code.to_string(), message));
+                }
+            }
+            Kind::Struct(inner) => flatten_validation(&name, inner, out),
+            Kind::List(items) => {
+                for (index, inner) in items {
+                    flatten_validation(&format!("{name}[{index}]"), inner, out);
+                }
+            }
+        }
+    }
+}
+
+fn describe(err: &validator::ValidationError) -> String {
+    let param = |k: &str| err.params.get(k).map(|v| v.to_string());
+    match err.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
+            (None, Some(max)) => format!("must be at most {max} characters long"),
+            (Some(min), None) => format!("must be at least {min} characters long"),
+            _ => "has an invalid length".to_owned(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            _ => "is out of range".to_owned(),
+        },
+        "email" => "must be an email address".to_owned(),
+        "url" => "must be an absolute URL".to_owned(),
+        other => format!("is invalid ({other})"),
+    }
+}
+
+/// `billing_profile` → `billingProfile`.
+pub fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Shorthand for handler results.
+pub type ApiResult<T> = Result<T, ApiError>;

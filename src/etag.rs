@@ -1,0 +1,56 @@
+//! Entity tags for single resources: `"v{version}"` from the row's version column. PATCH/PUT
+//! honour `If-Match` (product.md §7): a stale tag answers 412; the update itself is a
+//! compare-and-swap on the version, so two writers with the same tag never both win.
+
+use actix_web::HttpRequest;
+use actix_web::http::header;
+
+use crate::error::{ApiError, FieldError};
+
+/// The ETag of a resource at `version`.
+pub fn etag(version: i64) -> String {
+    format!("\"v{version}\"")
+}
+
+/// What `If-Match` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precondition {
+    /// No `If-Match` (or `*`): apply to whatever version is current.
+    Any,
+    /// Apply only if the current version is this one.
+    Version(i64),
+}
+
+/// Parses `If-Match`; a malformed or foreign tag is 412 (it cannot match), non-ASCII is 422.
+pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
+    let Some(value) = req.headers().get(header::IF_MATCH) else {
+        return Ok(Precondition::Any);
+    };
+    let s = value.to_str().map_err(|_| {
+        ApiError::validation(vec![FieldError::new(
+            "If-Match",
+            "invalid",
+            "must be an ETag from this API",
+        )])
+    })?;
+    let s = s.trim();
+    if s == "*" {
+        return Ok(Precondition::Any);
+    }
+    let tag = s.trim_start_matches("W/").trim_matches('"');
+    tag.strip_prefix('v')
+        .and_then(|v| v.parse().ok())
+        .map(Precondition::Version)
+        .ok_or_else(ApiError::precondition_failed)
+}
+
+impl Precondition {
+    /// The version to compare-and-swap against, given the current one; 412 when stale.
+    pub fn expect(self, current: i64) -> Result<i64, ApiError> {
+        match self {
+            Precondition::Any => Ok(current),
+            Precondition::Version(v) if v == current => Ok(v),
+            Precondition::Version(_) => Err(ApiError::precondition_failed()),
+        }
+    }
+}

@@ -1,0 +1,212 @@
+//! Request extractors that answer in problem+json: [`ValidJson`] and [`ValidQuery`] deserialize
+//! with the path of the field at fault (so a bad UUID deep in a body names its field) and run
+//! `validator` rules once, at the edge. Also the error handlers for actix's own extractors.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{
+    JsonPayloadError, PathError, PayloadError, QueryPayloadError, UrlencodedError,
+};
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+use validator::Validate;
+
+use crate::error::{ApiError, FieldError};
+
+/// Largest JSON body accepted (64 KiB).
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+/// A JSON body, deserialized and validated. Errors: 415 `unsupported_media_type` (not JSON),
+/// 413 `payload_too_large`, 400 `invalid_json` (malformed), 422 `validation_failed` (wrong
+/// types, unknown fields, rule violations — each naming the field).
+pub struct ValidJson<T>(pub T);
+
+/// A query string, deserialized and validated; 422 `validation_failed` naming the parameter.
+pub struct ValidQuery<T>(pub T);
+
+fn data_error(path: String, message: String) -> ApiError {
+    let field = if path == "." || path.is_empty() {
+        unknown_field_name(&message).unwrap_or_default()
+    } else {
+        path
+    };
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(&message)
+        .to_owned();
+    ApiError::validation(vec![FieldError::new(field, "invalid", message)])
+}
+
+fn unknown_field_name(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next().map(str::to_owned)
+}
+
+/// Parses JSON bytes into `T` with field paths, then validates.
+pub fn parse_json<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => {
+                let mut msg = inner.to_string();
+                if let Some(name) = unknown_field_name(&msg) {
+                    let full = if path == "." {
+                        name
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    msg = format!("unknown field `{full}`");
+                    return ApiError::validation(vec![FieldError::new(full, "unknown_field", msg)]);
+                }
+                msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+                data_error(path, msg)
+            }
+            _ => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_json",
+                format!("The body is not valid JSON: {inner}"),
+            ),
+        }
+    })?;
+    value.validate()?;
+    Ok(value)
+}
+
+fn is_json(req: &HttpRequest) -> bool {
+    match req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(ct) => {
+            let essence = ct
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            essence == "application/json" || essence.ends_with("+json")
+        }
+        None => false,
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let json = is_json(req);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !json {
+                return Err(ApiError::new(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    "unsupported_media_type",
+                    "Send the body as JSON with `Content-Type: application/json`.",
+                ));
+            }
+            let body = body.await.map_err(|e| payload_error(&e.to_string()))?;
+            parse_json(&body).map(ValidJson)
+        })
+    }
+}
+
+impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(parse_query(req.query_string()).map(ValidQuery))
+    }
+}
+
+/// Parses a query string into `T` with parameter names in errors, then validates.
+pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
+    let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        data_error(path, e.into_inner().to_string())
+    })?;
+    value.validate()?;
+    Ok(value)
+}
+
+fn form_urlencoded_parse(query: &str) -> form_urlencoded::Parse<'_> {
+    form_urlencoded::parse(query.as_bytes())
+}
+
+fn payload_error(message: &str) -> ApiError {
+    if message.contains("overflow") || message.contains("larger") || message.contains("limit") {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("The body is larger than {JSON_LIMIT} bytes."),
+        )
+    } else {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            "The body could not be read.",
+        )
+    }
+}
+
+/// Error handler for `web::Json` (kept for any use of actix's own extractor).
+pub fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    match err {
+        JsonPayloadError::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "Send the body as JSON with `Content-Type: application/json`.",
+        ),
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            payload_error("overflow")
+        }
+        JsonPayloadError::Deserialize(e) if e.is_data() => data_error(String::new(), e.to_string()),
+        other => ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+            format!("The body is not valid JSON: {other}"),
+        ),
+    }
+    .into()
+}
+
+/// Error handler for `web::Path`: 422 naming the path parameter that is not a valid id.
+pub fn path_error(err: PathError, req: &HttpRequest) -> actix_web::Error {
+    let field = req
+        .match_info()
+        .iter()
+        .find(|(_, v)| v.parse::<uuid::Uuid>().is_err())
+        .map(|(k, _)| k.to_owned())
+        .unwrap_or_else(|| "path".to_owned());
+    let _ = err;
+    ApiError::validation(vec![FieldError::new(field, "uuid", "must be a UUID")]).into()
+}
+
+/// Error handler for `web::Query`.
+pub fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    data_error(String::new(), err.to_string()).into()
+}
+
+/// Error handler for `web::Form` outside the token endpoint.
+pub fn form_error(err: UrlencodedError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "invalid_form",
+        format!("The form body is invalid: {err}"),
+    )
+    .into()
+}
+
+/// Error for raw payload failures.
+pub fn raw_payload_error(err: PayloadError) -> ApiError {
+    payload_error(&err.to_string())
+}

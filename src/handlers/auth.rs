@@ -1,0 +1,475 @@
+//! Sign-in (product.md §7): `POST /v1/auth/token` (OAuth 2.0 password and client_credentials
+//! grants, RFC 6749 form bodies and error bodies), `POST /v1/auth/password` (change a password,
+//! including a temporary one) and `GET /v1/me`.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::app::AppState;
+use crate::auth::{ActorKind, Principal, Role, TenantKind, password};
+use crate::db::{self, AnyConnection};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::extract::ValidJson;
+use crate::models::application::ApplicationRow;
+use crate::models::audit::{Actor, Audit};
+use crate::models::customer::CustomerRow;
+use crate::models::partner::PartnerRow;
+use crate::models::user::{UserChanges, UserRow};
+use crate::models::{ids, rate_limit};
+use crate::request_id::RequestId;
+
+/// Token request (`application/x-www-form-urlencoded`, RFC 6749 §4.3 and §4.4).
+#[derive(Debug, Default, Deserialize, ToSchema, IntoParams)]
+pub struct TokenRequest {
+    /// `password` (users) or `client_credentials` (applications).
+    #[schema(example = "password")]
+    pub grant_type: Option<String>,
+    /// The user's sign-in name (password grant).
+    pub username: Option<String>,
+    /// The user's password (password grant).
+    pub password: Option<String>,
+    /// The application's client id (client_credentials grant; or HTTP Basic).
+    pub client_id: Option<String>,
+    /// The application's secret (client_credentials grant; or HTTP Basic).
+    pub client_secret: Option<String>,
+    /// Ignored (no scopes).
+    pub scope: Option<String>,
+}
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// The JWT bearer access token.
+    pub access_token: String,
+    /// Always `Bearer`.
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    /// Lifetime in seconds.
+    #[schema(example = 3600)]
+    pub expires_in: i64,
+}
+
+/// An OAuth error response (RFC 6749 §5.2).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OAuthError {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unsupported_grant_type`, or
+    /// `password_change_required` (a temporary password must be changed with POST /v1/auth/password).
+    pub error: &'static str,
+    /// Human-readable explanation.
+    pub error_description: String,
+}
+
+fn oauth_error(
+    status: StatusCode,
+    error: &'static str,
+    description: impl Into<String>,
+) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    if status == StatusCode::UNAUTHORIZED {
+        res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"partner-center\""));
+    }
+    res.json(OAuthError {
+        error,
+        error_description: description.into(),
+    })
+}
+
+fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+enum Grant {
+    Password {
+        username: String,
+        password: String,
+    },
+    Client {
+        client_id: String,
+        client_secret: String,
+    },
+}
+
+enum Outcome {
+    Issued(String, i64),
+    Refused(StatusCode, &'static str, &'static str),
+}
+
+fn sign_in(conn: &mut AnyConnection, state: &AppState, grant: Grant) -> Result<Outcome, ApiError> {
+    let limit = state.config.token_rate_limit_per_minute;
+    match grant {
+        Grant::Password {
+            username,
+            password: secret,
+        } => {
+            rate_limit::hit(
+                conn,
+                &format!("token:user:{}", username.to_lowercase()),
+                limit,
+                60,
+            )?;
+            let Some(user) = UserRow::find_by_user_name(conn, &username)? else {
+                password::burn_time();
+                return Ok(Outcome::Refused(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "The user name or password is incorrect.",
+                ));
+            };
+            if !password::verify(&secret, &user.password_hash) {
+                return Ok(Outcome::Refused(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "The user name or password is incorrect.",
+                ));
+            }
+            if user.disabled {
+                return Ok(Outcome::Refused(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_grant",
+                    "This account is disabled.",
+                ));
+            }
+            if user.must_change_password {
+                return Ok(Outcome::Refused(
+                    StatusCode::BAD_REQUEST,
+                    "password_change_required",
+                    "This account has a temporary password: change it with POST /v1/auth/password, then sign in with the new one.",
+                ));
+            }
+            let (tkind, tid) = match (&user.partner_id, &user.customer_id) {
+                (Some(p), _) => {
+                    let partner = PartnerRow::find(conn, ids::parse(p))?
+                        .ok_or_else(|| ApiError::internal("user without partner"))?;
+                    (partner.tenant_kind(), ids::parse(p))
+                }
+                (None, Some(c)) => (TenantKind::Customer, ids::parse(c)),
+                _ => return Err(ApiError::internal("user without tenant")),
+            };
+            let (token, ttl) = state.jwt.issue(
+                ActorKind::User,
+                ids::parse(&user.id),
+                tkind,
+                tid,
+                Role::split(&user.roles),
+            )?;
+            Ok(Outcome::Issued(token, ttl))
+        }
+        Grant::Client {
+            client_id,
+            client_secret,
+        } => {
+            rate_limit::hit(conn, &format!("token:client:{client_id}"), limit, 60)?;
+            let Some(app) = ApplicationRow::find_by_client_id(conn, &client_id)? else {
+                password::burn_time();
+                return Ok(Outcome::Refused(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "The client id or secret is incorrect.",
+                ));
+            };
+            if !password::verify(&client_secret, &app.secret_hash) {
+                return Ok(Outcome::Refused(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "The client id or secret is incorrect.",
+                ));
+            }
+            let partner = PartnerRow::find(conn, ids::parse(&app.partner_id))?
+                .ok_or_else(|| ApiError::internal("application without partner"))?;
+            let (token, ttl) = state.jwt.issue(
+                ActorKind::Application,
+                ids::parse(&app.id),
+                partner.tenant_kind(),
+                ids::parse(&app.partner_id),
+                Role::split(&app.roles),
+            )?;
+            Ok(Outcome::Issued(token, ttl))
+        }
+    }
+}
+
+/// Sign in: exchange a user's password or an application's client credentials for a bearer
+/// access token (a JWT valid for `expires_in` seconds).
+///
+/// The body is an RFC 6749 form. Errors use the OAuth error body: `invalid_request` (a field is
+/// missing), `unsupported_grant_type`, `invalid_grant` (wrong user name or password, disabled
+/// account), `password_change_required` (change the temporary password first), and 401
+/// `invalid_client` (wrong client credentials). Repeated attempts answer 429 with `Retry-After`.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Signed in.", body = TokenResponse),
+        (status = 400, description = "`invalid_request`, `unsupported_grant_type`, `invalid_grant` or `password_change_required`.", body = OAuthError),
+        (status = 401, description = "`invalid_client`.", body = OAuthError),
+        (status = 429, description = "Too many attempts for this user name or client id.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/auth/token")]
+pub async fn create_token(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let Ok(form) = serde_urlencoded::from_bytes::<TokenRequest>(&body) else {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "The body must be an application/x-www-form-urlencoded token request.",
+        ));
+    };
+    let grant = match form.grant_type.as_deref() {
+        Some("password") => match (form.username, form.password) {
+            (Some(username), Some(password)) if !username.is_empty() => {
+                Grant::Password { username, password }
+            }
+            _ => {
+                return Ok(oauth_error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request",
+                    "The password grant needs `username` and `password`.",
+                ));
+            }
+        },
+        Some("client_credentials") => {
+            let creds = match (form.client_id, form.client_secret) {
+                (Some(id), Some(secret)) if !id.is_empty() => Some((id, secret)),
+                _ => basic_credentials(&req),
+            };
+            match creds {
+                Some((client_id, client_secret)) => Grant::Client {
+                    client_id,
+                    client_secret,
+                },
+                None => {
+                    return Ok(oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_request",
+                        "The client_credentials grant needs `client_id` and `client_secret` (form fields or HTTP Basic).",
+                    ));
+                }
+            }
+        }
+        Some(other) => {
+            return Ok(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                format!(
+                    "Grant type `{other}` is not supported; use `password` or `client_credentials`."
+                ),
+            ));
+        }
+        None => {
+            return Ok(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "`grant_type` is required.",
+            ));
+        }
+    };
+    let st = state.clone();
+    let outcome = db::run(&state.pool, move |conn| sign_in(conn, &st, grant)).await?;
+    Ok(match outcome {
+        Outcome::Issued(access_token, expires_in) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(TokenResponse {
+                access_token,
+                token_type: "Bearer",
+                expires_in,
+            }),
+        Outcome::Refused(status, error, description) => oauth_error(status, error, description),
+    })
+}
+
+/// Password change request.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The sign-in name.
+    #[validate(length(min = 1, max = 254))]
+    #[schema(max_length = 254)]
+    pub username: String,
+    /// The current (possibly temporary) password.
+    #[validate(length(min = 1, max = 128))]
+    #[schema(max_length = 128)]
+    pub current_password: String,
+    /// The new password: 12–128 characters mixing at least three of lower case, upper case,
+    /// digits and symbols; different from the current one.
+    #[validate(length(min = 12, max = 128))]
+    #[schema(min_length = 12, max_length = 128)]
+    pub new_password: String,
+}
+
+/// Change a password — also a temporary one, so it needs no bearer token. After this the user
+/// signs in with the new password.
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed."),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Wrong user name or current password (`invalid_credentials`).", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The new password breaks the policy.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/auth/password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    request_id: RequestId,
+    body: ValidJson<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let change = body.0;
+    if let Err(why) = password::check_policy(&change.new_password) {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "newPassword",
+            "policy",
+            why,
+        )]));
+    }
+    if change.new_password == change.current_password {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "newPassword",
+            "unchanged",
+            "must differ from the current password",
+        )]));
+    }
+    let request_id = request_id.0;
+    let limit = state.config.token_rate_limit_per_minute;
+    db::run(&state.pool, move |conn| {
+        rate_limit::hit(
+            conn,
+            &format!("token:user:{}", change.username.to_lowercase()),
+            limit,
+            60,
+        )?;
+        let bad = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "The user name or current password is incorrect.",
+            )
+        };
+        let Some(user) = UserRow::find_by_user_name(conn, &change.username)? else {
+            password::burn_time();
+            return Err(bad());
+        };
+        if user.disabled || !password::verify(&change.current_password, &user.password_hash) {
+            return Err(bad());
+        }
+        let hash = password::hash(&change.new_password)?;
+        db::transaction(conn, |conn| {
+            let changes = UserChanges {
+                password_hash: Some(hash),
+                must_change_password: Some(false),
+                ..Default::default()
+            };
+            if !UserRow::update(conn, &user.id, user.version, &changes)? {
+                return Err(ApiError::conflict(
+                    "concurrent_update",
+                    "The account changed meanwhile; retry.",
+                ));
+            }
+            let actor = Actor {
+                kind: "user",
+                id: Some(ids::parse(&user.id)),
+                name: user.display_name.clone(),
+                partner_id: user.partner_id.as_deref().map(ids::parse),
+                request_id,
+            };
+            let mut audit = Audit::new("change_password", "user", &user.id);
+            if let Some(c) = user.customer_id.as_deref() {
+                audit = audit.customer(ids::parse(c));
+            }
+            audit.write(conn, &actor)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller: who signed in, for which organisation, with which roles.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Me {
+    /// The user's or application's id.
+    pub id: Uuid,
+    /// `user` or `application`.
+    pub actor_kind: ActorKind,
+    /// Display name.
+    pub display_name: String,
+    /// The sign-in name (users only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_name: Option<String>,
+    /// The organisation's kind.
+    pub tenant_kind: TenantKind,
+    /// The organisation's id (partner or customer).
+    pub tenant_id: Uuid,
+    /// The organisation's name.
+    pub tenant_name: String,
+    /// Current roles.
+    pub roles: Vec<Role>,
+}
+
+/// The caller, as the API sees it now (roles are reloaded on every request).
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The caller.", body = Me),
+        (status = 401, description = "Missing, invalid or expired token.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/me")]
+pub async fn get_me(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let me = db::run(&state.pool, move |conn| {
+        let (tenant_name, user_name) = match principal.tenant_kind {
+            TenantKind::Customer => {
+                let c = CustomerRow::find(conn, principal.tenant_id)?
+                    .ok_or_else(|| ApiError::not_found("The customer"))?;
+                (c.company_name, None)
+            }
+            _ => {
+                let p = PartnerRow::find(conn, principal.tenant_id)?
+                    .ok_or_else(|| ApiError::not_found("The partner"))?;
+                (p.name, None)
+            }
+        };
+        let user_name = match principal.actor_kind {
+            ActorKind::User => UserRow::find(conn, principal.actor_id)?.map(|u| u.user_name),
+            ActorKind::Application => user_name,
+        };
+        Ok(Me {
+            id: principal.actor_id,
+            actor_kind: principal.actor_kind,
+            display_name: principal.display_name,
+            user_name,
+            tenant_kind: principal.tenant_kind,
+            tenant_id: principal.tenant_id,
+            tenant_name,
+            roles: principal.roles,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(me))
+}

@@ -1,0 +1,456 @@
+//! Customers (product.md §2, §9): create (provider side, optionally for an indirect reseller),
+//! list and search the customers the caller has a relationship with, read, and update the
+//! billing profile with `If-Match`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::app::AppState;
+use crate::auth::permissions::{self, Operation};
+use crate::auth::{Principal, visibility};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::etag;
+use crate::extract::{ValidJson, ValidQuery};
+use crate::models::audit::{Actor, Audit};
+use crate::models::customer::{CustomerChanges, CustomerFilter, CustomerRow};
+use crate::models::{ids, now, utc};
+use crate::paging::{Page, PageParams};
+use crate::services::customers::{self as service, AdminAccount};
+use crate::validate;
+
+/// A postal address.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Address {
+    /// First line.
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(example = "1 Main St", min_length = 1, max_length = 200)]
+    pub address_line1: String,
+    /// Second line.
+    #[validate(length(max = 200))]
+    #[schema(max_length = 200)]
+    pub address_line2: Option<String>,
+    /// City.
+    #[validate(length(min = 1, max = 100))]
+    #[schema(example = "Redmond", min_length = 1, max_length = 100)]
+    pub city: String,
+    /// State or region.
+    #[validate(length(max = 100))]
+    #[schema(example = "WA", max_length = 100)]
+    pub state: Option<String>,
+    /// Postal code.
+    #[validate(length(min = 1, max = 20))]
+    #[schema(example = "98052", min_length = 1, max_length = 20)]
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2 country code.
+    #[validate(custom(function = "validate::country"))]
+    #[schema(example = "US", min_length = 2, max_length = 2, pattern = "^[A-Z]{2}$")]
+    pub country: String,
+}
+
+/// A customer's billing profile.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BillingProfile {
+    /// Billing email address.
+    #[validate(email, length(max = 254))]
+    #[schema(
+        example = "billing@contoso.example",
+        format = "email",
+        max_length = 254
+    )]
+    pub email: String,
+    /// Culture (language tag).
+    #[validate(custom(function = "validate::culture"))]
+    #[schema(example = "en-US")]
+    pub culture: String,
+    /// Billing address.
+    #[validate(nested)]
+    pub address: Address,
+}
+
+/// A customer as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    /// Customer id.
+    pub id: Uuid,
+    /// Company name.
+    pub company_name: String,
+    /// Unique default domain.
+    pub domain: String,
+    /// Billing profile.
+    pub billing_profile: BillingProfile,
+    /// Creation time.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Last change.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<CustomerRow> for Customer {
+    fn from(r: CustomerRow) -> Customer {
+        Customer {
+            id: ids::parse(&r.id),
+            company_name: r.company_name,
+            domain: r.domain,
+            billing_profile: BillingProfile {
+                email: r.billing_email,
+                culture: r.culture,
+                address: Address {
+                    address_line1: r.address_line1,
+                    address_line2: r.address_line2,
+                    city: r.city,
+                    state: r.state,
+                    postal_code: r.postal_code,
+                    country: r.country,
+                },
+            },
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+/// Request to create a customer.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateCustomer {
+    /// Company name.
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(example = "Contoso Ltd", min_length = 1, max_length = 200)]
+    pub company_name: String,
+    /// Unique default domain, lower case.
+    #[validate(custom(function = "validate::domain"))]
+    #[schema(example = "contoso.example", max_length = 253)]
+    pub domain: String,
+    /// An indirect reseller with an active partnership with the caller: it gets a relationship
+    /// with DAP and administers the customer.
+    pub indirect_reseller_id: Option<Uuid>,
+    /// Billing profile.
+    #[validate(nested)]
+    pub billing_profile: BillingProfile,
+}
+
+/// The new customer's first admin account.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AdminUserCredentials {
+    /// Sign-in name.
+    pub user_name: String,
+    /// Temporary password, shown only in this response; must be changed at first sign-in.
+    pub temporary_password: String,
+}
+
+/// A created customer with its admin account.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedCustomer {
+    /// The customer.
+    pub customer: Customer,
+    /// Its admin account (the password is shown once).
+    pub admin_user: AdminUserCredentials,
+}
+
+/// Create a customer, with its admin user and the caller's relationship (with DAP).
+///
+/// Only an indirect provider creates customers. Naming `indirectResellerId` (a reseller with an
+/// active partnership) gives that reseller a relationship with DAP too. The admin user's
+/// temporary password appears only in this response.
+#[utoipa::path(
+    tag = "customers",
+    request_body = CreateCustomer,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 201, description = "Created.", body = CreatedCustomer, headers(("Location" = String, description = "The customer's URL"), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or the caller is not an indirect provider.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`duplicate_domain`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or `partnership_required` on `indirectResellerId`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/customers")]
+pub async fn create_customer(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<CreateCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::CreateCustomer)?;
+    let provider_id = principal.partner_id()?;
+    let req = body.0;
+    let (created, admin) = db::run(&state.pool, move |conn| {
+        let admin = AdminAccount::generate(&req.domain)?;
+        let t = now();
+        let b = req.billing_profile;
+        let row = CustomerRow {
+            id: ids::new(),
+            company_name: req.company_name.trim().to_owned(),
+            domain: req.domain.to_lowercase(),
+            billing_email: b.email,
+            culture: b.culture,
+            address_line1: b.address.address_line1,
+            address_line2: b.address.address_line2,
+            city: b.address.city,
+            state: b.address.state,
+            postal_code: b.address.postal_code,
+            country: b.address.country,
+            version: 1,
+            created_at: t,
+            updated_at: t,
+        };
+        let created = service::create(
+            conn,
+            &Actor::from(&principal),
+            provider_id,
+            row,
+            req.indirect_reseller_id,
+            &admin,
+        )?;
+        Ok((created, admin))
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/v1/customers/{}", created.id)))
+        .insert_header((header::ETAG, etag::etag(created.version)))
+        .json(CreatedCustomer {
+            customer: created.into(),
+            admin_user: AdminUserCredentials {
+                user_name: admin.user_name,
+                temporary_password: admin.temporary_password,
+            },
+        }))
+}
+
+/// Customer list filters.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CustomerQuery {
+    /// Case-insensitive prefix of the company name or the domain.
+    #[validate(length(max = 200))]
+    #[param(max_length = 200)]
+    pub q: Option<String>,
+    /// Only customers this indirect reseller also has a relationship with.
+    pub indirect_reseller_id: Option<Uuid>,
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List and search the customers the caller has a relationship with, oldest first.
+#[utoipa::path(
+    tag = "customers",
+    params(CustomerQuery),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "One page of customers.", body = Page<Customer>),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `limit`, `cursor` or filter.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/customers")]
+pub async fn list_customers(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    query: ValidQuery<CustomerQuery>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ReadCustomers)?;
+    let partner_id = principal.partner_id()?;
+    let q = query.0;
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .validate()?;
+    let filter = CustomerFilter {
+        q: q.q,
+        indirect_reseller_id: q.indirect_reseller_id,
+    };
+    let p = page.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(CustomerRow::page_for_partner(
+            conn,
+            partner_id,
+            &filter,
+            p.after.as_deref(),
+            p.limit + 1,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        &page,
+        &req,
+        |r| &r.id,
+        Customer::from,
+    )))
+}
+
+/// Read a customer the caller has a relationship with (others answer 404).
+#[utoipa::path(
+    tag = "customers",
+    params(("customerId" = Uuid, Path, description = "Customer id")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The customer.", body = Customer, headers(("ETag" = String))),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`customerId` is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/customers/{customerId}")]
+pub async fn get_customer(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let customer_id = path.into_inner();
+    let reached = db::run(&state.pool, move |conn| {
+        visibility::customer(conn, &principal, customer_id, Operation::ReadCustomers)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::etag(reached.customer.version)))
+        .json(Customer::from(reached.customer)))
+}
+
+/// Changes to an address; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AddressPatch {
+    /// First line.
+    #[validate(length(min = 1, max = 200))]
+    pub address_line1: Option<String>,
+    /// Second line (`null` clears it).
+    #[validate(length(max = 200))]
+    pub address_line2: Option<String>,
+    /// City.
+    #[validate(length(min = 1, max = 100))]
+    pub city: Option<String>,
+    /// State or region.
+    #[validate(length(max = 100))]
+    pub state: Option<String>,
+    /// Postal code.
+    #[validate(length(min = 1, max = 20))]
+    pub postal_code: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    #[validate(custom(function = "validate::country"))]
+    pub country: Option<String>,
+}
+
+/// Changes to a billing profile; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct BillingProfilePatch {
+    /// Billing email address.
+    #[validate(email, length(max = 254))]
+    pub email: Option<String>,
+    /// Culture.
+    #[validate(custom(function = "validate::culture"))]
+    pub culture: Option<String>,
+    /// Address changes.
+    #[validate(nested)]
+    pub address: Option<AddressPatch>,
+}
+
+/// Changes to a customer; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateCustomer {
+    /// Company name.
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    pub company_name: Option<String>,
+    /// Billing profile changes.
+    #[validate(nested)]
+    pub billing_profile: Option<BillingProfilePatch>,
+}
+
+/// Update a customer's company name or billing profile. Send `If-Match` with the ETag you read
+/// to avoid overwriting someone else's change (412 when stale).
+#[utoipa::path(
+    tag = "customers",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
+    ),
+    request_body = UpdateCustomer,
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "Updated.", body = Customer, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[patch("/customers/{customerId}")]
+pub async fn update_customer(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: ValidJson<UpdateCustomer>,
+) -> Result<HttpResponse, ApiError> {
+    let customer_id = path.into_inner();
+    let precondition = etag::if_match(&req)?;
+    let patch = body.0;
+    let updated = db::run(&state.pool, move |conn| {
+        db::transaction(conn, |conn| {
+            let reached =
+                visibility::customer(conn, &principal, customer_id, Operation::UpdateCustomer)?;
+            let before = reached.customer;
+            let expected = precondition.expect(before.version)?;
+            let bp = patch.billing_profile;
+            let addr = bp.as_ref().and_then(|b| b.address.as_ref());
+            let changes = CustomerChanges {
+                company_name: patch.company_name.map(|n| n.trim().to_owned()),
+                billing_email: bp.as_ref().and_then(|b| b.email.clone()),
+                culture: bp.as_ref().and_then(|b| b.culture.clone()),
+                address_line1: addr.and_then(|a| a.address_line1.clone()),
+                address_line2: addr.and_then(|a| a.address_line2.clone()).map(Some),
+                city: addr.and_then(|a| a.city.clone()),
+                state: addr.and_then(|a| a.state.clone()).map(Some),
+                postal_code: addr.and_then(|a| a.postal_code.clone()),
+                country: addr.and_then(|a| a.country.clone()),
+            };
+            if !CustomerRow::update(conn, &before.id, expected, &changes)? {
+                return Err(ApiError::precondition_failed());
+            }
+            let after = CustomerRow::find(conn, customer_id)?
+                .ok_or_else(|| ApiError::not_found("The customer"))?;
+            Audit::new("update_customer", "customer", &after.id)
+                .customer(customer_id)
+                .old_value(Customer::from(before))
+                .new_value(Customer::from(after.clone()))
+                .write(conn, &Actor::from(&principal))?;
+            Ok(after)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::etag(updated.version)))
+        .json(Customer::from(updated)))
+}
+
+/// Registers the customer operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_customer)
+        .service(list_customers)
+        .service(get_customer)
+        .service(update_customer);
+}

@@ -1,0 +1,16 @@
+//! HTTP handlers, one file per resource: request/response types at the top, then annotated
+//! handlers (the annotations are the OpenAPI document). [`configure`] mounts every `/v1` route.
+
+pub mod auth;
+pub mod customers;
+pub mod health;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Mounts every `/v1` operation.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(auth::create_token)
+        .service(auth::change_password)
+        .service(auth::get_me);
+    customers::configure(cfg);
+}

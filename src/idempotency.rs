@@ -1,0 +1,279 @@
+//! `Idempotency-Key` (alias `MS-RequestId`) on creating POSTs (product.md §7): the first request
+//! with a key runs and, when it succeeds (2xx), its response is stored in the database — shared by
+//! every replica — for 24 hours. A retry with the same key and the same method, path and body gets
+//! the stored response with `Idempotent-Replayed: true`; the same key with another request is 422
+//! `idempotency_key_reused`; the same key while the first is still running is 409
+//! `idempotency_request_in_progress`. Keys are scoped to the caller (the token's subject). A
+//! failed first attempt releases its key so a corrected retry can run.
+
+use actix_web::body::{self, BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, ResponseError, web};
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::app::AppState;
+use crate::auth::{password::sha256_hex, principal};
+use crate::db::{self, AnyConnection};
+use crate::error::{ApiError, FieldError};
+use crate::models::now;
+use crate::schema::idempotency_keys as keys;
+
+/// The header naming the key.
+pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
+/// Partner Center's name for the same header.
+pub const ALIAS: HeaderName = HeaderName::from_static("ms-requestid");
+/// Set on a replayed response.
+pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+/// How long keys are kept.
+pub const RETENTION_HOURS: i64 = 24;
+/// A key still `in_progress` after this long belongs to a request that died; it may be retaken.
+pub const ABANDONED_AFTER_SECONDS: i64 = 300;
+
+#[derive(Debug, Queryable, Selectable, Insertable)]
+#[diesel(table_name = keys)]
+struct KeyRow {
+    scope: String,
+    idempotency_key: String,
+    request_hash: String,
+    status: String,
+    response_status: Option<i32>,
+    response_headers: Option<String>,
+    response_body: Option<String>,
+    created_at: NaiveDateTime,
+}
+
+enum Claim {
+    Run,
+    Replay(KeyRow),
+}
+
+fn claim(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
+    let fresh = KeyRow {
+        scope: scope.to_owned(),
+        idempotency_key: key.to_owned(),
+        request_hash: hash.to_owned(),
+        status: "in_progress".to_owned(),
+        response_status: None,
+        response_headers: None,
+        response_body: None,
+        created_at: now(),
+    };
+    for _ in 0..3 {
+        match diesel::insert_into(keys::table)
+            .values(&fresh)
+            .execute(conn)
+        {
+            Ok(_) => return Ok(Claim::Run),
+            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
+            Err(e) => return Err(e.into()),
+        }
+        let existing: Option<KeyRow> = keys::table
+            .find((scope, key))
+            .select(KeyRow::as_select())
+            .first(conn)
+            .optional()?;
+        let Some(existing) = existing else { continue };
+        let age = now() - existing.created_at;
+        let expired = age > Duration::hours(RETENTION_HOURS);
+        let abandoned =
+            existing.status == "in_progress" && age > Duration::seconds(ABANDONED_AFTER_SECONDS);
+        if expired || abandoned {
+            release(conn, scope, key)?;
+            continue;
+        }
+        if existing.request_hash != hash {
+            return Err(ApiError::unprocessable(
+                "idempotency_key_reused",
+                "This Idempotency-Key was already used with a different request; use a new key for a new request.",
+            ));
+        }
+        if existing.status == "in_progress" {
+            return Err(ApiError::conflict(
+                "idempotency_request_in_progress",
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+            )
+            .with_header(header::RETRY_AFTER, "1"));
+        }
+        return Ok(Claim::Replay(existing));
+    }
+    Err(ApiError::conflict(
+        "idempotency_request_in_progress",
+        "A request with this Idempotency-Key is still being processed; retry shortly.",
+    ))
+}
+
+fn release(conn: &mut AnyConnection, scope: &str, key: &str) -> Result<(), ApiError> {
+    diesel::delete(keys::table.find((scope, key))).execute(conn)?;
+    Ok(())
+}
+
+fn complete(
+    conn: &mut AnyConnection,
+    scope: &str,
+    key: &str,
+    status: u16,
+    headers: String,
+    body: String,
+) -> Result<(), ApiError> {
+    diesel::update(keys::table.find((scope, key)))
+        .set((
+            keys::status.eq("completed"),
+            keys::response_status.eq(Some(i32::from(status))),
+            keys::response_headers.eq(Some(headers)),
+            keys::response_body.eq(Some(body)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes keys older than the retention period; returns how many.
+pub fn purge_expired(conn: &mut AnyConnection) -> Result<usize, ApiError> {
+    let cutoff = now() - Duration::hours(RETENTION_HOURS);
+    Ok(diesel::delete(keys::table.filter(keys::created_at.lt(cutoff))).execute(conn)?)
+}
+
+const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
+
+fn replay(row: KeyRow) -> HttpResponse {
+    let status = row
+        .response_status
+        .and_then(|s| u16::try_from(s).ok())
+        .and_then(|s| StatusCode::from_u16(s).ok())
+        .unwrap_or(StatusCode::OK);
+    let mut res = HttpResponse::build(status);
+    let headers: Vec<(String, String)> = row
+        .response_headers
+        .as_deref()
+        .and_then(|h| serde_json::from_str(h).ok())
+        .unwrap_or_default();
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            res.insert_header((n, v));
+        }
+    }
+    res.insert_header((REPLAYED, "true"));
+    res.body(row.response_body.unwrap_or_default())
+}
+
+fn key_of(req: &ServiceRequest) -> Option<Result<String, ApiError>> {
+    let value = req
+        .headers()
+        .get(&HEADER)
+        .or_else(|| req.headers().get(&ALIAS))?;
+    let ok = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= 255)
+        .map(str::to_owned);
+    Some(ok.ok_or_else(|| {
+        ApiError::validation(vec![FieldError::new(
+            "Idempotency-Key",
+            "invalid",
+            "must be 1 to 255 visible ASCII characters",
+        )])
+    }))
+}
+
+/// Middleware applying the rules above to every POST outside `/v1/auth/` that carries a key.
+pub async fn middleware(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let applies = req.method() == Method::POST && !req.path().starts_with("/v1/auth/");
+    let key = if applies { key_of(&req) } else { None };
+    let Some(key) = key else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let key = match key {
+        Ok(k) => k,
+        Err(e) => return Ok(req.into_response(e.error_response())),
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body);
+    };
+    let scope = match principal::bearer(req.request()) {
+        Some(token) => match state.jwt.verify(token) {
+            Ok(claims) => format!("{}:{}", claims.act.as_str(), claims.sub),
+            // An invalid token: let the handler answer 401.
+            Err(_) => {
+                return next
+                    .call(req)
+                    .await
+                    .map(ServiceResponse::map_into_boxed_body);
+            }
+        },
+        None => "anonymous".to_owned(),
+    };
+    let body = match req.extract::<web::Bytes>().await {
+        Ok(b) => b,
+        Err(e) => return Ok(req.into_response(e.error_response())),
+    };
+    let hash = sha256_hex(&format!(
+        "{} {}?{}\n{}",
+        req.method(),
+        req.path(),
+        req.query_string(),
+        String::from_utf8_lossy(&body)
+    ));
+    req.set_payload(Payload::from(body));
+
+    let claimed = {
+        let (scope, key, hash) = (scope.clone(), key.clone(), hash.clone());
+        db::run(&state.pool, move |conn| claim(conn, &scope, &key, &hash)).await
+    };
+    match claimed {
+        Err(e) => Ok(req.into_response(e.error_response())),
+        Ok(Claim::Replay(row)) => Ok(req.into_response(replay(row))),
+        Ok(Claim::Run) => {
+            let res = next.call(req).await;
+            let res = match res {
+                Ok(r) => r,
+                Err(e) => {
+                    let (scope, key) = (scope.clone(), key.clone());
+                    let _ = db::run(&state.pool, move |conn| release(conn, &scope, &key)).await;
+                    return Err(e);
+                }
+            };
+            let status = res.status();
+            let headers: Vec<(String, String)> = KEPT_HEADERS
+                .iter()
+                .filter_map(|h| {
+                    res.headers()
+                        .get(h)
+                        .and_then(|v| v.to_str().ok())
+                        .map(|v| (h.as_str().to_owned(), v.to_owned()))
+                })
+                .collect();
+            let (http_req, http_res) = res.into_parts();
+            let (http_res, body) = http_res.into_parts();
+            let bytes = body::to_bytes(body).await.unwrap_or_default();
+            let stored = String::from_utf8_lossy(&bytes).into_owned();
+            let outcome = if status.is_success() {
+                let headers = serde_json::to_string(&headers).unwrap_or_default();
+                db::run(&state.pool, move |conn| {
+                    complete(conn, &scope, &key, status.as_u16(), headers, stored)
+                })
+                .await
+            } else {
+                db::run(&state.pool, move |conn| release(conn, &scope, &key)).await
+            };
+            if let Err(e) = outcome {
+                log::error!("idempotency bookkeeping failed: {e}");
+            }
+            let http_res = http_res.set_body(BoxBody::new(bytes));
+            Ok(ServiceResponse::new(http_req, http_res))
+        }
+    }
+}

@@ -1,0 +1,20 @@
+//! partner-center: a self-hostable REST API for the cloud-reseller channel (product.md).
+//! `app::build` is what the binary serves and what every test mounts.
+
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod etag;
+pub mod extract;
+pub mod handlers;
+pub mod idempotency;
+pub mod models;
+pub mod openapi;
+pub mod paging;
+pub mod request_id;
+pub mod schema;
+pub mod services;
+pub mod validate;

@@ -1,0 +1,223 @@
+//! The `partner-center` binary: `serve [--demo]`, `migrate`, `openapi`, `bootstrap` (product.md
+//! §8). Everything else lives in the library.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use actix_web::HttpServer;
+use clap::{Parser, Subcommand, ValueEnum};
+use partner_center::app::{self, AppState};
+use partner_center::config::Config;
+use partner_center::{db, demo, request_id, services};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "partner-center",
+    version,
+    about = "Self-hostable REST API for the cloud-reseller channel"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Migrate the database and serve the API on BIND_ADDR.
+    Serve {
+        /// Seed demo data and print its accounts (not for production; JWT_SECRET optional).
+        #[arg(long)]
+        demo: bool,
+        /// With --demo: also write the demo accounts as JSON to this file.
+        #[arg(long, requires = "demo")]
+        credentials_file: Option<PathBuf>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document (JSON) and exit.
+    Openapi,
+    /// Create an indirect provider and its global admin (temporary password printed once).
+    Bootstrap {
+        /// The provider's organisation name.
+        #[arg(long)]
+        partner_name: String,
+        /// The global admin's email (its sign-in name).
+        #[arg(long)]
+        admin_email: String,
+        /// `text` or `json` (product.md §10 credentials shape).
+        #[arg(long, value_enum, default_value = "text")]
+        output: Output,
+    },
+}
+
+fn init_logging() {
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+        .format(|buf, record| {
+            let rid = request_id::current().unwrap_or_else(|| "-".to_owned());
+            writeln!(
+                buf,
+                "{} {:<5} [{}] {}: {}",
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                record.level(),
+                rid,
+                record.target(),
+                record.args()
+            )
+        })
+        .init();
+}
+
+fn open_database(config: &Config) -> Result<db::Pool, String> {
+    let pool = db::pool(&config.database_url)?;
+    let applied = db::migrate(&pool)?;
+    if applied > 0 {
+        log::info!(
+            "applied {applied} migration(s) to {}",
+            db::redact(&config.database_url)
+        );
+    }
+    Ok(pool)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Openapi => {
+            let doc = app::openapi_document();
+            match doc.to_pretty_json() {
+                Ok(json) => {
+                    println!("{json}");
+                    Ok(())
+                }
+                Err(e) => Err(format!("cannot render the OpenAPI document: {e}")),
+            }
+        }
+        Command::Migrate => {
+            init_logging();
+            Config::from_env(true)
+                .and_then(|c| open_database(&c))
+                .map(|_| ())
+        }
+        Command::Bootstrap {
+            partner_name,
+            admin_email,
+            output,
+        } => {
+            init_logging();
+            bootstrap(&partner_name, &admin_email, output)
+        }
+        Command::Serve {
+            demo,
+            credentials_file,
+        } => {
+            init_logging();
+            serve(demo, credentials_file)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn bootstrap(partner_name: &str, admin_email: &str, output: Output) -> Result<(), String> {
+    let config = Config::from_env(true)?;
+    let pool = open_database(&config)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("database unavailable: {e}"))?;
+    let done = services::bootstrap::bootstrap(&mut conn, partner_name, admin_email)
+        .map_err(|e| e.detail)?;
+    match output {
+        Output::Json => {
+            let creds = demo::Credentials {
+                accounts: vec![demo::Account {
+                    username: done.user_name,
+                    password: done.temporary_password,
+                    roles: vec![partner_center::auth::Role::GlobalAdmin],
+                    tenant_kind: partner_center::auth::TenantKind::IndirectProvider,
+                    tenant_id: done.partner_id,
+                    tenant_name: done.partner_name,
+                }],
+            };
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&creds).unwrap_or_default()
+            );
+        }
+        Output::Text => {
+            println!(
+                "Created indirect provider \"{}\" ({})",
+                done.partner_name, done.partner_id
+            );
+            println!("Global admin: {}", done.user_name);
+            println!(
+                "Temporary password (shown once; change it with POST /v1/auth/password): {}",
+                done.temporary_password
+            );
+        }
+    }
+    Ok(())
+}
+
+fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), String> {
+    let config = Config::from_env(demo_mode)?;
+    let pool = open_database(&config)?;
+    let base = config.public_base_url.clone();
+    if demo_mode {
+        let mut conn = pool
+            .get()
+            .map_err(|e| format!("database unavailable: {e}"))?;
+        let creds =
+            demo::seed(&mut conn).map_err(|e| format!("demo seeding failed: {}", e.detail))?;
+        drop(conn);
+        print_demo(&creds, &base);
+        if let Some(path) = credentials_file {
+            let json = serde_json::to_string_pretty(&creds).unwrap_or_default();
+            std::fs::write(&path, json)
+                .map_err(|e| format!("cannot write --credentials-file {}: {e}", path.display()))?;
+            println!("Demo accounts written to {}", path.display());
+        }
+    }
+    let bind = config.bind_addr.clone();
+    let state = AppState::new(pool, config);
+    log::info!("serving on http://{bind} (Swagger UI: {base}/swagger-ui/)");
+    let server = HttpServer::new(move || app::build(state.clone()))
+        .bind(&bind)
+        .map_err(|e| format!("cannot listen on BIND_ADDR {bind}: {e}"))?
+        .run();
+    actix_web::rt::System::new()
+        .block_on(server)
+        .map_err(|e| format!("server failed: {e}"))
+}
+
+fn print_demo(creds: &demo::Credentials, base: &str) {
+    println!();
+    println!("==================================================================");
+    println!(" DEMO MODE — demo data and a shared password: NOT FOR PRODUCTION");
+    println!("==================================================================");
+    for a in &creds.accounts {
+        let roles: Vec<&str> = a.roles.iter().map(|r| r.as_str()).collect();
+        println!(
+            "  {:<45} {:<16} {} ({})",
+            a.username,
+            a.password,
+            a.tenant_name,
+            roles.join(",")
+        );
+    }
+    println!();
+    println!(" Swagger UI: {base}/swagger-ui/  (Authorize with a user name and password above)");
+    println!(" OpenAPI:    {base}/api-docs/openapi.json");
+    println!();
+}

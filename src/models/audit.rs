@@ -1,0 +1,199 @@
+//! `audit_records`: one row per state change, written in the same transaction as the change
+//! (product.md §6), readable by the partner it is recorded for.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::auth::{Principal, TenantKind};
+use crate::db::AnyConnection;
+use crate::error::ApiError;
+use crate::schema::audit_records as audit;
+
+/// An audit record.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = audit)]
+pub struct AuditRow {
+    pub id: String,
+    pub partner_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub actor_type: String,
+    pub actor_id: Option<String>,
+    pub actor_name: String,
+    pub operation_type: String,
+    pub resource_type: String,
+    pub resource_id: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub request_id: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// Who made a change: a principal, or the system (CLI, demo seeding).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// `user`, `application` or `system`.
+    pub kind: &'static str,
+    /// The user's or application's id.
+    pub id: Option<Uuid>,
+    /// Display name.
+    pub name: String,
+    /// The partner the actor belongs to, the default partner of its records.
+    pub partner_id: Option<Uuid>,
+    /// The request id.
+    pub request_id: String,
+}
+
+impl Actor {
+    /// The CLI or the server itself.
+    pub fn system(what: &str) -> Actor {
+        Actor {
+            kind: "system",
+            id: None,
+            name: what.to_owned(),
+            partner_id: None,
+            request_id: format!("cli-{}", Uuid::now_v7()),
+        }
+    }
+}
+
+impl From<&Principal> for Actor {
+    fn from(p: &Principal) -> Actor {
+        Actor {
+            kind: p.actor_kind.as_str(),
+            id: Some(p.actor_id),
+            name: p.display_name.clone(),
+            partner_id: (p.tenant_kind != TenantKind::Customer).then_some(p.tenant_id),
+            request_id: p.request_id.clone(),
+        }
+    }
+}
+
+/// An audit record being written: `Audit::new(op, resource_type, id).customer(c).new_value(v).write(conn, actor)`.
+#[derive(Debug)]
+pub struct Audit {
+    operation_type: &'static str,
+    resource_type: &'static str,
+    resource_id: String,
+    partner_id: Option<Uuid>,
+    customer_id: Option<Uuid>,
+    old_value: Option<String>,
+    new_value: Option<String>,
+}
+
+impl Audit {
+    /// A record of `operation_type` (e.g. `create_customer`) on a resource.
+    pub fn new(
+        operation_type: &'static str,
+        resource_type: &'static str,
+        resource_id: impl ToString,
+    ) -> Audit {
+        Audit {
+            operation_type,
+            resource_type,
+            resource_id: resource_id.to_string(),
+            partner_id: None,
+            customer_id: None,
+            old_value: None,
+            new_value: None,
+        }
+    }
+
+    /// The partner the record is for (default: the actor's partner).
+    pub fn partner(mut self, id: Uuid) -> Audit {
+        self.partner_id = Some(id);
+        self
+    }
+
+    /// The customer concerned.
+    pub fn customer(mut self, id: Uuid) -> Audit {
+        self.customer_id = Some(id);
+        self
+    }
+
+    /// The value before the change.
+    pub fn old_value(mut self, v: impl Serialize) -> Audit {
+        self.old_value = serde_json::to_string(&v).ok();
+        self
+    }
+
+    /// The value after the change.
+    pub fn new_value(mut self, v: impl Serialize) -> Audit {
+        self.new_value = serde_json::to_string(&v).ok();
+        self
+    }
+
+    /// Writes the record (call inside the change's transaction).
+    pub fn write(self, conn: &mut AnyConnection, actor: &Actor) -> Result<(), ApiError> {
+        let row = AuditRow {
+            id: super::ids::new(),
+            partner_id: self.partner_id.or(actor.partner_id).map(|p| p.to_string()),
+            customer_id: self.customer_id.map(|c| c.to_string()),
+            actor_type: actor.kind.to_owned(),
+            actor_id: actor.id.map(|a| a.to_string()),
+            actor_name: actor.name.clone(),
+            operation_type: self.operation_type.to_owned(),
+            resource_type: self.resource_type.to_owned(),
+            resource_id: self.resource_id,
+            old_value: self.old_value,
+            new_value: self.new_value,
+            request_id: actor.request_id.clone(),
+            created_at: super::now(),
+        };
+        diesel::insert_into(audit::table)
+            .values(&row)
+            .execute(conn)?;
+        Ok(())
+    }
+}
+
+/// Filters for reading audit records (product.md §6).
+#[derive(Debug, Default)]
+pub struct AuditFilter {
+    /// Inclusive lower bound on the time.
+    pub from: Option<NaiveDateTime>,
+    /// Exclusive upper bound on the time.
+    pub to: Option<NaiveDateTime>,
+    /// Only records about this customer.
+    pub customer_id: Option<Uuid>,
+    /// Only this resource type.
+    pub resource_type: Option<String>,
+    /// Only this operation type.
+    pub operation_type: Option<String>,
+}
+
+impl AuditRow {
+    /// One keyset page (by id, oldest first) of a partner's audit records.
+    pub fn page(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        filter: &AuditFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<AuditRow>> {
+        let mut q = audit::table
+            .filter(audit::partner_id.eq(partner_id.to_string()))
+            .select(AuditRow::as_select())
+            .into_boxed();
+        if let Some(from) = filter.from {
+            q = q.filter(audit::created_at.ge(from));
+        }
+        if let Some(to) = filter.to {
+            q = q.filter(audit::created_at.lt(to));
+        }
+        if let Some(c) = filter.customer_id {
+            q = q.filter(audit::customer_id.eq(c.to_string()));
+        }
+        if let Some(r) = &filter.resource_type {
+            q = q.filter(audit::resource_type.eq(r.clone()));
+        }
+        if let Some(o) = &filter.operation_type {
+            q = q.filter(audit::operation_type.eq(o.clone()));
+        }
+        if let Some(after) = after {
+            q = q.filter(audit::id.gt(after.to_owned()));
+        }
+        q.order(audit::id.asc()).limit(limit).load(conn)
+    }
+}

@@ -1,0 +1,145 @@
+//! `customers`: customer organisations with their unique default domain and billing profile.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::AnyConnection;
+use crate::schema::{customer_relationships, customers};
+
+diesel::define_sql_function! {
+    /// SQL `lower(text)`, the same on SQLite and PostgreSQL.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// A customer organisation.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = customers)]
+pub struct CustomerRow {
+    pub id: String,
+    pub company_name: String,
+    pub domain: String,
+    pub billing_email: String,
+    pub culture: String,
+    pub address_line1: String,
+    pub address_line2: Option<String>,
+    pub city: String,
+    pub state: Option<String>,
+    pub postal_code: String,
+    pub country: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Changes to a customer (`None` leaves a column as it is).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = customers)]
+pub struct CustomerChanges {
+    pub company_name: Option<String>,
+    pub billing_email: Option<String>,
+    pub culture: Option<String>,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<Option<String>>,
+    pub city: Option<String>,
+    pub state: Option<Option<String>>,
+    pub postal_code: Option<String>,
+    pub country: Option<String>,
+}
+
+/// Filters for listing the customers a partner has a relationship with.
+#[derive(Debug, Default)]
+pub struct CustomerFilter {
+    /// Case-insensitive prefix of the company name or the domain.
+    pub q: Option<String>,
+    /// Only customers that this indirect reseller also has a relationship with.
+    pub indirect_reseller_id: Option<Uuid>,
+}
+
+impl CustomerRow {
+    /// The customer with `id`, if any.
+    pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<CustomerRow>> {
+        customers::table
+            .find(id.to_string())
+            .select(CustomerRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The customer with this domain (case-insensitive), if any.
+    pub fn find_by_domain(
+        conn: &mut AnyConnection,
+        domain: &str,
+    ) -> QueryResult<Option<CustomerRow>> {
+        customers::table
+            .filter(customers::domain.eq(domain.to_lowercase()))
+            .select(CustomerRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// One keyset page (by id) of the customers `partner_id` has a relationship with.
+    pub fn page_for_partner(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        filter: &CustomerFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<CustomerRow>> {
+        let mine = customer_relationships::table
+            .filter(customer_relationships::partner_id.eq(partner_id.to_string()))
+            .select(customer_relationships::customer_id);
+        let mut q = customers::table
+            .filter(customers::id.eq_any(mine))
+            .select(CustomerRow::as_select())
+            .into_boxed();
+        if let Some(reseller) = filter.indirect_reseller_id {
+            let theirs = customer_relationships::table
+                .filter(customer_relationships::partner_id.eq(reseller.to_string()))
+                .select(customer_relationships::customer_id);
+            q = q.filter(customers::id.eq_any(theirs));
+        }
+        if let Some(prefix) = filter.q.as_deref().filter(|s| !s.is_empty()) {
+            let pattern = super::like_prefix(prefix);
+            q = q.filter(
+                lower(customers::company_name)
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(customers::domain.like(pattern).escape('\\')),
+            );
+        }
+        if let Some(after) = after {
+            q = q.filter(customers::id.gt(after.to_owned()));
+        }
+        q.order(customers::id.asc()).limit(limit).load(conn)
+    }
+
+    /// Inserts a customer.
+    pub fn insert(conn: &mut AnyConnection, row: &CustomerRow) -> QueryResult<()> {
+        diesel::insert_into(customers::table)
+            .values(row)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Applies `changes` when the version still matches; returns whether a row changed.
+    pub fn update(
+        conn: &mut AnyConnection,
+        id: &str,
+        expected_version: i64,
+        changes: &CustomerChanges,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            customers::table
+                .filter(customers::id.eq(id))
+                .filter(customers::version.eq(expected_version)),
+        )
+        .set((
+            changes,
+            customers::version.eq(expected_version + 1),
+            customers::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+}

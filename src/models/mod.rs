@@ -1,0 +1,54 @@
+//! Database rows, one file per table: the row struct (never serialized), its insert form, and
+//! its queries as functions on the type. Ids are UUIDv7 stored as text; times are UTC
+//! `TIMESTAMP`s truncated to microseconds so both backends round-trip them exactly.
+
+pub mod application;
+pub mod audit;
+pub mod customer;
+pub mod partner;
+pub mod partnership;
+pub mod rate_limit;
+pub mod relationship;
+pub mod user;
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+
+/// Id helpers: new UUIDv7 text ids and parsing stored ones.
+pub mod ids {
+    use uuid::Uuid;
+
+    /// A new time-ordered id (UUIDv7), as stored.
+    pub fn new() -> String {
+        Uuid::now_v7().to_string()
+    }
+
+    /// Parses a stored id (stored ids are always valid; a corrupt one becomes the nil UUID).
+    pub fn parse(stored: &str) -> Uuid {
+        stored.parse().unwrap_or_default()
+    }
+}
+
+/// The current UTC time, truncated to microseconds.
+pub fn now() -> NaiveDateTime {
+    let t = Utc::now().naive_utc();
+    t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(t)
+}
+
+/// A stored time as an RFC 3339 UTC time.
+pub fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` prefix pattern and appends `%`.
+pub fn like_prefix(q: &str) -> String {
+    let mut out = String::with_capacity(q.len() + 1);
+    for c in q.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}

@@ -1,0 +1,94 @@
+//! `partners`: indirect providers and indirect resellers with their public support profile.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::auth::TenantKind;
+use crate::db::AnyConnection;
+use crate::schema::partners;
+
+/// A partner organisation.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = partners)]
+pub struct PartnerRow {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub support_email: Option<String>,
+    pub support_phone: Option<String>,
+    pub website: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Insert form for a partner.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = partners)]
+pub struct NewPartner {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub support_email: Option<String>,
+    pub support_phone: Option<String>,
+    pub website: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Changes to a partner's profile (`None` leaves a column as it is).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = partners)]
+pub struct PartnerChanges {
+    pub name: Option<String>,
+    pub support_email: Option<Option<String>>,
+    pub support_phone: Option<Option<String>>,
+    pub website: Option<Option<String>>,
+}
+
+impl PartnerRow {
+    /// The partner with `id`, if any.
+    pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<PartnerRow>> {
+        partners::table
+            .find(id.to_string())
+            .select(PartnerRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Inserts a partner.
+    pub fn insert(conn: &mut AnyConnection, new: &NewPartner) -> QueryResult<()> {
+        diesel::insert_into(partners::table)
+            .values(new)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Applies `changes` when the version still matches; returns whether a row changed.
+    pub fn update(
+        conn: &mut AnyConnection,
+        id: Uuid,
+        expected_version: i64,
+        changes: &PartnerChanges,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            partners::table
+                .filter(partners::id.eq(id.to_string()))
+                .filter(partners::version.eq(expected_version)),
+        )
+        .set((
+            changes,
+            partners::version.eq(expected_version + 1),
+            partners::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    /// The partner's tenant kind.
+    pub fn tenant_kind(&self) -> TenantKind {
+        TenantKind::parse(&self.kind).unwrap_or(TenantKind::IndirectReseller)
+    }
+}

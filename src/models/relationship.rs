@@ -1,0 +1,117 @@
+//! `customer_relationships`: a partner's reseller relationship with a customer, with or without
+//! delegated admin privileges (DAP) (product.md §2).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::AnyConnection;
+use crate::schema::customer_relationships as rel;
+
+/// A partner ↔ customer relationship.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = rel)]
+pub struct RelationshipRow {
+    pub id: String,
+    pub partner_id: String,
+    pub customer_id: String,
+    pub delegated_admin: bool,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl RelationshipRow {
+    /// A new relationship row.
+    pub fn new(partner_id: Uuid, customer_id: Uuid, delegated_admin: bool) -> RelationshipRow {
+        let now = super::now();
+        RelationshipRow {
+            id: super::ids::new(),
+            partner_id: partner_id.to_string(),
+            customer_id: customer_id.to_string(),
+            delegated_admin,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The relationship between `partner_id` and `customer_id`, if any.
+    pub fn find(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        customer_id: Uuid,
+    ) -> QueryResult<Option<RelationshipRow>> {
+        rel::table
+            .filter(rel::partner_id.eq(partner_id.to_string()))
+            .filter(rel::customer_id.eq(customer_id.to_string()))
+            .select(RelationshipRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Every relationship of a customer, oldest first.
+    pub fn for_customer(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+    ) -> QueryResult<Vec<RelationshipRow>> {
+        rel::table
+            .filter(rel::customer_id.eq(customer_id.to_string()))
+            .order(rel::id.asc())
+            .select(RelationshipRow::as_select())
+            .load(conn)
+    }
+
+    /// Inserts a relationship.
+    pub fn insert(conn: &mut AnyConnection, row: &RelationshipRow) -> QueryResult<()> {
+        diesel::insert_into(rel::table)
+            .values(row)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Creates the relationship, or sets DAP on the existing one when `delegated_admin` is true
+    /// (accepting again never removes DAP). Returns the row as it now is and its previous DAP
+    /// flag (`None` when it was created).
+    pub fn upsert(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        customer_id: Uuid,
+        delegated_admin: bool,
+    ) -> QueryResult<(RelationshipRow, Option<bool>)> {
+        match Self::find(conn, partner_id, customer_id)? {
+            Some(existing) => {
+                let before = existing.delegated_admin;
+                if delegated_admin && !before {
+                    Self::set_delegated_admin(conn, &existing.id, true)?;
+                }
+                let row = RelationshipRow {
+                    delegated_admin: before || delegated_admin,
+                    ..existing
+                };
+                Ok((row, Some(before)))
+            }
+            None => {
+                let row = RelationshipRow::new(partner_id, customer_id, delegated_admin);
+                Self::insert(conn, &row)?;
+                Ok((row, None))
+            }
+        }
+    }
+
+    /// Sets or clears DAP.
+    pub fn set_delegated_admin(conn: &mut AnyConnection, id: &str, value: bool) -> QueryResult<()> {
+        diesel::update(rel::table.find(id))
+            .set((
+                rel::delegated_admin.eq(value),
+                rel::updated_at.eq(super::now()),
+            ))
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Deletes a relationship.
+    pub fn delete(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+        diesel::delete(rel::table.find(id))
+            .execute(conn)
+            .map(|n| n == 1)
+    }
+}

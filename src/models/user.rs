@@ -1,0 +1,191 @@
+//! `users`: partner users (agents) and customer users, signed in with a password.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::AnyConnection;
+use crate::schema::users;
+
+/// A user of a partner (`partner_id`) or of a customer (`customer_id`); exactly one is set.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct UserRow {
+    pub id: String,
+    pub partner_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub user_name: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub roles: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Insert form for a user.
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub id: String,
+    pub partner_id: Option<String>,
+    pub customer_id: Option<String>,
+    pub user_name: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub roles: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl NewUser {
+    /// A new enabled user; `partner_id` xor `customer_id`.
+    pub fn new(
+        partner_id: Option<Uuid>,
+        customer_id: Option<Uuid>,
+        user_name: &str,
+        display_name: &str,
+        password_hash: String,
+        roles: String,
+        must_change_password: bool,
+    ) -> NewUser {
+        let now = super::now();
+        NewUser {
+            id: super::ids::new(),
+            partner_id: partner_id.map(|p| p.to_string()),
+            customer_id: customer_id.map(|c| c.to_string()),
+            user_name: user_name.to_lowercase(),
+            display_name: display_name.to_owned(),
+            password_hash,
+            roles,
+            must_change_password,
+            disabled: false,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Changes to a user (`None` leaves a column as it is).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub display_name: Option<String>,
+    pub roles: Option<String>,
+    pub disabled: Option<bool>,
+    pub password_hash: Option<String>,
+    pub must_change_password: Option<bool>,
+}
+
+impl UserRow {
+    /// The user with `id`, if any.
+    pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
+        users::table
+            .find(id.to_string())
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The user signing in as `user_name` (case-insensitive), if any.
+    pub fn find_by_user_name(
+        conn: &mut AnyConnection,
+        user_name: &str,
+    ) -> QueryResult<Option<UserRow>> {
+        users::table
+            .filter(users::user_name.eq(user_name.to_lowercase()))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// A partner's user with `id`, if any (other partners' users are invisible).
+    pub fn find_for_partner(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Option<UserRow>> {
+        users::table
+            .filter(users::id.eq(id.to_string()))
+            .filter(users::partner_id.eq(partner_id.to_string()))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// A customer's user with `id`, if any.
+    pub fn find_for_customer(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Option<UserRow>> {
+        users::table
+            .filter(users::id.eq(id.to_string()))
+            .filter(users::customer_id.eq(customer_id.to_string()))
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// One keyset page of a partner's users (or a customer's, with `of_customer`), by id.
+    pub fn page(
+        conn: &mut AnyConnection,
+        tenant_id: Uuid,
+        of_customer: bool,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<UserRow>> {
+        let mut q = users::table.select(UserRow::as_select()).into_boxed();
+        q = if of_customer {
+            q.filter(users::customer_id.eq(tenant_id.to_string()))
+        } else {
+            q.filter(users::partner_id.eq(tenant_id.to_string()))
+        };
+        if let Some(after) = after {
+            q = q.filter(users::id.gt(after.to_owned()));
+        }
+        q.order(users::id.asc()).limit(limit).load(conn)
+    }
+
+    /// Inserts a user.
+    pub fn insert(conn: &mut AnyConnection, new: &NewUser) -> QueryResult<()> {
+        diesel::insert_into(users::table)
+            .values(new)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Applies `changes` when the version still matches; returns whether a row changed.
+    pub fn update(
+        conn: &mut AnyConnection,
+        id: &str,
+        expected_version: i64,
+        changes: &UserChanges,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            users::table
+                .filter(users::id.eq(id))
+                .filter(users::version.eq(expected_version)),
+        )
+        .set((
+            changes,
+            users::version.eq(expected_version + 1),
+            users::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    /// Deletes a user.
+    pub fn delete(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+        diesel::delete(users::table.find(id))
+            .execute(conn)
+            .map(|n| n == 1)
+    }
+}

@@ -1,0 +1,64 @@
+//! The OpenAPI document's frame: info, tags and security schemes. Paths and schemas are collected
+//! from the registered handlers (`app::openapi_document`), never listed by hand.
+
+use utoipa::openapi::security::{
+    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+};
+use utoipa::{Modify, OpenApi};
+
+/// Info, tags and security schemes.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "partner-center",
+        description = "Self-hostable REST API for the cloud-reseller channel: indirect providers, \
+            indirect resellers, customers, delegated admin privileges, subscriptions and designated \
+            support contacts. Sign in with `POST /v1/auth/token` (or the Authorize button: OAuth2 \
+            password flow), then call any operation. Errors are RFC 9457 problem+json with a stable \
+            `code`; collections are keyset-paged with `limit` and `cursor`.",
+        license(name = "MIT OR Apache-2.0")
+    ),
+    modifiers(&SecurityAddon),
+    tags(
+        (name = "auth", description = "Sign-in (OAuth 2.0 token endpoint), password change, the caller."),
+        (name = "partner", description = "The caller's own partner profile and support contact details."),
+        (name = "partner users", description = "Partner users (agents) and their roles."),
+        (name = "applications", description = "App-only credentials for automation scripts."),
+        (name = "customers", description = "Customers the caller has a relationship with."),
+        (name = "audit", description = "Audit records of every state change."),
+        (name = "operations", description = "Health probes.")
+    )
+)]
+pub struct ApiDoc;
+
+/// Adds the `bearer` (JWT) and `oauth2` (password flow, for Swagger UI's Authorize) schemes.
+pub struct SecurityAddon;
+
+/// The security requirement names handlers use: `("bearer" = [])` or `("oauth2" = [])`.
+pub const SCHEMES: [&str; 2] = ["bearer", "oauth2"];
+
+impl Modify for SecurityAddon {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some("An access token from POST /v1/auth/token."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::Password(Password::new(
+                    "/v1/auth/token",
+                    Scopes::new(),
+                ))],
+                "Sign in with a user name and password (Swagger UI's Authorize button).",
+            )),
+        );
+    }
+}

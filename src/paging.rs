@@ -1,0 +1,142 @@
+//! Keyset paging (product.md §7): `limit` (1–500, default 50) and an opaque `cursor`; collections
+//! answer `{ "items", "nextCursor", "links": { "next" } }`. Pages are ordered by id (UUIDv7, so by
+//! creation time) and each page is `WHERE id > :last ORDER BY id LIMIT n+1`, so the cost does not
+//! depend on depth and rows inserted meanwhile are never skipped.
+
+use actix_web::HttpRequest;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::error::{ApiError, FieldError};
+
+/// Default page size.
+pub const DEFAULT_LIMIT: i64 = 50;
+/// Largest page size.
+pub const MAX_LIMIT: i64 = 500;
+
+/// Paging query parameters.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500, default = 50)]
+    pub limit: Option<i64>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A validated page request: how many rows to fetch and where to start.
+#[derive(Debug, Clone)]
+pub struct PageRequest {
+    /// Page size.
+    pub limit: i64,
+    /// The id after which the page starts.
+    pub after: Option<String>,
+}
+
+impl PageParams {
+    /// Validates `limit` and decodes `cursor`; 422 naming the field otherwise.
+    pub fn validate(&self) -> Result<PageRequest, ApiError> {
+        let mut errors = Vec::new();
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            errors.push(FieldError::new(
+                "limit",
+                "range",
+                "must be between 1 and 500",
+            ));
+        }
+        let after = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => match decode_cursor(c) {
+                Some(id) => Some(id),
+                None => {
+                    errors.push(FieldError::new(
+                        "cursor",
+                        "invalid",
+                        "is not a cursor returned by this API",
+                    ));
+                    None
+                }
+            },
+        };
+        if errors.is_empty() {
+            Ok(PageRequest { limit, after })
+        } else {
+            Err(ApiError::validation(errors))
+        }
+    }
+}
+
+fn decode_cursor(cursor: &str) -> Option<String> {
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let id = String::from_utf8(bytes).ok()?;
+    let ok = !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    ok.then_some(id)
+}
+
+fn encode_cursor(id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+/// Links of a collection page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageLinks {
+    /// The URL of the next page (absent on the last page).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+}
+
+/// One page of a collection.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+    /// Navigation links.
+    pub links: PageLinks,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows fetched in id order: the extra row only tells
+    /// that another page exists.
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        page: &PageRequest,
+        req: &HttpRequest,
+        id_of: impl Fn(&R) -> &str,
+        map: impl FnMut(R) -> T,
+    ) -> Page<T> {
+        let more = rows.len() as i64 > page.limit;
+        rows.truncate(page.limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| encode_cursor(id_of(r)))
+        } else {
+            None
+        };
+        let next = next_cursor.as_ref().map(|c| next_link(req, c));
+        Page {
+            items: rows.into_iter().map(map).collect(),
+            next_cursor,
+            links: PageLinks { next },
+        }
+    }
+}
+
+fn next_link(req: &HttpRequest, cursor: &str) -> String {
+    let mut pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    pairs.retain(|(k, _)| k != "cursor");
+    pairs.push(("cursor".to_owned(), cursor.to_owned()));
+    let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    format!("{}?{}", req.path(), query)
+}

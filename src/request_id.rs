@@ -1,0 +1,67 @@
+//! `X-Request-Id` (alias `MS-CorrelationId`): echoed when the client sends a sane one, generated
+//! otherwise, returned on every response, stored in request extensions for handlers and audit
+//! records, and kept in a task-local so problem documents and log lines carry it.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpMessage};
+
+tokio::task_local! {
+    static CURRENT: String;
+}
+
+/// The request id of the current request, in request extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// The response header carrying the request id.
+pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
+/// Partner Center's name for the same id, accepted on requests.
+pub const ALIAS: HeaderName = HeaderName::from_static("ms-correlationid");
+
+/// The current request's id, when called while serving a request.
+pub fn current() -> Option<String> {
+    CURRENT.try_with(|id| id.clone()).ok()
+}
+
+fn sane(value: &HeaderValue) -> Option<String> {
+    let s = value.to_str().ok()?.trim();
+    let ok = !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic());
+    ok.then(|| s.to_owned())
+}
+
+/// Middleware: assigns the id, runs the rest of the request inside its task-local scope and
+/// sets the response header.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let id = req
+        .headers()
+        .get(&HEADER)
+        .or_else(|| req.headers().get(&ALIAS))
+        .and_then(sane)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let mut res = CURRENT.scope(id.clone(), next.call(req)).await?;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(HEADER, v);
+    }
+    Ok(res)
+}
+
+impl actix_web::FromRequest for RequestId {
+    type Error = actix_web::Error;
+    type Future = std::future::Ready<Result<RequestId, actix_web::Error>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let id = req
+            .extensions()
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or_else(|| RequestId(uuid::Uuid::now_v7().to_string()));
+        std::future::ready(Ok(id))
+    }
+}

@@ -1,0 +1,263 @@
+//! Diesel table definitions, mirroring `migrations/` column for column (both dialects share
+//! one logical schema). Regenerate rather than edit: `diesel print-schema` against a migrated
+//! SQLite file gives the same tables.
+
+diesel::table! {
+    partners (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        support_email -> Nullable<Text>,
+        support_phone -> Nullable<Text>,
+        website -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customers (id) {
+        id -> Text,
+        company_name -> Text,
+        domain -> Text,
+        billing_email -> Text,
+        culture -> Text,
+        address_line1 -> Text,
+        address_line2 -> Nullable<Text>,
+        city -> Text,
+        state -> Nullable<Text>,
+        postal_code -> Text,
+        country -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        partner_id -> Nullable<Text>,
+        customer_id -> Nullable<Text>,
+        user_name -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        roles -> Text,
+        must_change_password -> Bool,
+        disabled -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    applications (id) {
+        id -> Text,
+        partner_id -> Text,
+        display_name -> Text,
+        client_id -> Text,
+        secret_hash -> Text,
+        roles -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    customer_relationships (id) {
+        id -> Text,
+        partner_id -> Text,
+        customer_id -> Text,
+        delegated_admin -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnerships (id) {
+        id -> Text,
+        provider_id -> Text,
+        reseller_id -> Text,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    partnership_invitations (id) {
+        id -> Text,
+        provider_id -> Text,
+        email -> Text,
+        message -> Nullable<Text>,
+        token_hash -> Text,
+        status -> Text,
+        expires_at -> Timestamp,
+        accepted_by_partner_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    relationship_requests (id) {
+        id -> Text,
+        partner_id -> Text,
+        indirect_provider_id -> Nullable<Text>,
+        include_delegated_admin -> Bool,
+        token_hash -> Text,
+        status -> Text,
+        expires_at -> Timestamp,
+        customer_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        product_family -> Text,
+        min_quantity -> Integer,
+        max_quantity -> Integer,
+        unit_price_minor -> BigInt,
+        currency -> Text,
+        billing_cycles -> Text,
+        is_add_on -> Bool,
+        prerequisite_offer_ids -> Text,
+        upgrade_target_offer_ids -> Text,
+        limit_per_customer -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    carts (id) {
+        id -> Text,
+        customer_id -> Text,
+        partner_id -> Text,
+        status -> Text,
+        line_items -> Text,
+        order_id -> Nullable<Text>,
+        version -> BigInt,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    orders (id) {
+        id -> Text,
+        customer_id -> Text,
+        partner_id -> Text,
+        status -> Text,
+        line_items -> Text,
+        total_minor -> BigInt,
+        currency -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subscriptions (id) {
+        id -> Text,
+        customer_id -> Text,
+        offer_id -> Text,
+        order_id -> Nullable<Text>,
+        quantity -> Integer,
+        status -> Text,
+        billing_cycle -> Text,
+        auto_renew -> Bool,
+        friendly_name -> Text,
+        billing_partner_id -> Text,
+        partner_id_on_record -> Nullable<Text>,
+        support_contact_partner_id -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    service_requests (id) {
+        id -> Text,
+        customer_id -> Text,
+        partner_id -> Text,
+        title -> Text,
+        description -> Text,
+        severity -> Text,
+        status -> Text,
+        notes -> Text,
+        created_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    audit_records (id) {
+        id -> Text,
+        partner_id -> Nullable<Text>,
+        customer_id -> Nullable<Text>,
+        actor_type -> Text,
+        actor_id -> Nullable<Text>,
+        actor_name -> Text,
+        operation_type -> Text,
+        resource_type -> Text,
+        resource_id -> Text,
+        old_value -> Nullable<Text>,
+        new_value -> Nullable<Text>,
+        request_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, idempotency_key) {
+        scope -> Text,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        status -> Text,
+        response_status -> Nullable<Integer>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    rate_limit_windows (bucket, window_start) {
+        bucket -> Text,
+        window_start -> BigInt,
+        hits -> Integer,
+    }
+}
+
+diesel::joinable!(customer_relationships -> customers (customer_id));
+diesel::joinable!(subscriptions -> customers (customer_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    partners,
+    customers,
+    users,
+    applications,
+    customer_relationships,
+    partnerships,
+    partnership_invitations,
+    relationship_requests,
+    offers,
+    carts,
+    orders,
+    subscriptions,
+    service_requests,
+    audit_records,
+    idempotency_keys,
+    rate_limit_windows,
+);

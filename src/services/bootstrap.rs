@@ -1,0 +1,115 @@
+//! `partner-center bootstrap` (product.md §8): an indirect provider and its first global admin
+//! with a temporary password, in one transaction. Also how an operator adds further providers.
+
+use uuid::Uuid;
+
+use crate::auth::{Role, TenantKind, password};
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::models::audit::{Actor, Audit};
+use crate::models::partner::{NewPartner, PartnerRow};
+use crate::models::user::{NewUser, UserRow};
+use crate::models::{ids, now};
+
+/// What bootstrap created.
+#[derive(Debug, Clone)]
+pub struct Bootstrapped {
+    /// The new provider's id.
+    pub partner_id: Uuid,
+    /// Its name.
+    pub partner_name: String,
+    /// The global admin's sign-in name.
+    pub user_name: String,
+    /// The temporary password (change it at first sign-in).
+    pub temporary_password: String,
+}
+
+/// Inserts a partner of `kind` with `name` and returns its id.
+pub fn insert_partner(
+    conn: &mut AnyConnection,
+    kind: TenantKind,
+    name: &str,
+    support_email: Option<String>,
+) -> Result<Uuid, ApiError> {
+    let t = now();
+    let id = ids::new();
+    PartnerRow::insert(
+        conn,
+        &NewPartner {
+            id: id.clone(),
+            kind: kind.as_str().to_owned(),
+            name: name.to_owned(),
+            support_email,
+            support_phone: None,
+            website: None,
+            version: 1,
+            created_at: t,
+            updated_at: t,
+        },
+    )?;
+    Ok(ids::parse(&id))
+}
+
+/// Creates the provider and its global admin. Errors: 409 `duplicate_user_name` when the email
+/// already signs in somewhere; 422 for a blank name or an email without `@`.
+pub fn bootstrap(
+    conn: &mut AnyConnection,
+    partner_name: &str,
+    admin_email: &str,
+) -> Result<Bootstrapped, ApiError> {
+    let name = partner_name.trim();
+    let email = admin_email.trim().to_lowercase();
+    if name.is_empty() || name.len() > 200 {
+        return Err(ApiError::unprocessable(
+            "invalid_partner_name",
+            "--partner-name must be 1 to 200 characters",
+        ));
+    }
+    if !validator::ValidateEmail::validate_email(&email) {
+        return Err(ApiError::unprocessable(
+            "invalid_email",
+            "--admin-email must be an email address",
+        ));
+    }
+    let temporary_password = password::temporary();
+    let hash = password::hash(&temporary_password)?;
+    db::transaction(conn, |conn| {
+        if UserRow::find_by_user_name(conn, &email)?.is_some() {
+            return Err(ApiError::conflict(
+                "duplicate_user_name",
+                format!("A user named {email} already exists."),
+            ));
+        }
+        let partner_id = insert_partner(
+            conn,
+            TenantKind::IndirectProvider,
+            name,
+            Some(email.clone()),
+        )?;
+        let user = NewUser::new(
+            Some(partner_id),
+            None,
+            &email,
+            "Global admin",
+            hash,
+            Role::join(&[Role::GlobalAdmin]),
+            true,
+        );
+        UserRow::insert(conn, &user)?;
+        let actor = Actor::system("bootstrap");
+        Audit::new("create_partner", "partner", partner_id)
+            .partner(partner_id)
+            .new_value(serde_json::json!({ "name": name, "kind": "indirect_provider" }))
+            .write(conn, &actor)?;
+        Audit::new("create_user", "user", &user.id)
+            .partner(partner_id)
+            .new_value(serde_json::json!({ "userName": email, "roles": ["global_admin"] }))
+            .write(conn, &actor)?;
+        Ok(Bootstrapped {
+            partner_id,
+            partner_name: name.to_owned(),
+            user_name: email.clone(),
+            temporary_password: temporary_password.clone(),
+        })
+    })
+}

@@ -1,0 +1,5 @@
+//! Workflows whose rules span tables: each runs in one transaction, applies the domain rules and
+//! writes its audit records.
+
+pub mod bootstrap;
+pub mod customers;

@@ -1,0 +1,65 @@
+//! Field rules shared by request types (used with `#[validate(custom(function = …))]`).
+
+use validator::ValidationError;
+
+fn fail(code: &'static str, message: &'static str) -> ValidationError {
+    let mut e = ValidationError::new(code);
+    e.message = Some(message.into());
+    e
+}
+
+/// A DNS domain such as `contoso.example`: 2+ labels of `a-z0-9-`, each 1–63 characters and not
+/// starting or ending with `-`, at most 253 characters in all. Lower case only.
+pub fn domain(value: &str) -> Result<(), ValidationError> {
+    let labels: Vec<&str> = value.split('.').collect();
+    let label_ok = |l: &&str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if value.len() <= 253 && labels.len() >= 2 && labels.iter().all(label_ok) {
+        Ok(())
+    } else {
+        Err(fail(
+            "domain",
+            "must be a lower-case domain name such as contoso.example",
+        ))
+    }
+}
+
+/// An ISO 3166-1 alpha-2 country code in upper case, e.g. `US`.
+pub fn country(value: &str) -> Result<(), ValidationError> {
+    if value.len() == 2 && value.bytes().all(|b| b.is_ascii_uppercase()) {
+        Ok(())
+    } else {
+        Err(fail(
+            "country",
+            "must be an ISO 3166-1 alpha-2 code such as US",
+        ))
+    }
+}
+
+/// A culture (BCP 47 language tag) such as `en-US`.
+pub fn culture(value: &str) -> Result<(), ValidationError> {
+    let ok = (2..=16).contains(&value.len())
+        && value.split('-').all(|part| {
+            !part.is_empty() && part.len() <= 8 && part.bytes().all(|b| b.is_ascii_alphanumeric())
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(fail("culture", "must be a language tag such as en-US"))
+    }
+}
+
+/// Not blank after trimming.
+pub fn not_blank(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        Err(fail("blank", "must not be blank"))
+    } else {
+        Ok(())
+    }
+}
