@@ -68,9 +68,13 @@ pub struct Problem {
     pub extensions: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
-/// An error answered to the client as problem+json.
+/// An error answered to the client as problem+json (boxed, so `Result<_, ApiError>` stays small).
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<ErrorData>);
+
+/// What an [`ApiError`] carries.
+#[derive(Debug)]
+pub struct ErrorData {
     /// HTTP status.
     pub status: StatusCode,
     /// Stable snake_case code (the problem's `code`, and its `type` suffix).
@@ -92,14 +96,14 @@ impl ApiError {
         code: impl Into<Cow<'static, str>>,
         detail: impl Into<String>,
     ) -> Self {
-        ApiError {
+        ApiError(Box::new(ErrorData {
             status,
             code: code.into(),
             detail: detail.into(),
             errors: Vec::new(),
             extensions: serde_json::Map::new(),
             headers: Vec::new(),
-        }
+        }))
     }
 
     /// 404 `not_found`: the resource does not exist or is outside the caller's reach (the two
@@ -222,6 +226,19 @@ impl ApiError {
             request_id: request_id::current(),
             extensions: (!self.extensions.is_empty()).then(|| self.extensions.clone()),
         }
+    }
+}
+
+impl std::ops::Deref for ApiError {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ErrorData {
+        &mut self.0
     }
 }
 

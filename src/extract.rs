@@ -56,10 +56,11 @@ pub fn parse_json<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiE
             serde_json::error::Category::Data => {
                 let mut msg = inner.to_string();
                 if let Some(name) = unknown_field_name(&msg) {
-                    let full = if path == "." {
+                    // The path already ends with the unknown field's name.
+                    let full = if path == "." || path.is_empty() {
                         name
                     } else {
-                        format!("{path}.{name}")
+                        path
                     };
                     msg = format!("unknown field `{full}`");
                     return ApiError::validation(vec![FieldError::new(full, "unknown_field", msg)]);

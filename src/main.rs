@@ -137,7 +137,7 @@ fn bootstrap(partner_name: &str, admin_email: &str, output: Output) -> Result<()
         .get()
         .map_err(|e| format!("database unavailable: {e}"))?;
     let done = services::bootstrap::bootstrap(&mut conn, partner_name, admin_email)
-        .map_err(|e| e.detail)?;
+        .map_err(|e| e.detail.clone())?;
     match output {
         Output::Json => {
             let creds = demo::Credentials {

@@ -35,7 +35,7 @@ pub async fn get_live() -> HttpResponse {
 #[get("/health/ready")]
 pub async fn get_ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     db::run(&state.pool, |conn| {
-        db::ping(conn).map_err(|e| ApiError::unavailable(e))
+        db::ping(conn).map_err(ApiError::unavailable)
     })
     .await?;
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))

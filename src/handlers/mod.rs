@@ -1,6 +1,7 @@
 //! HTTP handlers, one file per resource: request/response types at the top, then annotated
 //! handlers (the annotations are the OpenAPI document). [`configure`] mounts every `/v1` route.
 
+pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod health;
@@ -13,4 +14,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::change_password)
         .service(auth::get_me);
     customers::configure(cfg);
+    cfg.service(audit::list_audit_records);
 }

@@ -1,0 +1,105 @@
+//! Every error is problem+json: extractor failures, unknown routes, request ids.
+
+use actix_web::http::{Method, header};
+use actix_web::test::TestRequest;
+
+use crate::support::*;
+
+#[actix_rt::test]
+async fn malformed_json_wrong_content_type_and_oversized_bodies_are_problems() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_SA).await;
+    let base = || {
+        TestRequest::post()
+            .uri("/v1/customers")
+            .insert_header((header::AUTHORIZATION, format!("Bearer {token}")))
+    };
+    let bad_json = app
+        .send(
+            base()
+                .insert_header((header::CONTENT_TYPE, "application/json"))
+                .set_payload("{not json"),
+        )
+        .await;
+    bad_json.assert_problem(400, "invalid_json");
+    let text = app
+        .send(
+            base()
+                .insert_header((header::CONTENT_TYPE, "text/plain"))
+                .set_payload("hello"),
+        )
+        .await;
+    text.assert_problem(415, "unsupported_media_type");
+    let huge = format!("{{\"companyName\":\"{}\"}}", "x".repeat(70 * 1024));
+    let big = app
+        .send(
+            base()
+                .insert_header((header::CONTENT_TYPE, "application/json"))
+                .set_payload(huge),
+        )
+        .await;
+    big.assert_problem(413, "payload_too_large");
+    let unknown = app
+        .send(
+            base()
+                .insert_header((header::CONTENT_TYPE, "application/json"))
+                .set_payload(
+                    serde_json::to_string(&{
+                        let mut b = customer_body("X", "x.example", None);
+                        b["surprise"] = serde_json::json!(1);
+                        b
+                    })
+                    .unwrap(),
+                ),
+        )
+        .await;
+    unknown.assert_problem(422, "validation_failed");
+    assert_eq!(unknown.body["errors"][0]["field"], "surprise");
+}
+
+#[actix_rt::test]
+async fn bad_path_id_and_unknown_route_are_problems() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_SA).await;
+    let res = app.get("/v1/customers/not-a-uuid", &token).await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.body["errors"][0]["field"], "customerId");
+    app.get("/v1/no-such-thing", &token)
+        .await
+        .assert_problem(404, "route_not_found");
+}
+
+#[actix_rt::test]
+async fn request_id_is_echoed_generated_and_in_problems() {
+    let app = TestApp::new().await;
+    let res = app
+        .send(
+            TestRequest::get()
+                .uri("/v1/me")
+                .insert_header(("X-Request-Id", "abc-123")),
+        )
+        .await;
+    assert_eq!(res.header("x-request-id").as_deref(), Some("abc-123"));
+    assert_eq!(res.body["requestId"], "abc-123");
+    let alias = app
+        .send(
+            TestRequest::get()
+                .uri("/health/live")
+                .insert_header(("MS-CorrelationId", "corr-9")),
+        )
+        .await;
+    assert_eq!(alias.header("x-request-id").as_deref(), Some("corr-9"));
+    let generated = app.call(Method::GET, "/health/live", None, None).await;
+    assert!(generated.header("x-request-id").unwrap().len() >= 32);
+}
+
+#[actix_rt::test]
+async fn health_probes_answer() {
+    let app = TestApp::new().await;
+    app.call(Method::GET, "/health/live", None, None)
+        .await
+        .assert(200);
+    let ready = app.call(Method::GET, "/health/ready", None, None).await;
+    ready.assert(200);
+    assert_eq!(ready.body["status"], "ok");
+}

@@ -1,0 +1,369 @@
+//! `TestApp`: the real application (`app::build`) on a fresh database per test — a temporary
+//! SQLite file by default, or a new PostgreSQL database on the server named by
+//! `TEST_DATABASE_URL` — seeded with the demo data, plus request helpers and builders.
+
+#![allow(dead_code)]
+
+use actix_http::Request;
+use actix_service::boxed::BoxService;
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::test;
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+use partner_center::app::{self, AppState};
+use partner_center::config::Config;
+use partner_center::db;
+use serde_json::{Value, json};
+
+/// The demo password of every seeded account.
+pub const PASSWORD: &str = partner_center::demo::DEMO_PASSWORD;
+/// Demo provider accounts.
+pub const PROVIDER_GA: &str = "global.admin@contoso-distribution.example";
+pub const PROVIDER_UMA: &str = "user.admin@contoso-distribution.example";
+pub const PROVIDER_AA: &str = "admin.agent@contoso-distribution.example";
+pub const PROVIDER_SA: &str = "sales.agent@contoso-distribution.example";
+pub const PROVIDER_HA: &str = "helpdesk.agent@contoso-distribution.example";
+/// Demo reseller accounts.
+pub const RESELLER_GA: &str = "global.admin@fabrikam-resellers.example";
+pub const RESELLER_AA: &str = "admin.agent@fabrikam-resellers.example";
+pub const RESELLER_SA: &str = "sales.agent@fabrikam-resellers.example";
+pub const RESELLER_HA: &str = "helpdesk.agent@fabrikam-resellers.example";
+/// Demo customer admins.
+pub const ADATUM_ADMIN: &str = "admin@adatum.example";
+pub const TAILSPIN_ADMIN: &str = "admin@tailspin.example";
+
+enum TestDb {
+    Sqlite(std::path::PathBuf),
+    Postgres { server: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match self {
+            TestDb::Sqlite(path) => {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+                }
+            }
+            TestDb::Postgres { server, name } => {
+                if let Ok(mut c) = diesel::PgConnection::establish(server) {
+                    let _ =
+                        c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                }
+            }
+        }
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: actix_web::http::header::HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Res {
+    /// A header as a string.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+
+    /// `body[key]` as a string.
+    pub fn str(&self, key: &str) -> String {
+        self.body[key].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Asserts the status, printing the body when it differs.
+    #[track_caller]
+    pub fn assert(&self, status: u16) -> &Res {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text
+        );
+        self
+    }
+
+    /// Asserts a problem+json error with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) -> &Res {
+        self.assert(status);
+        assert_eq!(
+            self.header("content-type").as_deref(),
+            Some("application/problem+json"),
+            "not problem+json: {}",
+            self.text
+        );
+        assert_eq!(
+            self.body["code"], code,
+            "unexpected problem code; body: {}",
+            self.text
+        );
+        assert_eq!(self.body["status"], status);
+        self
+    }
+
+    /// The `items` of a collection page.
+    pub fn items(&self) -> Vec<Value> {
+        self.body["items"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+/// The application under test.
+pub struct TestApp {
+    svc: BoxService<Request, ServiceResponse<BoxBody>, actix_web::Error>,
+    pub state: actix_web::web::Data<AppState>,
+    _db: TestDb,
+}
+
+fn fresh_database() -> (String, TestDb) {
+    match std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        Some(server) if db::Backend::of(&server) == db::Backend::Postgres => {
+            let name = format!("pc_test_{}", uuid::Uuid::new_v4().simple());
+            let mut c = diesel::PgConnection::establish(&server).unwrap_or_else(|e| {
+                panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
+            });
+            c.batch_execute(&format!("CREATE DATABASE {name}"))
+                .expect("create test database");
+            let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
+            let url = format!("{base}/{name}");
+            (url, TestDb::Postgres { server, name })
+        }
+        _ => {
+            let path =
+                std::env::temp_dir().join(format!("pc-test-{}.db", uuid::Uuid::new_v4().simple()));
+            (path.display().to_string(), TestDb::Sqlite(path))
+        }
+    }
+}
+
+impl TestApp {
+    /// A fresh database, migrated and seeded with the demo data, behind the real app.
+    pub async fn new() -> TestApp {
+        Self::with_config(|_| {}).await
+    }
+
+    /// Like [`TestApp::new`] with configuration changes.
+    pub async fn with_config(change: impl FnOnce(&mut Config)) -> TestApp {
+        let (url, guard) = fresh_database();
+        let mut config = Config::for_database(&url);
+        change(&mut config);
+        let pool = db::pool(&url).expect("pool");
+        db::migrate(&pool).expect("migrate");
+        let seed_pool = pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = seed_pool.get().expect("conn");
+            partner_center::demo::seed(&mut conn).expect("seed")
+        })
+        .await
+        .expect("seed task");
+        let state = AppState::new(pool, config);
+        let svc = test::init_service(app::build(state.clone())).await;
+        let svc = actix_service::boxed::service(actix_service::ServiceExt::map(
+            svc,
+            |r: ServiceResponse<_>| r.map_into_boxed_body(),
+        ));
+        TestApp {
+            svc,
+            state,
+            _db: guard,
+        }
+    }
+
+    /// Sends a prepared request.
+    pub async fn send(&self, req: test::TestRequest) -> Res {
+        let res = self
+            .svc
+            .call(req.to_request())
+            .await
+            .expect("service error");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = test::read_body(res).await;
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Res {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// A request with an optional bearer token and JSON body.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Res {
+        self.send(request(method, path, token, body)).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Res {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Res {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Res {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Res {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Res {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// `POST /v1/auth/token` with the password grant.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Res {
+        let form = format!(
+            "grant_type=password&username={}&password={}",
+            urlencode(username),
+            urlencode(password)
+        );
+        self.send(
+            test::TestRequest::post()
+                .uri("/v1/auth/token")
+                .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+                .set_payload(form),
+        )
+        .await
+    }
+
+    /// A bearer token for a seeded account (demo password).
+    pub async fn token(&self, username: &str) -> String {
+        self.token_with(username, PASSWORD).await
+    }
+
+    /// A bearer token for `username` / `password`.
+    pub async fn token_with(&self, username: &str, password: &str) -> String {
+        let res = self.sign_in(username, password).await;
+        res.assert(200);
+        res.str("access_token")
+    }
+
+    /// Signs in a user created with a temporary password: changes it, returns a token.
+    pub async fn activate(&self, username: &str, temporary_password: &str) -> String {
+        let new_password = "Changed-Passw0rd!";
+        self.call(
+            Method::POST,
+            "/v1/auth/password",
+            None,
+            Some(json!({ "username": username, "currentPassword": temporary_password, "newPassword": new_password })),
+        )
+        .await
+        .assert(204);
+        self.token_with(username, new_password).await
+    }
+
+    /// Creates a customer as `token`; returns the whole 201 body.
+    pub async fn create_customer(
+        &self,
+        token: &str,
+        name: &str,
+        domain: &str,
+        reseller: Option<&str>,
+    ) -> Value {
+        let res = self
+            .post(
+                "/v1/customers",
+                token,
+                customer_body(name, domain, reseller),
+            )
+            .await;
+        res.assert(201);
+        res.body
+    }
+
+    /// A second, unrelated indirect provider (bootstrap + first sign-in); returns its global
+    /// admin's token and its partner id.
+    pub async fn other_provider(&self, name: &str, email: &str) -> (String, String) {
+        let pool = self.state.pool.clone();
+        let (name, email) = (name.to_owned(), email.to_owned());
+        let done = actix_web::web::block(move || {
+            let mut conn = pool.get().expect("conn");
+            partner_center::services::bootstrap::bootstrap(&mut conn, &name, &email)
+                .expect("bootstrap")
+        })
+        .await
+        .expect("bootstrap task");
+        let token = self
+            .activate(&done.user_name, &done.temporary_password)
+            .await;
+        (token, done.partner_id.to_string())
+    }
+
+    /// The id of a seeded customer by domain, read as the provider's global admin.
+    pub async fn customer_id(&self, domain: &str) -> String {
+        let token = self.token(PROVIDER_GA).await;
+        let res = self.get(&format!("/v1/customers?q={domain}"), &token).await;
+        res.assert(200);
+        res.items()
+            .into_iter()
+            .find(|c| c["domain"] == domain)
+            .and_then(|c| c["id"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no customer {domain}"))
+    }
+}
+
+/// A JSON request with an optional bearer token.
+pub fn request(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> test::TestRequest {
+    let mut req = test::TestRequest::default().method(method).uri(path);
+    if let Some(t) = token {
+        req = req.insert_header((header::AUTHORIZATION, format!("Bearer {t}")));
+    }
+    if let Some(b) = body {
+        req = req.set_json(b);
+    }
+    req
+}
+
+/// A valid customer creation body.
+pub fn customer_body(name: &str, domain: &str, reseller: Option<&str>) -> Value {
+    json!({
+        "companyName": name,
+        "domain": domain,
+        "indirectResellerId": reseller,
+        "billingProfile": {
+            "email": format!("billing@{domain}"),
+            "culture": "en-US",
+            "address": { "addressLine1": "1 Main St", "city": "Redmond", "state": "WA", "postalCode": "98052", "country": "US" }
+        }
+    })
+}
+
+/// Percent-encodes a form value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
