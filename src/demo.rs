@@ -1,8 +1,10 @@
-//! Demo data for `serve --demo` (product.md §8): an indirect provider with one user per partner
-//! role, an indirect reseller (not yet partnered, so the README walkthrough can invite it) with a
-//! global admin and an admin agent, and two customers of the provider, each with a customer
-//! admin. Demo accounts share one documented password and need no password change. Seeding is
-//! skipped when the demo provider already exists, so restarting keeps earlier work.
+//! Demo data for `serve --demo` (product.md §8): an indirect provider (Contoso Distribution) with
+//! one user per partner role; an indirect reseller not yet partnered (Fabrikam Resellers, so the
+//! README walkthrough can invite it) and one already partnered (Northwind IT), each with a global
+//! admin and agents; and two customers of the provider — Adatum, and Tailspin which Northwind
+//! administers with DAP — each with a customer admin. Demo accounts share one documented password
+//! and need no password change. Seeding is skipped when the demo provider already exists, so
+//! restarting keeps earlier work.
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -13,6 +15,7 @@ use crate::error::ApiError;
 use crate::models::audit::Actor;
 use crate::models::customer::CustomerRow;
 use crate::models::partner::{PartnerChanges, PartnerRow};
+use crate::models::partnership::PartnershipRow;
 use crate::models::user::{NewUser, UserRow};
 use crate::models::{ids, now};
 use crate::services::bootstrap::insert_partner;
@@ -48,6 +51,7 @@ pub struct Credentials {
 
 const PROVIDER_DOMAIN: &str = "contoso-distribution.example";
 const RESELLER_DOMAIN: &str = "fabrikam-resellers.example";
+const PARTNERED_DOMAIN: &str = "northwind-it.example";
 
 fn demo_partner(
     conn: &mut AnyConnection,
@@ -166,10 +170,34 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
                 &[role],
             )?);
         }
+        let partnered_name = "Northwind IT";
+        let partnered = demo_partner(
+            conn,
+            TenantKind::IndirectReseller,
+            partnered_name,
+            PARTNERED_DOMAIN,
+        )?;
+        let n = (partnered, partnered_name, TenantKind::IndirectReseller);
+        for (local, role) in [
+            ("global.admin", Role::GlobalAdmin),
+            ("admin.agent", Role::AdminAgent),
+            ("sales.agent", Role::SalesAgent),
+            ("helpdesk.agent", Role::HelpdeskAgent),
+        ] {
+            accounts.push(partner_user(
+                conn,
+                &hash,
+                n,
+                local,
+                PARTNERED_DOMAIN,
+                &[role],
+            )?);
+        }
+        PartnershipRow::activate(conn, provider, partnered)?;
         let actor = Actor::system("demo seed");
-        for (name, domain) in [
-            ("Adatum Corporation", "adatum.example"),
-            ("Tailspin Toys", "tailspin.example"),
+        for (name, domain, reseller) in [
+            ("Adatum Corporation", "adatum.example", None),
+            ("Tailspin Toys", "tailspin.example", Some(partnered)),
         ] {
             let admin = AdminAccount {
                 user_name: format!("admin@{domain}"),
@@ -193,7 +221,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
                 created_at: t,
                 updated_at: t,
             };
-            let customer = customers::create(conn, &actor, provider, row, None, &admin)?;
+            let customer = customers::create(conn, &actor, provider, row, reseller, &admin)?;
             let user = UserRow::find_by_user_name(conn, &admin.user_name)?
                 .ok_or_else(|| ApiError::internal("demo admin missing"))?;
             UserRow::update(
@@ -230,6 +258,10 @@ fn accounts_of_existing(conn: &mut AnyConnection, _any: UserRow) -> Result<Crede
         ("admin.agent", RESELLER_DOMAIN),
         ("sales.agent", RESELLER_DOMAIN),
         ("helpdesk.agent", RESELLER_DOMAIN),
+        ("global.admin", PARTNERED_DOMAIN),
+        ("admin.agent", PARTNERED_DOMAIN),
+        ("sales.agent", PARTNERED_DOMAIN),
+        ("helpdesk.agent", PARTNERED_DOMAIN),
         ("admin", "adatum.example"),
         ("admin", "tailspin.example"),
     ];

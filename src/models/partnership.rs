@@ -45,3 +45,43 @@ impl PartnershipRow {
         Ok(Self::find(conn, provider_id, reseller_id)?.is_some_and(|row| row.status == "active"))
     }
 }
+
+impl PartnershipRow {
+    /// Creates the pair's partnership, or reactivates an ended one; returns the row as it now
+    /// is and whether it was already active.
+    pub fn activate(
+        conn: &mut AnyConnection,
+        provider_id: Uuid,
+        reseller_id: Uuid,
+    ) -> QueryResult<(PartnershipRow, bool)> {
+        let now = super::now();
+        match Self::find(conn, provider_id, reseller_id)? {
+            Some(row) if row.status == "active" => Ok((row, true)),
+            Some(row) => {
+                diesel::update(p::table.find(&row.id))
+                    .set((p::status.eq("active"), p::updated_at.eq(now)))
+                    .execute(conn)?;
+                Ok((
+                    PartnershipRow {
+                        status: "active".to_owned(),
+                        updated_at: now,
+                        ..row
+                    },
+                    false,
+                ))
+            }
+            None => {
+                let row = PartnershipRow {
+                    id: super::ids::new(),
+                    provider_id: provider_id.to_string(),
+                    reseller_id: reseller_id.to_string(),
+                    status: "active".to_owned(),
+                    created_at: now,
+                    updated_at: now,
+                };
+                diesel::insert_into(p::table).values(&row).execute(conn)?;
+                Ok((row, false))
+            }
+        }
+    }
+}

@@ -3,3 +3,4 @@
 
 pub mod bootstrap;
 pub mod customers;
+pub mod support_contacts;

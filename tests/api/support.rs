@@ -30,7 +30,12 @@ pub const RESELLER_GA: &str = "global.admin@fabrikam-resellers.example";
 pub const RESELLER_AA: &str = "admin.agent@fabrikam-resellers.example";
 pub const RESELLER_SA: &str = "sales.agent@fabrikam-resellers.example";
 pub const RESELLER_HA: &str = "helpdesk.agent@fabrikam-resellers.example";
-/// Demo customer admins.
+/// Demo accounts of Northwind IT, a reseller partnered with the provider, with DAP on Tailspin.
+pub const PARTNERED_GA: &str = "global.admin@northwind-it.example";
+pub const PARTNERED_AA: &str = "admin.agent@northwind-it.example";
+pub const PARTNERED_SA: &str = "sales.agent@northwind-it.example";
+pub const PARTNERED_HA: &str = "helpdesk.agent@northwind-it.example";
+/// Demo customer admins (Tailspin is administered by Northwind IT too).
 pub const ADATUM_ADMIN: &str = "admin@adatum.example";
 pub const TAILSPIN_ADMIN: &str = "admin@tailspin.example";
 

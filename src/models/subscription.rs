@@ -1,0 +1,117 @@
+//! `subscriptions`: a customer's subscription to an offer, with its license quantity, billing
+//! partner (the indirect provider), reseller of record and designated support contact
+//! (product.md §3, §4).
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::AnyConnection;
+use crate::schema::subscriptions as s;
+
+/// A subscription.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = s)]
+pub struct SubscriptionRow {
+    pub id: String,
+    pub customer_id: String,
+    pub offer_id: String,
+    pub order_id: Option<String>,
+    pub quantity: i32,
+    pub status: String,
+    pub billing_cycle: String,
+    pub auto_renew: bool,
+    pub friendly_name: String,
+    pub billing_partner_id: String,
+    pub partner_id_on_record: Option<String>,
+    pub support_contact_partner_id: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl SubscriptionRow {
+    /// A customer's subscription with `id`, if any.
+    pub fn find(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Option<SubscriptionRow>> {
+        s::table
+            .filter(s::id.eq(id.to_string()))
+            .filter(s::customer_id.eq(customer_id.to_string()))
+            .select(SubscriptionRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Inserts a subscription.
+    pub fn insert(conn: &mut AnyConnection, row: &SubscriptionRow) -> QueryResult<()> {
+        diesel::insert_into(s::table)
+            .values(row)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Ids of the customer's `active` subscriptions billed by or attributed to `partner_id`
+    /// (what blocks removing that partner's relationship, product.md §2).
+    pub fn active_ids_for_partner(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+        partner_id: Uuid,
+    ) -> QueryResult<Vec<String>> {
+        let p = partner_id.to_string();
+        s::table
+            .filter(s::customer_id.eq(customer_id.to_string()))
+            .filter(s::status.eq("active"))
+            .filter(
+                s::billing_partner_id
+                    .eq(p.clone())
+                    .or(s::partner_id_on_record.eq(p)),
+            )
+            .order(s::id.asc())
+            .select(s::id)
+            .load(conn)
+    }
+
+    /// Subscriptions whose support contact is `partner_id`, optionally only one customer's or
+    /// only those billed by one provider.
+    pub fn supported_by(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        customer_id: Option<Uuid>,
+        billing_partner_id: Option<Uuid>,
+    ) -> QueryResult<Vec<SubscriptionRow>> {
+        let mut q = s::table
+            .filter(s::support_contact_partner_id.eq(partner_id.to_string()))
+            .select(SubscriptionRow::as_select())
+            .into_boxed();
+        if let Some(c) = customer_id {
+            q = q.filter(s::customer_id.eq(c.to_string()));
+        }
+        if let Some(b) = billing_partner_id {
+            q = q.filter(s::billing_partner_id.eq(b.to_string()));
+        }
+        q.order(s::id.asc()).load(conn)
+    }
+
+    /// Sets the support contact, bumping the version.
+    pub fn set_support_contact(
+        conn: &mut AnyConnection,
+        row: &SubscriptionRow,
+        partner_id: &str,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            s::table
+                .filter(s::id.eq(&row.id))
+                .filter(s::version.eq(row.version)),
+        )
+        .set((
+            s::support_contact_partner_id.eq(partner_id),
+            s::version.eq(row.version + 1),
+            s::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+}
