@@ -11,6 +11,7 @@ use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::models::customer::CustomerRow;
 use crate::models::relationship::RelationshipRow;
+use crate::models::subscription::SubscriptionRow;
 
 /// A customer as reached by a caller, with the caller's relationship (none for customer users).
 pub struct Reached {
@@ -54,4 +55,35 @@ pub fn customer(
         customer,
         relationship: Some(relationship),
     })
+}
+
+/// Authorizes `op` on one subscription of a reachable customer (see [`customer`]). An indirect
+/// reseller reaches only the subscriptions where it is the reseller of record or the support
+/// contact (product.md §5); anything else is 404 `not_found`.
+pub fn subscription(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    customer_id: Uuid,
+    subscription_id: Uuid,
+    op: Operation,
+) -> Result<(Reached, SubscriptionRow), ApiError> {
+    let reached = customer(conn, principal, customer_id, op)?;
+    let row = SubscriptionRow::find(conn, customer_id, subscription_id)?
+        .filter(|s| reaches_subscription(principal, s))
+        .ok_or_else(|| ApiError::not_found("The subscription"))?;
+    Ok((reached, row))
+}
+
+/// Whether `principal` (already holding a relationship with the customer) may see `row`:
+/// providers and customer users see all of the customer's subscriptions, a reseller only those
+/// it is reseller of record or support contact for.
+pub fn reaches_subscription(principal: &Principal, row: &SubscriptionRow) -> bool {
+    match principal.tenant_kind {
+        TenantKind::IndirectReseller => {
+            let me = principal.tenant_id.to_string();
+            row.partner_id_on_record.as_deref() == Some(me.as_str())
+                || row.support_contact_partner_id == me
+        }
+        TenantKind::IndirectProvider | TenantKind::Customer => true,
+    }
 }
