@@ -443,21 +443,16 @@ pub async fn get_me(
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
     let me = db::run(&state.pool, move |conn| {
-        let (tenant_name, user_name) = match principal.tenant_kind {
+        let tenant_name = match principal.tenant_kind {
             TenantKind::Customer => {
-                let c = CustomerRow::find(conn, principal.tenant_id)?
-                    .ok_or_else(|| ApiError::not_found("The customer"))?;
-                (c.company_name, None)
+                CustomerRow::find(conn, principal.tenant_id)?.map(|c| c.company_name)
             }
-            _ => {
-                let p = PartnerRow::find(conn, principal.tenant_id)?
-                    .ok_or_else(|| ApiError::not_found("The partner"))?;
-                (p.name, None)
-            }
-        };
+            _ => PartnerRow::find(conn, principal.tenant_id)?.map(|p| p.name),
+        }
+        .ok_or_else(|| ApiError::not_found("The organisation"))?;
         let user_name = match principal.actor_kind {
             ActorKind::User => UserRow::find(conn, principal.actor_id)?.map(|u| u.user_name),
-            ActorKind::Application => user_name,
+            ActorKind::Application => None,
         };
         Ok(Me {
             id: principal.actor_id,
