@@ -179,7 +179,11 @@ fn respond(mut res: actix_web::HttpResponseBuilder, row: ServiceRequestRow) -> H
 pub struct CreateServiceRequest {
     /// Short summary.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(example = "Users cannot sign in to Outlook", min_length = 1, max_length = 200)]
+    #[schema(
+        example = "Users cannot sign in to Outlook",
+        min_length = 1,
+        max_length = 200
+    )]
     pub title: String,
     /// What the customer needs.
     #[validate(length(min = 1, max = 4000), custom(function = "validate::not_blank"))]
@@ -358,7 +362,11 @@ pub struct UpdateServiceRequest {
     pub status: Option<ServiceRequestStatus>,
     /// A note to append (author and time are recorded).
     #[validate(length(min = 1, max = 4000), custom(function = "validate::not_blank"))]
-    #[schema(example = "Reset the conditional access policy; waiting for the customer.", min_length = 1, max_length = 4000)]
+    #[schema(
+        example = "Reset the conditional access policy; waiting for the customer.",
+        min_length = 1,
+        max_length = 4000
+    )]
     pub add_note: Option<String>,
 }
 

@@ -78,9 +78,9 @@ impl Ineligible {
                  Invite it (POST /v1/indirect-resellers/invitations); once it has accepted, {ask}.",
                 provider.name
             ),
-            Ineligible::NoCustomerRelationship => format!(
-                "{name} has no relationship with this customer: {ask}."
-            ),
+            Ineligible::NoCustomerRelationship => {
+                format!("{name} has no relationship with this customer: {ask}.")
+            }
             Ineligible::NoDelegatedAdmin => format!(
                 "{name}'s relationship with this customer does not include delegated admin \
                  privileges (DAP): {ask}."
