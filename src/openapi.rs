@@ -25,6 +25,9 @@ use utoipa::{Modify, OpenApi};
         (name = "partner users", description = "Partner users (agents) and their roles."),
         (name = "applications", description = "App-only credentials for automation scripts."),
         (name = "customers", description = "Customers the caller has a relationship with."),
+        (name = "support contact", description = "A subscription's designated support contact: read it, list the eligible candidates, set it."),
+        (name = "customer self-service", description = "For a customer's admin: its subscriptions with their designated support contacts."),
+        (name = "service requests", description = "Service requests a partner opens for a customer it administers (DAP)."),
         (name = "audit", description = "Audit records of every state change."),
         (name = "operations", description = "Health probes.")
     )

@@ -5,6 +5,9 @@ pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod health;
+pub mod my_subscriptions;
+pub mod service_requests;
+pub mod support_contacts;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -15,4 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::get_me);
     customers::configure(cfg);
     cfg.service(audit::list_audit_records);
+    support_contacts::configure(cfg);
+    my_subscriptions::configure(cfg);
+    service_requests::configure(cfg);
 }

@@ -9,6 +9,7 @@ pub mod partner;
 pub mod partnership;
 pub mod rate_limit;
 pub mod relationship;
+pub mod service_request;
 pub mod subscription;
 pub mod user;
 

@@ -92,3 +92,31 @@ impl PartnerRow {
         TenantKind::parse(&self.kind).unwrap_or(TenantKind::IndirectReseller)
     }
 }
+
+impl PartnerRow {
+    /// The indirect resellers that may be a support contact for `customer_id`'s subscriptions
+    /// billed by `provider_id`: an active partnership with that provider and a relationship with
+    /// the customer that includes DAP (product.md §4). Oldest first.
+    pub fn support_contact_resellers(
+        conn: &mut AnyConnection,
+        provider_id: Uuid,
+        customer_id: Uuid,
+    ) -> QueryResult<Vec<PartnerRow>> {
+        use crate::schema::{customer_relationships as rel, partnerships as ps};
+        let partnered = ps::table
+            .filter(ps::provider_id.eq(provider_id.to_string()))
+            .filter(ps::status.eq("active"))
+            .select(ps::reseller_id);
+        let with_dap = rel::table
+            .filter(rel::customer_id.eq(customer_id.to_string()))
+            .filter(rel::delegated_admin.eq(true))
+            .select(rel::partner_id);
+        partners::table
+            .filter(partners::kind.eq(TenantKind::IndirectReseller.as_str()))
+            .filter(partners::id.eq_any(partnered))
+            .filter(partners::id.eq_any(with_dap))
+            .order(partners::id.asc())
+            .select(PartnerRow::as_select())
+            .load(conn)
+    }
+}

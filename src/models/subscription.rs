@@ -115,3 +115,48 @@ impl SubscriptionRow {
         Ok(n == 1)
     }
 }
+
+impl SubscriptionRow {
+    /// One keyset page (by id, oldest first) of a customer's subscriptions, each with its
+    /// offer's name (the customer's product support page, product.md §4).
+    pub fn page_with_offer_name(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<(SubscriptionRow, String)>> {
+        use crate::schema::offers;
+        let mut q = s::table
+            .inner_join(offers::table.on(offers::id.eq(s::offer_id)))
+            .filter(s::customer_id.eq(customer_id.to_string()))
+            .select((SubscriptionRow::as_select(), offers::name))
+            .into_boxed();
+        if let Some(after) = after {
+            q = q.filter(s::id.gt(after.to_owned()));
+        }
+        q.order(s::id.asc()).limit(limit).load(conn)
+    }
+
+    /// Moves the support contact from `from` to `to` if it still names `from`, bumping the
+    /// version whatever it is (a revert must not fail because of an unrelated concurrent change);
+    /// returns whether the row changed.
+    pub fn replace_support_contact(
+        conn: &mut AnyConnection,
+        id: &str,
+        from: &str,
+        to: &str,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            s::table
+                .filter(s::id.eq(id))
+                .filter(s::support_contact_partner_id.eq(from)),
+        )
+        .set((
+            s::support_contact_partner_id.eq(to),
+            s::version.eq(s::version + 1),
+            s::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+}

@@ -3,4 +3,5 @@
 
 pub mod bootstrap;
 pub mod customers;
+pub mod service_requests;
 pub mod support_contacts;

@@ -1,16 +1,272 @@
-//! Designated support contact reverts (product.md §4, seed "Assign support contacts"): when an
-//! indirect reseller stops qualifying as a subscription's support contact — its partnership with
-//! the provider ended, or the customer removed its DAP, or its relationship with the customer was
-//! removed — every subscription naming it reverts to the provider that bills it, in the caller's
-//! transaction, with a `support_contact_reverted` audit record for the provider and the reseller.
+//! The designated support contact of a subscription (product.md §4, seeds "Assign support
+//! contacts" and "Assign a reseller as a technical support contact for customers"): who it is,
+//! who may be chosen, choosing one, and reverting to the provider.
+//!
+//! A new subscription's contact is its indirect provider (the billing partner). It may be set to
+//! an indirect reseller with an active partnership with that provider and a relationship with the
+//! customer that includes DAP; setting it back to the provider is always allowed. When a reseller
+//! stops qualifying — its partnership with the provider ended, or the customer removed its DAP, or
+//! its relationship with the customer was removed — every subscription naming it reverts to the
+//! provider that bills it ([`revert`]), in the caller's transaction, with a
+//! `support_contact_reverted` audit record for the provider and the reseller.
 
+use std::collections::{BTreeSet, HashMap};
+
+use actix_web::http::StatusCode;
 use uuid::Uuid;
 
-use crate::db::AnyConnection;
-use crate::error::ApiError;
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, TenantKind, visibility};
+use crate::db::{self, AnyConnection};
+use crate::error::{ApiError, FieldError};
+use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
 use crate::models::ids;
+use crate::models::partner::PartnerRow;
+use crate::models::partnership::PartnershipRow;
+use crate::models::relationship::RelationshipRow;
 use crate::models::subscription::SubscriptionRow;
+
+/// A subscription with its designated support contact.
+#[derive(Debug, Clone)]
+pub struct Designated {
+    /// The subscription.
+    pub subscription: SubscriptionRow,
+    /// Its support contact.
+    pub contact: PartnerRow,
+}
+
+/// Why a partner may not be a subscription's support contact (the `reason` member of a 422
+/// `support_contact_not_eligible` problem).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ineligible {
+    /// Not an indirect reseller (another provider, or no such partner).
+    NotAnIndirectReseller,
+    /// No active partnership with the subscription's indirect provider.
+    NoActivePartnership,
+    /// No relationship with the customer.
+    NoCustomerRelationship,
+    /// A relationship with the customer, but without delegated admin privileges.
+    NoDelegatedAdmin,
+}
+
+impl Ineligible {
+    /// The snake_case reason.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ineligible::NotAnIndirectReseller => "not_an_indirect_reseller",
+            Ineligible::NoActivePartnership => "no_active_partnership",
+            Ineligible::NoCustomerRelationship => "no_customer_relationship",
+            Ineligible::NoDelegatedAdmin => "no_delegated_admin",
+        }
+    }
+
+    /// 422 `support_contact_not_eligible` on `partnerId`, with `reason` and what to do.
+    fn error(self, reseller: Option<&PartnerRow>, provider: &PartnerRow) -> ApiError {
+        let name = reseller.map_or("This partner", |r| r.name.as_str());
+        let ask = "have it send the customer a relationship request that includes delegated admin \
+                   privileges (POST /v1/relationship-requests) and the customer accept it; it then \
+                   appears in GET …/support-contact/candidates";
+        let detail = match self {
+            Ineligible::NotAnIndirectReseller => format!(
+                "{name} is not an indirect reseller. A support contact is the subscription's indirect \
+                 provider ({}) or one of the resellers listed by GET …/support-contact/candidates.",
+                provider.name
+            ),
+            Ineligible::NoActivePartnership => format!(
+                "{name} has no active partnership with {}, the subscription's indirect provider. \
+                 Invite it (POST /v1/indirect-resellers/invitations); once it has accepted, {ask}.",
+                provider.name
+            ),
+            Ineligible::NoCustomerRelationship => {
+                format!("{name} has no relationship with this customer: {ask}.")
+            }
+            Ineligible::NoDelegatedAdmin => format!(
+                "{name}'s relationship with this customer does not include delegated admin \
+                 privileges (DAP): {ask}."
+            ),
+        };
+        let mut e = ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "support_contact_not_eligible",
+            detail.clone(),
+        )
+        .with("reason", self.as_str());
+        e.errors
+            .push(FieldError::new("partnerId", self.as_str(), detail));
+        e
+    }
+}
+
+/// The partner with `id`; a dangling reference is an internal error.
+fn partner(conn: &mut AnyConnection, id: &str) -> Result<PartnerRow, ApiError> {
+    PartnerRow::find(conn, ids::parse(id))?
+        .ok_or_else(|| ApiError::internal(format!("partner {id} referenced but missing")))
+}
+
+/// The subscription's current support contact.
+pub fn current(
+    conn: &mut AnyConnection,
+    subscription: SubscriptionRow,
+) -> Result<Designated, ApiError> {
+    let contact = partner(conn, &subscription.support_contact_partner_id)?;
+    Ok(Designated {
+        subscription,
+        contact,
+    })
+}
+
+/// The support contacts of `subscriptions`, by partner id (one lookup per distinct partner).
+pub fn contacts_of(
+    conn: &mut AnyConnection,
+    subscriptions: &[SubscriptionRow],
+) -> Result<HashMap<String, PartnerRow>, ApiError> {
+    let mut out = HashMap::new();
+    for s in subscriptions {
+        if !out.contains_key(&s.support_contact_partner_id) {
+            let p = partner(conn, &s.support_contact_partner_id)?;
+            out.insert(p.id.clone(), p);
+        }
+    }
+    Ok(out)
+}
+
+/// Exactly the partners that may be the subscription's support contact: its billing provider
+/// first, then every indirect reseller with an active partnership with that provider and a
+/// relationship with the customer that includes DAP (product.md §4).
+pub fn candidates(
+    conn: &mut AnyConnection,
+    subscription: &SubscriptionRow,
+) -> Result<Vec<PartnerRow>, ApiError> {
+    let provider = partner(conn, &subscription.billing_partner_id)?;
+    let resellers = PartnerRow::support_contact_resellers(
+        conn,
+        ids::parse(&provider.id),
+        ids::parse(&subscription.customer_id),
+    )?;
+    Ok(std::iter::once(provider).chain(resellers).collect())
+}
+
+/// On PostgreSQL, share-locks the partnership and relationship rows that make `reseller`
+/// eligible, so that ending either waits for this transaction (and its [`revert`] then sees the
+/// new contact); the reads that follow see the latest committed rows. SQLite transactions
+/// already hold the database's write lock ([`db::transaction`]).
+fn lock_qualification(
+    conn: &mut AnyConnection,
+    provider: &str,
+    reseller: &str,
+    customer: &str,
+) -> Result<(), ApiError> {
+    if matches!(conn, AnyConnection::Postgresql(_)) {
+        use diesel::RunQueryDsl;
+        use diesel::sql_types::Text;
+        diesel::sql_query(
+            "SELECT id FROM partnerships WHERE provider_id = $1 AND reseller_id = $2 FOR SHARE",
+        )
+        .bind::<Text, _>(provider)
+        .bind::<Text, _>(reseller)
+        .execute(conn)?;
+        diesel::sql_query(
+            "SELECT id FROM customer_relationships WHERE partner_id = $1 AND customer_id = $2 FOR SHARE",
+        )
+        .bind::<Text, _>(reseller)
+        .bind::<Text, _>(customer)
+        .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The partner `partner_id` if it may be `subscription`'s support contact; otherwise 422
+/// `support_contact_not_eligible` with the [`Ineligible`] reason. Call inside a transaction.
+pub fn eligible(
+    conn: &mut AnyConnection,
+    subscription: &SubscriptionRow,
+    partner_id: Uuid,
+) -> Result<PartnerRow, ApiError> {
+    let provider = partner(conn, &subscription.billing_partner_id)?;
+    if partner_id.to_string() == provider.id {
+        return Ok(provider);
+    }
+    let candidate = PartnerRow::find(conn, partner_id)?
+        .filter(|p| p.tenant_kind() == TenantKind::IndirectReseller);
+    let Some(reseller) = candidate else {
+        return Err(Ineligible::NotAnIndirectReseller.error(None, &provider));
+    };
+    lock_qualification(conn, &provider.id, &reseller.id, &subscription.customer_id)?;
+    let customer_id = ids::parse(&subscription.customer_id);
+    let reason = if !PartnershipRow::is_active(conn, ids::parse(&provider.id), partner_id)? {
+        Some(Ineligible::NoActivePartnership)
+    } else {
+        match RelationshipRow::find(conn, partner_id, customer_id)? {
+            None => Some(Ineligible::NoCustomerRelationship),
+            Some(r) if !r.delegated_admin => Some(Ineligible::NoDelegatedAdmin),
+            Some(_) => None,
+        }
+    };
+    match reason {
+        Some(r) => Err(r.error(Some(&reseller), &provider)),
+        None => Ok(reseller),
+    }
+}
+
+/// Sets the support contact of a subscription the caller reaches (`SetSupportContact`, see
+/// [`visibility::subscription`]) to `partner_id`, honouring `If-Match` (412 when stale), in one
+/// transaction. A change writes an `update_support_contact` audit record (old and new contact)
+/// for the provider, each reseller involved and the caller's partner; setting the current
+/// contact again changes nothing. Errors: 404 `not_found`, 412, 422 `support_contact_not_eligible`.
+pub fn set(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    customer_id: Uuid,
+    subscription_id: Uuid,
+    partner_id: Uuid,
+    precondition: Precondition,
+) -> Result<Designated, ApiError> {
+    db::transaction(conn, |conn| {
+        let (_, before) = visibility::subscription(
+            conn,
+            principal,
+            customer_id,
+            subscription_id,
+            Operation::SetSupportContact,
+        )?;
+        precondition.expect(before.version)?;
+        let contact = eligible(conn, &before, partner_id)?;
+        if contact.id == before.support_contact_partner_id {
+            return Ok(Designated {
+                subscription: before,
+                contact,
+            });
+        }
+        if !SubscriptionRow::set_support_contact(conn, &before, &contact.id)? {
+            return Err(ApiError::precondition_failed());
+        }
+        let after = SubscriptionRow::find(conn, customer_id, subscription_id)?
+            .ok_or_else(|| ApiError::not_found("The subscription"))?;
+        let actor = Actor::from(principal);
+        let involved: BTreeSet<Uuid> = [
+            &before.billing_partner_id,
+            &before.support_contact_partner_id,
+            &after.support_contact_partner_id,
+        ]
+        .into_iter()
+        .map(|p| ids::parse(p))
+        .chain(actor.partner_id)
+        .collect();
+        for p in involved {
+            Audit::new("update_support_contact", "subscription", &after.id)
+                .partner(p)
+                .customer(customer_id)
+                .old_value(serde_json::json!({ "supportContactPartnerId": before.support_contact_partner_id }))
+                .new_value(serde_json::json!({ "supportContactPartnerId": after.support_contact_partner_id }))
+                .write(conn, &actor)?;
+        }
+        Ok(Designated {
+            subscription: after,
+            contact,
+        })
+    })
+}
 
 /// Why a reseller stopped qualifying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +292,9 @@ impl RevertCause {
 
 /// Reverts to their billing provider the subscriptions supported by `reseller_id`: those of
 /// `customer_id` (DAP or relationship removed) or those billed by `provider_id` (partnership
-/// ended). Call inside the transaction that makes the reseller stop qualifying. Returns the
+/// ended). Call inside the transaction that makes the reseller stop qualifying, after the write
+/// that does so: that row then stays locked until commit, so a concurrent [`set`] either sees the
+/// change (and refuses) or has committed before this runs (and is reverted here). Returns the
 /// reverted subscription ids.
 pub fn revert(
     conn: &mut AnyConnection,
@@ -48,13 +306,13 @@ pub fn revert(
 ) -> Result<Vec<String>, ApiError> {
     let rows = SubscriptionRow::supported_by(conn, reseller_id, customer_id, provider_id)?;
     let mut reverted = Vec::with_capacity(rows.len());
+    let me = reseller_id.to_string();
     for row in rows {
         let provider = row.billing_partner_id.clone();
-        if !SubscriptionRow::set_support_contact(conn, &row, &provider)? {
-            return Err(ApiError::conflict(
-                "concurrent_update",
-                "A subscription changed while its support contact was being reverted; retry.",
-            ));
+        // Conditioned on the contact, not the version: a concurrent quantity change must not
+        // make the customer's DAP removal fail, and a contact changed meanwhile is left alone.
+        if !SubscriptionRow::replace_support_contact(conn, &row.id, &me, &provider)? {
+            continue;
         }
         for partner in [ids::parse(&provider), reseller_id] {
             Audit::new("support_contact_reverted", "subscription", &row.id)

@@ -7,3 +7,5 @@ mod auth;
 mod customers;
 mod errors;
 mod openapi;
+mod service_requests;
+mod support_contacts;

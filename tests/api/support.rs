@@ -330,6 +330,98 @@ impl TestApp {
     }
 }
 
+/// Data builders and direct database access for fixtures that have no HTTP path yet.
+impl TestApp {
+    /// Runs `f` on a pooled connection, off the test's async worker.
+    pub async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut db::AnyConnection) -> T + Send + 'static,
+    ) -> T {
+        let pool = self.state.pool.clone();
+        actix_web::web::block(move || f(&mut pool.get().expect("conn")))
+            .await
+            .expect("database task")
+    }
+
+    /// The organisation id (`tenantId` of `GET /v1/me`) of a seeded account.
+    pub async fn tenant_id(&self, username: &str) -> String {
+        let token = self.token(username).await;
+        let me = self.get("/v1/me", &token).await;
+        me.assert(200);
+        me.str("tenantId")
+    }
+
+    /// Inserts a subscription of `customer_id` to `offer_id` (creating a minimal offer row with
+    /// that id if missing), billed by `provider_id`, which is also its support contact, as
+    /// checkout will. Returns the subscription id. A stand-in until tests can check out a cart.
+    pub async fn insert_subscription(
+        &self,
+        customer_id: &str,
+        provider_id: &str,
+        offer_id: &str,
+    ) -> String {
+        use diesel::prelude::*;
+        use partner_center::models::{ids, now, subscription::SubscriptionRow};
+        use partner_center::schema::offers;
+        let (customer, provider, offer) = (
+            customer_id.to_owned(),
+            provider_id.to_owned(),
+            offer_id.to_owned(),
+        );
+        self.with_conn(move |conn| {
+            let t = now();
+            let exists = offers::table
+                .find(&offer)
+                .select(offers::id)
+                .first::<String>(conn)
+                .optional()
+                .expect("read offer")
+                .is_some();
+            if !exists {
+                diesel::insert_into(offers::table)
+                    .values((
+                        offers::id.eq(&offer),
+                        offers::name.eq(format!("Offer {offer}")),
+                        offers::description.eq("Test offer"),
+                        offers::product_family.eq("productivity"),
+                        offers::min_quantity.eq(1),
+                        offers::max_quantity.eq(300),
+                        offers::unit_price_minor.eq(1250_i64),
+                        offers::currency.eq("USD"),
+                        offers::billing_cycles.eq(r#"["monthly"]"#),
+                        offers::is_add_on.eq(false),
+                        offers::prerequisite_offer_ids.eq("[]"),
+                        offers::upgrade_target_offer_ids.eq("[]"),
+                        offers::created_at.eq(t),
+                        offers::updated_at.eq(t),
+                    ))
+                    .execute(conn)
+                    .expect("insert offer");
+            }
+            let row = SubscriptionRow {
+                id: ids::new(),
+                customer_id: customer,
+                offer_id: offer,
+                order_id: None,
+                quantity: 10,
+                status: "active".to_owned(),
+                billing_cycle: "monthly".to_owned(),
+                auto_renew: true,
+                friendly_name: "Test seats".to_owned(),
+                billing_partner_id: provider.clone(),
+                partner_id_on_record: None,
+                support_contact_partner_id: provider,
+                version: 1,
+                created_at: t,
+                updated_at: t,
+            };
+            SubscriptionRow::insert(conn, &row).expect("insert subscription");
+            row.id
+        })
+        .await
+    }
+}
+
 /// A JSON request with an optional bearer token.
 pub fn request(
     method: Method,

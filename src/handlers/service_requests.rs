@@ -1,0 +1,428 @@
+//! Service requests for a customer (product.md §5 DAP row, §9): open one, list and read the
+//! caller's own, and update it — title, severity, status, or a note — with `If-Match`. Needs a
+//! relationship with DAP (403 `delegated_admin_required` without); global admins, admin agents
+//! and helpdesk agents change, sales agents only read.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::app::AppState;
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, visibility};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::etag;
+use crate::extract::{ValidJson, ValidQuery};
+use crate::models::service_request::ServiceRequestRow;
+use crate::models::{ids, utc};
+use crate::paging::{Page, PageParams};
+use crate::services::service_requests::{self as service, NewRequest, Patch};
+use crate::validate;
+
+/// How urgent a service request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// No business impact yet.
+    Low,
+    /// Some users affected.
+    Medium,
+    /// Business operations degraded.
+    High,
+    /// Business operations stopped.
+    Critical,
+}
+
+impl Severity {
+    const ALL: [Severity; 4] = [
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ];
+
+    /// The snake_case wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    fn parse(stored: &str) -> Severity {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == stored)
+            .unwrap_or(Severity::Medium)
+    }
+}
+
+/// Where a service request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceRequestStatus {
+    /// Opened, not yet worked on (or reopened).
+    Open,
+    /// Being worked on.
+    InProgress,
+    /// Done; takes no notes until reopened.
+    Closed,
+}
+
+impl ServiceRequestStatus {
+    const ALL: [ServiceRequestStatus; 3] = [
+        ServiceRequestStatus::Open,
+        ServiceRequestStatus::InProgress,
+        ServiceRequestStatus::Closed,
+    ];
+
+    /// The snake_case wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceRequestStatus::Open => "open",
+            ServiceRequestStatus::InProgress => "in_progress",
+            ServiceRequestStatus::Closed => service::CLOSED,
+        }
+    }
+
+    fn parse(stored: &str) -> ServiceRequestStatus {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == stored)
+            .unwrap_or(ServiceRequestStatus::Open)
+    }
+}
+
+/// A note on a service request.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Note {
+    /// The note.
+    pub text: String,
+    /// Display name of the user or application that added it.
+    pub author: String,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+}
+
+/// A service request as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceRequest {
+    /// Service request id.
+    pub id: Uuid,
+    /// The customer it is for.
+    pub customer_id: Uuid,
+    /// The partner that opened it.
+    pub partner_id: Uuid,
+    /// Short summary.
+    pub title: String,
+    /// What the customer needs.
+    pub description: String,
+    /// How urgent it is.
+    pub severity: Severity,
+    /// Where it stands.
+    pub status: ServiceRequestStatus,
+    /// Notes, oldest first.
+    pub notes: Vec<Note>,
+    /// Display name of the user or application that opened it.
+    pub created_by: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ServiceRequestRow> for ServiceRequest {
+    fn from(r: ServiceRequestRow) -> ServiceRequest {
+        let notes = r
+            .notes()
+            .into_iter()
+            .map(|n| Note {
+                text: n.text,
+                author: n.author,
+                created_at: utc(n.created_at),
+            })
+            .collect();
+        ServiceRequest {
+            id: ids::parse(&r.id),
+            customer_id: ids::parse(&r.customer_id),
+            partner_id: ids::parse(&r.partner_id),
+            severity: Severity::parse(&r.severity),
+            status: ServiceRequestStatus::parse(&r.status),
+            notes,
+            title: r.title,
+            description: r.description,
+            created_by: r.created_by,
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+/// A service request with its ETag.
+fn respond(mut res: actix_web::HttpResponseBuilder, row: ServiceRequestRow) -> HttpResponse {
+    res.insert_header((header::ETAG, etag::etag(row.version)))
+        .json(ServiceRequest::from(row))
+}
+
+/// Request to open a service request.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateServiceRequest {
+    /// Short summary.
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(
+        example = "Users cannot sign in to Outlook",
+        min_length = 1,
+        max_length = 200
+    )]
+    pub title: String,
+    /// What the customer needs.
+    #[validate(length(min = 1, max = 4000), custom(function = "validate::not_blank"))]
+    #[schema(
+        example = "Since 9:00 all users get an authentication error.",
+        min_length = 1,
+        max_length = 4000
+    )]
+    pub description: String,
+    /// How urgent it is.
+    pub severity: Severity,
+}
+
+/// Open a service request on behalf of a customer the caller administers (DAP). It starts
+/// `open`, without notes.
+#[utoipa::path(
+    tag = "service requests",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
+    ),
+    request_body = CreateServiceRequest,
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 201, description = "Created.", body = ServiceRequest, headers(("Location" = String, description = "The service request's URL"), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/customers/{customerId}/service-requests")]
+pub async fn create_service_request(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+    body: ValidJson<CreateServiceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let customer_id = path.into_inner();
+    let req = body.0;
+    let new = NewRequest {
+        title: req.title,
+        description: req.description,
+        severity: req.severity.as_str(),
+    };
+    let row = db::run(&state.pool, move |conn| {
+        service::create(conn, &principal, customer_id, new)
+    })
+    .await?;
+    let location = format!("/v1/customers/{customer_id}/service-requests/{}", row.id);
+    let mut res = HttpResponse::Created();
+    res.insert_header((header::LOCATION, location));
+    Ok(respond(res, row))
+}
+
+/// Service request list filters.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ServiceRequestQuery {
+    /// Only requests in this status.
+    pub status: Option<ServiceRequestStatus>,
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the service requests the caller's organisation opened for a customer, oldest first
+/// (other partners' requests are not shown). Needs DAP.
+#[utoipa::path(
+    tag = "service requests",
+    params(("customerId" = Uuid, Path, description = "Customer id"), ServiceRequestQuery),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "One page of service requests.", body = Page<ServiceRequest>),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `limit`, `cursor` or filter.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/customers/{customerId}/service-requests")]
+pub async fn list_service_requests(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    query: ValidQuery<ServiceRequestQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let customer_id = path.into_inner();
+    let q = query.0;
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .validate()?;
+    let p = page.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        visibility::customer(
+            conn,
+            &principal,
+            customer_id,
+            Operation::ReadServiceRequests,
+        )?;
+        Ok(ServiceRequestRow::page(
+            conn,
+            customer_id,
+            principal.partner_id()?,
+            q.status.map(ServiceRequestStatus::as_str),
+            p.after.as_deref(),
+            p.limit + 1,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        &page,
+        &req,
+        |r| &r.id,
+        ServiceRequest::from,
+    )))
+}
+
+/// Read one of the caller's service requests for a customer. Needs DAP.
+#[utoipa::path(
+    tag = "service requests",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("serviceRequestId" = Uuid, Path, description = "Service request id")
+    ),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The service request.", body = ServiceRequest, headers(("ETag" = String))),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or service request within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A path id is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/customers/{customerId}/service-requests/{serviceRequestId}")]
+pub async fn get_service_request(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, id) = path.into_inner();
+    let row = db::run(&state.pool, move |conn| {
+        service::find(
+            conn,
+            &principal,
+            customer_id,
+            id,
+            Operation::ReadServiceRequests,
+        )
+    })
+    .await?;
+    Ok(respond(HttpResponse::Ok(), row))
+}
+
+/// Changes to a service request; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateServiceRequest {
+    /// New title.
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: Option<String>,
+    /// New severity.
+    pub severity: Option<Severity>,
+    /// New status; `closed` stops notes until the request is reopened (`open`).
+    pub status: Option<ServiceRequestStatus>,
+    /// A note to append (author and time are recorded).
+    #[validate(length(min = 1, max = 4000), custom(function = "validate::not_blank"))]
+    #[schema(
+        example = "Reset the conditional access policy; waiting for the customer.",
+        min_length = 1,
+        max_length = 4000
+    )]
+    pub add_note: Option<String>,
+}
+
+/// Update one of the caller's service requests: title, severity, status (`open`,
+/// `in_progress`, `closed`), or add a note. A closed request takes no notes until reopened (409
+/// `service_request_closed`; a PATCH that reopens may carry the note). Send `If-Match` with the
+/// ETag you read (412 when stale). Needs DAP.
+#[utoipa::path(
+    tag = "service requests",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("serviceRequestId" = Uuid, Path, description = "Service request id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
+    ),
+    request_body = UpdateServiceRequest,
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "Updated.", body = ServiceRequest, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or service request within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`service_request_closed`: a note on a closed request.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[patch("/customers/{customerId}/service-requests/{serviceRequestId}")]
+pub async fn update_service_request(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ValidJson<UpdateServiceRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, id) = path.into_inner();
+    let precondition = etag::if_match(&req)?;
+    let b = body.0;
+    let patch = Patch {
+        title: b.title,
+        severity: b.severity.map(Severity::as_str),
+        status: b.status.map(ServiceRequestStatus::as_str),
+        add_note: b.add_note,
+    };
+    let row = db::run(&state.pool, move |conn| {
+        service::update(conn, &principal, customer_id, id, precondition, patch)
+    })
+    .await?;
+    Ok(respond(HttpResponse::Ok(), row))
+}
+
+/// Registers the service request operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_service_request)
+        .service(list_service_requests)
+        .service(get_service_request)
+        .service(update_service_request);
+}

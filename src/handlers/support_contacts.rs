@@ -1,0 +1,246 @@
+//! A subscription's designated support contact (product.md §4, §9; seeds "Assign support
+//! contacts" and "Assign a reseller as a technical support contact for customers"): read it,
+//! list the eligible candidates, and set it (to an eligible reseller, or back to the provider).
+//! All five partner roles may; the caller needs a relationship with the customer, and a reseller
+//! reaches only the subscriptions it is reseller of record or support contact for.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, put, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::app::AppState;
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, TenantKind, visibility};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::etag;
+use crate::extract::ValidJson;
+use crate::models::ids;
+use crate::models::partner::PartnerRow;
+use crate::services::support_contacts::{self as service, Designated};
+
+/// The kind of partner a support contact is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportContactKind {
+    /// The indirect provider that bills the subscription (the default contact).
+    IndirectProvider,
+    /// An indirect reseller the provider designated.
+    IndirectReseller,
+}
+
+/// A designated support contact: the partner the customer turns to for technical support,
+/// with its public support profile (shown on the customer's product support page).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SupportContact {
+    /// The partner's id.
+    pub partner_id: Uuid,
+    /// `indirect_provider` or `indirect_reseller`.
+    pub kind: SupportContactKind,
+    /// The partner's name.
+    #[schema(example = "Northwind IT")]
+    pub name: String,
+    /// Support email address.
+    #[schema(example = "support@northwind-it.example")]
+    pub email: Option<String>,
+    /// Support phone number.
+    #[schema(example = "+1 425 555 0100")]
+    pub phone: Option<String>,
+    /// Support website.
+    #[schema(example = "https://northwind-it.example")]
+    pub website: Option<String>,
+    /// Whether this is the default contact: the indirect provider that bills the subscription.
+    pub is_default: bool,
+}
+
+impl SupportContact {
+    /// The wire form of `partner` as a contact of a subscription billed by `billing_partner_id`.
+    pub fn new(partner: PartnerRow, billing_partner_id: &str) -> SupportContact {
+        SupportContact {
+            partner_id: ids::parse(&partner.id),
+            kind: match partner.tenant_kind() {
+                TenantKind::IndirectProvider => SupportContactKind::IndirectProvider,
+                _ => SupportContactKind::IndirectReseller,
+            },
+            is_default: partner.id == billing_partner_id,
+            name: partner.name,
+            email: partner.support_email,
+            phone: partner.support_phone,
+            website: partner.website,
+        }
+    }
+}
+
+impl From<Designated> for SupportContact {
+    fn from(d: Designated) -> SupportContact {
+        SupportContact::new(d.contact, &d.subscription.billing_partner_id)
+    }
+}
+
+/// The partners that may be a subscription's support contact.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SupportContactCandidates {
+    /// The billing provider first, then every eligible indirect reseller, oldest first.
+    pub items: Vec<SupportContact>,
+}
+
+/// Request to set a subscription's support contact.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetSupportContact {
+    /// An eligible indirect reseller (see the candidates), or the subscription's indirect
+    /// provider to set it back.
+    pub partner_id: Uuid,
+}
+
+/// The contact with its subscription's ETag.
+fn respond(d: Designated) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::etag(d.subscription.version)))
+        .json(SupportContact::from(d))
+}
+
+/// Read a subscription's designated support contact (the indirect provider unless set to an
+/// indirect reseller). The ETag is the subscription's: send it as `If-Match` when setting.
+#[utoipa::path(
+    tag = "support contact",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("subscriptionId" = Uuid, Path, description = "Subscription id")
+    ),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The support contact.", body = SupportContact, headers(("ETag" = String, description = "The subscription's ETag"))),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A path id is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/customers/{customerId}/subscriptions/{subscriptionId}/support-contact")]
+pub async fn get_support_contact(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, subscription_id) = path.into_inner();
+    let designated = db::run(&state.pool, move |conn| {
+        let (_, sub) = visibility::subscription(
+            conn,
+            &principal,
+            customer_id,
+            subscription_id,
+            Operation::ReadSupportContact,
+        )?;
+        service::current(conn, sub)
+    })
+    .await?;
+    Ok(respond(designated))
+}
+
+/// List who may be the subscription's support contact: exactly its indirect provider plus every
+/// indirect reseller with an active partnership with that provider and a relationship with the
+/// customer that includes DAP (product.md §4). A reseller that is missing needs a relationship
+/// request with DAP, accepted by the customer (seed "Assign support contacts").
+#[utoipa::path(
+    tag = "support contact",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("subscriptionId" = Uuid, Path, description = "Subscription id")
+    ),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The eligible contacts, provider first.", body = SupportContactCandidates),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A path id is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/customers/{customerId}/subscriptions/{subscriptionId}/support-contact/candidates")]
+pub async fn list_support_contact_candidates(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, subscription_id) = path.into_inner();
+    let (sub, partners) = db::run(&state.pool, move |conn| {
+        let (_, sub) = visibility::subscription(
+            conn,
+            &principal,
+            customer_id,
+            subscription_id,
+            Operation::ReadSupportContact,
+        )?;
+        let partners = service::candidates(conn, &sub)?;
+        Ok((sub, partners))
+    })
+    .await?;
+    let items = partners
+        .into_iter()
+        .map(|p| SupportContact::new(p, &sub.billing_partner_id))
+        .collect();
+    Ok(HttpResponse::Ok().json(SupportContactCandidates { items }))
+}
+
+/// Set a subscription's designated support contact to an eligible indirect reseller, or back to
+/// its indirect provider (always allowed). Anyone else is refused with 422
+/// `support_contact_not_eligible`, a `reason` (`not_an_indirect_reseller`,
+/// `no_active_partnership`, `no_customer_relationship`, `no_delegated_admin`) and what to do.
+/// Send `If-Match` with the subscription's ETag (412 when stale). Audited as
+/// `update_support_contact` for the provider and each reseller involved.
+#[utoipa::path(
+    tag = "support contact",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("subscriptionId" = Uuid, Path, description = "Subscription id"),
+        ("If-Match" = Option<String>, Header, description = "The subscription's ETag from your last read")
+    ),
+    request_body = SetSupportContact,
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The new support contact.", body = SupportContact, headers(("ETag" = String, description = "The subscription's new ETag"))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or `support_contact_not_eligible` on `partnerId` with a `reason`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[put("/customers/{customerId}/subscriptions/{subscriptionId}/support-contact")]
+pub async fn update_support_contact(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ValidJson<SetSupportContact>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, subscription_id) = path.into_inner();
+    let precondition = etag::if_match(&req)?;
+    let partner_id = body.0.partner_id;
+    let designated = db::run(&state.pool, move |conn| {
+        service::set(
+            conn,
+            &principal,
+            customer_id,
+            subscription_id,
+            partner_id,
+            precondition,
+        )
+    })
+    .await?;
+    Ok(respond(designated))
+}
+
+/// Registers the support contact operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_support_contact)
+        .service(list_support_contact_candidates)
+        .service(update_support_contact);
+}

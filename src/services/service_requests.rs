@@ -1,0 +1,185 @@
+//! Service requests (product.md §5, DAP row; seed "Connect with customers": a partner opens a
+//! service request on behalf of a customer): a partner with DAP on a customer opens, updates,
+//! annotates and closes its own requests for that customer, each change audited in the same
+//! transaction. A partner reaches only the requests it opened; a closed request takes no notes
+//! until it is reopened.
+
+use uuid::Uuid;
+
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, visibility};
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::etag::Precondition;
+use crate::models::audit::{Actor, Audit};
+use crate::models::service_request::{ServiceRequestChanges, ServiceRequestRow, StoredNote};
+use crate::models::{ids, now};
+
+/// The status of a closed request.
+pub const CLOSED: &str = "closed";
+
+/// A new service request's fields (validated at the edge).
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// Short summary.
+    pub title: String,
+    /// What the customer needs.
+    pub description: String,
+    /// `low`, `medium`, `high` or `critical`.
+    pub severity: &'static str,
+}
+
+/// Changes to a service request; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct Patch {
+    /// New title.
+    pub title: Option<String>,
+    /// New severity.
+    pub severity: Option<&'static str>,
+    /// New status: `open`, `in_progress` or `closed`.
+    pub status: Option<&'static str>,
+    /// A note to append.
+    pub add_note: Option<String>,
+}
+
+impl Patch {
+    /// Whether the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.severity.is_none()
+            && self.status.is_none()
+            && self.add_note.is_none()
+    }
+}
+
+/// What the audit records show of a request.
+fn snapshot(row: &ServiceRequestRow) -> serde_json::Value {
+    serde_json::json!({
+        "title": row.title,
+        "severity": row.severity,
+        "status": row.status,
+        "noteCount": row.notes().len(),
+    })
+}
+
+/// Opens a service request for a customer the caller administers (`ManageServiceRequests`:
+/// relationship with DAP, else 404 / 403 `delegated_admin_required`), status `open`, no notes;
+/// audited as `create_service_request`.
+pub fn create(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    customer_id: Uuid,
+    new: NewRequest,
+) -> Result<ServiceRequestRow, ApiError> {
+    db::transaction(conn, |conn| {
+        visibility::customer(
+            conn,
+            principal,
+            customer_id,
+            Operation::ManageServiceRequests,
+        )?;
+        let partner_id = principal.partner_id()?;
+        let t = now();
+        let row = ServiceRequestRow {
+            id: ids::new(),
+            customer_id: customer_id.to_string(),
+            partner_id: partner_id.to_string(),
+            title: new.title.trim().to_owned(),
+            description: new.description,
+            severity: new.severity.to_owned(),
+            status: "open".to_owned(),
+            notes: "[]".to_owned(),
+            created_by: principal.display_name.clone(),
+            version: 1,
+            created_at: t,
+            updated_at: t,
+        };
+        ServiceRequestRow::insert(conn, &row)?;
+        Audit::new("create_service_request", "service_request", &row.id)
+            .customer(customer_id)
+            .new_value(snapshot(&row))
+            .write(conn, &Actor::from(principal))?;
+        Ok(row)
+    })
+}
+
+/// Reads one of the caller's service requests for a customer (`op` decides the role and DAP
+/// check); another partner's request, or one of another customer, is 404 `not_found`.
+pub fn find(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    customer_id: Uuid,
+    id: Uuid,
+    op: Operation,
+) -> Result<ServiceRequestRow, ApiError> {
+    visibility::customer(conn, principal, customer_id, op)?;
+    ServiceRequestRow::find(conn, customer_id, principal.partner_id()?, id)?
+        .ok_or_else(|| ApiError::not_found("The service request"))
+}
+
+/// Applies `patch` to one of the caller's requests, honouring `If-Match` (412 when stale);
+/// audited as `update_service_request` with the values before and after (and the added note).
+/// A note on a request that is closed and stays closed is 409 `service_request_closed`; a patch
+/// that reopens the request, or closes it, may carry a note. An empty patch changes nothing.
+pub fn update(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    customer_id: Uuid,
+    id: Uuid,
+    precondition: Precondition,
+    patch: Patch,
+) -> Result<ServiceRequestRow, ApiError> {
+    db::transaction(conn, |conn| {
+        let before = find(
+            conn,
+            principal,
+            customer_id,
+            id,
+            Operation::ManageServiceRequests,
+        )?;
+        let expected = precondition.expect(before.version)?;
+        if patch.is_empty() {
+            return Ok(before);
+        }
+        let stays_closed = patch.status.unwrap_or(before.status.as_str()) == CLOSED;
+        if patch.add_note.is_some() && before.status == CLOSED && stays_closed {
+            return Err(ApiError::conflict(
+                "service_request_closed",
+                "This service request is closed and takes no notes; reopen it first (PATCH with \"status\": \"open\", which may carry the note).",
+            ));
+        }
+        let notes = match &patch.add_note {
+            Some(text) => {
+                let mut notes = before.notes();
+                notes.push(StoredNote {
+                    text: text.clone(),
+                    author: principal.display_name.clone(),
+                    created_at: now(),
+                });
+                Some(serde_json::to_string(&notes).map_err(ApiError::internal)?)
+            }
+            None => None,
+        };
+        let changes = ServiceRequestChanges {
+            title: patch.title.map(|t| t.trim().to_owned()),
+            severity: patch.severity.map(str::to_owned),
+            status: patch.status.map(str::to_owned),
+            notes,
+        };
+        if !ServiceRequestRow::update(conn, &before.id, expected, &changes)? {
+            return Err(ApiError::precondition_failed());
+        }
+        let after = ServiceRequestRow::find(conn, customer_id, principal.partner_id()?, id)?
+            .ok_or_else(|| ApiError::not_found("The service request"))?;
+        let mut new_value = snapshot(&after);
+        if let Some(text) = &patch.add_note {
+            new_value["addedNote"] = serde_json::Value::from(text.as_str());
+        }
+        Audit::new("update_service_request", "service_request", &after.id)
+            .customer(customer_id)
+            .old_value(snapshot(&before))
+            .new_value(new_value)
+            .write(conn, &Actor::from(principal))?;
+        Ok(after)
+    })
+}
