@@ -1,10 +1,13 @@
 //! HTTP handlers, one file per resource: request/response types at the top, then annotated
 //! handlers (the annotations are the OpenAPI document). [`configure`] mounts every `/v1` route.
 
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod health;
+pub mod partner;
+pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -15,4 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::get_me);
     customers::configure(cfg);
     cfg.service(audit::list_audit_records);
+    partner::configure(cfg);
+    users::configure(cfg);
+    applications::configure(cfg);
 }

@@ -4,3 +4,4 @@
 pub mod bootstrap;
 pub mod customers;
 pub mod support_contacts;
+pub mod users;
