@@ -3,7 +3,13 @@
 
 mod support;
 
+mod applications;
+mod audit;
 mod auth;
+mod cli;
 mod customers;
 mod errors;
 mod openapi;
+mod partner;
+mod permissions;
+mod users;
