@@ -134,6 +134,7 @@ pub async fn create_application(
     })
     .await?;
     Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::LOCATION, format!("/v1/applications/{}", row.id)))
         .json(CreatedApplication {
             application: row.into(),

@@ -144,6 +144,7 @@ pub async fn create_user(
     })
     .await?;
     Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::LOCATION, format!("/v1/users/{}", row.id)))
         .insert_header((header::ETAG, etag::etag(row.version)))
         .json(CreatedUser {
@@ -381,10 +382,12 @@ pub async fn reset_user_password(
         service::reset_password(conn, &principal, user_id)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(PasswordReset {
-        user_name: row.user_name,
-        temporary_password,
-    }))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(PasswordReset {
+            user_name: row.user_name,
+            temporary_password,
+        }))
 }
 
 /// Registers the partner user operations.

@@ -14,9 +14,16 @@ use crate::support::*;
 async fn create_application_returns_secret_once_and_stores_only_a_hash() {
     let app = TestApp::new().await;
     let ga = app.token(PROVIDER_GA).await;
-    let created = app
-        .create_application(&ga, "Billing sync", &["sales_agent", "admin_agent"])
+    let res = app
+        .post(
+            "/v1/applications",
+            &ga,
+            json!({ "displayName": "Billing sync", "roles": ["sales_agent", "admin_agent"] }),
+        )
         .await;
+    res.assert(201);
+    assert_eq!(res.header("cache-control").as_deref(), Some("no-store"));
+    let created = res.body.clone();
     let application = &created["application"];
     let id = application["id"].as_str().unwrap().to_owned();
     let secret = created["clientSecret"].as_str().unwrap().to_owned();

@@ -27,6 +27,7 @@ async fn create_user_returns_temporary_password_once_and_forces_change() {
     assert_eq!(user["disabled"], false);
     let temp = res.str("temporaryPassword");
     assert!(temp.len() >= 12);
+    assert_eq!(res.header("cache-control").as_deref(), Some("no-store"));
     assert!(!res.text.to_lowercase().contains("hash"));
 
     let read = app.get(&format!("/v1/users/{id}"), &token).await;
@@ -355,6 +356,7 @@ async fn password_reset_returns_temporary_password_and_stops_old_tokens() {
         .await;
     res.assert(200);
     assert_eq!(res.str("userName"), PROVIDER_HA);
+    assert_eq!(res.header("cache-control").as_deref(), Some("no-store"));
     let temp = res.str("temporaryPassword");
     assert!(temp.len() >= 12);
 
@@ -485,8 +487,12 @@ async fn another_provider_gets_404_on_the_first_providers_users_and_lists_none()
         .map(|u| u["userName"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(names, ["owner@other.example"]);
-    // Untouched.
+    // Untouched, and none of the first provider's user changes show in the other's audit.
     app.token(PROVIDER_SA).await;
+    let other_id = app.get("/v1/me", &other).await.body["tenantId"].clone();
+    let audit = app.get("/v1/audit-records?resourceType=user", &other).await;
+    assert!(!audit.items().is_empty());
+    assert!(audit.items().iter().all(|r| r["partnerId"] == other_id));
     // And a reseller's global admin does not reach the provider's users either.
     let reseller = app.token(RESELLER_GA).await;
     app.get(&path, &reseller)
