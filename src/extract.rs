@@ -211,3 +211,14 @@ pub fn form_error(err: UrlencodedError, _: &HttpRequest) -> actix_web::Error {
 pub fn raw_payload_error(err: PayloadError) -> ApiError {
     payload_error(&err.to_string())
 }
+
+/// For PATCH fields where `null` means "clear": with `#[serde(default, deserialize_with =
+/// "crate::extract::double_option")]` on an `Option<Option<T>>`, an absent field is `None`
+/// (leave it), `null` is `Some(None)` (clear it) and a value is `Some(Some(v))`.
+pub fn double_option<'de, T, D>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(de).map(Some)
+}

@@ -63,3 +63,32 @@ pub fn not_blank(value: &str) -> Result<(), ValidationError> {
         Ok(())
     }
 }
+
+/// An absolute `http://` or `https://` URL (combine with `#[validate(url)]`, which checks the
+/// syntax); other schemes such as `ftp:` or `javascript:` are refused.
+pub fn http_url(value: &str) -> Result<(), ValidationError> {
+    let lower = value.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        Ok(())
+    } else {
+        Err(fail("url", "must be an http:// or https:// URL"))
+    }
+}
+
+/// A telephone number as people write it, e.g. `+1 425 555 0100`: at most 32 characters of
+/// digits, spaces and `+ - ( ) .`, with at least one digit.
+pub fn phone(value: &str) -> Result<(), ValidationError> {
+    let ok = value.chars().count() <= 32
+        && value.chars().any(|c| c.is_ascii_digit())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(fail(
+            "phone",
+            "must be a phone number of at most 32 characters such as +1 425 555 0100",
+        ))
+    }
+}

@@ -128,3 +128,177 @@ pub fn require(principal: &Principal, op: Operation) -> Result<(), ApiError> {
     )
     .with("requiredRoles", names))
 }
+
+#[cfg(test)]
+mod tests {
+    //! product.md §5 written out again, row by row, independently of `allowed_roles`.
+
+    use super::Operation::{self, *};
+    use super::*;
+    use crate::auth::{ActorKind, TenantKind};
+
+    const Y: bool = true;
+    const N: bool = false;
+
+    /// One row of the §5 table: the operation, then GA, UMA, AA, SA, HA. An exhaustive match, so
+    /// a new operation does not compile until its row is written here (and added to `ALL`).
+    #[rustfmt::skip]
+    fn row(op: Operation) -> [bool; 5] {
+        match op {
+            //                                  GA UMA AA  SA  HA
+            // Read own partner profile; update it (GA R/W, others R)
+            ReadPartnerProfile         =>      [Y, Y,  Y,  Y,  Y],
+            UpdatePartnerProfile       =>      [Y, N,  N,  N,  N],
+            // Partner users and their roles
+            ManagePartnerUsers         =>      [Y, Y,  N,  N,  N],
+            // Applications (app-only credentials)
+            ManageApplications         =>      [Y, N,  N,  N,  N],
+            // Reseller partnerships: invite, revoke, end, accept (HA: list only)
+            ManagePartnerships         =>      [Y, N,  Y,  Y,  N],
+            ListPartnerships           =>      [Y, N,  Y,  Y,  Y],
+            // Customers: list, search, read
+            ReadCustomers              =>      [Y, N,  Y,  Y,  Y],
+            // Customers: create; update billing profile (HA: update only)
+            CreateCustomer             =>      [Y, N,  Y,  Y,  N],
+            UpdateCustomer             =>      [Y, N,  Y,  Y,  Y],
+            // Relationship requests: create, list
+            ManageRelationshipRequests =>      [Y, N,  Y,  Y,  N],
+            // Remove a customer relationship
+            RemoveCustomerRelationship =>      [Y, N,  N,  N,  N],
+            // Customer users: list, reset password (DAP)
+            ManageCustomerUsers        =>      [Y, N,  Y,  N,  Y],
+            // Offers: read
+            ReadOffers                 =>      [Y, Y,  Y,  Y,  Y],
+            // Carts, orders, checkout
+            ManageOrders               =>      [Y, N,  Y,  Y,  N],
+            // Subscriptions: read
+            ReadSubscriptions          =>      [Y, N,  Y,  Y,  Y],
+            // Subscriptions: quantity, suspend, reactivate, reseller of record, upgrade (DAP)
+            ManageSubscriptions        =>      [Y, N,  Y,  Y,  N],
+            UpgradeSubscription        =>      [Y, N,  Y,  Y,  N],
+            // Support contact: read, candidates, set (all five roles)
+            ReadSupportContact         =>      [Y, Y,  Y,  Y,  Y],
+            SetSupportContact          =>      [Y, Y,  Y,  Y,  Y],
+            // Service requests (DAP): create, update, add note (SA: read)
+            ReadServiceRequests        =>      [Y, N,  Y,  Y,  Y],
+            ManageServiceRequests      =>      [Y, N,  Y,  N,  Y],
+            // Audit records
+            ReadAuditRecords           =>      [Y, Y,  Y,  Y,  Y],
+            // Customer self-service: the customer's admin, no partner role
+            CustomerSelfService        =>      [N, N,  N,  N,  N],
+        }
+    }
+
+    /// The rows marked DAP in §5 (and §2: password resets, service requests, upgrades).
+    fn dap(op: Operation) -> bool {
+        matches!(
+            op,
+            ManageCustomerUsers | UpgradeSubscription | ReadServiceRequests | ManageServiceRequests
+        )
+    }
+
+    const ALL: [Operation; 23] = [
+        ReadPartnerProfile,
+        UpdatePartnerProfile,
+        ManagePartnerUsers,
+        ManageApplications,
+        ManagePartnerships,
+        ListPartnerships,
+        ReadCustomers,
+        CreateCustomer,
+        UpdateCustomer,
+        ManageRelationshipRequests,
+        RemoveCustomerRelationship,
+        ManageCustomerUsers,
+        ReadOffers,
+        ManageOrders,
+        ReadSubscriptions,
+        ManageSubscriptions,
+        UpgradeSubscription,
+        ReadSupportContact,
+        SetSupportContact,
+        ReadServiceRequests,
+        ManageServiceRequests,
+        ReadAuditRecords,
+        CustomerSelfService,
+    ];
+
+    #[test]
+    fn all_lists_every_operation_once() {
+        let mut seen: Vec<usize> = ALL.iter().map(|op| *op as usize).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, (0..ALL.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn allowed_roles_match_the_product_table_cell_by_cell() {
+        for op in ALL {
+            for (role, expected) in Role::PARTNER_ROLES.into_iter().zip(row(op)) {
+                assert_eq!(
+                    op.allowed_roles().contains(&role),
+                    expected,
+                    "{op:?} for {role}"
+                );
+                assert_eq!(allows(&[role], op), expected, "allows({role}, {op:?})");
+            }
+        }
+    }
+
+    #[test]
+    fn customer_admin_may_only_use_self_service() {
+        for op in ALL {
+            assert_eq!(
+                allows(&[Role::CustomerAdmin], op),
+                op == CustomerSelfService,
+                "{op:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn needs_delegated_admin_matches_the_dap_rows() {
+        for op in ALL {
+            assert_eq!(op.needs_delegated_admin(), dap(op), "{op:?}");
+        }
+    }
+
+    #[test]
+    fn require_without_role_answers_403_naming_the_allowed_roles() {
+        let principal = Principal {
+            actor_kind: ActorKind::User,
+            actor_id: uuid::Uuid::nil(),
+            display_name: "Sam".to_owned(),
+            tenant_kind: TenantKind::IndirectProvider,
+            tenant_id: uuid::Uuid::nil(),
+            roles: vec![Role::SalesAgent],
+            request_id: String::new(),
+        };
+        assert!(require(&principal, ReadCustomers).is_ok());
+        let err = require(&principal, ManagePartnerUsers).unwrap_err();
+        assert_eq!(err.status.as_u16(), 403);
+        assert_eq!(err.code, "insufficient_role");
+        assert!(err.detail.contains("global_admin, user_management_admin"));
+        assert_eq!(
+            err.extensions["requiredRoles"],
+            serde_json::json!(["global_admin", "user_management_admin"])
+        );
+    }
+
+    #[test]
+    fn several_roles_allow_the_union_of_their_cells() {
+        assert!(allows(
+            &[Role::HelpdeskAgent, Role::UserManagementAdmin],
+            ManagePartnerUsers
+        ));
+        assert!(allows(
+            &[Role::HelpdeskAgent, Role::UserManagementAdmin],
+            ReadCustomers
+        ));
+        assert!(!allows(
+            &[Role::HelpdeskAgent, Role::UserManagementAdmin],
+            ManageApplications
+        ));
+        assert!(!allows(&[], ReadAuditRecords));
+    }
+}

@@ -334,8 +334,10 @@ pub struct AddressPatch {
     #[validate(length(min = 1, max = 200))]
     pub address_line1: Option<String>,
     /// Second line (`null` clears it).
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[validate(length(max = 200))]
-    pub address_line2: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub address_line2: Option<Option<String>>,
     /// City.
     #[validate(length(min = 1, max = 100))]
     pub city: Option<String>,
@@ -422,7 +424,7 @@ pub async fn update_customer(
                 billing_email: bp.as_ref().and_then(|b| b.email.clone()),
                 culture: bp.as_ref().and_then(|b| b.culture.clone()),
                 address_line1: addr.and_then(|a| a.address_line1.clone()),
-                address_line2: addr.and_then(|a| a.address_line2.clone()).map(Some),
+                address_line2: addr.and_then(|a| a.address_line2.clone()),
                 city: addr.and_then(|a| a.city.clone()),
                 state: addr.and_then(|a| a.state.clone()).map(Some),
                 postal_code: addr.and_then(|a| a.postal_code.clone()),

@@ -1,13 +1,16 @@
 //! HTTP handlers, one file per resource: request/response types at the top, then annotated
 //! handlers (the annotations are the OpenAPI document). [`configure`] mounts every `/v1` route.
 
+pub mod applications;
 pub mod audit;
 pub mod auth;
 pub mod customers;
 pub mod health;
 pub mod my_subscriptions;
+pub mod partner;
 pub mod service_requests;
 pub mod support_contacts;
+pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -21,4 +24,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     support_contacts::configure(cfg);
     my_subscriptions::configure(cfg);
     service_requests::configure(cfg);
+    partner::configure(cfg);
+    users::configure(cfg);
+    applications::configure(cfg);
 }

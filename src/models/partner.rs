@@ -87,6 +87,17 @@ impl PartnerRow {
         Ok(n == 1)
     }
 
+    /// Takes the partner's row lock for the rest of the transaction (a no-op update), so that
+    /// concurrent changes to the partner's users are applied one after the other — e.g. two
+    /// global admins disabling each other cannot both pass the "last global admin" check on
+    /// PostgreSQL. (SQLite's `db::transaction` already holds the database write lock.)
+    pub fn lock(conn: &mut AnyConnection, id: Uuid) -> QueryResult<()> {
+        diesel::update(partners::table.find(id.to_string()))
+            .set(partners::version.eq(partners::version))
+            .execute(conn)
+            .map(drop)
+    }
+
     /// The partner's tenant kind.
     pub fn tenant_kind(&self) -> TenantKind {
         TenantKind::parse(&self.kind).unwrap_or(TenantKind::IndirectReseller)

@@ -153,6 +153,22 @@ impl UserRow {
         q.order(users::id.asc()).limit(limit).load(conn)
     }
 
+    /// How many enabled global admins the partner has besides the user `except_id`.
+    pub fn count_other_enabled_global_admins(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        except_id: &str,
+    ) -> QueryResult<i64> {
+        users::table
+            .filter(users::partner_id.eq(partner_id.to_string()))
+            .filter(users::id.ne(except_id))
+            .filter(users::disabled.eq(false))
+            // Stored roles are comma-joined names; no other role name contains this one.
+            .filter(users::roles.like("%global_admin%"))
+            .count()
+            .get_result(conn)
+    }
+
     /// Inserts a user.
     pub fn insert(conn: &mut AnyConnection, new: &NewUser) -> QueryResult<()> {
         diesel::insert_into(users::table)

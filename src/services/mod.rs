@@ -5,3 +5,4 @@ pub mod bootstrap;
 pub mod customers;
 pub mod service_requests;
 pub mod support_contacts;
+pub mod users;

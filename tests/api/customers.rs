@@ -307,3 +307,29 @@ async fn customer_permissions_follow_the_role_table() {
         }
     }
 }
+
+#[actix_rt::test]
+async fn update_customer_with_null_address_line2_clears_it() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_AA).await;
+    let id = app.customer_id("adatum.example").await;
+    let path = format!("/v1/customers/{id}");
+    let set = json!({ "billingProfile": { "address": { "addressLine2": "Suite 100" } } });
+    let res = app.patch(&path, &token, set).await;
+    res.assert(200);
+    assert_eq!(
+        res.body["billingProfile"]["address"]["addressLine2"],
+        "Suite 100"
+    );
+    // Absent leaves it; null clears it.
+    let other = json!({ "billingProfile": { "address": { "city": "Seattle" } } });
+    let res = app.patch(&path, &token, other).await;
+    assert_eq!(
+        res.body["billingProfile"]["address"]["addressLine2"],
+        "Suite 100"
+    );
+    let clear = json!({ "billingProfile": { "address": { "addressLine2": null } } });
+    let res = app.patch(&path, &token, clear).await;
+    res.assert(200);
+    assert!(res.body["billingProfile"]["address"]["addressLine2"].is_null());
+}

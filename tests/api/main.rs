@@ -3,9 +3,15 @@
 
 mod support;
 
+mod applications;
+mod audit;
 mod auth;
+mod cli;
 mod customers;
 mod errors;
 mod openapi;
+mod partner;
+mod permissions;
 mod service_requests;
 mod support_contacts;
+mod users;

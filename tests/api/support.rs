@@ -464,3 +464,104 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// Role checks (product.md §5).
+impl Res {
+    /// Asserts 403 `insufficient_role` whose detail and `requiredRoles` name exactly `roles`.
+    #[track_caller]
+    pub fn assert_insufficient_role(&self, roles: &[&str]) -> &Res {
+        self.assert_problem(403, "insufficient_role");
+        let detail = self.body["detail"].as_str().unwrap_or_default();
+        for role in roles {
+            assert!(detail.contains(role), "{role} missing from: {detail}");
+        }
+        assert_eq!(self.body["requiredRoles"], json!(roles), "{}", self.text);
+        self
+    }
+}
+
+/// Partner users and applications.
+impl TestApp {
+    /// A PATCH with `If-Match: etag`.
+    pub async fn patch_if_match(&self, path: &str, token: &str, etag: &str, body: Value) -> Res {
+        self.send(
+            request(Method::PATCH, path, Some(token), Some(body))
+                .insert_header((header::IF_MATCH, etag.to_owned())),
+        )
+        .await
+    }
+
+    /// Creates a partner user as `token`; returns the 201 body `{ user, temporaryPassword }`.
+    pub async fn create_user(&self, token: &str, user_name: &str, roles: &[&str]) -> Value {
+        let res = self
+            .post(
+                "/v1/users",
+                token,
+                json!({ "userName": user_name, "displayName": user_name, "roles": roles }),
+            )
+            .await;
+        res.assert(201);
+        res.body
+    }
+
+    /// Creates a partner user and signs it in (changing its temporary password); returns its
+    /// id and a token.
+    pub async fn create_signed_in_user(
+        &self,
+        token: &str,
+        user_name: &str,
+        roles: &[&str],
+    ) -> (String, String) {
+        let created = self.create_user(token, user_name, roles).await;
+        let temp = created["temporaryPassword"].as_str().unwrap_or_default();
+        let user_token = self.activate(user_name, temp).await;
+        (
+            created["user"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            user_token,
+        )
+    }
+
+    /// The id of a user of the provider (read as its global admin).
+    pub async fn user_id(&self, user_name: &str) -> String {
+        let token = self.token(PROVIDER_GA).await;
+        let res = self.get("/v1/users?limit=500", &token).await;
+        res.assert(200);
+        res.items()
+            .into_iter()
+            .find(|u| u["userName"] == user_name)
+            .and_then(|u| u["id"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| panic!("no user {user_name}"))
+    }
+
+    /// Creates an application as `token`; returns the 201 body `{ application, clientSecret }`.
+    pub async fn create_application(&self, token: &str, name: &str, roles: &[&str]) -> Value {
+        let res = self
+            .post(
+                "/v1/applications",
+                token,
+                json!({ "displayName": name, "roles": roles }),
+            )
+            .await;
+        res.assert(201);
+        res.body
+    }
+
+    /// `POST /v1/auth/token` with the client_credentials grant in form fields.
+    pub async fn client_sign_in(&self, client_id: &str, client_secret: &str) -> Res {
+        let form = format!(
+            "grant_type=client_credentials&client_id={}&client_secret={}",
+            urlencode(client_id),
+            urlencode(client_secret)
+        );
+        self.send(
+            test::TestRequest::post()
+                .uri("/v1/auth/token")
+                .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+                .set_payload(form),
+        )
+        .await
+    }
+}

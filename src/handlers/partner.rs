@@ -1,0 +1,177 @@
+//! The caller's own partner profile (product.md §1, §9): name and the public support details
+//! (email, phone, website) that customers see for their designated support contact (§4). Every
+//! partner role reads it; only a global admin updates it, with `If-Match`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::app::AppState;
+use crate::auth::permissions::{self, Operation};
+use crate::auth::{Principal, TenantKind};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::etag;
+use crate::extract::ValidJson;
+use crate::models::audit::{Actor, Audit};
+use crate::models::partner::{PartnerChanges, PartnerRow};
+use crate::models::{ids, utc};
+use crate::validate;
+
+/// A partner organisation's profile as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Partner {
+    /// Partner id.
+    pub id: Uuid,
+    /// `indirect_provider` or `indirect_reseller`.
+    pub kind: TenantKind,
+    /// Organisation name.
+    #[schema(example = "Contoso Distribution")]
+    pub name: String,
+    /// Support email shown to customers.
+    #[schema(example = "support@contoso-distribution.example")]
+    pub support_email: Option<String>,
+    /// Support phone shown to customers.
+    #[schema(example = "+1 425 555 0100")]
+    pub support_phone: Option<String>,
+    /// Website shown to customers.
+    #[schema(example = "https://contoso-distribution.example")]
+    pub website: Option<String>,
+    /// Creation time.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Last change.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<PartnerRow> for Partner {
+    fn from(r: PartnerRow) -> Partner {
+        Partner {
+            id: ids::parse(&r.id),
+            kind: r.tenant_kind(),
+            name: r.name,
+            support_email: r.support_email,
+            support_phone: r.support_phone,
+            website: r.website,
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+/// Changes to the partner profile: absent fields stay as they are; `null` clears an optional
+/// field.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdatePartner {
+    /// Organisation name.
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(example = "Contoso Distribution", min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    /// Support email (`null` clears it).
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[validate(email, length(max = 254))]
+    #[schema(value_type = Option<String>, format = "email", max_length = 254, example = "support@contoso-distribution.example")]
+    pub support_email: Option<Option<String>>,
+    /// Support phone, at most 32 characters of digits, spaces and `+ - ( ) .` (`null` clears it).
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[validate(custom(function = "validate::phone"))]
+    #[schema(value_type = Option<String>, max_length = 32, example = "+1 425 555 0100")]
+    pub support_phone: Option<Option<String>>,
+    /// Website, an `http://` or `https://` URL (`null` clears it).
+    #[serde(default, deserialize_with = "crate::extract::double_option")]
+    #[validate(url, length(max = 2048), custom(function = "validate::http_url"))]
+    #[schema(value_type = Option<String>, format = "uri", max_length = 2048, example = "https://contoso-distribution.example")]
+    pub website: Option<Option<String>>,
+}
+
+/// Read the caller's own partner profile.
+#[utoipa::path(
+    tag = "partner",
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The profile.", body = Partner, headers(("ETag" = String))),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or a customer user (`partner_required`).", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/partner")]
+pub async fn get_partner(
+    state: web::Data<AppState>,
+    principal: Principal,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ReadPartnerProfile)?;
+    let partner_id = principal.partner_id()?;
+    let row = db::run(&state.pool, move |conn| {
+        PartnerRow::find(conn, partner_id)?.ok_or_else(|| ApiError::not_found("The partner"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::etag(row.version)))
+        .json(Partner::from(row)))
+}
+
+/// Update the caller's own partner profile (global admin). Send `If-Match` with the ETag you
+/// read to avoid overwriting someone else's change (412 when stale).
+#[utoipa::path(
+    tag = "partner",
+    params(("If-Match" = Option<String>, Header, description = "The ETag from your last read")),
+    request_body = UpdatePartner,
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "Updated.", body = Partner, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[patch("/partner")]
+pub async fn update_partner(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    body: ValidJson<UpdatePartner>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::UpdatePartnerProfile)?;
+    let partner_id = principal.partner_id()?;
+    let precondition = etag::if_match(&req)?;
+    let patch = body.0;
+    let updated = db::run(&state.pool, move |conn| {
+        db::transaction(conn, |conn| {
+            let not_found = || ApiError::not_found("The partner");
+            let before = PartnerRow::find(conn, partner_id)?.ok_or_else(not_found)?;
+            let expected = precondition.expect(before.version)?;
+            let changes = PartnerChanges {
+                name: patch.name.map(|n| n.trim().to_owned()),
+                support_email: patch.support_email,
+                support_phone: patch.support_phone,
+                website: patch.website,
+            };
+            if !PartnerRow::update(conn, partner_id, expected, &changes)? {
+                return Err(ApiError::precondition_failed());
+            }
+            let after = PartnerRow::find(conn, partner_id)?.ok_or_else(not_found)?;
+            Audit::new("update_partner", "partner", partner_id)
+                .partner(partner_id)
+                .old_value(Partner::from(before))
+                .new_value(Partner::from(after.clone()))
+                .write(conn, &Actor::from(&principal))?;
+            Ok(after)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::etag(updated.version)))
+        .json(Partner::from(updated)))
+}
+
+/// Registers the partner profile operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(get_partner).service(update_partner);
+}

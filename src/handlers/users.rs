@@ -1,0 +1,401 @@
+//! Partner users (product.md §1, §5, §9): the agents of the caller's own partner and their roles.
+//! Global admins and user management admins list, create (with a temporary password shown
+//! once), read, change, disable, delete and reset the password of users; the rules protecting
+//! global admins live in [`crate::services::users`].
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::{Validate, ValidationError};
+
+use crate::app::AppState;
+use crate::auth::permissions::{self, Operation};
+use crate::auth::{Principal, Role};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::etag;
+use crate::extract::{ValidJson, ValidQuery};
+use crate::models::user::UserRow;
+use crate::models::{ids, utc};
+use crate::paging::{Page, PageParams};
+use crate::services::users::{self as service, NewPartnerUser, UserUpdate};
+use crate::validate;
+
+/// A partner user as the API shows it (never its password hash).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    /// User id.
+    pub id: Uuid,
+    /// Sign-in name (an email address, lower case).
+    #[schema(example = "pat@contoso-distribution.example")]
+    pub user_name: String,
+    /// Display name.
+    #[schema(example = "Pat Agent")]
+    pub display_name: String,
+    /// Partner roles.
+    pub roles: Vec<Role>,
+    /// A disabled user cannot sign in, and its tokens stop working.
+    pub disabled: bool,
+    /// The user has a temporary password and must change it before signing in.
+    pub must_change_password: bool,
+    /// Creation time.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Last change.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<UserRow> for User {
+    fn from(r: UserRow) -> User {
+        User {
+            id: ids::parse(&r.id),
+            user_name: r.user_name,
+            display_name: r.display_name,
+            roles: Role::split(&r.roles),
+            disabled: r.disabled,
+            must_change_password: r.must_change_password,
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+/// Roles must be partner roles (not `customer_admin`).
+fn partner_roles(roles: &[Role]) -> Result<(), ValidationError> {
+    if roles.iter().all(|r| Role::PARTNER_ROLES.contains(r)) {
+        return Ok(());
+    }
+    let mut e = ValidationError::new("role");
+    e.message = Some(
+        "must be partner roles: global_admin, user_management_admin, admin_agent, sales_agent, helpdesk_agent"
+            .into(),
+    );
+    Err(e)
+}
+
+/// Request to create a partner user.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateUser {
+    /// Sign-in name: an email address, unique across the service.
+    #[validate(email, length(max = 254))]
+    #[schema(
+        example = "pat@contoso-distribution.example",
+        format = "email",
+        max_length = 254
+    )]
+    pub user_name: String,
+    /// Display name.
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(example = "Pat Agent", min_length = 1, max_length = 200)]
+    pub display_name: String,
+    /// Partner roles (at least one); only a global admin may grant `global_admin`.
+    #[validate(length(min = 1, max = 5), custom(function = "partner_roles"))]
+    #[schema(min_items = 1, max_items = 5, example = json!(["sales_agent"]))]
+    pub roles: Vec<Role>,
+}
+
+/// A created user with its temporary password.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedUser {
+    /// The user.
+    pub user: User,
+    /// Temporary password, shown only in this response; must be changed at first sign-in
+    /// (`POST /v1/auth/password`).
+    pub temporary_password: String,
+}
+
+/// Create a user of your partner organisation, with a temporary password shown once.
+///
+/// A user management admin cannot grant `global_admin` (403 `global_admin_protected`).
+#[utoipa::path(
+    tag = "partner users",
+    request_body = CreateUser,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 201, description = "Created.", body = CreatedUser, headers(("Location" = String, description = "The user's URL"), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`duplicate_user_name`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManagePartnerUsers)?;
+    let req = body.0;
+    let new = NewPartnerUser {
+        user_name: req.user_name,
+        display_name: req.display_name,
+        roles: req.roles,
+    };
+    let (row, temporary_password) = db::run(&state.pool, move |conn| {
+        service::create(conn, &principal, new)
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::LOCATION, format!("/v1/users/{}", row.id)))
+        .insert_header((header::ETAG, etag::etag(row.version)))
+        .json(CreatedUser {
+            user: row.into(),
+            temporary_password,
+        }))
+}
+
+/// Paging of the user list.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the users of your partner organisation, oldest first.
+#[utoipa::path(
+    tag = "partner users",
+    params(UserQuery),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "One page of users.", body = Page<User>),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    query: ValidQuery<UserQuery>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManagePartnerUsers)?;
+    let partner_id = principal.partner_id()?;
+    let q = query.0;
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .validate()?;
+    let p = page.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(UserRow::page(
+            conn,
+            partner_id,
+            false,
+            p.after.as_deref(),
+            p.limit + 1,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, &req, |r| &r.id, User::from)))
+}
+
+/// Read a user of your partner organisation (other partners' users answer 404).
+#[utoipa::path(
+    tag = "partner users",
+    params(("userId" = Uuid, Path, description = "User id")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The user.", body = User, headers(("ETag" = String))),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in your organisation.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`userId` is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/users/{userId}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManagePartnerUsers)?;
+    let partner_id = principal.partner_id()?;
+    let user_id = path.into_inner();
+    let row = db::run(&state.pool, move |conn| {
+        UserRow::find_for_partner(conn, partner_id, user_id)?
+            .ok_or_else(|| ApiError::not_found("The user"))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::etag(row.version)))
+        .json(User::from(row)))
+}
+
+/// Changes to a user; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateUser {
+    /// Display name.
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub display_name: Option<String>,
+    /// The complete new set of partner roles (at least one).
+    #[validate(length(min = 1, max = 5), custom(function = "partner_roles"))]
+    #[schema(min_items = 1, max_items = 5)]
+    pub roles: Option<Vec<Role>>,
+    /// `true` disables the account (sign-in and existing tokens stop working); `false`
+    /// re-enables it.
+    pub disabled: Option<bool>,
+}
+
+/// Change a user's display name or roles, or disable or re-enable it. Send `If-Match` with the
+/// ETag you read (412 when stale). Takes effect on the user's next request.
+///
+/// A user management admin cannot change a global admin or grant `global_admin` (403
+/// `global_admin_protected`); nobody can disable themselves (409 `self_protected`); the last
+/// enabled global admin keeps the role and stays enabled (409 `last_global_admin`).
+#[utoipa::path(
+    tag = "partner users",
+    params(
+        ("userId" = Uuid, Path, description = "User id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
+    ),
+    request_body = UpdateUser,
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "Updated.", body = User, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in your organisation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`self_protected` or `last_global_admin`.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[patch("/users/{userId}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    body: ValidJson<UpdateUser>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManagePartnerUsers)?;
+    let user_id = path.into_inner();
+    let precondition = etag::if_match(&req)?;
+    let patch = body.0;
+    let change = UserUpdate {
+        display_name: patch.display_name,
+        roles: patch.roles,
+        disabled: patch.disabled,
+    };
+    let row = db::run(&state.pool, move |conn| {
+        service::update(conn, &principal, user_id, precondition, change)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::etag(row.version)))
+        .json(User::from(row)))
+}
+
+/// Delete a user of your partner organisation; its tokens stop working at once.
+///
+/// A user management admin cannot delete a global admin (403 `global_admin_protected`); nobody
+/// can delete themselves (409 `self_protected`) or the last enabled global admin (409
+/// `last_global_admin`).
+#[utoipa::path(
+    tag = "partner users",
+    params(("userId" = Uuid, Path, description = "User id")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in your organisation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`self_protected` or `last_global_admin`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`userId` is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[delete("/users/{userId}")]
+pub async fn delete_user(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManagePartnerUsers)?;
+    let user_id = path.into_inner();
+    db::run(&state.pool, move |conn| {
+        service::delete(conn, &principal, user_id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A user's new temporary password.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordReset {
+    /// The user's sign-in name.
+    pub user_name: String,
+    /// Temporary password, shown only in this response; must be changed at the next sign-in.
+    pub temporary_password: String,
+}
+
+/// Reset a user's password: a new temporary password, shown once, that the user must change at
+/// the next sign-in. The user's current tokens stop working.
+///
+/// A user management admin cannot reset a global admin (403 `global_admin_protected`).
+#[utoipa::path(
+    tag = "partner users",
+    params(
+        ("userId" = Uuid, Path, description = "User id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first response instead of resetting again.")
+    ),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "Reset.", body = PasswordReset),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such user in your organisation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The user changed meanwhile, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`userId` is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/users/{userId}/password-reset")]
+pub async fn reset_user_password(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManagePartnerUsers)?;
+    let user_id = path.into_inner();
+    let (row, temporary_password) = db::run(&state.pool, move |conn| {
+        service::reset_password(conn, &principal, user_id)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(PasswordReset {
+            user_name: row.user_name,
+            temporary_password,
+        }))
+}
+
+/// Registers the partner user operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(update_user)
+        .service(delete_user)
+        .service(reset_user_password);
+}

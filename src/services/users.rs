@@ -1,0 +1,272 @@
+//! Managing a partner's users (product.md §1, §5 "Partner users and their roles"): create, change,
+//! reset the password of, and delete the users of the caller's own partner, each in one
+//! transaction with its audit record. The rules that keep an organisation manageable:
+//!
+//! - a user management admin cannot create, change, reset or delete a global admin, nor grant
+//!   `global_admin` (403 `global_admin_protected`; only a global admin can);
+//! - nobody disables or deletes themselves (409 `self_protected`);
+//! - the last enabled global admin cannot lose the role, be disabled or be deleted (409
+//!   `last_global_admin`).
+//!
+//! Other partners' users answer 404. Temporary passwords are shown once and stored as argon2id
+//! hashes; these functions hash, so call them inside `db::run`.
+
+use actix_web::http::StatusCode;
+use uuid::Uuid;
+
+use crate::auth::{Principal, Role, password};
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::etag::Precondition;
+use crate::models::audit::{Actor, Audit};
+use crate::models::ids;
+use crate::models::partner::PartnerRow;
+use crate::models::user::{NewUser, UserChanges, UserRow};
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewPartnerUser {
+    /// Sign-in name (an email address; stored in lower case).
+    pub user_name: String,
+    /// Display name.
+    pub display_name: String,
+    /// Partner roles, at least one.
+    pub roles: Vec<Role>,
+}
+
+/// Changes to a user; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserUpdate {
+    /// New display name.
+    pub display_name: Option<String>,
+    /// New roles (replacing the current ones).
+    pub roles: Option<Vec<Role>>,
+    /// Disable or re-enable the account.
+    pub disabled: Option<bool>,
+}
+
+/// The audit snapshot of a user (never the hash).
+fn snapshot(u: &UserRow) -> serde_json::Value {
+    serde_json::json!({
+        "userName": u.user_name,
+        "displayName": u.display_name,
+        "roles": Role::split(&u.roles),
+        "disabled": u.disabled,
+        "mustChangePassword": u.must_change_password,
+    })
+}
+
+fn is_global_admin(u: &UserRow) -> bool {
+    Role::split(&u.roles).contains(&Role::GlobalAdmin)
+}
+
+/// 403 `global_admin_protected` unless the caller is a global admin.
+fn guard_global_admin(caller: &Principal) -> Result<(), ApiError> {
+    if caller.has_role(Role::GlobalAdmin) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        "global_admin_protected",
+        "Only a global admin can create, change, reset or delete a global admin, or grant the global_admin role.",
+    ))
+}
+
+/// 409 `self_protected` when the caller is the target.
+fn guard_self(caller: &Principal, target: &UserRow, what: &str) -> Result<(), ApiError> {
+    if caller.actor_id == ids::parse(&target.id) {
+        return Err(ApiError::conflict(
+            "self_protected",
+            format!("You cannot {what} your own account; ask another admin."),
+        ));
+    }
+    Ok(())
+}
+
+/// 409 `last_global_admin` when no other enabled global admin would remain.
+fn guard_last_global_admin(
+    conn: &mut AnyConnection,
+    partner_id: Uuid,
+    target: &UserRow,
+) -> Result<(), ApiError> {
+    if UserRow::count_other_enabled_global_admins(conn, partner_id, &target.id)? == 0 {
+        return Err(ApiError::conflict(
+            "last_global_admin",
+            "This is the organisation's last enabled global admin; make another user a global admin first.",
+        ));
+    }
+    Ok(())
+}
+
+/// The caller's partner's user `user_id`, or 404.
+fn find(conn: &mut AnyConnection, partner_id: Uuid, user_id: Uuid) -> Result<UserRow, ApiError> {
+    UserRow::find_for_partner(conn, partner_id, user_id)?
+        .ok_or_else(|| ApiError::not_found("The user"))
+}
+
+fn duplicate_user_name(user_name: &str) -> ApiError {
+    ApiError::field(
+        StatusCode::CONFLICT,
+        "duplicate_user_name",
+        "userName",
+        format!("A user named `{user_name}` already exists; sign-in names are unique."),
+    )
+}
+
+/// Creates a user of the caller's partner with a temporary password; returns the row and the
+/// password (shown once). Errors: 403 `global_admin_protected`, 409 `duplicate_user_name` on
+/// `userName`.
+pub fn create(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    new: NewPartnerUser,
+) -> Result<(UserRow, String), ApiError> {
+    let partner_id = caller.partner_id()?;
+    if new.roles.contains(&Role::GlobalAdmin) {
+        guard_global_admin(caller)?;
+    }
+    let temporary_password = password::temporary();
+    let hash = password::hash(&temporary_password)?;
+    let row = db::transaction(conn, |conn| {
+        let user_name = new.user_name.trim().to_lowercase();
+        if UserRow::find_by_user_name(conn, &user_name)?.is_some() {
+            return Err(duplicate_user_name(&user_name));
+        }
+        let insert = NewUser::new(
+            Some(partner_id),
+            None,
+            &user_name,
+            new.display_name.trim(),
+            hash,
+            Role::join(&new.roles),
+            true,
+        );
+        UserRow::insert(conn, &insert).map_err(|e| match e {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => duplicate_user_name(&user_name),
+            other => other.into(),
+        })?;
+        let row = find(conn, partner_id, ids::parse(&insert.id))?;
+        Audit::new("create_user", "user", &row.id)
+            .partner(partner_id)
+            .new_value(snapshot(&row))
+            .write(conn, &Actor::from(caller))?;
+        Ok(row)
+    })?;
+    Ok((row, temporary_password))
+}
+
+/// Changes a user of the caller's partner, compare-and-swap on its version. Errors: 404, 403
+/// `global_admin_protected`, 409 `self_protected` (disabling oneself), 409 `last_global_admin`,
+/// 412 when `precondition` is stale.
+pub fn update(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    user_id: Uuid,
+    precondition: Precondition,
+    change: UserUpdate,
+) -> Result<UserRow, ApiError> {
+    let partner_id = caller.partner_id()?;
+    db::transaction(conn, |conn| {
+        PartnerRow::lock(conn, partner_id)?;
+        let before = find(conn, partner_id, user_id)?;
+        let was_ga = is_global_admin(&before);
+        let grants_ga = change
+            .roles
+            .as_ref()
+            .is_some_and(|r| r.contains(&Role::GlobalAdmin));
+        if was_ga || grants_ga {
+            guard_global_admin(caller)?;
+        }
+        if change.disabled == Some(true) {
+            guard_self(caller, &before, "disable")?;
+        }
+        let loses_ga = change
+            .roles
+            .as_ref()
+            .is_some_and(|r| !r.contains(&Role::GlobalAdmin));
+        if was_ga && !before.disabled && (loses_ga || change.disabled == Some(true)) {
+            guard_last_global_admin(conn, partner_id, &before)?;
+        }
+        let expected = precondition.expect(before.version)?;
+        let changes = UserChanges {
+            display_name: change.display_name.map(|d| d.trim().to_owned()),
+            roles: change.roles.as_deref().map(Role::join),
+            disabled: change.disabled,
+            ..Default::default()
+        };
+        if !UserRow::update(conn, &before.id, expected, &changes)? {
+            return Err(ApiError::precondition_failed());
+        }
+        let after = find(conn, partner_id, user_id)?;
+        Audit::new("update_user", "user", &after.id)
+            .partner(partner_id)
+            .old_value(snapshot(&before))
+            .new_value(snapshot(&after))
+            .write(conn, &Actor::from(caller))?;
+        Ok(after)
+    })
+}
+
+/// Deletes a user of the caller's partner. Errors: 404, 403 `global_admin_protected`, 409
+/// `self_protected`, 409 `last_global_admin`.
+pub fn delete(conn: &mut AnyConnection, caller: &Principal, user_id: Uuid) -> Result<(), ApiError> {
+    let partner_id = caller.partner_id()?;
+    db::transaction(conn, |conn| {
+        PartnerRow::lock(conn, partner_id)?;
+        let before = find(conn, partner_id, user_id)?;
+        if is_global_admin(&before) {
+            guard_global_admin(caller)?;
+        }
+        guard_self(caller, &before, "delete")?;
+        if is_global_admin(&before) && !before.disabled {
+            guard_last_global_admin(conn, partner_id, &before)?;
+        }
+        UserRow::delete(conn, &before.id)?;
+        Audit::new("delete_user", "user", &before.id)
+            .partner(partner_id)
+            .old_value(snapshot(&before))
+            .write(conn, &Actor::from(caller))?;
+        Ok(())
+    })
+}
+
+/// Gives a user of the caller's partner a new temporary password (returned, shown once) that
+/// must be changed at the next sign-in; the user's current tokens stop working. Errors: 404,
+/// 403 `global_admin_protected`.
+pub fn reset_password(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    user_id: Uuid,
+) -> Result<(UserRow, String), ApiError> {
+    let partner_id = caller.partner_id()?;
+    let temporary_password = password::temporary();
+    let hash = password::hash(&temporary_password)?;
+    let row = db::transaction(conn, |conn| {
+        let before = find(conn, partner_id, user_id)?;
+        if is_global_admin(&before) {
+            guard_global_admin(caller)?;
+        }
+        let changes = UserChanges {
+            password_hash: Some(hash),
+            must_change_password: Some(true),
+            ..Default::default()
+        };
+        if !UserRow::update(conn, &before.id, before.version, &changes)? {
+            return Err(ApiError::conflict(
+                "concurrent_update",
+                "The user changed meanwhile; retry.",
+            ));
+        }
+        let after = find(conn, partner_id, user_id)?;
+        Audit::new("reset_user_password", "user", &after.id)
+            .partner(partner_id)
+            .new_value(
+                serde_json::json!({ "userName": after.user_name, "mustChangePassword": true }),
+            )
+            .write(conn, &Actor::from(caller))?;
+        Ok(after)
+    })?;
+    Ok((row, temporary_password))
+}
