@@ -25,6 +25,12 @@ use utoipa::{Modify, OpenApi};
         (name = "partner users", description = "Partner users (agents) and their roles."),
         (name = "applications", description = "App-only credentials for automation scripts."),
         (name = "customers", description = "Customers the caller has a relationship with."),
+        (name = "indirect resellers", description = "Provider side of reseller partnerships: invitations, partnered resellers, ending a partnership."),
+        (name = "indirect providers", description = "Reseller side of reseller partnerships: accepting or enrolling through an invitation link, partnered providers, ending a partnership."),
+        (name = "relationship requests", description = "Requests for a reseller relationship (optionally with DAP) that a customer admin accepts."),
+        (name = "customer relationships", description = "Partners holding a relationship with a customer; removing your own."),
+        (name = "customer users", description = "A customer's users and their password resets (needs DAP)."),
+        (name = "customer self-service", description = "The signed-in customer admin's own organisation: its partners and their DAP."),
         (name = "audit", description = "Audit records of every state change."),
         (name = "operations", description = "Health probes.")
     )

@@ -3,8 +3,15 @@
 
 pub mod audit;
 pub mod auth;
+pub mod customer_relationships;
+pub mod customer_users;
 pub mod customers;
 pub mod health;
+pub mod indirect_providers;
+pub mod indirect_resellers;
+pub mod my_partners;
+pub mod partnership_invitations;
+pub mod relationship_requests;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -14,5 +21,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::change_password)
         .service(auth::get_me);
     customers::configure(cfg);
+    indirect_resellers::configure(cfg);
+    partnership_invitations::configure(cfg);
+    indirect_providers::configure(cfg);
+    relationship_requests::configure(cfg);
+    customer_relationships::configure(cfg);
+    customer_users::configure(cfg);
+    my_partners::configure(cfg);
     cfg.service(audit::list_audit_records);
 }

@@ -3,4 +3,7 @@
 
 pub mod bootstrap;
 pub mod customers;
+pub mod links;
+pub mod partnerships;
+pub mod relationships;
 pub mod support_contacts;
