@@ -6,4 +6,7 @@ mod support;
 mod auth;
 mod customers;
 mod errors;
+mod link_tokens;
 mod openapi;
+mod partnerships;
+mod relationships;
