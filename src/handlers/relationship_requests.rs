@@ -52,7 +52,7 @@ pub struct CreateRelationshipRequest {
 pub struct RelationshipRequest {
     /// Request id.
     pub id: Uuid,
-    /// `pending`, `accepted`, `revoked` or `expired`.
+    /// `pending`, `accepted`, or `expired` (a pending request past `expiresAt`).
     #[schema(example = "pending")]
     pub status: String,
     /// Whether accepting grants delegated admin privileges.
