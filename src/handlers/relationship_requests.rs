@@ -302,26 +302,21 @@ pub async fn accept_relationship_request(
     body: ValidJson<AcceptLink>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.0.token;
+    let customer_id = principal.tenant_id;
     let accepted = db::run(&state.pool, move |conn| {
-        let reached = visibility::customer(
+        visibility::customer(
             conn,
             &principal,
-            principal.tenant_id,
+            customer_id,
             Operation::CustomerSelfService,
         )?;
-        let customer_id = ids::parse(&reached.customer.id);
         service::accept_request(conn, &Actor::from(&principal), customer_id, &token)
     })
     .await?;
     Ok(HttpResponse::Ok().json(AcceptedRelationshipRequest {
         id: ids::parse(&accepted.request.id),
-        customer_id: accepted
-            .request
-            .customer_id
-            .as_deref()
-            .map(ids::parse)
-            .unwrap_or_default(),
         status: accepted.request.status,
+        customer_id,
         relationships: accepted
             .relationships
             .into_iter()
