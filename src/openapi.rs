@@ -26,8 +26,13 @@ use utoipa::{Modify, OpenApi};
         (name = "applications", description = "App-only credentials for automation scripts."),
         (name = "customers", description = "Customers the caller has a relationship with."),
         (name = "support contact", description = "A subscription's designated support contact: read it, list the eligible candidates, set it."),
-        (name = "customer self-service", description = "For a customer's admin: its subscriptions with their designated support contacts."),
         (name = "service requests", description = "Service requests a partner opens for a customer it administers (DAP)."),
+        (name = "indirect resellers", description = "Provider side of reseller partnerships: invitations, partnered resellers, ending a partnership."),
+        (name = "indirect providers", description = "Reseller side of reseller partnerships: accepting or enrolling through an invitation link, partnered providers, ending a partnership."),
+        (name = "relationship requests", description = "Requests for a reseller relationship (optionally with DAP) that a customer admin accepts."),
+        (name = "customer relationships", description = "Partners holding a relationship with a customer; removing your own."),
+        (name = "customer users", description = "A customer's users and their password resets (needs DAP)."),
+        (name = "customer self-service", description = "The signed-in customer admin's own organisation: its partners and their DAP, its subscriptions with their designated support contacts."),
         (name = "audit", description = "Audit records of every state change."),
         (name = "operations", description = "Health probes.")
     )

@@ -4,10 +4,17 @@
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod customer_relationships;
+pub mod customer_users;
 pub mod customers;
 pub mod health;
+pub mod indirect_providers;
+pub mod indirect_resellers;
+pub mod my_partners;
 pub mod my_subscriptions;
 pub mod partner;
+pub mod partnership_invitations;
+pub mod relationship_requests;
 pub mod service_requests;
 pub mod support_contacts;
 pub mod users;
@@ -20,6 +27,13 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::change_password)
         .service(auth::get_me);
     customers::configure(cfg);
+    indirect_resellers::configure(cfg);
+    partnership_invitations::configure(cfg);
+    indirect_providers::configure(cfg);
+    relationship_requests::configure(cfg);
+    customer_relationships::configure(cfg);
+    customer_users::configure(cfg);
+    my_partners::configure(cfg);
     cfg.service(audit::list_audit_records);
     support_contacts::configure(cfg);
     my_subscriptions::configure(cfg);

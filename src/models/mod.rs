@@ -5,10 +5,12 @@
 pub mod application;
 pub mod audit;
 pub mod customer;
+pub mod invitation;
 pub mod partner;
 pub mod partnership;
 pub mod rate_limit;
 pub mod relationship;
+pub mod relationship_request;
 pub mod service_request;
 pub mod subscription;
 pub mod user;

@@ -6,8 +6,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::partner::PartnerRow;
 use crate::db::AnyConnection;
-use crate::schema::partnerships as p;
+use crate::schema::{partners, partnerships as p};
 
 /// A provider ↔ reseller partnership.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -83,5 +84,65 @@ impl PartnershipRow {
                 Ok((row, false))
             }
         }
+    }
+}
+
+/// Which side of a partnership a listing is for: the provider lists its resellers, the reseller
+/// its providers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    /// Rows where the partner is the indirect provider; the other party is the reseller.
+    Provider,
+    /// Rows where the partner is the indirect reseller; the other party is the provider.
+    Reseller,
+}
+
+impl PartnershipRow {
+    /// One keyset page (by partnership id, oldest first) of `partner_id`'s partnerships with
+    /// `status` (`active` or `ended`), each with the other party.
+    pub fn page(
+        conn: &mut AnyConnection,
+        side: Side,
+        partner_id: Uuid,
+        status: &str,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<(PartnershipRow, PartnerRow)>> {
+        let me = partner_id.to_string();
+        let mut q = p::table
+            .filter(p::status.eq(status.to_owned()))
+            .select(PartnershipRow::as_select())
+            .into_boxed();
+        q = match side {
+            Side::Provider => q.filter(p::provider_id.eq(me)),
+            Side::Reseller => q.filter(p::reseller_id.eq(me)),
+        };
+        if let Some(after) = after {
+            q = q.filter(p::id.gt(after.to_owned()));
+        }
+        let rows: Vec<PartnershipRow> = q.order(p::id.asc()).limit(limit).load(conn)?;
+        let other = |r: &PartnershipRow| match side {
+            Side::Provider => r.reseller_id.clone(),
+            Side::Reseller => r.provider_id.clone(),
+        };
+        let mut parties: std::collections::HashMap<String, PartnerRow> = partners::table
+            .filter(partners::id.eq_any(rows.iter().map(other).collect::<Vec<_>>()))
+            .select(PartnerRow::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|partner| (partner.id.clone(), partner))
+            .collect();
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| parties.remove(&other(&r)).map(|partner| (r, partner)))
+            .collect())
+    }
+
+    /// Ends an active partnership; false when it was not active (already ended concurrently).
+    pub fn end(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+        let n = diesel::update(p::table.filter(p::id.eq(id)).filter(p::status.eq("active")))
+            .set((p::status.eq("ended"), p::updated_at.eq(super::now())))
+            .execute(conn)?;
+        Ok(n == 1)
     }
 }

@@ -5,8 +5,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::partner::PartnerRow;
 use crate::db::AnyConnection;
-use crate::schema::customer_relationships as rel;
+use crate::schema::{customer_relationships as rel, partners};
 
 /// A partner ↔ customer relationship.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -113,5 +114,28 @@ impl RelationshipRow {
         diesel::delete(rel::table.find(id))
             .execute(conn)
             .map(|n| n == 1)
+    }
+}
+
+impl RelationshipRow {
+    /// One keyset page (by relationship id, oldest first) of a customer's relationships, each
+    /// with its partner.
+    pub fn page_for_customer(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<(RelationshipRow, PartnerRow)>> {
+        let mut q = rel::table
+            .inner_join(partners::table.on(partners::id.eq(rel::partner_id)))
+            .filter(rel::customer_id.eq(customer_id.to_string()))
+            .into_boxed();
+        if let Some(after) = after {
+            q = q.filter(rel::id.gt(after.to_owned()));
+        }
+        q.order(rel::id.asc())
+            .limit(limit)
+            .select((RelationshipRow::as_select(), PartnerRow::as_select()))
+            .load(conn)
     }
 }

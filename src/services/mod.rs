@@ -3,6 +3,9 @@
 
 pub mod bootstrap;
 pub mod customers;
+pub mod links;
+pub mod partnerships;
+pub mod relationships;
 pub mod service_requests;
 pub mod support_contacts;
 pub mod users;

@@ -317,6 +317,20 @@ impl TestApp {
         (token, done.partner_id.to_string())
     }
 
+    /// Runs SQL statements directly on the test database (for states the API cannot reach on
+    /// purpose, e.g. an expired link). Write it so it runs on SQLite and PostgreSQL alike.
+    pub async fn execute_sql(&self, sql: &str) {
+        let pool = self.state.pool.clone();
+        let sql = sql.to_owned();
+        actix_web::web::block(move || {
+            let mut conn = pool.get().expect("conn");
+            conn.batch_execute(&sql)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        })
+        .await
+        .expect("sql task");
+    }
+
     /// The id of a seeded customer by domain, read as the provider's global admin.
     pub async fn customer_id(&self, domain: &str) -> String {
         let token = self.token(PROVIDER_GA).await;

@@ -1,0 +1,83 @@
+//! Indirect providers, the reseller side of reseller partnerships (product.md §2, §9): list the
+//! providers the caller's reseller is partnered with, and end a partnership. Only an indirect
+//! reseller calls these (403 `indirect_reseller_required`).
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, web};
+use uuid::Uuid;
+
+use super::indirect_resellers::{IndirectPartner, PartnershipQuery, list_partnerships};
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::auth::permissions::{self, Operation};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::ValidQuery;
+use crate::models::audit::Actor;
+use crate::models::partnership::Side;
+use crate::paging::Page;
+use crate::services::partnerships as service;
+
+/// List the indirect providers the caller's reseller is partnered with (active ones unless
+/// `status=ended`), oldest partnership first.
+#[utoipa::path(
+    tag = "indirect providers",
+    params(PartnershipQuery),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "One page of indirect providers.", body = Page<IndirectPartner>),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_reseller_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `status`, `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/indirect-providers")]
+pub async fn list_indirect_providers(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    query: ValidQuery<PartnershipQuery>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ListPartnerships)?;
+    let reseller_id = service::require_reseller(&principal)?;
+    list_partnerships(&state, Side::Reseller, reseller_id, &req, query.0).await
+}
+
+/// End the partnership with an indirect provider.
+///
+/// Customers and delegated admin privileges stay; the provider's subscriptions for which you
+/// were the designated support contact revert to the provider (audited).
+#[utoipa::path(
+    tag = "indirect providers",
+    params(("providerId" = Uuid, Path, description = "The indirect provider's partner id")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 204, description = "Ended."),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_reseller_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No partnership with this provider.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`partnership_not_active`: already ended.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`providerId` is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[delete("/indirect-providers/{providerId}")]
+pub async fn delete_indirect_provider(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManagePartnerships)?;
+    let reseller_id = service::require_reseller(&principal)?;
+    let provider_id = path.into_inner();
+    let actor = Actor::from(&principal);
+    db::run(&state.pool, move |conn| {
+        service::end(conn, &actor, provider_id, reseller_id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the reseller-side partnership operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_indirect_providers)
+        .service(delete_indirect_provider);
+}

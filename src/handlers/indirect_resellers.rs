@@ -1,0 +1,483 @@
+//! Indirect resellers, the provider side of reseller partnerships (product.md §2, §9; seed
+//! "Partner with indirect resellers" → "Connect with indirect resellers"): invite a reseller by
+//! email (an email draft with a personalized, single-use, expiring link), list and revoke
+//! invitations, list partnered resellers, read one, and end a partnership. Only an indirect
+//! provider calls these (403 `indirect_provider_required`).
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::app::AppState;
+use crate::auth::Principal;
+use crate::auth::TenantKind;
+use crate::auth::permissions::{self, Operation};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::etag;
+use crate::extract::{ValidJson, ValidQuery};
+use crate::models::audit::Actor;
+use crate::models::invitation::InvitationRow;
+use crate::models::partner::PartnerRow;
+use crate::models::partnership::{PartnershipRow, Side};
+use crate::models::{ids, now, utc};
+use crate::paging::{Page, PageParams};
+use crate::services::links::IssuedLink;
+use crate::services::partnerships as service;
+
+/// The path the invitation link points to (with `?token=…`).
+pub const ACCEPT_PATH: &str = "/v1/partnership-invitations/accept";
+
+/// An editable email draft carrying a personalized link (the seeds' "draft email message"):
+/// send it yourself, editing the text as you like but keeping the link.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EmailDraft {
+    /// Recipient address (`null` when the request named none).
+    pub to: Option<String>,
+    /// Subject line.
+    pub subject: String,
+    /// Plain-text body containing the personalized link.
+    pub body: String,
+}
+
+/// Request to invite an indirect reseller.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateInvitation {
+    /// The reseller's email address (the draft's recipient).
+    #[validate(email, length(max = 254))]
+    #[schema(example = "owner@fabrikam.example", format = "email", max_length = 254)]
+    pub email: String,
+    /// A personal note included in the draft's body.
+    #[validate(length(max = 2000))]
+    #[schema(example = "Looking forward to working together.", max_length = 2000)]
+    pub message: Option<String>,
+}
+
+/// A partnership invitation as listed (the link itself is shown only when created).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Invitation {
+    /// Invitation id.
+    pub id: Uuid,
+    /// The invited email address.
+    pub email: String,
+    /// `pending`, `accepted`, `revoked` or `expired`.
+    #[schema(example = "pending")]
+    pub status: String,
+    /// The reseller that accepted it, once accepted.
+    pub accepted_by_partner_id: Option<Uuid>,
+    /// When the link stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<InvitationRow> for Invitation {
+    fn from(r: InvitationRow) -> Invitation {
+        Invitation {
+            id: ids::parse(&r.id),
+            status: r.display_status(now()).to_owned(),
+            email: r.email,
+            accepted_by_partner_id: r.accepted_by_partner_id.as_deref().map(ids::parse),
+            expires_at: utc(r.expires_at),
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+/// A created invitation: its personalized link (shown only here) and the email draft.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedInvitation {
+    /// Invitation id.
+    pub id: Uuid,
+    /// Always `pending`.
+    #[schema(example = "pending")]
+    pub status: String,
+    /// The invited email address.
+    pub email: String,
+    /// The personalized, single-use link (`{PUBLIC_BASE_URL}/v1/partnership-invitations/accept?token=…`).
+    pub link: String,
+    /// When the link stops working (`INVITATION_TTL_DAYS` after creation).
+    pub expires_at: DateTime<Utc>,
+    /// The email to send.
+    pub email_draft: EmailDraft,
+}
+
+fn invitation_draft(provider: &PartnerRow, row: &InvitationRow, link: &str) -> EmailDraft {
+    let note = row
+        .message
+        .as_deref()
+        .map(|m| format!("\n{m}\n"))
+        .unwrap_or_default();
+    EmailDraft {
+        to: Some(row.email.clone()),
+        subject: format!(
+            "{} invites you to partner as an indirect reseller",
+            provider.name
+        ),
+        body: format!(
+            "Hello,\n\n{name} would like to partner with you as an indirect reseller: together we can serve common customers.\n{note}\n\
+             Accept the partnership with this personalized link (it works once, until {expires}; do not forward it):\n{link}\n\n\
+             Already have an account? Sign in and accept. New here? The same link enrolls your organisation.\n\n{name}\n",
+            name = provider.name,
+            expires = utc(row.expires_at).format("%Y-%m-%d %H:%M UTC"),
+        ),
+    }
+}
+
+/// Invite an indirect reseller by email.
+///
+/// Returns an email draft whose body carries a personalized link, single-use and expiring
+/// (`INVITATION_TTL_DAYS`, default 14). Send it yourself. The reseller's admin accepts it with
+/// `POST /v1/partnership-invitations/accept`, or enrolls a new organisation with
+/// `POST /v1/partnership-invitations/enroll`. The token is stored only as a hash: this response
+/// is the only place the link appears.
+#[utoipa::path(
+    tag = "indirect resellers",
+    request_body = CreateInvitation,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 201, description = "Created.", body = CreatedInvitation),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/indirect-resellers/invitations")]
+pub async fn create_invitation(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<CreateInvitation>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManagePartnerships)?;
+    let provider_id = service::require_provider(&principal)?;
+    let req = body.0;
+    let issued = IssuedLink::issue(state.config.invitation_ttl_days);
+    let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
+    let actor = Actor::from(&principal);
+    let (row, provider) = db::run(&state.pool, move |conn| {
+        service::invite(conn, &actor, provider_id, &req.email, req.message, &issued)
+    })
+    .await?;
+    let email_draft = invitation_draft(&provider, &row, &link);
+    Ok(HttpResponse::Created().json(CreatedInvitation {
+        id: ids::parse(&row.id),
+        status: row.status,
+        email: row.email,
+        link,
+        expires_at: utc(row.expires_at),
+        email_draft,
+    }))
+}
+
+/// Paging of a plain collection.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InvitationQuery {
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the invitations the caller's provider sent, oldest first, with their status.
+#[utoipa::path(
+    tag = "indirect resellers",
+    params(InvitationQuery),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "One page of invitations.", body = Page<Invitation>),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/indirect-resellers/invitations")]
+pub async fn list_invitations(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    query: ValidQuery<InvitationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ListPartnerships)?;
+    let provider_id = service::require_provider(&principal)?;
+    let q = query.0;
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .validate()?;
+    let p = page.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(InvitationRow::page_for_provider(
+            conn,
+            provider_id,
+            p.after.as_deref(),
+            p.limit + 1,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        &page,
+        &req,
+        |r| &r.id,
+        Invitation::from,
+    )))
+}
+
+/// Revoke a pending invitation: its link stops working at once.
+#[utoipa::path(
+    tag = "indirect resellers",
+    params(("invitationId" = Uuid, Path, description = "Invitation id")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 204, description = "Revoked."),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such invitation of yours.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invitation_not_pending`: already accepted or revoked.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invitationId` is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[delete("/indirect-resellers/invitations/{invitationId}")]
+pub async fn delete_invitation(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManagePartnerships)?;
+    let provider_id = service::require_provider(&principal)?;
+    let invitation_id = path.into_inner();
+    let actor = Actor::from(&principal);
+    db::run(&state.pool, move |conn| {
+        service::revoke(conn, &actor, provider_id, invitation_id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The other party of a reseller partnership: an indirect reseller (the provider's view) or an
+/// indirect provider (the reseller's view), with its public support profile.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IndirectPartner {
+    /// The partner's id (pass it as `indirectResellerId`, `{resellerId}` or `{providerId}`).
+    pub id: Uuid,
+    /// The partner's name.
+    pub name: String,
+    /// `indirect_reseller` or `indirect_provider`.
+    pub kind: TenantKind,
+    /// The partnership's status: `active` or `ended`.
+    #[schema(example = "active")]
+    pub status: String,
+    /// Support email.
+    pub support_email: Option<String>,
+    /// Support phone.
+    pub support_phone: Option<String>,
+    /// Website.
+    pub website: Option<String>,
+    /// When the partnership was first established.
+    pub partner_since: DateTime<Utc>,
+    /// When the partnership last changed (started again, or ended).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<(PartnershipRow, PartnerRow)> for IndirectPartner {
+    fn from((ship, partner): (PartnershipRow, PartnerRow)) -> IndirectPartner {
+        IndirectPartner {
+            id: ids::parse(&partner.id),
+            kind: partner.tenant_kind(),
+            name: partner.name,
+            status: ship.status,
+            support_email: partner.support_email,
+            support_phone: partner.support_phone,
+            website: partner.website,
+            partner_since: utc(ship.created_at),
+            updated_at: utc(ship.updated_at),
+        }
+    }
+}
+
+/// Partnership list filters and paging.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PartnershipQuery {
+    /// `active` (default) or `ended`.
+    #[validate(custom(function = "partnership_status"))]
+    #[param(pattern = "^(active|ended)$")]
+    pub status: Option<String>,
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn partnership_status(value: &str) -> Result<(), validator::ValidationError> {
+    if matches!(value, "active" | "ended") {
+        return Ok(());
+    }
+    let mut e = validator::ValidationError::new("one_of");
+    e.message = Some("must be `active` or `ended`".into());
+    Err(e)
+}
+
+/// One page of the caller's partnerships seen from `side`.
+pub async fn list_partnerships(
+    state: &AppState,
+    side: Side,
+    partner_id: Uuid,
+    req: &HttpRequest,
+    q: PartnershipQuery,
+) -> Result<HttpResponse, ApiError> {
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .validate()?;
+    let status = q.status.unwrap_or_else(|| "active".to_owned());
+    let p = page.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(PartnershipRow::page(
+            conn,
+            side,
+            partner_id,
+            &status,
+            p.after.as_deref(),
+            p.limit + 1,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        &page,
+        req,
+        |r| &r.0.id,
+        IndirectPartner::from,
+    )))
+}
+
+/// List the indirect resellers partnered with the caller's provider (active ones unless
+/// `status=ended`), oldest partnership first.
+#[utoipa::path(
+    tag = "indirect resellers",
+    params(PartnershipQuery),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "One page of indirect resellers.", body = Page<IndirectPartner>),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `status`, `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/indirect-resellers")]
+pub async fn list_indirect_resellers(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    query: ValidQuery<PartnershipQuery>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ListPartnerships)?;
+    let provider_id = service::require_provider(&principal)?;
+    list_partnerships(&state, Side::Provider, provider_id, &req, query.0).await
+}
+
+/// Read one indirect reseller the caller's provider is or was partnered with (others answer 404).
+///
+/// The ETag changes whenever the partnership or the reseller's profile changes.
+#[utoipa::path(
+    tag = "indirect resellers",
+    params(("resellerId" = Uuid, Path, description = "The indirect reseller's partner id")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The reseller and the partnership's status.", body = IndirectPartner, headers(("ETag" = String))),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No partnership with this reseller.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`resellerId` is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/indirect-resellers/{resellerId}")]
+pub async fn get_indirect_reseller(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ListPartnerships)?;
+    let provider_id = service::require_provider(&principal)?;
+    let reseller_id = path.into_inner();
+    let (ship, partner) = db::run(&state.pool, move |conn| {
+        let not_found = || ApiError::not_found("The indirect reseller");
+        let ship = PartnershipRow::find(conn, provider_id, reseller_id)?.ok_or_else(not_found)?;
+        let partner = PartnerRow::find(conn, reseller_id)?.ok_or_else(not_found)?;
+        Ok((ship, partner))
+    })
+    .await?;
+    let changed = ship.updated_at.max(partner.updated_at);
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::ETAG,
+            etag::etag(changed.and_utc().timestamp_micros()),
+        ))
+        .json(IndirectPartner::from((ship, partner))))
+}
+
+/// End the partnership with an indirect reseller.
+///
+/// Customers and delegated admin privileges stay; subscriptions of yours for which the reseller
+/// was the designated support contact revert to you (audited).
+#[utoipa::path(
+    tag = "indirect resellers",
+    params(("resellerId" = Uuid, Path, description = "The indirect reseller's partner id")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 204, description = "Ended."),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No partnership with this reseller.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`partnership_not_active`: already ended.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`resellerId` is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[delete("/indirect-resellers/{resellerId}")]
+pub async fn delete_indirect_reseller(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManagePartnerships)?;
+    let provider_id = service::require_provider(&principal)?;
+    let reseller_id = path.into_inner();
+    let actor = Actor::from(&principal);
+    db::run(&state.pool, move |conn| {
+        service::end(conn, &actor, provider_id, reseller_id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the provider-side partnership operations (the literal `invitations` routes before
+/// `{resellerId}`).
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_invitation)
+        .service(list_invitations)
+        .service(delete_invitation)
+        .service(list_indirect_resellers)
+        .service(get_indirect_reseller)
+        .service(delete_indirect_reseller);
+}

@@ -1,0 +1,96 @@
+//! Customer self-service: partners (product.md §2, §9). A customer admin lists the partners
+//! holding a relationship with its organisation (with their support contact details) and removes
+//! a partner's delegated admin privileges; the relationship stays.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, web};
+use uuid::Uuid;
+
+use super::customer_relationships::{CustomerRelationship, RelationshipQuery, page_for_customer};
+use crate::app::AppState;
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, visibility};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::ValidQuery;
+use crate::models::audit::Actor;
+use crate::paging::Page;
+use crate::services::relationships as service;
+
+/// List the partners holding a relationship with your organisation, with their support contact
+/// details and whether they hold delegated admin privileges (customer admin).
+#[utoipa::path(
+    tag = "customer self-service",
+    params(RelationshipQuery),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "One page of partners, oldest relationship first.", body = Page<CustomerRelationship>),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/my/partners")]
+pub async fn list_my_partners(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    query: ValidQuery<RelationshipQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.0.page()?;
+    let customer_id = principal.tenant_id;
+    db::run(&state.pool, move |conn| {
+        visibility::customer(
+            conn,
+            &principal,
+            customer_id,
+            Operation::CustomerSelfService,
+        )
+        .map(drop)
+    })
+    .await?;
+    page_for_customer(&state, &req, customer_id, page).await
+}
+
+/// Remove a partner's delegated admin privileges (customer admin).
+///
+/// The relationship stays: the partner still sees your organisation but can no longer
+/// administer it (e.g. reset your users' passwords), and stops being the designated support
+/// contact of your subscriptions. Accepting a new relationship request with DAP restores it.
+#[utoipa::path(
+    tag = "customer self-service",
+    params(("partnerId" = Uuid, Path, description = "The partner's id")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 204, description = "Removed (or already absent)."),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No relationship with this partner.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`partnerId` is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[delete("/my/partners/{partnerId}/delegated-admin")]
+pub async fn delete_my_partner_delegated_admin(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let partner_id = path.into_inner();
+    let customer_id = principal.tenant_id;
+    db::run(&state.pool, move |conn| {
+        visibility::customer(
+            conn,
+            &principal,
+            customer_id,
+            Operation::CustomerSelfService,
+        )?;
+        service::remove_delegated_admin(conn, &Actor::from(&principal), customer_id, partner_id)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Registers the customer self-service partner operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_my_partners)
+        .service(delete_my_partner_delegated_admin);
+}

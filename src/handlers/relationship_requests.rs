@@ -1,0 +1,333 @@
+//! Relationship requests (product.md §2 (b), §9; seed "Connect with customers in Partner
+//! Center"): a partner asks an existing customer for a reseller relationship, optionally with
+//! delegated admin privileges (DAP), and a reseller may name its indirect provider so both are
+//! authorised at once. The API answers an email draft with a personalized, single-use, expiring
+//! link; the customer's admin accepts it, which creates the relationships or restores DAP on
+//! existing ones.
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::customer_relationships::CustomerRelationship;
+use super::indirect_resellers::EmailDraft;
+use super::partnership_invitations::AcceptLink;
+use crate::app::AppState;
+use crate::auth::permissions::{self, Operation};
+use crate::auth::{Principal, visibility};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::{ValidJson, ValidQuery};
+use crate::models::audit::Actor;
+use crate::models::partner::PartnerRow;
+use crate::models::relationship_request::RelationshipRequestRow;
+use crate::models::{ids, now, utc};
+use crate::paging::{Page, PageParams};
+use crate::services::links::IssuedLink;
+use crate::services::relationships as service;
+
+/// The path the request link points to (with `?token=…`).
+pub const ACCEPT_PATH: &str = "/v1/relationship-requests/accept";
+
+/// Request to create a relationship request.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateRelationshipRequest {
+    /// Whether the relationship should include delegated admin privileges (DAP).
+    pub include_delegated_admin: bool,
+    /// An indirect reseller's indirect provider (with an active partnership), authorised too.
+    pub indirect_provider_id: Option<Uuid>,
+    /// The customer admin's email, used as the draft's recipient.
+    #[validate(email, length(max = 254))]
+    #[schema(example = "admin@adatum.example", format = "email", max_length = 254)]
+    pub customer_email: Option<String>,
+}
+
+/// A relationship request as listed (the link itself is shown only when created).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RelationshipRequest {
+    /// Request id.
+    pub id: Uuid,
+    /// `pending`, `accepted`, or `expired` (a pending request past `expiresAt`).
+    #[schema(example = "pending")]
+    pub status: String,
+    /// Whether accepting grants delegated admin privileges.
+    pub include_delegated_admin: bool,
+    /// The indirect provider authorised along with the requester, if any.
+    pub indirect_provider_id: Option<Uuid>,
+    /// The customer that accepted it, once accepted.
+    pub customer_id: Option<Uuid>,
+    /// When the link stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<RelationshipRequestRow> for RelationshipRequest {
+    fn from(r: RelationshipRequestRow) -> RelationshipRequest {
+        RelationshipRequest {
+            id: ids::parse(&r.id),
+            status: r.display_status(now()).to_owned(),
+            include_delegated_admin: r.include_delegated_admin,
+            indirect_provider_id: r.indirect_provider_id.as_deref().map(ids::parse),
+            customer_id: r.customer_id.as_deref().map(ids::parse),
+            expires_at: utc(r.expires_at),
+            created_at: utc(r.created_at),
+        }
+    }
+}
+
+/// A created relationship request: its personalized link (shown only here) and the email draft.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedRelationshipRequest {
+    /// Request id.
+    pub id: Uuid,
+    /// Always `pending`.
+    #[schema(example = "pending")]
+    pub status: String,
+    /// Whether accepting grants delegated admin privileges.
+    pub include_delegated_admin: bool,
+    /// The indirect provider authorised along with the requester, if any.
+    pub indirect_provider_id: Option<Uuid>,
+    /// The personalized, single-use link (`{PUBLIC_BASE_URL}/v1/relationship-requests/accept?token=…`).
+    pub link: String,
+    /// When the link stops working (`INVITATION_TTL_DAYS` after creation).
+    pub expires_at: DateTime<Utc>,
+    /// The email to send to the customer's admin.
+    pub email_draft: EmailDraft,
+}
+
+fn request_draft(
+    partner: &PartnerRow,
+    provider: Option<&PartnerRow>,
+    row: &RelationshipRequestRow,
+    to: Option<String>,
+    link: &str,
+) -> EmailDraft {
+    let dap = if row.include_delegated_admin {
+        format!(
+            "The relationship includes delegated admin privileges, so {} can administer your services and users on your behalf.\n",
+            partner.name
+        )
+    } else {
+        String::new()
+    };
+    let both = provider
+        .map(|p| {
+            format!(
+                "It also authorises {}, the indirect provider {} works with.\n",
+                p.name, partner.name
+            )
+        })
+        .unwrap_or_default();
+    EmailDraft {
+        to,
+        subject: format!(
+            "{} requests a reseller relationship with your organisation",
+            partner.name
+        ),
+        body: format!(
+            "Hello,\n\n{name} would like to become your reseller so it can provision and manage your cloud services.\n{dap}{both}\n\
+             Your administrator can accept with this personalized link (it works once, until {expires}; do not forward it):\n{link}\n\n{name}\n",
+            name = partner.name,
+            expires = utc(row.expires_at).format("%Y-%m-%d %H:%M UTC"),
+        ),
+    }
+}
+
+/// Request a reseller relationship with a customer.
+///
+/// Returns an email draft whose body carries a personalized link, single-use and expiring
+/// (`INVITATION_TTL_DAYS`, default 14); send it to the customer's admin, who accepts it with
+/// `POST /v1/relationship-requests/accept`. An indirect reseller may name its indirect provider
+/// (`indirectProviderId`) so both are authorised on acceptance.
+#[utoipa::path(
+    tag = "relationship requests",
+    request_body = CreateRelationshipRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 201, description = "Created.", body = CreatedRelationshipRequest),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or `partnership_required` on `indirectProviderId`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/relationship-requests")]
+pub async fn create_relationship_request(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<CreateRelationshipRequest>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManageRelationshipRequests)?;
+    let partner_id = principal.partner_id()?;
+    let req = body.0;
+    let issued = IssuedLink::issue(state.config.invitation_ttl_days);
+    let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
+    let actor = Actor::from(&principal);
+    let (row, partner, provider) = db::run(&state.pool, move |conn| {
+        service::create_request(
+            conn,
+            &actor,
+            partner_id,
+            req.include_delegated_admin,
+            req.indirect_provider_id,
+            &issued,
+        )
+    })
+    .await?;
+    let email_draft = request_draft(
+        &partner,
+        provider.as_ref(),
+        &row,
+        req.customer_email.map(|e| e.to_lowercase()),
+        &link,
+    );
+    Ok(HttpResponse::Created().json(CreatedRelationshipRequest {
+        id: ids::parse(&row.id),
+        status: row.status,
+        include_delegated_admin: row.include_delegated_admin,
+        indirect_provider_id: row.indirect_provider_id.as_deref().map(ids::parse),
+        link,
+        expires_at: utc(row.expires_at),
+        email_draft,
+    }))
+}
+
+/// Paging of the caller's relationship requests.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct RelationshipRequestQuery {
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List the caller's partner's relationship requests, oldest first, with their status.
+#[utoipa::path(
+    tag = "relationship requests",
+    params(RelationshipRequestQuery),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "One page of relationship requests.", body = Page<RelationshipRequest>),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/relationship-requests")]
+pub async fn list_relationship_requests(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    query: ValidQuery<RelationshipRequestQuery>,
+) -> Result<HttpResponse, ApiError> {
+    permissions::require(&principal, Operation::ManageRelationshipRequests)?;
+    let partner_id = principal.partner_id()?;
+    let q = query.0;
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .validate()?;
+    let p = page.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(RelationshipRequestRow::page_for_partner(
+            conn,
+            partner_id,
+            p.after.as_deref(),
+            p.limit + 1,
+        )?)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        &page,
+        &req,
+        |r| &r.id,
+        RelationshipRequest::from,
+    )))
+}
+
+/// An accepted relationship request and the relationships it created or updated.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AcceptedRelationshipRequest {
+    /// Request id.
+    pub id: Uuid,
+    /// Always `accepted`.
+    #[schema(example = "accepted")]
+    pub status: String,
+    /// The customer (the caller's).
+    pub customer_id: Uuid,
+    /// The requesting partner's relationship, then its indirect provider's (if named).
+    pub relationships: Vec<CustomerRelationship>,
+}
+
+/// Accept a relationship request as the signed-in customer admin.
+///
+/// Creates the requesting partner's relationship with your organisation (and its indirect
+/// provider's, if named), or updates the existing one: a request with DAP restores delegated
+/// admin privileges removed earlier. The link works once.
+#[utoipa::path(
+    tag = "relationship requests",
+    request_body = AcceptLink,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "Accepted.", body = AcceptedRelationshipRequest),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_link_token` (unknown, used, revoked or expired), or invalid fields.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/relationship-requests/accept")]
+pub async fn accept_relationship_request(
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: ValidJson<AcceptLink>,
+) -> Result<HttpResponse, ApiError> {
+    let token = body.0.token;
+    let customer_id = principal.tenant_id;
+    let accepted = db::run(&state.pool, move |conn| {
+        visibility::customer(
+            conn,
+            &principal,
+            customer_id,
+            Operation::CustomerSelfService,
+        )?;
+        service::accept_request(conn, &Actor::from(&principal), customer_id, &token)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(AcceptedRelationshipRequest {
+        id: ids::parse(&accepted.request.id),
+        status: accepted.request.status,
+        customer_id,
+        relationships: accepted
+            .relationships
+            .into_iter()
+            .map(CustomerRelationship::from)
+            .collect(),
+    }))
+}
+
+/// Registers the relationship-request operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_relationship_request)
+        .service(list_relationship_requests)
+        .service(accept_relationship_request);
+}

@@ -1,0 +1,150 @@
+//! `partnership_invitations`: an indirect provider's invitation to a reseller (product.md §2). The
+//! link's token is stored only as its SHA-256 hash; an invitation is `pending` until accepted or
+//! revoked, and is usable only before `expires_at`. Accepting and revoking are compare-and-swaps
+//! on `status = 'pending'`, so two concurrent acceptances of one link cannot both succeed.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::AnyConnection;
+use crate::schema::partnership_invitations as inv;
+
+/// A partnership invitation.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = inv)]
+pub struct InvitationRow {
+    pub id: String,
+    pub provider_id: String,
+    pub email: String,
+    pub message: Option<String>,
+    pub token_hash: String,
+    pub status: String,
+    pub expires_at: NaiveDateTime,
+    pub accepted_by_partner_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl InvitationRow {
+    /// A new pending invitation from `provider_id` to `email`, whose link token hashes to
+    /// `token_hash` and which expires at `expires_at`.
+    pub fn new(
+        provider_id: Uuid,
+        email: &str,
+        message: Option<String>,
+        token_hash: String,
+        expires_at: NaiveDateTime,
+    ) -> InvitationRow {
+        let now = super::now();
+        InvitationRow {
+            id: super::ids::new(),
+            provider_id: provider_id.to_string(),
+            email: email.to_lowercase(),
+            message,
+            token_hash,
+            status: "pending".to_owned(),
+            expires_at,
+            accepted_by_partner_id: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Whether the link can still be used at `now`: pending and not expired.
+    pub fn is_usable(&self, now: NaiveDateTime) -> bool {
+        self.status == "pending" && self.expires_at > now
+    }
+
+    /// The status as the API shows it: `pending`, `accepted`, `revoked`, or `expired` (a
+    /// pending invitation past its expiry).
+    pub fn display_status(&self, now: NaiveDateTime) -> &str {
+        if self.status == "pending" && self.expires_at <= now {
+            "expired"
+        } else {
+            &self.status
+        }
+    }
+
+    /// Inserts an invitation.
+    pub fn insert(conn: &mut AnyConnection, row: &InvitationRow) -> QueryResult<()> {
+        diesel::insert_into(inv::table)
+            .values(row)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// The invitation whose token hashes to `token_hash`, if any.
+    pub fn find_by_token_hash(
+        conn: &mut AnyConnection,
+        token_hash: &str,
+    ) -> QueryResult<Option<InvitationRow>> {
+        inv::table
+            .filter(inv::token_hash.eq(token_hash))
+            .select(InvitationRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// A provider's invitation with `id`, if any (other providers' invitations are invisible).
+    pub fn find_for_provider(
+        conn: &mut AnyConnection,
+        provider_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Option<InvitationRow>> {
+        inv::table
+            .filter(inv::id.eq(id.to_string()))
+            .filter(inv::provider_id.eq(provider_id.to_string()))
+            .select(InvitationRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// One keyset page (by id, oldest first) of a provider's invitations.
+    pub fn page_for_provider(
+        conn: &mut AnyConnection,
+        provider_id: Uuid,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<InvitationRow>> {
+        let mut q = inv::table
+            .filter(inv::provider_id.eq(provider_id.to_string()))
+            .select(InvitationRow::as_select())
+            .into_boxed();
+        if let Some(after) = after {
+            q = q.filter(inv::id.gt(after.to_owned()));
+        }
+        q.order(inv::id.asc()).limit(limit).load(conn)
+    }
+
+    /// Marks a pending invitation accepted by `reseller_id`; false when it was no longer
+    /// pending (someone else accepted or revoked it first).
+    pub fn accept(conn: &mut AnyConnection, id: &str, reseller_id: Uuid) -> QueryResult<bool> {
+        Self::leave_pending(conn, id, "accepted", Some(reseller_id.to_string()))
+    }
+
+    /// Marks a pending invitation revoked; false when it was no longer pending.
+    pub fn revoke(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+        Self::leave_pending(conn, id, "revoked", None)
+    }
+
+    fn leave_pending(
+        conn: &mut AnyConnection,
+        id: &str,
+        status: &str,
+        accepted_by: Option<String>,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            inv::table
+                .filter(inv::id.eq(id))
+                .filter(inv::status.eq("pending")),
+        )
+        .set((
+            inv::status.eq(status),
+            inv::accepted_by_partner_id.eq(accepted_by),
+            inv::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+}

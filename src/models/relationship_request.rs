@@ -1,0 +1,123 @@
+//! `relationship_requests`: a partner's request for a reseller relationship with a customer,
+//! optionally with delegated admin privileges and naming the reseller's indirect provider
+//! (product.md §2 (b), seed "Connect with customers"). The link's token is stored only as its
+//! SHA-256 hash; a request is `pending` until a customer admin accepts it (`customer_id` records
+//! who), and usable only before `expires_at`. Accepting is a compare-and-swap on
+//! `status = 'pending'`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::AnyConnection;
+use crate::schema::relationship_requests as req;
+
+/// A relationship request.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = req)]
+pub struct RelationshipRequestRow {
+    pub id: String,
+    pub partner_id: String,
+    pub indirect_provider_id: Option<String>,
+    pub include_delegated_admin: bool,
+    pub token_hash: String,
+    pub status: String,
+    pub expires_at: NaiveDateTime,
+    pub customer_id: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl RelationshipRequestRow {
+    /// A new pending request from `partner_id`.
+    pub fn new(
+        partner_id: Uuid,
+        indirect_provider_id: Option<Uuid>,
+        include_delegated_admin: bool,
+        token_hash: String,
+        expires_at: NaiveDateTime,
+    ) -> RelationshipRequestRow {
+        let now = super::now();
+        RelationshipRequestRow {
+            id: super::ids::new(),
+            partner_id: partner_id.to_string(),
+            indirect_provider_id: indirect_provider_id.map(|p| p.to_string()),
+            include_delegated_admin,
+            token_hash,
+            status: "pending".to_owned(),
+            expires_at,
+            customer_id: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// Whether the link can still be used at `now`: pending and not expired.
+    pub fn is_usable(&self, now: NaiveDateTime) -> bool {
+        self.status == "pending" && self.expires_at > now
+    }
+
+    /// The status as the API shows it: `pending`, `accepted`, `revoked`, or `expired` (a
+    /// pending request past its expiry).
+    pub fn display_status(&self, now: NaiveDateTime) -> &str {
+        if self.status == "pending" && self.expires_at <= now {
+            "expired"
+        } else {
+            &self.status
+        }
+    }
+
+    /// Inserts a request.
+    pub fn insert(conn: &mut AnyConnection, row: &RelationshipRequestRow) -> QueryResult<()> {
+        diesel::insert_into(req::table)
+            .values(row)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// The request whose token hashes to `token_hash`, if any.
+    pub fn find_by_token_hash(
+        conn: &mut AnyConnection,
+        token_hash: &str,
+    ) -> QueryResult<Option<RelationshipRequestRow>> {
+        req::table
+            .filter(req::token_hash.eq(token_hash))
+            .select(RelationshipRequestRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// One keyset page (by id, oldest first) of a partner's requests.
+    pub fn page_for_partner(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<RelationshipRequestRow>> {
+        let mut q = req::table
+            .filter(req::partner_id.eq(partner_id.to_string()))
+            .select(RelationshipRequestRow::as_select())
+            .into_boxed();
+        if let Some(after) = after {
+            q = q.filter(req::id.gt(after.to_owned()));
+        }
+        q.order(req::id.asc()).limit(limit).load(conn)
+    }
+
+    /// Marks a pending request accepted by `customer_id`; false when it was no longer pending
+    /// (a concurrent acceptance won).
+    pub fn accept(conn: &mut AnyConnection, id: &str, customer_id: Uuid) -> QueryResult<bool> {
+        let n = diesel::update(
+            req::table
+                .filter(req::id.eq(id))
+                .filter(req::status.eq("pending")),
+        )
+        .set((
+            req::status.eq("accepted"),
+            req::customer_id.eq(Some(customer_id.to_string())),
+            req::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+}

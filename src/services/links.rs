@@ -1,0 +1,58 @@
+//! Personalized links of partnership invitations and relationship requests (product.md §2, issue
+//! 3 rules): a random token, single-use, expiring after `INVITATION_TTL_DAYS`, stored only as its
+//! SHA-256 hash and bound to its purpose (each kind is looked up in its own table, so an
+//! invitation token is unknown to relationship-request acceptance and vice versa). Every reason a
+//! token cannot be used answers the same [`invalid_link_token`] error, so a caller learns nothing
+//! about other partners' links.
+
+use actix_web::http::StatusCode;
+use chrono::{Duration, NaiveDateTime};
+
+use crate::auth::password;
+use crate::error::ApiError;
+
+/// A freshly issued link token: the secret (only ever shown in the creating response) and what
+/// is stored.
+#[derive(Debug, Clone)]
+pub struct IssuedLink {
+    /// The secret token carried by the link.
+    pub token: String,
+    /// Its SHA-256 hex digest, the only form stored.
+    pub token_hash: String,
+    /// When the link stops working.
+    pub expires_at: NaiveDateTime,
+}
+
+impl IssuedLink {
+    /// A new random token valid for `ttl_days` days from now.
+    pub fn issue(ttl_days: i64) -> IssuedLink {
+        let (token, token_hash) = password::link_token();
+        IssuedLink {
+            token,
+            token_hash,
+            expires_at: crate::models::now() + Duration::days(ttl_days),
+        }
+    }
+
+    /// The personalized link: `{base}{path}?token=…` (the token is URL-safe base64).
+    pub fn url(&self, public_base_url: &str, path: &str) -> String {
+        format!("{public_base_url}{path}?token={}", self.token)
+    }
+}
+
+/// The stored form of a presented token.
+pub fn hash(token: &str) -> String {
+    password::sha256_hex(token.trim())
+}
+
+/// 422 `invalid_link_token`: the one answer for an unknown, used, revoked, expired or
+/// wrong-purpose token, with the same detail whatever the cause.
+pub fn invalid_link_token() -> ApiError {
+    ApiError::field(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_link_token",
+        "token",
+        "This link cannot be used: it is unknown, was already used, was revoked or has expired. \
+         Ask the sender for a new link.",
+    )
+}

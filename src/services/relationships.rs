@@ -1,0 +1,255 @@
+//! Customer relationships (product.md §2 (b), seed "Connect with customers in Partner Center"):
+//! relationship requests and their acceptance by a customer admin (creating the relationship or
+//! restoring DAP on the existing one, for the requesting partner and the indirect provider it
+//! names), a customer removing a partner's DAP, and a partner removing its own relationship
+//! (blocked while subscriptions it bills or is reseller of record for are active). Each workflow
+//! is one transaction with an audit record for every partner involved; losing DAP or the
+//! relationship reverts the reseller's support-contact assignments (product.md §4).
+
+use actix_web::http::StatusCode;
+use uuid::Uuid;
+
+use super::links::{self, IssuedLink, invalid_link_token};
+use super::support_contacts::{self, RevertCause};
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, TenantKind, visibility};
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::models::audit::{Actor, Audit};
+use crate::models::partner::PartnerRow;
+use crate::models::partnership::PartnershipRow;
+use crate::models::relationship::RelationshipRow;
+use crate::models::relationship_request::RelationshipRequestRow;
+use crate::models::subscription::SubscriptionRow;
+use crate::models::{ids, now};
+
+/// Records a pending relationship request from `partner` (link token already issued). Returns
+/// the request, the requesting partner and the named indirect provider (for the email draft).
+///
+/// Errors: 422 `partnership_required` on `indirectProviderId` when the caller is not an indirect
+/// reseller with an active partnership with that provider.
+pub fn create_request(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    partner_id: Uuid,
+    include_delegated_admin: bool,
+    indirect_provider_id: Option<Uuid>,
+    link: &IssuedLink,
+) -> Result<(RelationshipRequestRow, PartnerRow, Option<PartnerRow>), ApiError> {
+    db::transaction(conn, |conn| {
+        let partner = PartnerRow::find(conn, partner_id)?
+            .ok_or_else(|| ApiError::not_found("The partner"))?;
+        let provider = match indirect_provider_id {
+            None => None,
+            Some(provider_id) => {
+                let partnered = partner.tenant_kind() == TenantKind::IndirectReseller
+                    && PartnershipRow::is_active(conn, provider_id, partner_id)?;
+                if !partnered {
+                    return Err(ApiError::field(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "partnership_required",
+                        "indirectProviderId",
+                        "Only an indirect reseller names an indirect provider, and only one it has an active partnership with (GET /v1/indirect-providers).",
+                    ));
+                }
+                PartnerRow::find(conn, provider_id)?
+            }
+        };
+        let row = RelationshipRequestRow::new(
+            partner_id,
+            indirect_provider_id,
+            include_delegated_admin,
+            link.token_hash.clone(),
+            link.expires_at,
+        );
+        RelationshipRequestRow::insert(conn, &row)?;
+        for involved in std::iter::once(partner_id).chain(indirect_provider_id) {
+            Audit::new(
+                "create_relationship_request",
+                "relationship_request",
+                &row.id,
+            )
+            .partner(involved)
+            .new_value(serde_json::json!({
+                "partnerId": partner_id,
+                "indirectProviderId": indirect_provider_id,
+                "includeDelegatedAdmin": include_delegated_admin,
+                "expiresAt": crate::models::utc(row.expires_at),
+            }))
+            .write(conn, actor)?;
+        }
+        Ok((row, partner, provider))
+    })
+}
+
+/// An accepted relationship request and the relationships it created or updated, each with its
+/// partner.
+#[derive(Debug, Clone)]
+pub struct Accepted {
+    /// The request, now `accepted`.
+    pub request: RelationshipRequestRow,
+    /// The requesting partner's relationship, then the indirect provider's (if named).
+    pub relationships: Vec<(RelationshipRow, PartnerRow)>,
+}
+
+/// Accepts a relationship request as the admin of `customer_id`: creates each involved partner's
+/// relationship, or updates the existing one (DAP is added when requested, never removed), and
+/// audits `accept_relationship_request` for each. The pending→accepted compare-and-swap lets
+/// exactly one of two concurrent acceptances through. Errors: 422 `invalid_link_token`.
+pub fn accept_request(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    customer_id: Uuid,
+    token: &str,
+) -> Result<Accepted, ApiError> {
+    db::transaction(conn, |conn| {
+        let request = RelationshipRequestRow::find_by_token_hash(conn, &links::hash(token))?
+            .filter(|r| r.is_usable(now()))
+            .ok_or_else(invalid_link_token)?;
+        if !RelationshipRequestRow::accept(conn, &request.id, customer_id)? {
+            return Err(invalid_link_token());
+        }
+        let involved = std::iter::once(&request.partner_id).chain(&request.indirect_provider_id);
+        let mut relationships = Vec::new();
+        for partner_id in involved.map(|p| ids::parse(p)) {
+            let partner = PartnerRow::find(conn, partner_id)?
+                .ok_or_else(|| ApiError::not_found("The partner"))?;
+            let (rel, before) = RelationshipRow::upsert(
+                conn,
+                partner_id,
+                customer_id,
+                request.include_delegated_admin,
+            )?;
+            Audit::new(
+                "accept_relationship_request",
+                "customer_relationship",
+                &rel.id,
+            )
+            .partner(partner_id)
+            .customer(customer_id)
+            .old_value(before.map(|dap| serde_json::json!({ "delegatedAdmin": dap })))
+            .new_value(serde_json::json!({
+                "partnerId": partner_id,
+                "delegatedAdmin": rel.delegated_admin,
+                "relationshipRequestId": request.id,
+            }))
+            .write(conn, actor)?;
+            relationships.push((rel, partner));
+        }
+        Ok(Accepted {
+            request: RelationshipRequestRow {
+                status: "accepted".to_owned(),
+                customer_id: Some(customer_id.to_string()),
+                ..request
+            },
+            relationships,
+        })
+    })
+}
+
+/// The customer (`customer_id`, its admin acting) removes `partner_id`'s delegated admin
+/// privileges: the relationship stays, `dap_removed` is audited for that partner, and a
+/// reseller's support-contact assignments for this customer revert (product.md §2, §4). Removing
+/// DAP that is already gone changes nothing. Errors: 404 `not_found` (no relationship).
+pub fn remove_delegated_admin(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    customer_id: Uuid,
+    partner_id: Uuid,
+) -> Result<(), ApiError> {
+    db::transaction(conn, |conn| {
+        let rel = RelationshipRow::find(conn, partner_id, customer_id)?
+            .ok_or_else(|| ApiError::not_found("The partner"))?;
+        if !rel.delegated_admin {
+            return Ok(());
+        }
+        RelationshipRow::set_delegated_admin(conn, &rel.id, false)?;
+        revert_if_reseller(
+            conn,
+            actor,
+            partner_id,
+            customer_id,
+            RevertCause::DelegatedAdminRemoved,
+        )?;
+        Audit::new("dap_removed", "customer_relationship", &rel.id)
+            .partner(partner_id)
+            .customer(customer_id)
+            .old_value(serde_json::json!({ "delegatedAdmin": true }))
+            .new_value(serde_json::json!({ "partnerId": partner_id, "delegatedAdmin": false }))
+            .write(conn, actor)?;
+        Ok(())
+    })
+}
+
+/// The caller's partner removes its own relationship with `customer_id` (product.md §2): refused
+/// with 409 `active_subscriptions` (and `activeSubscriptionIds`) while any of the customer's
+/// subscriptions billed by or attributed to it is active; otherwise the customer leaves the
+/// caller's lists (other partners keep theirs), a reseller's support-contact assignments revert,
+/// and `remove_customer_relationship` is audited. Errors also as [`visibility::customer`].
+pub fn remove_relationship(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    customer_id: Uuid,
+) -> Result<(), ApiError> {
+    let actor = Actor::from(principal);
+    db::transaction(conn, |conn| {
+        let reached = visibility::customer(
+            conn,
+            principal,
+            customer_id,
+            Operation::RemoveCustomerRelationship,
+        )?;
+        let rel = reached
+            .relationship
+            .ok_or_else(|| ApiError::not_found("The relationship"))?;
+        let partner_id = ids::parse(&rel.partner_id);
+        let active = SubscriptionRow::active_ids_for_partner(conn, customer_id, partner_id)?;
+        if !active.is_empty() {
+            return Err(ApiError::conflict(
+                "active_subscriptions",
+                format!(
+                    "The customer still has active subscriptions billed by or attributed to you: {}. Suspend them first, then remove the relationship.",
+                    active.join(", ")
+                ),
+            )
+            .with("activeSubscriptionIds", &active));
+        }
+        RelationshipRow::delete(conn, &rel.id)?;
+        revert_if_reseller(
+            conn,
+            &actor,
+            partner_id,
+            customer_id,
+            RevertCause::RelationshipRemoved,
+        )?;
+        Audit::new(
+            "remove_customer_relationship",
+            "customer_relationship",
+            &rel.id,
+        )
+        .partner(partner_id)
+        .customer(customer_id)
+        .old_value(
+            serde_json::json!({ "partnerId": partner_id, "delegatedAdmin": rel.delegated_admin }),
+        )
+        .write(conn, &actor)?;
+        Ok(())
+    })
+}
+
+/// Reverts the support-contact assignments of `partner_id` for `customer_id` when it is an
+/// indirect reseller (a provider is the default contact itself; nothing to revert).
+fn revert_if_reseller(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    partner_id: Uuid,
+    customer_id: Uuid,
+    cause: RevertCause,
+) -> Result<(), ApiError> {
+    let is_reseller = PartnerRow::find(conn, partner_id)?
+        .is_some_and(|p| p.tenant_kind() == TenantKind::IndirectReseller);
+    if is_reseller {
+        support_contacts::revert(conn, actor, partner_id, Some(customer_id), None, cause)?;
+    }
+    Ok(())
+}
