@@ -25,6 +25,9 @@ use utoipa::{Modify, OpenApi};
         (name = "partner users", description = "Partner users (agents) and their roles."),
         (name = "applications", description = "App-only credentials for automation scripts."),
         (name = "customers", description = "Customers the caller has a relationship with."),
+        (name = "catalog", description = "Offers: the instance-wide catalog, with prices in integer minor units."),
+        (name = "carts and orders", description = "Provider side: carts (review, submit or cancel) and orders that create subscriptions."),
+        (name = "subscriptions", description = "Customers' subscriptions: licenses, suspend and reactivate, reseller of record, upgrades."),
         (name = "audit", description = "Audit records of every state change."),
         (name = "operations", description = "Health probes.")
     )

@@ -3,8 +3,13 @@
 
 pub mod audit;
 pub mod auth;
+pub mod carts;
 pub mod customers;
 pub mod health;
+pub mod offers;
+pub mod orders;
+pub mod subscriptions;
+pub mod upgrades;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -14,5 +19,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(auth::change_password)
         .service(auth::get_me);
     customers::configure(cfg);
+    offers::configure(cfg);
+    carts::configure(cfg);
+    orders::configure(cfg);
+    subscriptions::configure(cfg);
+    upgrades::configure(cfg);
     cfg.service(audit::list_audit_records);
 }

@@ -4,7 +4,10 @@
 
 pub mod application;
 pub mod audit;
+pub mod cart;
 pub mod customer;
+pub mod offer;
+pub mod order;
 pub mod partner;
 pub mod partnership;
 pub mod rate_limit;

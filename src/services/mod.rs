@@ -2,5 +2,8 @@
 //! writes its audit records.
 
 pub mod bootstrap;
+pub mod catalog;
 pub mod customers;
+pub mod orders;
+pub mod subscriptions;
 pub mod support_contacts;
