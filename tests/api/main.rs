@@ -4,6 +4,11 @@
 mod support;
 
 mod auth;
+mod carts;
 mod customers;
 mod errors;
+mod offers;
 mod openapi;
+mod orders;
+mod subscriptions;
+mod upgrades;

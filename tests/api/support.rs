@@ -372,3 +372,85 @@ pub fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+/// One order or cart line.
+pub fn line(offer: &str, quantity: i64, cycle: &str, reseller: Option<&str>) -> Value {
+    json!({ "offerId": offer, "quantity": quantity, "billingCycle": cycle, "partnerIdOnRecord": reseller })
+}
+
+/// A request with an optional JSON body and extra headers (`If-Match`, `Idempotency-Key`, …).
+pub fn request_with(
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> test::TestRequest {
+    let mut req = request(method, path, Some(token), body);
+    for (name, value) in headers {
+        req = req.insert_header((name.to_string(), value.to_string()));
+    }
+    req
+}
+
+impl TestApp {
+    /// The tenant id (partner or customer) of the account behind `token` (`GET /v1/me`).
+    pub async fn tenant_id(&self, token: &str) -> String {
+        let me = self.get("/v1/me", token).await;
+        me.assert(200);
+        me.str("tenantId")
+    }
+
+    /// Places an order of `lines` for `customer_id` as `token`; returns the 201 body
+    /// (`{ order, subscriptions }`).
+    pub async fn order(&self, token: &str, customer_id: &str, lines: Vec<Value>) -> Value {
+        let res = self
+            .post(
+                &format!("/v1/customers/{customer_id}/orders"),
+                token,
+                json!({ "lineItems": lines }),
+            )
+            .await;
+        res.assert(201);
+        res.body
+    }
+
+    /// Creates a cart of `lines` for `customer_id` as `token`; returns the 201 response.
+    pub async fn cart(&self, token: &str, customer_id: &str, lines: Vec<Value>) -> Res {
+        let res = self
+            .post(
+                &format!("/v1/customers/{customer_id}/carts"),
+                token,
+                json!({ "lineItems": lines }),
+            )
+            .await;
+        res.assert(201);
+        res
+    }
+
+    /// How many audit records of `operation` the provider's global admin reads for a customer.
+    pub async fn audit_count(&self, customer_id: &str, operation: &str) -> usize {
+        let token = self.token(PROVIDER_GA).await;
+        let res = self
+            .get(
+                &format!(
+                    "/v1/audit-records?customerId={customer_id}&operationType={operation}&limit=500"
+                ),
+                &token,
+            )
+            .await;
+        res.assert(200);
+        res.items().len()
+    }
+
+    /// Runs `f` on a pooled connection (to arrange state no endpoint offers, e.g. an expired cart).
+    pub async fn with_conn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut db::AnyConnection) -> T + Send + 'static,
+    ) -> T {
+        let pool = self.state.pool.clone();
+        actix_web::web::block(move || f(&mut pool.get().expect("conn")))
+            .await
+            .expect("blocking task")
+    }
+}
