@@ -2,9 +2,10 @@
 //! one user per partner role; an indirect reseller not yet partnered (Fabrikam Resellers, so the
 //! README walkthrough can invite it) and one already partnered (Northwind IT), each with a global
 //! admin and agents; and two customers of the provider — Adatum, and Tailspin which Northwind
-//! administers with DAP — each with a customer admin. Demo accounts share one documented password
-//! and need no password change. Seeding is skipped when the demo provider already exists, so
-//! restarting keeps earlier work.
+//! administers with DAP — each with a customer admin; and the sample catalog
+//! (`examples/catalog.json`). Demo accounts share one documented password and need no password
+//! change. Seeding is skipped when the demo provider already exists, so restarting keeps earlier
+//! work (the sample catalog is loaded whenever the catalog is empty).
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -14,6 +15,7 @@ use crate::db::{self, AnyConnection};
 use crate::error::ApiError;
 use crate::models::audit::Actor;
 use crate::models::customer::CustomerRow;
+use crate::models::offer::OfferRow;
 use crate::models::partner::{PartnerChanges, PartnerRow};
 use crate::models::partnership::PartnershipRow;
 use crate::models::user::{NewUser, UserRow};
@@ -113,6 +115,17 @@ fn partner_user(
     })
 }
 
+/// The sample catalog of demo mode and of every test: a dozen offers with add-ons, upgrade
+/// paths and a per-customer limit.
+pub const SAMPLE_CATALOG: &str = include_str!("../examples/catalog.json");
+
+fn load_sample_catalog(conn: &mut AnyConnection) -> Result<(), ApiError> {
+    if OfferRow::count(conn)? == 0 {
+        crate::services::catalog::import(conn, SAMPLE_CATALOG)?;
+    }
+    Ok(())
+}
+
 /// Seeds the demo data unless present; returns every demo account.
 pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
     let hash = password::hash(DEMO_PASSWORD)?;
@@ -120,6 +133,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
         if let Some(existing) =
             UserRow::find_by_user_name(conn, &format!("global.admin@{PROVIDER_DOMAIN}"))?
         {
+            load_sample_catalog(conn)?;
             return accounts_of_existing(conn, existing);
         }
         let mut accounts = Vec::new();
@@ -242,6 +256,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
                 tenant_name: customer.company_name,
             });
         }
+        load_sample_catalog(conn)?;
         Ok(Credentials { accounts })
     })
 }

@@ -12,6 +12,7 @@ pub mod extract;
 pub mod handlers;
 pub mod idempotency;
 pub mod models;
+pub mod money;
 pub mod openapi;
 pub mod paging;
 pub mod request_id;

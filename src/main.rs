@@ -1,5 +1,5 @@
-//! The `partner-center` binary: `serve [--demo]`, `migrate`, `openapi`, `bootstrap` (product.md
-//! §8). Everything else lives in the library.
+//! The `partner-center` binary: `serve [--demo]`, `migrate`, `openapi`, `bootstrap`, `catalog
+//! import FILE` (product.md §8). Everything else lives in the library.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -54,6 +54,21 @@ enum Command {
         /// `text` or `json` (product.md §10 credentials shape).
         #[arg(long, value_enum, default_value = "text")]
         output: Output,
+    },
+    /// Manage the offer catalog.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Import offers from a JSON catalog file (see examples/catalog.json); offers with the same
+    /// ids are updated in place. All or nothing: any invalid offer imports none.
+    Import {
+        /// The catalog file.
+        file: PathBuf,
     },
 }
 
@@ -113,6 +128,12 @@ fn main() -> ExitCode {
             init_logging();
             bootstrap(&partner_name, &admin_email, output)
         }
+        Command::Catalog {
+            command: CatalogCommand::Import { file },
+        } => {
+            init_logging();
+            import_catalog(&file)
+        }
         Command::Serve {
             demo,
             credentials_file,
@@ -167,6 +188,31 @@ fn bootstrap(partner_name: &str, admin_email: &str, output: Output) -> Result<()
             );
         }
     }
+    Ok(())
+}
+
+fn import_catalog(file: &std::path::Path) -> Result<(), String> {
+    let json = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let config = Config::from_env(true)?;
+    let pool = open_database(&config)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("database unavailable: {e}"))?;
+    let counts = services::catalog::import(&mut conn, &json).map_err(|e| {
+        let mut message = format!("{} is not a valid catalog: {}", file.display(), e.detail);
+        for f in &e.errors {
+            message.push_str(&format!("\n  {}: {}", f.field, f.message));
+        }
+        message
+    })?;
+    println!(
+        "Imported {} offers from {}: {} created, {} updated in place",
+        counts.created + counts.updated,
+        file.display(),
+        counts.created,
+        counts.updated
+    );
     Ok(())
 }
 

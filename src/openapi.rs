@@ -33,6 +33,9 @@ use utoipa::{Modify, OpenApi};
         (name = "customer relationships", description = "Partners holding a relationship with a customer; removing your own."),
         (name = "customer users", description = "A customer's users and their password resets (needs DAP)."),
         (name = "customer self-service", description = "The signed-in customer admin's own organisation: its partners and their DAP, its subscriptions with their designated support contacts."),
+        (name = "catalog", description = "Offers: the instance-wide catalog, with prices in integer minor units."),
+        (name = "carts and orders", description = "Provider side: carts (review, submit or cancel) and orders that create subscriptions."),
+        (name = "subscriptions", description = "Customers' subscriptions: licenses, suspend and reactivate, reseller of record, upgrades."),
         (name = "audit", description = "Audit records of every state change."),
         (name = "operations", description = "Health probes.")
     )

@@ -77,7 +77,7 @@ fn decode_cursor(cursor: &str) -> Option<String> {
         && id.len() <= 64
         && id
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
     ok.then_some(id)
 }
 

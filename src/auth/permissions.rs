@@ -105,6 +105,13 @@ impl Operation {
                 | Operation::ManageServiceRequests
         )
     }
+
+    /// Whether only an indirect provider's users and applications may perform this operation
+    /// (product.md §5: "Carts, orders, checkout (provider side only)"; orders are placed by the
+    /// indirect provider, so an indirect reseller gets 403 saying so).
+    pub fn provider_side_only(self) -> bool {
+        matches!(self, Operation::ManageOrders)
+    }
 }
 
 /// Whether any of `roles` may perform `op`.
@@ -113,9 +120,18 @@ pub fn allows(roles: &[Role], op: Operation) -> bool {
 }
 
 /// Ok when the principal holds a role that may perform `op`; otherwise 403
-/// `insufficient_role` whose detail and `requiredRoles` name the roles that may.
+/// `insufficient_role` whose detail and `requiredRoles` name the roles that may. A provider-side
+/// operation ([`Operation::provider_side_only`]) called by an indirect reseller is 403
+/// `indirect_provider_required`.
 pub fn require(principal: &Principal, op: Operation) -> Result<(), ApiError> {
     if allows(&principal.roles, op) {
+        if op.provider_side_only() && !principal.is_provider() {
+            return Err(ApiError::forbidden(
+                "indirect_provider_required",
+                "Carts and orders are placed by the indirect provider on behalf of its indirect \
+                 resellers' customers; ask your indirect provider to place this order.",
+            ));
+        }
         return Ok(());
     }
     let names: Vec<&str> = op.allowed_roles().iter().map(|r| r.as_str()).collect();

@@ -87,3 +87,10 @@ pub fn reaches_subscription(principal: &Principal, row: &SubscriptionRow) -> boo
         TenantKind::IndirectProvider | TenantKind::Customer => true,
     }
 }
+
+/// The indirect reseller whose subscriptions alone `principal` may list (see
+/// [`reaches_subscription`]): `Some(reseller)` for a reseller's users and applications, `None`
+/// (every subscription of a reachable customer) for providers and customer users.
+pub fn subscription_scope(principal: &Principal) -> Option<Uuid> {
+    (principal.tenant_kind == TenantKind::IndirectReseller).then_some(principal.tenant_id)
+}

@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod carts;
 pub mod customer_relationships;
 pub mod customer_users;
 pub mod customers;
@@ -12,11 +13,15 @@ pub mod indirect_providers;
 pub mod indirect_resellers;
 pub mod my_partners;
 pub mod my_subscriptions;
+pub mod offers;
+pub mod orders;
 pub mod partner;
 pub mod partnership_invitations;
 pub mod relationship_requests;
 pub mod service_requests;
+pub mod subscriptions;
 pub mod support_contacts;
+pub mod upgrades;
 pub mod users;
 
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -34,6 +39,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
     customer_relationships::configure(cfg);
     customer_users::configure(cfg);
     my_partners::configure(cfg);
+    offers::configure(cfg);
+    carts::configure(cfg);
+    orders::configure(cfg);
+    subscriptions::configure(cfg);
+    upgrades::configure(cfg);
     cfg.service(audit::list_audit_records);
     support_contacts::configure(cfg);
     my_subscriptions::configure(cfg);

@@ -4,8 +4,11 @@
 
 pub mod application;
 pub mod audit;
+pub mod cart;
 pub mod customer;
 pub mod invitation;
+pub mod offer;
+pub mod order;
 pub mod partner;
 pub mod partnership;
 pub mod rate_limit;

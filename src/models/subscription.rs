@@ -116,6 +116,136 @@ impl SubscriptionRow {
     }
 }
 
+/// A subscription's status (product.md §3).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    /// In use and billed.
+    Active,
+    /// Suspended: not usable; its quantity cannot change until it is reactivated.
+    Suspended,
+}
+
+impl SubscriptionStatus {
+    /// The snake_case wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubscriptionStatus::Active => "active",
+            SubscriptionStatus::Suspended => "suspended",
+        }
+    }
+
+    /// Parses the stored form (anything unknown reads as suspended).
+    pub fn parse(s: &str) -> SubscriptionStatus {
+        match s {
+            "active" => SubscriptionStatus::Active,
+            _ => SubscriptionStatus::Suspended,
+        }
+    }
+}
+
+/// Filters for listing a customer's subscriptions.
+#[derive(Debug, Default)]
+pub struct SubscriptionFilter {
+    /// Only this status.
+    pub status: Option<SubscriptionStatus>,
+    /// Only subscriptions to this offer.
+    pub offer_id: Option<String>,
+    /// Only those with this reseller of record.
+    pub partner_id_on_record: Option<Uuid>,
+    /// Only those this indirect reseller is reseller of record or support contact for (see
+    /// `auth::visibility::subscription_scope`).
+    pub visible_to_reseller: Option<Uuid>,
+}
+
+/// Changes to a subscription (`None` leaves a column as it is).
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = s)]
+pub struct SubscriptionChanges {
+    pub quantity: Option<i32>,
+    pub status: Option<String>,
+    pub auto_renew: Option<bool>,
+    pub friendly_name: Option<String>,
+    pub partner_id_on_record: Option<Option<String>>,
+}
+
+impl SubscriptionRow {
+    /// One keyset page (by id) of a customer's subscriptions.
+    pub fn page(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+        filter: &SubscriptionFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<SubscriptionRow>> {
+        let mut q = s::table
+            .filter(s::customer_id.eq(customer_id.to_string()))
+            .select(SubscriptionRow::as_select())
+            .into_boxed();
+        if let Some(status) = filter.status {
+            q = q.filter(s::status.eq(status.as_str()));
+        }
+        if let Some(offer) = &filter.offer_id {
+            q = q.filter(s::offer_id.eq(offer.clone()));
+        }
+        if let Some(p) = filter.partner_id_on_record {
+            q = q.filter(s::partner_id_on_record.eq(p.to_string()));
+        }
+        if let Some(r) = filter.visible_to_reseller {
+            let r = r.to_string();
+            q = q.filter(
+                s::partner_id_on_record
+                    .eq(r.clone())
+                    .or(s::support_contact_partner_id.eq(r)),
+            );
+        }
+        if let Some(after) = after {
+            q = q.filter(s::id.gt(after.to_owned()));
+        }
+        q.order(s::id.asc()).limit(limit).load(conn)
+    }
+
+    /// The offer ids of a customer's subscriptions (all, or only the active ones), with
+    /// repetitions: one entry per subscription.
+    pub fn offer_ids(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+        only_active: bool,
+    ) -> QueryResult<Vec<String>> {
+        let mut q = s::table
+            .filter(s::customer_id.eq(customer_id.to_string()))
+            .select(s::offer_id)
+            .into_boxed();
+        if only_active {
+            q = q.filter(s::status.eq("active"));
+        }
+        q.load(conn)
+    }
+
+    /// Applies `changes` when the version still matches; returns whether a row changed.
+    pub fn update(
+        conn: &mut AnyConnection,
+        id: &str,
+        expected_version: i64,
+        changes: &SubscriptionChanges,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            s::table
+                .filter(s::id.eq(id))
+                .filter(s::version.eq(expected_version)),
+        )
+        .set((
+            changes,
+            s::version.eq(expected_version + 1),
+            s::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+}
+
 impl SubscriptionRow {
     /// One keyset page (by id, oldest first) of a customer's subscriptions, each with its
     /// offer's name (the customer's product support page, product.md §4).

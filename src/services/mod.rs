@@ -2,10 +2,13 @@
 //! writes its audit records.
 
 pub mod bootstrap;
+pub mod catalog;
 pub mod customers;
 pub mod links;
+pub mod orders;
 pub mod partnerships;
 pub mod relationships;
 pub mod service_requests;
+pub mod subscriptions;
 pub mod support_contacts;
 pub mod users;

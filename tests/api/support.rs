@@ -365,74 +365,34 @@ impl TestApp {
         me.str("tenantId")
     }
 
-    /// Inserts a subscription of `customer_id` to `offer_id` (creating a minimal offer row with
-    /// that id if missing), billed by `provider_id`, which is also its support contact, as
-    /// checkout will. Returns the subscription id. A stand-in until tests can check out a cart.
+    /// Places an order (as the provider's global admin, through `POST …/orders`) for 10
+    /// licenses (first offered billing cycle) of `offer_id` for `customer_id`; returns the new subscription's id. Its
+    /// billing partner and support contact are the provider (`provider_id`, checked).
     pub async fn insert_subscription(
         &self,
         customer_id: &str,
         provider_id: &str,
         offer_id: &str,
     ) -> String {
-        use diesel::prelude::*;
-        use partner_center::models::{ids, now, subscription::SubscriptionRow};
-        use partner_center::schema::offers;
-        let (customer, provider, offer) = (
-            customer_id.to_owned(),
-            provider_id.to_owned(),
-            offer_id.to_owned(),
-        );
-        self.with_conn(move |conn| {
-            let t = now();
-            let exists = offers::table
-                .find(&offer)
-                .select(offers::id)
-                .first::<String>(conn)
-                .optional()
-                .expect("read offer")
-                .is_some();
-            if !exists {
-                diesel::insert_into(offers::table)
-                    .values((
-                        offers::id.eq(&offer),
-                        offers::name.eq(format!("Offer {offer}")),
-                        offers::description.eq("Test offer"),
-                        offers::product_family.eq("productivity"),
-                        offers::min_quantity.eq(1),
-                        offers::max_quantity.eq(300),
-                        offers::unit_price_minor.eq(1250_i64),
-                        offers::currency.eq("USD"),
-                        offers::billing_cycles.eq(r#"["monthly"]"#),
-                        offers::is_add_on.eq(false),
-                        offers::prerequisite_offer_ids.eq("[]"),
-                        offers::upgrade_target_offer_ids.eq("[]"),
-                        offers::created_at.eq(t),
-                        offers::updated_at.eq(t),
-                    ))
-                    .execute(conn)
-                    .expect("insert offer");
-            }
-            let row = SubscriptionRow {
-                id: ids::new(),
-                customer_id: customer,
-                offer_id: offer,
-                order_id: None,
-                quantity: 10,
-                status: "active".to_owned(),
-                billing_cycle: "monthly".to_owned(),
-                auto_renew: true,
-                friendly_name: "Test seats".to_owned(),
-                billing_partner_id: provider.clone(),
-                partner_id_on_record: None,
-                support_contact_partner_id: provider,
-                version: 1,
-                created_at: t,
-                updated_at: t,
-            };
-            SubscriptionRow::insert(conn, &row).expect("insert subscription");
-            row.id
-        })
-        .await
+        let token = self.token(PROVIDER_GA).await;
+        let offer = self.get(&format!("/v1/offers/{offer_id}"), &token).await;
+        offer.assert(200);
+        let cycle = offer.body["billingCycles"][0]
+            .as_str()
+            .expect("a billing cycle")
+            .to_owned();
+        let res = self
+            .post(
+                &format!("/v1/customers/{customer_id}/orders"),
+                &token,
+                json!({ "lineItems": [line(offer_id, 10, &cycle, None)] }),
+            )
+            .await;
+        res.assert(201);
+        let sub = &res.body["subscriptions"][0];
+        assert_eq!(sub["billingPartnerId"], provider_id);
+        assert_eq!(sub["supportContactPartnerId"], provider_id);
+        sub["id"].as_str().expect("subscription id").to_owned()
     }
 }
 
@@ -577,5 +537,76 @@ impl TestApp {
                 .set_payload(form),
         )
         .await
+    }
+}
+
+/// One order or cart line.
+pub fn line(offer: &str, quantity: i64, cycle: &str, reseller: Option<&str>) -> Value {
+    json!({ "offerId": offer, "quantity": quantity, "billingCycle": cycle, "partnerIdOnRecord": reseller })
+}
+
+/// A request with an optional JSON body and extra headers (`If-Match`, `Idempotency-Key`, …).
+pub fn request_with(
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+    headers: &[(&str, &str)],
+) -> test::TestRequest {
+    let mut req = request(method, path, Some(token), body);
+    for (name, value) in headers {
+        req = req.insert_header((name.to_string(), value.to_string()));
+    }
+    req
+}
+
+impl TestApp {
+    /// The tenant id (partner or customer) of the account behind `token` (`GET /v1/me`).
+    pub async fn tenant_id_of_token(&self, token: &str) -> String {
+        let me = self.get("/v1/me", token).await;
+        me.assert(200);
+        me.str("tenantId")
+    }
+
+    /// Places an order of `lines` for `customer_id` as `token`; returns the 201 body
+    /// (`{ order, subscriptions }`).
+    pub async fn order(&self, token: &str, customer_id: &str, lines: Vec<Value>) -> Value {
+        let res = self
+            .post(
+                &format!("/v1/customers/{customer_id}/orders"),
+                token,
+                json!({ "lineItems": lines }),
+            )
+            .await;
+        res.assert(201);
+        res.body
+    }
+
+    /// Creates a cart of `lines` for `customer_id` as `token`; returns the 201 response.
+    pub async fn cart(&self, token: &str, customer_id: &str, lines: Vec<Value>) -> Res {
+        let res = self
+            .post(
+                &format!("/v1/customers/{customer_id}/carts"),
+                token,
+                json!({ "lineItems": lines }),
+            )
+            .await;
+        res.assert(201);
+        res
+    }
+
+    /// How many audit records of `operation` the provider's global admin reads for a customer.
+    pub async fn audit_count(&self, customer_id: &str, operation: &str) -> usize {
+        let token = self.token(PROVIDER_GA).await;
+        let res = self
+            .get(
+                &format!(
+                    "/v1/audit-records?customerId={customer_id}&operationType={operation}&limit=500"
+                ),
+                &token,
+            )
+            .await;
+        res.assert(200);
+        res.items().len()
     }
 }

@@ -181,7 +181,7 @@ async fn set_support_contact_to_reseller_shows_on_customers_page_and_sets_back()
     page.assert(200);
     let item = my_item(&page, &w.tailspin_sub);
     assert_eq!(item["offerId"], "m365-business-premium");
-    assert_eq!(item["offerName"], "Offer m365-business-premium");
+    assert_eq!(item["offerName"], "Microsoft 365 Business Premium");
     assert_eq!(item["quantity"], 10);
     assert_eq!(item["status"], "active");
     let contact = &item["supportContact"];

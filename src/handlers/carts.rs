@@ -1,0 +1,441 @@
+//! Carts (product.md §3, seed "Partner with indirect resellers": cart → review → submit or
+//! cancel). Provider side only (an indirect reseller gets 403 `indirect_provider_required`).
+//! Reading a cart is the review, priced from the current catalog; `PUT` replaces its lines
+//! (`If-Match`), `DELETE` cancels it, and `POST …/checkout` creates its order and subscriptions
+//! in one transaction.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::app::AppState;
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, visibility};
+use crate::db::{self, AnyConnection};
+use crate::error::{ApiError, Problem};
+use crate::etag;
+use crate::extract::ValidJson;
+use crate::handlers::orders::PlacedOrder;
+use crate::models::audit::{Actor, Audit};
+use crate::models::cart::{CartRow, LineItem};
+use crate::models::offer::BillingCycle;
+use crate::models::{ids, utc};
+use crate::money::Money;
+use crate::services::orders::{self as service, Priced};
+use crate::validate;
+
+/// One line of a cart or order request.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LineItemInput {
+    /// The offer to buy (GET /v1/offers).
+    #[validate(custom(function = "validate::offer_id"))]
+    #[schema(
+        example = "m365-business-standard",
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9:._-]{1,64}$"
+    )]
+    pub offer_id: String,
+    /// Number of licenses, within the offer's `minQuantity`–`maxQuantity`.
+    #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(example = 10, minimum = 1, maximum = 1_000_000)]
+    pub quantity: i32,
+    /// Billing cycle, one of the offer's `billingCycles`.
+    pub billing_cycle: BillingCycle,
+    /// The indirect reseller of record (earns incentives): a reseller with an active partnership
+    /// with you, or `null`.
+    #[serde(default)]
+    pub partner_id_on_record: Option<Uuid>,
+}
+
+impl From<LineItemInput> for LineItem {
+    fn from(l: LineItemInput) -> LineItem {
+        LineItem {
+            offer_id: l.offer_id,
+            quantity: l.quantity,
+            billing_cycle: l.billing_cycle,
+            partner_id_on_record: l.partner_id_on_record,
+        }
+    }
+}
+
+/// The line items of a cart (`POST …/carts`, `PUT …/carts/{cartId}`) or a direct order.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LineItems {
+    /// 1 to 100 lines; each becomes one subscription at checkout.
+    #[validate(length(min = 1, max = 100), nested)]
+    #[schema(min_items = 1, max_items = 100)]
+    pub line_items: Vec<LineItemInput>,
+}
+
+impl LineItems {
+    /// The lines as the services take them.
+    pub fn into_lines(self) -> Vec<LineItem> {
+        self.line_items.into_iter().map(LineItem::from).collect()
+    }
+}
+
+/// A cart line with its price.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CartLineItem {
+    /// The offer.
+    pub offer_id: String,
+    /// The offer's name.
+    pub offer_name: String,
+    /// Number of licenses.
+    pub quantity: i32,
+    /// Billing cycle.
+    pub billing_cycle: BillingCycle,
+    /// The indirect reseller of record, if any.
+    pub partner_id_on_record: Option<Uuid>,
+    /// Price per license per month.
+    pub unit_price: Money,
+    /// `unitPrice × quantity`: the line's price per month.
+    pub line_total: Money,
+}
+
+/// Where a cart stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CartStatus {
+    /// Open: can be changed, checked out or deleted.
+    Active,
+    /// Checked out: its order is `orderId`.
+    CheckedOut,
+    /// Past `expiresAt` without checkout: can only be deleted.
+    Expired,
+}
+
+/// A cart, priced: the review before checkout.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Cart {
+    /// Cart id.
+    pub id: Uuid,
+    /// The customer it is for.
+    pub customer_id: Uuid,
+    /// Status.
+    pub status: CartStatus,
+    /// The lines with their prices (from the current catalog).
+    pub line_items: Vec<CartLineItem>,
+    /// Sum of the line totals (per month).
+    pub total: Money,
+    /// The order created by checkout, once checked out.
+    pub order_id: Option<Uuid>,
+    /// When an unchecked-out cart expires: 7 days after its last change.
+    pub expires_at: DateTime<Utc>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Cart {
+    /// The wire form of `row` priced as `priced`.
+    pub fn new(row: &CartRow, priced: Priced) -> Cart {
+        let currency = priced.currency.clone();
+        Cart {
+            id: ids::parse(&row.id),
+            customer_id: ids::parse(&row.customer_id),
+            status: match row.effective_status() {
+                "checked_out" => CartStatus::CheckedOut,
+                "expired" => CartStatus::Expired,
+                _ => CartStatus::Active,
+            },
+            line_items: priced
+                .lines
+                .into_iter()
+                .map(|p| CartLineItem {
+                    unit_price: Money::new(p.offer.unit_price_minor, &currency),
+                    line_total: Money::new(p.line_total_minor, &currency),
+                    offer_id: p.line.offer_id,
+                    offer_name: p.offer.name,
+                    quantity: p.line.quantity,
+                    billing_cycle: p.line.billing_cycle,
+                    partner_id_on_record: p.line.partner_id_on_record,
+                })
+                .collect(),
+            total: Money::new(priced.total_minor, &currency),
+            order_id: row.order_id.as_deref().map(ids::parse),
+            expires_at: utc(row.expires_at),
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+}
+
+fn find_cart(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    customer_id: Uuid,
+    cart_id: Uuid,
+) -> Result<CartRow, ApiError> {
+    visibility::customer(conn, principal, customer_id, Operation::ManageOrders)?;
+    CartRow::find(conn, principal.tenant_id, customer_id, cart_id)?
+        .ok_or_else(|| ApiError::not_found("The cart"))
+}
+
+/// Create a cart for a customer: the lines are checked against every ordering rule (see
+/// `POST …/orders`) and the answer is the priced review.
+#[utoipa::path(
+    tag = "carts and orders",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
+    ),
+    request_body = LineItems,
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 201, description = "Created: the priced review.", body = Cart, headers(("Location" = String, description = "The cart's URL"), ("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required` (orders are placed by the indirect provider).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an ordering rule naming `lineItems[i].<field>`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/customers/{customerId}/carts")]
+pub async fn create_cart(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<Uuid>,
+    body: ValidJson<LineItems>,
+) -> Result<HttpResponse, ApiError> {
+    let customer_id = path.into_inner();
+    let lines = body.0.into_lines();
+    let (row, priced) = db::run(&state.pool, move |conn| {
+        db::transaction(conn, |conn| {
+            visibility::customer(conn, &principal, customer_id, Operation::ManageOrders)?;
+            let priced = service::check(conn, principal.tenant_id, customer_id, &lines)?;
+            let row = CartRow::new(principal.tenant_id, customer_id, &lines);
+            CartRow::insert(conn, &row)?;
+            Audit::new("create_cart", "cart", &row.id)
+                .customer(customer_id)
+                .new_value(serde_json::json!({ "lineItems": lines }))
+                .write(conn, &Actor::from(&principal))?;
+            Ok((row, priced))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/v1/customers/{customer_id}/carts/{}", row.id),
+        ))
+        .insert_header((header::ETAG, etag::etag(row.version)))
+        .json(Cart::new(&row, priced)))
+}
+
+/// Read a cart: the review, each line with its unit price and line total, and the cart total
+/// (integer minor units, per month).
+#[utoipa::path(
+    tag = "carts and orders",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("cartId" = Uuid, Path, description = "Cart id")
+    ),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The priced cart.", body = Cart, headers(("ETag" = String))),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or cart within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An id is not a UUID, or a line's offer now has another currency (`mixed_currencies`).", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/customers/{customerId}/carts/{cartId}")]
+pub async fn get_cart(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, cart_id) = path.into_inner();
+    let (row, priced) = db::run(&state.pool, move |conn| {
+        let row = find_cart(conn, &principal, customer_id, cart_id)?;
+        let priced = service::price(conn, &row.lines())?;
+        Ok((row, priced))
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::etag(row.version)))
+        .json(Cart::new(&row, priced)))
+}
+
+/// Replace a cart's lines (checked like a new cart) and restart its 7-day expiry. Send
+/// `If-Match` with the ETag you reviewed (412 when stale).
+#[utoipa::path(
+    tag = "carts and orders",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("cartId" = Uuid, Path, description = "Cart id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
+    ),
+    request_body = LineItems,
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "Updated: the priced review.", body = Cart, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or cart within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`cart_checked_out` or `cart_expired`.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or an ordering rule naming `lineItems[i].<field>`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[put("/customers/{customerId}/carts/{cartId}")]
+pub async fn update_cart(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ValidJson<LineItems>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, cart_id) = path.into_inner();
+    let precondition = etag::if_match(&req)?;
+    let lines = body.0.into_lines();
+    let (row, priced) = db::run(&state.pool, move |conn| {
+        db::transaction(conn, |conn| {
+            let before = find_cart(conn, &principal, customer_id, cart_id)?;
+            ensure_open(&before)?;
+            let expected = precondition.expect(before.version)?;
+            let priced = service::check(conn, principal.tenant_id, customer_id, &lines)?;
+            if !CartRow::replace_lines(conn, &before.id, expected, &lines)? {
+                return Err(ApiError::precondition_failed());
+            }
+            let after = CartRow::find(conn, principal.tenant_id, customer_id, cart_id)?
+                .ok_or_else(|| ApiError::not_found("The cart"))?;
+            Audit::new("update_cart", "cart", &after.id)
+                .customer(customer_id)
+                .old_value(serde_json::json!({ "lineItems": before.lines() }))
+                .new_value(serde_json::json!({ "lineItems": lines }))
+                .write(conn, &Actor::from(&principal))?;
+            Ok((after, priced))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::etag(row.version)))
+        .json(Cart::new(&row, priced)))
+}
+
+fn ensure_open(cart: &CartRow) -> Result<(), ApiError> {
+    if cart.status == "checked_out" {
+        return Err(service::cart_checked_out());
+    }
+    if cart.is_expired() {
+        return Err(ApiError::conflict(
+            "cart_expired",
+            "This cart expired; delete it and create a new one.",
+        ));
+    }
+    Ok(())
+}
+
+/// Cancel a cart: it is deleted and nothing is ordered. A checked-out cart cannot be deleted.
+#[utoipa::path(
+    tag = "carts and orders",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("cartId" = Uuid, Path, description = "Cart id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
+    ),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 204, description = "Cancelled."),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or cart within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`cart_checked_out`.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An id is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[delete("/customers/{customerId}/carts/{cartId}")]
+pub async fn delete_cart(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, cart_id) = path.into_inner();
+    let precondition = etag::if_match(&req)?;
+    db::run(&state.pool, move |conn| {
+        db::transaction(conn, |conn| {
+            let cart = find_cart(conn, &principal, customer_id, cart_id)?;
+            if cart.status == "checked_out" {
+                return Err(service::cart_checked_out());
+            }
+            let expected = precondition.expect(cart.version)?;
+            if !CartRow::delete(conn, &cart.id, expected)? {
+                return Err(ApiError::precondition_failed());
+            }
+            Audit::new("delete_cart", "cart", &cart.id)
+                .customer(customer_id)
+                .old_value(serde_json::json!({ "lineItems": cart.lines() }))
+                .write(conn, &Actor::from(&principal))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Check out a cart: validates every line again and creates ONE order and its subscriptions in
+/// ONE transaction (all or nothing); the cart becomes `checked_out`. Send `If-Match` to check
+/// out exactly the version you reviewed, and an `Idempotency-Key` to retry safely.
+#[utoipa::path(
+    tag = "carts and orders",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("cartId" = Uuid, Path, description = "Cart id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag of the reviewed cart"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
+    ),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 201, description = "Ordered.", body = PlacedOrder, headers(("Location" = String, description = "The order's URL"))),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required` (orders are placed by the indirect provider).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or cart within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`cart_checked_out`, `cart_expired`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The cart changed since the ETag you sent.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An ordering rule naming `lineItems[i].<field>`, or `idempotency_key_reused`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/customers/{customerId}/carts/{cartId}/checkout")]
+pub async fn create_cart_checkout(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, cart_id) = path.into_inner();
+    let precondition = etag::if_match(&req)?;
+    let placed = db::run(&state.pool, move |conn| {
+        db::transaction(conn, |conn| {
+            let cart = find_cart(conn, &principal, customer_id, cart_id)?;
+            service::checkout(conn, &Actor::from(&principal), &cart, precondition)
+        })
+    })
+    .await?;
+    Ok(PlacedOrder::created(placed))
+}
+
+/// Registers the cart operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(create_cart)
+        .service(get_cart)
+        .service(update_cart)
+        .service(delete_cart)
+        .service(create_cart_checkout);
+}

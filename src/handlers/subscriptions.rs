@@ -1,0 +1,327 @@
+//! Subscriptions (product.md §3, §9): list a customer's subscriptions with filters, read one,
+//! and change it with `PATCH` (licenses, suspend/reactivate, auto-renew, friendly name,
+//! reseller of record) under `If-Match`. An indirect reseller reaches only the subscriptions it
+//! is reseller of record or support contact for (`auth::visibility`). Upgrades are in
+//! `handlers::upgrades`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, patch, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::app::AppState;
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, visibility};
+use crate::db::{self, AnyConnection};
+use crate::error::{ApiError, Problem};
+use crate::etag;
+use crate::extract::{ValidJson, ValidQuery};
+use crate::models::offer::{BillingCycle, OfferRow};
+use crate::models::subscription::{SubscriptionFilter, SubscriptionRow, SubscriptionStatus};
+use crate::models::{ids, utc};
+use crate::paging::{Page, PageParams};
+use crate::services::subscriptions::{self as service, Patch};
+use crate::validate;
+
+/// A subscription.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    /// Subscription id.
+    pub id: Uuid,
+    /// The customer that owns it.
+    pub customer_id: Uuid,
+    /// The offer.
+    pub offer_id: String,
+    /// The offer's name.
+    pub offer_name: String,
+    /// Number of licenses.
+    pub quantity: i32,
+    /// `active` or `suspended`.
+    pub status: SubscriptionStatus,
+    /// Billing cycle.
+    pub billing_cycle: BillingCycle,
+    /// Whether it renews automatically.
+    pub auto_renew: bool,
+    /// Friendly name (defaults to the offer's name).
+    pub friendly_name: String,
+    /// The partner that bills it: the indirect provider.
+    pub billing_partner_id: Uuid,
+    /// The indirect reseller of record, if any.
+    pub partner_id_on_record: Option<Uuid>,
+    /// The designated support contact (the indirect provider unless set to a reseller).
+    pub support_contact_partner_id: Uuid,
+    /// The order that created it (none for a subscription created by an upgrade).
+    pub order_id: Option<Uuid>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Subscription {
+    /// The wire form of `row`, whose offer is named `offer_name`.
+    pub fn new(row: SubscriptionRow, offer_name: String) -> Subscription {
+        Subscription {
+            id: ids::parse(&row.id),
+            customer_id: ids::parse(&row.customer_id),
+            offer_name,
+            quantity: row.quantity,
+            status: SubscriptionStatus::parse(&row.status),
+            billing_cycle: BillingCycle::parse(&row.billing_cycle).unwrap_or(BillingCycle::Monthly),
+            auto_renew: row.auto_renew,
+            friendly_name: row.friendly_name,
+            billing_partner_id: ids::parse(&row.billing_partner_id),
+            partner_id_on_record: row.partner_id_on_record.as_deref().map(ids::parse),
+            support_contact_partner_id: ids::parse(&row.support_contact_partner_id),
+            order_id: row.order_id.as_deref().map(ids::parse),
+            offer_id: row.offer_id,
+            created_at: utc(row.created_at),
+            updated_at: utc(row.updated_at),
+        }
+    }
+
+    /// The wire forms of `rows`, looking up their offers' names.
+    pub fn load(
+        conn: &mut AnyConnection,
+        rows: Vec<SubscriptionRow>,
+    ) -> Result<Vec<Subscription>, ApiError> {
+        let offer_ids: Vec<String> = rows.iter().map(|r| r.offer_id.clone()).collect();
+        let offers = OfferRow::find_many(conn, &offer_ids)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let name = offers
+                    .get(&r.offer_id)
+                    .map(|o| o.name.clone())
+                    .unwrap_or_default();
+                Subscription::new(r, name)
+            })
+            .collect())
+    }
+
+    /// The wire form of one row with its ETag.
+    pub fn one(
+        conn: &mut AnyConnection,
+        row: SubscriptionRow,
+    ) -> Result<(String, Subscription), ApiError> {
+        let tag = etag::etag(row.version);
+        let wire = Subscription::load(conn, vec![row])?.pop();
+        wire.map(|w| (tag, w))
+            .ok_or_else(|| ApiError::internal("subscription lost"))
+    }
+}
+
+/// Subscription list filters.
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SubscriptionQuery {
+    /// Only this status.
+    pub status: Option<SubscriptionStatus>,
+    /// Only subscriptions to this offer.
+    #[validate(custom(function = "validate::offer_id"))]
+    #[param(max_length = 64)]
+    pub offer_id: Option<String>,
+    /// Only those with this indirect reseller of record.
+    pub partner_id_on_record: Option<Uuid>,
+    /// Items per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// The `nextCursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// List a customer's subscriptions, oldest first. An indirect reseller sees only those it is
+/// reseller of record or support contact for.
+#[utoipa::path(
+    tag = "subscriptions",
+    params(("customerId" = Uuid, Path, description = "Customer id"), SubscriptionQuery),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "One page of subscriptions.", body = Page<Subscription>),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `limit`, `cursor` or filter.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/customers/{customerId}/subscriptions")]
+pub async fn list_subscriptions(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<Uuid>,
+    query: ValidQuery<SubscriptionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let customer_id = path.into_inner();
+    let q = query.0;
+    let page = PageParams {
+        limit: q.limit,
+        cursor: q.cursor,
+    }
+    .validate()?;
+    let filter = SubscriptionFilter {
+        status: q.status,
+        offer_id: q.offer_id,
+        partner_id_on_record: q.partner_id_on_record,
+        visible_to_reseller: visibility::subscription_scope(&principal),
+    };
+    let p = page.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        visibility::customer(conn, &principal, customer_id, Operation::ReadSubscriptions)?;
+        let rows =
+            SubscriptionRow::page(conn, customer_id, &filter, p.after.as_deref(), p.limit + 1)?;
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        Ok(ids
+            .into_iter()
+            .zip(Subscription::load(conn, rows)?)
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(
+        rows,
+        &page,
+        &req,
+        |(id, _)| id.as_str(),
+        |(_, wire)| wire,
+    )))
+}
+
+/// Read a subscription, with its ETag.
+#[utoipa::path(
+    tag = "subscriptions",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("subscriptionId" = Uuid, Path, description = "Subscription id")
+    ),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "The subscription.", body = Subscription, headers(("ETag" = String))),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An id is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/customers/{customerId}/subscriptions/{subscriptionId}")]
+pub async fn get_subscription(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, subscription_id) = path.into_inner();
+    let (tag, wire) = db::run(&state.pool, move |conn| {
+        let (_, row) = visibility::subscription(
+            conn,
+            &principal,
+            customer_id,
+            subscription_id,
+            Operation::ReadSubscriptions,
+        )?;
+        Subscription::one(conn, row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(wire))
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// Changes to a subscription; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateSubscription {
+    /// New license count ("add licenses"), within the offer's min/max; not while suspended.
+    #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(example = 15, minimum = 1, maximum = 1_000_000)]
+    pub quantity: Option<i32>,
+    /// `suspended` to suspend, `active` to reactivate.
+    pub status: Option<SubscriptionStatus>,
+    /// Whether it renews automatically.
+    pub auto_renew: Option<bool>,
+    /// Friendly name.
+    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(example = "HQ seats", min_length = 1, max_length = 200)]
+    pub friendly_name: Option<String>,
+    /// The indirect reseller of record (an active partner of the billing provider); `null`
+    /// clears it. Only the billing provider may change it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Uuid>)]
+    pub partner_id_on_record: Option<Option<Uuid>>,
+}
+
+/// Change a subscription: add or remove licenses, suspend, reactivate, auto-renew, friendly
+/// name, reseller of record. Send `If-Match` with the ETag you read: when another change came
+/// first the answer is 412 and nothing changes.
+#[utoipa::path(
+    tag = "subscriptions",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("subscriptionId" = Uuid, Path, description = "Subscription id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
+    ),
+    request_body = UpdateSubscription,
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "Updated.", body = Subscription, headers(("ETag" = String))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `indirect_provider_required` (only the billing provider changes `partnerIdOnRecord`).", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`subscription_suspended`: the quantity of a suspended subscription cannot change.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, `quantity_out_of_range` on `quantity`, or `partnership_required` on `partnerIdOnRecord`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[patch("/customers/{customerId}/subscriptions/{subscriptionId}")]
+pub async fn update_subscription(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ValidJson<UpdateSubscription>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, subscription_id) = path.into_inner();
+    let precondition = etag::if_match(&req)?;
+    let b = body.0;
+    let patch = Patch {
+        quantity: b.quantity,
+        status: b.status,
+        auto_renew: b.auto_renew,
+        friendly_name: b.friendly_name,
+        partner_id_on_record: b.partner_id_on_record,
+    };
+    let (tag, wire) = db::run(&state.pool, move |conn| {
+        let after = db::transaction(conn, |conn| {
+            let (_, row) = visibility::subscription(
+                conn,
+                &principal,
+                customer_id,
+                subscription_id,
+                Operation::ManageSubscriptions,
+            )?;
+            service::update(conn, &principal, row, precondition, patch)
+        })?;
+        Subscription::one(conn, after)
+    })
+    .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::ETAG, tag))
+        .json(wire))
+}
+
+/// Registers the subscription operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_subscriptions)
+        .service(get_subscription)
+        .service(update_subscription);
+}

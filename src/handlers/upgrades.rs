@@ -1,0 +1,193 @@
+//! Subscription upgrades (product.md §3): list the upgrade targets of a subscription's offer with
+//! whether each is possible now and why not, and upgrade — moving all or some licenses into a
+//! new subscription to the target offer, atomically. Upgrading needs DAP.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::app::AppState;
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, visibility};
+use crate::db;
+use crate::error::{ApiError, Problem};
+use crate::extract::ValidJson;
+use crate::handlers::offers::Offer;
+use crate::handlers::subscriptions::Subscription;
+use crate::models::audit::Actor;
+use crate::paging::{Page, PageLinks};
+use crate::services::subscriptions::{self as service, Ineligibility};
+use crate::{etag, validate};
+
+/// An upgrade target with its eligibility.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeOption {
+    /// The target offer.
+    pub offer: Offer,
+    /// Whether `POST …/upgrades` to it would be accepted now (given the caller has a role that
+    /// may upgrade).
+    pub eligible: bool,
+    /// What stands in the way (empty when eligible).
+    pub reasons: Vec<Ineligibility>,
+}
+
+/// Request to upgrade a subscription.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateUpgrade {
+    /// One of the offer's upgrade targets (GET …/upgrades).
+    #[validate(custom(function = "validate::offer_id"))]
+    #[schema(
+        example = "m365-business-premium",
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[A-Za-z0-9:._-]{1,64}$"
+    )]
+    pub target_offer_id: String,
+    /// Licenses to move (default: all). Moving all suspends the source; moving some reduces it,
+    /// and what stays must respect the source offer's minimum.
+    #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(minimum = 1, maximum = 1_000_000)]
+    pub quantity: Option<i32>,
+}
+
+/// A completed upgrade.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Upgrade {
+    /// The source subscription after the upgrade: suspended, or with fewer licenses.
+    pub source: Subscription,
+    /// The new subscription to the target offer.
+    pub target: Subscription,
+}
+
+/// List the upgrade targets of a subscription's offer, each with `eligible` and the `reasons`
+/// it is not (`subscription_not_active`, `already_owned`, `delegated_admin_required`,
+/// `billing_cycle_not_offered`).
+#[utoipa::path(
+    tag = "subscriptions",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("subscriptionId" = Uuid, Path, description = "Subscription id")
+    ),
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 200, description = "Every upgrade target (one page).", body = Page<UpgradeOption>),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An id is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/customers/{customerId}/subscriptions/{subscriptionId}/upgrades")]
+pub async fn list_subscription_upgrades(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, subscription_id) = path.into_inner();
+    let options = db::run(&state.pool, move |conn| {
+        let (reached, row) = visibility::subscription(
+            conn,
+            &principal,
+            customer_id,
+            subscription_id,
+            Operation::ReadSubscriptions,
+        )?;
+        service::upgrade_options(conn, &reached, &row)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items: options
+            .into_iter()
+            .map(|o| UpgradeOption {
+                eligible: o.reasons.is_empty(),
+                reasons: o.reasons,
+                offer: o.offer.into(),
+            })
+            .collect(),
+        next_cursor: None,
+        links: PageLinks { next: None },
+    }))
+}
+
+/// Upgrade a subscription to one of its offer's upgrade targets (needs DAP): creates the target
+/// subscription (same billing cycle, reseller of record and support contact) and suspends the
+/// source (all licenses moved) or reduces it (some), in one transaction. `If-Match` takes the
+/// source's ETag.
+#[utoipa::path(
+    tag = "subscriptions",
+    params(
+        ("customerId" = Uuid, Path, description = "Customer id"),
+        ("subscriptionId" = Uuid, Path, description = "Subscription id (the source)"),
+        ("If-Match" = Option<String>, Header, description = "The source's ETag from your last read"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
+    ),
+    request_body = CreateUpgrade,
+    security(("bearer" = []), ("oauth2" = [])),
+    responses(
+        (status = 201, description = "Upgraded.", body = Upgrade, headers(("Location" = String, description = "The new subscription's URL"))),
+        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`subscription_not_active`, `already_owned` (on `targetOfferId`), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The source's ETag is stale.", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, `upgrade_not_available` or `billing_cycle_not_offered` on `targetOfferId`, `quantity_out_of_range` on `quantity`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[post("/customers/{customerId}/subscriptions/{subscriptionId}/upgrades")]
+pub async fn create_subscription_upgrade(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<(Uuid, Uuid)>,
+    body: ValidJson<CreateUpgrade>,
+) -> Result<HttpResponse, ApiError> {
+    let (customer_id, subscription_id) = path.into_inner();
+    let precondition = etag::if_match(&req)?;
+    let b = body.0;
+    let (source, target) = db::run(&state.pool, move |conn| {
+        let done = db::transaction(conn, |conn| {
+            let (_, row) = visibility::subscription(
+                conn,
+                &principal,
+                customer_id,
+                subscription_id,
+                Operation::UpgradeSubscription,
+            )?;
+            let actor = Actor::from(&principal);
+            service::upgrade(
+                conn,
+                &actor,
+                row,
+                &b.target_offer_id,
+                b.quantity,
+                precondition,
+            )
+        })?;
+        let mut wire = Subscription::load(conn, vec![done.source, done.target])?.into_iter();
+        match (wire.next(), wire.next()) {
+            (Some(source), Some(target)) => Ok((source, target)),
+            _ => Err(ApiError::internal("upgrade lost a subscription")),
+        }
+    })
+    .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/v1/customers/{customer_id}/subscriptions/{}", target.id),
+        ))
+        .json(Upgrade { source, target }))
+}
+
+/// Registers the upgrade operations.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_subscription_upgrades)
+        .service(create_subscription_upgrade);
+}

@@ -1,0 +1,175 @@
+//! `carts`: a provider's cart for a customer (product.md §3, seed "Partner with indirect
+//! resellers" → cart, review, submit or cancel). The line items are stored as a JSON array of
+//! [`LineItem`]; prices are not stored but read from the catalog when the cart is reviewed.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::offer::BillingCycle;
+use crate::db::AnyConnection;
+use crate::schema::carts as c;
+
+/// How long a cart stays open after its last change, in days.
+pub const CART_TTL_DAYS: i64 = 7;
+
+/// One line of a cart or of a direct order, as requested (no prices).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LineItem {
+    /// The offer bought.
+    pub offer_id: String,
+    /// Number of licenses.
+    pub quantity: i32,
+    /// Billing cycle.
+    pub billing_cycle: BillingCycle,
+    /// The indirect reseller of record, if any.
+    pub partner_id_on_record: Option<Uuid>,
+}
+
+/// A cart.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = c)]
+pub struct CartRow {
+    pub id: String,
+    pub customer_id: String,
+    pub partner_id: String,
+    /// `active` or `checked_out` (an active cart past `expires_at` is expired).
+    pub status: String,
+    /// JSON array of [`LineItem`].
+    pub line_items: String,
+    pub order_id: Option<String>,
+    pub version: i64,
+    pub expires_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// The JSON stored for `lines`.
+pub fn lines_json(lines: &[LineItem]) -> String {
+    serde_json::to_string(lines).unwrap_or_else(|_| "[]".to_owned())
+}
+
+impl CartRow {
+    /// A new active cart of `partner_id` for `customer_id`, expiring in [`CART_TTL_DAYS`].
+    pub fn new(partner_id: Uuid, customer_id: Uuid, lines: &[LineItem]) -> CartRow {
+        let now = super::now();
+        CartRow {
+            id: super::ids::new(),
+            customer_id: customer_id.to_string(),
+            partner_id: partner_id.to_string(),
+            status: "active".to_owned(),
+            line_items: lines_json(lines),
+            order_id: None,
+            version: 1,
+            expires_at: now + chrono::Duration::days(CART_TTL_DAYS),
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    /// The line items.
+    pub fn lines(&self) -> Vec<LineItem> {
+        serde_json::from_str(&self.line_items).unwrap_or_default()
+    }
+
+    /// Whether the cart is active but past its expiry time.
+    pub fn is_expired(&self) -> bool {
+        self.status == "active" && self.expires_at <= super::now()
+    }
+
+    /// The wire status: `active`, `checked_out` or `expired`.
+    pub fn effective_status(&self) -> &str {
+        if self.is_expired() {
+            "expired"
+        } else {
+            &self.status
+        }
+    }
+
+    /// `partner_id`'s cart `id` for `customer_id`, if any.
+    pub fn find(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        customer_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Option<CartRow>> {
+        c::table
+            .filter(c::id.eq(id.to_string()))
+            .filter(c::customer_id.eq(customer_id.to_string()))
+            .filter(c::partner_id.eq(partner_id.to_string()))
+            .select(CartRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// Inserts a cart.
+    pub fn insert(conn: &mut AnyConnection, row: &CartRow) -> QueryResult<()> {
+        diesel::insert_into(c::table)
+            .values(row)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Replaces the line items of an active cart and restarts its expiry, when the version still
+    /// matches; returns whether a row changed.
+    pub fn replace_lines(
+        conn: &mut AnyConnection,
+        id: &str,
+        expected_version: i64,
+        lines: &[LineItem],
+    ) -> QueryResult<bool> {
+        let now = super::now();
+        let n = diesel::update(
+            c::table
+                .filter(c::id.eq(id))
+                .filter(c::status.eq("active"))
+                .filter(c::version.eq(expected_version)),
+        )
+        .set((
+            c::line_items.eq(lines_json(lines)),
+            c::expires_at.eq(now + chrono::Duration::days(CART_TTL_DAYS)),
+            c::version.eq(expected_version + 1),
+            c::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    /// Marks an active cart `checked_out` with its order, when the version still matches;
+    /// returns whether a row changed (two checkouts of one cart never both win).
+    pub fn check_out(
+        conn: &mut AnyConnection,
+        id: &str,
+        expected_version: i64,
+        order_id: &str,
+    ) -> QueryResult<bool> {
+        let n = diesel::update(
+            c::table
+                .filter(c::id.eq(id))
+                .filter(c::status.eq("active"))
+                .filter(c::version.eq(expected_version)),
+        )
+        .set((
+            c::status.eq("checked_out"),
+            c::order_id.eq(Some(order_id)),
+            c::version.eq(expected_version + 1),
+            c::updated_at.eq(super::now()),
+        ))
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+
+    /// Deletes an active cart when the version still matches; returns whether a row went.
+    pub fn delete(conn: &mut AnyConnection, id: &str, expected_version: i64) -> QueryResult<bool> {
+        let n = diesel::delete(
+            c::table
+                .filter(c::id.eq(id))
+                .filter(c::status.eq("active"))
+                .filter(c::version.eq(expected_version)),
+        )
+        .execute(conn)?;
+        Ok(n == 1)
+    }
+}

@@ -1,0 +1,196 @@
+//! `offers`: the instance-wide catalog (product.md §3). An offer's id is its stable catalog key —
+//! the one id in the API that is not a UUID (see [`is_valid_id`]). Billing cycles, prerequisite
+//! and upgrade-target ids are stored as JSON arrays of strings.
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::db::AnyConnection;
+use crate::schema::offers as o;
+
+diesel::define_sql_function! {
+    /// SQL `lower(text)`, the same on SQLite and PostgreSQL.
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
+/// Whether `id` is a valid offer id: 1–64 characters of `A-Z a-z 0-9 : . _ -`.
+pub fn is_valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'.' | b'_' | b'-'))
+}
+
+/// How often a subscription is billed (product.md §3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingCycle {
+    /// Billed every month.
+    Monthly,
+    /// Billed once a year.
+    Annual,
+}
+
+impl BillingCycle {
+    /// The snake_case wire and storage name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BillingCycle::Monthly => "monthly",
+            BillingCycle::Annual => "annual",
+        }
+    }
+
+    /// Parses the stored form.
+    pub fn parse(s: &str) -> Option<BillingCycle> {
+        match s {
+            "monthly" => Some(BillingCycle::Monthly),
+            "annual" => Some(BillingCycle::Annual),
+            _ => None,
+        }
+    }
+}
+
+/// A catalog offer.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = o)]
+pub struct OfferRow {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub product_family: String,
+    pub min_quantity: i32,
+    pub max_quantity: i32,
+    /// Price per license per month, in the currency's minor unit.
+    pub unit_price_minor: i64,
+    pub currency: String,
+    /// JSON array of billing cycle names.
+    pub billing_cycles: String,
+    pub is_add_on: bool,
+    /// JSON array of offer ids.
+    pub prerequisite_offer_ids: String,
+    /// JSON array of offer ids.
+    pub upgrade_target_offer_ids: String,
+    pub limit_per_customer: Option<i32>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// Filters for listing offers.
+#[derive(Debug, Default)]
+pub struct OfferFilter {
+    /// Exact product family.
+    pub product_family: Option<String>,
+    /// Case-insensitive prefix of the name.
+    pub q: Option<String>,
+    /// Only add-ons (`true`) or only base offers (`false`).
+    pub is_add_on: Option<bool>,
+}
+
+fn strings(json: &str) -> Vec<String> {
+    serde_json::from_str(json).unwrap_or_default()
+}
+
+impl OfferRow {
+    /// The billing cycles this offer can be bought with.
+    pub fn billing_cycles(&self) -> Vec<BillingCycle> {
+        strings(&self.billing_cycles)
+            .iter()
+            .filter_map(|c| BillingCycle::parse(c))
+            .collect()
+    }
+
+    /// Whether the offer can be bought with `cycle`.
+    pub fn offers_cycle(&self, cycle: BillingCycle) -> bool {
+        self.billing_cycles().contains(&cycle)
+    }
+
+    /// Ids of the offers one of which the customer must own for this one (add-ons).
+    pub fn prerequisite_ids(&self) -> Vec<String> {
+        strings(&self.prerequisite_offer_ids)
+    }
+
+    /// Ids of the offers a subscription to this one may be upgraded to.
+    pub fn upgrade_target_ids(&self) -> Vec<String> {
+        strings(&self.upgrade_target_offer_ids)
+    }
+
+    /// The offer with `id`, if any.
+    pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OfferRow>> {
+        o::table
+            .find(id)
+            .select(OfferRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The offers among `ids` that exist, by id.
+    pub fn find_many(
+        conn: &mut AnyConnection,
+        ids: &[String],
+    ) -> QueryResult<HashMap<String, OfferRow>> {
+        let rows: Vec<OfferRow> = o::table
+            .filter(o::id.eq_any(ids))
+            .select(OfferRow::as_select())
+            .load(conn)?;
+        Ok(rows.into_iter().map(|r| (r.id.clone(), r)).collect())
+    }
+
+    /// How many offers the catalog holds.
+    pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
+        o::table.count().get_result(conn)
+    }
+
+    /// One keyset page (by id) of the catalog.
+    pub fn page(
+        conn: &mut AnyConnection,
+        filter: &OfferFilter,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<OfferRow>> {
+        let mut q = o::table.select(OfferRow::as_select()).into_boxed();
+        if let Some(family) = &filter.product_family {
+            q = q.filter(o::product_family.eq(family.clone()));
+        }
+        if let Some(prefix) = filter.q.as_deref().filter(|s| !s.is_empty()) {
+            q = q.filter(lower(o::name).like(super::like_prefix(prefix)).escape('\\'));
+        }
+        if let Some(add_on) = filter.is_add_on {
+            q = q.filter(o::is_add_on.eq(add_on));
+        }
+        if let Some(after) = after {
+            q = q.filter(o::id.gt(after.to_owned()));
+        }
+        q.order(o::id.asc()).limit(limit).load(conn)
+    }
+
+    /// Inserts the offer, or updates the existing one with the same id in place (keeping its
+    /// creation time). Returns whether it was created.
+    pub fn upsert(conn: &mut AnyConnection, row: &OfferRow) -> QueryResult<bool> {
+        if Self::find(conn, &row.id)?.is_none() {
+            diesel::insert_into(o::table).values(row).execute(conn)?;
+            return Ok(true);
+        }
+        diesel::update(o::table.find(&row.id))
+            .set((
+                o::name.eq(&row.name),
+                o::description.eq(&row.description),
+                o::product_family.eq(&row.product_family),
+                o::min_quantity.eq(row.min_quantity),
+                o::max_quantity.eq(row.max_quantity),
+                o::unit_price_minor.eq(row.unit_price_minor),
+                o::currency.eq(&row.currency),
+                o::billing_cycles.eq(&row.billing_cycles),
+                o::is_add_on.eq(row.is_add_on),
+                o::prerequisite_offer_ids.eq(&row.prerequisite_offer_ids),
+                o::upgrade_target_offer_ids.eq(&row.upgrade_target_offer_ids),
+                o::limit_per_customer.eq(row.limit_per_customer),
+                o::updated_at.eq(row.updated_at),
+            ))
+            .execute(conn)?;
+        Ok(false)
+    }
+}

@@ -1,0 +1,100 @@
+//! `orders`: a completed order of a provider for a customer (product.md §3). Orders are
+//! immutable; their priced line items, each naming the subscription it created, are stored as a
+//! JSON array of [`OrderLine`].
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::offer::BillingCycle;
+use crate::db::AnyConnection;
+use crate::schema::orders as o;
+
+/// One priced line of an order, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrderLine {
+    /// The offer bought.
+    pub offer_id: String,
+    /// The offer's name at the time.
+    pub offer_name: String,
+    /// Number of licenses.
+    pub quantity: i32,
+    /// Billing cycle.
+    pub billing_cycle: BillingCycle,
+    /// The indirect reseller of record, if any.
+    pub partner_id_on_record: Option<Uuid>,
+    /// Price per license per month at the time, in minor units of the order's currency.
+    pub unit_price_minor: i64,
+    /// `unit_price_minor × quantity`.
+    pub line_total_minor: i64,
+    /// The subscription this line created.
+    pub subscription_id: Uuid,
+}
+
+/// An order.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = o)]
+pub struct OrderRow {
+    pub id: String,
+    pub customer_id: String,
+    pub partner_id: String,
+    /// Always `completed`: an order is created whole or not at all.
+    pub status: String,
+    /// JSON array of [`OrderLine`].
+    pub line_items: String,
+    pub total_minor: i64,
+    pub currency: String,
+    pub created_at: NaiveDateTime,
+}
+
+impl OrderRow {
+    /// The priced line items.
+    pub fn lines(&self) -> Vec<OrderLine> {
+        serde_json::from_str(&self.line_items).unwrap_or_default()
+    }
+
+    /// `partner_id`'s order `id` for `customer_id`, if any.
+    pub fn find(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        customer_id: Uuid,
+        id: Uuid,
+    ) -> QueryResult<Option<OrderRow>> {
+        o::table
+            .filter(o::id.eq(id.to_string()))
+            .filter(o::customer_id.eq(customer_id.to_string()))
+            .filter(o::partner_id.eq(partner_id.to_string()))
+            .select(OrderRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// One keyset page (by id) of `partner_id`'s orders for `customer_id`.
+    pub fn page(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        customer_id: Uuid,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<OrderRow>> {
+        let mut q = o::table
+            .filter(o::customer_id.eq(customer_id.to_string()))
+            .filter(o::partner_id.eq(partner_id.to_string()))
+            .select(OrderRow::as_select())
+            .into_boxed();
+        if let Some(after) = after {
+            q = q.filter(o::id.gt(after.to_owned()));
+        }
+        q.order(o::id.asc()).limit(limit).load(conn)
+    }
+
+    /// Inserts an order.
+    pub fn insert(conn: &mut AnyConnection, row: &OrderRow) -> QueryResult<()> {
+        diesel::insert_into(o::table)
+            .values(row)
+            .execute(conn)
+            .map(drop)
+    }
+}

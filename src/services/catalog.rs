@@ -1,0 +1,275 @@
+//! Importing the catalog (product.md §3, §8 `partner-center catalog import FILE`; demo mode loads
+//! `examples/catalog.json`). The file is
+//! `{ "offers": [ { "id", "name", "description", "productFamily", "minQuantity", "maxQuantity",
+//! "unitPrice": { "amountMinor", "currency" }, "billingCycles", "isAddOn",
+//! "prerequisiteOfferIds", "upgradeTargetOfferIds", "limitPerCustomer" } ] }`. Offer ids are
+//! stable catalog keys (1–64 characters of `A-Z a-z 0-9 : . _ -`), the one non-UUID id of the
+//! API: importing again updates the offers with the same ids in place. Everything is validated
+//! before anything is written, and the whole file is imported in one transaction.
+
+use std::collections::HashSet;
+
+use serde::Deserialize;
+
+use crate::db::{self, AnyConnection};
+use crate::error::{ApiError, FieldError};
+use crate::models::now;
+use crate::models::offer::{BillingCycle, OfferRow, is_valid_id};
+use crate::money::{self, Money};
+
+/// Largest `maxQuantity` an offer may have.
+pub const MAX_QUANTITY: i64 = 1_000_000;
+/// Largest unit price in minor units (so that any order total fits in 64 bits).
+pub const MAX_UNIT_PRICE_MINOR: i64 = 10_000_000_000;
+
+/// A catalog file.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CatalogFile {
+    /// The offers.
+    pub offers: Vec<CatalogOffer>,
+}
+
+/// One offer of a catalog file.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CatalogOffer {
+    /// Stable catalog key.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Product family, e.g. `Microsoft 365`.
+    pub product_family: String,
+    /// Fewest licenses per subscription (≥ 1).
+    pub min_quantity: i64,
+    /// Most licenses per subscription (≥ `minQuantity`, ≤ 1,000,000).
+    pub max_quantity: i64,
+    /// Price per license per month.
+    pub unit_price: Money,
+    /// `monthly` and/or `annual`.
+    pub billing_cycles: Vec<String>,
+    /// Whether the offer is an add-on (then it needs prerequisites).
+    #[serde(default)]
+    pub is_add_on: bool,
+    /// Offers one of which the customer must own (active) to buy this one.
+    #[serde(default)]
+    pub prerequisite_offer_ids: Vec<String>,
+    /// Offers a subscription to this one may be upgraded to.
+    #[serde(default)]
+    pub upgrade_target_offer_ids: Vec<String>,
+    /// Most subscriptions to this offer one customer may hold (`null`: no limit).
+    #[serde(default)]
+    pub limit_per_customer: Option<i64>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportCounts {
+    /// Offers that did not exist before.
+    pub created: usize,
+    /// Existing offers updated in place.
+    pub updated: usize,
+}
+
+/// Parses, validates and imports a catalog file (JSON text) in one transaction.
+///
+/// Errors: 422 `validation_failed` listing every problem with its path (`offers[3].maxQuantity`):
+/// malformed JSON or unknown fields, invalid or duplicate ids, blank names, quantities outside
+/// 1 ≤ min ≤ max ≤ 1,000,000, negative or huge prices, unknown currencies, unknown or missing
+/// billing cycles, add-ons without prerequisites, limits below 1, and prerequisite or upgrade ids
+/// that are neither in the file nor already in the catalog.
+pub fn import(conn: &mut AnyConnection, json: &str) -> Result<ImportCounts, ApiError> {
+    let file = parse(json)?;
+    db::transaction(conn, |conn| {
+        let rows = validate(conn, &file)?;
+        let mut counts = ImportCounts {
+            created: 0,
+            updated: 0,
+        };
+        for row in &rows {
+            if OfferRow::upsert(conn, row)? {
+                counts.created += 1;
+            } else {
+                counts.updated += 1;
+            }
+        }
+        Ok(counts)
+    })
+}
+
+fn parse(json: &str) -> Result<CatalogFile, ApiError> {
+    let de = &mut serde_json::Deserializer::from_str(json);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        ApiError::validation(vec![FieldError::new(path, "invalid", message)])
+    })
+}
+
+fn validate(conn: &mut AnyConnection, file: &CatalogFile) -> Result<Vec<OfferRow>, ApiError> {
+    let mut errors = Vec::new();
+    let mut seen = HashSet::new();
+    for (i, offer) in file.offers.iter().enumerate() {
+        let mut bad = |field: &str, code: &str, message: String| {
+            errors.push(FieldError::new(
+                format!("offers[{i}].{field}"),
+                code,
+                message,
+            ));
+        };
+        if !is_valid_id(&offer.id) {
+            bad(
+                "id",
+                "offer_id",
+                "must be 1 to 64 characters of A-Z, a-z, 0-9, ':', '.', '_' or '-'".into(),
+            );
+        } else if !seen.insert(offer.id.as_str()) {
+            bad("id", "duplicate", format!("`{}` appears twice", offer.id));
+        }
+        for (field, value, max) in [
+            ("name", &offer.name, 200),
+            ("productFamily", &offer.product_family, 100),
+        ] {
+            if value.trim().is_empty() || value.chars().count() > max {
+                bad(field, "length", format!("must be 1 to {max} characters"));
+            }
+        }
+        if offer.description.chars().count() > 2000 {
+            bad(
+                "description",
+                "length",
+                "must be at most 2000 characters".into(),
+            );
+        }
+        if offer.min_quantity < 1 {
+            bad("minQuantity", "range", "must be at least 1".into());
+        }
+        if offer.max_quantity < offer.min_quantity || offer.max_quantity > MAX_QUANTITY {
+            bad(
+                "maxQuantity",
+                "range",
+                format!("must be between minQuantity and {MAX_QUANTITY}"),
+            );
+        }
+        if !(0..=MAX_UNIT_PRICE_MINOR).contains(&offer.unit_price.amount_minor) {
+            bad(
+                "unitPrice.amountMinor",
+                "range",
+                format!("must be between 0 and {MAX_UNIT_PRICE_MINOR}"),
+            );
+        }
+        if !money::is_currency(&offer.unit_price.currency) {
+            bad(
+                "unitPrice.currency",
+                "currency",
+                "must be an ISO 4217 code such as USD".into(),
+            );
+        }
+        if offer.billing_cycles.is_empty() {
+            bad(
+                "billingCycles",
+                "required",
+                "must name at least one billing cycle".into(),
+            );
+        }
+        let mut cycles = HashSet::new();
+        for (j, cycle) in offer.billing_cycles.iter().enumerate() {
+            if BillingCycle::parse(cycle).is_none() {
+                bad(
+                    &format!("billingCycles[{j}]"),
+                    "billing_cycle",
+                    "must be `monthly` or `annual`".into(),
+                );
+            } else if !cycles.insert(cycle) {
+                bad(
+                    &format!("billingCycles[{j}]"),
+                    "duplicate",
+                    format!("`{cycle}` appears twice"),
+                );
+            }
+        }
+        if offer.is_add_on && offer.prerequisite_offer_ids.is_empty() {
+            bad(
+                "prerequisiteOfferIds",
+                "required",
+                "an add-on must name at least one prerequisite offer".into(),
+            );
+        }
+        if offer
+            .limit_per_customer
+            .is_some_and(|l| !(1..=i64::from(i32::MAX)).contains(&l))
+        {
+            bad(
+                "limitPerCustomer",
+                "range",
+                "must be at least 1, or null".into(),
+            );
+        }
+    }
+    let in_file: HashSet<&str> = file.offers.iter().map(|o| o.id.as_str()).collect();
+    let referenced: Vec<String> = file
+        .offers
+        .iter()
+        .flat_map(|o| {
+            o.prerequisite_offer_ids
+                .iter()
+                .chain(&o.upgrade_target_offer_ids)
+        })
+        .filter(|id| !in_file.contains(id.as_str()))
+        .cloned()
+        .collect();
+    let in_db = OfferRow::find_many(conn, &referenced)?;
+    for (i, offer) in file.offers.iter().enumerate() {
+        for (field, ids) in [
+            ("prerequisiteOfferIds", &offer.prerequisite_offer_ids),
+            ("upgradeTargetOfferIds", &offer.upgrade_target_offer_ids),
+        ] {
+            for (j, id) in ids.iter().enumerate() {
+                let path = format!("offers[{i}].{field}[{j}]");
+                if *id == offer.id {
+                    errors.push(FieldError::new(
+                        path,
+                        "self_reference",
+                        "must name another offer",
+                    ));
+                } else if !in_file.contains(id.as_str()) && !in_db.contains_key(id) {
+                    errors.push(FieldError::new(
+                        path,
+                        "unknown_offer",
+                        format!("`{id}` is neither in this file nor in the catalog"),
+                    ));
+                }
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let t = now();
+    Ok(file.offers.iter().map(|o| row(o, t)).collect())
+}
+
+fn row(o: &CatalogOffer, t: chrono::NaiveDateTime) -> OfferRow {
+    let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned());
+    OfferRow {
+        id: o.id.clone(),
+        name: o.name.trim().to_owned(),
+        description: o.description.clone(),
+        product_family: o.product_family.trim().to_owned(),
+        // Validated above: both fit in i32.
+        min_quantity: i32::try_from(o.min_quantity).unwrap_or(1),
+        max_quantity: i32::try_from(o.max_quantity).unwrap_or(1),
+        unit_price_minor: o.unit_price.amount_minor,
+        currency: o.unit_price.currency.clone(),
+        billing_cycles: json(&o.billing_cycles),
+        is_add_on: o.is_add_on,
+        prerequisite_offer_ids: json(&o.prerequisite_offer_ids),
+        upgrade_target_offer_ids: json(&o.upgrade_target_offer_ids),
+        limit_per_customer: o.limit_per_customer.and_then(|l| i32::try_from(l).ok()),
+        created_at: t,
+        updated_at: t,
+    }
+}

@@ -1,0 +1,375 @@
+//! Pricing and placing orders (product.md §3, seed "Partner with indirect resellers" → add new
+//! subscriptions): [`price`] reads line items against the catalog (the cart review), [`check`]
+//! applies every rule, and [`place`] creates ONE order and its subscriptions in ONE transaction —
+//! all or nothing — for a cart checkout ([`checkout`]) or a direct `POST …/orders`.
+//!
+//! Rules, each refused with 422 naming `lineItems[i].<field>`: the offer exists (`unknown_offer`);
+//! the quantity is within the offer's min/max (`quantity_out_of_range`); the billing cycle is
+//! offered (`billing_cycle_not_offered`); `partnerIdOnRecord` is an indirect reseller with an
+//! active partnership with the provider (`partnership_required`); an add-on needs an active
+//! subscription to one of its prerequisites owned by the customer, or a line for one in the same
+//! order (`prerequisite_required`); `limitPerCustomer` counts the customer's existing
+//! subscriptions to the offer (active or suspended) plus the order's lines
+//! (`limit_per_customer_exceeded`); one currency per order (`mixed_currencies`).
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::etag::Precondition;
+use crate::models::audit::{Actor, Audit};
+use crate::models::cart::{CartRow, LineItem};
+use crate::models::offer::OfferRow;
+use crate::models::order::{OrderLine, OrderRow};
+use crate::models::partnership::PartnershipRow;
+use crate::models::subscription::SubscriptionRow;
+use crate::models::{ids, now};
+
+/// A line item with its offer and its price.
+#[derive(Debug, Clone)]
+pub struct PricedLine {
+    /// The line as requested.
+    pub line: LineItem,
+    /// Its offer, as the catalog has it now.
+    pub offer: OfferRow,
+    /// `unit price × quantity`, in minor units (price per month of the line).
+    pub line_total_minor: i64,
+}
+
+/// Priced line items with their total.
+#[derive(Debug, Clone)]
+pub struct Priced {
+    /// The lines, in request order.
+    pub lines: Vec<PricedLine>,
+    /// The sum of the line totals, in minor units.
+    pub total_minor: i64,
+    /// The one currency of every line.
+    pub currency: String,
+}
+
+/// A placed order with the subscriptions it created (in line order).
+#[derive(Debug, Clone)]
+pub struct Placed {
+    /// The order.
+    pub order: OrderRow,
+    /// Its subscriptions.
+    pub subscriptions: Vec<SubscriptionRow>,
+}
+
+fn line_error(i: usize, field: &str, code: &'static str, message: String) -> ApiError {
+    ApiError::field(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        code,
+        &format!("lineItems[{i}].{field}"),
+        message,
+    )
+}
+
+fn too_large() -> ApiError {
+    ApiError::unprocessable(
+        "amount_too_large",
+        "The order total does not fit in 64-bit minor units; split the order.",
+    )
+}
+
+/// Prices `lines` with the current catalog, in integer minor units.
+///
+/// Errors: 422 `unknown_offer` or `mixed_currencies` naming `lineItems[i].offerId`.
+pub fn price(conn: &mut AnyConnection, lines: &[LineItem]) -> Result<Priced, ApiError> {
+    let wanted: Vec<String> = lines.iter().map(|l| l.offer_id.clone()).collect();
+    let offers = OfferRow::find_many(conn, &wanted)?;
+    let mut priced = Vec::with_capacity(lines.len());
+    let mut total_minor: i64 = 0;
+    let mut currency: Option<String> = None;
+    for (i, line) in lines.iter().enumerate() {
+        let offer = offers.get(&line.offer_id).cloned().ok_or_else(|| {
+            line_error(
+                i,
+                "offerId",
+                "unknown_offer",
+                format!(
+                    "No offer `{}` in the catalog (GET /v1/offers).",
+                    line.offer_id
+                ),
+            )
+        })?;
+        match &currency {
+            Some(c) if *c != offer.currency => {
+                return Err(line_error(
+                    i,
+                    "offerId",
+                    "mixed_currencies",
+                    format!(
+                        "`{}` is priced in {}, the rest of the order in {c}; one order has one currency.",
+                        offer.id, offer.currency
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => currency = Some(offer.currency.clone()),
+        }
+        let line_total_minor = offer
+            .unit_price_minor
+            .checked_mul(i64::from(line.quantity))
+            .ok_or_else(too_large)?;
+        total_minor = total_minor
+            .checked_add(line_total_minor)
+            .ok_or_else(too_large)?;
+        priced.push(PricedLine {
+            line: line.clone(),
+            offer,
+            line_total_minor,
+        });
+    }
+    Ok(Priced {
+        lines: priced,
+        total_minor,
+        currency: currency.unwrap_or_default(),
+    })
+}
+
+/// Prices `lines` and applies every rule of the module documentation for an order of
+/// `provider_id` for `customer_id`.
+pub fn check(
+    conn: &mut AnyConnection,
+    provider_id: Uuid,
+    customer_id: Uuid,
+    lines: &[LineItem],
+) -> Result<Priced, ApiError> {
+    let priced = price(conn, lines)?;
+    for (i, p) in priced.lines.iter().enumerate() {
+        let (line, offer) = (&p.line, &p.offer);
+        if !(offer.min_quantity..=offer.max_quantity).contains(&line.quantity) {
+            return Err(line_error(
+                i,
+                "quantity",
+                "quantity_out_of_range",
+                format!(
+                    "`{}` is sold in quantities of {} to {} licenses.",
+                    offer.id, offer.min_quantity, offer.max_quantity
+                ),
+            ));
+        }
+        if !offer.offers_cycle(line.billing_cycle) {
+            let offered: Vec<&str> = offer.billing_cycles().iter().map(|c| c.as_str()).collect();
+            return Err(line_error(
+                i,
+                "billingCycle",
+                "billing_cycle_not_offered",
+                format!("`{}` is billed {} only.", offer.id, offered.join(" or ")),
+            ));
+        }
+        if let Some(reseller) = line.partner_id_on_record
+            && !PartnershipRow::is_active(conn, provider_id, reseller)?
+        {
+            return Err(line_error(
+                i,
+                "partnerIdOnRecord",
+                "partnership_required",
+                "The reseller of record must be an indirect reseller with an active partnership with you (GET /v1/indirect-resellers).".to_owned(),
+            ));
+        }
+    }
+    let active_owned = SubscriptionRow::offer_ids(conn, customer_id, true)?;
+    let in_order: Vec<&str> = lines.iter().map(|l| l.offer_id.as_str()).collect();
+    for (i, p) in priced.lines.iter().enumerate() {
+        let prerequisites = p.offer.prerequisite_ids();
+        let is_base = |id: &str| prerequisites.iter().any(|pre| pre == id);
+        if !prerequisites.is_empty()
+            && !active_owned.iter().any(|id| is_base(id))
+            && !in_order.iter().any(|id| is_base(id))
+        {
+            return Err(line_error(
+                i,
+                "offerId",
+                "prerequisite_required",
+                format!(
+                    "`{}` is an add-on: the customer needs an active subscription to one of {} (or a line for one in this order).",
+                    p.offer.id,
+                    prerequisites.join(", ")
+                ),
+            ));
+        }
+    }
+    let mut held: HashMap<&str, i64> = HashMap::new();
+    let owned = SubscriptionRow::offer_ids(conn, customer_id, false)?;
+    for id in &owned {
+        *held.entry(id.as_str()).or_default() += 1;
+    }
+    for (i, p) in priced.lines.iter().enumerate() {
+        let count = held.entry(p.offer.id.as_str()).or_default();
+        *count += 1;
+        if let Some(limit) = p.offer.limit_per_customer
+            && *count > i64::from(limit)
+        {
+            return Err(line_error(
+                i,
+                "offerId",
+                "limit_per_customer_exceeded",
+                format!(
+                    "A customer may hold at most {limit} subscription(s) to `{}`, counting existing ones and this order.",
+                    p.offer.id
+                ),
+            ));
+        }
+    }
+    Ok(priced)
+}
+
+/// Serializes orders and upgrades of one customer (the rules above count its subscriptions):
+/// PostgreSQL locks the customer row for the transaction; SQLite's transactions already hold the
+/// write lock (`db::transaction`).
+pub fn lock_customer(conn: &mut AnyConnection, customer_id: Uuid) -> Result<(), ApiError> {
+    use crate::schema::customers;
+    if let AnyConnection::Postgresql(pg) = conn {
+        customers::table
+            .find(customer_id.to_string())
+            .select(customers::id)
+            .for_update()
+            .load::<String>(pg)?;
+    }
+    Ok(())
+}
+
+/// Checks `lines` and creates, in one transaction, the order of `provider_id` for `customer_id`
+/// and one subscription per line: `active`, billed by the provider, support contact the
+/// provider, auto-renewing, named after the offer. Audits `create_order` once and
+/// `create_subscription` per subscription. Errors: see [`check`].
+pub fn place(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    provider_id: Uuid,
+    customer_id: Uuid,
+    lines: &[LineItem],
+) -> Result<Placed, ApiError> {
+    db::transaction(conn, |conn| {
+        lock_customer(conn, customer_id)?;
+        let priced = check(conn, provider_id, customer_id, lines)?;
+        let t = now();
+        let order_id = ids::new();
+        let provider = provider_id.to_string();
+        let subscriptions: Vec<SubscriptionRow> = priced
+            .lines
+            .iter()
+            .map(|p| SubscriptionRow {
+                id: ids::new(),
+                customer_id: customer_id.to_string(),
+                offer_id: p.offer.id.clone(),
+                order_id: Some(order_id.clone()),
+                quantity: p.line.quantity,
+                status: "active".to_owned(),
+                billing_cycle: p.line.billing_cycle.as_str().to_owned(),
+                auto_renew: true,
+                friendly_name: p.offer.name.clone(),
+                billing_partner_id: provider.clone(),
+                partner_id_on_record: p.line.partner_id_on_record.map(|r| r.to_string()),
+                support_contact_partner_id: provider.clone(),
+                version: 1,
+                created_at: t,
+                updated_at: t,
+            })
+            .collect();
+        let order_lines: Vec<OrderLine> = priced
+            .lines
+            .iter()
+            .zip(&subscriptions)
+            .map(|(p, s)| OrderLine {
+                offer_id: p.offer.id.clone(),
+                offer_name: p.offer.name.clone(),
+                quantity: p.line.quantity,
+                billing_cycle: p.line.billing_cycle,
+                partner_id_on_record: p.line.partner_id_on_record,
+                unit_price_minor: p.offer.unit_price_minor,
+                line_total_minor: p.line_total_minor,
+                subscription_id: ids::parse(&s.id),
+            })
+            .collect();
+        let order = OrderRow {
+            id: order_id,
+            customer_id: customer_id.to_string(),
+            partner_id: provider.clone(),
+            status: "completed".to_owned(),
+            line_items: serde_json::to_string(&order_lines)
+                .map_err(|e| ApiError::internal(format!("order lines: {e}")))?,
+            total_minor: priced.total_minor,
+            currency: priced.currency.clone(),
+            created_at: t,
+        };
+        OrderRow::insert(conn, &order)?;
+        Audit::new("create_order", "order", &order.id)
+            .partner(provider_id)
+            .customer(customer_id)
+            .new_value(serde_json::json!({
+                "lineItems": order_lines,
+                "totalMinor": order.total_minor,
+                "currency": order.currency,
+            }))
+            .write(conn, actor)?;
+        for s in &subscriptions {
+            SubscriptionRow::insert(conn, s)?;
+            Audit::new("create_subscription", "subscription", &s.id)
+                .partner(provider_id)
+                .customer(customer_id)
+                .new_value(serde_json::json!({
+                    "orderId": order.id,
+                    "offerId": s.offer_id,
+                    "quantity": s.quantity,
+                    "billingCycle": s.billing_cycle,
+                    "partnerIdOnRecord": s.partner_id_on_record,
+                }))
+                .write(conn, actor)?;
+        }
+        Ok(Placed {
+            order,
+            subscriptions,
+        })
+    })
+}
+
+/// Checks out `cart` (already reached by the caller): it must be active and not expired (409
+/// `cart_checked_out` / `cart_expired`) and at the `If-Match` version (412); then [`place`]s
+/// its lines and marks it `checked_out` with the order, in one transaction — two checkouts of
+/// one cart never both create an order.
+pub fn checkout(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    cart: &CartRow,
+    precondition: Precondition,
+) -> Result<Placed, ApiError> {
+    db::transaction(conn, |conn| {
+        if cart.status == "checked_out" {
+            return Err(cart_checked_out());
+        }
+        if cart.is_expired() {
+            return Err(ApiError::conflict(
+                "cart_expired",
+                "This cart expired; create a new one (POST …/carts).",
+            ));
+        }
+        let expected = precondition.expect(cart.version)?;
+        let provider_id = ids::parse(&cart.partner_id);
+        let customer_id = ids::parse(&cart.customer_id);
+        let placed = place(conn, actor, provider_id, customer_id, &cart.lines())?;
+        if !CartRow::check_out(conn, &cart.id, expected, &placed.order.id)? {
+            return Err(cart_checked_out());
+        }
+        Audit::new("checkout_cart", "cart", &cart.id)
+            .partner(provider_id)
+            .customer(customer_id)
+            .new_value(serde_json::json!({ "status": "checked_out", "orderId": placed.order.id }))
+            .write(conn, actor)?;
+        Ok(placed)
+    })
+}
+
+/// 409 `cart_checked_out`.
+pub fn cart_checked_out() -> ApiError {
+    ApiError::conflict(
+        "cart_checked_out",
+        "This cart was already checked out; its order is in `orderId`.",
+    )
+}
