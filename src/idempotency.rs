@@ -5,6 +5,11 @@
 //! `idempotency_key_reused`; the same key while the first is still running is 409
 //! `idempotency_request_in_progress`. Keys are scoped to the caller (the token's subject). A
 //! failed first attempt releases its key so a corrected retry can run.
+//!
+//! Secrets shown once (temporary passwords, client secrets, link tokens) are never stored: the
+//! handler marks them with [`shown_once`] and the stored copy has each one replaced by
+//! [`REDACTED`], so a replay returns the ids of what was created but not the secret (product.md
+//! §1: shown exactly once, stored only as a hash). A caller that lost one resets it.
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -137,6 +142,33 @@ pub fn purge_expired(conn: &mut AnyConnection) -> Result<usize, ApiError> {
     Ok(diesel::delete(keys::table.filter(keys::created_at.lt(cutoff))).execute(conn)?)
 }
 
+/// What a replay shows in place of a secret that was shown once.
+pub const REDACTED: &str = "[shown once and not stored; reset it if it was lost]";
+
+/// The secrets a response shows once (response extension set by [`shown_once`]).
+#[derive(Debug, Clone, Default)]
+pub struct ShownOnce(Vec<String>);
+
+/// Marks `secrets` in `res` as shown once: `Cache-Control: no-store`, and the idempotency store
+/// keeps only a redacted copy of the body.
+pub fn shown_once(mut res: HttpResponse, secrets: &[&str]) -> HttpResponse {
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let kept = secrets
+        .iter()
+        .filter(|s| !s.is_empty())
+        .map(|s| (*s).to_owned())
+        .collect();
+    res.extensions_mut().insert(ShownOnce(kept));
+    res
+}
+
+fn redact(body: &str, secrets: &ShownOnce) -> String {
+    secrets.0.iter().fold(body.to_owned(), |text, secret| {
+        text.replace(secret.as_str(), REDACTED)
+    })
+}
+
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
 fn replay(row: KeyRow) -> HttpResponse {
@@ -256,10 +288,16 @@ pub async fn middleware(
                         .map(|v| (h.as_str().to_owned(), v.to_owned()))
                 })
                 .collect();
+            let secrets = res
+                .response()
+                .extensions()
+                .get::<ShownOnce>()
+                .cloned()
+                .unwrap_or_default();
             let (http_req, http_res) = res.into_parts();
             let (http_res, body) = http_res.into_parts();
             let bytes = body::to_bytes(body).await.unwrap_or_default();
-            let stored = String::from_utf8_lossy(&bytes).into_owned();
+            let stored = redact(&String::from_utf8_lossy(&bytes), &secrets);
             let outcome = if status.is_success() {
                 let headers = serde_json::to_string(&headers).unwrap_or_default();
                 db::run(&state.pool, move |conn| {

@@ -17,6 +17,7 @@ use crate::auth::{Principal, Role, password};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ValidJson, ValidQuery};
+use crate::idempotency;
 use crate::models::application::ApplicationRow;
 use crate::models::audit::{Actor, Audit};
 use crate::models::{ids, now, utc};
@@ -133,13 +134,14 @@ pub async fn create_application(
         Ok((row, client_secret))
     })
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
+    let secret = client_secret.clone();
+    let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/applications/{}", row.id)))
         .json(CreatedApplication {
             application: row.into(),
             client_secret,
-        }))
+        });
+    Ok(idempotency::shown_once(res, &[&secret]))
 }
 
 /// Paging of the application list.

@@ -16,6 +16,7 @@ use crate::auth::{Principal, Role, password, visibility};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::ValidQuery;
+use crate::idempotency;
 use crate::models::audit::{Actor, Audit};
 use crate::models::user::{UserChanges, UserRow};
 use crate::models::{ids, utc};
@@ -206,7 +207,11 @@ pub async fn reset_customer_user_password(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(credentials))
+    let secret = credentials.temporary_password.clone();
+    Ok(idempotency::shown_once(
+        HttpResponse::Ok().json(credentials),
+        &[&secret],
+    ))
 }
 
 /// Registers the customer-user operations.

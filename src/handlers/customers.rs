@@ -16,6 +16,7 @@ use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::{ValidJson, ValidQuery};
+use crate::idempotency;
 use crate::models::audit::{Actor, Audit};
 use crate::models::customer::{CustomerChanges, CustomerFilter, CustomerRow};
 use crate::models::{ids, now, utc};
@@ -216,7 +217,8 @@ pub async fn create_customer(
         Ok((created, admin))
     })
     .await?;
-    Ok(HttpResponse::Created()
+    let secret = admin.temporary_password.clone();
+    let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/customers/{}", created.id)))
         .insert_header((header::ETAG, etag::etag(created.version)))
         .json(CreatedCustomer {
@@ -225,7 +227,8 @@ pub async fn create_customer(
                 user_name: admin.user_name,
                 temporary_password: admin.temporary_password,
             },
-        }))
+        });
+    Ok(idempotency::shown_once(res, &[&secret]))
 }
 
 /// Customer list filters.

@@ -20,6 +20,7 @@ use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::{ValidJson, ValidQuery};
+use crate::idempotency;
 use crate::models::audit::Actor;
 use crate::models::invitation::InvitationRow;
 use crate::models::partner::PartnerRow;
@@ -164,6 +165,7 @@ pub async fn create_invitation(
     let provider_id = service::require_provider(&principal)?;
     let req = body.0;
     let issued = IssuedLink::issue(state.config.invitation_ttl_days);
+    let token = issued.token.clone();
     let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
     let actor = Actor::from(&principal);
     let (row, provider) = db::run(&state.pool, move |conn| {
@@ -171,14 +173,15 @@ pub async fn create_invitation(
     })
     .await?;
     let email_draft = invitation_draft(&provider, &row, &link);
-    Ok(HttpResponse::Created().json(CreatedInvitation {
+    let res = HttpResponse::Created().json(CreatedInvitation {
         id: ids::parse(&row.id),
         status: row.status,
         email: row.email,
         link,
         expires_at: utc(row.expires_at),
         email_draft,
-    }))
+    });
+    Ok(idempotency::shown_once(res, &[&token]))
 }
 
 /// Paging of a plain collection.

@@ -19,6 +19,7 @@ use crate::auth::{Principal, TenantKind, password};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::ValidJson;
+use crate::idempotency;
 use crate::models::audit::Actor;
 use crate::models::partner::PartnerRow;
 use crate::models::{ids, utc};
@@ -172,14 +173,16 @@ pub async fn enroll_partnership_invitation(
         Ok((enrolled, temporary_password))
     })
     .await?;
-    Ok(HttpResponse::Created().json(Enrollment {
+    let secret = temporary_password.clone();
+    let res = HttpResponse::Created().json(Enrollment {
         partner: enrolled.reseller.into(),
         admin_user: AdminUserCredentials {
             user_name: enrolled.user_name,
             temporary_password,
         },
         indirect_provider: (enrolled.partnership, enrolled.provider).into(),
-    }))
+    });
+    Ok(idempotency::shown_once(res, &[&secret]))
 }
 
 /// Registers the reseller-side invitation operations.

@@ -21,6 +21,7 @@ use crate::auth::{Principal, visibility};
 use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ValidJson, ValidQuery};
+use crate::idempotency;
 use crate::models::audit::Actor;
 use crate::models::partner::PartnerRow;
 use crate::models::relationship_request::RelationshipRequestRow;
@@ -171,6 +172,7 @@ pub async fn create_relationship_request(
     let partner_id = principal.partner_id()?;
     let req = body.0;
     let issued = IssuedLink::issue(state.config.invitation_ttl_days);
+    let token = issued.token.clone();
     let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
     let actor = Actor::from(&principal);
     let (row, partner, provider) = db::run(&state.pool, move |conn| {
@@ -191,7 +193,7 @@ pub async fn create_relationship_request(
         req.customer_email.map(|e| e.to_lowercase()),
         &link,
     );
-    Ok(HttpResponse::Created().json(CreatedRelationshipRequest {
+    let res = HttpResponse::Created().json(CreatedRelationshipRequest {
         id: ids::parse(&row.id),
         status: row.status,
         include_delegated_admin: row.include_delegated_admin,
@@ -199,7 +201,8 @@ pub async fn create_relationship_request(
         link,
         expires_at: utc(row.expires_at),
         email_draft,
-    }))
+    });
+    Ok(idempotency::shown_once(res, &[&token]))
 }
 
 /// Paging of the caller's relationship requests.

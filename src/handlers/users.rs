@@ -17,6 +17,7 @@ use crate::db;
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::{ValidJson, ValidQuery};
+use crate::idempotency;
 use crate::models::user::UserRow;
 use crate::models::{ids, utc};
 use crate::paging::{Page, PageParams};
@@ -143,14 +144,15 @@ pub async fn create_user(
         service::create(conn, &principal, new)
     })
     .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
+    let secret = temporary_password.clone();
+    let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/users/{}", row.id)))
         .insert_header((header::ETAG, etag::etag(row.version)))
         .json(CreatedUser {
             user: row.into(),
             temporary_password,
-        }))
+        });
+    Ok(idempotency::shown_once(res, &[&secret]))
 }
 
 /// Paging of the user list.
@@ -382,12 +384,12 @@ pub async fn reset_user_password(
         service::reset_password(conn, &principal, user_id)
     })
     .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(PasswordReset {
-            user_name: row.user_name,
-            temporary_password,
-        }))
+    let secret = temporary_password.clone();
+    let res = HttpResponse::Ok().json(PasswordReset {
+        user_name: row.user_name,
+        temporary_password,
+    });
+    Ok(idempotency::shown_once(res, &[&secret]))
 }
 
 /// Registers the partner user operations.

@@ -10,6 +10,7 @@ mod carts;
 mod cli;
 mod customers;
 mod errors;
+mod idempotency;
 mod link_tokens;
 mod offers;
 mod openapi;
