@@ -21,6 +21,7 @@ mod permissions;
 mod relationships;
 mod service_requests;
 mod subscriptions;
+mod support_contact_reverts;
 mod support_contacts;
 mod upgrades;
 mod users;
