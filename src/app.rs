@@ -16,6 +16,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::config::Config;
 use crate::db::Pool;
 use crate::error::ApiError;
+use crate::rate_limit::{self, RequestLimiter};
 use crate::{extract, handlers, idempotency, openapi, request_id};
 
 /// Shared state of every request.
@@ -24,6 +25,8 @@ pub struct AppState {
     pub pool: Pool,
     /// Token keys.
     pub jwt: JwtKeys,
+    /// Per-caller request budget (`None`: disabled).
+    pub request_limiter: Option<RequestLimiter>,
     /// Configuration.
     pub config: Arc<Config>,
 }
@@ -34,6 +37,7 @@ impl AppState {
         web::Data::new(AppState {
             pool,
             jwt: JwtKeys::new(config.jwt_secret.as_bytes(), config.token_ttl_seconds),
+            request_limiter: RequestLimiter::new(config.request_rate_limit_per_minute),
             config: Arc::new(config),
         })
     }
@@ -41,7 +45,8 @@ impl AppState {
 
 /// The OpenAPI document, collected from the registered handlers.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let (_, api) = routes(App::new().into_utoipa_app()).split_for_parts();
+    let (_, mut api) = routes(App::new().into_utoipa_app()).split_for_parts();
+    openapi::add_common_responses(&mut api);
     api
 }
 
@@ -82,11 +87,13 @@ pub fn build(
                 .error_handler(extract::form_error),
         )
         .into_utoipa_app();
-    let (app, api) = routes(app).split_for_parts();
+    let (app, mut api) = routes(app).split_for_parts();
+    openapi::add_common_responses(&mut api);
     app.service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
         .default_service(web::to(unknown_route))
         .wrap(from_fn(idempotency::middleware))
+        .wrap(from_fn(rate_limit::middleware))
         .wrap(Compress::default())
         .wrap(Logger::new("%a \"%r\" %s %b %Dms rid=%{x-request-id}o"))
         .wrap(from_fn(request_id::middleware))

@@ -23,6 +23,9 @@ pub struct Config {
     /// `TOKEN_RATE_LIMIT_PER_MINUTE`: sign-in attempts per user name or client id per minute
     /// (default 10).
     pub token_rate_limit_per_minute: i64,
+    /// `REQUEST_RATE_LIMIT_PER_MINUTE`: requests per caller per minute on each replica
+    /// (default 600; 0 disables).
+    pub request_rate_limit_per_minute: u32,
     /// Demo mode (`serve --demo`): a generated JWT secret is allowed.
     pub demo: bool,
 }
@@ -83,6 +86,12 @@ impl Config {
             token_ttl_seconds: number("TOKEN_TTL_SECONDS", 3600, 60, 86_400)?,
             invitation_ttl_days: number("INVITATION_TTL_DAYS", 14, 1, 365)?,
             token_rate_limit_per_minute: number("TOKEN_RATE_LIMIT_PER_MINUTE", 10, 1, 100_000)?,
+            request_rate_limit_per_minute: number(
+                "REQUEST_RATE_LIMIT_PER_MINUTE",
+                600,
+                0,
+                1_000_000,
+            )? as u32,
             demo,
         })
     }
@@ -97,6 +106,7 @@ impl Config {
             token_ttl_seconds: 3600,
             invitation_ttl_days: 14,
             token_rate_limit_per_minute: 1000,
+            request_rate_limit_per_minute: 0,
             demo: false,
         }
     }

@@ -15,6 +15,7 @@ pub mod models;
 pub mod money;
 pub mod openapi;
 pub mod paging;
+pub mod rate_limit;
 pub mod request_id;
 pub mod schema;
 pub mod services;

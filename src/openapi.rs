@@ -73,3 +73,42 @@ impl Modify for SecurityAddon {
         );
     }
 }
+
+/// Completes the collected document with what every `/v1` operation shares: the 429 answer of
+/// the per-caller request budget (`rate_limit`), with its `Retry-After` header. Called on the
+/// document `app` collects, before it is served or printed.
+pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::Header;
+    use utoipa::openapi::path::Operation;
+    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder, schema};
+
+    let too_many = ResponseBuilder::new()
+        .description("Too many requests from this caller (`rate_limited`); retry after `Retry-After` seconds.")
+        .header(
+            "Retry-After",
+            Header::new(schema::ObjectBuilder::new().schema_type(schema::Type::Integer)),
+        )
+        .content(
+            "application/problem+json",
+            Content::new(Some(RefOr::Ref(Ref::from_schema_name("Problem")))),
+        )
+        .build();
+    for (path, item) in api.paths.paths.iter_mut() {
+        if !path.starts_with("/v1/") {
+            continue;
+        }
+        let ops: [&mut Option<Operation>; 5] = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ];
+        for op in ops.into_iter().flatten() {
+            op.responses
+                .responses
+                .entry("429".to_owned())
+                .or_insert_with(|| RefOr::T(too_many.clone()));
+        }
+    }
+}

@@ -103,3 +103,28 @@ async fn health_probes_answer() {
     ready.assert(200);
     assert_eq!(ready.body["status"], "ok");
 }
+
+#[actix_rt::test]
+async fn requests_over_the_per_caller_budget_answer_429_with_retry_after() {
+    let app = TestApp::with_config(|c| c.request_rate_limit_per_minute = 3).await;
+    let sa = app.token(PROVIDER_SA).await;
+    let ha = app.token(PROVIDER_HA).await;
+    for _ in 0..3 {
+        app.get("/v1/me", &sa).await.assert(200);
+    }
+    let limited = app.get("/v1/me", &sa).await;
+    limited.assert_problem(429, "rate_limited");
+    let retry: u64 = limited
+        .header("retry-after")
+        .expect("Retry-After")
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    // Another caller has its own budget; probes are not counted.
+    app.get("/v1/me", &ha).await.assert(200);
+    for _ in 0..5 {
+        app.call(Method::GET, "/health/live", None, None)
+            .await
+            .assert(200);
+    }
+}
