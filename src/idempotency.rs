@@ -6,10 +6,12 @@
 //! `idempotency_request_in_progress`. Keys are scoped to the caller (the token's subject). A
 //! failed first attempt releases its key so a corrected retry can run.
 //!
-//! Secrets shown once (temporary passwords, client secrets, link tokens) are never stored: the
-//! handler marks them with [`shown_once`] and the stored copy has each one replaced by
-//! [`REDACTED`], so a replay returns the ids of what was created but not the secret (product.md
-//! §1: shown exactly once, stored only as a hash). A caller that lost one resets it.
+//! Responses that show a secret once (temporary passwords, client secrets, link tokens; the
+//! handler marks them with [`shown_once`]) are stored encrypted (ChaCha20-Poly1305 under a key
+//! derived from `JWT_SECRET`), so the database never holds those secrets in clear (product.md
+//! §1) while a retry still gets the first response — a script that lost the answer to "enroll"
+//! or "create customer" is not locked out. The request is compared by a canonical form of its
+//! JSON body (key order and whitespace do not matter).
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -27,6 +29,11 @@ use crate::db::{self, AnyConnection};
 use crate::error::{ApiError, FieldError};
 use crate::models::now;
 use crate::schema::idempotency_keys as keys;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use sha2::{Digest, Sha256};
 
 /// The header naming the key.
 pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
@@ -142,36 +149,77 @@ pub fn purge_expired(conn: &mut AnyConnection) -> Result<usize, ApiError> {
     Ok(diesel::delete(keys::table.filter(keys::created_at.lt(cutoff))).execute(conn)?)
 }
 
-/// What a replay shows in place of a secret that was shown once.
-pub const REDACTED: &str = "[shown once and not stored; reset it if it was lost]";
+/// Marks a response as carrying secrets shown once (response extension set by [`shown_once`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ShownOnce;
 
-/// The secrets a response shows once (response extension set by [`shown_once`]).
-#[derive(Debug, Clone, Default)]
-pub struct ShownOnce(Vec<String>);
-
-/// Marks `secrets` in `res` as shown once: `Cache-Control: no-store`, and the idempotency store
-/// keeps only a redacted copy of the body.
-pub fn shown_once(mut res: HttpResponse, secrets: &[&str]) -> HttpResponse {
+/// Marks `res` as showing secrets once: `Cache-Control: no-store`, and the idempotency store
+/// keeps its body only encrypted. `_secrets` names what is secret, for the reader.
+pub fn shown_once(mut res: HttpResponse, _secrets: &[&str]) -> HttpResponse {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let kept = secrets
-        .iter()
-        .filter(|s| !s.is_empty())
-        .map(|s| (*s).to_owned())
-        .collect();
-    res.extensions_mut().insert(ShownOnce(kept));
+    res.extensions_mut().insert(ShownOnce);
     res
 }
 
-fn redact(body: &str, secrets: &ShownOnce) -> String {
-    secrets.0.iter().fold(body.to_owned(), |text, secret| {
-        text.replace(secret.as_str(), REDACTED)
-    })
+/// Stored bodies that are encrypted start with this prefix.
+const SEALED: &str = "sealed:v1:";
+
+fn cipher(jwt_secret: &str) -> ChaCha20Poly1305 {
+    let key = Sha256::digest(format!("partner-center idempotency store\n{jwt_secret}").as_bytes());
+    ChaCha20Poly1305::new(&key)
+}
+
+/// Encrypts a stored body: `sealed:v1:` + base64url(nonce ‖ ciphertext).
+fn seal(jwt_secret: &str, body: &[u8]) -> Result<String, ApiError> {
+    let nonce: [u8; 12] = rand::random();
+    let sealed = cipher(jwt_secret)
+        .encrypt(&Nonce::from(nonce), body)
+        .map_err(|_| ApiError::internal("idempotency seal failed"))?;
+    let mut out = nonce.to_vec();
+    out.extend(sealed);
+    Ok(format!("{SEALED}{}", URL_SAFE_NO_PAD.encode(out)))
+}
+
+/// Decrypts what [`seal`] stored (plain bodies pass through); `None` if it cannot be opened
+/// (e.g. `JWT_SECRET` changed since).
+fn open(jwt_secret: &str, stored: String) -> Option<Vec<u8>> {
+    let Some(encoded) = stored.strip_prefix(SEALED) else {
+        return Some(stored.into_bytes());
+    };
+    let bytes = URL_SAFE_NO_PAD.decode(encoded).ok()?;
+    if bytes.len() < 12 {
+        return None;
+    }
+    let (nonce, sealed) = bytes.split_at(12);
+    let nonce: [u8; 12] = nonce.try_into().ok()?;
+    cipher(jwt_secret).decrypt(&Nonce::from(nonce), sealed).ok()
+}
+
+/// A canonical form of a JSON body (object keys sorted, no whitespace); other bodies as they are.
+fn canonical_body(body: &[u8]) -> Vec<u8> {
+    fn sort(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<_> = map.into_iter().map(|(k, v)| (k, sort(v))).collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(entries.into_iter().collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sort).collect())
+            }
+            other => other,
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v) => serde_json::to_vec(&sort(v)).unwrap_or_else(|_| body.to_vec()),
+        Err(_) => body.to_vec(),
+    }
 }
 
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
-fn replay(row: KeyRow) -> HttpResponse {
+fn replay(row: KeyRow, jwt_secret: &str) -> HttpResponse {
     let status = row
         .response_status
         .and_then(|s| u16::try_from(s).ok())
@@ -189,7 +237,14 @@ fn replay(row: KeyRow) -> HttpResponse {
         }
     }
     res.insert_header((REPLAYED, "true"));
-    res.body(row.response_body.unwrap_or_default())
+    match open(jwt_secret, row.response_body.unwrap_or_default()) {
+        Some(body) => res.body(body),
+        None => ApiError::conflict(
+            "idempotency_response_unavailable",
+            "The first response to this Idempotency-Key can no longer be read (the server key changed); use a new key.",
+        )
+        .error_response(),
+    }
 }
 
 fn key_of(req: &ServiceRequest) -> Option<Result<String, ApiError>> {
@@ -257,7 +312,7 @@ pub async fn middleware(
         req.method(),
         req.path(),
         req.query_string(),
-        String::from_utf8_lossy(&body)
+        String::from_utf8_lossy(&canonical_body(&body))
     ));
     req.set_payload(Payload::from(body));
 
@@ -267,7 +322,7 @@ pub async fn middleware(
     };
     match claimed {
         Err(e) => Ok(req.into_response(e.error_response())),
-        Ok(Claim::Replay(row)) => Ok(req.into_response(replay(row))),
+        Ok(Claim::Replay(row)) => Ok(req.into_response(replay(row, &state.config.jwt_secret))),
         Ok(Claim::Run) => {
             let res = next.call(req).await;
             let res = match res {
@@ -288,20 +343,19 @@ pub async fn middleware(
                         .map(|v| (h.as_str().to_owned(), v.to_owned()))
                 })
                 .collect();
-            let secrets = res
-                .response()
-                .extensions()
-                .get::<ShownOnce>()
-                .cloned()
-                .unwrap_or_default();
+            let secret = res.response().extensions().get::<ShownOnce>().is_some();
             let (http_req, http_res) = res.into_parts();
             let (http_res, body) = http_res.into_parts();
             let bytes = body::to_bytes(body).await.unwrap_or_default();
-            let stored = redact(&String::from_utf8_lossy(&bytes), &secrets);
             let outcome = if status.is_success() {
+                let stored = if secret {
+                    seal(&state.config.jwt_secret, &bytes)
+                } else {
+                    Ok(String::from_utf8_lossy(&bytes).into_owned())
+                };
                 let headers = serde_json::to_string(&headers).unwrap_or_default();
                 db::run(&state.pool, move |conn| {
-                    complete(conn, &scope, &key, status.as_u16(), headers, stored)
+                    complete(conn, &scope, &key, status.as_u16(), headers, stored?)
                 })
                 .await
             } else {

@@ -11,7 +11,7 @@ use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::models::customer::CustomerRow;
 use crate::models::relationship::RelationshipRow;
-use crate::models::subscription::SubscriptionRow;
+use crate::models::subscription::{SubscriptionRow, SubscriptionScope};
 
 /// A customer as reached by a caller, with the caller's relationship (none for customer users).
 pub struct Reached {
@@ -58,8 +58,9 @@ pub fn customer(
 }
 
 /// Authorizes `op` on one subscription of a reachable customer (see [`customer`]). An indirect
-/// reseller reaches only the subscriptions where it is the reseller of record or the support
-/// contact (product.md §5); anything else is 404 `not_found`.
+/// provider reaches only the subscriptions it bills, an indirect reseller only those where it is
+/// the reseller of record or the support contact (product.md §5); anything else is 404
+/// `not_found`.
 pub fn subscription(
     conn: &mut AnyConnection,
     principal: &Principal,
@@ -74,23 +75,20 @@ pub fn subscription(
     Ok((reached, row))
 }
 
-/// Whether `principal` (already holding a relationship with the customer) may see `row`:
-/// providers and customer users see all of the customer's subscriptions, a reseller only those
-/// it is reseller of record or support contact for.
+/// Whether `principal` (already holding a relationship with the customer) may see `row`.
 pub fn reaches_subscription(principal: &Principal, row: &SubscriptionRow) -> bool {
-    match principal.tenant_kind {
-        TenantKind::IndirectReseller => {
-            let me = principal.tenant_id.to_string();
-            row.partner_id_on_record.as_deref() == Some(me.as_str())
-                || row.support_contact_partner_id == me
-        }
-        TenantKind::IndirectProvider | TenantKind::Customer => true,
-    }
+    subscription_scope(principal).contains(row)
 }
 
-/// The indirect reseller whose subscriptions alone `principal` may list (see
-/// [`reaches_subscription`]): `Some(reseller)` for a reseller's users and applications, `None`
-/// (every subscription of a reachable customer) for providers and customer users.
-pub fn subscription_scope(principal: &Principal) -> Option<Uuid> {
-    (principal.tenant_kind == TenantKind::IndirectReseller).then_some(principal.tenant_id)
+/// Which of a reachable customer's subscriptions `principal` reaches: a provider those it bills
+/// (another provider with a relationship with the same customer sees none of them), a reseller
+/// those it is reseller of record or support contact for, a customer user all of its own.
+pub fn subscription_scope(principal: &Principal) -> SubscriptionScope {
+    match principal.tenant_kind {
+        TenantKind::IndirectProvider => SubscriptionScope::BilledBy(principal.tenant_id),
+        TenantKind::IndirectReseller => {
+            SubscriptionScope::OnRecordOrSupporting(principal.tenant_id)
+        }
+        TenantKind::Customer => SubscriptionScope::All,
+    }
 }

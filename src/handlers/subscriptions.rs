@@ -168,7 +168,7 @@ pub async fn list_subscriptions(
         status: q.status,
         offer_id: q.offer_id,
         partner_id_on_record: q.partner_id_on_record,
-        visible_to_reseller: visibility::subscription_scope(&principal),
+        scope: visibility::subscription_scope(&principal),
     };
     let p = page.clone();
     let rows = db::run(&state.pool, move |conn| {

@@ -155,9 +155,36 @@ pub struct SubscriptionFilter {
     pub offer_id: Option<String>,
     /// Only those with this reseller of record.
     pub partner_id_on_record: Option<Uuid>,
-    /// Only those this indirect reseller is reseller of record or support contact for (see
+    /// Which of the customer's subscriptions the caller reaches (see
     /// `auth::visibility::subscription_scope`).
-    pub visible_to_reseller: Option<Uuid>,
+    pub scope: SubscriptionScope,
+}
+
+/// Which of a customer's subscriptions a caller reaches (product.md §5).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SubscriptionScope {
+    /// All of them (the customer's own users).
+    #[default]
+    All,
+    /// Those billed by this indirect provider.
+    BilledBy(Uuid),
+    /// Those this indirect reseller is reseller of record or support contact for.
+    OnRecordOrSupporting(Uuid),
+}
+
+impl SubscriptionScope {
+    /// Whether `row` is within the scope.
+    pub fn contains(self, row: &SubscriptionRow) -> bool {
+        match self {
+            SubscriptionScope::All => true,
+            SubscriptionScope::BilledBy(p) => row.billing_partner_id == p.to_string(),
+            SubscriptionScope::OnRecordOrSupporting(r) => {
+                let r = r.to_string();
+                row.partner_id_on_record.as_deref() == Some(r.as_str())
+                    || row.support_contact_partner_id == r
+            }
+        }
+    }
 }
 
 /// Changes to a subscription (`None` leaves a column as it is).
@@ -193,13 +220,17 @@ impl SubscriptionRow {
         if let Some(p) = filter.partner_id_on_record {
             q = q.filter(s::partner_id_on_record.eq(p.to_string()));
         }
-        if let Some(r) = filter.visible_to_reseller {
-            let r = r.to_string();
-            q = q.filter(
-                s::partner_id_on_record
-                    .eq(r.clone())
-                    .or(s::support_contact_partner_id.eq(r)),
-            );
+        match filter.scope {
+            SubscriptionScope::All => {}
+            SubscriptionScope::BilledBy(p) => q = q.filter(s::billing_partner_id.eq(p.to_string())),
+            SubscriptionScope::OnRecordOrSupporting(r) => {
+                let r = r.to_string();
+                q = q.filter(
+                    s::partner_id_on_record
+                        .eq(r.clone())
+                        .or(s::support_contact_partner_id.eq(r)),
+                );
+            }
         }
         if let Some(after) = after {
             q = q.filter(s::id.gt(after.to_owned()));

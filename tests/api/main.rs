@@ -11,6 +11,7 @@ mod cli;
 mod customers;
 mod errors;
 mod idempotency;
+mod isolation;
 mod link_tokens;
 mod offers;
 mod openapi;
