@@ -292,6 +292,13 @@ impl From<diesel::result::Error> for ApiError {
                 )
             }
             E::DatabaseError(K::ClosedConnection, info) => ApiError::unavailable(info.message()),
+            // PostgreSQL refuses NUL in text; the extractors refuse it first, this is the net.
+            E::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
+                ApiError::unprocessable(
+                    "invalid_text",
+                    "A text value contains a character that cannot be stored (NUL).",
+                )
+            }
             other => ApiError::internal(format!("database: {other}")),
         }
     }

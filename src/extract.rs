@@ -28,6 +28,17 @@ pub struct ValidJson<T>(pub T);
 pub struct ValidQuery<T>(pub T);
 
 fn data_error(path: String, message: String) -> ApiError {
+    if let Some(name) = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        let field = if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        };
+        return ApiError::validation(vec![FieldError::new(field, "required", "is required")]);
+    }
     let field = if path == "." || path.is_empty() {
         unknown_field_name(&message).unwrap_or_default()
     } else {
@@ -46,8 +57,59 @@ fn unknown_field_name(message: &str) -> Option<String> {
     rest.split('`').next().map(str::to_owned)
 }
 
-/// Parses JSON bytes into `T` with field paths, then validates.
+/// The path of the first string (or object key) in `v` holding a NUL character, which no
+/// database stores as text.
+fn nul_path(v: &serde_json::Value, path: &str) -> Option<String> {
+    let join = |k: &str| {
+        if path.is_empty() {
+            k.to_owned()
+        } else {
+            format!("{path}.{k}")
+        }
+    };
+    match v {
+        serde_json::Value::String(s) => s.contains('\0').then(|| path.to_owned()),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, &format!("{path}[{i}]"))),
+        serde_json::Value::Object(map) => map.iter().find_map(|(k, item)| {
+            if k.contains('\0') {
+                Some(join(k))
+            } else {
+                nul_path(item, &join(k))
+            }
+        }),
+        _ => None,
+    }
+}
+
+fn nul_error(field: String) -> ApiError {
+    ApiError::validation(vec![FieldError::new(
+        field,
+        "control_character",
+        "must not contain NUL characters",
+    )])
+}
+
+/// Rejects a text value holding a NUL character (422 naming `field`).
+pub fn reject_nul(field: &str, value: &str) -> Result<(), ApiError> {
+    if value.contains('\0') {
+        Err(nul_error(field.to_owned()))
+    } else {
+        Ok(())
+    }
+}
+
+/// Parses JSON bytes into `T` with field paths, then validates. Strings holding NUL characters
+/// are refused with 422 naming the field.
 pub fn parse_json<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiError> {
+    if body.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000"))
+        && let Ok(v) = serde_json::from_slice::<serde_json::Value>(body)
+        && let Some(path) = nul_path(&v, "")
+    {
+        return Err(nul_error(path));
+    }
     let de = &mut serde_json::Deserializer::from_slice(body);
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -130,6 +192,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
 
 /// Parses a query string into `T` with parameter names in errors, then validates.
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    for (name, value) in form_urlencoded_parse(query) {
+        reject_nul(&name, &value)?;
+    }
     let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(query));
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();

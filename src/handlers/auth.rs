@@ -235,6 +235,23 @@ pub async fn create_token(
             "The body must be an application/x-www-form-urlencoded token request.",
         ));
     };
+    let fields = [
+        &form.grant_type,
+        &form.username,
+        &form.password,
+        &form.client_id,
+        &form.client_secret,
+    ];
+    if fields
+        .iter()
+        .any(|f| f.as_deref().is_some_and(|v| v.contains('\0')))
+    {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "A field contains a NUL character.",
+        ));
+    }
     let grant = match form.grant_type.as_deref() {
         Some("password") => match (form.username, form.password) {
             (Some(username), Some(password)) if !username.is_empty() => {

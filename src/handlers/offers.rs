@@ -169,6 +169,7 @@ pub async fn get_offer(
 ) -> Result<HttpResponse, ApiError> {
     permissions::require(&principal, Operation::ReadOffers)?;
     let id = path.into_inner();
+    crate::extract::reject_nul("offerId", &id)?;
     let row = db::run(&state.pool, move |conn| {
         OfferRow::find(conn, &id)?.ok_or_else(|| ApiError::not_found("The offer"))
     })

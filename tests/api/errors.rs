@@ -128,3 +128,50 @@ async fn requests_over_the_per_caller_budget_answer_429_with_retry_after() {
             .assert(200);
     }
 }
+
+#[actix_rt::test]
+async fn missing_fields_and_nul_characters_are_422_naming_the_field() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_SA).await;
+    let missing = app
+        .post("/v1/customers", &token, serde_json::json!({}))
+        .await;
+    missing.assert_problem(422, "validation_failed");
+    assert_eq!(missing.body["errors"][0]["field"], "companyName");
+    assert_eq!(missing.body["errors"][0]["code"], "required");
+    let mut nested = customer_body("Nested", "nested.example", None);
+    nested["billingProfile"]
+        .as_object_mut()
+        .unwrap()
+        .remove("email");
+    let res = app.post("/v1/customers", &token, nested).await;
+    assert_eq!(res.body["errors"][0]["field"], "billingProfile.email");
+
+    let nul = app
+        .post(
+            "/v1/customers",
+            &token,
+            customer_body("Bad\u{0}Name", "nul.example", None),
+        )
+        .await;
+    nul.assert_problem(422, "validation_failed");
+    assert_eq!(nul.body["errors"][0]["field"], "companyName");
+    let q = app.get("/v1/customers?q=%00", &token).await;
+    q.assert_problem(422, "validation_failed");
+    assert_eq!(q.body["errors"][0]["field"], "q");
+    app.get("/v1/offers/%00", &token)
+        .await
+        .assert_problem(422, "validation_failed");
+    let sign_in = app.sign_in("a\u{0}b@x.example", "whatever").await;
+    sign_in.assert(400);
+    assert_eq!(sign_in.body["error"], "invalid_request");
+    let change = app
+        .call(
+            Method::POST,
+            "/v1/auth/password",
+            None,
+            Some(serde_json::json!({ "username": "a\u{0}b", "currentPassword": "x", "newPassword": "Another-Passw0rd!" })),
+        )
+        .await;
+    change.assert_problem(422, "validation_failed");
+}
