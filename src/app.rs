@@ -95,7 +95,11 @@ pub fn build(
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(rate_limit::middleware))
         .wrap(Compress::default())
-        .wrap(Logger::new("%a \"%r\" %s %b %Dms rid=%{x-request-id}o"))
+        .wrap(
+            // The path only (`%U`): query strings may carry link tokens, which must not be logged.
+            Logger::new("%a %{method}xi %U %s %b %Dms rid=%{x-request-id}o")
+                .custom_request_replace("method", |req| req.method().to_string()),
+        )
         .wrap(from_fn(request_id::middleware))
 }
 

@@ -26,6 +26,9 @@ use crate::services::customers::{self, AdminAccount};
 /// The password of every demo account. Demo mode is not for production.
 pub const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
 
+/// Listed instead of the password of a demo account whose password was changed since seeding.
+pub const CHANGED: &str = "(changed since seeding)";
+
 /// One account in the credentials file (product.md §10).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -213,7 +216,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
             ("Adatum Corporation", "adatum.example", None),
             ("Tailspin Toys", "tailspin.example", Some(partnered)),
         ] {
-            let admin = AdminAccount {
+            let mut admin = AdminAccount {
                 user_name: format!("admin@{domain}"),
                 temporary_password: DEMO_PASSWORD.to_owned(),
                 password_hash: hash.clone(),
@@ -235,7 +238,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
                 created_at: t,
                 updated_at: t,
             };
-            let customer = customers::create(conn, &actor, provider, row, reseller, &admin)?;
+            let customer = customers::create(conn, &actor, provider, row, reseller, &mut admin)?;
             let user = UserRow::find_by_user_name(conn, &admin.user_name)?
                 .ok_or_else(|| ApiError::internal("demo admin missing"))?;
             UserRow::update(
@@ -299,7 +302,12 @@ fn accounts_of_existing(conn: &mut AnyConnection, _any: UserRow) -> Result<Crede
         };
         accounts.push(Account {
             username: user.user_name,
-            password: DEMO_PASSWORD.to_owned(),
+            // An account whose password was changed since seeding is listed without one.
+            password: if password::verify(DEMO_PASSWORD, &user.password_hash) {
+                DEMO_PASSWORD.to_owned()
+            } else {
+                CHANGED.to_owned()
+            },
             roles: Role::split(&user.roles),
             tenant_kind,
             tenant_id,

@@ -187,7 +187,7 @@ pub async fn create_customer(
     let provider_id = principal.partner_id()?;
     let req = body.0;
     let (created, admin) = db::run(&state.pool, move |conn| {
-        let admin = AdminAccount::generate(&req.domain)?;
+        let mut admin = AdminAccount::generate(&req.domain)?;
         let t = now();
         let b = req.billing_profile;
         let row = CustomerRow {
@@ -212,7 +212,7 @@ pub async fn create_customer(
             provider_id,
             row,
             req.indirect_reseller_id,
-            &admin,
+            &mut admin,
         )?;
         Ok((created, admin))
     })

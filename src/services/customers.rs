@@ -50,7 +50,7 @@ pub fn create(
     provider_id: Uuid,
     customer: CustomerRow,
     indirect_reseller_id: Option<Uuid>,
-    admin: &AdminAccount,
+    admin: &mut AdminAccount,
 ) -> Result<CustomerRow, ApiError> {
     db::transaction(conn, |conn| {
         let provider = PartnerRow::find(conn, provider_id)?
@@ -82,6 +82,7 @@ pub fn create(
             other => other.into(),
         })?;
         let customer_id: Uuid = crate::models::ids::parse(&customer.id);
+        admin.user_name = free_admin_name(conn, &admin.user_name, &customer.domain)?;
         let user = NewUser::new(
             None,
             Some(customer_id),
@@ -120,6 +121,29 @@ pub fn create(
         }
         Ok(customer)
     })
+}
+
+/// `preferred` (`admin@{domain}`) if no one signs in with it yet, else `admin-{4 hex}@{domain}`:
+/// sign-in names are unique across all organisations, and a name someone else took must not
+/// block creating the customer.
+fn free_admin_name(
+    conn: &mut AnyConnection,
+    preferred: &str,
+    domain: &str,
+) -> Result<String, ApiError> {
+    if UserRow::find_by_user_name(conn, preferred)?.is_none() {
+        return Ok(preferred.to_owned());
+    }
+    for _ in 0..8 {
+        let candidate = format!("admin-{:04x}@{domain}", rand::random::<u16>());
+        if UserRow::find_by_user_name(conn, &candidate)?.is_none() {
+            return Ok(candidate);
+        }
+    }
+    Err(ApiError::conflict(
+        "duplicate_user_name",
+        "No free sign-in name for the customer's admin could be found; retry.",
+    ))
 }
 
 fn duplicate_domain(domain: &str) -> ApiError {

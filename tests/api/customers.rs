@@ -333,3 +333,66 @@ async fn update_customer_with_null_address_line2_clears_it() {
     res.assert(200);
     assert!(res.body["billingProfile"]["address"]["addressLine2"].is_null());
 }
+
+#[actix_rt::test]
+async fn create_customer_whose_admin_name_is_taken_gets_another_admin_name() {
+    let app = TestApp::new().await;
+    let reseller_ga = app.token(RESELLER_GA).await;
+    app.post(
+        "/v1/users",
+        &reseller_ga,
+        json!({ "userName": "admin@victim.example", "displayName": "Squatter", "roles": ["sales_agent"] }),
+    )
+    .await
+    .assert(201);
+    let token = app.token(PROVIDER_SA).await;
+    let created = app
+        .create_customer(&token, "Victim Ltd", "victim.example", None)
+        .await;
+    let user = created["adminUser"]["userName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        user.starts_with("admin-") && user.ends_with("@victim.example"),
+        "{user}"
+    );
+    let temp = created["adminUser"]["temporaryPassword"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = app.activate(&user, &temp).await;
+    assert_eq!(
+        app.get("/v1/me", &admin).await.body["tenantName"],
+        "Victim Ltd"
+    );
+}
+
+#[actix_rt::test]
+async fn demo_seed_on_an_existing_database_lists_changed_passwords_as_changed() {
+    let app = TestApp::new().await;
+    app.call(
+        Method::POST,
+        "/v1/auth/password",
+        None,
+        Some(json!({ "username": ADATUM_ADMIN, "currentPassword": PASSWORD, "newPassword": "Adatum-Passw0rd!" })),
+    )
+    .await
+    .assert(204);
+    let creds = app
+        .with_conn(|conn| partner_center::demo::seed(conn).expect("seed"))
+        .await;
+    let listed = |name: &str| {
+        creds
+            .accounts
+            .iter()
+            .find(|a| a.username == name)
+            .map(|a| a.password.clone())
+    };
+    assert_eq!(
+        listed(ADATUM_ADMIN).as_deref(),
+        Some(partner_center::demo::CHANGED)
+    );
+    assert_eq!(listed(PROVIDER_SA).as_deref(), Some(PASSWORD));
+    app.token(PROVIDER_SA).await;
+}
