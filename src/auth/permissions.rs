@@ -94,6 +94,22 @@ impl Operation {
         }
     }
 
+    /// Whether this operation may change a customer's data (customer-scoped writes take the
+    /// customer's row lock before checking the relationship; see `visibility::customer`).
+    pub fn changes_customer_data(self) -> bool {
+        matches!(
+            self,
+            Operation::UpdateCustomer
+                | Operation::RemoveCustomerRelationship
+                | Operation::ManageCustomerUsers
+                | Operation::ManageOrders
+                | Operation::ManageSubscriptions
+                | Operation::UpgradeSubscription
+                | Operation::SetSupportContact
+                | Operation::ManageServiceRequests
+        )
+    }
+
     /// Whether the caller's relationship with the customer must include delegated admin
     /// privileges (product.md §2: password resets, service requests, upgrades).
     pub fn needs_delegated_admin(self) -> bool {

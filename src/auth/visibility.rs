@@ -23,6 +23,8 @@ pub struct Reached {
 
 /// Authorizes `op` on `customer_id` for `principal`: the role (403 `insufficient_role`), the
 /// relationship (404 `not_found`), and DAP where `op` needs it (403 `delegated_admin_required`).
+/// For operations that change the customer's data, the customer's row is locked first (inside
+/// the caller's transaction), so concurrent writers see each other's committed relationships.
 pub fn customer(
     conn: &mut AnyConnection,
     principal: &Principal,
@@ -40,6 +42,11 @@ pub fn customer(
             customer,
             relationship: None,
         });
+    }
+    if op.changes_customer_data() {
+        // Writes to one customer queue here (PostgreSQL), then check the relationship as
+        // committed: an order cannot slip past a concurrent relationship removal.
+        CustomerRow::lock(conn, customer_id)?;
     }
     let relationship =
         RelationshipRow::find(conn, principal.tenant_id, customer_id)?.ok_or_else(not_found)?;

@@ -114,6 +114,19 @@ impl CustomerRow {
         q.order(customers::id.asc()).limit(limit).load(conn)
     }
 
+    /// Locks the customer's row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite
+    /// transactions already hold the database write lock, see `db::transaction`).
+    pub fn lock(conn: &mut AnyConnection, id: Uuid) -> QueryResult<()> {
+        if let AnyConnection::Postgresql(pg) = conn {
+            customers::table
+                .find(id.to_string())
+                .select(customers::id)
+                .for_update()
+                .load::<String>(pg)?;
+        }
+        Ok(())
+    }
+
     /// Inserts a customer.
     pub fn insert(conn: &mut AnyConnection, row: &CustomerRow) -> QueryResult<()> {
         diesel::insert_into(customers::table)

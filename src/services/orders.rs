@@ -15,7 +15,6 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::{self, AnyConnection};
@@ -220,19 +219,13 @@ pub fn check(
     Ok(priced)
 }
 
-/// Serializes orders and upgrades of one customer (the rules above count its subscriptions):
-/// PostgreSQL locks the customer row for the transaction; SQLite's transactions already hold the
-/// write lock (`db::transaction`).
+/// Serializes orders and upgrades of one customer (the rules above count its subscriptions);
+/// see `CustomerRow::lock`.
 pub fn lock_customer(conn: &mut AnyConnection, customer_id: Uuid) -> Result<(), ApiError> {
-    use crate::schema::customers;
-    if let AnyConnection::Postgresql(pg) = conn {
-        customers::table
-            .find(customer_id.to_string())
-            .select(customers::id)
-            .for_update()
-            .load::<String>(pg)?;
-    }
-    Ok(())
+    Ok(crate::models::customer::CustomerRow::lock(
+        conn,
+        customer_id,
+    )?)
 }
 
 /// Checks `lines` and creates, in one transaction, the order of `provider_id` for `customer_id`
