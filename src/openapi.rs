@@ -74,25 +74,73 @@ impl Modify for SecurityAddon {
     }
 }
 
-/// Completes the collected document with what every `/v1` operation shares: the 429 answer of
-/// the per-caller request budget (`rate_limit`), with its `Retry-After` header. Called on the
+/// Completes the collected document with what every `/v1` operation shares (product.md §7), so
+/// the handlers' annotations need not repeat it: the `X-Request-Id` request parameter and
+/// response header; the 429 answer of the per-caller request budget (`rate_limit`) with
+/// `Retry-After`; for JSON bodies the 413 and 415 answers of the extractors; for creating POSTs
+/// the `Idempotency-Key` constraints and the `Idempotent-Replayed` header. Called on the
 /// document `app` collects, before it is served or printed.
 pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::header::Header;
-    use utoipa::openapi::path::Operation;
-    use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder, schema};
+    use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{Content, Ref, RefOr, Required, Response, ResponseBuilder, schema};
 
-    let too_many = ResponseBuilder::new()
-        .description("Too many requests from this caller (`rate_limited`); retry after `Retry-After` seconds.")
-        .header(
-            "Retry-After",
-            Header::new(schema::ObjectBuilder::new().schema_type(schema::Type::Integer)),
-        )
-        .content(
+    let string = |min: usize, max: usize| {
+        schema::ObjectBuilder::new()
+            .schema_type(schema::Type::String)
+            .min_length(Some(min))
+            .max_length(Some(max))
+            .build()
+    };
+    let problem = |description: &str, retry_after: bool| {
+        let mut b = ResponseBuilder::new().description(description).content(
             "application/problem+json",
             Content::new(Some(RefOr::Ref(Ref::from_schema_name("Problem")))),
-        )
+        );
+        if retry_after {
+            b = b.header(
+                "Retry-After",
+                Header::new(schema::ObjectBuilder::new().schema_type(schema::Type::Integer)),
+            );
+        }
+        RefOr::<Response>::T(b.build())
+    };
+    let request_id: Parameter = ParameterBuilder::new()
+        .name("X-Request-Id")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "Your id for this request (1–128 visible ASCII characters; `MS-CorrelationId` is accepted \
+             too), echoed in the response header and in problems; generated when absent.",
+        ))
+        .schema(Some(string(1, 128)))
         .build();
+    let mut echoed = Header::new(string(1, 128));
+    echoed.description = Some("The request id: yours, or one the server generated.".to_owned());
+    let mut replayed = Header::new(schema::ObjectBuilder::new().schema_type(schema::Type::String));
+    replayed.description = Some(
+        "`true` when this is the stored first answer to a repeated Idempotency-Key.".to_owned(),
+    );
+    let common = [(
+        "429",
+        problem(
+            "Too many requests from this caller (`rate_limited`); retry after `Retry-After` seconds.",
+            true,
+        ),
+    )];
+    let json_body = [
+        (
+            "413",
+            problem(
+                "The body is larger than 64 KiB (`payload_too_large`).",
+                false,
+            ),
+        ),
+        (
+            "415",
+            problem("The body is not JSON (`unsupported_media_type`).", false),
+        ),
+    ];
     for (path, item) in api.paths.paths.iter_mut() {
         if !path.starts_with("/v1/") {
             continue;
@@ -105,10 +153,47 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
             &mut item.patch,
         ];
         for op in ops.into_iter().flatten() {
-            op.responses
-                .responses
-                .entry("429".to_owned())
-                .or_insert_with(|| RefOr::T(too_many.clone()));
+            let takes_json = matches!(&op.request_body, Some(RefOr::T(body)) if body.content.contains_key("application/json"));
+            let responses = &mut op.responses.responses;
+            for (code, response) in common.iter().chain(if takes_json {
+                json_body.iter()
+            } else {
+                [].iter()
+            }) {
+                responses
+                    .entry((*code).to_owned())
+                    .or_insert_with(|| response.clone());
+            }
+            let params = op.parameters.get_or_insert_with(Vec::new);
+            let mut idempotent = false;
+            for param in params.iter_mut() {
+                if let RefOr::T(p) = param
+                    && p.name == "Idempotency-Key"
+                {
+                    idempotent = true;
+                    p.schema = Some(string(1, 255).into());
+                    p.description = Some(
+                        "Makes a retry safe: the same key with the same body returns the first answer \
+                         (header `Idempotent-Replayed: true`) for 24 hours; with another body 422 \
+                         `idempotency_key_reused`; while the first is running 409. Keys are per caller; \
+                         `MS-RequestId` is accepted too."
+                            .to_owned(),
+                    );
+                }
+            }
+            params.push(RefOr::T(request_id.clone()));
+            for (code, response) in responses.iter_mut() {
+                if let RefOr::T(r) = response {
+                    r.headers
+                        .entry("X-Request-Id".to_owned())
+                        .or_insert_with(|| RefOr::T(echoed.clone()));
+                    if idempotent && code.starts_with('2') {
+                        r.headers
+                            .entry("Idempotent-Replayed".to_owned())
+                            .or_insert_with(|| RefOr::T(replayed.clone()));
+                    }
+                }
+            }
         }
     }
 }
