@@ -89,8 +89,10 @@ pub fn build(
         .into_utoipa_app();
     let (app, mut api) = routes(app).split_for_parts();
     openapi::add_common_responses(&mut api);
+    let known = KnownRoutes::of(&api);
     app.service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+        .app_data(web::Data::new(known))
         .default_service(web::to(unknown_route))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(rate_limit::middleware))
@@ -103,7 +105,68 @@ pub fn build(
         .wrap(from_fn(request_id::middleware))
 }
 
-async fn unknown_route(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+/// The documented paths with their methods, to tell 405 (known path, other method) from 404.
+struct KnownRoutes(Vec<(Vec<String>, Vec<&'static str>)>);
+
+impl KnownRoutes {
+    fn of(api: &utoipa::openapi::OpenApi) -> KnownRoutes {
+        let routes = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let segments = path.split('/').map(str::to_owned).collect();
+                let methods = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                (segments, methods)
+            })
+            .collect();
+        KnownRoutes(routes)
+    }
+
+    /// The methods `path` answers to, if it is a documented path.
+    fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
+        let asked: Vec<&str> = path.split('/').collect();
+        let mut allowed: Vec<&'static str> = Vec::new();
+        for (segments, methods) in &self.0 {
+            let matches = segments.len() == asked.len()
+                && segments
+                    .iter()
+                    .zip(&asked)
+                    .all(|(t, a)| t == a || (t.starts_with('{') && !a.is_empty()));
+            if matches {
+                allowed.extend(methods);
+            }
+        }
+        (!allowed.is_empty()).then_some(allowed)
+    }
+}
+
+async fn unknown_route(
+    req: HttpRequest,
+    known: web::Data<KnownRoutes>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(allowed) = known.allowed(req.path()) {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!(
+                "{} {} is not an operation; this path answers {}.",
+                req.method(),
+                req.path(),
+                allowed.join(", ")
+            ),
+        )
+        .with_header(actix_web::http::header::ALLOW, allowed.join(", ")));
+    }
     Err(ApiError::new(
         actix_web::http::StatusCode::NOT_FOUND,
         "route_not_found",

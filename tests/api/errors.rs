@@ -175,3 +175,21 @@ async fn missing_fields_and_nul_characters_are_422_naming_the_field() {
         .await;
     change.assert_problem(422, "validation_failed");
 }
+
+#[actix_rt::test]
+async fn wrong_method_on_a_known_path_is_405_with_allow() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_SA).await;
+    let res = app
+        .put("/v1/customers", &token, serde_json::json!({}))
+        .await;
+    res.assert_problem(405, "method_not_allowed");
+    assert_eq!(res.header("allow").as_deref(), Some("GET, POST"));
+    let id = app.customer_id("adatum.example").await;
+    let res = app.delete(&format!("/v1/customers/{id}"), &token).await;
+    res.assert_problem(405, "method_not_allowed");
+    assert_eq!(res.header("allow").as_deref(), Some("GET, PATCH"));
+    app.get("/v1/customers/x/y/z", &token)
+        .await
+        .assert_problem(404, "route_not_found");
+}
