@@ -107,6 +107,15 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A bounded collection answered whole, in the same envelope (no `nextCursor`).
+    pub fn whole(items: Vec<T>) -> Page<T> {
+        Page {
+            items,
+            next_cursor: None,
+            links: PageLinks { next: None },
+        }
+    }
+
     /// Builds a page from up to `limit + 1` rows fetched in id order: the extra row only tells
     /// that another page exists.
     pub fn from_rows<R>(

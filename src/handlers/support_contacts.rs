@@ -20,6 +20,7 @@ use crate::etag;
 use crate::extract::ValidJson;
 use crate::models::ids;
 use crate::models::partner::PartnerRow;
+use crate::paging::Page;
 use crate::services::support_contacts::{self as service, Designated};
 
 /// The kind of partner a support contact is.
@@ -79,13 +80,6 @@ impl From<Designated> for SupportContact {
     fn from(d: Designated) -> SupportContact {
         SupportContact::new(d.contact, &d.subscription.billing_partner_id)
     }
-}
-
-/// The partners that may be a subscription's support contact.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SupportContactCandidates {
-    /// The billing provider first, then every eligible indirect reseller, oldest first.
-    pub items: Vec<SupportContact>,
 }
 
 /// Request to set a subscription's support contact.
@@ -154,7 +148,7 @@ pub async fn get_support_contact(
     ),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
-        (status = 200, description = "The eligible contacts, provider first.", body = SupportContactCandidates),
+        (status = 200, description = "The eligible contacts, provider first.", body = Page<SupportContact>),
         (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
@@ -184,7 +178,7 @@ pub async fn list_support_contact_candidates(
         .into_iter()
         .map(|p| SupportContact::new(p, &sub.billing_partner_id))
         .collect();
-    Ok(HttpResponse::Ok().json(SupportContactCandidates { items }))
+    Ok(HttpResponse::Ok().json(Page::whole(items)))
 }
 
 /// Set a subscription's designated support contact to an eligible indirect reseller, or back to

@@ -18,7 +18,7 @@ use crate::extract::ValidJson;
 use crate::handlers::offers::Offer;
 use crate::handlers::subscriptions::Subscription;
 use crate::models::audit::Actor;
-use crate::paging::{Page, PageLinks};
+use crate::paging::Page;
 use crate::services::subscriptions::{self as service, Ineligibility};
 use crate::{etag, validate};
 
@@ -101,18 +101,15 @@ pub async fn list_subscription_upgrades(
         service::upgrade_options(conn, &reached, &row)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Page {
-        items: options
-            .into_iter()
-            .map(|o| UpgradeOption {
-                eligible: o.reasons.is_empty(),
-                reasons: o.reasons,
-                offer: o.offer.into(),
-            })
-            .collect(),
-        next_cursor: None,
-        links: PageLinks { next: None },
-    }))
+    let options = options
+        .into_iter()
+        .map(|o| UpgradeOption {
+            eligible: o.reasons.is_empty(),
+            reasons: o.reasons,
+            offer: o.offer.into(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(Page::whole(options)))
 }
 
 /// Upgrade a subscription to one of its offer's upgrade targets (needs DAP): creates the target
