@@ -93,15 +93,14 @@ pub fn phone(value: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// An offer id (the catalog's stable key, the one id that is not a UUID): 1–64 characters of
-/// `A-Z a-z 0-9 : . _ -`, e.g. `m365-business-basic`.
+/// An offer id: a UUID in canonical lower-case form (see `models::offer::is_valid_id`).
 pub fn offer_id(value: &str) -> Result<(), ValidationError> {
     if crate::models::offer::is_valid_id(value) {
         Ok(())
     } else {
         Err(fail(
             "offer_id",
-            "must be 1 to 64 characters of A-Z, a-z, 0-9, ':', '.', '_' or '-'",
+            "must be an offer id (a UUID from GET /v1/offers)",
         ))
     }
 }

@@ -35,10 +35,8 @@ pub struct LineItemInput {
     /// The offer to buy (GET /v1/offers).
     #[validate(custom(function = "validate::offer_id"))]
     #[schema(
-        example = "m365-business-standard",
-        min_length = 1,
-        max_length = 64,
-        pattern = "^[A-Za-z0-9:._-]{1,64}$"
+        example = "019a8f3c-2001-737d-82f2-a4276b0bd666",
+        format = Uuid
     )]
     pub offer_id: String,
     /// Number of licenses, within the offer's `minQuantity`–`maxQuantity`.

@@ -1,11 +1,12 @@
 //! The catalog (product.md §3, §9): list offers with filters by product family, name prefix and
 //! add-on flag, and read one. Offers are instance-wide and loaded by `partner-center catalog
-//! import FILE`; their ids are stable catalog keys, the one kind of id that is not a UUID.
+//! import FILE`; their ids are UUIDs the catalog file assigns and keeps.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
 use validator::Validate;
 
 use crate::app::AppState;
@@ -24,8 +25,8 @@ use crate::paging::{Page, PageParams};
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Offer {
-    /// Stable catalog key: 1–64 characters of `A-Z a-z 0-9 : . _ -` (not a UUID).
-    #[schema(example = "m365-business-standard")]
+    /// Offer id: a UUID assigned by the catalog file, stable across imports.
+    #[schema(example = "019a8f3c-2001-737d-82f2-a4276b0bd666", format = Uuid)]
     pub id: String,
     /// Display name.
     #[schema(example = "Microsoft 365 Business Standard")]
@@ -152,24 +153,24 @@ pub async fn list_offers(
 /// Read one offer.
 #[utoipa::path(
     tag = "catalog",
-    params(("offerId" = String, Path, description = "Offer id (a catalog key, not a UUID)")),
+    params(("offerId" = Uuid, Path, description = "Offer id")),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The offer.", body = Offer, headers(("ETag" = String))),
         (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough (customer users).", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No such offer.", body = Problem, content_type = "application/problem+json")
+        (status = 404, description = "No such offer.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`offerId` is not a UUID.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/offers/{offerId}")]
 pub async fn get_offer(
     state: web::Data<AppState>,
     principal: Principal,
-    path: web::Path<String>,
+    path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     permissions::require(&principal, Operation::ReadOffers)?;
-    let id = path.into_inner();
-    crate::extract::reject_nul("offerId", &id)?;
+    let id = path.into_inner().to_string();
     let row = db::run(&state.pool, move |conn| {
         OfferRow::find(conn, &id)?.ok_or_else(|| ApiError::not_found("The offer"))
     })

@@ -42,10 +42,8 @@ pub struct CreateUpgrade {
     /// One of the offer's upgrade targets (GET …/upgrades).
     #[validate(custom(function = "validate::offer_id"))]
     #[schema(
-        example = "m365-business-premium",
-        min_length = 1,
-        max_length = 64,
-        pattern = "^[A-Za-z0-9:._-]{1,64}$"
+        example = "019a8f3c-2001-737d-82f2-a4276b0bd666",
+        format = Uuid
     )]
     pub target_offer_id: String,
     /// Licenses to move (default: all). Moving all suspends the source; moving some reduces it,

@@ -1,6 +1,6 @@
-//! `offers`: the instance-wide catalog (product.md §3). An offer's id is its stable catalog key —
-//! the one id in the API that is not a UUID (see [`is_valid_id`]). Billing cycles, prerequisite
-//! and upgrade-target ids are stored as JSON arrays of strings.
+//! `offers`: the instance-wide catalog (product.md §3). An offer's id is a UUID assigned by the
+//! catalog file and kept across imports (see [`is_valid_id`]). Billing cycles, prerequisite and
+//! upgrade-target ids are stored as JSON arrays of strings.
 
 use std::collections::HashMap;
 
@@ -17,12 +17,11 @@ diesel::define_sql_function! {
     fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
 }
 
-/// Whether `id` is a valid offer id: 1–64 characters of `A-Z a-z 0-9 : . _ -`.
+/// Whether `id` is a valid offer id: a UUID in canonical form (lower case, hyphenated), as every
+/// id of the API (product.md §7). The catalog file assigns it, so importing again finds the same
+/// offer.
 pub fn is_valid_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b':' | b'.' | b'_' | b'-'))
+    uuid::Uuid::parse_str(id).is_ok_and(|u| u.hyphenated().to_string() == id)
 }
 
 /// How often a subscription is billed (product.md §3).

@@ -3,8 +3,8 @@
 //! `{ "offers": [ { "id", "name", "description", "productFamily", "minQuantity", "maxQuantity",
 //! "unitPrice": { "amountMinor", "currency" }, "billingCycles", "isAddOn",
 //! "prerequisiteOfferIds", "upgradeTargetOfferIds", "limitPerCustomer" } ] }`. Offer ids are
-//! stable catalog keys (1–64 characters of `A-Z a-z 0-9 : . _ -`), the one non-UUID id of the
-//! API: importing again updates the offers with the same ids in place. Everything is validated
+//! UUIDs (canonical lower-case form) chosen by the file's author and kept across versions of the
+//! file: importing again updates the offers with the same ids in place. Everything is validated
 //! before anything is written, and the whole file is imported in one transaction.
 
 use std::collections::HashSet;
@@ -34,7 +34,7 @@ pub struct CatalogFile {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CatalogOffer {
-    /// Stable catalog key.
+    /// The offer's UUID, stable across versions of the file.
     pub id: String,
     /// Display name.
     pub name: String,

@@ -20,9 +20,9 @@ async fn create_cart_answers_the_priced_review_in_integer_minor_units() {
             &token,
             &adatum,
             vec![
-                line("m365-business-standard", 3, "monthly", None),
-                line("exchange-online-plan-1", 7, "annual", None),
-                line("teams-audio-conferencing", 3, "monthly", None),
+                line(M365_BUSINESS_STANDARD, 3, "monthly", None),
+                line(EXCHANGE_ONLINE_PLAN_1, 7, "annual", None),
+                line(TEAMS_AUDIO_CONFERENCING, 3, "monthly", None),
             ],
         )
         .await;
@@ -68,7 +68,7 @@ async fn update_cart_replaces_lines_and_honours_if_match() {
         .cart(
             &token,
             &adatum,
-            vec![line("m365-business-basic", 2, "monthly", None)],
+            vec![line(M365_BUSINESS_BASIC, 2, "monthly", None)],
         )
         .await;
     let url = format!("{}/{}", carts(&adatum), created.str("id"));
@@ -78,7 +78,7 @@ async fn update_cart_replaces_lines_and_honours_if_match() {
             Method::PUT,
             &url,
             &token,
-            Some(json!({ "lineItems": [line("m365-business-basic", quantity, "annual", None)] })),
+            Some(json!({ "lineItems": [line(M365_BUSINESS_BASIC, quantity, "annual", None)] })),
             &[("If-Match", tag)],
         )
     };
@@ -108,7 +108,7 @@ async fn delete_cart_cancels_it_and_orders_nothing() {
         .cart(
             &token,
             &adatum,
-            vec![line("m365-business-basic", 2, "monthly", None)],
+            vec![line(M365_BUSINESS_BASIC, 2, "monthly", None)],
         )
         .await;
     let url = format!("{}/{}", carts(&adatum), created.str("id"));
@@ -141,12 +141,12 @@ async fn checkout_cart_creates_one_order_with_its_subscriptions() {
             &tailspin,
             vec![
                 line(
-                    "m365-business-premium",
+                    M365_BUSINESS_PREMIUM,
                     12,
                     "annual",
                     Some(northwind.as_str()),
                 ),
-                line("exchange-online-archiving", 12, "monthly", None),
+                line(EXCHANGE_ONLINE_ARCHIVING, 12, "monthly", None),
             ],
         )
         .await;
@@ -175,7 +175,7 @@ async fn checkout_cart_creates_one_order_with_its_subscriptions() {
     assert_eq!(subs.len(), 2);
     assert_eq!(order["lineItems"][0]["subscriptionId"], subs[0]["id"]);
     let premium = &subs[0];
-    assert_eq!(premium["offerId"], "m365-business-premium");
+    assert_eq!(premium["offerId"], M365_BUSINESS_PREMIUM);
     assert_eq!(premium["friendlyName"], "Microsoft 365 Business Premium");
     assert_eq!(premium["quantity"], 12);
     assert_eq!(premium["status"], "active");
@@ -196,7 +196,7 @@ async fn checkout_cart_creates_one_order_with_its_subscriptions() {
     app.put(
         &url,
         &token,
-        json!({ "lineItems": [line("m365-business-basic", 1, "monthly", None)] }),
+        json!({ "lineItems": [line(M365_BUSINESS_BASIC, 1, "monthly", None)] }),
     )
     .await
     .assert_problem(409, "cart_checked_out");
@@ -225,7 +225,7 @@ async fn checkout_with_a_stale_etag_answers_412_and_orders_nothing() {
         .cart(
             &token,
             &adatum,
-            vec![line("m365-business-basic", 2, "monthly", None)],
+            vec![line(M365_BUSINESS_BASIC, 2, "monthly", None)],
         )
         .await;
     let url = format!("{}/{}", carts(&adatum), cart.str("id"));
@@ -233,7 +233,7 @@ async fn checkout_with_a_stale_etag_answers_412_and_orders_nothing() {
     app.put(
         &url,
         &token,
-        json!({ "lineItems": [line("m365-business-basic", 3, "monthly", None)] }),
+        json!({ "lineItems": [line(M365_BUSINESS_BASIC, 3, "monthly", None)] }),
     )
     .await
     .assert(200);
@@ -263,7 +263,7 @@ async fn checkout_of_an_expired_cart_answers_409_and_it_can_still_be_deleted() {
         .cart(
             &token,
             &adatum,
-            vec![line("m365-business-basic", 2, "monthly", None)],
+            vec![line(M365_BUSINESS_BASIC, 2, "monthly", None)],
         )
         .await;
     let id = cart.str("id");
@@ -283,7 +283,7 @@ async fn checkout_of_an_expired_cart_answers_409_and_it_can_still_be_deleted() {
     app.put(
         &url,
         &token,
-        json!({ "lineItems": [line("m365-business-basic", 3, "monthly", None)] }),
+        json!({ "lineItems": [line(M365_BUSINESS_BASIC, 3, "monthly", None)] }),
     )
     .await
     .assert_problem(409, "cart_expired");
@@ -299,7 +299,7 @@ async fn reseller_calling_checkout_gets_403_saying_orders_are_placed_by_the_prov
         .cart(
             &provider,
             &tailspin,
-            vec![line("m365-business-basic", 2, "monthly", None)],
+            vec![line(M365_BUSINESS_BASIC, 2, "monthly", None)],
         )
         .await;
     let url = format!("{}/{}", carts(&tailspin), cart.str("id"));
@@ -316,7 +316,7 @@ async fn reseller_calling_checkout_gets_403_saying_orders_are_placed_by_the_prov
         "{}",
         res.text
     );
-    let body = json!({ "lineItems": [line("m365-business-basic", 2, "monthly", None)] });
+    let body = json!({ "lineItems": [line(M365_BUSINESS_BASIC, 2, "monthly", None)] });
     app.post(&carts(&tailspin), &reseller, body.clone())
         .await
         .assert_problem(403, "indirect_provider_required");
@@ -342,7 +342,7 @@ async fn another_provider_cannot_reach_the_cart() {
         .cart(
             &token,
             &adatum,
-            vec![line("m365-business-basic", 2, "monthly", None)],
+            vec![line(M365_BUSINESS_BASIC, 2, "monthly", None)],
         )
         .await;
     let url = format!("{}/{}", carts(&adatum), cart.str("id"));
@@ -356,7 +356,7 @@ async fn another_provider_cannot_reach_the_cart() {
     app.post(
         &carts(&adatum),
         &other,
-        json!({ "lineItems": [line("m365-business-basic", 2, "monthly", None)] }),
+        json!({ "lineItems": [line(M365_BUSINESS_BASIC, 2, "monthly", None)] }),
     )
     .await
     .assert_problem(404, "not_found");
@@ -367,7 +367,7 @@ async fn cart_order_and_checkout_permissions_follow_the_role_table() {
     let app = TestApp::new().await;
     let adatum = app.customer_id("adatum.example").await;
     let ga = app.token(PROVIDER_GA).await;
-    let lines = || json!({ "lineItems": [line("m365-business-basic", 1, "monthly", None)] });
+    let lines = || json!({ "lineItems": [line(M365_BUSINESS_BASIC, 1, "monthly", None)] });
     for (user, allowed) in [
         (PROVIDER_GA, true),
         (PROVIDER_UMA, false),
@@ -389,7 +389,7 @@ async fn cart_order_and_checkout_permissions_follow_the_role_table() {
             app.cart(
                 &ga,
                 &adatum,
-                vec![line("m365-business-basic", 1, "monthly", None)],
+                vec![line(M365_BUSINESS_BASIC, 1, "monthly", None)],
             )
             .await
             .str("id")

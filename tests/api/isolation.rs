@@ -38,7 +38,7 @@ async fn another_provider_with_a_relationship_cannot_reach_the_first_providers_s
         .insert_subscription(
             &adatum,
             &app.tenant_id(PROVIDER_GA).await,
-            "m365-business-basic",
+            M365_BUSINESS_BASIC,
         )
         .await;
     let base = format!("/v1/customers/{adatum}/subscriptions");

@@ -30,7 +30,7 @@ async fn list_offers_returns_the_sample_catalog_with_integer_money() {
     assert_eq!(listed, sorted, "offers are not in id order");
     let standard = items
         .iter()
-        .find(|o| o["id"] == "m365-business-standard")
+        .find(|o| o["id"] == M365_BUSINESS_STANDARD)
         .unwrap();
     assert_eq!(
         standard["unitPrice"],
@@ -39,13 +39,13 @@ async fn list_offers_returns_the_sample_catalog_with_integer_money() {
     assert_eq!(standard["billingCycles"], json!(["monthly", "annual"]));
     assert_eq!(
         standard["upgradeTargetOfferIds"],
-        json!(["m365-business-premium"])
+        json!([M365_BUSINESS_PREMIUM])
     );
     assert!(
         items.iter().all(|o| o["unitPrice"]["amountMinor"].is_i64()),
         "a price is not an integer"
     );
-    let azure = items.iter().find(|o| o["id"] == "azure-plan").unwrap();
+    let azure = items.iter().find(|o| o["id"] == AZURE_PLAN).unwrap();
     assert_eq!(azure["limitPerCustomer"], 1);
 }
 
@@ -57,9 +57,9 @@ async fn list_offers_filters_by_family_name_prefix_and_add_on() {
     assert_eq!(
         ids(&exchange.items()),
         [
-            "exchange-online-archiving",
-            "exchange-online-plan-1",
-            "exchange-online-plan-2"
+            EXCHANGE_ONLINE_PLAN_1,
+            EXCHANGE_ONLINE_PLAN_2,
+            EXCHANGE_ONLINE_ARCHIVING
         ]
     );
     let business = app
@@ -67,7 +67,7 @@ async fn list_offers_filters_by_family_name_prefix_and_add_on() {
         .await;
     assert_eq!(
         ids(&business.items()),
-        ["m365-business-basic", "m365-business-basic-eur"]
+        [M365_BUSINESS_BASIC, M365_BUSINESS_BASIC_EUR]
     );
     let add_ons = app.get("/v1/offers?isAddOn=true", &token).await;
     assert_eq!(add_ons.items().len(), 4);
@@ -110,7 +110,7 @@ async fn list_offers_pages_by_id_without_gaps() {
 async fn get_offer_reads_one_with_etag_and_unknown_is_404() {
     let app = TestApp::new().await;
     let token = app.token(PROVIDER_AA).await;
-    let res = app.get("/v1/offers/copilot-m365", &token).await;
+    let res = app.get(&format!("/v1/offers/{COPILOT_M365}"), &token).await;
     res.assert(200);
     assert!(res.header("etag").is_some());
     assert_eq!(res.body["isAddOn"], true);
@@ -119,11 +119,14 @@ async fn get_offer_reads_one_with_etag_and_unknown_is_404() {
         res.body["prerequisiteOfferIds"]
             .as_array()
             .unwrap()
-            .contains(&json!("m365-e3"))
+            .contains(&json!(M365_E3))
     );
-    app.get("/v1/offers/no-such-offer", &token)
+    app.get(&format!("/v1/offers/{UNKNOWN_OFFER}"), &token)
         .await
         .assert_problem(404, "not_found");
+    let bad = app.get("/v1/offers/no-such-offer", &token).await;
+    bad.assert_problem(422, "validation_failed");
+    assert_eq!(bad.body["errors"][0]["field"], "offerId");
 }
 
 #[actix_rt::test]
@@ -139,7 +142,9 @@ async fn offer_read_permission_covers_every_partner_role_but_not_customers() {
     ] {
         let token = app.token(user).await;
         app.get("/v1/offers", &token).await.assert(200);
-        app.get("/v1/offers/azure-plan", &token).await.assert(200);
+        app.get(&format!("/v1/offers/{AZURE_PLAN}"), &token)
+            .await
+            .assert(200);
     }
     let customer = app.token(ADATUM_ADMIN).await;
     app.get("/v1/offers", &customer)
@@ -221,7 +226,7 @@ fn catalog_import_cli_imports_then_updates_in_place() {
     assert!(third.status.success());
     let basic = offers_in(&db.0)
         .into_iter()
-        .find(|o| o.id == "m365-business-basic")
+        .find(|o| o.id == M365_BUSINESS_BASIC)
         .unwrap();
     assert_eq!(
         basic.unit_price_minor, 650,

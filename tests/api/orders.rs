@@ -27,31 +27,31 @@ async fn create_order_refuses_each_rule_naming_the_field_at_fault() {
     let adatum = app.customer_id("adatum.example").await;
     let cases: Vec<(Value, &str, &str)> = vec![
         (
-            json!([line("no-such-offer", 1, "monthly", None)]),
+            json!([line(UNKNOWN_OFFER, 1, "monthly", None)]),
             "unknown_offer",
             "lineItems[0].offerId",
         ),
         (
-            json!([line("m365-business-basic", 301, "monthly", None)]),
+            json!([line(M365_BUSINESS_BASIC, 301, "monthly", None)]),
             "quantity_out_of_range",
             "lineItems[0].quantity",
         ),
         (
-            json!([line("m365-e3", 4, "annual", None)]),
+            json!([line(M365_E3, 4, "annual", None)]),
             "quantity_out_of_range",
             "lineItems[0].quantity",
         ),
         (
             json!([
-                line("m365-business-standard", 5, "monthly", None),
-                line("copilot-m365", 5, "monthly", None)
+                line(M365_BUSINESS_STANDARD, 5, "monthly", None),
+                line(COPILOT_M365, 5, "monthly", None)
             ]),
             "billing_cycle_not_offered",
             "lineItems[1].billingCycle",
         ),
         (
             json!([line(
-                "m365-business-basic",
+                M365_BUSINESS_BASIC,
                 1,
                 "monthly",
                 Some(fabrikam.as_str())
@@ -61,7 +61,7 @@ async fn create_order_refuses_each_rule_naming_the_field_at_fault() {
         ),
         (
             json!([line(
-                "m365-business-basic",
+                M365_BUSINESS_BASIC,
                 1,
                 "monthly",
                 Some(provider.as_str())
@@ -70,33 +70,33 @@ async fn create_order_refuses_each_rule_naming_the_field_at_fault() {
             "lineItems[0].partnerIdOnRecord",
         ),
         (
-            json!([line("exchange-online-archiving", 5, "monthly", None)]),
+            json!([line(EXCHANGE_ONLINE_ARCHIVING, 5, "monthly", None)]),
             "prerequisite_required",
             "lineItems[0].offerId",
         ),
         (
             json!([
-                line("azure-plan", 1, "monthly", None),
-                line("azure-plan", 1, "monthly", None)
+                line(AZURE_PLAN, 1, "monthly", None),
+                line(AZURE_PLAN, 1, "monthly", None)
             ]),
             "limit_per_customer_exceeded",
             "lineItems[1].offerId",
         ),
         (
             json!([
-                line("m365-business-basic", 1, "monthly", None),
-                line("m365-business-basic-eur", 1, "monthly", None)
+                line(M365_BUSINESS_BASIC, 1, "monthly", None),
+                line(M365_BUSINESS_BASIC_EUR, 1, "monthly", None)
             ]),
             "mixed_currencies",
             "lineItems[1].offerId",
         ),
         (
-            json!([line("m365-business-basic", 0, "monthly", None)]),
+            json!([line(M365_BUSINESS_BASIC, 0, "monthly", None)]),
             "validation_failed",
             "lineItems[0].quantity",
         ),
         (
-            json!([line("m365-business-basic", 1, "weekly", None)]),
+            json!([line(M365_BUSINESS_BASIC, 1, "weekly", None)]),
             "validation_failed",
             "lineItems[0].billingCycle",
         ),
@@ -124,8 +124,8 @@ async fn create_order_accepts_an_add_on_whose_base_is_in_the_order_or_owned_and_
             &token,
             &adatum,
             vec![
-                line("m365-business-standard", 5, "monthly", None),
-                line("exchange-online-archiving", 5, "monthly", None),
+                line(M365_BUSINESS_STANDARD, 5, "monthly", None),
+                line(EXCHANGE_ONLINE_ARCHIVING, 5, "monthly", None),
             ],
         )
         .await;
@@ -133,7 +133,7 @@ async fn create_order_accepts_an_add_on_whose_base_is_in_the_order_or_owned_and_
     app.order(
         &token,
         &adatum,
-        vec![line("teams-phone-standard", 5, "monthly", None)],
+        vec![line(TEAMS_PHONE_STANDARD, 5, "monthly", None)],
     )
     .await;
     app.patch(
@@ -147,7 +147,7 @@ async fn create_order_accepts_an_add_on_whose_base_is_in_the_order_or_owned_and_
         .post(
             &orders(&adatum),
             &token,
-            json!({ "lineItems": [line("teams-audio-conferencing", 5, "monthly", None)] }),
+            json!({ "lineItems": [line(TEAMS_AUDIO_CONFERENCING, 5, "monthly", None)] }),
         )
         .await;
     res.assert_problem(422, "prerequisite_required");
@@ -159,17 +159,13 @@ async fn create_order_counts_existing_subscriptions_against_the_limit_per_custom
     let app = TestApp::new().await;
     let token = app.token(PROVIDER_SA).await;
     let adatum = app.customer_id("adatum.example").await;
-    app.order(
-        &token,
-        &adatum,
-        vec![line("azure-plan", 1, "monthly", None)],
-    )
-    .await;
+    app.order(&token, &adatum, vec![line(AZURE_PLAN, 1, "monthly", None)])
+        .await;
     let res = app
         .post(
             &orders(&adatum),
             &token,
-            json!({ "lineItems": [line("azure-plan", 1, "monthly", None)] }),
+            json!({ "lineItems": [line(AZURE_PLAN, 1, "monthly", None)] }),
         )
         .await;
     res.assert_problem(422, "limit_per_customer_exceeded");
@@ -179,7 +175,7 @@ async fn create_order_counts_existing_subscriptions_against_the_limit_per_custom
     app.order(
         &token,
         &tailspin,
-        vec![line("azure-plan", 1, "monthly", None)],
+        vec![line(AZURE_PLAN, 1, "monthly", None)],
     )
     .await;
 }
@@ -194,9 +190,9 @@ async fn create_order_failure_leaves_nothing_half_written() {
             &orders(&adatum),
             &token,
             json!({ "lineItems": [
-                line("m365-business-basic", 5, "monthly", None),
-                line("azure-plan", 1, "monthly", None),
-                line("azure-plan", 1, "monthly", None),
+                line(M365_BUSINESS_BASIC, 5, "monthly", None),
+                line(AZURE_PLAN, 1, "monthly", None),
+                line(AZURE_PLAN, 1, "monthly", None),
             ] }),
         )
         .await;
@@ -218,7 +214,7 @@ async fn list_orders_pages_and_get_order_reads_one() {
             .order(
                 &token,
                 &adatum,
-                vec![line("m365-business-basic", q, "monthly", None)],
+                vec![line(M365_BUSINESS_BASIC, q, "monthly", None)],
             )
             .await;
         placed.push(body["order"]["id"].as_str().unwrap().to_owned());
@@ -299,8 +295,8 @@ async fn concurrent_checkouts_with_one_idempotency_key_create_exactly_one_order(
             &token,
             &adatum,
             vec![
-                line("m365-business-basic", 4, "monthly", None),
-                line("exchange-online-plan-1", 2, "annual", None),
+                line(M365_BUSINESS_BASIC, 4, "monthly", None),
+                line(EXCHANGE_ONLINE_PLAN_1, 2, "annual", None),
             ],
         )
         .await;
@@ -333,7 +329,7 @@ async fn concurrent_checkouts_with_one_idempotency_key_create_exactly_one_order(
         .cart(
             &token,
             &adatum,
-            vec![line("m365-business-basic", 1, "monthly", None)],
+            vec![line(M365_BUSINESS_BASIC, 1, "monthly", None)],
         )
         .await;
     let reused = app
@@ -357,7 +353,7 @@ async fn concurrent_orders_with_one_idempotency_key_create_exactly_one_order() {
     let app = TestApp::new().await;
     let token = app.token(PROVIDER_SA).await;
     let adatum = app.customer_id("adatum.example").await;
-    let body = json!({ "lineItems": [line("m365-business-standard", 8, "annual", None)] });
+    let body = json!({ "lineItems": [line(M365_BUSINESS_STANDARD, 8, "annual", None)] });
     let key = "order-2c91";
     let send = |headers: &[(&str, &str)], body: &Value| {
         request_with(
@@ -379,7 +375,7 @@ async fn concurrent_orders_with_one_idempotency_key_create_exactly_one_order() {
     );
     assert_eq!(replay.text, first.text);
 
-    let other_body = json!({ "lineItems": [line("m365-business-standard", 9, "annual", None)] });
+    let other_body = json!({ "lineItems": [line(M365_BUSINESS_STANDARD, 9, "annual", None)] });
     app.send(send(&[("Idempotency-Key", key)], &other_body))
         .await
         .assert_problem(422, "idempotency_key_reused");

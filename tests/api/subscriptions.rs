@@ -33,13 +33,13 @@ impl Fixture {
                 &tailspin,
                 vec![
                     line(
-                        "m365-business-standard",
+                        M365_BUSINESS_STANDARD,
                         10,
                         "monthly",
                         Some(northwind.as_str()),
                     ),
-                    line("m365-business-basic", 5, "annual", None),
-                    line("exchange-online-plan-1", 3, "monthly", None),
+                    line(M365_BUSINESS_BASIC, 5, "annual", None),
+                    line(EXCHANGE_ONLINE_PLAN_1, 3, "monthly", None),
                 ],
             )
             .await;
@@ -99,7 +99,7 @@ async fn list_subscriptions_filters_by_status_offer_and_reseller_of_record() {
     );
     let basic = f
         .app
-        .get(&f.list("offerId=m365-business-basic"), &token)
+        .get(&f.list(&format!("offerId={M365_BUSINESS_BASIC}")), &token)
         .await;
     assert_eq!(Fixture::ids(&basic), [f.basic.as_str()]);
     let on_record = f
@@ -132,7 +132,7 @@ async fn get_subscription_shows_every_field_with_an_etag() {
     let s = &res.body;
     assert_eq!(s["id"], f.standard.as_str());
     assert_eq!(s["customerId"], f.tailspin.as_str());
-    assert_eq!(s["offerId"], "m365-business-standard");
+    assert_eq!(s["offerId"], M365_BUSINESS_STANDARD);
     assert_eq!(s["offerName"], "Microsoft 365 Business Standard");
     assert_eq!(s["quantity"], 10);
     assert_eq!(s["status"], "active");

@@ -30,6 +30,24 @@ pub const RESELLER_GA: &str = "global.admin@fabrikam-resellers.example";
 pub const RESELLER_AA: &str = "admin.agent@fabrikam-resellers.example";
 pub const RESELLER_SA: &str = "sales.agent@fabrikam-resellers.example";
 pub const RESELLER_HA: &str = "helpdesk.agent@fabrikam-resellers.example";
+/// Offer ids of the sample catalog (`examples/catalog.json`), loaded by the demo seed.
+pub const M365_BUSINESS_BASIC: &str = "019a8f3c-2000-758b-a2a2-055bb55bcbbb"; // m365-business-basic
+pub const M365_BUSINESS_STANDARD: &str = "019a8f3c-2001-737d-82f2-a4276b0bd666"; // m365-business-standard
+pub const M365_BUSINESS_PREMIUM: &str = "019a8f3c-2002-7654-b8bb-cded8077eccc"; // m365-business-premium
+pub const M365_E3: &str = "019a8f3c-2003-7fe3-afb2-c3ea93596000"; // m365-e3
+pub const M365_E5: &str = "019a8f3c-2004-7cbf-89a0-f4d4f7f3bccc"; // m365-e5
+pub const EXCHANGE_ONLINE_PLAN_1: &str = "019a8f3c-2005-7978-b017-5e3ff9918222"; // exchange-online-plan-1
+pub const EXCHANGE_ONLINE_PLAN_2: &str = "019a8f3c-2006-7191-a616-116c76559888"; // exchange-online-plan-2
+pub const EXCHANGE_ONLINE_ARCHIVING: &str = "019a8f3c-2007-7523-9f8a-6e768d370777"; // exchange-online-archiving
+pub const TEAMS_AUDIO_CONFERENCING: &str = "019a8f3c-2008-797a-886c-b1047db8cbbb"; // teams-audio-conferencing
+pub const TEAMS_PHONE_STANDARD: &str = "019a8f3c-2009-77a8-a912-de18ead32555"; // teams-phone-standard
+pub const COPILOT_M365: &str = "019a8f3c-200a-73e4-80fb-73d93a3c9bbb"; // copilot-m365
+pub const AZURE_PLAN: &str = "019a8f3c-200b-7089-9f7f-6bc9ffbe5aaa"; // azure-plan
+pub const M365_BUSINESS_BASIC_EUR: &str = "019a8f3c-200c-7996-a69e-a07430ea6999"; // m365-business-basic-eur
+
+/// A well-formed offer id that no catalog offer has.
+pub const UNKNOWN_OFFER: &str = "019a8f3c-20ff-7000-8000-000000000000";
+
 /// Demo accounts of Northwind IT, a reseller partnered with the provider, with DAP on Tailspin.
 pub const PARTNERED_GA: &str = "global.admin@northwind-it.example";
 pub const PARTNERED_AA: &str = "admin.agent@northwind-it.example";

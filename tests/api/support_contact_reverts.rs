@@ -29,7 +29,7 @@ impl Story {
             .post(
                 &format!("/v1/customers/{tailspin}/orders"),
                 &sa,
-                json!({ "lineItems": [line("m365-business-premium", 10, "monthly", reseller)] }),
+                json!({ "lineItems": [line(M365_BUSINESS_PREMIUM, 10, "monthly", reseller)] }),
             )
             .await;
         order.assert(201);

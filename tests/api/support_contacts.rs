@@ -30,10 +30,10 @@ impl World {
         let tailspin = app.customer_id("tailspin.example").await;
         let adatum = app.customer_id("adatum.example").await;
         let tailspin_sub = app
-            .insert_subscription(&tailspin, &provider, "m365-business-premium")
+            .insert_subscription(&tailspin, &provider, M365_BUSINESS_PREMIUM)
             .await;
         let adatum_sub = app
-            .insert_subscription(&adatum, &provider, "m365-business-premium")
+            .insert_subscription(&adatum, &provider, M365_BUSINESS_PREMIUM)
             .await;
         World {
             app,
@@ -180,7 +180,7 @@ async fn set_support_contact_to_reseller_shows_on_customers_page_and_sets_back()
     let page = w.app.get("/v1/my/subscriptions", &admin).await;
     page.assert(200);
     let item = my_item(&page, &w.tailspin_sub);
-    assert_eq!(item["offerId"], "m365-business-premium");
+    assert_eq!(item["offerId"], M365_BUSINESS_PREMIUM);
     assert_eq!(item["offerName"], "Microsoft 365 Business Premium");
     assert_eq!(item["quantity"], 10);
     assert_eq!(item["status"], "active");
@@ -413,7 +413,7 @@ async fn set_support_contact_writes_audit_records_for_provider_and_reseller() {
 async fn list_my_subscriptions_shows_only_the_customers_own_and_pages() {
     let w = World::new().await;
     w.app
-        .insert_subscription(&w.adatum, &w.provider, "m365-e3")
+        .insert_subscription(&w.adatum, &w.provider, M365_E3)
         .await;
     let admin = w.app.token(ADATUM_ADMIN).await;
     let first = w.app.get("/v1/my/subscriptions?limit=1", &admin).await;
@@ -430,7 +430,7 @@ async fn list_my_subscriptions_shows_only_the_customers_own_and_pages() {
         .await;
     second.assert(200);
     assert_eq!(second.items().len(), 1);
-    assert_eq!(second.items()[0]["offerId"], "m365-e3");
+    assert_eq!(second.items()[0]["offerId"], M365_E3);
     assert!(second.body.get("nextCursor").is_none());
     let all = w.app.get("/v1/my/subscriptions", &admin).await;
     assert!(!all.text.contains(&w.tailspin_sub));
@@ -454,7 +454,7 @@ async fn revert_hands_reseller_supported_subscriptions_back_to_the_provider() {
     let token = w.app.token(PROVIDER_SA).await;
     let second = w
         .app
-        .insert_subscription(&w.tailspin, &w.provider, "m365-e3")
+        .insert_subscription(&w.tailspin, &w.provider, M365_E3)
         .await;
     for sub in [&w.tailspin_sub, &second] {
         w.put_contact(&w.contact(&w.tailspin, sub), &token, &w.northwind, None)

@@ -16,7 +16,7 @@ async fn basic_for_tailspin(app: &TestApp) -> (String, String, String) {
             &sa,
             &tailspin,
             vec![line(
-                "m365-business-basic",
+                M365_BUSINESS_BASIC,
                 10,
                 "monthly",
                 Some(northwind.as_str()),
@@ -72,26 +72,23 @@ async fn list_upgrades_shows_each_target_with_its_eligibility_reasons() {
     assert_eq!(
         options(&app.get(&url, &token).await),
         [
-            ("m365-business-standard".to_owned(), true, vec![]),
-            ("m365-business-premium".to_owned(), true, vec![]),
+            (M365_BUSINESS_STANDARD.to_owned(), true, vec![]),
+            (M365_BUSINESS_PREMIUM.to_owned(), true, vec![]),
         ]
     );
     let sa = app.token(PROVIDER_SA).await;
     app.order(
         &sa,
         &tailspin,
-        vec![line("m365-business-premium", 1, "monthly", None)],
+        vec![line(M365_BUSINESS_PREMIUM, 1, "monthly", None)],
     )
     .await;
     let owned = options(&app.get(&url, &token).await);
-    assert_eq!(
-        owned[0],
-        ("m365-business-standard".to_owned(), true, vec![])
-    );
+    assert_eq!(owned[0], (M365_BUSINESS_STANDARD.to_owned(), true, vec![]));
     assert_eq!(
         owned[1],
         (
-            "m365-business-premium".to_owned(),
+            M365_BUSINESS_PREMIUM.to_owned(),
             false,
             vec!["already_owned".to_owned()]
         )
@@ -131,7 +128,7 @@ async fn upgrade_of_all_licenses_suspends_the_source_and_creates_the_target() {
         .post(
             &upgrades(&tailspin, &basic),
             &token,
-            json!({ "targetOfferId": "m365-business-standard" }),
+            json!({ "targetOfferId": M365_BUSINESS_STANDARD }),
         )
         .await;
     res.assert(201);
@@ -139,7 +136,7 @@ async fn upgrade_of_all_licenses_suspends_the_source_and_creates_the_target() {
     assert_eq!(source["id"], basic.as_str());
     assert_eq!(source["status"], "suspended");
     assert_eq!(source["quantity"], 10);
-    assert_eq!(target["offerId"], "m365-business-standard");
+    assert_eq!(target["offerId"], M365_BUSINESS_STANDARD);
     assert_eq!(target["friendlyName"], "Microsoft 365 Business Standard");
     assert_eq!(target["quantity"], 10);
     assert_eq!(target["status"], "active");
@@ -162,7 +159,7 @@ async fn upgrade_of_all_licenses_suspends_the_source_and_creates_the_target() {
     app.post(
         &upgrades(&tailspin, &basic),
         &token,
-        json!({ "targetOfferId": "m365-business-premium" }),
+        json!({ "targetOfferId": M365_BUSINESS_PREMIUM }),
     )
     .await
     .assert_problem(409, "subscription_not_active");
@@ -178,7 +175,7 @@ async fn upgrade_of_some_licenses_reduces_the_source() {
         .post(
             &url,
             &token,
-            json!({ "targetOfferId": "m365-business-premium", "quantity": 11 }),
+            json!({ "targetOfferId": M365_BUSINESS_PREMIUM, "quantity": 11 }),
         )
         .await;
     too_many.assert_problem(422, "quantity_out_of_range");
@@ -187,7 +184,7 @@ async fn upgrade_of_some_licenses_reduces_the_source() {
         .post(
             &url,
             &token,
-            json!({ "targetOfferId": "m365-business-premium", "quantity": 4 }),
+            json!({ "targetOfferId": M365_BUSINESS_PREMIUM, "quantity": 4 }),
         )
         .await;
     res.assert(201);
@@ -198,7 +195,7 @@ async fn upgrade_of_some_licenses_reduces_the_source() {
         .post(
             &url,
             &token,
-            json!({ "targetOfferId": "m365-business-premium", "quantity": 1 }),
+            json!({ "targetOfferId": M365_BUSINESS_PREMIUM, "quantity": 1 }),
         )
         .await;
     again.assert_problem(409, "already_owned");
@@ -211,14 +208,14 @@ async fn upgrade_refuses_unlisted_targets_and_quantities_outside_either_offer() 
     let token = app.token(PROVIDER_SA).await;
     let adatum = app.customer_id("adatum.example").await;
     let placed = app
-        .order(&token, &adatum, vec![line("m365-e3", 6, "annual", None)])
+        .order(&token, &adatum, vec![line(M365_E3, 6, "annual", None)])
         .await;
     let e3 = placed["subscriptions"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let url = upgrades(&adatum, &e3);
-    for target in ["m365-business-basic", "no-such-offer"] {
+    for target in [M365_BUSINESS_BASIC, UNKNOWN_OFFER] {
         let res = app
             .post(&url, &token, json!({ "targetOfferId": target }))
             .await;
@@ -231,14 +228,14 @@ async fn upgrade_refuses_unlisted_targets_and_quantities_outside_either_offer() 
             .post(
                 &url,
                 &token,
-                json!({ "targetOfferId": "m365-e5", "quantity": quantity }),
+                json!({ "targetOfferId": M365_E5, "quantity": quantity }),
             )
             .await;
         res.assert_problem(422, "quantity_out_of_range");
         assert_eq!(res.body["errors"][0]["field"], "quantity");
     }
     let all = app
-        .post(&url, &token, json!({ "targetOfferId": "m365-e5" }))
+        .post(&url, &token, json!({ "targetOfferId": M365_E5 }))
         .await;
     all.assert(201);
     assert_eq!(all.body["target"]["quantity"], 6);
@@ -254,7 +251,7 @@ async fn upgrade_needs_delegated_admin_privileges() {
     app.post(
         &upgrades(&tailspin, &basic),
         &reseller,
-        json!({ "targetOfferId": "m365-business-standard" }),
+        json!({ "targetOfferId": M365_BUSINESS_STANDARD }),
     )
     .await
     .assert_problem(403, "delegated_admin_required");
@@ -289,7 +286,7 @@ async fn upgrade_permissions_follow_the_role_table() {
             .order(
                 &ga,
                 &customer,
-                vec![line("exchange-online-plan-1", 2, "monthly", None)],
+                vec![line(EXCHANGE_ONLINE_PLAN_1, 2, "monthly", None)],
             )
             .await;
         let source = placed["subscriptions"][0]["id"]
@@ -301,7 +298,7 @@ async fn upgrade_permissions_follow_the_role_table() {
             .post(
                 &upgrades(&customer, &source),
                 &token,
-                json!({ "targetOfferId": "exchange-online-plan-2" }),
+                json!({ "targetOfferId": EXCHANGE_ONLINE_PLAN_2 }),
             )
             .await;
         if allowed {
@@ -316,7 +313,7 @@ async fn upgrade_permissions_follow_the_role_table() {
     app.post(
         &upgrades(&tailspin, &basic),
         &reseller,
-        json!({ "targetOfferId": "m365-business-standard" }),
+        json!({ "targetOfferId": M365_BUSINESS_STANDARD }),
     )
     .await
     .assert(201);
