@@ -41,6 +41,9 @@ impl FieldError {
 }
 
 /// The RFC 9457 problem document every error response carries (`application/problem+json`).
+/// Some problems add extension members next to these, e.g. `requiredRoles` (403
+/// `insufficient_role`), `activeSubscriptionIds` (409 `active_subscriptions`) or `reason` (422
+/// `support_contact_not_eligible`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
@@ -63,8 +66,9 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
     /// Extra machine-readable context, e.g. `requiredRoles` or `activeSubscriptionIds`.
+    /// (Documented in the schema description: extension members sit at the top level.)
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(ignore)]
     pub extensions: Option<serde_json::Map<String, serde_json::Value>>,
 }
 

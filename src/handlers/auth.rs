@@ -228,6 +228,18 @@ pub async fn create_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Send the token request as application/x-www-form-urlencoded (RFC 6749), not JSON.",
+        ));
+    }
     let Ok(form) = serde_urlencoded::from_bytes::<TokenRequest>(&body) else {
         return Ok(oauth_error(
             StatusCode::BAD_REQUEST,

@@ -217,3 +217,26 @@ async fn repeated_failed_sign_ins_answer_429_with_retry_after() {
         .unwrap();
     assert!((1..=60).contains(&retry));
 }
+
+#[actix_rt::test]
+async fn token_request_sent_as_json_says_to_send_a_form() {
+    let app = TestApp::new().await;
+    let res = app
+        .call(
+            Method::POST,
+            "/v1/auth/token",
+            None,
+            Some(
+                json!({ "grant_type": "password", "username": PROVIDER_SA, "password": PASSWORD }),
+            ),
+        )
+        .await;
+    res.assert(400);
+    assert_eq!(res.body["error"], "invalid_request");
+    assert!(
+        res.body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("x-www-form-urlencoded")
+    );
+}
