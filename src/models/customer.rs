@@ -86,17 +86,21 @@ impl CustomerRow {
         after: Option<&str>,
         limit: i64,
     ) -> QueryResult<Vec<CustomerRow>> {
-        let mine = customer_relationships::table
+        // Driven by the (partner_id, customer_id) index: each page is a range scan from the
+        // cursor, so its cost does not grow with the partner's number of customers.
+        let mut q = customer_relationships::table
+            .inner_join(customers::table)
             .filter(customer_relationships::partner_id.eq(partner_id.to_string()))
-            .select(customer_relationships::customer_id);
-        let mut q = customers::table
-            .filter(customers::id.eq_any(mine))
             .select(CustomerRow::as_select())
             .into_boxed();
         if let Some(reseller) = filter.indirect_reseller_id {
-            let theirs = customer_relationships::table
-                .filter(customer_relationships::partner_id.eq(reseller.to_string()))
-                .select(customer_relationships::customer_id);
+            let rel = diesel::alias!(customer_relationships as reseller_relationships);
+            let theirs = rel
+                .filter(
+                    rel.field(customer_relationships::partner_id)
+                        .eq(reseller.to_string()),
+                )
+                .select(rel.field(customer_relationships::customer_id));
             q = q.filter(customers::id.eq_any(theirs));
         }
         if let Some(prefix) = filter.q.as_deref().filter(|s| !s.is_empty()) {
@@ -109,9 +113,11 @@ impl CustomerRow {
             );
         }
         if let Some(after) = after {
-            q = q.filter(customers::id.gt(after.to_owned()));
+            q = q.filter(customer_relationships::customer_id.gt(after.to_owned()));
         }
-        q.order(customers::id.asc()).limit(limit).load(conn)
+        q.order(customer_relationships::customer_id.asc())
+            .limit(limit)
+            .load(conn)
     }
 
     /// Locks the customer's row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite
