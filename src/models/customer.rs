@@ -7,11 +7,6 @@ use uuid::Uuid;
 use crate::db::AnyConnection;
 use crate::schema::{customer_relationships, customers};
 
-diesel::define_sql_function! {
-    /// SQL `lower(text)`, the same on SQLite and PostgreSQL.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
-
 /// A customer organisation.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = customers)]
@@ -106,7 +101,7 @@ impl CustomerRow {
         if let Some(prefix) = filter.q.as_deref().filter(|s| !s.is_empty()) {
             let pattern = super::like_prefix(prefix);
             q = q.filter(
-                lower(customers::company_name)
+                super::lower(customers::company_name)
                     .like(pattern.clone())
                     .escape('\\')
                     .or(customers::domain.like(pattern).escape('\\')),

@@ -35,6 +35,12 @@ pub mod ids {
     }
 }
 
+diesel::define_sql_function! {
+    /// SQL `lower(text)`, the same on SQLite and PostgreSQL (for case-insensitive prefix search
+    /// with [`like_prefix`]).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
+}
+
 /// The current UTC time, truncated to microseconds.
 pub fn now() -> NaiveDateTime {
     let t = Utc::now().naive_utc();

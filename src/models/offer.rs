@@ -12,11 +12,6 @@ use utoipa::ToSchema;
 use crate::db::AnyConnection;
 use crate::schema::offers as o;
 
-diesel::define_sql_function! {
-    /// SQL `lower(text)`, the same on SQLite and PostgreSQL.
-    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text;
-}
-
 /// Whether `id` is a valid offer id: a UUID in canonical form (lower case, hyphenated), as every
 /// id of the API (product.md §7). The catalog file assigns it, so importing again finds the same
 /// offer.
@@ -155,7 +150,11 @@ impl OfferRow {
             q = q.filter(o::product_family.eq(family.clone()));
         }
         if let Some(prefix) = filter.q.as_deref().filter(|s| !s.is_empty()) {
-            q = q.filter(lower(o::name).like(super::like_prefix(prefix)).escape('\\'));
+            q = q.filter(
+                super::lower(o::name)
+                    .like(super::like_prefix(prefix))
+                    .escape('\\'),
+            );
         }
         if let Some(add_on) = filter.is_add_on {
             q = q.filter(o::is_add_on.eq(add_on));

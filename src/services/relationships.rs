@@ -94,7 +94,8 @@ pub struct Accepted {
 
 /// Accepts a relationship request as the admin of `customer_id`: creates each involved partner's
 /// relationship, or updates the existing one (DAP is added when requested, never removed), and
-/// audits `accept_relationship_request` for each. The pending→accepted compare-and-swap lets
+/// audits `accept_relationship_request` for each. A named indirect provider is involved only while
+/// its partnership with the requesting reseller is still active (product.md §2). The pending→accepted compare-and-swap lets
 /// exactly one of two concurrent acceptances through. Errors: 422 `invalid_link_token`.
 pub fn accept_request(
     conn: &mut AnyConnection,
@@ -109,7 +110,19 @@ pub fn accept_request(
         if !RelationshipRequestRow::accept(conn, &request.id, customer_id)? {
             return Err(invalid_link_token());
         }
-        let involved = std::iter::once(&request.partner_id).chain(&request.indirect_provider_id);
+        let still_partnered = match &request.indirect_provider_id {
+            Some(provider) => PartnershipRow::is_active(
+                conn,
+                ids::parse(provider),
+                ids::parse(&request.partner_id),
+            )?,
+            None => false,
+        };
+        let provider = request
+            .indirect_provider_id
+            .as_ref()
+            .filter(|_| still_partnered);
+        let involved = std::iter::once(&request.partner_id).chain(provider);
         let mut relationships = Vec::new();
         for partner_id in involved.map(|p| ids::parse(p)) {
             let partner = PartnerRow::find(conn, partner_id)?

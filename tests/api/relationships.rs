@@ -175,6 +175,50 @@ async fn accepted_relationship_request_puts_the_customer_in_the_partners_list() 
 }
 
 #[actix_rt::test]
+async fn request_naming_a_provider_whose_partnership_ended_authorises_only_the_reseller() {
+    let app = TestApp::new().await;
+    let contoso = app.token(PROVIDER_SA).await;
+    let contoso_id = tenant_id(&app, &contoso).await;
+    let northwind = app.token(PARTNERED_SA).await;
+    let northwind_id = tenant_id(&app, &northwind).await;
+    let (other, _) = app
+        .other_provider("Other Distribution", "owner@other.example")
+        .await;
+    let litware = app
+        .create_customer(&other, "Litware", "litware.example", None)
+        .await;
+    let litware_id = litware["customer"]["id"].as_str().unwrap().to_owned();
+    let admin = app
+        .activate(
+            "admin@litware.example",
+            litware["adminUser"]["temporaryPassword"].as_str().unwrap(),
+        )
+        .await;
+    let created = request(
+        &app,
+        &northwind,
+        json!({ "includeDelegatedAdmin": true, "indirectProviderId": contoso_id }),
+    )
+    .await;
+    // The partnership ends before the customer accepts.
+    app.delete(&format!("/v1/indirect-resellers/{northwind_id}"), &contoso)
+        .await
+        .assert(204);
+    let accepted = accept(&app, &admin, &created).await;
+    accepted.assert(200);
+    let partners: Vec<&str> = accepted.body["relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["partnerId"].as_str().unwrap())
+        .collect();
+    assert_eq!(partners, vec![northwind_id.as_str()]);
+    app.get(&format!("/v1/customers/{litware_id}"), &contoso)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[actix_rt::test]
 async fn request_naming_the_indirect_provider_authorises_both_partners() {
     let app = TestApp::new().await;
     let contoso = app.token(PROVIDER_SA).await;
