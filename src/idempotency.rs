@@ -153,9 +153,9 @@ pub fn purge_expired(conn: &mut AnyConnection) -> Result<usize, ApiError> {
 #[derive(Debug, Clone, Copy)]
 pub struct ShownOnce;
 
-/// Marks `res` as showing secrets once: `Cache-Control: no-store`, and the idempotency store
-/// keeps its body only encrypted. `_secrets` names what is secret, for the reader.
-pub fn shown_once(mut res: HttpResponse, _secrets: &[&str]) -> HttpResponse {
+/// Marks `res` as showing a secret once (temporary password, client secret, link token):
+/// `Cache-Control: no-store`, and the idempotency store keeps its body only encrypted.
+pub fn shown_once(mut res: HttpResponse) -> HttpResponse {
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res.extensions_mut().insert(ShownOnce);

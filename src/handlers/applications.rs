@@ -134,14 +134,13 @@ pub async fn create_application(
         Ok((row, client_secret))
     })
     .await?;
-    let secret = client_secret.clone();
     let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/applications/{}", row.id)))
         .json(CreatedApplication {
             application: row.into(),
             client_secret,
         });
-    Ok(idempotency::shown_once(res, &[&secret]))
+    Ok(idempotency::shown_once(res))
 }
 
 /// Paging of the application list.

@@ -207,10 +207,8 @@ pub async fn reset_customer_user_password(
         })
     })
     .await?;
-    let secret = credentials.temporary_password.clone();
     Ok(idempotency::shown_once(
         HttpResponse::Ok().json(credentials),
-        &[&secret],
     ))
 }
 

@@ -217,7 +217,6 @@ pub async fn create_customer(
         Ok((created, admin))
     })
     .await?;
-    let secret = admin.temporary_password.clone();
     let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/customers/{}", created.id)))
         .insert_header((header::ETAG, etag::etag(created.version)))
@@ -228,7 +227,7 @@ pub async fn create_customer(
                 temporary_password: admin.temporary_password,
             },
         });
-    Ok(idempotency::shown_once(res, &[&secret]))
+    Ok(idempotency::shown_once(res))
 }
 
 /// Customer list filters.

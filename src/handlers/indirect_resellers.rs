@@ -165,7 +165,6 @@ pub async fn create_invitation(
     let provider_id = service::require_provider(&principal)?;
     let req = body.0;
     let issued = IssuedLink::issue(state.config.invitation_ttl_days);
-    let token = issued.token.clone();
     let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
     let actor = Actor::from(&principal);
     let (row, provider) = db::run(&state.pool, move |conn| {
@@ -181,7 +180,7 @@ pub async fn create_invitation(
         expires_at: utc(row.expires_at),
         email_draft,
     });
-    Ok(idempotency::shown_once(res, &[&token]))
+    Ok(idempotency::shown_once(res))
 }
 
 /// Paging of a plain collection.

@@ -173,7 +173,6 @@ pub async fn enroll_partnership_invitation(
         Ok((enrolled, temporary_password))
     })
     .await?;
-    let secret = temporary_password.clone();
     let res = HttpResponse::Created().json(Enrollment {
         partner: enrolled.reseller.into(),
         admin_user: AdminUserCredentials {
@@ -182,7 +181,7 @@ pub async fn enroll_partnership_invitation(
         },
         indirect_provider: (enrolled.partnership, enrolled.provider).into(),
     });
-    Ok(idempotency::shown_once(res, &[&secret]))
+    Ok(idempotency::shown_once(res))
 }
 
 /// Registers the reseller-side invitation operations.

@@ -172,7 +172,6 @@ pub async fn create_relationship_request(
     let partner_id = principal.partner_id()?;
     let req = body.0;
     let issued = IssuedLink::issue(state.config.invitation_ttl_days);
-    let token = issued.token.clone();
     let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
     let actor = Actor::from(&principal);
     let (row, partner, provider) = db::run(&state.pool, move |conn| {
@@ -202,7 +201,7 @@ pub async fn create_relationship_request(
         expires_at: utc(row.expires_at),
         email_draft,
     });
-    Ok(idempotency::shown_once(res, &[&token]))
+    Ok(idempotency::shown_once(res))
 }
 
 /// Paging of the caller's relationship requests.

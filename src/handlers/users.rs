@@ -144,7 +144,6 @@ pub async fn create_user(
         service::create(conn, &principal, new)
     })
     .await?;
-    let secret = temporary_password.clone();
     let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/users/{}", row.id)))
         .insert_header((header::ETAG, etag::etag(row.version)))
@@ -152,7 +151,7 @@ pub async fn create_user(
             user: row.into(),
             temporary_password,
         });
-    Ok(idempotency::shown_once(res, &[&secret]))
+    Ok(idempotency::shown_once(res))
 }
 
 /// Paging of the user list.
@@ -384,12 +383,11 @@ pub async fn reset_user_password(
         service::reset_password(conn, &principal, user_id)
     })
     .await?;
-    let secret = temporary_password.clone();
     let res = HttpResponse::Ok().json(PasswordReset {
         user_name: row.user_name,
         temporary_password,
     });
-    Ok(idempotency::shown_once(res, &[&secret]))
+    Ok(idempotency::shown_once(res))
 }
 
 /// Registers the partner user operations.
