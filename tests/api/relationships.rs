@@ -174,13 +174,9 @@ async fn accepted_relationship_request_puts_the_customer_in_the_partners_list() 
     assert!(ids(&partners, "partnerId").contains(&fabrikam_id));
 }
 
-#[actix_rt::test]
-async fn request_naming_a_provider_whose_partnership_ended_authorises_only_the_reseller() {
-    let app = TestApp::new().await;
-    let contoso = app.token(PROVIDER_SA).await;
-    let contoso_id = tenant_id(&app, &contoso).await;
-    let northwind = app.token(PARTNERED_SA).await;
-    let northwind_id = tenant_id(&app, &northwind).await;
+/// A customer of another provider (Litware, unknown to Contoso and Northwind): its id and its
+/// admin's token.
+async fn unknown_customer(app: &TestApp) -> (String, String) {
     let (other, _) = app
         .other_provider("Other Distribution", "owner@other.example")
         .await;
@@ -194,6 +190,17 @@ async fn request_naming_a_provider_whose_partnership_ended_authorises_only_the_r
             litware["adminUser"]["temporaryPassword"].as_str().unwrap(),
         )
         .await;
+    (litware_id, admin)
+}
+
+#[actix_rt::test]
+async fn request_naming_a_provider_whose_partnership_ended_authorises_only_the_reseller() {
+    let app = TestApp::new().await;
+    let contoso = app.token(PROVIDER_SA).await;
+    let contoso_id = tenant_id(&app, &contoso).await;
+    let northwind = app.token(PARTNERED_SA).await;
+    let northwind_id = tenant_id(&app, &northwind).await;
+    let (litware_id, admin) = unknown_customer(&app).await;
     let created = request(
         &app,
         &northwind,
@@ -226,19 +233,7 @@ async fn request_naming_the_indirect_provider_authorises_both_partners() {
     let northwind = app.token(PARTNERED_SA).await;
     let northwind_id = tenant_id(&app, &northwind).await;
     // A customer of another provider, unknown to Contoso and Northwind.
-    let (other, _) = app
-        .other_provider("Other Distribution", "owner@other.example")
-        .await;
-    let litware = app
-        .create_customer(&other, "Litware", "litware.example", None)
-        .await;
-    let litware_id = litware["customer"]["id"].as_str().unwrap().to_owned();
-    let admin = app
-        .activate(
-            "admin@litware.example",
-            litware["adminUser"]["temporaryPassword"].as_str().unwrap(),
-        )
-        .await;
+    let (litware_id, admin) = unknown_customer(&app).await;
 
     let created = request(
         &app,
