@@ -26,6 +26,9 @@ pub struct Config {
     /// `SIGN_IN_ADDRESS_LIMIT_PER_MINUTE`: failed sign-in attempts per client address per
     /// minute, whatever the user name, also the burst (default 30).
     pub sign_in_address_limit_per_minute: i64,
+    /// `TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed (addresses or CIDR
+    /// networks, comma-separated; default none: the TCP peer is the client).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `HASHING_THREADS`: threads hashing passwords (argon2id, 19 MiB each), apart from the
     /// database pool (default: the number of cores).
     pub hashing_threads: usize,
@@ -106,6 +109,9 @@ impl Config {
                 1,
                 1_000_000,
             )?,
+            trusted_proxies: crate::client_address::parse_trusted(
+                &var("TRUSTED_PROXIES").unwrap_or_default(),
+            )?,
             hashing_threads: number("HASHING_THREADS", default_hashing_threads(), 1, 64)? as usize,
             hashing_queue: number("HASHING_QUEUE", 32, 0, 10_000)? as usize,
             request_rate_limit_per_minute: number(
@@ -129,6 +135,7 @@ impl Config {
             invitation_ttl_days: 14,
             token_rate_limit_per_minute: 1000,
             sign_in_address_limit_per_minute: 100_000,
+            trusted_proxies: Vec::new(),
             hashing_threads: 2,
             hashing_queue: 64,
             request_rate_limit_per_minute: 0,

@@ -12,6 +12,7 @@ use validator::Validate;
 
 use crate::app::AppState;
 use crate::auth::{ActorKind, Principal, Role, TenantKind, password};
+use crate::client_address;
 use crate::db::{self, AnyConnection};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::ValidJson;
@@ -110,13 +111,6 @@ enum Outcome {
     Issued(String, i64),
     Refused(StatusCode, &'static str, &'static str),
     Throttled(u64),
-}
-
-/// The client address sign-in limits are keyed on: the TCP peer (a forwarded-for header is not
-/// trusted, since a client could rotate it to dodge the limit).
-fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
 }
 
 /// The throttling buckets of a sign-in attempt for `name` from `address` (issue 8).
@@ -416,7 +410,7 @@ pub async fn create_token(
             ));
         }
     };
-    let address = client_address(&req);
+    let address = client_address::key(&req, &state.config.trusted_proxies);
     let outcome = match sign_in(state, grant, address).await {
         Ok(outcome) => outcome,
         Err(e) if e.code == "sign_in_busy" => {
@@ -514,7 +508,12 @@ pub async fn change_password(
             "must differ from the current password",
         )]));
     }
-    let buckets = attempt_buckets(&state, "user", &change.username, &client_address(&req));
+    let buckets = attempt_buckets(
+        &state,
+        "user",
+        &change.username,
+        &client_address::key(&req, &state.config.trusted_proxies),
+    );
     let reserved = buckets.clone();
     let username = change.username.clone();
     let found = db::run(&state.pool, move |conn| {

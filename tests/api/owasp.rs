@@ -372,7 +372,9 @@ async fn api6_failed_sign_ins_are_limited_per_name_and_address_with_retry_after(
         .expect("Retry-After")
         .parse()
         .unwrap();
-    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    // GCRA spaces attempts (60 s / 3 = 20 s each) instead of resetting a fixed window, so the
+    // wait is at most one interval and a burst cannot be doubled across a window boundary.
+    assert!((1..=20).contains(&retry), "Retry-After {retry}");
     // The flood from that address never locks the real user out elsewhere.
     app.sign_in_from(PROVIDER_HA, PASSWORD, "198.51.100.20")
         .await
@@ -513,4 +515,83 @@ async fn api10_client_supplied_ids_and_text_are_checked_before_use() {
         )
         .await;
     res.assert_problem(422, "validation_failed");
+}
+
+/// A password sign-in from the TCP peer `peer` carrying `X-Forwarded-For: forwarded`.
+async fn sign_in_via(
+    app: &TestApp,
+    user: &str,
+    password: &str,
+    peer: &str,
+    forwarded: &str,
+) -> Res {
+    app.send(
+        TestRequest::post()
+            .uri("/v1/auth/token")
+            .peer_addr(format!("{peer}:40000").parse().unwrap())
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .insert_header(("x-forwarded-for", forwarded))
+            .set_payload(format!(
+                "grant_type=password&username={}&password={password}",
+                user.replace('@', "%40")
+            )),
+    )
+    .await
+}
+
+#[actix_rt::test]
+async fn api6_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+    // Untrusted peer: rotating X-Forwarded-For does not dodge the per-address limit.
+    let app = TestApp::with_config(|c| c.sign_in_address_limit_per_minute = 2).await;
+    for n in 0..2 {
+        sign_in_via(
+            &app,
+            "nobody@example.com",
+            "x",
+            "203.0.113.10",
+            &format!("192.0.2.{n}"),
+        )
+        .await
+        .assert(400);
+    }
+    sign_in_via(
+        &app,
+        "nobody@example.com",
+        "x",
+        "203.0.113.10",
+        "192.0.2.99",
+    )
+    .await
+    .assert(429);
+
+    // Trusted proxy: the right-most untrusted X-Forwarded-For entry is the client.
+    let app = TestApp::with_config(|c| {
+        c.sign_in_address_limit_per_minute = 2;
+        c.trusted_proxies = partner_center::client_address::parse_trusted("10.0.0.0/8").unwrap();
+    })
+    .await;
+    for _ in 0..2 {
+        sign_in_via(
+            &app,
+            "nobody@example.com",
+            "x",
+            "10.0.0.5",
+            "203.0.113.11, 10.0.0.9",
+        )
+        .await
+        .assert(400);
+    }
+    sign_in_via(
+        &app,
+        "nobody@example.com",
+        "x",
+        "10.0.0.5",
+        "203.0.113.11, 10.0.0.9",
+    )
+    .await
+    .assert(429);
+    // Another client behind the same proxy is not limited by the first one's failures.
+    sign_in_via(&app, "nobody@example.com", "x", "10.0.0.5", "203.0.113.12")
+        .await
+        .assert(400);
 }
