@@ -237,14 +237,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    rate_limit_windows (bucket, window_start) {
-        bucket -> Text,
-        window_start -> BigInt,
-        hits -> Integer,
-    }
-}
-
-diesel::table! {
     sign_in_throttle (bucket) {
         bucket -> Text,
         tat_ms -> BigInt,
@@ -270,6 +262,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_requests,
     audit_records,
     idempotency_keys,
-    rate_limit_windows,
     sign_in_throttle,
 );
