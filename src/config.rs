@@ -29,6 +29,9 @@ pub struct Config {
     /// `TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed (addresses or CIDR
     /// networks, comma-separated; default none: the TCP peer is the client).
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `SIGN_IN_ADDRESS_TOTAL_PER_MINUTE`: sign-in attempts per client address per minute,
+    /// successful ones included, also the burst (default 120): each costs an argon2 check.
+    pub sign_in_address_total_per_minute: i64,
     /// `HASHING_THREADS`: threads hashing passwords (argon2id, 19 MiB each), apart from the
     /// database pool (default: the number of cores).
     pub hashing_threads: usize,
@@ -109,6 +112,12 @@ impl Config {
                 1,
                 1_000_000,
             )?,
+            sign_in_address_total_per_minute: number(
+                "SIGN_IN_ADDRESS_TOTAL_PER_MINUTE",
+                120,
+                1,
+                1_000_000,
+            )?,
             trusted_proxies: crate::client_address::parse_trusted(
                 &var("TRUSTED_PROXIES").unwrap_or_default(),
             )?,
@@ -135,6 +144,7 @@ impl Config {
             invitation_ttl_days: 14,
             token_rate_limit_per_minute: 1000,
             sign_in_address_limit_per_minute: 100_000,
+            sign_in_address_total_per_minute: 100_000,
             trusted_proxies: Vec::new(),
             hashing_threads: 2,
             hashing_queue: 64,

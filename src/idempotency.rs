@@ -290,9 +290,14 @@ pub async fn middleware(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
+    let mut caller = None;
     let scope = match principal::bearer(req.request()) {
         Some(token) => match state.jwt.verify(token) {
-            Ok(claims) => format!("{}:{}", claims.act.as_str(), claims.sub),
+            Ok(claims) => {
+                let scope = format!("{}:{}", claims.act.as_str(), claims.sub);
+                caller = Some(claims);
+                scope
+            }
             // An invalid token: let the handler answer 401.
             Err(_) => {
                 return next
@@ -318,7 +323,15 @@ pub async fn middleware(
 
     let claimed = {
         let (scope, key, hash) = (scope.clone(), key.clone(), hash.clone());
-        db::run(&state.pool, move |conn| claim(conn, &scope, &key, &hash)).await
+        db::run(&state.pool, move |conn| {
+            // A revoked token (password changed, disabled, role changed) must not replay the
+            // answers, secrets included, that it was given before (issue 8).
+            if let Some(claims) = &caller {
+                principal::Principal::load(conn, claims, String::new())?;
+            }
+            claim(conn, &scope, &key, &hash)
+        })
+        .await
     };
     match claimed {
         Err(e) => Ok(req.into_response(e.error_response())),

@@ -74,7 +74,10 @@ pub async fn middleware(
                 let trusted = state
                     .as_ref()
                     .map_or(&[][..], |s| &s.config.trusted_proxies[..]);
-                client_address::of(req.request(), trusted).map(|ip| format!("ip:{ip}"))
+                Some(format!(
+                    "ip:{}",
+                    client_address::key(req.request(), trusted)
+                ))
             })
             .unwrap_or_else(|| "anonymous".to_owned());
         if let Err(wait) = limiter.check(&key) {

@@ -194,7 +194,11 @@ impl Hasher {
                         };
                         let Ok(job) = job else { return };
                         waiting.fetch_sub(1, Ordering::Relaxed);
-                        job();
+                        // A panicking job must not take the thread with it (its caller sees
+                        // the dropped reply as a 500).
+                        if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
+                            log::error!("a hashing job panicked");
+                        }
                     }
                 });
             if let Err(e) = spawned {

@@ -121,6 +121,7 @@ fn attempt_buckets(state: &AppState, kind: &str, name: &str, address: &str) -> B
         address,
         state.config.token_rate_limit_per_minute,
         state.config.sign_in_address_limit_per_minute,
+        state.config.sign_in_address_total_per_minute,
     )
 }
 
@@ -274,7 +275,7 @@ async fn sign_in(
         Ok(right) => right,
         Err(busy) => {
             // Not the caller's failure: give the attempt back before answering 503.
-            db::run(&state.pool, move |conn| Ok(buckets.refund(conn)?)).await?;
+            db::run(&state.pool, move |conn| Ok(buckets.refund_all(conn)?)).await?;
             return Err(busy);
         }
     };
@@ -359,6 +360,19 @@ pub async fn create_token(
             StatusCode::BAD_REQUEST,
             "invalid_request",
             "A field contains a NUL character.",
+        ));
+    }
+    let too_long = [&form.username, &form.client_id]
+        .iter()
+        .any(|f| f.as_deref().is_some_and(|v| v.chars().count() > 254))
+        || [&form.password, &form.client_secret]
+            .iter()
+            .any(|f| f.as_deref().is_some_and(|v| v.chars().count() > 1024));
+    if too_long {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "`username` and `client_id` take at most 254 characters; `password` and `client_secret` at most 1024.",
         ));
     }
     let grant = match form.grant_type.as_deref() {
@@ -532,7 +546,7 @@ pub async fn change_password(
     let right = match check_secret(&state, current, hash).await {
         Ok(right) => right,
         Err(busy) => {
-            db::run(&state.pool, move |conn| Ok(buckets.refund(conn)?)).await?;
+            db::run(&state.pool, move |conn| Ok(buckets.refund_all(conn)?)).await?;
             return Err(busy);
         }
     };
