@@ -20,3 +20,4 @@ pub mod request_id;
 pub mod schema;
 pub mod services;
 pub mod validate;
+pub mod webhooks;

@@ -17,6 +17,7 @@ pub mod relationship_request;
 pub mod service_request;
 pub mod subscription;
 pub mod user;
+pub mod webhook;
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
