@@ -89,7 +89,10 @@ fn event_types(events: &[String]) -> Result<(), ValidationError> {
 pub struct CreateWebhook {
     /// An `https://` URL on a public address.
     #[validate(length(min = 1, max = 2000), custom(function = "validate::http_url"))]
-    #[schema(example = "https://hooks.example.com/partner-center", max_length = 2000)]
+    #[schema(
+        example = "https://hooks.example.com/partner-center",
+        max_length = 2000
+    )]
     pub url: String,
     /// Event types to receive (at least one).
     #[validate(length(min = 1, max = 20), custom(function = "event_types"))]
@@ -442,13 +445,7 @@ pub async fn list_webhooks(
         )?)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        &page,
-        &req,
-        |r| &r.id,
-        Webhook::from,
-    )))
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, &req, |r| &r.id, Webhook::from)))
 }
 
 /// Read one webhook (says whether it was disabled for failing, and since when it fails).
@@ -921,10 +918,18 @@ pub async fn list_webhook_events(principal: Principal) -> Result<HttpResponse, A
 fn example_uri(resource_type: &str) -> &'static str {
     match resource_type {
         "customer" => "/v1/customers/019a8f3c-1000-7000-8000-000000000001",
-        "subscription" => "/v1/customers/019a8f3c-1000-7000-8000-000000000001/subscriptions/019a8f3c-1000-7000-8000-000000000002",
-        "order" => "/v1/customers/019a8f3c-1000-7000-8000-000000000001/orders/019a8f3c-1000-7000-8000-000000000002",
-        "service_request" => "/v1/customers/019a8f3c-1000-7000-8000-000000000001/service-requests/019a8f3c-1000-7000-8000-000000000002",
-        "customer_relationship" => "/v1/customers/019a8f3c-1000-7000-8000-000000000001/relationships",
+        "subscription" => {
+            "/v1/customers/019a8f3c-1000-7000-8000-000000000001/subscriptions/019a8f3c-1000-7000-8000-000000000002"
+        }
+        "order" => {
+            "/v1/customers/019a8f3c-1000-7000-8000-000000000001/orders/019a8f3c-1000-7000-8000-000000000002"
+        }
+        "service_request" => {
+            "/v1/customers/019a8f3c-1000-7000-8000-000000000001/service-requests/019a8f3c-1000-7000-8000-000000000002"
+        }
+        "customer_relationship" => {
+            "/v1/customers/019a8f3c-1000-7000-8000-000000000001/relationships"
+        }
         "partnership" => "/v1/indirect-resellers",
         _ => "/v1/webhooks/019a8f3c-1000-7000-8000-000000000002",
     }

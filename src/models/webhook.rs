@@ -162,7 +162,11 @@ pub struct EventRow {
 
 impl EventRow {
     /// Whether the partner already has the event of this change.
-    pub fn exists(conn: &mut AnyConnection, partner_id: &str, change_key: &str) -> QueryResult<bool> {
+    pub fn exists(
+        conn: &mut AnyConnection,
+        partner_id: &str,
+        change_key: &str,
+    ) -> QueryResult<bool> {
         let n: i64 = webhook_events::table
             .filter(webhook_events::partner_id.eq(partner_id))
             .filter(webhook_events::change_key.eq(change_key))
@@ -306,7 +310,9 @@ impl DeliveryRow {
         if let Some(after) = after {
             q = q.filter(webhook_deliveries::id.gt(after.to_owned()));
         }
-        q.order(webhook_deliveries::id.asc()).limit(limit).load(conn)
+        q.order(webhook_deliveries::id.asc())
+            .limit(limit)
+            .load(conn)
     }
 
     /// Makes a delivery pending and due at `at` (redeliver).

@@ -99,11 +99,6 @@ pub fn create(
             "domain": customer.domain,
             "indirectResellerId": indirect_reseller_id,
         });
-        Audit::new("create_customer", "customer", &customer.id)
-            .partner(provider_id)
-            .customer(customer_id)
-            .new_value(&snapshot)
-            .write(conn, actor)?;
         if let Some(reseller) = indirect_reseller_id {
             let rel = RelationshipRow::new(reseller, customer_id, true);
             RelationshipRow::insert(conn, &rel)?;
@@ -119,6 +114,12 @@ pub fn create(
                 .write(conn, actor)?;
             }
         }
+        // After the relationships: the customer-created event goes to every partner with one.
+        Audit::new("create_customer", "customer", &customer.id)
+            .partner(provider_id)
+            .customer(customer_id)
+            .new_value(&snapshot)
+            .write(conn, actor)?;
         Ok(customer)
     })
 }

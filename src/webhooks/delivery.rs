@@ -129,7 +129,8 @@ pub fn signature(
     at: NaiveDateTime,
 ) -> Result<String, String> {
     let mut secrets = vec![webhook.secret.clone()];
-    if let (Some(prev), Some(until)) = (&webhook.previous_secret, webhook.previous_secret_expires_at)
+    if let (Some(prev), Some(until)) =
+        (&webhook.previous_secret, webhook.previous_secret_expires_at)
         && until > at
     {
         secrets.push(prev.clone());
@@ -140,7 +141,10 @@ pub fn signature(
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or("the signing secret cannot be read (JWT_SECRET changed?)")?;
         let wh = standardwebhooks::Webhook::new(&secret).map_err(|e| e.to_string())?;
-        out.push(wh.sign(msg_id, timestamp, body).map_err(|e| e.to_string())?);
+        out.push(
+            wh.sign(msg_id, timestamp, body)
+                .map_err(|e| e.to_string())?,
+        );
     }
     Ok(out.join(" "))
 }
