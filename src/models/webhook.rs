@@ -327,25 +327,17 @@ impl DeliveryRow {
             .map(|_| ())
     }
 
-    /// Records the outcome of an attempt.
-    pub fn record(
-        conn: &mut AnyConnection,
-        id: &str,
-        status: &str,
-        attempts: i32,
-        next_attempt_at: Option<NaiveDateTime>,
-        status_code: Option<i32>,
-        error: Option<String>,
-        at: NaiveDateTime,
-    ) -> QueryResult<()> {
-        diesel::update(webhook_deliveries::table.find(id))
+    /// Records the outcome of an attempt: status, attempts, next attempt, last status and error
+    /// as in `row`.
+    pub fn record(conn: &mut AnyConnection, row: &DeliveryRow) -> QueryResult<()> {
+        diesel::update(webhook_deliveries::table.find(&row.id))
             .set((
-                webhook_deliveries::status.eq(status),
-                webhook_deliveries::attempts.eq(attempts),
-                webhook_deliveries::next_attempt_at.eq(next_attempt_at),
-                webhook_deliveries::last_status_code.eq(status_code),
-                webhook_deliveries::last_error.eq(error),
-                webhook_deliveries::updated_at.eq(at),
+                webhook_deliveries::status.eq(&row.status),
+                webhook_deliveries::attempts.eq(row.attempts),
+                webhook_deliveries::next_attempt_at.eq(row.next_attempt_at),
+                webhook_deliveries::last_status_code.eq(row.last_status_code),
+                webhook_deliveries::last_error.eq(&row.last_error),
+                webhook_deliveries::updated_at.eq(row.updated_at),
             ))
             .execute(conn)
             .map(|_| ())

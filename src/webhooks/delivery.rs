@@ -269,13 +269,15 @@ fn finish(
         };
         DeliveryRow::record(
             conn,
-            &delivery.id,
-            status,
-            attempts,
-            next,
-            outcome.status_code,
-            outcome.error.clone(),
-            t,
+            &DeliveryRow {
+                status: status.to_owned(),
+                attempts,
+                next_attempt_at: next,
+                last_status_code: outcome.status_code,
+                last_error: outcome.error.clone(),
+                updated_at: t,
+                ..delivery.clone()
+            },
         )?;
         if let Some(mut w) = WebhookRow::find(conn, &delivery.webhook_id)? {
             let before = (w.failing_since, w.enabled);

@@ -82,7 +82,8 @@ impl Receiver {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
-        let _ = self.handle.stop(false);
+        // The stop command is sent at once; its completion need not be awaited.
+        drop(self.handle.stop(false));
     }
 }
 
