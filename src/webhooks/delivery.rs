@@ -38,8 +38,9 @@ struct Claimed {
     id: String,
 }
 
-/// Claims up to [`BATCH`] due deliveries: they stay pending but are not due again for the lease,
-/// so no other worker takes them while this one sends.
+/// Claims up to [`BATCH`] due deliveries of enabled endpoints (those of a disabled one wait
+/// until it is enabled again): they stay pending but are not due again for the lease, so no
+/// other worker takes them while this one sends.
 fn claim(conn: &mut AnyConnection) -> Result<Vec<(DeliveryRow, EventRow, WebhookRow)>, ApiError> {
     let t = now();
     let lease = t + chrono::Duration::seconds(LEASE_SECONDS);
@@ -48,6 +49,7 @@ fn claim(conn: &mut AnyConnection) -> Result<Vec<(DeliveryRow, EventRow, Webhook
             AnyConnection::Postgresql(c) => diesel::sql_query(
                 "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id IN (\
                  SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
+                 AND webhook_id IN (SELECT id FROM webhooks WHERE enabled) \
                  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id",
             )
             .bind::<Timestamp, _>(lease)
@@ -57,6 +59,7 @@ fn claim(conn: &mut AnyConnection) -> Result<Vec<(DeliveryRow, EventRow, Webhook
             AnyConnection::Sqlite(c) => diesel::sql_query(
                 "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (\
                  SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? \
+                 AND webhook_id IN (SELECT id FROM webhooks WHERE enabled) \
                  ORDER BY next_attempt_at LIMIT ?) RETURNING id",
             )
             .bind::<Timestamp, _>(lease)

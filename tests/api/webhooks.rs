@@ -542,3 +542,37 @@ async fn webhooks_crud_is_audited_without_secrets_and_needs_admin_roles() {
         .await;
     assert!(stored.iter().all(|v| !v.contains(secret_body)));
 }
+
+#[actix_web::test]
+async fn endpoint_failing_for_5_days_is_disabled_and_says_so() {
+    let app = TestApp::new().await;
+    let receiver = Receiver::start(503).await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(&app, &token, &receiver.url, &["customer-created"]).await;
+    app.execute_sql(&format!(
+        "UPDATE webhooks SET failing_since = '2000-01-01 00:00:00' WHERE id = '{webhook_id}'"
+    ))
+    .await;
+    app.create_customer(&token, "Down Ltd", "down.example", None)
+        .await;
+    assert_eq!(deliver(&app).await, 1);
+    let hook = app.get(&format!("/v1/webhooks/{webhook_id}"), &token).await;
+    assert_eq!(hook.body["enabled"], false);
+    assert_eq!(hook.body["disabledReason"], "failing_for_5_days");
+
+    // Nothing goes to a disabled endpoint; enabling it sends what waited.
+    make_due(&app).await;
+    assert_eq!(deliver(&app).await, 0);
+    let enabled = app
+        .patch(
+            &format!("/v1/webhooks/{webhook_id}"),
+            &token,
+            json!({ "enabled": true }),
+        )
+        .await;
+    enabled.assert(200);
+    assert!(enabled.body["disabledReason"].is_null());
+    make_due(&app).await;
+    assert_eq!(deliver(&app).await, 1);
+    assert_eq!(receiver.received().len(), 2);
+}
