@@ -303,6 +303,51 @@ fn finish(
     })
 }
 
+/// Resolves receivers' host names for the HTTP client, refusing any that resolves to a
+/// non-public address unless `WEBHOOK_ALLOW_PRIVATE_TARGETS`: the addresses checked are the
+/// addresses connected to, so a name cannot pass [`super::refused_target`] and then resolve
+/// elsewhere (DNS rebinding). IP literals are never looked up; `refused_target` checks them.
+struct PublicOnly {
+    allow_private: bool,
+}
+
+impl actix_tls::connect::Resolve for PublicOnly {
+    fn lookup<'a>(
+        &'a self,
+        host: &'a str,
+        port: u16,
+    ) -> futures_util::future::LocalBoxFuture<
+        'a,
+        Result<Vec<std::net::SocketAddr>, Box<dyn std::error::Error>>,
+    > {
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> =
+                tokio::net::lookup_host((host, port)).await?.collect();
+            if !self.allow_private
+                && let Some(a) = addrs.iter().find(|a| !super::is_public(&a.ip()))
+            {
+                return Err(format!("{host} resolves to the non-public address {}", a.ip()).into());
+            }
+            Ok(addrs)
+        })
+    }
+}
+
+/// The HTTP client of one delivery round: 10 s timeout, no redirects, the [`PublicOnly`]
+/// resolver.
+fn client(config: &Config) -> awc::Client {
+    let tcp =
+        actix_tls::connect::Connector::new(actix_tls::connect::Resolver::custom(PublicOnly {
+            allow_private: config.webhook_allow_private_targets,
+        }))
+        .service();
+    awc::Client::builder()
+        .connector(awc::Connector::new().connector(tcp).timeout(TIMEOUT))
+        .timeout(TIMEOUT)
+        .disable_redirects()
+        .finish()
+}
+
 /// Claims the due deliveries, sends them concurrently, records the outcomes; returns how many
 /// were attempted. The worker calls it in a loop; tests call it to deliver without waiting.
 /// Must run on an actix (single-threaded tokio) runtime: the HTTP client is thread-local.
@@ -311,10 +356,7 @@ pub async fn deliver_due(pool: &Pool, config: &Config) -> Result<usize, ApiError
     if claimed.is_empty() {
         return Ok(0);
     }
-    let client = awc::Client::builder()
-        .timeout(TIMEOUT)
-        .disable_redirects()
-        .finish();
+    let client = client(config);
     let n = claimed.len();
     let sends = claimed.into_iter().map(|(delivery, event, webhook)| {
         let client = &client;
@@ -348,4 +390,34 @@ pub fn spawn(pool: Pool, config: std::sync::Arc<Config>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_tls::connect::Resolve;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn resolver_refuses_names_of_loopback_addresses_unless_allowed() {
+        let strict = PublicOnly {
+            allow_private: false,
+        };
+        let err = strict.lookup("localhost", 443).await.unwrap_err();
+        assert!(err.to_string().contains("non-public"), "{err}");
+        let lenient = PublicOnly {
+            allow_private: true,
+        };
+        assert!(!lenient.lookup("localhost", 443).await.unwrap().is_empty());
+    }
+
+    #[test]
+    fn retry_delay_follows_the_schedule_with_at_most_10_percent_jitter() {
+        let schedule = [5, 300];
+        let first = retry_delay(&schedule, 1).unwrap().num_milliseconds();
+        assert!((5_000..=5_500).contains(&first), "{first}");
+        let second = retry_delay(&schedule, 2).unwrap().num_milliseconds();
+        assert!((300_000..=330_000).contains(&second), "{second}");
+        assert!(retry_delay(&schedule, 3).is_none());
+    }
 }

@@ -393,3 +393,72 @@ pub fn is_public(ip: &IpAddr) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_public_refuses_loopback_private_link_local_and_metadata() {
+        for ip in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "172.16.5.4",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "fd00:ec2::254",
+        ] {
+            assert!(!is_public(&ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "2606:4700::1111"] {
+            assert!(is_public(&ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn refused_target_needs_https_and_a_public_host() {
+        assert!(
+            refused_target("http://93.184.216.34/x", false)
+                .await
+                .is_some()
+        );
+        assert!(
+            refused_target("https://127.0.0.1:8443/x", false)
+                .await
+                .is_some()
+        );
+        assert!(
+            refused_target("https://user@93.184.216.34/x", false)
+                .await
+                .is_some()
+        );
+        assert!(
+            refused_target("ftp://93.184.216.34/x", true)
+                .await
+                .is_some()
+        );
+        assert!(
+            refused_target("https://93.184.216.34/x", false)
+                .await
+                .is_none()
+        );
+        assert!(refused_target("http://127.0.0.1:9/x", true).await.is_none());
+    }
+
+    #[test]
+    fn every_event_type_but_the_test_event_comes_from_an_audit_operation() {
+        for e in EVENT_TYPES {
+            assert_eq!(e.operations.is_empty(), e.name == TEST_EVENT, "{}", e.name);
+            for op in e.operations {
+                assert_eq!(event_for(op).map(|x| x.name), Some(e.name));
+            }
+        }
+        assert!(event_for("create_user").is_none());
+    }
+}
