@@ -576,3 +576,66 @@ async fn endpoint_failing_for_5_days_is_disabled_and_says_so() {
     assert_eq!(deliver(&app).await, 1);
     assert_eq!(receiver.received().len(), 2);
 }
+
+#[actix_web::test]
+async fn reseller_of_record_receives_its_subscription_events_and_others_none() {
+    let app = TestApp::new().await;
+    let reseller_hook = Receiver::start(200).await;
+    let other_hook = Receiver::start(200).await;
+    let provider = app.token(PROVIDER_GA).await;
+    let reseller = app.token(PARTNERED_GA).await;
+    let other = app.token(RESELLER_GA).await;
+    let events = ["subscription-created", "subscription-updated", "order-created"];
+    let (reseller_webhook, secret) = register(&app, &reseller, &reseller_hook.url, &events).await;
+    register(&app, &other, &other_hook.url, &events).await;
+    let northwind = app.tenant_id(PARTNERED_GA).await;
+    let tailspin = app.customer_id("tailspin.example").await;
+    let offer = app
+        .get(&format!("/v1/offers/{M365_BUSINESS_BASIC}"), &provider)
+        .await;
+    let cycle = offer.body["billingCycles"][0].as_str().unwrap().to_owned();
+    let placed = app
+        .order(
+            &provider,
+            &tailspin,
+            vec![line(M365_BUSINESS_BASIC, 5, &cycle, Some(&northwind))],
+        )
+        .await;
+    let sub_id = placed["subscriptions"][0]["id"].as_str().unwrap().to_owned();
+    app.patch(
+        &format!("/v1/customers/{tailspin}/subscriptions/{sub_id}"),
+        &provider,
+        json!({ "quantity": 7 }),
+    )
+    .await
+    .assert(200);
+    deliver(&app).await;
+
+    let got = reseller_hook.received();
+    let types: Vec<String> = got
+        .iter()
+        .map(|r| r.json()["type"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(types, ["subscription-created", "subscription-updated"], "not the provider's order");
+    for r in &got {
+        verify(&secret, r);
+    }
+    let updated = got[1].json();
+    assert_eq!(updated["data"]["resource"]["quantity"], 7);
+    assert_eq!(updated["data"]["resource"]["partnerIdOnRecord"], northwind);
+    let seen = app
+        .get(
+            &format!("/v1/customers/{tailspin}/subscriptions/{sub_id}"),
+            &reseller,
+        )
+        .await;
+    assert_eq!(updated["data"]["resource"], seen.body);
+    assert!(other_hook.received().is_empty());
+    let log = app
+        .get(
+            &format!("/v1/webhooks/{reseller_webhook}/deliveries?eventType=subscription-updated"),
+            &reseller,
+        )
+        .await;
+    assert_eq!(log.items().len(), 1);
+}
