@@ -6,7 +6,8 @@ admin, creates customers, and waits until every customer-created event arrived v
 prints the latency from the change's commit (`data.changedAt`) to the receiver, p50/p99/max,
 and fails if any delivery does not verify, is missing, or p99 exceeds 2 s.
 
-Usage: python webhook_check.py BASE_URL [N]
+Usage: python webhook_check.py BASE_URL [N]   (BASE_URL may be a comma-separated list of
+replicas: changes are made round-robin, and each event must arrive exactly once.)
 """
 
 import json
@@ -20,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks.webhooks import Webhook
 
-BASE = sys.argv[1].rstrip("/")
+BASES = [b.rstrip("/") for b in sys.argv[1].split(",")]
 N = int(sys.argv[2]) if len(sys.argv) > 2 else 20
 USER = "global.admin@contoso-distribution.example"
 PASSWORD = "Demo-Passw0rd!"
@@ -37,7 +38,7 @@ class Receiver(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             payload = Webhook(secret_box["secret"]).verify(body, headers)
-            received.append((arrived, payload))
+            received.append((arrived, payload, headers["webhook-id"]))
             self.send_response(204)
         except Exception as e:  # noqa: BLE001 - any verification failure fails the check
             failures.append(f"{headers.get('webhook-id')}: {e!r}")
@@ -48,7 +49,7 @@ class Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def call(method, path, token=None, body=None, form=None):
+def call(method, path, token=None, body=None, form=None, base=None):
     data, headers = None, {}
     if form is not None:
         data = urllib.parse.urlencode(form).encode()
@@ -58,21 +59,22 @@ def call(method, path, token=None, body=None, form=None):
         headers["content-type"] = "application/json"
     if token:
         headers["authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(BASE + path, data=data, headers=headers, method=method)
+    req = urllib.request.Request((base or BASES[0]) + path, data=data, headers=headers, method=method)
     with urllib.request.urlopen(req, timeout=30) as res:
         return json.loads(res.read() or b"null")
 
 
 def wait_ready():
     deadline = time.time() + 30
-    while True:
-        try:
-            urllib.request.urlopen(BASE + "/health/ready", timeout=2)
-            return
-        except OSError:
-            if time.time() > deadline:
-                sys.exit("FAIL: the server did not become ready")
-            time.sleep(0.3)
+    for base in BASES:
+        while True:
+            try:
+                urllib.request.urlopen(base + "/health/ready", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    sys.exit(f"FAIL: {base} did not become ready")
+                time.sleep(0.3)
 
 
 def main():
@@ -91,19 +93,20 @@ def main():
             "companyName": f"CI Webhook {i}", "domain": f"ci{stamp}-{i}.example",
             "billingProfile": {"email": "billing@example.com", "culture": "en-US", "address": {
                 "addressLine1": "1 Main St", "city": "Redmond", "state": "WA",
-                "postalCode": "98052", "country": "US"}}})
+                "postalCode": "98052", "country": "US"}}}, base=BASES[i % len(BASES)])
         time.sleep(0.05)
     deadline = time.time() + 30
     while len(received) < N and not failures and time.time() < deadline:
         time.sleep(0.1)
+    time.sleep(1)  # anything sent twice would arrive now
     server.shutdown()
     if failures:
         sys.exit(f"FAIL: deliveries that do not verify: {failures}")
-    if len(received) != N:
-        sys.exit(f"FAIL: {len(received)} of {N} deliveries arrived")
+    if len(received) != N or len({i for _, _, i in received}) != N:
+        sys.exit(f"FAIL: {len(received)} deliveries arrived for {N} events")
     lat = sorted(
         arrived - datetime.fromisoformat(p["data"]["changedAt"].replace("Z", "+00:00")).timestamp()
-        for arrived, p in received)
+        for arrived, p, _ in received)
     p50, p99 = lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))]
     print(f"{N} deliveries verified with standardwebhooks; commit-to-receiver latency "
           f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {lat[-1] * 1000:.0f} ms")
