@@ -319,6 +319,17 @@ pub struct Replay {
     pub to: DateTime<Utc>,
 }
 
+/// `events` without repeats, in their first order.
+fn unique(events: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(events.len());
+    for e in events {
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    out
+}
+
 async fn check_target(state: &AppState, url: &str) -> Result<(), ApiError> {
     match webhooks::refused_target(url, state.config.webhook_allow_private_targets).await {
         None => Ok(()),
@@ -374,8 +385,7 @@ pub async fn create_webhook(
     check_target(&state, &req.url).await?;
     let (secret, sealed) = sealed_secret(&state)?;
     let t = now();
-    let mut events = req.events;
-    events.dedup();
+    let events = unique(req.events);
     let row = WebhookRow {
         id: ids::new(),
         partner_id: partner_id.to_string(),
@@ -520,9 +530,8 @@ pub async fn update_webhook(
             if let Some(url) = patch.url {
                 after.url = url;
             }
-            if let Some(mut events) = patch.events {
-                events.dedup();
-                after.event_types = events.join(",");
+            if let Some(events) = patch.events {
+                after.event_types = unique(events).join(",");
             }
             if let Some(d) = patch.description {
                 after.description = d.trim().to_owned();
@@ -662,24 +671,21 @@ pub async fn test_webhook(
     let event = db::run(&state.pool, move |conn| {
         db::transaction(conn, |conn| {
             let row = find(conn, partner_id, id)?;
-            let t = utc(now());
-            let payload = json!({
-                "type": webhooks::TEST_EVENT,
-                "timestamp": t,
-                "data": {
-                    "resourceUri": format!("/v1/webhooks/{}", row.id),
-                    "resourceName": "webhook",
-                    "auditUri": "/v1/audit-records?resourceType=webhook",
-                    "changedAt": t,
-                    "partnerId": partner_id,
-                    "customerId": null,
-                    "resource": Webhook::from(row.clone()),
-                }
-            });
+            let partner = partner_id.to_string();
+            let payload = webhooks::Payload {
+                event_type: webhooks::TEST_EVENT,
+                resource_uri: format!("/v1/webhooks/{}", row.id),
+                resource_name: "webhook",
+                audit_uri: "/v1/audit-records?resourceType=webhook".to_owned(),
+                changed_at: now(),
+                partner_id: &partner,
+                customer_id: None,
+            }
+            .json(json!(Webhook::from(row.clone())));
             let key = format!("{}/test/{}", principal.request_id, Uuid::now_v7());
             webhooks::enqueue(
                 conn,
-                &partner_id.to_string(),
+                &partner,
                 webhooks::TEST_EVENT,
                 &key,
                 payload,

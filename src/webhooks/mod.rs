@@ -165,25 +165,61 @@ pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError
         if EventRow::exists(conn, &partner, &change_key)? {
             continue;
         }
-        let payload = json!({
-            "type": event_type.name,
-            "timestamp": crate::models::utc(audit.created_at),
-            "data": {
-                "resourceUri": resource_uri(event_type.resource_type, audit),
-                "resourceName": event_type.resource_type,
-                "auditUri": format!(
-                    "/v1/audit-records?resourceType={}&operationType={}",
-                    audit.resource_type, audit.operation_type
-                ),
-                "changedAt": crate::models::utc(audit.created_at),
-                "partnerId": partner,
-                "customerId": audit.customer_id,
-                "resource": resource,
-            }
-        });
+        let payload = Payload {
+            event_type: event_type.name,
+            resource_uri: resource_uri(event_type.resource_type, audit),
+            resource_name: event_type.resource_type,
+            audit_uri: format!(
+                "/v1/audit-records?resourceType={}&operationType={}",
+                audit.resource_type, audit.operation_type
+            ),
+            changed_at: audit.created_at,
+            partner_id: &partner,
+            customer_id: audit.customer_id.as_deref(),
+        }
+        .json(resource.clone());
         enqueue(conn, &partner, event_type.name, &change_key, payload, None)?;
     }
     Ok(())
+}
+
+/// The parts of an event body (Standard Webhooks: `{type, timestamp, data}`).
+#[derive(Debug)]
+pub struct Payload<'a> {
+    /// The event type.
+    pub event_type: &'a str,
+    /// Where to GET the resource.
+    pub resource_uri: String,
+    /// Its resource type.
+    pub resource_name: &'a str,
+    /// The audit records of the change.
+    pub audit_uri: String,
+    /// When the change committed.
+    pub changed_at: chrono::NaiveDateTime,
+    /// The receiving partner.
+    pub partner_id: &'a str,
+    /// The customer concerned.
+    pub customer_id: Option<&'a str>,
+}
+
+impl Payload<'_> {
+    /// The body, with `resource` (the resource as a GET of `resource_uri` returns it).
+    pub fn json(&self, resource: Value) -> Value {
+        let at = crate::models::utc(self.changed_at);
+        json!({
+            "type": self.event_type,
+            "timestamp": at,
+            "data": {
+                "resourceUri": self.resource_uri,
+                "resourceName": self.resource_name,
+                "auditUri": self.audit_uri,
+                "changedAt": at,
+                "partnerId": self.partner_id,
+                "customerId": self.customer_id,
+                "resource": resource,
+            }
+        })
+    }
 }
 
 /// Writes one event for `partner` and a delivery for each endpoint that should get it (only

@@ -585,7 +585,11 @@ async fn reseller_of_record_receives_its_subscription_events_and_others_none() {
     let provider = app.token(PROVIDER_GA).await;
     let reseller = app.token(PARTNERED_GA).await;
     let other = app.token(RESELLER_GA).await;
-    let events = ["subscription-created", "subscription-updated", "order-created"];
+    let events = [
+        "subscription-created",
+        "subscription-updated",
+        "order-created",
+    ];
     let (reseller_webhook, secret) = register(&app, &reseller, &reseller_hook.url, &events).await;
     register(&app, &other, &other_hook.url, &events).await;
     let northwind = app.tenant_id(PARTNERED_GA).await;
@@ -601,7 +605,10 @@ async fn reseller_of_record_receives_its_subscription_events_and_others_none() {
             vec![line(M365_BUSINESS_BASIC, 5, &cycle, Some(&northwind))],
         )
         .await;
-    let sub_id = placed["subscriptions"][0]["id"].as_str().unwrap().to_owned();
+    let sub_id = placed["subscriptions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.patch(
         &format!("/v1/customers/{tailspin}/subscriptions/{sub_id}"),
         &provider,
@@ -616,7 +623,11 @@ async fn reseller_of_record_receives_its_subscription_events_and_others_none() {
         .iter()
         .map(|r| r.json()["type"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(types, ["subscription-created", "subscription-updated"], "not the provider's order");
+    assert_eq!(
+        types,
+        ["subscription-created", "subscription-updated"],
+        "not the provider's order"
+    );
     for r in &got {
         verify(&secret, r);
     }
