@@ -650,3 +650,41 @@ async fn reseller_of_record_receives_its_subscription_events_and_others_none() {
         .await;
     assert_eq!(log.items().len(), 1);
 }
+
+#[actix_web::test]
+async fn customer_removing_dap_sends_dap_admin_relationship_terminated_to_that_partner() {
+    let app = TestApp::new().await;
+    let northwind_hook = Receiver::start(200).await;
+    let provider_hook = Receiver::start(200).await;
+    let events = ["dap-admin-relationship-terminated"];
+    let northwind = app.token(PARTNERED_GA).await;
+    register(&app, &northwind, &northwind_hook.url, &events).await;
+    register(
+        &app,
+        &app.token(PROVIDER_GA).await,
+        &provider_hook.url,
+        &events,
+    )
+    .await;
+    let northwind_id = app.tenant_id(PARTNERED_GA).await;
+    let tailspin = app.customer_id("tailspin.example").await;
+    let admin = app.token(TAILSPIN_ADMIN).await;
+    app.delete(
+        &format!("/v1/my/partners/{northwind_id}/delegated-admin"),
+        &admin,
+    )
+    .await
+    .assert(204);
+    deliver(&app).await;
+
+    let got = northwind_hook.received();
+    assert_eq!(got.len(), 1);
+    let body = got[0].json();
+    assert_eq!(body["type"], "dap-admin-relationship-terminated");
+    assert_eq!(body["data"]["customerId"], tailspin);
+    assert_eq!(body["data"]["resource"]["delegatedAdmin"], false);
+    assert!(
+        provider_hook.received().is_empty(),
+        "not the provider's DAP"
+    );
+}
