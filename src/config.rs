@@ -43,6 +43,31 @@ pub struct Config {
     pub request_rate_limit_per_minute: u32,
     /// Demo mode (`serve --demo`): a generated JWT secret is allowed.
     pub demo: bool,
+    /// `WEBHOOK_ALLOW_PRIVATE_TARGETS`: allow `http://` and loopback/private webhook targets
+    /// (default false; true in demo mode). For demos and tests only.
+    pub webhook_allow_private_targets: bool,
+    /// `WEBHOOK_RETRY_SCHEDULE`: seconds before each retry of a failed delivery, comma-separated
+    /// (default `5,300,1800,7200,18000,36000,36000`, about 24 h); then the delivery is failed.
+    pub webhook_retry_schedule: Vec<u64>,
+    /// `WEBHOOK_POLL_INTERVAL_MS`: how often an idle delivery worker looks for due deliveries
+    /// (default 250).
+    pub webhook_poll_interval_ms: u64,
+}
+
+/// The default `WEBHOOK_RETRY_SCHEDULE` (seconds): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+pub const DEFAULT_RETRY_SCHEDULE: [u64; 7] = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
+
+fn retry_schedule() -> Result<Vec<u64>, String> {
+    let Some(v) = var("WEBHOOK_RETRY_SCHEDULE") else {
+        return Ok(DEFAULT_RETRY_SCHEDULE.to_vec());
+    };
+    let parsed: Option<Vec<u64>> = v
+        .split(',')
+        .map(|s| s.trim().parse::<u64>().ok().filter(|n| *n <= 604_800))
+        .collect();
+    parsed.filter(|p| !p.is_empty() && p.len() <= 50).ok_or_else(|| {
+        format!("WEBHOOK_RETRY_SCHEDULE must be 1 to 50 comma-separated whole seconds up to 604800 (got {v:?})")
+    })
 }
 
 /// One hashing thread per core.
@@ -130,6 +155,18 @@ impl Config {
                 1_000_000,
             )? as u32,
             demo,
+            webhook_allow_private_targets: match var("WEBHOOK_ALLOW_PRIVATE_TARGETS").as_deref() {
+                None => demo,
+                Some("true" | "1") => true,
+                Some("false" | "0") => false,
+                Some(v) => {
+                    return Err(format!(
+                        "WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false (got {v:?})"
+                    ));
+                }
+            },
+            webhook_retry_schedule: retry_schedule()?,
+            webhook_poll_interval_ms: number("WEBHOOK_POLL_INTERVAL_MS", 250, 10, 60_000)? as u64,
         })
     }
 
@@ -150,6 +187,9 @@ impl Config {
             hashing_queue: 64,
             request_rate_limit_per_minute: 0,
             demo: false,
+            webhook_allow_private_targets: true,
+            webhook_retry_schedule: DEFAULT_RETRY_SCHEDULE.to_vec(),
+            webhook_poll_interval_ms: 250,
         }
     }
 }

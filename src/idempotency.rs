@@ -170,8 +170,9 @@ fn cipher(jwt_secret: &str) -> ChaCha20Poly1305 {
     ChaCha20Poly1305::new(&key)
 }
 
-/// Encrypts a stored body: `sealed:v1:` + base64url(nonce ‖ ciphertext).
-fn seal(jwt_secret: &str, body: &[u8]) -> Result<String, ApiError> {
+/// Encrypts a stored body: `sealed:v1:` + base64url(nonce ‖ ciphertext). Also seals
+/// webhook signing secrets.
+pub fn seal(jwt_secret: &str, body: &[u8]) -> Result<String, ApiError> {
     let nonce: [u8; 12] = rand::random();
     let sealed = cipher(jwt_secret)
         .encrypt(&Nonce::from(nonce), body)
@@ -183,7 +184,7 @@ fn seal(jwt_secret: &str, body: &[u8]) -> Result<String, ApiError> {
 
 /// Decrypts what [`seal`] stored (plain bodies pass through); `None` if it cannot be opened
 /// (e.g. `JWT_SECRET` changed since).
-fn open(jwt_secret: &str, stored: String) -> Option<Vec<u8>> {
+pub fn open(jwt_secret: &str, stored: String) -> Option<Vec<u8>> {
     let Some(encoded) = stored.strip_prefix(SEALED) else {
         return Some(stored.into_bytes());
     };

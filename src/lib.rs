@@ -22,3 +22,4 @@ pub mod request_id;
 pub mod schema;
 pub mod services;
 pub mod validate;
+pub mod webhooks;

@@ -9,7 +9,7 @@ use actix_web::HttpServer;
 use clap::{Parser, Subcommand, ValueEnum};
 use partner_center::app::{self, AppState};
 use partner_center::config::Config;
-use partner_center::{db, demo, request_id, services};
+use partner_center::{db, demo, request_id, services, webhooks};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -237,13 +237,17 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
     }
     let bind = config.bind_addr.clone();
     let state = AppState::new(pool, config);
+    let (worker_pool, worker_config) = (state.pool.clone(), state.config.clone());
     log::info!("serving on http://{bind} (Swagger UI: {base}/swagger-ui/)");
     let server = HttpServer::new(move || app::build(state.clone()))
         .bind(&bind)
         .map_err(|e| format!("cannot listen on BIND_ADDR {bind}: {e}"))?
         .run();
     actix_web::rt::System::new()
-        .block_on(server)
+        .block_on(async move {
+            webhooks::delivery::spawn(worker_pool, worker_config);
+            server.await
+        })
         .map_err(|e| format!("server failed: {e}"))
 }
 
