@@ -738,3 +738,29 @@ async fn api6_ipv6_clients_are_limited_per_64_and_forwarded_ports_are_understood
         .await
         .assert(200);
 }
+
+#[actix_rt::test]
+async fn api7_webhook_targets_in_disguised_private_forms_are_refused() {
+    let app = TestApp::with_config(|c| c.webhook_allow_private_targets = false).await;
+    let token = app.token(PROVIDER_GA).await;
+    for url in [
+        "https://0x7f000001/hook",
+        "https://2130706433/hook",
+        "https://127.1/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://[::ffff:a9fe:a9fe]/latest",
+        "https://0.0.0.0/hook",
+        "https://[fd00::1]/hook",
+        "https://100.64.0.1/hook",
+        "https://user:pass@127.0.0.1/hook",
+    ] {
+        let res = app
+            .post(
+                "/v1/webhooks",
+                &token,
+                json!({ "url": url, "events": ["customer-created"] }),
+            )
+            .await;
+        assert_eq!(res.status.as_u16(), 422, "{url} was accepted: {}", res.text);
+    }
+}
