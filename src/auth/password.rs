@@ -172,6 +172,19 @@ pub struct Hasher {
 
 type Job = Box<dyn FnOnce() + Send>;
 
+/// Lowers the calling thread's scheduling priority (nice 10, Linux threads have their own), so
+/// that requests preempt password hashing when every core is busy hashing a sign-in burst.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: setpriority only reads its integer arguments; `who = 0` is the calling thread.
+        let done = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
+        if done != 0 {
+            log::warn!("cannot lower the hashing thread's priority");
+        }
+    }
+}
+
 impl Hasher {
     /// Starts `threads` hashing threads (at least one) with room for `queue` waiting jobs.
     pub fn new(threads: usize, queue: usize) -> Hasher {
@@ -187,6 +200,7 @@ impl Hasher {
                 .name(format!("hashing-{n}"))
                 .spawn(move || {
                     KEEPS_MEMORY.with(|keeps| keeps.set(true));
+                    lower_priority();
                     loop {
                         let job = match rx.lock() {
                             Ok(rx) => rx.recv(),
