@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::db::Pool;
 use crate::error::ApiError;
 use crate::rate_limit::{self, RequestLimiter};
-use crate::{extract, handlers, idempotency, openapi, request_id};
+use crate::{conditional, cors, extract, handlers, idempotency, metrics, openapi, request_id};
 
 /// Shared state of every request.
 pub struct AppState {
@@ -71,6 +71,8 @@ pub fn build(
         InitError = (),
     >,
 > {
+    metrics::install();
+    let cors = cors::middleware(&state.config.cors_allowed_origins);
     let app = App::new()
         .app_data(state)
         .app_data(
@@ -92,16 +94,20 @@ pub fn build(
     let known = KnownRoutes::of(&api);
     app.service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+        .route("/metrics", web::get().to(metrics::get_metrics))
         .app_data(web::Data::new(known))
         .default_service(web::to(unknown_route))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(rate_limit::middleware))
         .wrap(Compress::default())
+        .wrap(from_fn(conditional::middleware))
+        .wrap(from_fn(metrics::middleware))
         .wrap(
             // The path only (`%U`): query strings may carry link tokens, which must not be logged.
             Logger::new("%a %{method}xi %U %s %b %Dms rid=%{x-request-id}o")
                 .custom_request_replace("method", |req| req.method().to_string()),
         )
+        .wrap(cors)
         .wrap(from_fn(request_id::middleware))
 }
 
@@ -118,6 +124,7 @@ impl KnownRoutes {
                 let segments = path.split('/').map(str::to_owned).collect();
                 let methods = [
                     ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some()),
                     ("POST", item.post.is_some()),
                     ("PUT", item.put.is_some()),
                     ("PATCH", item.patch.is_some()),

@@ -28,6 +28,12 @@ pub struct Config {
     pub request_rate_limit_per_minute: u32,
     /// Demo mode (`serve --demo`): a generated JWT secret is allowed.
     pub demo: bool,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins (`https://app.example`) browser apps may
+    /// call from, or `*` (default none: CORS off).
+    pub cors_allowed_origins: Vec<String>,
+    /// `METRICS_TOKEN`: the bearer token `GET /metrics` requires (at least 16 bytes; default
+    /// none: `/metrics` answers 404).
+    pub metrics_token: Option<String>,
 }
 
 /// The default SQLite file.
@@ -49,6 +55,25 @@ fn number(name: &str, default: i64, min: i64, max: i64) -> Result<i64, String> {
                 format!("{name} must be a whole number from {min} to {max} (got {v:?})")
             }),
     }
+}
+
+fn cors_origins() -> Result<Vec<String>, String> {
+    let Some(list) = var("CORS_ALLOWED_ORIGINS") else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            if crate::cors::valid_origin(&o) {
+                Ok(o)
+            } else {
+                Err(format!(
+                    "CORS_ALLOWED_ORIGINS must list origins like https://app.example (comma-separated) or be * (got {o:?})"
+                ))
+            }
+        })
+        .collect()
 }
 
 impl Config {
@@ -93,6 +118,13 @@ impl Config {
                 1_000_000,
             )? as u32,
             demo,
+            cors_allowed_origins: cors_origins()?,
+            metrics_token: match var("METRICS_TOKEN") {
+                Some(t) if t.len() < 16 => {
+                    return Err("METRICS_TOKEN must be at least 16 bytes long".to_owned());
+                }
+                t => t,
+            },
         })
     }
 
@@ -108,6 +140,8 @@ impl Config {
             token_rate_limit_per_minute: 1000,
             request_rate_limit_per_minute: 0,
             demo: false,
+            cors_allowed_origins: Vec::new(),
+            metrics_token: None,
         }
     }
 }

@@ -3,7 +3,9 @@
 
 pub mod app;
 pub mod auth;
+pub mod conditional;
 pub mod config;
+pub mod cors;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -11,6 +13,7 @@ pub mod etag;
 pub mod extract;
 pub mod handlers;
 pub mod idempotency;
+pub mod metrics;
 pub mod models;
 pub mod money;
 pub mod openapi;

@@ -10,6 +10,7 @@ mod carts;
 mod cli;
 mod customers;
 mod errors;
+mod http;
 mod idempotency;
 mod isolation;
 mod link_tokens;
