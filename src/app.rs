@@ -56,6 +56,7 @@ where
 {
     app.openapi(openapi::ApiDoc::openapi())
         .configure(handlers::health::configure)
+        .configure(handlers::problems::configure)
         .service(utoipa_actix_web::scope("/v1").configure(handlers::configure))
 }
 
@@ -72,6 +73,7 @@ pub fn build(
     >,
 > {
     metrics::install();
+    crate::error::set_problem_base(&state.config.public_base_url);
     let cors = cors::middleware(&state.config.cors_allowed_origins);
     let app = App::new()
         .app_data(state)

@@ -264,7 +264,7 @@ fn finish(api: &mut utoipa::openapi::OpenApi) {
     let etag_schema = || {
         schema::ObjectBuilder::new()
             .schema_type(schema::Type::String)
-            .pattern(Some(r#"^(\*|(W/)?"v[0-9]{1,19}")$"#))
+            .pattern(Some(r#"^(\*|(W/)?"v[0-9]{1,18}")$"#))
             .examples([serde_json::json!("\"v1\"")])
             .build()
     };

@@ -333,11 +333,11 @@ pub async fn create_token(
 pub struct PasswordChange {
     /// The sign-in name.
     #[validate(length(min = 1, max = 254))]
-    #[schema(max_length = 254)]
+    #[schema(min_length = 1, max_length = 254, example = "admin@adatum.example")]
     pub username: String,
     /// The current (possibly temporary) password.
     #[validate(length(min = 1, max = 128))]
-    #[schema(max_length = 128)]
+    #[schema(min_length = 1, max_length = 128, example = "Demo-Passw0rd!")]
     pub current_password: String,
     /// The new password: 12–128 characters mixing at least three of lower case, upper case,
     /// digits and symbols; different from the current one.

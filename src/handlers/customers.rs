@@ -68,7 +68,12 @@ pub struct BillingProfile {
     pub email: String,
     /// Culture (language tag).
     #[validate(custom(function = "validate::culture"))]
-    #[schema(example = "en-US")]
+    #[schema(
+        example = "en-US",
+        min_length = 2,
+        max_length = 16,
+        pattern = "^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$"
+    )]
     pub culture: String,
     /// Billing address.
     #[validate(nested)]

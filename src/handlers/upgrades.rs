@@ -50,6 +50,7 @@ pub struct CreateUpgrade {
     /// and what stays must respect the source offer's minimum.
     #[validate(range(min = 1, max = 1_000_000))]
     #[schema(minimum = 1, maximum = 1_000_000)]
+    #[serde(default, deserialize_with = "crate::extract::whole_number_opt")]
     pub quantity: Option<i32>,
 }
 

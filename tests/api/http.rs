@@ -325,3 +325,120 @@ async fn metrics_without_configured_token_answers_404() {
         .await;
     res.assert_problem(404, "route_not_found");
 }
+
+#[actix_rt::test]
+async fn problem_type_is_absolute_uri_that_describes_the_problem() {
+    let app = TestApp::new().await;
+    let res = app.call(Method::GET, "/v1/customers", None, None).await;
+    res.assert_problem(401, "unauthorized");
+    let type_uri = res.str("type");
+    assert_eq!(type_uri, "http://localhost:8080/problems/unauthorized");
+    let path = type_uri.trim_start_matches("http://localhost:8080");
+    let described = app.call(Method::GET, path, None, None).await;
+    described.assert(200);
+    assert_eq!(described.body["code"], "unauthorized");
+    assert!(described.str("description").contains("POST /v1/auth/token"));
+}
+
+#[actix_rt::test]
+async fn get_problem_with_malformed_code_answers_422() {
+    let app = TestApp::new().await;
+    let res = app
+        .call(Method::GET, "/problems/Not%20a%20code", None, None)
+        .await;
+    res.assert_problem(422, "validation_failed");
+}
+
+#[actix_rt::test]
+async fn update_with_malformed_if_match_answers_422_naming_the_header() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let res = app
+        .send(request_with(
+            Method::PATCH,
+            "/v1/partner",
+            &token,
+            Some(serde_json::json!({ "name": "Contoso" })),
+            &[("If-Match", "not-an-etag")],
+        ))
+        .await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.body["errors"][0]["field"], "If-Match");
+}
+
+#[actix_rt::test]
+async fn list_with_foreign_base64url_cursor_answers_200() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    app.get("/v1/offers?cursor=AA", &token).await.assert(200);
+    app.get("/v1/offers?cursor=zzzz", &token).await.assert(200);
+}
+
+#[actix_rt::test]
+async fn list_with_non_base64url_cursor_answers_422() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let res = app.get("/v1/offers?cursor=%2B%2F", &token).await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.body["errors"][0]["field"], "cursor");
+}
+
+#[actix_rt::test]
+async fn create_order_with_whole_float_quantity_answers_201() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let customer = app.customer_id("adatum.example").await;
+    let res = app
+        .post(
+            &format!("/v1/customers/{customer}/orders"),
+            &token,
+            serde_json::json!({ "lineItems": [{ "offerId": M365_BUSINESS_BASIC, "quantity": 10.0, "billingCycle": "monthly" }] }),
+        )
+        .await;
+    res.assert(201);
+}
+
+#[actix_rt::test]
+async fn create_order_with_fractional_quantity_answers_422() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let customer = app.customer_id("adatum.example").await;
+    let res = app
+        .post(
+            &format!("/v1/customers/{customer}/orders"),
+            &token,
+            serde_json::json!({ "lineItems": [{ "offerId": M365_BUSINESS_BASIC, "quantity": 10.5, "billingCycle": "monthly" }] }),
+        )
+        .await;
+    res.assert_problem(422, "validation_failed");
+    assert!(res.text.contains("whole number"), "{}", res.text);
+}
+
+#[actix_rt::test]
+async fn create_application_with_no_roles_answers_item_count_message() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let res = app
+        .post(
+            "/v1/applications",
+            &token,
+            serde_json::json!({ "displayName": "Sync", "roles": [] }),
+        )
+        .await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(res.body["errors"][0]["message"], "must have 1 to 3 items");
+}
+
+#[actix_rt::test]
+async fn list_audit_records_with_zoneless_date_time_answers_rfc3339_hint() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let res = app
+        .get("/v1/audit-records?from=2026-11-30T08:00:00", &token)
+        .await;
+    res.assert_problem(422, "validation_failed");
+    assert_eq!(
+        res.body["errors"][0]["message"],
+        "must be an RFC 3339 date-time with a time zone, e.g. 2026-11-30T08:00:00Z"
+    );
+}
