@@ -218,6 +218,7 @@ fn finish(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::{Ref, RefOr, Required, ResponseBuilder, schema};
 
     if let Some(components) = api.components.as_mut() {
+        add_examples(&mut components.schemas);
         let names: Vec<String> = components.schemas.keys().cloned().collect();
         for (name, page) in components.schemas.iter_mut() {
             let Some(item) = name.strip_prefix("Page_") else {
@@ -315,10 +316,17 @@ fn finish(api: &mut utoipa::openapi::OpenApi) {
                 ));
             }
             for param in op.parameters.iter_mut().flatten() {
-                if let RefOr::T(p) = param
-                    && p.name == "If-Match"
-                {
+                let RefOr::T(p) = param else { continue };
+                if p.name == "If-Match" {
                     p.schema = Some(RefOr::T(schema::Schema::Object(etag_schema())));
+                }
+                if let Some((_, id)) = DEMO_PATH_IDS.iter().find(|(name, _)| *name == p.name)
+                    && p.parameter_in == ParameterIn::Path
+                    && let Some(RefOr::T(schema::Schema::Object(s))) = p.schema.as_mut()
+                    && s.example.is_none()
+                    && s.examples.is_empty()
+                {
+                    s.example = Some(serde_json::json!(id));
                 }
             }
         }
@@ -345,4 +353,73 @@ fn describe(op: &mut utoipa::openapi::path::Operation) {
         None => text.clone(),
     });
     op.summary = Some(first);
+}
+
+/// Path parameters whose examples name a demo organisation or offer (`serve --demo` seeds them
+/// with these ids): Contoso's customer Adatum (with DAP), Northwind IT (partnered with Contoso),
+/// Contoso itself, and Microsoft 365 Business Basic.
+const DEMO_PATH_IDS: [(&str, &str); 5] = [
+    ("customerId", crate::demo::ADATUM_ID),
+    ("resellerId", crate::demo::PARTNERED_ID),
+    ("providerId", crate::demo::PROVIDER_ID),
+    ("partnerId", crate::demo::PROVIDER_ID),
+    ("offerId", "019a8f3c-2000-758b-a2a2-055bb55bcbbb"),
+];
+
+/// Examples that work against `serve --demo`: an optional reference or value without its own
+/// example is `null` in examples (Swagger UI would otherwise fill in a placeholder that the
+/// server refuses), and the fields whose working value names demo data get it.
+fn add_examples(
+    schemas: &mut std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    >,
+) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{Schema, SchemaType, Type};
+    let named: [(&str, &str, serde_json::Value); 4] = [
+        (
+            "SetSupportContact",
+            "partnerId",
+            serde_json::json!(crate::demo::PROVIDER_ID),
+        ),
+        (
+            "PasswordChange",
+            "newPassword",
+            serde_json::json!("Changed-Passw0rd!"),
+        ),
+        (
+            "AcceptLink",
+            "token",
+            serde_json::json!("the-token-from-the-invitation-link"),
+        ),
+        (
+            "EnrollReseller",
+            "token",
+            serde_json::json!("the-token-from-the-invitation-link"),
+        ),
+    ];
+    for (name, schema) in schemas.iter_mut() {
+        if name == "TokenRequest" {
+            continue;
+        }
+        let RefOr::T(Schema::Object(object)) = schema else {
+            continue;
+        };
+        for (property, value) in object.properties.iter_mut() {
+            let RefOr::T(Schema::Object(p)) = value else {
+                continue;
+            };
+            if let Some((_, _, example)) = named.iter().find(|(n, f, _)| n == name && f == property)
+            {
+                p.example = Some(example.clone());
+                continue;
+            }
+            let nullable =
+                matches!(&p.schema_type, SchemaType::Array(types) if types.contains(&Type::Null));
+            if nullable && p.example.is_none() && p.examples.is_empty() {
+                p.example = Some(serde_json::Value::Null);
+            }
+        }
+    }
 }

@@ -30,8 +30,10 @@ pub struct TokenRequest {
     #[schema(example = "password")]
     pub grant_type: Option<String>,
     /// The user's sign-in name (password grant).
+    #[schema(example = "sales.agent@contoso-distribution.example")]
     pub username: Option<String>,
     /// The user's password (password grant).
+    #[schema(example = "Demo-Passw0rd!")]
     pub password: Option<String>,
     /// The application's client id (client_credentials grant; or HTTP Basic).
     pub client_id: Option<String>,
