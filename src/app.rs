@@ -144,18 +144,25 @@ impl KnownRoutes {
     /// The methods `path` answers to, if it is a documented path.
     fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
         let asked: Vec<&str> = path.split('/').collect();
-        let mut allowed: Vec<&'static str> = Vec::new();
+        // A literal segment wins over a template (`/invitations` over `/{resellerId}`).
+        let mut best: Option<(usize, Vec<&'static str>)> = None;
         for (segments, methods) in &self.0 {
             let matches = segments.len() == asked.len()
                 && segments
                     .iter()
                     .zip(&asked)
                     .all(|(t, a)| t == a || (t.starts_with('{') && !a.is_empty()));
-            if matches {
-                allowed.extend(methods);
+            if !matches {
+                continue;
+            }
+            let literal = segments.iter().filter(|t| !t.starts_with('{')).count();
+            match &mut best {
+                Some((l, allowed)) if *l == literal => allowed.extend(methods),
+                Some((l, _)) if *l > literal => {}
+                _ => best = Some((literal, methods.clone())),
             }
         }
-        (!allowed.is_empty()).then_some(allowed)
+        best.map(|(_, allowed)| allowed)
     }
 }
 

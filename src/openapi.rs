@@ -309,9 +309,14 @@ fn finish(api: &mut utoipa::openapi::OpenApi) {
                         .parameter_in(ParameterIn::Header)
                         .required(Required::False)
                         .description(Some(
-                            "An ETag you hold: when it is still current the answer is 304 without a body.",
+                            "ETags you hold (`\"v3\"`, comma-separated, or `*`): when one is still current the \
+                             answer is 304 without a body; anything else is ignored.",
                         ))
-                        .schema(Some(etag_schema()))
+                        .schema(Some(
+                            schema::ObjectBuilder::new()
+                                .schema_type(schema::Type::String)
+                                .examples([serde_json::json!("\"v1\"")]),
+                        ))
                         .build(),
                 ));
             }

@@ -344,7 +344,11 @@ pub struct PasswordChange {
     /// The new password: 12–128 characters mixing at least three of lower case, upper case,
     /// digits and symbols; different from the current one.
     #[validate(length(min = 12, max = 128))]
-    #[schema(min_length = 12, max_length = 128)]
+    #[schema(
+        min_length = 12,
+        max_length = 128,
+        pattern = r"^(?:(?=[\s\S]*[a-z])(?=[\s\S]*[A-Z])(?=[\s\S]*[0-9])|(?=[\s\S]*[a-z])(?=[\s\S]*[A-Z])(?=[\s\S]*[^A-Za-z0-9])|(?=[\s\S]*[a-z])(?=[\s\S]*[0-9])(?=[\s\S]*[^A-Za-z0-9])|(?=[\s\S]*[A-Z])(?=[\s\S]*[0-9])(?=[\s\S]*[^A-Za-z0-9]))[\s\S]{12,128}$"
+    )]
     pub new_password: String,
 }
 

@@ -132,7 +132,11 @@ pub struct CreateCustomer {
     pub company_name: String,
     /// Unique default domain, lower case.
     #[validate(custom(function = "validate::domain"))]
-    #[schema(example = "contoso.example", max_length = 253)]
+    #[schema(
+        example = "contoso.example",
+        max_length = 253,
+        pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
+    )]
     pub domain: String,
     /// An indirect reseller with an active partnership with the caller: it gets a relationship
     /// with DAP and administers the customer.
@@ -356,6 +360,7 @@ pub struct AddressPatch {
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2 country code.
     #[validate(custom(function = "validate::country"))]
+    #[schema(example = "US", min_length = 2, max_length = 2, pattern = "^[A-Z]{2}$")]
     pub country: Option<String>,
 }
 
