@@ -100,6 +100,7 @@ pub fn build(
         .app_data(web::Data::new(known))
         .default_service(web::to(unknown_route))
         .wrap(from_fn(idempotency::middleware))
+        .wrap(from_fn(known_methods))
         .wrap(from_fn(rate_limit::middleware))
         .wrap(Compress::default())
         .wrap(from_fn(conditional::middleware))
@@ -166,22 +167,46 @@ impl KnownRoutes {
     }
 }
 
+/// Middleware: a method the documented path does not answer is 405, even where a templated
+/// sibling route would take the request (`DELETE /v1/indirect-resellers/invitations` is not
+/// `DELETE /v1/indirect-resellers/{resellerId}`).
+async fn known_methods(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let refused = req
+        .app_data::<web::Data<KnownRoutes>>()
+        .and_then(|known| known.allowed(req.path()))
+        .filter(|allowed| !allowed.contains(&req.method().as_str()));
+    if let Some(allowed) = refused {
+        let err = method_not_allowed(req.request(), &allowed);
+        return Ok(req.into_response(actix_web::ResponseError::error_response(&err)));
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
+}
+
+fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} {} is not an operation; this path answers {}.",
+            req.method(),
+            req.path(),
+            allowed.join(", ")
+        ),
+    )
+    .with_header(actix_web::http::header::ALLOW, allowed.join(", "))
+}
+
 async fn unknown_route(
     req: HttpRequest,
     known: web::Data<KnownRoutes>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(allowed) = known.allowed(req.path()) {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!(
-                "{} {} is not an operation; this path answers {}.",
-                req.method(),
-                req.path(),
-                allowed.join(", ")
-            ),
-        )
-        .with_header(actix_web::http::header::ALLOW, allowed.join(", ")));
+        return Err(method_not_allowed(&req, &allowed));
     }
     Err(ApiError::new(
         actix_web::http::StatusCode::NOT_FOUND,

@@ -322,6 +322,15 @@ fn finish(api: &mut utoipa::openapi::OpenApi) {
             }
             for param in op.parameters.iter_mut().flatten() {
                 let RefOr::T(p) = param else { continue };
+                if p.name == "cursor" && p.parameter_in == ParameterIn::Query {
+                    p.schema = Some(RefOr::T(schema::Schema::Object(
+                        schema::ObjectBuilder::new()
+                            .schema_type(schema::Type::String)
+                            .max_length(Some(200))
+                            .pattern(Some(CURSOR_PATTERN))
+                            .build(),
+                    )));
+                }
                 if p.name == "If-Match" {
                     p.schema = Some(RefOr::T(schema::Schema::Object(etag_schema())));
                 }
@@ -360,6 +369,12 @@ fn describe(op: &mut utoipa::openapi::path::Operation) {
     op.summary = Some(first);
 }
 
+/// What a `cursor` looks like: base64url without padding (`nextCursor` of a previous page).
+const CURSOR_PATTERN: &str = "^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$";
+
+/// What `validator` accepts as an email address (HTML5's definition, local part at most 64).
+const EMAIL_PATTERN: &str = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$";
+
 /// Path parameters whose examples name a demo organisation or offer (`serve --demo` seeds them
 /// with these ids): Contoso's customer Adatum (with DAP), Northwind IT (partnered with Contoso),
 /// Contoso itself, and Microsoft 365 Business Basic.
@@ -381,8 +396,18 @@ fn add_examples(
     >,
 ) {
     use utoipa::openapi::RefOr;
-    use utoipa::openapi::schema::{Schema, SchemaType, Type};
-    let named: [(&str, &str, serde_json::Value); 4] = [
+    use utoipa::openapi::schema::{Schema, SchemaFormat, SchemaType, Type};
+    let named: [(&str, &str, serde_json::Value); 6] = [
+        (
+            "CreateRelationshipRequest",
+            "includeDelegatedAdmin",
+            serde_json::json!(true),
+        ),
+        (
+            "CreateRelationshipRequest",
+            "indirectProviderId",
+            serde_json::json!(crate::demo::PROVIDER_ID),
+        ),
         (
             "SetSupportContact",
             "partnerId",
@@ -419,6 +444,11 @@ fn add_examples(
             {
                 p.example = Some(example.clone());
                 continue;
+            }
+            if matches!(&p.format, Some(SchemaFormat::Custom(f)) if f == "email")
+                && p.pattern.is_none()
+            {
+                p.pattern = Some(EMAIL_PATTERN.to_owned());
             }
             let nullable =
                 matches!(&p.schema_type, SchemaType::Array(types) if types.contains(&Type::Null));

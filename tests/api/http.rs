@@ -442,3 +442,14 @@ async fn list_audit_records_with_zoneless_date_time_answers_rfc3339_hint() {
         "must be an RFC 3339 date-time with a time zone, e.g. 2026-11-30T08:00:00Z"
     );
 }
+
+#[actix_rt::test]
+async fn delete_on_literal_path_beside_templated_route_answers_405() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let res = app
+        .delete("/v1/indirect-resellers/invitations", &token)
+        .await;
+    res.assert_problem(405, "method_not_allowed");
+    assert_eq!(res.header("allow").as_deref(), Some("GET, HEAD, POST"));
+}

@@ -10,6 +10,7 @@ mod carts;
 mod cli;
 mod customers;
 mod errors;
+mod examples;
 mod http;
 mod idempotency;
 mod isolation;
