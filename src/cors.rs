@@ -46,8 +46,8 @@ pub fn middleware(origins: &[String]) -> Condition<Cors> {
             Method::PATCH,
             Method::DELETE,
         ])
-        .allowed_headers(ALLOWED_HEADERS.map(|h| header::HeaderName::from_static(h)))
-        .expose_headers(EXPOSED_HEADERS.map(|h| header::HeaderName::from_static(h)))
+        .allowed_headers(ALLOWED_HEADERS.map(header::HeaderName::from_static))
+        .expose_headers(EXPOSED_HEADERS.map(header::HeaderName::from_static))
         .max_age(3600);
     for origin in origins {
         cors = if origin == "*" {
