@@ -18,7 +18,9 @@ use crate::config::Config;
 use crate::db::Pool;
 use crate::error::ApiError;
 use crate::rate_limit::{self, RequestLimiter};
-use crate::{extract, handlers, hardening, idempotency, openapi, request_id};
+use crate::{
+    conditional, cors, extract, handlers, hardening, idempotency, metrics, openapi, request_id,
+};
 
 /// Shared state of every request.
 pub struct AppState {
@@ -60,6 +62,7 @@ where
 {
     app.openapi(openapi::ApiDoc::openapi())
         .configure(handlers::health::configure)
+        .configure(handlers::problems::configure)
         .service(utoipa_actix_web::scope("/v1").configure(handlers::configure))
 }
 
@@ -75,6 +78,9 @@ pub fn build(
         InitError = (),
     >,
 > {
+    metrics::install();
+    crate::error::set_problem_base(&state.config.public_base_url);
+    let cors = cors::middleware(&state.config.cors_allowed_origins);
     let app = App::new()
         .app_data(state)
         .app_data(
@@ -96,17 +102,22 @@ pub fn build(
     let known = KnownRoutes::of(&api);
     app.service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+        .route("/metrics", web::get().to(metrics::get_metrics))
         .app_data(web::Data::new(known))
         .default_service(web::to(unknown_route))
         .wrap(from_fn(idempotency::middleware))
+        .wrap(from_fn(known_methods))
         .wrap(from_fn(rate_limit::middleware))
         .wrap(from_fn(hardening::middleware))
         .wrap(Compress::default())
+        .wrap(from_fn(conditional::middleware))
+        .wrap(from_fn(metrics::middleware))
         .wrap(
             // The path only (`%U`): query strings may carry link tokens, which must not be logged.
             Logger::new("%a %{method}xi %U %s %b %Dms rid=%{x-request-id}o")
                 .custom_request_replace("method", |req| req.method().to_string()),
         )
+        .wrap(cors)
         .wrap(from_fn(request_id::middleware))
 }
 
@@ -123,6 +134,7 @@ impl KnownRoutes {
                 let segments = path.split('/').map(str::to_owned).collect();
                 let methods = [
                     ("GET", item.get.is_some()),
+                    ("HEAD", item.get.is_some()),
                     ("POST", item.post.is_some()),
                     ("PUT", item.put.is_some()),
                     ("PATCH", item.patch.is_some()),
@@ -140,19 +152,60 @@ impl KnownRoutes {
     /// The methods `path` answers to, if it is a documented path.
     fn allowed(&self, path: &str) -> Option<Vec<&'static str>> {
         let asked: Vec<&str> = path.split('/').collect();
-        let mut allowed: Vec<&'static str> = Vec::new();
+        // A literal segment wins over a template (`/invitations` over `/{resellerId}`).
+        let mut best: Option<(usize, Vec<&'static str>)> = None;
         for (segments, methods) in &self.0 {
             let matches = segments.len() == asked.len()
                 && segments
                     .iter()
                     .zip(&asked)
                     .all(|(t, a)| t == a || (t.starts_with('{') && !a.is_empty()));
-            if matches {
-                allowed.extend(methods);
+            if !matches {
+                continue;
+            }
+            let literal = segments.iter().filter(|t| !t.starts_with('{')).count();
+            match &mut best {
+                Some((l, allowed)) if *l == literal => allowed.extend(methods),
+                Some((l, _)) if *l > literal => {}
+                _ => best = Some((literal, methods.clone())),
             }
         }
-        (!allowed.is_empty()).then_some(allowed)
+        best.map(|(_, allowed)| allowed)
     }
+}
+
+/// Middleware: a method the documented path does not answer is 405, even where a templated
+/// sibling route would take the request (`DELETE /v1/indirect-resellers/invitations` is not
+/// `DELETE /v1/indirect-resellers/{resellerId}`).
+async fn known_methods(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let refused = req
+        .app_data::<web::Data<KnownRoutes>>()
+        .and_then(|known| known.allowed(req.path()))
+        .filter(|allowed| !allowed.contains(&req.method().as_str()));
+    if let Some(allowed) = refused {
+        let err = method_not_allowed(req.request(), &allowed);
+        return Ok(req.into_response(actix_web::ResponseError::error_response(&err)));
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
+}
+
+fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "{} {} is not an operation; this path answers {}.",
+            req.method(),
+            req.path(),
+            allowed.join(", ")
+        ),
+    )
+    .with_header(actix_web::http::header::ALLOW, allowed.join(", "))
 }
 
 async fn unknown_route(
@@ -160,17 +213,7 @@ async fn unknown_route(
     known: web::Data<KnownRoutes>,
 ) -> Result<HttpResponse, ApiError> {
     if let Some(allowed) = known.allowed(req.path()) {
-        return Err(ApiError::new(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            format!(
-                "{} {} is not an operation; this path answers {}.",
-                req.method(),
-                req.path(),
-                allowed.join(", ")
-            ),
-        )
-        .with_header(actix_web::http::header::ALLOW, allowed.join(", ")));
+        return Err(method_not_allowed(&req, &allowed));
     }
     Err(ApiError::new(
         actix_web::http::StatusCode::NOT_FOUND,

@@ -52,6 +52,12 @@ pub struct Config {
     /// `WEBHOOK_POLL_INTERVAL_MS`: how often an idle delivery worker looks for due deliveries
     /// (default 250).
     pub webhook_poll_interval_ms: u64,
+    /// `CORS_ALLOWED_ORIGINS`: comma-separated origins (`https://app.example`) browser apps may
+    /// call from, or `*` (default none: CORS off).
+    pub cors_allowed_origins: Vec<String>,
+    /// `METRICS_TOKEN`: the bearer token `GET /metrics` requires (at least 16 bytes; default
+    /// none: `/metrics` answers 404).
+    pub metrics_token: Option<String>,
 }
 
 /// The default `WEBHOOK_RETRY_SCHEDULE` (seconds): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
@@ -94,6 +100,25 @@ fn number(name: &str, default: i64, min: i64, max: i64) -> Result<i64, String> {
                 format!("{name} must be a whole number from {min} to {max} (got {v:?})")
             }),
     }
+}
+
+fn cors_origins() -> Result<Vec<String>, String> {
+    let Some(list) = var("CORS_ALLOWED_ORIGINS") else {
+        return Ok(Vec::new());
+    };
+    list.split(',')
+        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            if crate::cors::valid_origin(&o) {
+                Ok(o)
+            } else {
+                Err(format!(
+                    "CORS_ALLOWED_ORIGINS must list origins like https://app.example (comma-separated) or be * (got {o:?})"
+                ))
+            }
+        })
+        .collect()
 }
 
 impl Config {
@@ -167,6 +192,13 @@ impl Config {
             },
             webhook_retry_schedule: retry_schedule()?,
             webhook_poll_interval_ms: number("WEBHOOK_POLL_INTERVAL_MS", 250, 10, 60_000)? as u64,
+            cors_allowed_origins: cors_origins()?,
+            metrics_token: match var("METRICS_TOKEN") {
+                Some(t) if t.len() < 16 => {
+                    return Err("METRICS_TOKEN must be at least 16 bytes long".to_owned());
+                }
+                t => t,
+            },
         })
     }
 
@@ -190,6 +222,8 @@ impl Config {
             webhook_allow_private_targets: true,
             webhook_retry_schedule: DEFAULT_RETRY_SCHEDULE.to_vec(),
             webhook_poll_interval_ms: 250,
+            cors_allowed_origins: Vec::new(),
+            metrics_token: None,
         }
     }
 }

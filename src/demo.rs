@@ -6,6 +6,10 @@
 //! (`examples/catalog.json`). Demo accounts share one documented password and need no password
 //! change. Seeding is skipped when the demo provider already exists, so restarting keeps earlier
 //! work (the sample catalog is loaded whenever the catalog is empty).
+//!
+//! The demo organisations have fixed ids ([`PROVIDER_ID`], [`RESELLER_ID`], [`PARTNERED_ID`],
+//! [`ADATUM_ID`], [`TAILSPIN_ID`]; offers have theirs in the catalog), so the OpenAPI document's
+//! examples and the README can name them and work against any `serve --demo`.
 
 use serde::Serialize;
 use uuid::Uuid;
@@ -16,11 +20,11 @@ use crate::error::ApiError;
 use crate::models::audit::Actor;
 use crate::models::customer::CustomerRow;
 use crate::models::offer::OfferRow;
+use crate::models::partner::NewPartner;
 use crate::models::partner::{PartnerChanges, PartnerRow};
 use crate::models::partnership::PartnershipRow;
 use crate::models::user::{NewUser, UserRow};
 use crate::models::{ids, now};
-use crate::services::bootstrap::insert_partner;
 use crate::services::customers::{self, AdminAccount};
 
 /// The password of every demo account. Demo mode is not for production.
@@ -54,17 +58,44 @@ pub struct Credentials {
     pub accounts: Vec<Account>,
 }
 
+/// Contoso Distribution, the demo indirect provider.
+pub const PROVIDER_ID: &str = "019a8f3c-1000-7000-8000-000000000001";
+/// Fabrikam Resellers, the demo indirect reseller not yet partnered.
+pub const RESELLER_ID: &str = "019a8f3c-1000-7000-8000-000000000002";
+/// Northwind IT, the demo indirect reseller partnered with Contoso (DAP on Tailspin).
+pub const PARTNERED_ID: &str = "019a8f3c-1000-7000-8000-000000000003";
+/// Adatum Corporation, a demo customer of Contoso.
+pub const ADATUM_ID: &str = "019a8f3c-1100-7000-8000-000000000001";
+/// Tailspin Toys, a demo customer of Contoso that Northwind IT resells and administers.
+pub const TAILSPIN_ID: &str = "019a8f3c-1100-7000-8000-000000000002";
+
 const PROVIDER_DOMAIN: &str = "contoso-distribution.example";
 const RESELLER_DOMAIN: &str = "fabrikam-resellers.example";
 const PARTNERED_DOMAIN: &str = "northwind-it.example";
 
 fn demo_partner(
     conn: &mut AnyConnection,
+    id: &str,
     kind: TenantKind,
     name: &str,
     domain: &str,
 ) -> Result<Uuid, ApiError> {
-    let id = insert_partner(conn, kind, name, Some(format!("support@{domain}")))?;
+    let t = now();
+    PartnerRow::insert(
+        conn,
+        &NewPartner {
+            id: id.to_owned(),
+            kind: kind.as_str().to_owned(),
+            name: name.to_owned(),
+            support_email: Some(format!("support@{domain}")),
+            support_phone: None,
+            website: None,
+            version: 1,
+            created_at: t,
+            updated_at: t,
+        },
+    )?;
+    let id = ids::parse(id);
     PartnerRow::update(
         conn,
         id,
@@ -143,6 +174,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
         let provider_name = "Contoso Distribution";
         let provider = demo_partner(
             conn,
+            PROVIDER_ID,
             TenantKind::IndirectProvider,
             provider_name,
             PROVIDER_DOMAIN,
@@ -167,6 +199,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
         let reseller_name = "Fabrikam Resellers";
         let reseller = demo_partner(
             conn,
+            RESELLER_ID,
             TenantKind::IndirectReseller,
             reseller_name,
             RESELLER_DOMAIN,
@@ -190,6 +223,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
         let partnered_name = "Northwind IT";
         let partnered = demo_partner(
             conn,
+            PARTNERED_ID,
             TenantKind::IndirectReseller,
             partnered_name,
             PARTNERED_DOMAIN,
@@ -212,9 +246,14 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
         }
         PartnershipRow::activate(conn, provider, partnered)?;
         let actor = Actor::system("demo seed");
-        for (name, domain, reseller) in [
-            ("Adatum Corporation", "adatum.example", None),
-            ("Tailspin Toys", "tailspin.example", Some(partnered)),
+        for (id, name, domain, reseller) in [
+            (ADATUM_ID, "Adatum Corporation", "adatum.example", None),
+            (
+                TAILSPIN_ID,
+                "Tailspin Toys",
+                "tailspin.example",
+                Some(partnered),
+            ),
         ] {
             let mut admin = AdminAccount {
                 user_name: format!("admin@{domain}"),
@@ -223,7 +262,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
             };
             let t = now();
             let row = CustomerRow {
-                id: ids::new(),
+                id: id.to_owned(),
                 company_name: name.to_owned(),
                 domain: domain.to_owned(),
                 billing_email: format!("billing@{domain}"),

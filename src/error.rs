@@ -47,7 +47,7 @@ impl FieldError {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Problem {
-    /// A URI reference naming the problem type: `/problems/{code}`.
+    /// The problem type's URI, `{PUBLIC_BASE_URL}/problems/{code}`: `GET` it for a description.
     #[serde(rename = "type")]
     pub type_: String,
     /// Short summary of the problem type (the HTTP reason phrase).
@@ -70,6 +70,14 @@ pub struct Problem {
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     #[schema(ignore)]
     pub extensions: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+/// `PUBLIC_BASE_URL`, the base of problem `type` URIs (set once, when the app is built).
+static PROBLEM_BASE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Sets the base of problem `type` URIs; the first call wins (one process serves one base).
+pub fn set_problem_base(public_base_url: &str) {
+    let _ = PROBLEM_BASE.set(public_base_url.trim_end_matches('/').to_owned());
 }
 
 /// An error answered to the client as problem+json (boxed, so `Result<_, ApiError>` stays small).
@@ -266,7 +274,11 @@ impl ApiError {
     /// The problem document for this error.
     pub fn problem(&self) -> Problem {
         Problem {
-            type_: format!("/problems/{}", self.code.replace('_', "-")),
+            type_: format!(
+                "{}/problems/{}",
+                PROBLEM_BASE.get().map(String::as_str).unwrap_or_default(),
+                self.code.replace('_', "-")
+            ),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
@@ -404,6 +416,14 @@ fn flatten_validation(
 fn describe(err: &validator::ValidationError) -> String {
     let param = |k: &str| err.params.get(k).map(|v| v.to_string());
     match err.code.as_ref() {
+        "length" if matches!(err.params.get("value"), Some(serde_json::Value::Array(_))) => {
+            match (param("min"), param("max")) {
+                (Some(min), Some(max)) => format!("must have {min} to {max} items"),
+                (None, Some(max)) => format!("must have at most {max} items"),
+                (Some(min), None) => format!("must have at least {min} items"),
+                _ => "has an invalid number of items".to_owned(),
+            }
+        }
         "length" => match (param("min"), param("max")) {
             (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
             (None, Some(max)) => format!("must be at most {max} characters long"),

@@ -21,27 +21,31 @@ pub enum Precondition {
     Version(i64),
 }
 
-/// Parses `If-Match`; a malformed or foreign tag is 412 (it cannot match), non-ASCII is 422.
+/// Parses `If-Match`: `*`, or an ETag of this API (`"v3"`, optionally weak); anything else is
+/// 422 naming the header (a stale but well-formed tag is 412 later, against the resource).
 pub fn if_match(req: &HttpRequest) -> Result<Precondition, ApiError> {
     let Some(value) = req.headers().get(header::IF_MATCH) else {
         return Ok(Precondition::Any);
     };
-    let s = value.to_str().map_err(|_| {
+    let malformed = || {
         ApiError::validation(vec![FieldError::new(
             "If-Match",
             "invalid",
-            "must be an ETag from this API",
+            "must be an ETag from this API, e.g. \"v3\", or *",
         )])
-    })?;
-    let s = s.trim();
+    };
+    let s = value.to_str().map_err(|_| malformed())?.trim();
     if s == "*" {
         return Ok(Precondition::Any);
     }
-    let tag = s.trim_start_matches("W/").trim_matches('"');
-    tag.strip_prefix('v')
+    s.trim_start_matches("W/")
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(|t| t.strip_prefix('v'))
+        .filter(|v| !v.is_empty() && v.len() <= 18 && v.bytes().all(|b| b.is_ascii_digit()))
         .and_then(|v| v.parse().ok())
         .map(Precondition::Version)
-        .ok_or_else(ApiError::precondition_failed)
+        .ok_or_else(malformed)
 }
 
 impl Precondition {

@@ -49,8 +49,28 @@ fn data_error(path: String, message: String) -> ApiError {
         .next()
         .unwrap_or(&message)
         .to_owned();
+    let message = if CHRONO_ERRORS.contains(&message.as_str()) {
+        DATE_TIME_HINT.to_owned()
+    } else {
+        message
+    };
     ApiError::validation(vec![FieldError::new(field, "invalid", message)])
 }
+
+/// What chrono says about a date-time it cannot parse; none of it tells the client what to send.
+const CHRONO_ERRORS: [&str; 7] = [
+    "premature end of input",
+    "input contains invalid characters",
+    "trailing input",
+    "input is out of range",
+    "input is not enough for unique date and time",
+    "no possible date and time matching input",
+    "bad or unsupported format string",
+];
+
+/// The message for a malformed date-time.
+pub const DATE_TIME_HINT: &str =
+    "must be an RFC 3339 date-time with a time zone, e.g. 2026-11-30T08:00:00Z";
 
 fn unknown_field_name(message: &str) -> Option<String> {
     let rest = message.strip_prefix("unknown field `")?;
@@ -286,4 +306,34 @@ where
     D: serde::Deserializer<'de>,
 {
     <Option<T> as serde::Deserialize>::deserialize(de).map(Some)
+}
+
+/// A whole number sent as JSON `10` or `10.0` (JSON Schema's `integer` admits both) into `i32`;
+/// a fraction or an out-of-range number is refused naming the field.
+pub fn whole_number<'de, D>(de: D) -> Result<i32, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    use serde::de::Error;
+    let n = serde_json::Number::deserialize(de)?;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 2_147_483_647.0)
+                .map(|f| f as i64)
+        })
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| D::Error::custom(format!("must be a whole number (got {n})")))
+}
+
+/// [`whole_number`] for an optional field (`null` or absent: `None`).
+pub fn whole_number_opt<'de, D>(de: D) -> Result<Option<i32>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::Deserialize;
+    #[derive(Deserialize)]
+    struct Whole(#[serde(deserialize_with = "whole_number")] i32);
+    Ok(Option::<Whole>::deserialize(de)?.map(|w| w.0))
 }

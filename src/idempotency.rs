@@ -336,7 +336,10 @@ pub async fn middleware(
     };
     match claimed {
         Err(e) => Ok(req.into_response(e.error_response())),
-        Ok(Claim::Replay(row)) => Ok(req.into_response(replay(row, &state.config.jwt_secret))),
+        Ok(Claim::Replay(row)) => {
+            crate::metrics::count_idempotency_replay();
+            Ok(req.into_response(replay(row, &state.config.jwt_secret)))
+        }
         Ok(Claim::Run) => {
             let res = next.call(req).await;
             let res = match res {

@@ -4,7 +4,9 @@
 pub mod app;
 pub mod auth;
 pub mod client_address;
+pub mod conditional;
 pub mod config;
+pub mod cors;
 pub mod db;
 pub mod demo;
 pub mod error;
@@ -13,6 +15,7 @@ pub mod extract;
 pub mod handlers;
 pub mod hardening;
 pub mod idempotency;
+pub mod metrics;
 pub mod models;
 pub mod money;
 pub mod openapi;

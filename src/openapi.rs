@@ -15,9 +15,14 @@ use utoipa::{Modify, OpenApi};
             indirect resellers, customers, delegated admin privileges, subscriptions and designated \
             support contacts. Sign in with `POST /v1/auth/token` (or the Authorize button: OAuth2 \
             password flow), then call any operation. Errors are RFC 9457 problem+json with a stable \
-            `code`; collections are keyset-paged with `limit` and `cursor`.",
-        license(name = "MIT OR Apache-2.0")
+            `code`; collections are keyset-paged with `limit` and `cursor`. Every GET also answers \
+            HEAD; single resources carry an `ETag` (send it as `If-None-Match` for a 304, or as \
+            `If-Match` to update safely). Rate-limited responses carry `RateLimit-Policy` and \
+            `RateLimit` (IETF draft) next to `Retry-After` on 429.",
+        license(name = "MIT OR Apache-2.0"),
+        contact(name = "partner-center maintainers (see the README for support)")
     ),
+    servers((url = "/", description = "The server that serves this document")),
     modifiers(&SecurityAddon),
     tags(
         (name = "auth", description = "Sign-in (OAuth 2.0 token endpoint), password change, the caller."),
@@ -112,9 +117,12 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
         .required(Required::False)
         .description(Some(
             "Your id for this request (1–128 visible ASCII characters; `MS-CorrelationId` is accepted \
-             too), echoed in the response header and in problems; generated when absent.",
+             too), echoed in the response header and in problems; generated when absent or not \
+             such an id.",
         ))
-        .schema(Some(string(1, 128)))
+        .schema(Some(
+            schema::ObjectBuilder::new().schema_type(schema::Type::String),
+        ))
         .build();
     let mut echoed = Header::new(string(1, 128));
     echoed.description = Some("The request id: yours, or one the server generated.".to_owned());
@@ -194,6 +202,259 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
                             .or_insert_with(|| RefOr::T(replayed.clone()));
                     }
                 }
+            }
+        }
+    }
+    finish(api);
+}
+
+/// Makes the collected document as strict and as readable as the server (issue 10): list
+/// schemas reference their named item schema; every 429 documents `Retry-After` and the rate-limit
+/// headers; GETs answering an `ETag` take `If-None-Match` and document 304; `If-Match` is a
+/// required-format string, never nullable; a summary is one sentence without backticks and every
+/// operation has a description (the whole doc comment).
+fn finish(api: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::header::Header;
+    use utoipa::openapi::path::{Operation, ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{Ref, RefOr, Required, ResponseBuilder, schema};
+
+    if let Some(components) = api.components.as_mut() {
+        add_examples(&mut components.schemas);
+        let names: Vec<String> = components.schemas.keys().cloned().collect();
+        for (name, page) in components.schemas.iter_mut() {
+            let Some(item) = name.strip_prefix("Page_") else {
+                continue;
+            };
+            if !names.iter().any(|n| n == item) {
+                continue;
+            }
+            if let RefOr::T(schema::Schema::Object(page)) = page
+                && let Some(RefOr::T(schema::Schema::Array(items))) =
+                    page.properties.get_mut("items")
+            {
+                items.items = schema::ArrayItems::RefOrSchema(Box::new(RefOr::Ref(
+                    Ref::from_schema_name(item),
+                )));
+            }
+        }
+    }
+
+    let header = |description: &str, schema: schema::Object| {
+        let mut h = Header::new(schema);
+        h.description = Some(description.to_owned());
+        RefOr::T(h)
+    };
+    let retry_after = header(
+        "Seconds to wait before retrying.",
+        schema::ObjectBuilder::new()
+            .schema_type(schema::Type::Integer)
+            .minimum(Some(0))
+            .build(),
+    );
+    let policy = header(
+        "The request budget: `\"default\";q=600;w=60` (quota `q` per window of `w` seconds).",
+        schema::ObjectBuilder::new()
+            .schema_type(schema::Type::String)
+            .build(),
+    );
+    let remaining = header(
+        "What is left of it: `\"default\";r=0;t=7` (`r` requests left, `t` seconds until it is whole).",
+        schema::ObjectBuilder::new()
+            .schema_type(schema::Type::String)
+            .build(),
+    );
+    let etag_schema = || {
+        schema::ObjectBuilder::new()
+            .schema_type(schema::Type::String)
+            .pattern(Some(r#"^(\*|(W/)?"v[0-9]{1,18}")$"#))
+            .examples([serde_json::json!("\"v1\"")])
+            .build()
+    };
+    for (_, item) in api.paths.paths.iter_mut() {
+        let ops: [(bool, &mut Option<Operation>); 5] = [
+            (true, &mut item.get),
+            (false, &mut item.put),
+            (false, &mut item.post),
+            (false, &mut item.delete),
+            (false, &mut item.patch),
+        ];
+        for (is_get, op) in ops {
+            let Some(op) = op.as_mut() else { continue };
+            describe(op);
+            let responses = &mut op.responses.responses;
+            if let Some(RefOr::T(r)) = responses.get_mut("429") {
+                for (name, h) in [
+                    ("Retry-After", &retry_after),
+                    ("RateLimit-Policy", &policy),
+                    ("RateLimit", &remaining),
+                ] {
+                    r.headers
+                        .entry(name.to_owned())
+                        .or_insert_with(|| h.clone());
+                }
+            }
+            let etag_on_200 =
+                matches!(responses.get("200"), Some(RefOr::T(r)) if r.headers.contains_key("ETag"));
+            if is_get && etag_on_200 {
+                let mut not_modified = ResponseBuilder::new()
+                    .description("Not modified: `If-None-Match` names the current ETag.")
+                    .build();
+                not_modified.headers.insert(
+                    "ETag".to_owned(),
+                    header("The current ETag.", etag_schema()),
+                );
+                responses.insert("304".to_owned(), RefOr::T(not_modified));
+                op.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
+                    ParameterBuilder::new()
+                        .name("If-None-Match")
+                        .parameter_in(ParameterIn::Header)
+                        .required(Required::False)
+                        .description(Some(
+                            "ETags you hold (`\"v3\"`, comma-separated, or `*`): when one is still current the \
+                             answer is 304 without a body; anything else is ignored.",
+                        ))
+                        .schema(Some(
+                            schema::ObjectBuilder::new()
+                                .schema_type(schema::Type::String)
+                                .examples([serde_json::json!("\"v1\"")]),
+                        ))
+                        .build(),
+                ));
+            }
+            for param in op.parameters.iter_mut().flatten() {
+                let RefOr::T(p) = param else { continue };
+                if p.name == "cursor" && p.parameter_in == ParameterIn::Query {
+                    p.schema = Some(RefOr::T(schema::Schema::Object(
+                        schema::ObjectBuilder::new()
+                            .schema_type(schema::Type::String)
+                            .max_length(Some(200))
+                            .pattern(Some(CURSOR_PATTERN))
+                            .build(),
+                    )));
+                }
+                if p.name == "If-Match" {
+                    p.schema = Some(RefOr::T(schema::Schema::Object(etag_schema())));
+                }
+                if let Some((_, id)) = DEMO_PATH_IDS.iter().find(|(name, _)| *name == p.name)
+                    && p.parameter_in == ParameterIn::Path
+                    && let Some(RefOr::T(schema::Schema::Object(s))) = p.schema.as_mut()
+                    && s.example.is_none()
+                    && s.examples.is_empty()
+                {
+                    s.example = Some(serde_json::json!(id));
+                }
+            }
+        }
+    }
+}
+
+/// One-sentence summary without Markdown; the whole doc comment as the description.
+fn describe(op: &mut utoipa::openapi::path::Operation) {
+    let Some(summary) = op.summary.take() else {
+        return;
+    };
+    let text = summary.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut end = text.len();
+    let bytes = text.as_bytes();
+    for (i, window) in bytes.windows(3).enumerate() {
+        if window[0] == b'.' && window[1] == b' ' && window[2].is_ascii_uppercase() {
+            end = i;
+            break;
+        }
+    }
+    let first = text[..end].trim_end_matches('.').replace('`', "");
+    op.description = Some(match op.description.take() {
+        Some(more) => format!("{text}\n\n{more}"),
+        None => text.clone(),
+    });
+    op.summary = Some(first);
+}
+
+/// What a `cursor` looks like: base64url without padding (`nextCursor` of a previous page).
+const CURSOR_PATTERN: &str = "^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$";
+
+/// What `validator` accepts as an email address (HTML5's definition, local part at most 64).
+const EMAIL_PATTERN: &str = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$";
+
+/// Path parameters whose examples name a demo organisation or offer (`serve --demo` seeds them
+/// with these ids): Contoso's customer Adatum (with DAP), Northwind IT (partnered with Contoso),
+/// Contoso itself, and Microsoft 365 Business Basic.
+const DEMO_PATH_IDS: [(&str, &str); 5] = [
+    ("customerId", crate::demo::ADATUM_ID),
+    ("resellerId", crate::demo::PARTNERED_ID),
+    ("providerId", crate::demo::PROVIDER_ID),
+    ("partnerId", crate::demo::PROVIDER_ID),
+    ("offerId", "019a8f3c-2000-758b-a2a2-055bb55bcbbb"),
+];
+
+/// Examples that work against `serve --demo`: an optional reference or value without its own
+/// example is `null` in examples (Swagger UI would otherwise fill in a placeholder that the
+/// server refuses), and the fields whose working value names demo data get it.
+fn add_examples(
+    schemas: &mut std::collections::BTreeMap<
+        String,
+        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+    >,
+) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::schema::{Schema, SchemaFormat, SchemaType, Type};
+    let named: [(&str, &str, serde_json::Value); 6] = [
+        (
+            "CreateRelationshipRequest",
+            "includeDelegatedAdmin",
+            serde_json::json!(true),
+        ),
+        (
+            "CreateRelationshipRequest",
+            "indirectProviderId",
+            serde_json::json!(crate::demo::PROVIDER_ID),
+        ),
+        (
+            "SetSupportContact",
+            "partnerId",
+            serde_json::json!(crate::demo::PROVIDER_ID),
+        ),
+        (
+            "PasswordChange",
+            "newPassword",
+            serde_json::json!("Changed-Passw0rd!"),
+        ),
+        (
+            "AcceptLink",
+            "token",
+            serde_json::json!("the-token-from-the-invitation-link"),
+        ),
+        (
+            "EnrollReseller",
+            "token",
+            serde_json::json!("the-token-from-the-invitation-link"),
+        ),
+    ];
+    for (name, schema) in schemas.iter_mut() {
+        if name == "TokenRequest" {
+            continue;
+        }
+        let RefOr::T(Schema::Object(object)) = schema else {
+            continue;
+        };
+        for (property, value) in object.properties.iter_mut() {
+            let RefOr::T(Schema::Object(p)) = value else {
+                continue;
+            };
+            if let Some((_, _, example)) = named.iter().find(|(n, f, _)| n == name && f == property)
+            {
+                p.example = Some(example.clone());
+                continue;
+            }
+            if matches!(&p.format, Some(SchemaFormat::Custom(f)) if f == "email")
+                && p.pattern.is_none()
+            {
+                p.pattern = Some(EMAIL_PATTERN.to_owned());
+            }
+            let nullable =
+                matches!(&p.schema_type, SchemaType::Array(types) if types.contains(&Type::Null));
+            if nullable && p.example.is_none() && p.examples.is_empty() {
+                p.example = Some(serde_json::Value::Null);
             }
         }
     }

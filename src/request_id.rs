@@ -1,6 +1,7 @@
 //! `X-Request-Id` (alias `MS-CorrelationId`): echoed when the client sends a sane one, generated
 //! otherwise, returned on every response, stored in request extensions for handlers and audit
-//! records, and kept in a task-local so problem documents and log lines carry it.
+//! records, and kept in a task-local so problem documents and log lines carry it. Partner
+//! Center's own `MS-CorrelationId` and `MS-RequestId` are echoed under their own names when sent.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -20,6 +21,8 @@ pub struct RequestId(pub String);
 pub const HEADER: HeaderName = HeaderName::from_static("x-request-id");
 /// Partner Center's name for the same id, accepted on requests.
 pub const ALIAS: HeaderName = HeaderName::from_static("ms-correlationid");
+/// Partner Center's per-request id (also accepted as an idempotency key), echoed when sent.
+pub const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 
 /// The current request's id, when called while serving a request.
 pub fn current() -> Option<String> {
@@ -44,10 +47,20 @@ pub async fn middleware(
         .or_else(|| req.headers().get(&ALIAS))
         .and_then(sane)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let echoed: Vec<(HeaderName, HeaderValue)> = [ALIAS, MS_REQUEST_ID]
+        .into_iter()
+        .filter_map(|name| {
+            let value = req.headers().get(&name).filter(|v| sane(v).is_some())?;
+            Some((name, value.clone()))
+        })
+        .collect();
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut res = CURRENT.scope(id.clone(), next.call(req)).await?;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, v);
+    }
+    for (name, value) in echoed {
+        res.headers_mut().insert(name, value);
     }
     Ok(res)
 }

@@ -63,6 +63,18 @@ fn application_roles(roles: &[Role]) -> Result<(), ValidationError> {
     Err(e)
 }
 
+/// The roles an application may hold (documentation only: requests parse [`Role`]).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ApplicationRole {
+    /// Admin agent.
+    AdminAgent,
+    /// Sales agent.
+    SalesAgent,
+    /// Helpdesk agent.
+    HelpdeskAgent,
+}
+
 /// Request to create an application.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -73,7 +85,7 @@ pub struct CreateApplication {
     pub display_name: String,
     /// Roles (at least one) from `admin_agent`, `sales_agent`, `helpdesk_agent`.
     #[validate(length(min = 1, max = 3), custom(function = "application_roles"))]
-    #[schema(min_items = 1, max_items = 3, example = json!(["helpdesk_agent"]))]
+    #[schema(value_type = Vec<ApplicationRole>, min_items = 1, max_items = 3, example = json!(["helpdesk_agent"]))]
     pub roles: Vec<Role>,
 }
 

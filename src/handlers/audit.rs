@@ -12,7 +12,7 @@ use crate::app::AppState;
 use crate::auth::Principal;
 use crate::auth::permissions::{self, Operation};
 use crate::db;
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::extract::ValidQuery;
 use crate::models::audit::{AuditFilter, AuditRow};
 use crate::models::{ids, utc};
@@ -91,7 +91,7 @@ impl From<AuditRow> for AuditRecord {
 pub struct AuditQuery {
     /// Records at or after this time (RFC 3339).
     pub from: Option<DateTime<Utc>>,
-    /// Records before this time (RFC 3339).
+    /// Records before this time (RFC 3339); a `to` not after `from` selects nothing.
     pub to: Option<DateTime<Utc>>,
     /// Only records about this customer.
     pub customer_id: Option<Uuid>,
@@ -129,16 +129,9 @@ pub async fn list_audit_records(
 ) -> Result<HttpResponse, ApiError> {
     permissions::require(&principal, Operation::ReadAuditRecords)?;
     let partner_id = principal.partner_id()?;
+    // A window whose `to` is not after its `from` holds no records (an empty page, not an error:
+    // the two are independent parameters of the document).
     let q = query.0;
-    if let (Some(from), Some(to)) = (q.from, q.to)
-        && from >= to
-    {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "to",
-            "range",
-            "must be after `from`",
-        )]));
-    }
     let page = PageParams {
         limit: q.limit,
         cursor: q.cursor,

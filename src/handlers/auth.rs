@@ -32,8 +32,10 @@ pub struct TokenRequest {
     #[schema(example = "password")]
     pub grant_type: Option<String>,
     /// The user's sign-in name (password grant).
+    #[schema(example = "sales.agent@contoso-distribution.example")]
     pub username: Option<String>,
     /// The user's password (password grant).
+    #[schema(example = "Demo-Passw0rd!")]
     pub password: Option<String>,
     /// The application's client id (client_credentials grant; or HTTP Basic).
     pub client_id: Option<String>,
@@ -470,16 +472,20 @@ pub async fn create_token(
 pub struct PasswordChange {
     /// The sign-in name.
     #[validate(length(min = 1, max = 254))]
-    #[schema(max_length = 254)]
+    #[schema(min_length = 1, max_length = 254, example = "admin@adatum.example")]
     pub username: String,
     /// The current (possibly temporary) password.
     #[validate(length(min = 1, max = 128))]
-    #[schema(max_length = 128)]
+    #[schema(min_length = 1, max_length = 128, example = "Demo-Passw0rd!")]
     pub current_password: String,
     /// The new password: 12–128 characters mixing at least three of lower case, upper case,
     /// digits and symbols; different from the current one.
     #[validate(length(min = 12, max = 128))]
-    #[schema(min_length = 12, max_length = 128)]
+    #[schema(
+        min_length = 12,
+        max_length = 128,
+        pattern = r"^(?:(?=[\s\S]*[a-z])(?=[\s\S]*[A-Z])(?=[\s\S]*[0-9])|(?=[\s\S]*[a-z])(?=[\s\S]*[A-Z])(?=[\s\S]*[^A-Za-z0-9])|(?=[\s\S]*[a-z])(?=[\s\S]*[0-9])(?=[\s\S]*[^A-Za-z0-9])|(?=[\s\S]*[A-Z])(?=[\s\S]*[0-9])(?=[\s\S]*[^A-Za-z0-9]))[\s\S]{12,128}$"
+    )]
     pub new_password: String,
 }
 

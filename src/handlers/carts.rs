@@ -42,6 +42,7 @@ pub struct LineItemInput {
     /// Number of licenses, within the offer's `minQuantity`–`maxQuantity`.
     #[validate(range(min = 1, max = 1_000_000))]
     #[schema(example = 10, minimum = 1, maximum = 1_000_000)]
+    #[serde(deserialize_with = "crate::extract::whole_number")]
     pub quantity: i32,
     /// Billing cycle, one of the offer's `billingCycles`.
     pub billing_cycle: BillingCycle,

@@ -68,7 +68,12 @@ pub struct BillingProfile {
     pub email: String,
     /// Culture (language tag).
     #[validate(custom(function = "validate::culture"))]
-    #[schema(example = "en-US")]
+    #[schema(
+        example = "en-US",
+        min_length = 2,
+        max_length = 16,
+        pattern = "^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$"
+    )]
     pub culture: String,
     /// Billing address.
     #[validate(nested)]
@@ -127,7 +132,11 @@ pub struct CreateCustomer {
     pub company_name: String,
     /// Unique default domain, lower case.
     #[validate(custom(function = "validate::domain"))]
-    #[schema(example = "contoso.example", max_length = 253)]
+    #[schema(
+        example = "contoso.example",
+        max_length = 253,
+        pattern = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$"
+    )]
     pub domain: String,
     /// An indirect reseller with an active partnership with the caller: it gets a relationship
     /// with DAP and administers the customer.
@@ -334,23 +343,28 @@ pub async fn get_customer(
 pub struct AddressPatch {
     /// First line.
     #[validate(length(min = 1, max = 200))]
+    #[schema(min_length = 1, max_length = 200)]
     pub address_line1: Option<String>,
     /// Second line (`null` clears it).
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[validate(length(max = 200))]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 200)]
     pub address_line2: Option<Option<String>>,
     /// City.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub city: Option<String>,
     /// State or region.
     #[validate(length(max = 100))]
+    #[schema(max_length = 100)]
     pub state: Option<String>,
     /// Postal code.
     #[validate(length(min = 1, max = 20))]
+    #[schema(min_length = 1, max_length = 20)]
     pub postal_code: Option<String>,
     /// ISO 3166-1 alpha-2 country code.
     #[validate(custom(function = "validate::country"))]
+    #[schema(example = "US", min_length = 2, max_length = 2, pattern = "^[A-Z]{2}$")]
     pub country: Option<String>,
 }
 
@@ -360,9 +374,15 @@ pub struct AddressPatch {
 pub struct BillingProfilePatch {
     /// Billing email address.
     #[validate(email, length(max = 254))]
+    #[schema(format = "email", max_length = 254)]
     pub email: Option<String>,
     /// Culture.
     #[validate(custom(function = "validate::culture"))]
+    #[schema(
+        min_length = 2,
+        max_length = 16,
+        pattern = "^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$"
+    )]
     pub culture: Option<String>,
     /// Address changes.
     #[validate(nested)]
@@ -375,6 +395,7 @@ pub struct BillingProfilePatch {
 pub struct UpdateCustomer {
     /// Company name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub company_name: Option<String>,
     /// Billing profile changes.
     #[validate(nested)]

@@ -17,6 +17,7 @@ pub mod offers;
 pub mod orders;
 pub mod partner;
 pub mod partnership_invitations;
+pub mod problems;
 pub mod relationship_requests;
 pub mod service_requests;
 pub mod subscriptions;

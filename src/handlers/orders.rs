@@ -36,6 +36,7 @@ pub struct OrderLineItem {
     /// The offer's name when ordered.
     pub offer_name: String,
     /// Number of licenses.
+    #[serde(deserialize_with = "crate::extract::whole_number")]
     pub quantity: i32,
     /// Billing cycle.
     pub billing_cycle: BillingCycle,

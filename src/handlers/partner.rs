@@ -79,7 +79,7 @@ pub struct UpdatePartner {
     /// Support phone, at most 32 characters of digits, spaces and `+ - ( ) .` (`null` clears it).
     #[serde(default, deserialize_with = "crate::extract::double_option")]
     #[validate(custom(function = "validate::phone"))]
-    #[schema(value_type = Option<String>, max_length = 32, example = "+1 425 555 0100")]
+    #[schema(value_type = Option<String>, max_length = 32, pattern = "^[0-9 +().-]*[0-9][0-9 +().-]*$", example = "+1 425 555 0100")]
     pub support_phone: Option<Option<String>>,
     /// Website, an `http://` or `https://` URL (`null` clears it).
     #[serde(default, deserialize_with = "crate::extract::double_option")]

@@ -124,7 +124,7 @@ pub struct SubscriptionQuery {
     pub status: Option<SubscriptionStatus>,
     /// Only subscriptions to this offer.
     #[validate(custom(function = "validate::offer_id"))]
-    #[param(max_length = 64)]
+    #[param(max_length = 64, format = Uuid)]
     pub offer_id: Option<String>,
     /// Only those with this indirect reseller of record.
     pub partner_id_on_record: Option<Uuid>,
@@ -242,6 +242,7 @@ pub struct UpdateSubscription {
     /// New license count ("add licenses"), within the offer's min/max; not while suspended.
     #[validate(range(min = 1, max = 1_000_000))]
     #[schema(example = 15, minimum = 1, maximum = 1_000_000)]
+    #[serde(default, deserialize_with = "crate::extract::whole_number_opt")]
     pub quantity: Option<i32>,
     /// `suspended` to suspend, `active` to reactivate.
     pub status: Option<SubscriptionStatus>,

@@ -39,10 +39,11 @@ pub struct UpgradeOption {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateUpgrade {
-    /// One of the offer's upgrade targets (GET …/upgrades).
+    /// One of the offer's upgrade targets (GET …/upgrades); the example upgrades Microsoft 365
+    /// Business Standard (what the cart examples buy) to Business Premium.
     #[validate(custom(function = "validate::offer_id"))]
     #[schema(
-        example = "019a8f3c-2001-737d-82f2-a4276b0bd666",
+        example = "019a8f3c-2002-7654-b8bb-cded8077eccc",
         format = Uuid
     )]
     pub target_offer_id: String,
@@ -50,6 +51,7 @@ pub struct CreateUpgrade {
     /// and what stays must respect the source offer's minimum.
     #[validate(range(min = 1, max = 1_000_000))]
     #[schema(minimum = 1, maximum = 1_000_000)]
+    #[serde(default, deserialize_with = "crate::extract::whole_number_opt")]
     pub quantity: Option<i32>,
 }
 

@@ -76,6 +76,22 @@ fn partner_roles(roles: &[Role]) -> Result<(), ValidationError> {
     Err(e)
 }
 
+/// The roles a partner user may hold (documentation only: requests parse [`Role`]).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum PartnerRole {
+    /// Global admin.
+    GlobalAdmin,
+    /// User management admin.
+    UserManagementAdmin,
+    /// Admin agent.
+    AdminAgent,
+    /// Sales agent.
+    SalesAgent,
+    /// Helpdesk agent.
+    HelpdeskAgent,
+}
+
 /// Request to create a partner user.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -94,7 +110,7 @@ pub struct CreateUser {
     pub display_name: String,
     /// Partner roles (at least one); only a global admin may grant `global_admin`.
     #[validate(length(min = 1, max = 5), custom(function = "partner_roles"))]
-    #[schema(min_items = 1, max_items = 5, example = json!(["sales_agent"]))]
+    #[schema(value_type = Vec<PartnerRole>, min_items = 1, max_items = 5, example = json!(["sales_agent"]))]
     pub roles: Vec<Role>,
 }
 
@@ -249,7 +265,7 @@ pub struct UpdateUser {
     pub display_name: Option<String>,
     /// The complete new set of partner roles (at least one).
     #[validate(length(min = 1, max = 5), custom(function = "partner_roles"))]
-    #[schema(min_items = 1, max_items = 5)]
+    #[schema(value_type = Option<Vec<PartnerRole>>, min_items = 1, max_items = 5)]
     pub roles: Option<Vec<Role>>,
     /// `true` disables the account (sign-in and existing tokens stop working); `false`
     /// re-enables it.

@@ -314,8 +314,10 @@ pub struct Queued {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Replay {
     /// Inclusive start (RFC 3339).
+    #[schema(example = "2026-01-01T00:00:00Z")]
     pub from: DateTime<Utc>,
     /// Exclusive end (RFC 3339), after `from`.
+    #[schema(example = "2100-01-01T00:00:00Z")]
     pub to: DateTime<Utc>,
 }
 

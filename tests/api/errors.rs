@@ -184,11 +184,11 @@ async fn wrong_method_on_a_known_path_is_405_with_allow() {
         .put("/v1/customers", &token, serde_json::json!({}))
         .await;
     res.assert_problem(405, "method_not_allowed");
-    assert_eq!(res.header("allow").as_deref(), Some("GET, POST"));
+    assert_eq!(res.header("allow").as_deref(), Some("GET, HEAD, POST"));
     let id = app.customer_id("adatum.example").await;
     let res = app.delete(&format!("/v1/customers/{id}"), &token).await;
     res.assert_problem(405, "method_not_allowed");
-    assert_eq!(res.header("allow").as_deref(), Some("GET, PATCH"));
+    assert_eq!(res.header("allow").as_deref(), Some("GET, HEAD, PATCH"));
     app.get("/v1/customers/x/y/z", &token)
         .await
         .assert_problem(404, "route_not_found");

@@ -10,6 +10,8 @@ mod carts;
 mod cli;
 mod customers;
 mod errors;
+mod examples;
+mod http;
 mod idempotency;
 mod isolation;
 mod link_tokens;

@@ -1,0 +1,135 @@
+"""The integrator's main story through a client generated from the OpenAPI document.
+
+sign in -> offers -> customer -> cart -> review -> checkout -> support-contact candidates -> audit,
+against `serve --demo`, asserting that list items come back as the named models (not anonymous
+`Page...ItemsItem` classes). Run by ci/integrators.sh with the generated package `pc_client` on
+PYTHONPATH:  python3 ci/client_scenario.py http://127.0.0.1:8080
+"""
+
+import sys
+import uuid
+
+from pc_client import AuthenticatedClient, Client
+from pc_client.api.audit import list_audit_records
+from pc_client.api.auth import create_token
+from pc_client.api.carts_and_orders import create_cart, create_cart_checkout, get_cart
+from pc_client.api.catalog import list_offers
+from pc_client.api.customers import create_customer
+from pc_client.api.support_contact import list_support_contact_candidates
+from pc_client.models import (
+    Address,
+    AuditRecord,
+    BillingCycle,
+    BillingProfile,
+    Cart,
+    CreateCustomer,
+    CreatedCustomer,
+    LineItemInput,
+    LineItems,
+    Offer,
+    PlacedOrder,
+    SupportContact,
+    TokenRequest,
+    TokenResponse,
+)
+
+
+def expect(value, cls, what):
+    if not isinstance(value, cls):
+        sys.exit(f"{what}: expected {cls.__name__}, got {value!r}")
+    return value
+
+
+def main(base):
+    anonymous = Client(base_url=base)
+    token = expect(
+        create_token.sync(
+            client=anonymous,
+            body=TokenRequest(
+                grant_type="password",
+                username="sales.agent@contoso-distribution.example",
+                password="Demo-Passw0rd!",
+            ),
+        ),
+        TokenResponse,
+        "sign in",
+    )
+    client = AuthenticatedClient(base_url=base, token=token.access_token)
+
+    offers = list_offers.sync(client=client, q="microsoft 365 business")
+    standard = next(o for o in offers.items if expect(o, Offer, "offer item").name.endswith("Standard"))
+
+    suffix = uuid.uuid4().hex[:8]
+    created = expect(
+        create_customer.sync(
+            client=client,
+            body=CreateCustomer(
+                company_name=f"Scenario {suffix}",
+                domain=f"scenario-{suffix}.example",
+                billing_profile=BillingProfile(
+                    email=f"billing@scenario-{suffix}.example",
+                    culture="en-US",
+                    address=Address(
+                        address_line_1="1 Main St", city="Redmond", postal_code="98052", country="US"
+                    ),
+                ),
+                indirect_reseller_id=None,
+            ),
+        ),
+        CreatedCustomer,
+        "create customer",
+    )
+    customer_id = created.customer.id
+
+    cart = expect(
+        create_cart.sync(
+            customer_id=customer_id,
+            client=client,
+            body=LineItems(
+                line_items=[
+                    LineItemInput(offer_id=standard.id, quantity=10, billing_cycle=BillingCycle.MONTHLY)
+                ]
+            ),
+        ),
+        Cart,
+        "create cart",
+    )
+    review = get_cart.sync_detailed(customer_id=customer_id, cart_id=cart.id, client=client)
+    expect(review.parsed, Cart, "review cart")
+    etag = review.headers["etag"]
+
+    placed = expect(
+        create_cart_checkout.sync(
+            customer_id=customer_id,
+            cart_id=cart.id,
+            client=client,
+            if_match=etag,
+            idempotency_key=f"checkout-{cart.id}",
+        ),
+        PlacedOrder,
+        "checkout",
+    )
+    subscription = placed.subscriptions[0]
+
+    candidates = list_support_contact_candidates.sync(
+        customer_id=customer_id, subscription_id=subscription.id, client=client
+    )
+    for c in candidates.items:
+        expect(c, SupportContact, "support contact candidate")
+    if not candidates.items:
+        sys.exit("no support contact candidates")
+
+    audit = list_audit_records.sync(client=client, customer_id=customer_id)
+    for r in audit.items:
+        expect(r, AuditRecord, "audit record")
+    if not audit.items:
+        sys.exit("no audit records for the new customer")
+
+    print(
+        f"client scenario: customer {customer_id}, order {placed.order.id}, "
+        f"{len(candidates.items)} support-contact candidates, {len(audit.items)} audit records"
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "http://127.0.0.1:8080")

@@ -1,0 +1,43 @@
+"""Schemathesis hooks for .ci/run: a schema-valid request must pass the server's validation.
+
+positive_data_acceptance accepts 422 because domain rules (which no schema can express) answer it
+(ci/schemathesis.toml); this check narrows that back: a positive case refused with the problem
+code `validation_failed` means the document is looser than the server.
+"""
+
+import schemathesis
+
+
+@schemathesis.check
+def valid_data_passes_validation(ctx, response, case):
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or response.status_code != 422:
+        return None
+    try:
+        body = response.json()
+    except Exception:
+        return None
+    if isinstance(body, dict) and body.get("code") == "validation_failed":
+        fields = [e.get("field", "") for e in body.get("errors", [])]
+        if fields and all(_header_violates_schema(case, f) for f in fields):
+            return None
+        raise AssertionError(
+            "A request valid per the document was refused as validation_failed: "
+            + "; ".join(f"{e.get('field')}: {e.get('message')}" for e in body.get("errors", []))
+        )
+    return None
+
+
+def _header_violates_schema(case, name):
+    """Whether the header `name` that `case` sent breaks its declared `pattern` (then the request
+    was not schema-valid, whatever the generator labelled it)."""
+    import re
+
+    value = (case.headers or {}).get(name)
+    if value is None:
+        return False
+    for param in case.operation.definition.raw.get("parameters", []):
+        if param.get("in") == "header" and param.get("name", "").lower() == name.lower():
+            pattern = (param.get("schema") or {}).get("pattern")
+            return bool(pattern) and re.search(pattern, value) is None
+    return False
