@@ -143,10 +143,28 @@ fn complete(
     Ok(())
 }
 
-/// Deletes keys older than the retention period; returns how many.
+/// Deletes keys older than the retention period (a range scan of the `created_at` index);
+/// returns how many.
 pub fn purge_expired(conn: &mut AnyConnection) -> Result<usize, ApiError> {
     let cutoff = now() - Duration::hours(RETENTION_HOURS);
     Ok(diesel::delete(keys::table.filter(keys::created_at.lt(cutoff))).execute(conn)?)
+}
+
+/// How often `serve` purges expired keys.
+pub const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Purges expired keys now and then every [`PURGE_INTERVAL`], for as long as the server runs
+/// (spawned by `serve`). A failed purge is logged and retried at the next tick.
+pub async fn purge_periodically(pool: db::Pool) {
+    let mut tick = actix_web::rt::time::interval(PURGE_INTERVAL);
+    loop {
+        tick.tick().await;
+        match db::run(&pool, purge_expired).await {
+            Ok(0) => {}
+            Ok(n) => log::info!("purged {n} expired idempotency keys"),
+            Err(e) => log::warn!("idempotency purge failed: {e}"),
+        }
+    }
 }
 
 /// Marks a response as carrying secrets shown once (response extension set by [`shown_once`]).

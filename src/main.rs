@@ -9,7 +9,7 @@ use actix_web::HttpServer;
 use clap::{Parser, Subcommand, ValueEnum};
 use partner_center::app::{self, AppState};
 use partner_center::config::Config;
-use partner_center::{db, demo, request_id, services};
+use partner_center::{db, demo, idempotency, request_id, services};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -236,6 +236,7 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
         }
     }
     let bind = config.bind_addr.clone();
+    let purge_pool = pool.clone();
     let state = AppState::new(pool, config);
     log::info!("serving on http://{bind} (Swagger UI: {base}/swagger-ui/)");
     let server = HttpServer::new(move || app::build(state.clone()))
@@ -243,7 +244,10 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
         .map_err(|e| format!("cannot listen on BIND_ADDR {bind}: {e}"))?
         .run();
     actix_web::rt::System::new()
-        .block_on(server)
+        .block_on(async move {
+            actix_web::rt::spawn(idempotency::purge_periodically(purge_pool));
+            server.await
+        })
         .map_err(|e| format!("server failed: {e}"))
 }
 
