@@ -196,3 +196,45 @@ fn reorder(v: &serde_json::Value) -> String {
     }
     serde_json::to_string_pretty(&rev(v)).unwrap()
 }
+
+#[actix_rt::test]
+async fn purge_with_one_expired_key_removes_only_that_key() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_SA).await;
+    let create = |key: &'static str, domain: &'static str| {
+        app.send(request_with(
+            Method::POST,
+            "/v1/customers",
+            &token,
+            Some(customer_body(domain, domain, None)),
+            &[("Idempotency-Key", key)],
+        ))
+    };
+    create("purge-old", "old.example").await.assert(201);
+    create("purge-new", "new.example").await.assert(201);
+    app.execute_sql(
+        "UPDATE idempotency_keys SET created_at = '2000-01-01 00:00:00' \
+         WHERE idempotency_key = 'purge-old'",
+    )
+    .await;
+    let purged = app
+        .with_conn(|conn| partner_center::idempotency::purge_expired(conn).expect("purge"))
+        .await;
+    assert_eq!(purged, 1);
+    let left: Vec<String> = app
+        .with_conn(|conn| {
+            use partner_center::schema::idempotency_keys as k;
+            k::table
+                .select(k::idempotency_key)
+                .load(conn)
+                .expect("read keys")
+        })
+        .await;
+    assert_eq!(left, vec!["purge-new".to_owned()]);
+    let replay = create("purge-new", "new.example").await;
+    replay.assert(201);
+    assert_eq!(
+        replay.header("idempotent-replayed").as_deref(),
+        Some("true")
+    );
+}
