@@ -13,6 +13,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::jwt::JwtKeys;
+use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::db::Pool;
 use crate::error::ApiError;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub jwt: JwtKeys,
     /// Per-caller request budget (`None`: disabled).
     pub request_limiter: Option<RequestLimiter>,
+    /// Password hashing threads, apart from the database pool.
+    pub hasher: Hasher,
     /// Configuration.
     pub config: Arc<Config>,
 }
@@ -38,6 +41,7 @@ impl AppState {
             pool,
             jwt: JwtKeys::new(config.jwt_secret.as_bytes(), config.token_ttl_seconds),
             request_limiter: RequestLimiter::new(config.request_rate_limit_per_minute),
+            hasher: Hasher::new(config.hashing_threads, config.hashing_queue),
             config: Arc::new(config),
         })
     }

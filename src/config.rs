@@ -20,14 +20,28 @@ pub struct Config {
     pub token_ttl_seconds: i64,
     /// `INVITATION_TTL_DAYS`: lifetime of invitation and relationship-request links (default 14).
     pub invitation_ttl_days: i64,
-    /// `TOKEN_RATE_LIMIT_PER_MINUTE`: sign-in attempts per user name or client id per minute
-    /// (default 10).
+    /// `TOKEN_RATE_LIMIT_PER_MINUTE`: failed sign-in attempts per (user name or client id,
+    /// client address) per minute, also the burst (default 10).
     pub token_rate_limit_per_minute: i64,
+    /// `SIGN_IN_ADDRESS_LIMIT_PER_MINUTE`: failed sign-in attempts per client address per
+    /// minute, whatever the user name, also the burst (default 30).
+    pub sign_in_address_limit_per_minute: i64,
+    /// `HASHING_THREADS`: threads hashing passwords (argon2id, 19 MiB each), apart from the
+    /// database pool (default: the number of cores).
+    pub hashing_threads: usize,
+    /// `HASHING_QUEUE`: sign-ins that may wait for a hashing thread; beyond it sign-in answers
+    /// 503 `sign_in_busy` with `Retry-After` (default 32).
+    pub hashing_queue: usize,
     /// `REQUEST_RATE_LIMIT_PER_MINUTE`: requests per caller per minute on each replica
     /// (default 600; 0 disables).
     pub request_rate_limit_per_minute: u32,
     /// Demo mode (`serve --demo`): a generated JWT secret is allowed.
     pub demo: bool,
+}
+
+/// One hashing thread per core.
+fn default_hashing_threads() -> i64 {
+    std::thread::available_parallelism().map_or(2, |n| n.get() as i64)
 }
 
 /// The default SQLite file.
@@ -86,6 +100,14 @@ impl Config {
             token_ttl_seconds: number("TOKEN_TTL_SECONDS", 3600, 60, 86_400)?,
             invitation_ttl_days: number("INVITATION_TTL_DAYS", 14, 1, 365)?,
             token_rate_limit_per_minute: number("TOKEN_RATE_LIMIT_PER_MINUTE", 10, 1, 100_000)?,
+            sign_in_address_limit_per_minute: number(
+                "SIGN_IN_ADDRESS_LIMIT_PER_MINUTE",
+                30,
+                1,
+                1_000_000,
+            )?,
+            hashing_threads: number("HASHING_THREADS", default_hashing_threads(), 1, 64)? as usize,
+            hashing_queue: number("HASHING_QUEUE", 32, 0, 10_000)? as usize,
             request_rate_limit_per_minute: number(
                 "REQUEST_RATE_LIMIT_PER_MINUTE",
                 600,
@@ -106,6 +128,9 @@ impl Config {
             token_ttl_seconds: 3600,
             invitation_ttl_days: 14,
             token_rate_limit_per_minute: 1000,
+            sign_in_address_limit_per_minute: 100_000,
+            hashing_threads: 2,
+            hashing_queue: 64,
             request_rate_limit_per_minute: 0,
             demo: false,
         }

@@ -130,6 +130,22 @@ impl ApiError {
         e
     }
 
+    /// 401 `token_revoked`: the token was valid, but the account behind it changed since it was
+    /// issued (password changed or reset, disabled or re-enabled, roles changed, application
+    /// deleted) or no longer exists. Sign in again.
+    pub fn token_revoked() -> Self {
+        let mut e = Self::new(
+            StatusCode::UNAUTHORIZED,
+            "token_revoked",
+            "This access token was revoked: the account's credentials, status or roles changed after it was issued. Sign in again.",
+        );
+        e.headers.push((
+            header::WWW_AUTHENTICATE,
+            "Bearer realm=\"partner-center\", error=\"invalid_token\", error_description=\"token revoked\"".to_owned(),
+        ));
+        e
+    }
+
     /// 403 with a specific code, e.g. `delegated_admin_required`.
     pub fn forbidden(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, detail)
@@ -203,6 +219,35 @@ impl ApiError {
         );
         e.headers.push((header::RETRY_AFTER, "2".to_owned()));
         e
+    }
+
+    /// 503 `sign_in_busy`: every password-hashing thread is busy and the queue is full.
+    pub fn sign_in_busy() -> Self {
+        let mut e = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "sign_in_busy",
+            "Too many sign-ins are being checked right now; retry in a second.",
+        );
+        e.headers.push((header::RETRY_AFTER, "1".to_owned()));
+        e
+    }
+
+    /// 429 `rate_limited` with `Retry-After: seconds`: too many failed sign-in attempts.
+    pub fn sign_in_throttled(seconds: u64) -> Self {
+        let mut e = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "Too many failed sign-in attempts from this address; retry in {seconds} seconds."
+            ),
+        );
+        e.headers.push((header::RETRY_AFTER, seconds.to_string()));
+        e
+    }
+
+    /// The response headers this error carries.
+    pub fn headers(&self) -> &[(HeaderName, String)] {
+        &self.headers
     }
 
     /// Adds a member to the problem document.

@@ -49,6 +49,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        credentials_version -> BigInt,
     }
 }
 
@@ -98,6 +99,7 @@ diesel::table! {
         accepted_by_partner_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        accepted_by_email -> Nullable<Text>,
     }
 }
 
@@ -113,6 +115,8 @@ diesel::table! {
         customer_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        customer_email -> Nullable<Text>,
+        intended_customer_id -> Nullable<Text>,
     }
 }
 
@@ -240,6 +244,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    sign_in_throttle (bucket) {
+        bucket -> Text,
+        tat_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(customer_relationships -> customers (customer_id));
 diesel::joinable!(subscriptions -> customers (customer_id));
 
@@ -260,4 +271,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_records,
     idempotency_keys,
     rate_limit_windows,
+    sign_in_throttle,
 );

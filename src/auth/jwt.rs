@@ -1,5 +1,7 @@
-//! Bearer access tokens: HS256 JWTs with the algorithm pinned and `exp`, `iss`, `aud` and `sub`
-//! required and checked (product.md §7).
+//! Bearer access tokens: HS256 JWTs with the algorithm pinned and `exp`, `iat`, `iss`, `aud` and
+//! `sub` required and checked (product.md §7, RFC 8725). Time claims are checked with 60 s of
+//! leeway: `nbf` and `iat` may not lie in the future, and `exp - iat` may not exceed the
+//! configured lifetime. `aud` may be a string or a list that contains ours (RFC 7519 §4.1.3).
 
 use chrono::Utc;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
@@ -24,15 +26,32 @@ pub struct Claims {
     pub roles: Vec<Role>,
     /// Issuer.
     pub iss: String,
-    /// Audience.
-    pub aud: String,
+    /// Audience: a string, or a list that must contain ours.
+    pub aud: Audience,
     /// Issued at (seconds since the epoch).
     pub iat: i64,
     /// Expiry (seconds since the epoch).
     pub exp: i64,
     /// Unique token id.
     pub jti: String,
+    /// The user's credentials version at issue time (0 for applications); a token whose version
+    /// is older than the user's current one is revoked.
+    #[serde(default)]
+    pub cv: i64,
 }
+
+/// The `aud` claim: RFC 7519 §4.1.3 allows a single string or an array of strings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Audience {
+    /// One audience.
+    One(String),
+    /// Several audiences.
+    Many(Vec<String>),
+}
+
+/// Leeway for clock skew on `exp`, `nbf` and `iat`, in seconds.
+pub const LEEWAY_SECONDS: i64 = 60;
 
 /// Signing and verification keys with the pinned validation rules.
 pub struct JwtKeys {
@@ -56,8 +75,9 @@ impl JwtKeys {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_issuer(&[ISSUER]);
         validation.set_audience(&[AUDIENCE]);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.leeway = 30;
+        validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
+        validation.leeway = LEEWAY_SECONDS as u64;
         JwtKeys {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
@@ -68,7 +88,8 @@ impl JwtKeys {
         }
     }
 
-    /// Issues a token; returns it with its lifetime in seconds.
+    /// Issues a token carrying the subject's credentials version `cv`; returns it with its
+    /// lifetime in seconds.
     pub fn issue(
         &self,
         act: ActorKind,
@@ -76,6 +97,7 @@ impl JwtKeys {
         tkind: TenantKind,
         tid: Uuid,
         roles: Vec<Role>,
+        cv: i64,
     ) -> Result<(String, i64), ApiError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
@@ -85,19 +107,21 @@ impl JwtKeys {
             tkind,
             roles,
             iss: self.issuer.clone(),
-            aud: self.audience.clone(),
+            aud: Audience::One(self.audience.clone()),
             iat: now,
             exp: now + self.ttl_seconds,
             jti: Uuid::now_v7().to_string(),
+            cv,
         };
         let token = encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|e| ApiError::internal(format!("jwt encode: {e}")))?;
         Ok((token, self.ttl_seconds))
     }
 
-    /// Verifies signature, algorithm, `exp`, `iss` and `aud`. Any failure is 401.
+    /// Verifies signature, algorithm, `exp`, `nbf`, `iat`, lifetime, `iss` and `aud`. Any
+    /// failure is 401.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        decode::<Claims>(token, &self.decoding, &self.validation)
+        let claims = decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind as K;
@@ -105,9 +129,22 @@ impl JwtKeys {
                     K::ExpiredSignature => "The access token has expired; request a new one.",
                     K::InvalidAudience => "The access token is for another audience.",
                     K::InvalidIssuer => "The access token is from another issuer.",
+                    K::ImmatureSignature => "The access token is not valid yet (`nbf`).",
                     _ => "The access token is invalid.",
                 };
                 ApiError::unauthorized(why)
-            })
+            })?;
+        let now = Utc::now().timestamp();
+        if claims.iat > now + LEEWAY_SECONDS {
+            return Err(ApiError::unauthorized(
+                "The access token was issued in the future (`iat`).",
+            ));
+        }
+        if claims.exp - claims.iat > self.ttl_seconds + LEEWAY_SECONDS {
+            return Err(ApiError::unauthorized(
+                "The access token's lifetime is longer than this server issues.",
+            ));
+        }
+        Ok(claims)
     }
 }

@@ -84,3 +84,74 @@ pub fn check_policy(password: &str) -> Result<(), &'static str> {
     }
     Ok(())
 }
+
+/// A bounded pool of threads for argon2 work (sign-in and password change), apart from the
+/// database blocking pool (issue 7 item 4, issue 8 finding 3): at most `threads` hashes run at
+/// once, so their memory (19 MiB each) is bounded, and at most `queue` more wait. Beyond that,
+/// [`Hasher::run`] answers 503 `sign_in_busy` with `Retry-After` at once, and reads never wait
+/// behind a burst of sign-ins. Dropping the pool ends its threads.
+pub struct Hasher {
+    tx: std::sync::mpsc::SyncSender<Job>,
+    waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+impl Hasher {
+    /// Starts `threads` hashing threads (at least one) with room for `queue` waiting jobs.
+    pub fn new(threads: usize, queue: usize) -> Hasher {
+        use std::sync::atomic::Ordering;
+        use std::sync::{Arc, Mutex, mpsc};
+        let (tx, rx) = mpsc::sync_channel::<Job>(queue);
+        let rx = Arc::new(Mutex::new(rx));
+        let waiting = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        for n in 0..threads.max(1) {
+            let rx = Arc::clone(&rx);
+            let waiting = Arc::clone(&waiting);
+            let spawned = std::thread::Builder::new()
+                .name(format!("hashing-{n}"))
+                .spawn(move || {
+                    loop {
+                        let job = match rx.lock() {
+                            Ok(rx) => rx.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        waiting.fetch_sub(1, Ordering::Relaxed);
+                        job();
+                    }
+                });
+            if let Err(e) = spawned {
+                log::error!("cannot start hashing thread: {e}");
+            }
+        }
+        Hasher { tx, waiting }
+    }
+
+    /// Jobs submitted and not yet started (for metrics).
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Runs `f` on a hashing thread. Errors: 503 `sign_in_busy` (`Retry-After: 1`) when every
+    /// thread is busy and the queue is full.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        use std::sync::atomic::Ordering;
+        let (done, result) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = done.send(f());
+        });
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        if self.tx.try_send(job).is_err() {
+            self.waiting.fetch_sub(1, Ordering::Relaxed);
+            return Err(ApiError::sign_in_busy());
+        }
+        result
+            .await
+            .map_err(|_| ApiError::internal("hashing job dropped"))
+    }
+}

@@ -59,20 +59,24 @@ impl Principal {
         self.roles.contains(&role)
     }
 
-    /// Loads the principal for verified claims; 401 if the actor no longer exists, is disabled,
-    /// or has moved tenant.
+    /// Loads the principal for verified claims; 401 `token_revoked` if the actor no longer
+    /// exists, is disabled, must change its password, has moved tenant, or its credentials
+    /// version advanced after the token was issued (issue 8: password change or reset,
+    /// disable/enable, role change).
     pub fn load(
         conn: &mut AnyConnection,
         claims: &Claims,
         request_id: String,
     ) -> Result<Principal, ApiError> {
-        let gone =
-            || ApiError::unauthorized("The account behind this access token is no longer active.");
+        let gone = ApiError::token_revoked;
         let actor_id: Uuid = claims.sub.parse().map_err(|_| gone())?;
         let (display_name, partner_id, customer_id, roles) = match claims.act {
             ActorKind::User => {
                 let user = UserRow::find(conn, actor_id)?.ok_or_else(gone)?;
-                if user.disabled || user.must_change_password {
+                if user.disabled
+                    || user.must_change_password
+                    || user.credentials_version != claims.cv
+                {
                     return Err(gone());
                 }
                 let roles = Role::split(&user.roles);

@@ -16,11 +16,12 @@ use crate::db::{self, AnyConnection};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::ValidJson;
 use crate::models::application::ApplicationRow;
-use crate::models::audit::{Actor, Audit};
 use crate::models::customer::CustomerRow;
 use crate::models::partner::PartnerRow;
-use crate::models::user::{UserChanges, UserRow};
-use crate::models::{ids, rate_limit};
+use crate::models::ids;
+use crate::models::sign_in_throttle::Buckets;
+use crate::models::user::UserRow;
+use crate::services::users;
 use crate::request_id::RequestId;
 
 /// Token request (`application/x-www-form-urlencoded`, RFC 6749 §4.3 and §4.4).
@@ -108,100 +109,193 @@ enum Grant {
 enum Outcome {
     Issued(String, i64),
     Refused(StatusCode, &'static str, &'static str),
+    Throttled(u64),
 }
 
-fn sign_in(conn: &mut AnyConnection, state: &AppState, grant: Grant) -> Result<Outcome, ApiError> {
-    let limit = state.config.token_rate_limit_per_minute;
-    match grant {
-        Grant::Password {
-            username,
-            password: secret,
-        } => {
-            rate_limit::hit(
-                conn,
-                &format!("token:user:{}", username.to_lowercase()),
-                limit,
-                60,
-            )?;
-            let Some(user) = UserRow::find_by_user_name(conn, &username)? else {
-                password::burn_time();
-                return Ok(Outcome::Refused(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "The user name or password is incorrect.",
-                ));
-            };
-            if !password::verify(&secret, &user.password_hash) {
-                return Ok(Outcome::Refused(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "The user name or password is incorrect.",
-                ));
-            }
-            if user.disabled {
-                return Ok(Outcome::Refused(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_grant",
-                    "This account is disabled.",
-                ));
-            }
-            if user.must_change_password {
-                return Ok(Outcome::Refused(
-                    StatusCode::BAD_REQUEST,
-                    "password_change_required",
-                    "This account has a temporary password: change it with POST /v1/auth/password, then sign in with the new one.",
-                ));
-            }
-            let (tkind, tid) = match (&user.partner_id, &user.customer_id) {
-                (Some(p), _) => {
-                    let partner = PartnerRow::find(conn, ids::parse(p))?
-                        .ok_or_else(|| ApiError::internal("user without partner"))?;
-                    (partner.tenant_kind(), ids::parse(p))
-                }
-                (None, Some(c)) => (TenantKind::Customer, ids::parse(c)),
-                _ => return Err(ApiError::internal("user without tenant")),
-            };
-            let (token, ttl) = state.jwt.issue(
-                ActorKind::User,
-                ids::parse(&user.id),
-                tkind,
-                tid,
-                Role::split(&user.roles),
-            )?;
-            Ok(Outcome::Issued(token, ttl))
+/// The client address sign-in limits are keyed on: the TCP peer (a forwarded-for header is not
+/// trusted, since a client could rotate it to dodge the limit).
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
+}
+
+/// The throttling buckets of a sign-in attempt for `name` from `address` (issue 8).
+fn attempt_buckets(state: &AppState, kind: &str, name: &str, address: &str) -> Buckets {
+    Buckets::for_attempt(
+        kind,
+        name,
+        address,
+        state.config.token_rate_limit_per_minute,
+        state.config.sign_in_address_limit_per_minute,
+    )
+}
+
+/// Who a credential belongs to, as the first database hop of a sign-in finds it.
+struct Candidate {
+    /// The stored argon2 hash, `None` for an unknown name (a dummy hash is checked instead).
+    hash: Option<String>,
+    /// Why a correct credential still cannot sign in (disabled, temporary password).
+    refusal: Option<(&'static str, &'static str)>,
+    /// The token to issue for a correct credential.
+    token: Option<(ActorKind, Uuid, TenantKind, Uuid, Vec<Role>, i64)>,
+}
+
+fn find_user(conn: &mut AnyConnection, username: &str) -> Result<Candidate, ApiError> {
+    let Some(user) = UserRow::find_by_user_name(conn, username)? else {
+        return Ok(Candidate {
+            hash: None,
+            refusal: None,
+            token: None,
+        });
+    };
+    let refusal = if user.disabled {
+        Some(("invalid_grant", "This account is disabled."))
+    } else if user.must_change_password {
+        Some((
+            "password_change_required",
+            "This account has a temporary password: change it with POST /v1/auth/password, then sign in with the new one.",
+        ))
+    } else {
+        None
+    };
+    let (tkind, tid) = match (&user.partner_id, &user.customer_id) {
+        (Some(p), _) => {
+            let partner = PartnerRow::find(conn, ids::parse(p))?
+                .ok_or_else(|| ApiError::internal("user without partner"))?;
+            (partner.tenant_kind(), ids::parse(p))
         }
+        (None, Some(c)) => (TenantKind::Customer, ids::parse(c)),
+        _ => return Err(ApiError::internal("user without tenant")),
+    };
+    Ok(Candidate {
+        hash: Some(user.password_hash),
+        refusal,
+        token: Some((
+            ActorKind::User,
+            ids::parse(&user.id),
+            tkind,
+            tid,
+            Role::split(&user.roles),
+            user.credentials_version,
+        )),
+    })
+}
+
+fn find_application(conn: &mut AnyConnection, client_id: &str) -> Result<Candidate, ApiError> {
+    let Some(app) = ApplicationRow::find_by_client_id(conn, client_id)? else {
+        return Ok(Candidate {
+            hash: None,
+            refusal: None,
+            token: None,
+        });
+    };
+    let partner = PartnerRow::find(conn, ids::parse(&app.partner_id))?
+        .ok_or_else(|| ApiError::internal("application without partner"))?;
+    Ok(Candidate {
+        hash: Some(app.secret_hash),
+        refusal: None,
+        token: Some((
+            ActorKind::Application,
+            ids::parse(&app.id),
+            partner.tenant_kind(),
+            ids::parse(&app.partner_id),
+            Role::split(&app.roles),
+            0,
+        )),
+    })
+}
+
+/// Checks `secret` against `hash` on the hashing pool; an unknown name costs as much as a wrong
+/// secret.
+async fn check_secret(
+    state: &AppState,
+    secret: String,
+    hash: Option<String>,
+) -> Result<bool, ApiError> {
+    state
+        .hasher
+        .run(move || match hash {
+            Some(hash) => password::verify(&secret, &hash),
+            None => {
+                password::burn_time();
+                false
+            }
+        })
+        .await
+}
+
+/// Signs in: reserves an attempt in the throttling buckets and finds the account (one database
+/// hop), checks the secret on the hashing pool, and gives the attempt back when the secret was
+/// right (a second hop). Failed attempts count; successes don't.
+async fn sign_in(
+    state: web::Data<AppState>,
+    grant: Grant,
+    address: String,
+) -> Result<Outcome, ApiError> {
+    let (buckets, secret, name, wrong) = match grant {
+        Grant::Password { username, password } => (
+            attempt_buckets(&state, "user", &username, &address),
+            password,
+            username,
+            (
+                StatusCode::BAD_REQUEST,
+                "invalid_grant",
+                "The user name or password is incorrect.",
+            ),
+        ),
         Grant::Client {
             client_id,
             client_secret,
-        } => {
-            rate_limit::hit(conn, &format!("token:client:{client_id}"), limit, 60)?;
-            let Some(app) = ApplicationRow::find_by_client_id(conn, &client_id)? else {
-                password::burn_time();
-                return Ok(Outcome::Refused(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    "The client id or secret is incorrect.",
-                ));
-            };
-            if !password::verify(&client_secret, &app.secret_hash) {
-                return Ok(Outcome::Refused(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    "The client id or secret is incorrect.",
-                ));
-            }
-            let partner = PartnerRow::find(conn, ids::parse(&app.partner_id))?
-                .ok_or_else(|| ApiError::internal("application without partner"))?;
-            let (token, ttl) = state.jwt.issue(
-                ActorKind::Application,
-                ids::parse(&app.id),
-                partner.tenant_kind(),
-                ids::parse(&app.partner_id),
-                Role::split(&app.roles),
-            )?;
-            Ok(Outcome::Issued(token, ttl))
+        } => (
+            attempt_buckets(&state, "client", &client_id, &address),
+            client_secret,
+            client_id,
+            (
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                "The client id or secret is incorrect.",
+            ),
+        ),
+    };
+    let is_user = wrong.1 == "invalid_grant";
+    let reserved = buckets.clone();
+    let found = db::run(&state.pool, move |conn| {
+        if let Err(wait) = reserved.reserve(conn)? {
+            return Ok(Err(wait));
         }
+        let candidate = if is_user {
+            find_user(conn, &name)?
+        } else {
+            find_application(conn, &name)?
+        };
+        Ok(Ok(candidate))
+    })
+    .await?;
+    let candidate = match found {
+        Ok(candidate) => candidate,
+        Err(wait) => return Ok(Outcome::Throttled(wait)),
+    };
+    let checked = check_secret(&state, secret, candidate.hash).await;
+    let right = match checked {
+        Ok(right) => right,
+        Err(busy) => {
+            // Not the caller's failure: give the attempt back before answering 503.
+            db::run(&state.pool, move |conn| Ok(buckets.refund(conn)?)).await?;
+            return Err(busy);
+        }
+    };
+    if !right {
+        return Ok(Outcome::Refused(wrong.0, wrong.1, wrong.2));
     }
+    db::run(&state.pool, move |conn| Ok(buckets.refund(conn)?)).await?;
+    if let Some((error, description)) = candidate.refusal {
+        return Ok(Outcome::Refused(StatusCode::BAD_REQUEST, error, description));
+    }
+    let (act, sub, tkind, tid, roles, cv) = candidate
+        .token
+        .ok_or_else(|| ApiError::internal("verified credential without account"))?;
+    let (token, ttl) = state.jwt.issue(act, sub, tkind, tid, roles, cv)?;
+    Ok(Outcome::Issued(token, ttl))
 }
 
 /// Sign in: exchange a user's password or an application's client credentials for a bearer
@@ -210,7 +304,10 @@ fn sign_in(conn: &mut AnyConnection, state: &AppState, grant: Grant) -> Result<O
 /// The body is an RFC 6749 form. Errors use the OAuth error body: `invalid_request` (a field is
 /// missing), `unsupported_grant_type`, `invalid_grant` (wrong user name or password, disabled
 /// account), `password_change_required` (change the temporary password first), and 401
-/// `invalid_client` (wrong client credentials). Repeated attempts answer 429 with `Retry-After`.
+/// `invalid_client` (wrong client credentials). Failed attempts are limited per (user name or
+/// client id, client address) and per client address (`TOKEN_RATE_LIMIT_PER_MINUTE`,
+/// `SIGN_IN_ADDRESS_LIMIT_PER_MINUTE`); successful ones are not counted. Past a limit the answer
+/// is 429 with `Retry-After`; when every hashing thread is busy, 503 with `Retry-After`.
 #[utoipa::path(
     tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
@@ -218,8 +315,10 @@ fn sign_in(conn: &mut AnyConnection, state: &AppState, grant: Grant) -> Result<O
         (status = 200, description = "Signed in.", body = TokenResponse),
         (status = 400, description = "`invalid_request`, `unsupported_grant_type`, `invalid_grant` or `password_change_required`.", body = OAuthError),
         (status = 401, description = "`invalid_client`.", body = OAuthError),
-        (status = 429, description = "Too many attempts for this user name or client id.", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "The database is unavailable.", body = Problem, content_type = "application/problem+json")
+        (status = 429, description = "Too many failed attempts for this user name or client id from this address, or from this address (`invalid_request`).", body = OAuthError,
+            headers(("Retry-After" = u64, description = "Seconds to wait before the next attempt."))),
+        (status = 503, description = "`temporarily_unavailable`: every password-hashing thread is busy (OAuth error body); or the database is unavailable (problem+json).", body = OAuthError,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying.")))
     )
 )]
 #[post("/auth/token")]
@@ -313,8 +412,23 @@ pub async fn create_token(
             ));
         }
     };
-    let st = state.clone();
-    let outcome = db::run(&state.pool, move |conn| sign_in(conn, &st, grant)).await?;
+    let address = client_address(&req);
+    let outcome = match sign_in(state, grant, address).await {
+        Ok(outcome) => outcome,
+        Err(e) if e.code == "sign_in_busy" => {
+            let mut res = oauth_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "temporarily_unavailable",
+                "Too many sign-ins are being checked right now; retry in a second.",
+            );
+            res.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static("1"),
+            );
+            return Ok(res);
+        }
+        Err(e) => return Err(e),
+    };
     Ok(match outcome {
         Outcome::Issued(access_token, expires_in) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -324,6 +438,19 @@ pub async fn create_token(
                 expires_in,
             }),
         Outcome::Refused(status, error, description) => oauth_error(status, error, description),
+        Outcome::Throttled(wait) => {
+            let mut res = oauth_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "invalid_request",
+                format!(
+                    "Too many failed sign-in attempts for this name from this address; retry in {wait} seconds."
+                ),
+            );
+            if let Ok(value) = header::HeaderValue::from_str(&wait.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            res
+        }
     })
 }
 
@@ -347,7 +474,8 @@ pub struct PasswordChange {
 }
 
 /// Change a password — also a temporary one, so it needs no bearer token. After this the user
-/// signs in with the new password.
+/// signs in with the new password; every access token issued before answers 401
+/// `token_revoked`. Failed attempts count against the same limits as sign-in.
 #[utoipa::path(
     tag = "auth",
     request_body = PasswordChange,
@@ -356,12 +484,16 @@ pub struct PasswordChange {
         (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong user name or current password (`invalid_credentials`).", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The new password breaks the policy.", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many attempts.", body = Problem, content_type = "application/problem+json")
+        (status = 429, description = "Too many failed attempts for this user name from this address, or from this address (`rate_limited`).", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before the next attempt."))),
+        (status = 503, description = "`sign_in_busy`: every password-hashing thread is busy; or the database is unavailable.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying.")))
     )
 )]
 #[post("/auth/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
+    req: HttpRequest,
     request_id: RequestId,
     body: ValidJson<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
@@ -380,55 +512,48 @@ pub async fn change_password(
             "must differ from the current password",
         )]));
     }
-    let request_id = request_id.0;
-    let limit = state.config.token_rate_limit_per_minute;
-    db::run(&state.pool, move |conn| {
-        rate_limit::hit(
-            conn,
-            &format!("token:user:{}", change.username.to_lowercase()),
-            limit,
-            60,
-        )?;
-        let bad = || {
-            ApiError::new(
+    let buckets = attempt_buckets(&state, "user", &change.username, &client_address(&req));
+    let reserved = buckets.clone();
+    let username = change.username.clone();
+    let found = db::run(&state.pool, move |conn| {
+        if let Err(wait) = reserved.reserve(conn)? {
+            return Ok(Err(wait));
+        }
+        Ok(Ok(UserRow::find_by_user_name(conn, &username)?))
+    })
+    .await?;
+    let user = found.map_err(ApiError::sign_in_throttled)?;
+    let hash = user
+        .as_ref()
+        .filter(|u| !u.disabled)
+        .map(|u| u.password_hash.clone());
+    let current = change.current_password;
+    let right = match check_secret(&state, current, hash).await {
+        Ok(right) => right,
+        Err(busy) => {
+            db::run(&state.pool, move |conn| Ok(buckets.refund(conn)?)).await?;
+            return Err(busy);
+        }
+    };
+    let user = match user {
+        Some(user) if right => user,
+        _ => {
+            return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid_credentials",
                 "The user name or current password is incorrect.",
-            )
-        };
-        let Some(user) = UserRow::find_by_user_name(conn, &change.username)? else {
-            password::burn_time();
-            return Err(bad());
-        };
-        if user.disabled || !password::verify(&change.current_password, &user.password_hash) {
-            return Err(bad());
+            ));
         }
-        let hash = password::hash(&change.new_password)?;
-        db::transaction(conn, |conn| {
-            let changes = UserChanges {
-                password_hash: Some(hash),
-                must_change_password: Some(false),
-                ..Default::default()
-            };
-            if !UserRow::update(conn, &user.id, user.version, &changes)? {
-                return Err(ApiError::conflict(
-                    "concurrent_update",
-                    "The account changed meanwhile; retry.",
-                ));
-            }
-            let actor = Actor {
-                kind: "user",
-                id: Some(ids::parse(&user.id)),
-                name: user.display_name.clone(),
-                partner_id: user.partner_id.as_deref().map(ids::parse),
-                request_id,
-            };
-            let mut audit = Audit::new("change_password", "user", &user.id);
-            if let Some(c) = user.customer_id.as_deref() {
-                audit = audit.customer(ids::parse(c));
-            }
-            audit.write(conn, &actor)
-        })
+    };
+    let new_password = change.new_password;
+    let new_hash = state
+        .hasher
+        .run(move || password::hash(&new_password))
+        .await??;
+    let request_id = request_id.0;
+    db::run(&state.pool, move |conn| {
+        buckets.refund(conn)?;
+        users::change_own_password(conn, &user, new_hash, request_id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -73,6 +73,11 @@ pub struct Invitation {
     pub status: String,
     /// The reseller that accepted it, once accepted.
     pub accepted_by_partner_id: Option<Uuid>,
+    /// The sign-in name (e-mail) of the reseller user who accepted the link or enrolled through
+    /// it, once accepted. Invitations are bearer links (as in Partner Center): this shows who
+    /// used it, which may differ from `email`.
+    #[schema(example = "global.admin@northwind-it.example", format = "email")]
+    pub accepted_by_email: Option<String>,
     /// When the link stops working.
     pub expires_at: DateTime<Utc>,
     /// Creation time.
@@ -86,6 +91,7 @@ impl From<InvitationRow> for Invitation {
             status: r.display_status(now()).to_owned(),
             email: r.email,
             accepted_by_partner_id: r.accepted_by_partner_id.as_deref().map(ids::parse),
+            accepted_by_email: r.accepted_by_email,
             expires_at: utc(r.expires_at),
             created_at: utc(r.created_at),
         }

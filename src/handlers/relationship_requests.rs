@@ -24,7 +24,7 @@ use crate::extract::{ValidJson, ValidQuery};
 use crate::idempotency;
 use crate::models::audit::Actor;
 use crate::models::partner::PartnerRow;
-use crate::models::relationship_request::RelationshipRequestRow;
+use crate::models::relationship_request::{Recipient, RelationshipRequestRow};
 use crate::models::{ids, now, utc};
 use crate::paging::{Page, PageParams};
 use crate::services::links::IssuedLink;
@@ -41,10 +41,14 @@ pub struct CreateRelationshipRequest {
     pub include_delegated_admin: bool,
     /// An indirect reseller's indirect provider (with an active partnership), authorised too.
     pub indirect_provider_id: Option<Uuid>,
-    /// The customer admin's email, used as the draft's recipient.
+    /// The customer admin's email, used as the draft's recipient. The link is then bound to it:
+    /// only a customer with a user signing in under this e-mail can accept.
     #[validate(email, length(max = 254))]
     #[schema(example = "admin@adatum.example", format = "email", max_length = 254)]
     pub customer_email: Option<String>,
+    /// The customer the request is for, when the partner knows its id: only that customer's
+    /// admin can accept the link. 422 `unknown_customer` when no customer has this id.
+    pub customer_id: Option<Uuid>,
 }
 
 /// A relationship request as listed (the link itself is shown only when created).
@@ -159,7 +163,7 @@ fn request_draft(
         (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or `partnership_required` on `indirectProviderId`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Invalid fields, `partnership_required` on `indirectProviderId`, or `unknown_customer` on `customerId`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/relationship-requests")]
@@ -174,6 +178,10 @@ pub async fn create_relationship_request(
     let issued = IssuedLink::issue(state.config.invitation_ttl_days);
     let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
     let actor = Actor::from(&principal);
+    let recipient = Recipient {
+        customer_email: req.customer_email.clone(),
+        customer_id: req.customer_id,
+    };
     let (row, partner, provider) = db::run(&state.pool, move |conn| {
         service::create_request(
             conn,
@@ -181,6 +189,7 @@ pub async fn create_relationship_request(
             partner_id,
             req.include_delegated_admin,
             req.indirect_provider_id,
+            &recipient,
             &issued,
         )
     })
@@ -281,7 +290,8 @@ pub struct AcceptedRelationshipRequest {
 ///
 /// Creates the requesting partner's relationship with your organisation (and its indirect
 /// provider's, if named), or updates the existing one: a request with DAP restores delegated
-/// admin privileges removed earlier. The link works once.
+/// admin privileges removed earlier. The link works once, and only for the customer it names
+/// (`customerId`, or a user signing in as `customerEmail`) when the partner named one.
 #[utoipa::path(
     tag = "relationship requests",
     request_body = AcceptLink,
@@ -294,7 +304,7 @@ pub struct AcceptedRelationshipRequest {
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_link_token` (unknown, used, revoked or expired), or invalid fields.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "`invalid_link_token` (unknown, used, revoked, expired, or meant for another customer), or invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/relationship-requests/accept")]

@@ -24,6 +24,8 @@ pub struct InvitationRow {
     pub accepted_by_partner_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The sign-in name (e-mail) of the reseller user who accepted or enrolled through the link.
+    pub accepted_by_email: Option<String>,
 }
 
 impl InvitationRow {
@@ -48,6 +50,7 @@ impl InvitationRow {
             accepted_by_partner_id: None,
             created_at: now,
             updated_at: now,
+            accepted_by_email: None,
         }
     }
 
@@ -117,10 +120,22 @@ impl InvitationRow {
         q.order(inv::id.asc()).limit(limit).load(conn)
     }
 
-    /// Marks a pending invitation accepted by `reseller_id`; false when it was no longer
-    /// pending (someone else accepted or revoked it first).
-    pub fn accept(conn: &mut AnyConnection, id: &str, reseller_id: Uuid) -> QueryResult<bool> {
-        Self::leave_pending(conn, id, "accepted", Some(reseller_id.to_string()))
+    /// Marks a pending invitation accepted by `reseller_id`, through its user `email` (recorded
+    /// for the provider to see: invitations are bearer links, issue 8); false when it was no
+    /// longer pending (someone else accepted or revoked it first).
+    pub fn accept(
+        conn: &mut AnyConnection,
+        id: &str,
+        reseller_id: Uuid,
+        email: Option<&str>,
+    ) -> QueryResult<bool> {
+        if !Self::leave_pending(conn, id, "accepted", Some(reseller_id.to_string()))? {
+            return Ok(false);
+        }
+        diesel::update(inv::table.find(id))
+            .set(inv::accepted_by_email.eq(email.map(str::to_lowercase)))
+            .execute(conn)?;
+        Ok(true)
     }
 
     /// Marks a pending invitation revoked; false when it was no longer pending.

@@ -11,10 +11,10 @@ pub mod offer;
 pub mod order;
 pub mod partner;
 pub mod partnership;
-pub mod rate_limit;
 pub mod relationship;
 pub mod relationship_request;
 pub mod service_request;
+pub mod sign_in_throttle;
 pub mod subscription;
 pub mod user;
 

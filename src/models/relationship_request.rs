@@ -26,6 +26,20 @@ pub struct RelationshipRequestRow {
     pub customer_id: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The customer admin's e-mail the request was addressed to, if named: only a customer with
+    /// a user of that sign-in name may accept (issue 8, bound links).
+    pub customer_email: Option<String>,
+    /// The customer the request was created for, if named: only that customer may accept.
+    pub intended_customer_id: Option<String>,
+}
+
+/// Who a relationship request is meant for; both `None` leaves the link a bearer link.
+#[derive(Debug, Clone, Default)]
+pub struct Recipient {
+    /// The customer admin's e-mail (lower-cased when stored).
+    pub customer_email: Option<String>,
+    /// The customer's id.
+    pub customer_id: Option<Uuid>,
 }
 
 impl RelationshipRequestRow {
@@ -36,6 +50,7 @@ impl RelationshipRequestRow {
         include_delegated_admin: bool,
         token_hash: String,
         expires_at: NaiveDateTime,
+        recipient: &Recipient,
     ) -> RelationshipRequestRow {
         let now = super::now();
         RelationshipRequestRow {
@@ -49,6 +64,31 @@ impl RelationshipRequestRow {
             customer_id: None,
             created_at: now,
             updated_at: now,
+            customer_email: recipient.customer_email.as_deref().map(str::to_lowercase),
+            intended_customer_id: recipient.customer_id.map(|c| c.to_string()),
+        }
+    }
+
+    /// Whether the admin of `customer_id` may accept this request: it names no recipient, or
+    /// names this customer, and any e-mail it names is the sign-in name of one of this
+    /// customer's users. Anything else is refused as an unusable link, so nothing leaks.
+    pub fn is_meant_for(&self, conn: &mut AnyConnection, customer_id: Uuid) -> QueryResult<bool> {
+        use crate::schema::users;
+        if self
+            .intended_customer_id
+            .as_deref()
+            .is_some_and(|c| c != customer_id.to_string())
+        {
+            return Ok(false);
+        }
+        match &self.customer_email {
+            None => Ok(true),
+            Some(email) => diesel::select(diesel::dsl::exists(
+                users::table
+                    .filter(users::customer_id.eq(customer_id.to_string()))
+                    .filter(users::user_name.eq(email)),
+            ))
+            .get_result(conn),
         }
     }
 

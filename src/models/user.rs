@@ -23,6 +23,9 @@ pub struct UserRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Advanced by every change that must revoke the user's tokens (see
+    /// [`UserChanges::revokes_tokens`]); tokens carry the version they were issued under.
+    pub credentials_version: i64,
 }
 
 /// Insert form for a user.
@@ -81,6 +84,15 @@ pub struct UserChanges {
     pub disabled: Option<bool>,
     pub password_hash: Option<String>,
     pub must_change_password: Option<bool>,
+}
+
+impl UserChanges {
+    /// Whether applying these changes revokes the user's existing access tokens: a new password
+    /// (changed by the user or reset by an admin), a disable or enable, or a role change
+    /// (issue 8, "Revocation"). A display-name change does not.
+    pub fn revokes_tokens(&self) -> bool {
+        self.password_hash.is_some() || self.disabled.is_some() || self.roles.is_some()
+    }
 }
 
 impl UserRow {
@@ -177,24 +189,34 @@ impl UserRow {
             .map(drop)
     }
 
-    /// Applies `changes` when the version still matches; returns whether a row changed.
+    /// Applies `changes` when the version still matches; returns whether a row changed. Changes
+    /// that [revoke tokens](UserChanges::revokes_tokens) also advance `credentials_version`, so
+    /// every token issued before answers 401 `token_revoked` from the next request on.
     pub fn update(
         conn: &mut AnyConnection,
         id: &str,
         expected_version: i64,
         changes: &UserChanges,
     ) -> QueryResult<bool> {
-        let n = diesel::update(
-            users::table
-                .filter(users::id.eq(id))
-                .filter(users::version.eq(expected_version)),
-        )
-        .set((
-            changes,
-            users::version.eq(expected_version + 1),
-            users::updated_at.eq(super::now()),
-        ))
-        .execute(conn)?;
+        let target = users::table
+            .filter(users::id.eq(id))
+            .filter(users::version.eq(expected_version));
+        let version = users::version.eq(expected_version + 1);
+        let updated_at = users::updated_at.eq(super::now());
+        let n = if changes.revokes_tokens() {
+            diesel::update(target)
+                .set((
+                    changes,
+                    version,
+                    updated_at,
+                    users::credentials_version.eq(users::credentials_version + 1),
+                ))
+                .execute(conn)?
+        } else {
+            diesel::update(target)
+                .set((changes, version, updated_at))
+                .execute(conn)?
+        };
         Ok(n == 1)
     }
 

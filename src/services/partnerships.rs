@@ -110,17 +110,19 @@ pub fn revoke(
     })
 }
 
-/// Consumes a usable invitation link for `reseller_id`: the compare-and-swap from `pending` to
-/// `accepted` lets exactly one of two concurrent acceptances through.
+/// Consumes a usable invitation link for `reseller_id`, accepted by the user `email`: the
+/// compare-and-swap from `pending` to `accepted` lets exactly one of two concurrent acceptances
+/// through.
 fn consume(
     conn: &mut AnyConnection,
     token: &str,
     reseller_id: Uuid,
+    email: Option<&str>,
 ) -> Result<InvitationRow, ApiError> {
     let row = InvitationRow::find_by_token_hash(conn, &links::hash(token))?
         .filter(|r| r.is_usable(now()))
         .ok_or_else(invalid_link_token)?;
-    if !InvitationRow::accept(conn, &row.id, reseller_id)? {
+    if !InvitationRow::accept(conn, &row.id, reseller_id, email)? {
         return Err(invalid_link_token());
     }
     Ok(row)
@@ -176,7 +178,11 @@ pub fn accept(
     token: &str,
 ) -> Result<(PartnershipRow, PartnerRow), ApiError> {
     db::transaction(conn, |conn| {
-        let invitation = consume(conn, token, reseller_id)?;
+        let email = match (actor.kind, actor.id) {
+            ("user", Some(id)) => UserRow::find(conn, id)?.map(|u| u.user_name),
+            _ => None,
+        };
+        let invitation = consume(conn, token, reseller_id, email.as_deref())?;
         let partnership = start(conn, actor, &invitation, reseller_id)?;
         let provider = PartnerRow::find(conn, ids::parse(&invitation.provider_id))?
             .ok_or_else(|| ApiError::not_found("The indirect provider"))?;
@@ -242,7 +248,7 @@ pub fn enroll(
             new.partner_name.trim(),
             Some(email.clone()),
         )?;
-        let invitation = consume(conn, token, reseller_id)?;
+        let invitation = consume(conn, token, reseller_id, Some(&email))?;
         let user = NewUser::new(
             Some(reseller_id),
             None,

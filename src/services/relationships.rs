@@ -19,7 +19,8 @@ use crate::models::audit::{Actor, Audit};
 use crate::models::partner::PartnerRow;
 use crate::models::partnership::PartnershipRow;
 use crate::models::relationship::RelationshipRow;
-use crate::models::relationship_request::RelationshipRequestRow;
+use crate::models::customer::CustomerRow;
+use crate::models::relationship_request::{Recipient, RelationshipRequestRow};
 use crate::models::subscription::SubscriptionRow;
 use crate::models::{ids, now};
 
@@ -34,11 +35,22 @@ pub fn create_request(
     partner_id: Uuid,
     include_delegated_admin: bool,
     indirect_provider_id: Option<Uuid>,
+    recipient: &Recipient,
     link: &IssuedLink,
 ) -> Result<(RelationshipRequestRow, PartnerRow, Option<PartnerRow>), ApiError> {
     db::transaction(conn, |conn| {
         let partner = PartnerRow::find(conn, partner_id)?
             .ok_or_else(|| ApiError::not_found("The partner"))?;
+        if let Some(customer_id) = recipient.customer_id
+            && CustomerRow::find(conn, customer_id)?.is_none()
+        {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unknown_customer",
+                "customerId",
+                "No customer has this id; omit `customerId` to address the request by e-mail only.",
+            ));
+        }
         let provider = match indirect_provider_id {
             None => None,
             Some(provider_id) => {
@@ -61,6 +73,7 @@ pub fn create_request(
             include_delegated_admin,
             link.token_hash.clone(),
             link.expires_at,
+            recipient,
         );
         RelationshipRequestRow::insert(conn, &row)?;
         for involved in std::iter::once(partner_id).chain(indirect_provider_id) {
@@ -107,6 +120,9 @@ pub fn accept_request(
         let request = RelationshipRequestRow::find_by_token_hash(conn, &links::hash(token))?
             .filter(|r| r.is_usable(now()))
             .ok_or_else(invalid_link_token)?;
+        if !request.is_meant_for(conn, customer_id)? {
+            return Err(invalid_link_token());
+        }
         if !RelationshipRequestRow::accept(conn, &request.id, customer_id)? {
             return Err(invalid_link_token());
         }

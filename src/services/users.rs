@@ -270,3 +270,40 @@ pub fn reset_password(
     })?;
     Ok((row, temporary_password))
 }
+
+/// The user changes their own password (already verified and hashed by the caller): the new hash,
+/// no temporary password any more, the credentials version advanced (every earlier token is
+/// revoked), `change_password` audited as done by the user, in one transaction. Errors: 409
+/// `concurrent_update` when the account changed meanwhile.
+pub fn change_own_password(
+    conn: &mut AnyConnection,
+    user: &UserRow,
+    new_hash: String,
+    request_id: String,
+) -> Result<(), ApiError> {
+    db::transaction(conn, |conn| {
+        let changes = UserChanges {
+            password_hash: Some(new_hash),
+            must_change_password: Some(false),
+            ..Default::default()
+        };
+        if !UserRow::update(conn, &user.id, user.version, &changes)? {
+            return Err(ApiError::conflict(
+                "concurrent_update",
+                "The account changed meanwhile; retry.",
+            ));
+        }
+        let actor = Actor {
+            kind: "user",
+            id: Some(ids::parse(&user.id)),
+            name: user.display_name.clone(),
+            partner_id: user.partner_id.as_deref().map(ids::parse),
+            request_id,
+        };
+        let mut audit = Audit::new("change_password", "user", &user.id);
+        if let Some(c) = user.customer_id.as_deref() {
+            audit = audit.customer(ids::parse(c));
+        }
+        audit.write(conn, &actor)
+    })
+}

@@ -1,0 +1,144 @@
+//! `sign_in_throttle`: failed sign-in attempts limited with the generic cell rate algorithm
+//! (GCRA, the algorithm of the `governor` crate and of RFC-style token buckets), kept in the
+//! database so every replica shares it (product.md §8, issue 8).
+//!
+//! Each bucket stores its theoretical arrival time (`tat_ms`). With `per_minute` attempts per
+//! minute the emission interval is `T = 60 000 / per_minute` ms and the burst is `per_minute`: an
+//! attempt is allowed while `max(tat, now) - now <= (per_minute - 1) * T`, and it advances `tat`
+//! by `T`. Allowing is a compare-and-swap on the stored value, so concurrent attempts cannot all
+//! slip through. A sign-in *reserves* an attempt in each of its buckets before the password is
+//! checked and *refunds* it when the password was right: failures count, successes don't.
+
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::db::AnyConnection;
+use crate::schema::sign_in_throttle as t;
+
+/// Milliseconds since the epoch.
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// The emission interval in milliseconds for `per_minute` attempts per minute.
+fn interval_ms(per_minute: i64) -> i64 {
+    (60_000 / per_minute.max(1)).max(1)
+}
+
+/// Reserves one attempt in `bucket`. `Ok(Err(seconds))` when the bucket is spent: the whole
+/// seconds until the next attempt is allowed (at least 1).
+pub fn reserve(
+    conn: &mut AnyConnection,
+    bucket: &str,
+    per_minute: i64,
+) -> QueryResult<Result<(), u64>> {
+    let step = interval_ms(per_minute);
+    let tolerance = step * (per_minute.max(1) - 1);
+    for _ in 0..16 {
+        let now = now_ms();
+        let stored: Option<i64> = t::table
+            .find(bucket)
+            .select(t::tat_ms)
+            .first(conn)
+            .optional()?;
+        match stored {
+            None => {
+                let inserted = diesel::insert_into(t::table)
+                    .values((t::bucket.eq(bucket), t::tat_ms.eq(now + step)))
+                    .execute(conn);
+                match inserted {
+                    Ok(_) => return Ok(Ok(())),
+                    Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            Some(tat) => {
+                let base = tat.max(now);
+                let ahead = base - now;
+                if ahead > tolerance {
+                    let wait_ms = ahead - tolerance;
+                    return Ok(Err(((wait_ms + 999) / 1000).max(1) as u64));
+                }
+                let n = diesel::update(t::table.find(bucket).filter(t::tat_ms.eq(tat)))
+                    .set(t::tat_ms.eq(base + step))
+                    .execute(conn)?;
+                if n == 1 {
+                    return Ok(Ok(()));
+                }
+            }
+        }
+    }
+    // Sixteen lost races in a row: the bucket is under a flood; ask for a second's patience.
+    Ok(Err(1))
+}
+
+/// Gives back an attempt reserved in `bucket` (the sign-in succeeded).
+pub fn refund(conn: &mut AnyConnection, bucket: &str, per_minute: i64) -> QueryResult<()> {
+    diesel::update(t::table.find(bucket))
+        .set(t::tat_ms.eq(t::tat_ms - interval_ms(per_minute)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Deletes buckets idle for an hour or more (their state equals a fresh bucket's).
+pub fn purge(conn: &mut AnyConnection) -> QueryResult<usize> {
+    diesel::delete(t::table.filter(t::tat_ms.lt(now_ms() - 3_600_000))).execute(conn)
+}
+
+/// The buckets of one sign-in attempt and their limits.
+#[derive(Debug, Clone)]
+pub struct Buckets(pub Vec<(String, i64)>);
+
+impl Buckets {
+    /// The buckets of an attempt for `name` (a user name or client id) from `address`: one per
+    /// (name, address) with `per_name_and_address`, one per address with `per_address`. A flood
+    /// against one user name from one address never blocks that user from another address.
+    pub fn for_attempt(
+        kind: &str,
+        name: &str,
+        address: &str,
+        per_name_and_address: i64,
+        per_address: i64,
+    ) -> Buckets {
+        Buckets(vec![
+            (
+                format!("{kind}:{}|{address}", name.to_lowercase()),
+                per_name_and_address,
+            ),
+            (format!("address:{address}"), per_address),
+        ])
+    }
+
+    /// Reserves an attempt in every bucket; when one is spent, gives back the others and
+    /// answers the longest wait in seconds.
+    pub fn reserve(&self, conn: &mut AnyConnection) -> QueryResult<Result<(), u64>> {
+        let mut taken = Vec::new();
+        let mut wait = 0;
+        for (bucket, limit) in &self.0 {
+            match reserve(conn, bucket, *limit)? {
+                Ok(()) => taken.push((bucket, *limit)),
+                Err(seconds) => wait = wait.max(seconds),
+            }
+        }
+        if wait > 0 {
+            for (bucket, limit) in taken {
+                refund(conn, bucket, limit)?;
+            }
+            return Ok(Err(wait));
+        }
+        if rand::random::<u8>() == 0 {
+            purge(conn)?;
+        }
+        Ok(Ok(()))
+    }
+
+    /// Gives back the attempt in every bucket (the credentials were right).
+    pub fn refund(&self, conn: &mut AnyConnection) -> QueryResult<()> {
+        for (bucket, limit) in &self.0 {
+            refund(conn, bucket, *limit)?;
+        }
+        Ok(())
+    }
+}
