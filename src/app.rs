@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::db::Pool;
 use crate::error::ApiError;
 use crate::rate_limit::{self, RequestLimiter};
-use crate::{extract, handlers, idempotency, openapi, request_id};
+use crate::{extract, handlers, hardening, idempotency, openapi, request_id};
 
 /// Shared state of every request.
 pub struct AppState {
@@ -100,6 +100,7 @@ pub fn build(
         .default_service(web::to(unknown_route))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(rate_limit::middleware))
+        .wrap(from_fn(hardening::middleware))
         .wrap(Compress::default())
         .wrap(
             // The path only (`%U`): query strings may carry link tokens, which must not be logged.

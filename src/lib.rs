@@ -10,6 +10,7 @@ pub mod error;
 pub mod etag;
 pub mod extract;
 pub mod handlers;
+pub mod hardening;
 pub mod idempotency;
 pub mod models;
 pub mod money;

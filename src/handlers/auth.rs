@@ -17,12 +17,12 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::ValidJson;
 use crate::models::application::ApplicationRow;
 use crate::models::customer::CustomerRow;
-use crate::models::partner::PartnerRow;
 use crate::models::ids;
+use crate::models::partner::PartnerRow;
 use crate::models::sign_in_throttle::Buckets;
 use crate::models::user::UserRow;
-use crate::services::users;
 use crate::request_id::RequestId;
+use crate::services::users;
 
 /// Token request (`application/x-www-form-urlencoded`, RFC 6749 §4.3 and §4.4).
 #[derive(Debug, Default, Deserialize, ToSchema, IntoParams)]
@@ -289,7 +289,11 @@ async fn sign_in(
     }
     db::run(&state.pool, move |conn| Ok(buckets.refund(conn)?)).await?;
     if let Some((error, description)) = candidate.refusal {
-        return Ok(Outcome::Refused(StatusCode::BAD_REQUEST, error, description));
+        return Ok(Outcome::Refused(
+            StatusCode::BAD_REQUEST,
+            error,
+            description,
+        ));
     }
     let (act, sub, tkind, tid, roles, cv) = candidate
         .token
@@ -421,10 +425,8 @@ pub async fn create_token(
                 "temporarily_unavailable",
                 "Too many sign-ins are being checked right now; retry in a second.",
             );
-            res.headers_mut().insert(
-                header::RETRY_AFTER,
-                header::HeaderValue::from_static("1"),
-            );
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
             return Ok(res);
         }
         Err(e) => return Err(e),

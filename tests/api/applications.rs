@@ -173,7 +173,7 @@ async fn deleted_application_token_and_secret_stop_working() {
         .await
         .assert(204);
     let refused = app.get("/v1/customers", &token).await;
-    refused.assert_problem(401, "unauthorized");
+    refused.assert_problem(401, "token_revoked");
     assert!(refused.header("www-authenticate").is_some());
     let sign_in = app.client_sign_in(client_id, secret).await;
     sign_in.assert(401);

@@ -130,6 +130,7 @@ struct Forged {
     iat: i64,
     exp: i64,
     jti: &'static str,
+    cv: i64,
 }
 
 async fn forged(app: &TestApp, secret: &str, aud: &'static str, exp_offset: i64) -> String {
@@ -147,6 +148,7 @@ async fn forged(app: &TestApp, secret: &str, aud: &'static str, exp_offset: i64)
         iat: now,
         exp: now + exp_offset,
         jti: "x",
+        cv: 1,
     };
     encode(
         &Header::new(Algorithm::HS256),
@@ -200,22 +202,6 @@ async fn bad_tokens_answer_401_with_www_authenticate() {
 fn base64_url(s: &str) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(s)
-}
-
-#[actix_rt::test]
-async fn repeated_failed_sign_ins_answer_429_with_retry_after() {
-    let app = TestApp::with_config(|c| c.token_rate_limit_per_minute = 3).await;
-    for _ in 0..3 {
-        app.sign_in(PROVIDER_HA, "wrong").await.assert(400);
-    }
-    let res = app.sign_in(PROVIDER_HA, "wrong").await;
-    res.assert_problem(429, "rate_limited");
-    let retry: i64 = res
-        .header("retry-after")
-        .expect("Retry-After")
-        .parse()
-        .unwrap();
-    assert!((1..=60).contains(&retry));
 }
 
 #[actix_rt::test]

@@ -16,6 +16,7 @@ mod link_tokens;
 mod offers;
 mod openapi;
 mod orders;
+mod owasp;
 mod paging;
 mod partner;
 mod partnerships;

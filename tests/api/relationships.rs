@@ -536,7 +536,7 @@ async fn customer_user_password_reset_gives_a_temporary_password_once() {
     );
     app.get("/v1/my/partners", &before)
         .await
-        .assert_problem(401, "unauthorized");
+        .assert_problem(401, "token_revoked");
     assert_eq!(
         app.sign_in(ADATUM_ADMIN, &temp).await.body["error"],
         "password_change_required"

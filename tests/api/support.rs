@@ -272,6 +272,24 @@ impl TestApp {
         .await
     }
 
+    /// `POST /v1/auth/token` with the password grant from the client address `ip`.
+    pub async fn sign_in_from(&self, username: &str, password: &str, ip: &str) -> Res {
+        let form = format!(
+            "grant_type=password&username={}&password={}",
+            urlencode(username),
+            urlencode(password)
+        );
+        let addr: std::net::SocketAddr = format!("{ip}:40000").parse().expect("ip");
+        self.send(
+            test::TestRequest::post()
+                .uri("/v1/auth/token")
+                .peer_addr(addr)
+                .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+                .set_payload(form),
+        )
+        .await
+    }
+
     /// A bearer token for a seeded account (demo password).
     pub async fn token(&self, username: &str) -> String {
         self.token_with(username, PASSWORD).await

@@ -236,6 +236,16 @@ async fn last_enabled_global_admin_keeps_the_role() {
     app.patch(&second_path, &ga, json!({ "disabled": false }))
         .await
         .assert(200);
+    // Re-enabling revoked the second admin's earlier token: it signs in again.
+    app.get("/v1/me", &second)
+        .await
+        .assert_problem(401, "token_revoked");
+    let second = app
+        .token_with(
+            "second.admin@contoso-distribution.example",
+            "Changed-Passw0rd!",
+        )
+        .await;
     app.patch(&ga_path, &ga, json!({ "roles": ["admin_agent"] }))
         .await
         .assert(200);
@@ -266,13 +276,13 @@ async fn global_admin_may_disable_and_delete_another_global_admin() {
         .assert(200);
     app.get("/v1/me", &other)
         .await
-        .assert_problem(401, "unauthorized");
+        .assert_problem(401, "token_revoked");
     app.delete(&path, &ga).await.assert(204);
     app.get(&path, &ga).await.assert_problem(404, "not_found");
 }
 
 #[actix_rt::test]
-async fn disabled_user_token_is_refused_on_next_request() {
+async fn disabled_user_token_is_refused_on_next_request_and_stays_revoked_after_enable() {
     let app = TestApp::new().await;
     let ga = app.token(PROVIDER_GA).await;
     let agent = app.token(PROVIDER_AA).await;
@@ -282,20 +292,24 @@ async fn disabled_user_token_is_refused_on_next_request() {
     res.assert(200);
     assert_eq!(res.body["disabled"], true);
     let refused = app.get("/v1/customers", &agent).await;
-    refused.assert_problem(401, "unauthorized");
+    refused.assert_problem(401, "token_revoked");
     assert!(refused.header("www-authenticate").is_some());
     let sign_in = app.sign_in(PROVIDER_AA, PASSWORD).await;
     sign_in.assert(400);
     assert_eq!(sign_in.body["error"], "invalid_grant");
-    // Re-enabled: the same token works again.
+    // Re-enabled: the old token stays revoked (issue 8); signing in again works.
     app.patch(&path, &ga, json!({ "disabled": false }))
         .await
         .assert(200);
-    app.get("/v1/customers", &agent).await.assert(200);
+    app.get("/v1/customers", &agent)
+        .await
+        .assert_problem(401, "token_revoked");
+    let fresh = app.token(PROVIDER_AA).await;
+    app.get("/v1/customers", &fresh).await.assert(200);
 }
 
 #[actix_rt::test]
-async fn role_change_applies_on_next_request() {
+async fn role_change_revokes_old_tokens_and_applies_on_next_sign_in() {
     let app = TestApp::new().await;
     let ga = app.token(PROVIDER_GA).await;
     let agent = app.token(PROVIDER_SA).await;
@@ -307,6 +321,11 @@ async fn role_change_applies_on_next_request() {
     app.patch(&path, &ga, json!({ "roles": ["user_management_admin"] }))
         .await
         .assert(200);
+    // A role change revokes the tokens issued before it (issue 8); a new one has the new roles.
+    app.get("/v1/users", &agent)
+        .await
+        .assert_problem(401, "token_revoked");
+    let agent = app.token(PROVIDER_SA).await;
     app.get("/v1/users", &agent).await.assert(200);
     app.get("/v1/customers", &agent)
         .await
@@ -362,7 +381,7 @@ async fn password_reset_returns_temporary_password_and_stops_old_tokens() {
 
     app.get("/v1/me", &agent)
         .await
-        .assert_problem(401, "unauthorized");
+        .assert_problem(401, "token_revoked");
     assert_eq!(
         app.sign_in(PROVIDER_HA, PASSWORD).await.body["error"],
         "invalid_grant"
@@ -399,7 +418,7 @@ async fn delete_user_removes_access_and_audits() {
         .assert_problem(404, "not_found");
     app.get("/v1/me", &agent)
         .await
-        .assert_problem(401, "unauthorized");
+        .assert_problem(401, "token_revoked");
     assert_eq!(
         app.sign_in(PROVIDER_SA, PASSWORD).await.body["error"],
         "invalid_grant"
