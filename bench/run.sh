@@ -162,9 +162,13 @@ bench_backend() {
   measure "$app/v1/audit-records?limit=50&cursor=$(cursor "$(bid c000 $((AUDITS * 9 / 10)))")"
   row "$backend" "audit records, depth $((AUDITS * 9 / 10))" "$(ratio "$RPS" "$audit1")" "of page 1" "$(rss_mib "$server")"
 
+  local pgb=""
   if [ "$backend" = postgres ]; then
-    local pgb pgdb="pc_bench_pgbench_$$_$RANDOM"
-    pgb=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench | tail -n1)
+    pgb=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | tail -n1 || true)
+    [ -n "$pgb" ] || echo "   pgbench not found (it ships with the PostgreSQL server package): no anchor for orders"
+  fi
+  if [ -n "$pgb" ]; then
+    local pgdb="pc_bench_pgbench_$$_$RANDOM"
     psql "$PG_BASE/postgres" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $pgdb"
     DATABASES+=("$pgdb")
     "$pgb" -q -i -s "$PGSCALE" "$PG_BASE/$pgdb" >/dev/null 2>&1

@@ -157,7 +157,9 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
+    let claim = crate::idempotency::claimed();
     web::block(move || {
+        let _claim = crate::idempotency::enter(claim);
         let mut conn = pool.get().map_err(ApiError::from)?;
         let result = f(&mut conn);
         FAILED_ON_THIS_THREAD.set(result.is_err());
@@ -172,7 +174,9 @@ where
 /// On SQLite a plain `BEGIN` takes the write lock only at the first write, and two such
 /// transactions that both read first deadlock (SQLITE_BUSY without waiting). A no-op write as
 /// the first statement takes the lock up front, so writers queue on `busy_timeout` instead.
-/// PostgreSQL needs nothing extra. Every multi-row change goes through here.
+/// PostgreSQL needs nothing extra. Every multi-row change goes through here. In a request with
+/// an `Idempotency-Key`, the key's `committed_at` is set in the same transaction
+/// ([`crate::idempotency::mark_committed`]).
 pub fn transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
@@ -181,7 +185,9 @@ where
         if matches!(conn, AnyConnection::Sqlite(_)) {
             conn.batch_execute("DELETE FROM rate_limit_windows WHERE 1 = 0")?;
         }
-        f(conn)
+        let value = f(conn)?;
+        crate::idempotency::mark_committed(conn)?;
+        Ok(value)
     })
 }
 

@@ -8,5 +8,8 @@ CREATE INDEX partnerships_reseller_idx ON partnerships (reseller_id, status, id)
 CREATE INDEX partnerships_provider_idx ON partnerships (provider_id, status, id);
 -- The order rules: a customer's subscriptions to the offers of one order, by status.
 CREATE INDEX subscriptions_customer_offer_idx ON subscriptions (customer_id, offer_id, status);
+-- When the change a keyed request made committed (written in that change's transaction), so a
+-- key whose response was never stored is not retaken for a change that already happened.
+ALTER TABLE idempotency_keys ADD COLUMN committed_at TIMESTAMP;
 -- The periodic purge of expired idempotency keys.
 CREATE INDEX idempotency_keys_created_idx ON idempotency_keys (created_at);

@@ -1,4 +1,5 @@
 DROP INDEX idempotency_keys_created_idx;
+ALTER TABLE idempotency_keys DROP COLUMN committed_at;
 DROP INDEX subscriptions_customer_offer_idx;
 DROP INDEX partnerships_provider_idx;
 DROP INDEX partnerships_reseller_idx;
