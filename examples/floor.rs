@@ -59,7 +59,12 @@ async fn customer(pool: web::Data<Pool<Manager>>, id: web::Path<String>) -> Http
 fn main() -> Result<(), String> {
     let url = std::env::var("DATABASE_URL").map_err(|_| "set DATABASE_URL".to_owned())?;
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["sql", file] => {
             let sql = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
             let pool = db::pool(&url)?;

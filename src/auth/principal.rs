@@ -17,8 +17,8 @@ use crate::app::AppState;
 use crate::db::{self, AnyConnection};
 use crate::error::ApiError;
 use crate::models::ids;
-use crate::schema::{applications, partners, users};
 use crate::request_id::RequestId;
+use crate::schema::{applications, partners, users};
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -119,7 +119,13 @@ impl Principal {
                     .first::<(String, String, String, String)>(conn)
                     .optional()?;
                 let (name, partner_id, roles, kind) = app.ok_or_else(gone)?;
-                (name, Some(partner_id), None, Role::split(&roles), Some(kind))
+                (
+                    name,
+                    Some(partner_id),
+                    None,
+                    Role::split(&roles),
+                    Some(kind),
+                )
             }
         };
         let (tenant_kind, tenant_id) = match (partner_id, customer_id, partner_kind) {

@@ -205,8 +205,7 @@ pub fn upgrade_options(
     let offer = offer_of(conn, row)?;
     let target_ids = offer.upgrade_target_ids();
     let targets = OfferRow::find_many(conn, &target_ids)?;
-    let owned =
-        SubscriptionRow::count_by_offer(conn, ids::parse(&row.customer_id), &target_ids)?;
+    let owned = SubscriptionRow::count_by_offer(conn, ids::parse(&row.customer_id), &target_ids)?;
     let dap = reached
         .relationship
         .as_ref()
