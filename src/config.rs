@@ -26,6 +26,12 @@ pub struct Config {
     /// `SIGN_IN_ADDRESS_LIMIT_PER_MINUTE`: failed sign-in attempts per client address per
     /// minute, whatever the user name, also the burst (default 30).
     pub sign_in_address_limit_per_minute: i64,
+    /// `TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed (addresses or CIDR
+    /// networks, comma-separated; default none: the TCP peer is the client).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `SIGN_IN_ADDRESS_TOTAL_PER_MINUTE`: sign-in attempts per client address per minute,
+    /// successful ones included, also the burst (default 120): each costs an argon2 check.
+    pub sign_in_address_total_per_minute: i64,
     /// `HASHING_THREADS`: threads hashing passwords (argon2id, 19 MiB each), apart from the
     /// database pool (default: the number of cores).
     pub hashing_threads: usize,
@@ -37,6 +43,31 @@ pub struct Config {
     pub request_rate_limit_per_minute: u32,
     /// Demo mode (`serve --demo`): a generated JWT secret is allowed.
     pub demo: bool,
+    /// `WEBHOOK_ALLOW_PRIVATE_TARGETS`: allow `http://` and loopback/private webhook targets
+    /// (default false; true in demo mode). For demos and tests only.
+    pub webhook_allow_private_targets: bool,
+    /// `WEBHOOK_RETRY_SCHEDULE`: seconds before each retry of a failed delivery, comma-separated
+    /// (default `5,300,1800,7200,18000,36000,36000`, about 24 h); then the delivery is failed.
+    pub webhook_retry_schedule: Vec<u64>,
+    /// `WEBHOOK_POLL_INTERVAL_MS`: how often an idle delivery worker looks for due deliveries
+    /// (default 250).
+    pub webhook_poll_interval_ms: u64,
+}
+
+/// The default `WEBHOOK_RETRY_SCHEDULE` (seconds): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+pub const DEFAULT_RETRY_SCHEDULE: [u64; 7] = [5, 300, 1800, 7200, 18_000, 36_000, 36_000];
+
+fn retry_schedule() -> Result<Vec<u64>, String> {
+    let Some(v) = var("WEBHOOK_RETRY_SCHEDULE") else {
+        return Ok(DEFAULT_RETRY_SCHEDULE.to_vec());
+    };
+    let parsed: Option<Vec<u64>> = v
+        .split(',')
+        .map(|s| s.trim().parse::<u64>().ok().filter(|n| *n <= 604_800))
+        .collect();
+    parsed.filter(|p| !p.is_empty() && p.len() <= 50).ok_or_else(|| {
+        format!("WEBHOOK_RETRY_SCHEDULE must be 1 to 50 comma-separated whole seconds up to 604800 (got {v:?})")
+    })
 }
 
 /// One hashing thread per core.
@@ -106,6 +137,15 @@ impl Config {
                 1,
                 1_000_000,
             )?,
+            sign_in_address_total_per_minute: number(
+                "SIGN_IN_ADDRESS_TOTAL_PER_MINUTE",
+                120,
+                1,
+                1_000_000,
+            )?,
+            trusted_proxies: crate::client_address::parse_trusted(
+                &var("TRUSTED_PROXIES").unwrap_or_default(),
+            )?,
             hashing_threads: number("HASHING_THREADS", default_hashing_threads(), 1, 64)? as usize,
             hashing_queue: number("HASHING_QUEUE", 32, 0, 10_000)? as usize,
             request_rate_limit_per_minute: number(
@@ -115,6 +155,18 @@ impl Config {
                 1_000_000,
             )? as u32,
             demo,
+            webhook_allow_private_targets: match var("WEBHOOK_ALLOW_PRIVATE_TARGETS").as_deref() {
+                None => demo,
+                Some("true" | "1") => true,
+                Some("false" | "0") => false,
+                Some(v) => {
+                    return Err(format!(
+                        "WEBHOOK_ALLOW_PRIVATE_TARGETS must be true or false (got {v:?})"
+                    ));
+                }
+            },
+            webhook_retry_schedule: retry_schedule()?,
+            webhook_poll_interval_ms: number("WEBHOOK_POLL_INTERVAL_MS", 250, 10, 60_000)? as u64,
         })
     }
 
@@ -129,10 +181,15 @@ impl Config {
             invitation_ttl_days: 14,
             token_rate_limit_per_minute: 1000,
             sign_in_address_limit_per_minute: 100_000,
+            sign_in_address_total_per_minute: 100_000,
+            trusted_proxies: Vec::new(),
             hashing_threads: 2,
             hashing_queue: 64,
             request_rate_limit_per_minute: 0,
             demo: false,
+            webhook_allow_private_targets: true,
+            webhook_retry_schedule: DEFAULT_RETRY_SCHEDULE.to_vec(),
+            webhook_poll_interval_ms: 250,
         }
     }
 }

@@ -172,23 +172,53 @@ where
 /// Runs `f` in one transaction that holds the write lock from its first statement.
 ///
 /// On SQLite a plain `BEGIN` takes the write lock only at the first write, and two such
-/// transactions that both read first deadlock (SQLITE_BUSY without waiting). A no-op write as
-/// the first statement takes the lock up front, so writers queue on `busy_timeout` instead.
-/// PostgreSQL needs nothing extra. Every multi-row change goes through here. In a request with
-/// an `Idempotency-Key`, the key's `committed_at` is set in the same transaction
-/// ([`crate::idempotency::mark_committed`]).
+/// transactions that both read first deadlock (SQLITE_BUSY without waiting), so the outermost
+/// transaction starts with `BEGIN IMMEDIATE` and writers queue on `busy_timeout` instead. A
+/// nested call is a savepoint. PostgreSQL needs nothing extra. Every multi-row change goes
+/// through here. In a request with an `Idempotency-Key`, the key's `committed_at` is set in the
+/// same transaction ([`crate::idempotency::mark_committed`]).
 pub fn transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
 {
-    conn.transaction(|conn| {
-        if matches!(conn, AnyConnection::Sqlite(_)) {
-            conn.batch_execute("DELETE FROM rate_limit_windows WHERE 1 = 0")?;
-        }
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let f = |conn: &mut AnyConnection| {
         let value = f(conn)?;
         crate::idempotency::mark_committed(conn)?;
         Ok(value)
-    })
+    };
+    let immediate = match conn {
+        AnyConnection::Sqlite(c) => {
+            match AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE") {
+                Ok(()) => true,
+                Err(diesel::result::Error::AlreadyInTransaction) => false,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        AnyConnection::Postgresql(_) => false,
+    };
+    if !immediate {
+        return conn.transaction(f);
+    }
+    let result = f(conn);
+    let AnyConnection::Sqlite(c) = conn else {
+        return Err(ApiError::internal("SQLite transaction on another backend"));
+    };
+    match result {
+        Ok(value) => match AnsiTransactionManager::commit_transaction(c) {
+            Ok(()) => Ok(value),
+            Err(e) => {
+                let _ = AnsiTransactionManager::rollback_transaction(c);
+                Err(e.into())
+            }
+        },
+        Err(e) => {
+            if let Err(rollback) = AnsiTransactionManager::rollback_transaction(c) {
+                log::error!("rollback failed: {rollback}");
+            }
+            Err(e)
+        }
+    }
 }
 
 /// Whether the database answers a trivial query (readiness probe).

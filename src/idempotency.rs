@@ -256,8 +256,9 @@ fn cipher(jwt_secret: &str) -> ChaCha20Poly1305 {
     ChaCha20Poly1305::new(&key)
 }
 
-/// Encrypts a stored body: `sealed:v1:` + base64url(nonce ‖ ciphertext).
-fn seal(jwt_secret: &str, body: &[u8]) -> Result<String, ApiError> {
+/// Encrypts a stored body: `sealed:v1:` + base64url(nonce ‖ ciphertext). Also seals
+/// webhook signing secrets.
+pub fn seal(jwt_secret: &str, body: &[u8]) -> Result<String, ApiError> {
     let nonce: [u8; 12] = rand::random();
     let sealed = cipher(jwt_secret)
         .encrypt(&Nonce::from(nonce), body)
@@ -269,7 +270,7 @@ fn seal(jwt_secret: &str, body: &[u8]) -> Result<String, ApiError> {
 
 /// Decrypts what [`seal`] stored (plain bodies pass through); `None` if it cannot be opened
 /// (e.g. `JWT_SECRET` changed since).
-fn open(jwt_secret: &str, stored: String) -> Option<Vec<u8>> {
+pub fn open(jwt_secret: &str, stored: String) -> Option<Vec<u8>> {
     let Some(encoded) = stored.strip_prefix(SEALED) else {
         return Some(stored.into_bytes());
     };
@@ -376,9 +377,14 @@ pub async fn middleware(
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
+    let mut caller = None;
     let scope = match principal::bearer(req.request()) {
         Some(token) => match state.jwt.verify(token) {
-            Ok(claims) => format!("{}:{}", claims.act.as_str(), claims.sub),
+            Ok(claims) => {
+                let scope = format!("{}:{}", claims.act.as_str(), claims.sub);
+                caller = Some(claims);
+                scope
+            }
             // An invalid token: let the handler answer 401.
             Err(_) => {
                 return next
@@ -404,7 +410,15 @@ pub async fn middleware(
 
     let claimed = {
         let (scope, key, hash) = (scope.clone(), key.clone(), hash.clone());
-        db::run(&state.pool, move |conn| claim(conn, &scope, &key, &hash)).await
+        db::run(&state.pool, move |conn| {
+            // A revoked token (password changed, disabled, role changed) must not replay the
+            // answers, secrets included, that it was given before (issue 8).
+            if let Some(claims) = &caller {
+                principal::Principal::load(conn, claims, String::new())?;
+            }
+            claim(conn, &scope, &key, &hash)
+        })
+        .await
     };
     match claimed {
         Err(e) => Ok(req.into_response(e.error_response())),

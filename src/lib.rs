@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod auth;
+pub mod client_address;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -21,3 +22,4 @@ pub mod request_id;
 pub mod schema;
 pub mod services;
 pub mod validate;
+pub mod webhooks;

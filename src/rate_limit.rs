@@ -1,5 +1,6 @@
 //! A per-caller request budget (product.md §7: rate limits answer 429 with `Retry-After`): each
-//! caller — the subject of a valid bearer token, else the client address — may make
+//! caller — the subject of a valid bearer token, else the client address
+//! ([`crate::client_address`]) — may make
 //! `REQUEST_RATE_LIMIT_PER_MINUTE` requests per minute (GCRA via the `governor` crate, bursts up
 //! to the same number). The budget lives in each replica's memory; the limit that must be shared
 //! across replicas, sign-in attempts, lives in the database (`models::rate_limit`). Health probes,
@@ -18,6 +19,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 
 use crate::app::AppState;
 use crate::auth::principal;
+use crate::client_address;
 use crate::error::ApiError;
 
 /// The per-caller limiter.
@@ -68,7 +70,15 @@ pub async fn middleware(
         let key = principal::bearer(req.request())
             .and_then(|token| state.as_ref().and_then(|s| s.jwt.verify(token).ok()))
             .map(|claims| format!("{}:{}", claims.act.as_str(), claims.sub))
-            .or_else(|| req.peer_addr().map(|a| format!("ip:{}", a.ip())))
+            .or_else(|| {
+                let trusted = state
+                    .as_ref()
+                    .map_or(&[][..], |s| &s.config.trusted_proxies[..]);
+                Some(format!(
+                    "ip:{}",
+                    client_address::key(req.request(), trusted)
+                ))
+            })
             .unwrap_or_else(|| "anonymous".to_owned());
         if let Err(wait) = limiter.check(&key) {
             let wait = wait.max(1);

@@ -238,22 +238,74 @@ diesel::table! {
 }
 
 diesel::table! {
-    rate_limit_windows (bucket, window_start) {
-        bucket -> Text,
-        window_start -> BigInt,
-        hits -> Integer,
-    }
-}
-
-diesel::table! {
     sign_in_throttle (bucket) {
         bucket -> Text,
         tat_ms -> BigInt,
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        partner_id -> Text,
+        url -> Text,
+        description -> Text,
+        event_types -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamp>,
+        failing_since -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_events (id) {
+        id -> Text,
+        partner_id -> Text,
+        event_type -> Text,
+        change_key -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_id -> Text,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Text,
+        delivery_id -> Text,
+        attempted_at -> Timestamp,
+        status_code -> Nullable<Integer>,
+        error -> Nullable<Text>,
+        response_headers -> Nullable<Text>,
+        response_body -> Nullable<Text>,
+        duration_ms -> BigInt,
+    }
+}
+
 diesel::joinable!(customer_relationships -> customers (customer_id));
 diesel::joinable!(subscriptions -> customers (customer_id));
+diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     partners,
@@ -271,6 +323,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_requests,
     audit_records,
     idempotency_keys,
-    rate_limit_windows,
     sign_in_throttle,
+    webhooks,
+    webhook_events,
+    webhook_deliveries,
+    webhook_attempts,
 );

@@ -61,6 +61,8 @@ pub enum Operation {
     ReadAuditRecords,
     /// Customer self-service (`/v1/my/...`): the customer's own admin.
     CustomerSelfService,
+    /// Webhooks: register, change, rotate secret, test, deliveries, replay (product.md §11).
+    ManageWebhooks,
 }
 
 impl Operation {
@@ -91,6 +93,7 @@ impl Operation {
             ManageServiceRequests => &[GA, AA, HA],
             ReadAuditRecords => &[GA, UMA, AA, SA, HA],
             CustomerSelfService => &[Role::CustomerAdmin],
+            ManageWebhooks => &[GA, AA],
         }
     }
 
@@ -218,6 +221,8 @@ mod tests {
             ReadAuditRecords           =>      [Y, Y,  Y,  Y,  Y],
             // Customer self-service: the customer's admin, no partner role
             CustomerSelfService        =>      [N, N,  N,  N,  N],
+            // Webhooks: register, change, rotate secret, test, deliveries, replay
+            ManageWebhooks             =>      [Y, N,  Y,  N,  N],
         }
     }
 
@@ -229,7 +234,7 @@ mod tests {
         )
     }
 
-    const ALL: [Operation; 23] = [
+    const ALL: [Operation; 24] = [
         ReadPartnerProfile,
         UpdatePartnerProfile,
         ManagePartnerUsers,
@@ -253,6 +258,7 @@ mod tests {
         ManageServiceRequests,
         ReadAuditRecords,
         CustomerSelfService,
+        ManageWebhooks,
     ];
 
     #[test]

@@ -12,6 +12,7 @@ use validator::Validate;
 
 use crate::app::AppState;
 use crate::auth::{ActorKind, Principal, Role, TenantKind, password};
+use crate::client_address;
 use crate::db::{self, AnyConnection};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::ValidJson;
@@ -112,13 +113,6 @@ enum Outcome {
     Throttled(u64),
 }
 
-/// The client address sign-in limits are keyed on: the TCP peer (a forwarded-for header is not
-/// trusted, since a client could rotate it to dodge the limit).
-fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string())
-}
-
 /// The throttling buckets of a sign-in attempt for `name` from `address` (issue 8).
 fn attempt_buckets(state: &AppState, kind: &str, name: &str, address: &str) -> Buckets {
     Buckets::for_attempt(
@@ -127,6 +121,7 @@ fn attempt_buckets(state: &AppState, kind: &str, name: &str, address: &str) -> B
         address,
         state.config.token_rate_limit_per_minute,
         state.config.sign_in_address_limit_per_minute,
+        state.config.sign_in_address_total_per_minute,
     )
 }
 
@@ -280,7 +275,7 @@ async fn sign_in(
         Ok(right) => right,
         Err(busy) => {
             // Not the caller's failure: give the attempt back before answering 503.
-            db::run(&state.pool, move |conn| Ok(buckets.refund(conn)?)).await?;
+            db::run(&state.pool, move |conn| Ok(buckets.refund_all(conn)?)).await?;
             return Err(busy);
         }
     };
@@ -367,6 +362,19 @@ pub async fn create_token(
             "A field contains a NUL character.",
         ));
     }
+    let too_long = [&form.username, &form.client_id]
+        .iter()
+        .any(|f| f.as_deref().is_some_and(|v| v.chars().count() > 254))
+        || [&form.password, &form.client_secret]
+            .iter()
+            .any(|f| f.as_deref().is_some_and(|v| v.chars().count() > 1024));
+    if too_long {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "`username` and `client_id` take at most 254 characters; `password` and `client_secret` at most 1024.",
+        ));
+    }
     let grant = match form.grant_type.as_deref() {
         Some("password") => match (form.username, form.password) {
             (Some(username), Some(password)) if !username.is_empty() => {
@@ -416,7 +424,7 @@ pub async fn create_token(
             ));
         }
     };
-    let address = client_address(&req);
+    let address = client_address::key(&req, &state.config.trusted_proxies);
     let outcome = match sign_in(state, grant, address).await {
         Ok(outcome) => outcome,
         Err(e) if e.code == "sign_in_busy" => {
@@ -514,7 +522,12 @@ pub async fn change_password(
             "must differ from the current password",
         )]));
     }
-    let buckets = attempt_buckets(&state, "user", &change.username, &client_address(&req));
+    let buckets = attempt_buckets(
+        &state,
+        "user",
+        &change.username,
+        &client_address::key(&req, &state.config.trusted_proxies),
+    );
     let reserved = buckets.clone();
     let username = change.username.clone();
     let found = db::run(&state.pool, move |conn| {
@@ -533,7 +546,7 @@ pub async fn change_password(
     let right = match check_secret(&state, current, hash).await {
         Ok(right) => right,
         Err(busy) => {
-            db::run(&state.pool, move |conn| Ok(buckets.refund(conn)?)).await?;
+            db::run(&state.pool, move |conn| Ok(buckets.refund_all(conn)?)).await?;
             return Err(busy);
         }
     };

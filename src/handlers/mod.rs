@@ -23,6 +23,7 @@ pub mod subscriptions;
 pub mod support_contacts;
 pub mod upgrades;
 pub mod users;
+pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
@@ -51,4 +52,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     partner::configure(cfg);
     users::configure(cfg);
     applications::configure(cfg);
+    webhooks::configure(cfg);
 }

@@ -151,7 +151,9 @@ pub struct Enrollment {
         (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`duplicate_user_name` on `adminEmail`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_link_token` (unknown, used, revoked or expired), or invalid fields.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "`invalid_link_token` (unknown, used, revoked or expired), or invalid fields.", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`sign_in_busy`: every password-hashing thread is busy; or the database is unavailable.", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying.")))
     )
 )]
 #[post("/partnership-invitations/enroll")]
@@ -161,16 +163,24 @@ pub async fn enroll_partnership_invitation(
     body: ValidJson<EnrollReseller>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.0;
-    let (enrolled, temporary_password) = db::run(&state.pool, move |conn| {
-        let temporary_password = password::temporary();
+    // A cheap check of the link first, so anonymous calls with made-up tokens never reach argon2;
+    // the hash then runs on the bounded hashing pool (issue 8, finding 3).
+    let token = req.token.clone();
+    db::run(&state.pool, move |conn| {
+        service::usable_invitation(conn, &token).map(drop)
+    })
+    .await?;
+    let temporary_password = password::temporary();
+    let secret = temporary_password.clone();
+    let password_hash = state.hasher.run(move || password::hash(&secret)).await??;
+    let enrolled = db::run(&state.pool, move |conn| {
         let new = NewReseller {
             partner_name: req.partner_name,
             admin_email: req.admin_email,
             admin_display_name: req.admin_display_name,
-            password_hash: password::hash(&temporary_password)?,
+            password_hash,
         };
-        let enrolled = service::enroll(conn, request_id.0, &req.token, &new)?;
-        Ok((enrolled, temporary_password))
+        service::enroll(conn, request_id.0, &req.token, &new)
     })
     .await?;
     let res = HttpResponse::Created().json(Enrollment {

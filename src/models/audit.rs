@@ -124,7 +124,8 @@ impl Audit {
         self
     }
 
-    /// Writes the record (call inside the change's transaction).
+    /// Writes the record (call inside the change's transaction), and with it the change's
+    /// webhook event when its operation is one (the outbox, [`crate::webhooks::record`]).
     pub fn write(self, conn: &mut AnyConnection, actor: &Actor) -> Result<(), ApiError> {
         let row = AuditRow {
             id: super::ids::new(),
@@ -144,7 +145,7 @@ impl Audit {
         diesel::insert_into(audit::table)
             .values(&row)
             .execute(conn)?;
-        Ok(())
+        crate::webhooks::record(conn, &row)
     }
 }
 

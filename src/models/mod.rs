@@ -17,6 +17,7 @@ pub mod service_request;
 pub mod sign_in_throttle;
 pub mod subscription;
 pub mod user;
+pub mod webhook;
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 

@@ -87,27 +87,51 @@ pub fn purge(conn: &mut AnyConnection) -> QueryResult<usize> {
     diesel::delete(t::table.filter(t::tat_ms.lt(now_ms() - 3_600_000))).execute(conn)
 }
 
-/// The buckets of one sign-in attempt and their limits.
+/// One bucket of an attempt: its stored name, its limit per minute, and whether a successful
+/// attempt gives its reservation back.
 #[derive(Debug, Clone)]
-pub struct Buckets(pub Vec<(String, i64)>);
+struct Bucket {
+    name: String,
+    per_minute: i64,
+    refundable: bool,
+}
+
+/// The buckets of one sign-in attempt and their limits. Bucket names are stored as SHA-256
+/// digests, never as what was typed into the user-name field.
+#[derive(Debug, Clone)]
+pub struct Buckets(Vec<Bucket>);
 
 impl Buckets {
-    /// The buckets of an attempt for `name` (a user name or client id) from `address`: one per
-    /// (name, address) with `per_name_and_address`, one per address with `per_address`. A flood
-    /// against one user name from one address never blocks that user from another address.
+    /// The buckets of an attempt for `name` (a user name or client id) from `address`:
+    /// failed attempts per (name, address) with `per_name_and_address` and per address with
+    /// `per_address` (a flood against one user name from one address never blocks that user
+    /// from another address), and every attempt per address with `all_per_address`, so that
+    /// correct passwords cannot keep the hashing pool busy either.
     pub fn for_attempt(
         kind: &str,
         name: &str,
         address: &str,
         per_name_and_address: i64,
         per_address: i64,
+        all_per_address: i64,
     ) -> Buckets {
+        let digest = |s: String| crate::auth::password::sha256_hex(&s);
         Buckets(vec![
-            (
-                format!("{kind}:{}|{address}", name.to_lowercase()),
-                per_name_and_address,
-            ),
-            (format!("address:{address}"), per_address),
+            Bucket {
+                name: digest(format!("{kind}:{}|{address}", name.to_lowercase())),
+                per_minute: per_name_and_address,
+                refundable: true,
+            },
+            Bucket {
+                name: digest(format!("failed:{address}")),
+                per_minute: per_address,
+                refundable: true,
+            },
+            Bucket {
+                name: digest(format!("all:{address}")),
+                per_minute: all_per_address,
+                refundable: false,
+            },
         ])
     }
 
@@ -116,15 +140,15 @@ impl Buckets {
     pub fn reserve(&self, conn: &mut AnyConnection) -> QueryResult<Result<(), u64>> {
         let mut taken = Vec::new();
         let mut wait = 0;
-        for (bucket, limit) in &self.0 {
-            match reserve(conn, bucket, *limit)? {
-                Ok(()) => taken.push((bucket, *limit)),
+        for bucket in &self.0 {
+            match reserve(conn, &bucket.name, bucket.per_minute)? {
+                Ok(()) => taken.push(bucket),
                 Err(seconds) => wait = wait.max(seconds),
             }
         }
         if wait > 0 {
-            for (bucket, limit) in taken {
-                refund(conn, bucket, limit)?;
+            for bucket in taken {
+                refund(conn, &bucket.name, bucket.per_minute)?;
             }
             return Ok(Err(wait));
         }
@@ -134,10 +158,19 @@ impl Buckets {
         Ok(Ok(()))
     }
 
-    /// Gives back the attempt in every bucket (the credentials were right).
+    /// Gives back the attempt in the buckets that count failures only (the credentials were
+    /// right).
     pub fn refund(&self, conn: &mut AnyConnection) -> QueryResult<()> {
-        for (bucket, limit) in &self.0 {
-            refund(conn, bucket, *limit)?;
+        for bucket in self.0.iter().filter(|b| b.refundable) {
+            refund(conn, &bucket.name, bucket.per_minute)?;
+        }
+        Ok(())
+    }
+
+    /// Gives back the attempt in every bucket (the server, not the caller, failed: 503).
+    pub fn refund_all(&self, conn: &mut AnyConnection) -> QueryResult<()> {
+        for bucket in &self.0 {
+            refund(conn, &bucket.name, bucket.per_minute)?;
         }
         Ok(())
     }

@@ -94,6 +94,12 @@ pub fn create(
         );
         UserRow::insert(conn, &user)?;
         RelationshipRow::insert(conn, &RelationshipRow::new(provider_id, customer_id, true))?;
+        // Every relationship before the audit record: its customer-created event goes to each
+        // partner that has one (product.md §11).
+        let reseller_rel = indirect_reseller_id.map(|r| RelationshipRow::new(r, customer_id, true));
+        if let Some(rel) = &reseller_rel {
+            RelationshipRow::insert(conn, rel)?;
+        }
         let snapshot = serde_json::json!({
             "companyName": customer.company_name,
             "domain": customer.domain,
@@ -104,9 +110,7 @@ pub fn create(
             .customer(customer_id)
             .new_value(&snapshot)
             .write(conn, actor)?;
-        if let Some(reseller) = indirect_reseller_id {
-            let rel = RelationshipRow::new(reseller, customer_id, true);
-            RelationshipRow::insert(conn, &rel)?;
+        if let (Some(reseller), Some(rel)) = (indirect_reseller_id, reseller_rel) {
             for partner in [provider_id, reseller] {
                 Audit::new(
                     "create_customer_relationship",

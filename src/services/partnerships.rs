@@ -110,6 +110,14 @@ pub fn revoke(
     })
 }
 
+/// The invitation behind a link token while it can still be used. Errors: 422
+/// `invalid_link_token` (unknown, used, revoked or expired).
+pub fn usable_invitation(conn: &mut AnyConnection, token: &str) -> Result<InvitationRow, ApiError> {
+    InvitationRow::find_by_token_hash(conn, &links::hash(token))?
+        .filter(|r| r.is_usable(now()))
+        .ok_or_else(invalid_link_token)
+}
+
 /// Consumes a usable invitation link for `reseller_id`, accepted by the user `email`: the
 /// compare-and-swap from `pending` to `accepted` lets exactly one of two concurrent acceptances
 /// through.
@@ -119,9 +127,7 @@ fn consume(
     reseller_id: Uuid,
     email: Option<&str>,
 ) -> Result<InvitationRow, ApiError> {
-    let row = InvitationRow::find_by_token_hash(conn, &links::hash(token))?
-        .filter(|r| r.is_usable(now()))
-        .ok_or_else(invalid_link_token)?;
+    let row = usable_invitation(conn, token)?;
     if !InvitationRow::accept(conn, &row.id, reseller_id, email)? {
         return Err(invalid_link_token());
     }
@@ -229,9 +235,7 @@ pub fn enroll(
     db::transaction(conn, |conn| {
         let email = new.admin_email.trim().to_lowercase();
         // Check the link first, so a bad token never reveals whether a user name is taken.
-        InvitationRow::find_by_token_hash(conn, &links::hash(token))?
-            .filter(|r| r.is_usable(now()))
-            .ok_or_else(invalid_link_token)?;
+        usable_invitation(conn, token)?;
         if UserRow::find_by_user_name(conn, &email)?.is_some() {
             return Err(ApiError::field(
                 StatusCode::CONFLICT,

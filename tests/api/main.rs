@@ -28,3 +28,4 @@ mod support_contact_reverts;
 mod support_contacts;
 mod upgrades;
 mod users;
+mod webhooks;

@@ -372,7 +372,9 @@ async fn api6_failed_sign_ins_are_limited_per_name_and_address_with_retry_after(
         .expect("Retry-After")
         .parse()
         .unwrap();
-    assert!((1..=60).contains(&retry), "Retry-After {retry}");
+    // GCRA spaces attempts (60 s / 3 = 20 s each) instead of resetting a fixed window, so the
+    // wait is at most one interval and a burst cannot be doubled across a window boundary.
+    assert!((1..=20).contains(&retry), "Retry-After {retry}");
     // The flood from that address never locks the real user out elsewhere.
     app.sign_in_from(PROVIDER_HA, PASSWORD, "198.51.100.20")
         .await
@@ -513,4 +515,252 @@ async fn api10_client_supplied_ids_and_text_are_checked_before_use() {
         )
         .await;
     res.assert_problem(422, "validation_failed");
+}
+
+/// A password sign-in from the TCP peer `peer` carrying `X-Forwarded-For: forwarded`.
+async fn sign_in_via(
+    app: &TestApp,
+    user: &str,
+    password: &str,
+    peer: &str,
+    forwarded: &str,
+) -> Res {
+    app.send(
+        TestRequest::post()
+            .uri("/v1/auth/token")
+            .peer_addr(format!("{peer}:40000").parse().unwrap())
+            .insert_header(("content-type", "application/x-www-form-urlencoded"))
+            .insert_header(("x-forwarded-for", forwarded))
+            .set_payload(format!(
+                "grant_type=password&username={}&password={password}",
+                user.replace('@', "%40")
+            )),
+    )
+    .await
+}
+
+#[actix_rt::test]
+async fn api6_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy() {
+    // Untrusted peer: rotating X-Forwarded-For does not dodge the per-address limit.
+    let app = TestApp::with_config(|c| c.sign_in_address_limit_per_minute = 2).await;
+    for n in 0..2 {
+        sign_in_via(
+            &app,
+            "nobody@example.com",
+            "x",
+            "203.0.113.10",
+            &format!("192.0.2.{n}"),
+        )
+        .await
+        .assert(400);
+    }
+    sign_in_via(
+        &app,
+        "nobody@example.com",
+        "x",
+        "203.0.113.10",
+        "192.0.2.99",
+    )
+    .await
+    .assert(429);
+
+    // Trusted proxy: the right-most untrusted X-Forwarded-For entry is the client.
+    let app = TestApp::with_config(|c| {
+        c.sign_in_address_limit_per_minute = 2;
+        c.trusted_proxies = partner_center::client_address::parse_trusted("10.0.0.0/8").unwrap();
+    })
+    .await;
+    for _ in 0..2 {
+        sign_in_via(
+            &app,
+            "nobody@example.com",
+            "x",
+            "10.0.0.5",
+            "203.0.113.11, 10.0.0.9",
+        )
+        .await
+        .assert(400);
+    }
+    sign_in_via(
+        &app,
+        "nobody@example.com",
+        "x",
+        "10.0.0.5",
+        "203.0.113.11, 10.0.0.9",
+    )
+    .await
+    .assert(429);
+    // Another client behind the same proxy is not limited by the first one's failures.
+    sign_in_via(&app, "nobody@example.com", "x", "10.0.0.5", "203.0.113.12")
+        .await
+        .assert(400);
+}
+
+#[actix_rt::test]
+async fn api2_a_revoked_token_cannot_replay_an_idempotent_answer() {
+    let app = TestApp::new().await;
+    let ga = app.token(PROVIDER_GA).await;
+    let body = json!({ "displayName": "Billing sync", "roles": ["admin_agent"] });
+    let first = app
+        .send(request_with(
+            Method::POST,
+            "/v1/applications",
+            &ga,
+            Some(body.clone()),
+            &[("idempotency-key", "app-1")],
+        ))
+        .await;
+    first.assert(201);
+    app.call(
+        Method::POST,
+        "/v1/auth/password",
+        None,
+        Some(json!({ "username": PROVIDER_GA, "currentPassword": PASSWORD, "newPassword": "Another-Passw0rd!" })),
+    )
+    .await
+    .assert(204);
+    let replay = app
+        .send(request_with(
+            Method::POST,
+            "/v1/applications",
+            &ga,
+            Some(body),
+            &[("idempotency-key", "app-1")],
+        ))
+        .await;
+    replay.assert_problem(401, "token_revoked");
+    assert!(!replay.text.contains("clientSecret"));
+}
+
+#[actix_rt::test]
+async fn api4_enrolling_with_a_made_up_link_never_reaches_the_hashing_pool() {
+    let app = TestApp::with_config(|c| {
+        c.hashing_threads = 1;
+        c.hashing_queue = 0;
+    })
+    .await;
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+    let state = app.state.clone();
+    let blocker = actix_web::rt::spawn(async move {
+        state
+            .hasher
+            .run(move || {
+                started_tx.send(()).unwrap();
+                let _ = release_rx.recv();
+            })
+            .await
+    });
+    actix_web::web::block(move || started_rx.recv().unwrap())
+        .await
+        .unwrap();
+    // With the only hashing thread busy, a hash would answer 503; a bad link answers 422 first.
+    app.call(
+        Method::POST,
+        "/v1/partnership-invitations/enroll",
+        None,
+        Some(json!({ "token": "made-up", "partnerName": "Eve", "adminEmail": "eve@eve.example", "adminDisplayName": "Eve" })),
+    )
+    .await
+    .assert_problem(422, "invalid_link_token");
+    release_tx.send(()).unwrap();
+    blocker.await.unwrap().unwrap();
+}
+
+#[actix_rt::test]
+async fn api4_a_panicking_hashing_job_does_not_stop_sign_in() {
+    let app = TestApp::with_config(|c| c.hashing_threads = 1).await;
+    let failed = app.state.hasher.run(|| panic!("boom")).await;
+    assert!(failed.is_err());
+    app.sign_in(PROVIDER_SA, PASSWORD).await.assert(200);
+}
+
+#[actix_rt::test]
+async fn api4_overlong_sign_in_names_are_refused_before_anything_is_stored() {
+    let app = TestApp::new().await;
+    let res = app.sign_in(&"a".repeat(300), "x").await;
+    res.assert(400);
+    assert_eq!(res.body["error"], "invalid_request");
+}
+
+#[actix_rt::test]
+async fn api6_every_attempt_counts_against_the_per_address_total() {
+    let app = TestApp::with_config(|c| c.sign_in_address_total_per_minute = 3).await;
+    for _ in 0..3 {
+        app.sign_in_from(PROVIDER_SA, PASSWORD, "203.0.113.30")
+            .await
+            .assert(200);
+    }
+    app.sign_in_from(PROVIDER_SA, PASSWORD, "203.0.113.30")
+        .await
+        .assert(429);
+    app.sign_in_from(PROVIDER_SA, PASSWORD, "203.0.113.31")
+        .await
+        .assert(200);
+}
+
+#[actix_rt::test]
+async fn api6_ipv6_clients_are_limited_per_64_and_forwarded_ports_are_understood() {
+    let app = TestApp::with_config(|c| c.sign_in_address_limit_per_minute = 2).await;
+    for ip in ["2001:db8:1:2::1", "2001:db8:1:2::2"] {
+        app.sign_in_from("nobody@example.com", "x", &format!("[{ip}]"))
+            .await
+            .assert(400);
+    }
+    app.sign_in_from("nobody@example.com", "x", "[2001:db8:1:2:ffff::9]")
+        .await
+        .assert(429);
+    app.sign_in_from("nobody@example.com", "x", "[2001:db8:1:3::1]")
+        .await
+        .assert(400);
+
+    let app = TestApp::with_config(|c| {
+        c.sign_in_address_limit_per_minute = 2;
+        c.trusted_proxies = partner_center::client_address::parse_trusted("10.0.0.5").unwrap();
+    })
+    .await;
+    for peer in ["10.0.0.5", "[::ffff:10.0.0.5]"] {
+        sign_in_via(&app, "nobody@example.com", "x", peer, "203.0.113.40:4444")
+            .await
+            .assert(400);
+    }
+    sign_in_via(
+        &app,
+        "nobody@example.com",
+        "x",
+        "10.0.0.5",
+        "203.0.113.40:5555",
+    )
+    .await
+    .assert(429);
+    // Another client behind the proxy, sent with a port, is its own address.
+    sign_in_via(&app, PROVIDER_SA, PASSWORD, "10.0.0.5", "[2001:db8::7]:443")
+        .await
+        .assert(200);
+}
+
+#[actix_rt::test]
+async fn api7_webhook_targets_in_disguised_private_forms_are_refused() {
+    let app = TestApp::with_config(|c| c.webhook_allow_private_targets = false).await;
+    let token = app.token(PROVIDER_GA).await;
+    for url in [
+        "https://0x7f000001/hook",
+        "https://2130706433/hook",
+        "https://127.1/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://[::ffff:a9fe:a9fe]/latest",
+        "https://0.0.0.0/hook",
+        "https://[fd00::1]/hook",
+        "https://100.64.0.1/hook",
+        "https://user:pass@127.0.0.1/hook",
+    ] {
+        let res = app
+            .post(
+                "/v1/webhooks",
+                &token,
+                json!({ "url": url, "events": ["customer-created"] }),
+            )
+            .await;
+        assert_eq!(res.status.as_u16(), 422, "{url} was accepted: {}", res.text);
+    }
 }

@@ -1,6 +1,7 @@
 //! `TestApp`: the real application (`app::build`) on a fresh database per test — a temporary
 //! SQLite file by default, or a new PostgreSQL database on the server named by
-//! `TEST_DATABASE_URL` — seeded with the demo data, plus request helpers and builders.
+//! `TEST_DATABASE_URL` — copied from a template migrated and seeded with the demo data once per
+//! test process, plus request helpers (tokens minted from the app's keys) and builders.
 
 #![allow(dead_code)]
 
@@ -10,8 +11,8 @@ use actix_web::body::BoxBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::test;
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
+use diesel::{Connection, RunQueryDsl};
 use partner_center::app::{self, AppState};
 use partner_center::config::Config;
 use partner_center::db;
@@ -147,25 +148,122 @@ pub struct TestApp {
     _db: TestDb,
 }
 
-fn fresh_database() -> (String, TestDb) {
-    match std::env::var("TEST_DATABASE_URL")
+/// The migrated, demo-seeded database every test starts from (crates.io's test-db pattern): built
+/// once per test process, then copied per test — a file copy on SQLite, `CREATE DATABASE …
+/// TEMPLATE` on PostgreSQL. Templates left by finished test processes are dropped first.
+enum Template {
+    Sqlite(std::path::PathBuf),
+    Postgres { server: String, name: String },
+}
+
+static TEMPLATE: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
+
+fn postgres_server() -> Option<String> {
+    std::env::var("TEST_DATABASE_URL")
         .ok()
-        .filter(|u| !u.is_empty())
-    {
-        Some(server) if db::Backend::of(&server) == db::Backend::Postgres => {
-            let name = format!("pc_test_{}", uuid::Uuid::new_v4().simple());
+        .filter(|u| !u.is_empty() && db::Backend::of(u) == db::Backend::Postgres)
+}
+
+fn url_of(server: &str, name: &str) -> String {
+    let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(server);
+    format!("{base}/{name}")
+}
+
+/// Whether the test process `pid` (from a template's name) is still running.
+fn alive(pid: &str) -> bool {
+    std::path::Path::new(&format!("/proc/{pid}")).exists()
+}
+
+fn migrate_and_seed(url: &str) {
+    let pool = db::pool(url).expect("template pool");
+    db::migrate(&pool).expect("migrate template");
+    let mut conn = pool.get().expect("template connection");
+    partner_center::demo::seed(&mut conn).expect("seed template");
+    if db::Backend::of(url) == db::Backend::Sqlite {
+        conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint template");
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct DatabaseName {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    datname: String,
+}
+
+fn build_template() -> Template {
+    let pid = std::process::id();
+    match postgres_server() {
+        Some(server) => {
             let mut c = diesel::PgConnection::establish(&server).unwrap_or_else(|e| {
                 panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
             });
+            let stale: Vec<DatabaseName> =
+                diesel::sql_query("SELECT datname FROM pg_database WHERE datname LIKE 'pc_tmpl_%'")
+                    .load(&mut c)
+                    .expect("list templates");
+            for db in stale {
+                let owner = db.datname.split('_').nth(2).unwrap_or_default();
+                if !alive(owner) {
+                    let _ = c.batch_execute(&format!(
+                        "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                        db.datname
+                    ));
+                }
+            }
+            let name = format!("pc_tmpl_{pid}_{}", uuid::Uuid::new_v4().simple());
             c.batch_execute(&format!("CREATE DATABASE {name}"))
-                .expect("create test database");
-            let base = server.rsplit_once('/').map(|(b, _)| b).unwrap_or(&server);
-            let url = format!("{base}/{name}");
-            (url, TestDb::Postgres { server, name })
+                .expect("create template database");
+            migrate_and_seed(&url_of(&server, &name));
+            Template::Postgres { server, name }
         }
-        _ => {
+        None => {
+            let dir = std::env::temp_dir();
+            if let Ok(entries) = std::fs::read_dir(&dir) {
+                for entry in entries.flatten() {
+                    let file = entry.file_name().to_string_lossy().into_owned();
+                    if let Some(rest) = file.strip_prefix("pc-tmpl-")
+                        && !alive(rest.split(['-', '.']).next().unwrap_or_default())
+                    {
+                        let _ = std::fs::remove_file(entry.path());
+                    }
+                }
+            }
+            let path = dir.join(format!(
+                "pc-tmpl-{pid}-{}.db",
+                uuid::Uuid::new_v4().simple()
+            ));
+            migrate_and_seed(&path.display().to_string());
+            Template::Sqlite(path)
+        }
+    }
+}
+
+/// A fresh copy of the template for one test.
+fn fresh_database() -> (String, TestDb) {
+    match TEMPLATE.get_or_init(build_template) {
+        Template::Postgres {
+            server,
+            name: template,
+        } => {
+            let name = format!("pc_test_{}", uuid::Uuid::new_v4().simple());
+            let mut c = diesel::PgConnection::establish(server).unwrap_or_else(|e| {
+                panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
+            });
+            c.batch_execute(&format!("CREATE DATABASE {name} TEMPLATE {template}"))
+                .expect("create test database from the template");
+            (
+                url_of(server, &name),
+                TestDb::Postgres {
+                    server: server.clone(),
+                    name,
+                },
+            )
+        }
+        Template::Sqlite(template) => {
             let path =
                 std::env::temp_dir().join(format!("pc-test-{}.db", uuid::Uuid::new_v4().simple()));
+            std::fs::copy(template, &path).expect("copy the template database");
             (path.display().to_string(), TestDb::Sqlite(path))
         }
     }
@@ -183,14 +281,6 @@ impl TestApp {
         let mut config = Config::for_database(&url);
         change(&mut config);
         let pool = db::pool(&url).expect("pool");
-        db::migrate(&pool).expect("migrate");
-        let seed_pool = pool.clone();
-        actix_web::web::block(move || {
-            let mut conn = seed_pool.get().expect("conn");
-            partner_center::demo::seed(&mut conn).expect("seed")
-        })
-        .await
-        .expect("seed task");
         let state = AppState::new(pool, config);
         let svc = test::init_service(app::build(state.clone())).await;
         let svc = actix_service::boxed::service(actix_service::ServiceExt::map(
@@ -290,9 +380,49 @@ impl TestApp {
         .await
     }
 
-    /// A bearer token for a seeded account (demo password).
+    /// A bearer token for an account, minted from the app's keys as sign-in would issue it
+    /// (current roles, tenant and credentials version) without spending an argon2 check; the
+    /// tests of sign-in itself use [`TestApp::sign_in`] and [`TestApp::token_with`]. Panics
+    /// when the account could not sign in (unknown, disabled, temporary password).
     pub async fn token(&self, username: &str) -> String {
-        self.token_with(username, PASSWORD).await
+        use partner_center::auth::{ActorKind, Role, TenantKind};
+        use partner_center::models::{ids, partner::PartnerRow, user::UserRow};
+        let state = self.state.clone();
+        let username = username.to_owned();
+        actix_web::web::block(move || {
+            let mut conn = state.pool.get().expect("connection");
+            let user = UserRow::find_by_user_name(&mut conn, &username)
+                .expect("user lookup")
+                .unwrap_or_else(|| panic!("no user {username}"));
+            assert!(
+                !user.disabled && !user.must_change_password,
+                "{username} cannot sign in"
+            );
+            let (kind, tenant) = match (&user.partner_id, &user.customer_id) {
+                (Some(p), _) => {
+                    let partner = PartnerRow::find(&mut conn, ids::parse(p))
+                        .expect("partner lookup")
+                        .expect("partner");
+                    (partner.tenant_kind(), ids::parse(p))
+                }
+                (None, Some(c)) => (TenantKind::Customer, ids::parse(c)),
+                _ => panic!("user without tenant"),
+            };
+            state
+                .jwt
+                .issue(
+                    ActorKind::User,
+                    ids::parse(&user.id),
+                    kind,
+                    tenant,
+                    Role::split(&user.roles),
+                    user.credentials_version,
+                )
+                .expect("mint token")
+                .0
+        })
+        .await
+        .expect("mint task")
     }
 
     /// A bearer token for `username` / `password`.

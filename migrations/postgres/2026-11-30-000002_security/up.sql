@@ -15,3 +15,6 @@ CREATE INDEX sign_in_throttle_tat_idx ON sign_in_throttle (tat_ms);
 ALTER TABLE partnership_invitations ADD COLUMN accepted_by_email TEXT;
 ALTER TABLE relationship_requests ADD COLUMN customer_email TEXT;
 ALTER TABLE relationship_requests ADD COLUMN intended_customer_id TEXT REFERENCES customers (id);
+
+-- Replaced by sign_in_throttle; SQLite transactions take the write lock with BEGIN IMMEDIATE.
+DROP TABLE rate_limit_windows;

@@ -1,0 +1,500 @@
+//! Events and webhooks (product.md §11): the event catalogue, the transactional outbox fed by
+//! [`crate::models::audit::Audit::write`], signing secrets, and the SSRF guard on targets.
+//! Delivery (the worker inside `serve`) lives in [`delivery`].
+//!
+//! One place decides which change is which event: [`event_for`], from the audit operation type.
+//! The event row and its deliveries are written by the same call, in the same transaction, as
+//! the audit record, so an event exists if and only if its change committed.
+
+pub mod delivery;
+
+use std::net::IpAddr;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::db::AnyConnection;
+use crate::error::ApiError;
+use crate::models::audit::AuditRow;
+use crate::models::customer::CustomerRow;
+use crate::models::ids;
+use crate::models::order::OrderRow;
+use crate::models::relationship::RelationshipRow;
+use crate::models::service_request::ServiceRequestRow;
+use crate::models::subscription::SubscriptionRow;
+use crate::models::webhook::{DeliveryRow, EventRow, WebhookRow};
+
+/// The `test-created` event type (`POST /v1/webhooks/{webhookId}/test`).
+pub const TEST_EVENT: &str = "test-created";
+
+/// An event type: its name, what it means, and the audit operations that produce it.
+#[derive(Debug)]
+pub struct EventType {
+    /// The name (Partner Center's where it has one).
+    pub name: &'static str,
+    /// What happened.
+    pub description: &'static str,
+    /// The audit operation types that produce it.
+    pub operations: &'static [&'static str],
+    /// The resource type of `data.resource`.
+    pub resource_type: &'static str,
+}
+
+/// Every event type (product.md §11).
+pub const EVENT_TYPES: &[EventType] = &[
+    EventType {
+        name: "customer-created",
+        description: "A customer was created (sent to the partners with a relationship with it).",
+        operations: &["create_customer"],
+        resource_type: "customer",
+    },
+    EventType {
+        name: "customer-updated",
+        description: "A customer's billing profile changed.",
+        operations: &["update_customer"],
+        resource_type: "customer",
+    },
+    EventType {
+        name: "reseller-relationship-accepted-by-customer",
+        description: "A customer accepted your relationship request.",
+        operations: &["accept_relationship_request"],
+        resource_type: "customer_relationship",
+    },
+    EventType {
+        name: "dap-admin-relationship-terminated",
+        description: "A customer removed your delegated admin privileges (DAP).",
+        operations: &["dap_removed"],
+        resource_type: "customer_relationship",
+    },
+    EventType {
+        name: "customer-relationship-removed",
+        description: "Your relationship with a customer was removed.",
+        operations: &["remove_customer_relationship"],
+        resource_type: "customer_relationship",
+    },
+    EventType {
+        name: "indirect-reseller-partnership-accepted",
+        description: "An indirect reseller accepted a partnership invitation.",
+        operations: &["create_partner_relationship"],
+        resource_type: "partnership",
+    },
+    EventType {
+        name: "indirect-reseller-partnership-ended",
+        description: "A partnership between an indirect provider and an indirect reseller ended.",
+        operations: &["remove_partner_relationship"],
+        resource_type: "partnership",
+    },
+    EventType {
+        name: "order-created",
+        description: "An order was placed for a customer.",
+        operations: &["create_order"],
+        resource_type: "order",
+    },
+    EventType {
+        name: "subscription-created",
+        description: "A subscription was created (by an order or an upgrade).",
+        operations: &["create_subscription"],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "subscription-updated",
+        description: "A subscription's quantity, status, auto-renew, name or reseller of record changed.",
+        operations: &["update_subscription"],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "subscription-upgraded",
+        description: "A subscription was upgraded to another offer (the resource is the source subscription).",
+        operations: &["upgrade_subscription"],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "support-contact-updated",
+        description: "A subscription's designated support contact changed, including the automatic reverts.",
+        operations: &["update_support_contact", "support_contact_reverted"],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "service-request-updated",
+        description: "A service request's title, description, severity or status changed, or a note was added.",
+        operations: &["update_service_request"],
+        resource_type: "service_request",
+    },
+    EventType {
+        name: TEST_EVENT,
+        description: "A test event sent by POST /v1/webhooks/{webhookId}/test.",
+        operations: &[],
+        resource_type: "webhook",
+    },
+];
+
+/// The event type a change of `operation_type` produces, if any.
+pub fn event_for(operation_type: &str) -> Option<&'static EventType> {
+    EVENT_TYPES
+        .iter()
+        .find(|e| e.operations.contains(&operation_type))
+}
+
+/// Whether `name` is an event type.
+pub fn is_event_type(name: &str) -> bool {
+    EVENT_TYPES.iter().any(|e| e.name == name)
+}
+
+/// A new signing secret: `whsec_` + base64 of 32 random bytes (Standard Webhooks).
+pub fn new_secret() -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!("whsec_{}", STANDARD.encode(bytes))
+}
+
+/// The outbox: writes the event of `audit` (if its operation is an event type) for every partner
+/// that can see the resource, and a pending delivery for each of their enabled endpoints that
+/// subscribe to it. Called by `Audit::write` inside the change's transaction; a change that
+/// writes several audit records (one per partner involved) still gives each partner one event.
+pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError> {
+    let Some(event_type) = event_for(&audit.operation_type) else {
+        return Ok(());
+    };
+    let resource = resource_snapshot(conn, event_type.resource_type, audit)?;
+    let change_key = format!(
+        "{}/{}/{}",
+        audit.request_id, audit.operation_type, audit.resource_id
+    );
+    for partner in recipients(conn, event_type.resource_type, audit)? {
+        if EventRow::exists(conn, &partner, &change_key)? {
+            continue;
+        }
+        let payload = Payload {
+            event_type: event_type.name,
+            resource_uri: resource_uri(event_type.resource_type, audit),
+            resource_name: event_type.resource_type,
+            audit_uri: format!(
+                "/v1/audit-records?resourceType={}&operationType={}",
+                audit.resource_type, audit.operation_type
+            ),
+            changed_at: audit.created_at,
+            partner_id: &partner,
+            customer_id: audit.customer_id.as_deref(),
+        }
+        .json(resource.clone());
+        enqueue(conn, &partner, event_type.name, &change_key, payload, None)?;
+    }
+    Ok(())
+}
+
+/// The parts of an event body (Standard Webhooks: `{type, timestamp, data}`).
+#[derive(Debug)]
+pub struct Payload<'a> {
+    /// The event type.
+    pub event_type: &'a str,
+    /// Where to GET the resource.
+    pub resource_uri: String,
+    /// Its resource type.
+    pub resource_name: &'a str,
+    /// The audit records of the change.
+    pub audit_uri: String,
+    /// When the change committed.
+    pub changed_at: chrono::NaiveDateTime,
+    /// The receiving partner.
+    pub partner_id: &'a str,
+    /// The customer concerned.
+    pub customer_id: Option<&'a str>,
+}
+
+impl Payload<'_> {
+    /// The body, with `resource` (the resource as a GET of `resource_uri` returns it).
+    pub fn json(&self, resource: Value) -> Value {
+        let at = crate::models::utc(self.changed_at);
+        json!({
+            "type": self.event_type,
+            "timestamp": at,
+            "data": {
+                "resourceUri": self.resource_uri,
+                "resourceName": self.resource_name,
+                "auditUri": self.audit_uri,
+                "changedAt": at,
+                "partnerId": self.partner_id,
+                "customerId": self.customer_id,
+                "resource": resource,
+            }
+        })
+    }
+}
+
+/// Writes one event for `partner` and a delivery for each endpoint that should get it (only
+/// `only` when given, e.g. the test event). Returns the event.
+pub fn enqueue(
+    conn: &mut AnyConnection,
+    partner: &str,
+    event_type: &str,
+    change_key: &str,
+    payload: Value,
+    only: Option<&WebhookRow>,
+) -> Result<EventRow, ApiError> {
+    let t = crate::models::now();
+    let event = EventRow {
+        id: format!("msg_{}", Uuid::now_v7().simple()),
+        partner_id: partner.to_owned(),
+        event_type: event_type.to_owned(),
+        change_key: change_key.to_owned(),
+        payload: payload.to_string(),
+        created_at: t,
+    };
+    EventRow::insert(conn, &event)?;
+    let endpoints = match only {
+        Some(w) => vec![w.clone()],
+        None => WebhookRow::enabled_for_partner(conn, partner)?
+            .into_iter()
+            .filter(|w| w.wants(event_type))
+            .collect(),
+    };
+    for w in endpoints {
+        DeliveryRow::insert(conn, &DeliveryRow::new(&w.id, &event, t))?;
+    }
+    Ok(event)
+}
+
+fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {
+    let customer = audit.customer_id.as_deref().unwrap_or_default();
+    let id = &audit.resource_id;
+    match resource_type {
+        "customer" => format!("/v1/customers/{id}"),
+        "subscription" => format!("/v1/customers/{customer}/subscriptions/{id}"),
+        "order" => format!("/v1/customers/{customer}/orders/{id}"),
+        "service_request" => format!("/v1/customers/{customer}/service-requests/{id}"),
+        "customer_relationship" => format!("/v1/customers/{customer}/relationships"),
+        "partnership" => "/v1/indirect-resellers".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// The partners that receive the event: the audit record's partner (the one the change is
+/// recorded for) and everyone else who can see the resource after the change (product.md §5):
+/// a customer's partners with a relationship, a subscription's billing partner, reseller of
+/// record and support contact.
+fn recipients(
+    conn: &mut AnyConnection,
+    resource_type: &str,
+    audit: &AuditRow,
+) -> Result<Vec<String>, ApiError> {
+    let mut out: Vec<String> = audit.partner_id.iter().cloned().collect();
+    let customer = audit.customer_id.as_deref().map(ids::parse);
+    match (resource_type, customer) {
+        ("customer", Some(c)) => {
+            out.extend(
+                RelationshipRow::for_customer(conn, c)?
+                    .into_iter()
+                    .map(|r| r.partner_id),
+            );
+        }
+        ("subscription", Some(c)) => {
+            if let Some(s) = SubscriptionRow::find(conn, c, ids::parse(&audit.resource_id))? {
+                out.push(s.billing_partner_id);
+                out.extend(s.partner_id_on_record);
+                out.push(s.support_contact_partner_id);
+            }
+        }
+        _ => {}
+    }
+    let mut seen = Vec::new();
+    out.retain(|p| {
+        let new = !seen.contains(p);
+        seen.push(p.clone());
+        new
+    });
+    Ok(out)
+}
+
+/// The resource as a GET of its URI returns it; for relationships and partnerships, which have
+/// no single GET, the audit record's new (or old) value.
+fn resource_snapshot(
+    conn: &mut AnyConnection,
+    resource_type: &str,
+    audit: &AuditRow,
+) -> Result<Value, ApiError> {
+    use crate::handlers;
+    let id = ids::parse(&audit.resource_id);
+    let customer = audit.customer_id.as_deref().map(ids::parse);
+    let partner = audit.partner_id.as_deref().map(ids::parse);
+    let loaded = match (resource_type, customer, partner) {
+        ("customer", _, _) => CustomerRow::find(conn, id)?
+            .map(|r| serde_json::to_value(handlers::customers::Customer::from(r))),
+        ("subscription", Some(c), _) => match SubscriptionRow::find(conn, c, id)? {
+            Some(r) => Some(serde_json::to_value(
+                handlers::subscriptions::Subscription::one(conn, r)?.1,
+            )),
+            None => None,
+        },
+        ("order", Some(c), Some(p)) => OrderRow::find(conn, p, c, id)?
+            .map(|r| serde_json::to_value(handlers::orders::Order::from(r))),
+        ("service_request", Some(c), Some(p)) => ServiceRequestRow::find(conn, c, p, id)?
+            .map(|r| serde_json::to_value(handlers::service_requests::ServiceRequest::from(r))),
+        _ => None,
+    };
+    match loaded {
+        Some(v) => v.map_err(|e| ApiError::internal(format!("event snapshot: {e}"))),
+        None => Ok(audit
+            .new_value
+            .as_deref()
+            .or(audit.old_value.as_deref())
+            .and_then(|v| serde_json::from_str(v).ok())
+            .unwrap_or(Value::Null)),
+    }
+}
+
+/// Why a target URL is refused (SSRF guard, OWASP API7), or `None` when it may be called.
+/// `https://` only, and no loopback, private, link-local, unspecified or metadata address among
+/// what the host resolves to; `allow_private` (`WEBHOOK_ALLOW_PRIVATE_TARGETS`) also allows
+/// `http://` and those addresses (demos and tests).
+pub async fn refused_target(url: &str, allow_private: bool) -> Option<String> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Some("must be an absolute https:// URL".to_owned());
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && !(allow_private && scheme == "http") {
+        return Some("must be an https:// URL".to_owned());
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.is_empty() || authority.contains('@') {
+        return Some("must name a host (and no user information)".to_owned());
+    }
+    let Some((host, port)) = split_host_port(authority, if scheme == "https" { 443 } else { 80 })
+    else {
+        return Some("must have a valid host and port".to_owned());
+    };
+    if allow_private {
+        return None;
+    }
+    let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => match tokio::net::lookup_host((host.as_str(), port)).await {
+            Ok(it) => it.map(|a| a.ip()).collect(),
+            Err(_) => return Some(format!("host {host} does not resolve")),
+        },
+    };
+    if addrs.is_empty() {
+        return Some(format!("host {host} does not resolve"));
+    }
+    addrs
+        .iter()
+        .find(|ip| !is_public(ip))
+        .map(|ip| format!("must be a public address ({host} resolves to {ip})"))
+}
+
+fn split_host_port(authority: &str, default: u16) -> Option<(String, u16)> {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => p.parse().ok()?,
+            None => default,
+        };
+        return Some((host.to_owned(), port));
+    }
+    match authority.rsplit_once(':') {
+        Some((h, p)) => Some((h.to_ascii_lowercase(), p.parse().ok()?)),
+        None => Some((authority.to_ascii_lowercase(), default)),
+    }
+}
+
+/// Whether `ip` is a public unicast address (not loopback, private, link-local, CGNAT,
+/// unspecified, multicast, documentation, or the cloud metadata address 169.254.169.254).
+pub fn is_public(ip: &IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let o = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || o[0] == 0
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
+                || o[0] >= 240)
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(&IpAddr::V4(v4));
+            }
+            let s = v6.segments();
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00
+                || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] == 0xfd00 && s[1] == 0x0ec2))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn is_public_refuses_loopback_private_link_local_and_metadata() {
+        for ip in [
+            "127.0.0.1",
+            "10.0.0.1",
+            "172.16.5.4",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "::ffff:127.0.0.1",
+            "fd00:ec2::254",
+        ] {
+            assert!(!is_public(&ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["93.184.216.34", "2606:4700::1111"] {
+            assert!(is_public(&ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn refused_target_needs_https_and_a_public_host() {
+        assert!(
+            refused_target("http://93.184.216.34/x", false)
+                .await
+                .is_some()
+        );
+        assert!(
+            refused_target("https://127.0.0.1:8443/x", false)
+                .await
+                .is_some()
+        );
+        assert!(
+            refused_target("https://user@93.184.216.34/x", false)
+                .await
+                .is_some()
+        );
+        assert!(
+            refused_target("ftp://93.184.216.34/x", true)
+                .await
+                .is_some()
+        );
+        assert!(
+            refused_target("https://93.184.216.34/x", false)
+                .await
+                .is_none()
+        );
+        assert!(refused_target("http://127.0.0.1:9/x", true).await.is_none());
+    }
+
+    #[test]
+    fn every_event_type_but_the_test_event_comes_from_an_audit_operation() {
+        for e in EVENT_TYPES {
+            assert_eq!(e.operations.is_empty(), e.name == TEST_EVENT, "{}", e.name);
+            for op in e.operations {
+                assert_eq!(event_for(op).map(|x| x.name), Some(e.name));
+            }
+        }
+        assert!(event_for("create_user").is_none());
+    }
+}
