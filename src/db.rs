@@ -94,13 +94,30 @@ impl r2d2::ManageConnection for Manager {
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
+    /// A connection is dropped instead of going back to the pool when its transaction manager
+    /// broke, when it comes back from a panicking thread, or when the work done on it failed
+    /// (see [`run`]) and it no longer answers a ping. This replaces a liveness query on every
+    /// checkout with one after a failure only.
+    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
+        use r2d2::R2D2Connection;
+        std::thread::panicking()
+            || conn.is_broken()
+            || (FAILED_ON_THIS_THREAD.replace(false) && conn.ping().is_err())
     }
+}
+
+thread_local! {
+    /// Set by [`run`] when the work on a connection failed, read by [`Manager::has_broken`] as
+    /// the connection goes back to the pool on the same thread.
+    static FAILED_ON_THIS_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Builds the pool (without migrating). Fails when the first connection cannot be opened,
 /// with the backend's message.
+///
+/// Checkouts run no liveness query (`test_on_check_out(false)`): a connection that died is
+/// noticed by the query that fails on it (that request answers 503) and dropped on return by
+/// [`Manager::has_broken`], so a read costs one round trip instead of two.
 pub fn pool(url: &str) -> Result<Pool, String> {
     let size = match Backend::of(url) {
         Backend::Postgres => 16,
@@ -110,6 +127,7 @@ pub fn pool(url: &str) -> Result<Pool, String> {
     r2d2::Pool::builder()
         .max_size(size)
         .min_idle(Some(1))
+        .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(5))
         .build(Manager::new(url))
         .map_err(|e| format!("cannot open database {}: {e}", redact(url)))
@@ -139,9 +157,13 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
+    let claim = crate::idempotency::claimed();
     web::block(move || {
+        let _claim = crate::idempotency::enter(claim);
         let mut conn = pool.get().map_err(ApiError::from)?;
-        f(&mut conn)
+        let result = f(&mut conn);
+        FAILED_ON_THIS_THREAD.set(result.is_err());
+        result
     })
     .await
     .map_err(|e| ApiError::internal(format!("blocking task failed: {e}")))?
@@ -153,12 +175,18 @@ where
 /// transactions that both read first deadlock (SQLITE_BUSY without waiting), so the outermost
 /// transaction starts with `BEGIN IMMEDIATE` and writers queue on `busy_timeout` instead. A
 /// nested call is a savepoint. PostgreSQL needs nothing extra. Every multi-row change goes
-/// through here.
+/// through here. In a request with an `Idempotency-Key`, the key's `committed_at` is set in the
+/// same transaction ([`crate::idempotency::mark_committed`]).
 pub fn transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
 {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let f = |conn: &mut AnyConnection| {
+        let value = f(conn)?;
+        crate::idempotency::mark_committed(conn)?;
+        Ok(value)
+    };
     let immediate = match conn {
         AnyConnection::Sqlite(c) => {
             match AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE") {

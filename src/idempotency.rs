@@ -12,6 +12,11 @@
 //! §1) while a retry still gets the first response — a script that lost the answer to "enroll"
 //! or "create customer" is not locked out. The request is compared by a canonical form of its
 //! JSON body (key order and whitespace do not matter).
+//!
+//! The change a keyed request makes and the key's `committed_at` mark commit together
+//! ([`mark_committed`], called by `db::transaction`); the response is stored right after. If the
+//! process dies in between, a retry is not run again (that would repeat the change) but answered
+//! 409 `idempotency_response_unavailable`. Expired keys are purged by [`purge_periodically`].
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
@@ -57,6 +62,7 @@ struct KeyRow {
     response_headers: Option<String>,
     response_body: Option<String>,
     created_at: NaiveDateTime,
+    committed_at: Option<NaiveDateTime>,
 }
 
 enum Claim {
@@ -74,6 +80,7 @@ fn claim(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result
         response_headers: None,
         response_body: None,
         created_at: now(),
+        committed_at: None,
     };
     for _ in 0..3 {
         match diesel::insert_into(keys::table)
@@ -92,8 +99,13 @@ fn claim(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result
         let Some(existing) = existing else { continue };
         let age = now() - existing.created_at;
         let expired = age > Duration::hours(RETENTION_HOURS);
-        let abandoned =
+        let stale =
             existing.status == "in_progress" && age > Duration::seconds(ABANDONED_AFTER_SECONDS);
+        // A request that died after its change committed: running it again would repeat it.
+        if stale && existing.committed_at.is_some() && !expired {
+            return Err(response_lost());
+        }
+        let abandoned = stale;
         if expired || abandoned {
             release(conn, scope, key)?;
             continue;
@@ -117,6 +129,62 @@ fn claim(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result
         "idempotency_request_in_progress",
         "A request with this Idempotency-Key is still being processed; retry shortly.",
     ))
+}
+
+fn response_lost() -> ApiError {
+    ApiError::conflict(
+        "idempotency_response_unavailable",
+        "The change requested with this Idempotency-Key was applied, but its response was lost; read the resource instead of retrying, or use a new key.",
+    )
+}
+
+/// The key of the keyed request being served (set by [`middleware`] around the handler).
+#[derive(Debug, Clone)]
+pub struct ClaimedKey {
+    scope: String,
+    key: String,
+}
+
+tokio::task_local! {
+    static CLAIMED: ClaimedKey;
+}
+
+thread_local! {
+    static CLAIMED_HERE: std::cell::RefCell<Option<ClaimedKey>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The key of the keyed request this task serves, if any (read by `db::run` before it leaves
+/// the async task for a blocking thread).
+pub fn claimed() -> Option<ClaimedKey> {
+    CLAIMED.try_with(Clone::clone).ok()
+}
+
+/// Makes `claim` the key of the work on this blocking thread until the guard drops (`db::run`).
+pub fn enter(claim: Option<ClaimedKey>) -> impl Drop {
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            CLAIMED_HERE.with(|c| c.borrow_mut().take());
+        }
+    }
+    CLAIMED_HERE.with(|c| *c.borrow_mut() = claim);
+    Leave
+}
+
+/// Inside a transaction of a keyed request (`db::transaction`): records that its change
+/// committed, in the same transaction, so the mark exists exactly when the change does.
+pub fn mark_committed(conn: &mut AnyConnection) -> Result<(), ApiError> {
+    let Some(claim) = CLAIMED_HERE.with(|c| c.borrow().clone()) else {
+        return Ok(());
+    };
+    diesel::update(
+        keys::table
+            .find((&claim.scope, &claim.key))
+            .filter(keys::committed_at.is_null()),
+    )
+    .set(keys::committed_at.eq(Some(now())))
+    .execute(conn)?;
+    Ok(())
 }
 
 fn release(conn: &mut AnyConnection, scope: &str, key: &str) -> Result<(), ApiError> {
@@ -143,10 +211,28 @@ fn complete(
     Ok(())
 }
 
-/// Deletes keys older than the retention period; returns how many.
+/// Deletes keys older than the retention period (a range scan of the `created_at` index);
+/// returns how many.
 pub fn purge_expired(conn: &mut AnyConnection) -> Result<usize, ApiError> {
     let cutoff = now() - Duration::hours(RETENTION_HOURS);
     Ok(diesel::delete(keys::table.filter(keys::created_at.lt(cutoff))).execute(conn)?)
+}
+
+/// How often `serve` purges expired keys.
+pub const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Purges expired keys now and then every [`PURGE_INTERVAL`], for as long as the server runs
+/// (spawned by `serve`). A failed purge is logged and retried at the next tick.
+pub async fn purge_periodically(pool: db::Pool) {
+    let mut tick = actix_web::rt::time::interval(PURGE_INTERVAL);
+    loop {
+        tick.tick().await;
+        match db::run(&pool, purge_expired).await {
+            Ok(0) => {}
+            Ok(n) => log::info!("purged {n} expired idempotency keys"),
+            Err(e) => log::warn!("idempotency purge failed: {e}"),
+        }
+    }
 }
 
 /// Marks a response as carrying secrets shown once (response extension set by [`shown_once`]).
@@ -341,7 +427,11 @@ pub async fn middleware(
             Ok(req.into_response(replay(row, &state.config.jwt_secret)))
         }
         Ok(Claim::Run) => {
-            let res = next.call(req).await;
+            let claimed = ClaimedKey {
+                scope: scope.clone(),
+                key: key.clone(),
+            };
+            let res = CLAIMED.scope(claimed, next.call(req)).await;
             let res = match res {
                 Ok(r) => r,
                 Err(e) => {

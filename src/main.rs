@@ -9,7 +9,7 @@ use actix_web::HttpServer;
 use clap::{Parser, Subcommand, ValueEnum};
 use partner_center::app::{self, AppState};
 use partner_center::config::Config;
-use partner_center::{db, demo, request_id, services, webhooks};
+use partner_center::{db, demo, idempotency, request_id, services, webhooks};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -236,6 +236,7 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
         }
     }
     let bind = config.bind_addr.clone();
+    let purge_pool = pool.clone();
     let state = AppState::new(pool, config);
     let (worker_pool, worker_config) = (state.pool.clone(), state.config.clone());
     log::info!("serving on http://{bind} (Swagger UI: {base}/swagger-ui/)");
@@ -245,6 +246,7 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
         .run();
     actix_web::rt::System::new()
         .block_on(async move {
+            actix_web::rt::spawn(idempotency::purge_periodically(purge_pool));
             webhooks::delivery::spawn(worker_pool, worker_config);
             server.await
         })

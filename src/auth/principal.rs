@@ -8,6 +8,7 @@ use std::pin::Pin;
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::jwt::Claims;
@@ -15,8 +16,9 @@ use super::{ActorKind, Role, TenantKind};
 use crate::app::AppState;
 use crate::db::{self, AnyConnection};
 use crate::error::ApiError;
-use crate::models::{application::ApplicationRow, ids, partner::PartnerRow, user::UserRow};
+use crate::models::ids;
 use crate::request_id::RequestId;
+use crate::schema::{applications, partners, users};
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -70,31 +72,70 @@ impl Principal {
     ) -> Result<Principal, ApiError> {
         let gone = ApiError::token_revoked;
         let actor_id: Uuid = claims.sub.parse().map_err(|_| gone())?;
-        let (display_name, partner_id, customer_id, roles) = match claims.act {
+        // One round trip: the actor joined with its partner (none for customer users).
+        let (display_name, partner_id, customer_id, roles, partner_kind) = match claims.act {
             ActorKind::User => {
-                let user = UserRow::find(conn, actor_id)?.ok_or_else(gone)?;
-                if user.disabled
-                    || user.must_change_password
-                    || user.credentials_version != claims.cv
-                {
+                let user = users::table
+                    .left_join(partners::table.on(users::partner_id.eq(partners::id.nullable())))
+                    .filter(users::id.eq(actor_id.to_string()))
+                    .select((
+                        (
+                            users::display_name,
+                            users::partner_id,
+                            users::customer_id,
+                            users::roles,
+                        ),
+                        (
+                            users::disabled,
+                            users::must_change_password,
+                            users::credentials_version,
+                        ),
+                        partners::kind.nullable(),
+                    ))
+                    .first::<(
+                        (String, Option<String>, Option<String>, String),
+                        (bool, bool, i64),
+                        Option<String>,
+                    )>(conn)
+                    .optional()?;
+                let ((name, partner_id, customer_id, roles), state, kind) =
+                    user.ok_or_else(gone)?;
+                let (disabled, must_change_password, credentials_version) = state;
+                if disabled || must_change_password || credentials_version != claims.cv {
                     return Err(gone());
                 }
-                let roles = Role::split(&user.roles);
-                (user.display_name, user.partner_id, user.customer_id, roles)
+                (name, partner_id, customer_id, Role::split(&roles), kind)
             }
             ActorKind::Application => {
-                let app = ApplicationRow::find(conn, actor_id)?.ok_or_else(gone)?;
-                let roles = Role::split(&app.roles);
-                (app.display_name, Some(app.partner_id), None, roles)
+                let app = applications::table
+                    .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
+                    .filter(applications::id.eq(actor_id.to_string()))
+                    .select((
+                        applications::display_name,
+                        applications::partner_id,
+                        applications::roles,
+                        partners::kind,
+                    ))
+                    .first::<(String, String, String, String)>(conn)
+                    .optional()?;
+                let (name, partner_id, roles, kind) = app.ok_or_else(gone)?;
+                (
+                    name,
+                    Some(partner_id),
+                    None,
+                    Role::split(&roles),
+                    Some(kind),
+                )
             }
         };
-        let (tenant_kind, tenant_id) = match (partner_id, customer_id) {
-            (Some(pid), _) => {
-                let partner = PartnerRow::find(conn, ids::parse(&pid))?.ok_or_else(gone)?;
-                (partner.tenant_kind(), ids::parse(&pid))
-            }
-            (None, Some(cid)) => (TenantKind::Customer, ids::parse(&cid)),
-            (None, None) => return Err(gone()),
+        let (tenant_kind, tenant_id) = match (partner_id, customer_id, partner_kind) {
+            (Some(pid), _, Some(kind)) => (
+                TenantKind::parse(&kind).unwrap_or(TenantKind::IndirectReseller),
+                ids::parse(&pid),
+            ),
+            (Some(_), _, None) => return Err(gone()),
+            (None, Some(cid), _) => (TenantKind::Customer, ids::parse(&cid)),
+            (None, None, _) => return Err(gone()),
         };
         if tenant_id.to_string() != claims.tid {
             return Err(gone());

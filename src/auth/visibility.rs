@@ -48,8 +48,10 @@ pub fn customer(
         // committed: an order cannot slip past a concurrent relationship removal.
         CustomerRow::lock(conn, customer_id)?;
     }
-    let relationship =
-        RelationshipRow::find(conn, principal.tenant_id, customer_id)?.ok_or_else(not_found)?;
+    // The relationship and the customer in one round trip.
+    let (relationship, customer) =
+        RelationshipRow::find_with_customer(conn, principal.tenant_id, customer_id)?
+            .ok_or_else(not_found)?;
     if op.needs_delegated_admin() && !relationship.delegated_admin {
         return Err(ApiError::forbidden(
             "delegated_admin_required",
@@ -57,7 +59,6 @@ pub fn customer(
              Send a relationship request that includes DAP and have the customer accept it.",
         ));
     }
-    let customer = CustomerRow::find(conn, customer_id)?.ok_or_else(not_found)?;
     Ok(Reached {
         customer,
         relationship: Some(relationship),

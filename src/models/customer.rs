@@ -82,7 +82,9 @@ impl CustomerRow {
         limit: i64,
     ) -> QueryResult<Vec<CustomerRow>> {
         // Driven by the (partner_id, customer_id) index: each page is a range scan from the
-        // cursor, so its cost does not grow with the partner's number of customers.
+        // cursor, so its cost does not grow with the partner's number of customers. The cursor
+        // bounds both sides of the join, so PostgreSQL's merge join starts both index scans
+        // at the cursor instead of at the first customer.
         let mut q = customer_relationships::table
             .inner_join(customers::table)
             .filter(customer_relationships::partner_id.eq(partner_id.to_string()))
@@ -108,7 +110,9 @@ impl CustomerRow {
             );
         }
         if let Some(after) = after {
-            q = q.filter(customer_relationships::customer_id.gt(after.to_owned()));
+            q = q
+                .filter(customer_relationships::customer_id.gt(after.to_owned()))
+                .filter(customers::id.gt(after.to_owned()));
         }
         q.order(customer_relationships::customer_id.asc())
             .limit(limit)

@@ -5,9 +5,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::customer::CustomerRow;
 use super::partner::PartnerRow;
 use crate::db::AnyConnection;
-use crate::schema::{customer_relationships as rel, partners};
+use crate::schema::{customer_relationships as rel, customers, partners};
 
 /// A partner ↔ customer relationship.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -45,6 +46,22 @@ impl RelationshipRow {
             .filter(rel::partner_id.eq(partner_id.to_string()))
             .filter(rel::customer_id.eq(customer_id.to_string()))
             .select(RelationshipRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// The relationship between `partner_id` and `customer_id` with the customer's row, in one
+    /// query, if any.
+    pub fn find_with_customer(
+        conn: &mut AnyConnection,
+        partner_id: Uuid,
+        customer_id: Uuid,
+    ) -> QueryResult<Option<(RelationshipRow, CustomerRow)>> {
+        rel::table
+            .inner_join(customers::table)
+            .filter(rel::partner_id.eq(partner_id.to_string()))
+            .filter(rel::customer_id.eq(customer_id.to_string()))
+            .select((RelationshipRow::as_select(), CustomerRow::as_select()))
             .first(conn)
             .optional()
     }

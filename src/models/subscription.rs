@@ -2,6 +2,8 @@
 //! partner (the indirect provider), reseller of record and designated support contact
 //! (product.md §3, §4).
 
+use std::collections::{HashMap, HashSet};
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
@@ -238,21 +240,39 @@ impl SubscriptionRow {
         q.order(s::id.asc()).limit(limit).load(conn)
     }
 
-    /// The offer ids of a customer's subscriptions (all, or only the active ones), with
-    /// repetitions: one entry per subscription.
-    pub fn offer_ids(
+    /// How many subscriptions `customer_id` holds to each of `offer_ids` (any status), one
+    /// indexed aggregate over (customer_id, offer_id, status); offers it holds none of are absent.
+    pub fn count_by_offer(
         conn: &mut AnyConnection,
         customer_id: Uuid,
-        only_active: bool,
-    ) -> QueryResult<Vec<String>> {
-        let mut q = s::table
+        offer_ids: &[String],
+    ) -> QueryResult<HashMap<String, i64>> {
+        let rows: Vec<(String, i64)> = s::table
             .filter(s::customer_id.eq(customer_id.to_string()))
-            .select(s::offer_id)
-            .into_boxed();
-        if only_active {
-            q = q.filter(s::status.eq("active"));
+            .filter(s::offer_id.eq_any(offer_ids))
+            .group_by(s::offer_id)
+            .select((s::offer_id, diesel::dsl::count_star()))
+            .load(conn)?;
+        Ok(rows.into_iter().collect())
+    }
+
+    /// Which of `offer_ids` `customer_id` holds an active subscription to (each at most once).
+    pub fn active_offers_among(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+        offer_ids: &[String],
+    ) -> QueryResult<HashSet<String>> {
+        if offer_ids.is_empty() {
+            return Ok(HashSet::new());
         }
-        q.load(conn)
+        let rows: Vec<String> = s::table
+            .filter(s::customer_id.eq(customer_id.to_string()))
+            .filter(s::offer_id.eq_any(offer_ids))
+            .filter(s::status.eq("active"))
+            .select(s::offer_id)
+            .distinct()
+            .load(conn)?;
+        Ok(rows.into_iter().collect())
     }
 
     /// Applies `changes` when the version still matches; returns whether a row changed.

@@ -173,13 +173,23 @@ pub fn check(
             ));
         }
     }
-    let active_owned = SubscriptionRow::offer_ids(conn, customer_id, true)?;
+    // Two indexed aggregates over only the offers this order names (and their prerequisites):
+    // the cost does not grow with the subscriptions the customer already holds.
+    let prerequisite_ids: Vec<String> = priced
+        .lines
+        .iter()
+        .flat_map(|p| p.offer.prerequisite_ids())
+        .collect();
+    let active_prerequisites =
+        SubscriptionRow::active_offers_among(conn, customer_id, &prerequisite_ids)?;
     let in_order: Vec<&str> = lines.iter().map(|l| l.offer_id.as_str()).collect();
     for (i, p) in priced.lines.iter().enumerate() {
         let prerequisites = p.offer.prerequisite_ids();
         let is_base = |id: &str| prerequisites.iter().any(|pre| pre == id);
         if !prerequisites.is_empty()
-            && !active_owned.iter().any(|id| is_base(id))
+            && !prerequisites
+                .iter()
+                .any(|pre| active_prerequisites.contains(pre))
             && !in_order.iter().any(|id| is_base(id))
         {
             return Err(line_error(
@@ -194,17 +204,24 @@ pub fn check(
             ));
         }
     }
-    let mut held: HashMap<&str, i64> = HashMap::new();
-    let owned = SubscriptionRow::offer_ids(conn, customer_id, false)?;
-    for id in &owned {
-        *held.entry(id.as_str()).or_default() += 1;
-    }
+    let limited: Vec<String> = priced
+        .lines
+        .iter()
+        .filter(|p| p.offer.limit_per_customer.is_some())
+        .map(|p| p.offer.id.clone())
+        .collect();
+    let mut held = if limited.is_empty() {
+        HashMap::new()
+    } else {
+        SubscriptionRow::count_by_offer(conn, customer_id, &limited)?
+    };
     for (i, p) in priced.lines.iter().enumerate() {
-        let count = held.entry(p.offer.id.as_str()).or_default();
+        let Some(limit) = p.offer.limit_per_customer else {
+            continue;
+        };
+        let count = held.entry(p.offer.id.clone()).or_default();
         *count += 1;
-        if let Some(limit) = p.offer.limit_per_customer
-            && *count > i64::from(limit)
-        {
+        if *count > i64::from(limit) {
             return Err(line_error(
                 i,
                 "offerId",

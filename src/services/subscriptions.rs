@@ -205,7 +205,7 @@ pub fn upgrade_options(
     let offer = offer_of(conn, row)?;
     let target_ids = offer.upgrade_target_ids();
     let targets = OfferRow::find_many(conn, &target_ids)?;
-    let owned = SubscriptionRow::offer_ids(conn, ids::parse(&row.customer_id), false)?;
+    let owned = SubscriptionRow::count_by_offer(conn, ids::parse(&row.customer_id), &target_ids)?;
     let dap = reached
         .relationship
         .as_ref()
@@ -219,7 +219,7 @@ pub fn upgrade_options(
             if row.status != SubscriptionStatus::Active.as_str() {
                 reasons.push(Ineligibility::SubscriptionNotActive);
             }
-            if owned.contains(&target.id) {
+            if owned.contains_key(&target.id) {
                 reasons.push(Ineligibility::AlreadyOwned);
             }
             if !dap {
@@ -290,7 +290,9 @@ pub fn upgrade(
                 ));
             }
         };
-        if SubscriptionRow::offer_ids(conn, customer_id, false)?.contains(&target.id) {
+        if SubscriptionRow::count_by_offer(conn, customer_id, std::slice::from_ref(&target.id))?
+            .contains_key(&target.id)
+        {
             return Err(target_field(
                 StatusCode::CONFLICT,
                 "already_owned",

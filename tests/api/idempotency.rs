@@ -196,3 +196,87 @@ fn reorder(v: &serde_json::Value) -> String {
     }
     serde_json::to_string_pretty(&rev(v)).unwrap()
 }
+
+#[actix_rt::test]
+async fn purge_with_one_expired_key_removes_only_that_key() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_SA).await;
+    let create = |key: &'static str, domain: &'static str| {
+        app.send(request_with(
+            Method::POST,
+            "/v1/customers",
+            &token,
+            Some(customer_body(domain, domain, None)),
+            &[("Idempotency-Key", key)],
+        ))
+    };
+    create("purge-old", "old.example").await.assert(201);
+    create("purge-new", "new.example").await.assert(201);
+    app.execute_sql(
+        "UPDATE idempotency_keys SET created_at = '2000-01-01 00:00:00' \
+         WHERE idempotency_key = 'purge-old'",
+    )
+    .await;
+    let purged = app
+        .with_conn(|conn| partner_center::idempotency::purge_expired(conn).expect("purge"))
+        .await;
+    assert_eq!(purged, 1);
+    let left: Vec<String> = app
+        .with_conn(|conn| {
+            use partner_center::schema::idempotency_keys as k;
+            k::table
+                .select(k::idempotency_key)
+                .load(conn)
+                .expect("read keys")
+        })
+        .await;
+    assert_eq!(left, vec!["purge-new".to_owned()]);
+    let replay = create("purge-new", "new.example").await;
+    replay.assert(201);
+    assert_eq!(
+        replay.header("idempotent-replayed").as_deref(),
+        Some("true")
+    );
+}
+
+#[actix_rt::test]
+async fn retry_after_a_crash_between_commit_and_response_does_not_repeat_the_order() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_SA).await;
+    let adatum = app.customer_id("adatum.example").await;
+    let orders = format!("/v1/customers/{adatum}/orders");
+    let send = || {
+        app.send(request_with(
+            Method::POST,
+            &orders,
+            &token,
+            Some(json!({ "lineItems": [line(EXCHANGE_ONLINE_PLAN_1, 1, "monthly", None)] })),
+            &[("Idempotency-Key", "order-crash-1")],
+        ))
+    };
+    send().await.assert(201);
+    // The mark was written with the order; now pretend the process died before it stored the
+    // response, an hour ago (long past the "abandoned" delay).
+    let hour_ago = (chrono::Utc::now().naive_utc() - chrono::Duration::hours(1))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    app.execute_sql(&format!(
+        "UPDATE idempotency_keys SET status = 'in_progress', response_status = NULL, \
+         response_headers = NULL, response_body = NULL, created_at = '{hour_ago}' \
+         WHERE idempotency_key = 'order-crash-1' AND committed_at IS NOT NULL"
+    ))
+    .await;
+    send()
+        .await
+        .assert_problem(409, "idempotency_response_unavailable");
+    let listed = app.get(&orders, &token).await;
+    listed.assert(200);
+    assert_eq!(listed.items().len(), 1, "the order was not placed again");
+    // A key abandoned before any change committed is retaken: the retry runs.
+    app.execute_sql(&format!(
+        "UPDATE idempotency_keys SET committed_at = NULL, created_at = '{hour_ago}' \
+         WHERE idempotency_key = 'order-crash-1'"
+    ))
+    .await;
+    send().await.assert(201);
+}

@@ -19,6 +19,7 @@ mod offers;
 mod openapi;
 mod orders;
 mod owasp;
+mod paging;
 mod partner;
 mod partnerships;
 mod permissions;

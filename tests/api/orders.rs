@@ -396,3 +396,43 @@ async fn concurrent_orders_with_one_idempotency_key_create_exactly_one_order() {
     assert!(theirs.header("idempotent-replayed").is_none());
     assert_eq!(count(&app, &token, &orders(&adatum)).await, 2);
 }
+
+#[actix_rt::test]
+async fn create_order_among_many_other_subscriptions_counts_only_the_same_offer() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_SA).await;
+    let adatum = app.customer_id("adatum.example").await;
+    // Many subscriptions to other offers, one of them the add-on's base, then suspended ones.
+    let many: Vec<_> = (0..30)
+        .map(|_| line(EXCHANGE_ONLINE_PLAN_1, 1, "monthly", None))
+        .collect();
+    app.order(&token, &adatum, many).await;
+    app.order(
+        &token,
+        &adatum,
+        vec![line(M365_BUSINESS_STANDARD, 5, "monthly", None)],
+    )
+    .await;
+    // The add-on's base is owned and active; the limited offer is not held yet.
+    app.order(
+        &token,
+        &adatum,
+        vec![
+            line(EXCHANGE_ONLINE_ARCHIVING, 5, "monthly", None),
+            line(AZURE_PLAN, 1, "monthly", None),
+        ],
+    )
+    .await;
+    let res = app
+        .post(
+            &orders(&adatum),
+            &token,
+            json!({ "lineItems": [
+                line(EXCHANGE_ONLINE_PLAN_1, 1, "monthly", None),
+                line(AZURE_PLAN, 1, "monthly", None),
+            ] }),
+        )
+        .await;
+    res.assert_problem(422, "limit_per_customer_exceeded");
+    assert_eq!(res.body["errors"][0]["field"], "lineItems[1].offerId");
+}

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# The benchmark (issue 7; README "Performance"): serves the real app and the floor server
+# (examples/floor.rs) side by side on the same freshly seeded database, drives both with wrk
+# (2 threads x 8 connections), runs pgbench tpcb-like as the anchor for orders, and prints one
+# table: scenario, req/s, p50, p99, ratio to its anchor measured in the same run, server RSS.
+#
+#   bash bench/run.sh [--tiny] [sqlite] [postgres]
+#
+# Full mode: release build, 1,000,000 customers (+200,000 subscriptions on one customer, 5,000
+# on another, 1,000,000 audit records), 10 s per scenario. --tiny (CI): debug build, 2,000
+# customers, 1 s per scenario (about a minute for both databases), no timing assertion — it only proves the benchmark still runs.
+# Needs wrk (apt-get install -y wrk), curl, and for PostgreSQL psql + pgbench and a server at
+# BENCH_PG (default postgres://postgres@127.0.0.1:5432). Overrides: BENCH_DURATION (seconds),
+# BENCH_CUSTOMERS.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TINY=0
+BACKENDS=()
+for arg in "$@"; do
+  case "$arg" in
+    --tiny) TINY=1 ;;
+    sqlite | postgres) BACKENDS+=("$arg") ;;
+    *) echo "usage: bash bench/run.sh [--tiny] [sqlite] [postgres]" >&2; exit 2 ;;
+  esac
+done
+[ ${#BACKENDS[@]} -gt 0 ] || BACKENDS=(sqlite postgres)
+
+if [ "$TINY" = 1 ]; then
+  CUSTOMERS=2000 DEEP_SUBS=2000 HEAVY_SUBS=500 AUDITS=2000 DURATION=1 PGSCALE=1 PROFILE=debug
+else
+  CUSTOMERS=1000000 DEEP_SUBS=200000 HEAVY_SUBS=5000 AUDITS=1000000 DURATION=10 PGSCALE=10
+  PROFILE=release
+fi
+CUSTOMERS=${BENCH_CUSTOMERS:-$CUSTOMERS}
+DURATION=${BENCH_DURATION:-$DURATION}
+PG_BASE=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
+OFFER=019a8f3c-2005-7978-b017-5e3ff9918222 # Exchange Online (Plan 1): no per-customer limit
+GA=global.admin@contoso-distribution.example
+SIGN_IN="grant_type=password&username=global.admin%40contoso-distribution.example&password=Demo-Passw0rd%21"
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
+command -v curl >/dev/null || { echo "curl is missing: apt-get install -y curl" >&2; exit 1; }
+
+TARGET=${CARGO_TARGET_DIR:-target}
+if [ "$PROFILE" = release ]; then
+  cargo build -q --release --bin partner-center --example floor
+else
+  cargo build -q --bins --examples
+fi
+BIN="$TARGET/$PROFILE/partner-center"
+FLOOR="$TARGET/$PROFILE/examples/floor"
+
+WORK=$(mktemp -d)
+PIDS=()
+DATABASES=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for db in "${DATABASES[@]}"; do
+    psql "$PG_BASE/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+RESULTS="$WORK/results.tsv"
+: >"$RESULTS"
+
+bid() { printf '00000000-0000-7000-%s-%012x' "$1" "$2"; }
+cursor() { printf %s "$1" | base64 -w0 | tr '+/' '-_' | tr -d '='; }
+rss_mib() { awk '/^VmRSS/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
+peak_mib() { awk '/^VmHWM/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
+wait_up() {
+  for _ in $(seq 1 300); do
+    curl -sf -o /dev/null "$1" && return 0
+    sleep 0.2
+  done
+  echo "server at $1 did not come up" >&2
+  return 1
+}
+
+# wrk URL [connections] → sets RPS P50 P99 (ms) ERRORS; extra BENCH_* variables pass through.
+measure() {
+  local out
+  out=$(wrk -t2 -c"${2:-8}" -d"${DURATION}s" --timeout 10s -s bench/wrk.lua "$1" | grep '^BENCH ')
+  read -r _ n us p50 p99 ERRORS <<<"$out"
+  RPS=$(awk -v n="$n" -v us="$us" 'BEGIN { printf "%.0f", n / (us / 1e6) }')
+  P50=$(awk -v v="$p50" 'BEGIN { printf "%.2f", v / 1000 }')
+  P99=$(awk -v v="$p99" 'BEGIN { printf "%.2f", v / 1000 }')
+}
+
+# row BACKEND SCENARIO RATIO ANCHOR RSS — appends the last measurement.
+row() {
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$RPS" "$P50" "$P99" "$3" "$4" "$5" \
+    "$ERRORS" >>"$RESULTS"
+  printf '  %-44s %8s req/s  p50 %7s ms  p99 %8s ms  %s %s\n' "$2" "$RPS" "$P50" "$P99" "$3" "$4"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", (b > 0 ? a / b : 0) }'; }
+
+bench_backend() {
+  local backend=$1 url port=$((20000 + RANDOM % 20000))
+  local app="http://127.0.0.1:$port" floor="http://127.0.0.1:$((port + 1))"
+  case "$backend" in
+    sqlite) url="$WORK/bench.db" ;;
+    postgres)
+      local db="pc_bench_$$_$RANDOM"
+      psql "$PG_BASE/postgres" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $db"
+      DATABASES+=("$db")
+      url="$PG_BASE/$db"
+      ;;
+  esac
+  echo "== $backend: seeding $CUSTOMERS customers"
+  DATABASE_URL="$url" BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn \
+    JWT_SECRET=bench-secret-that-is-at-least-32-bytes-long \
+    TOKEN_RATE_LIMIT_PER_MINUTE=100000 REQUEST_RATE_LIMIT_PER_MINUTE=0 \
+    "$BIN" serve --demo >"$WORK/$backend-server.log" 2>&1 &
+  local server=$!
+  PIDS+=("$server")
+  wait_up "$app/health/live"
+  local token provider
+  token=$(curl -sf -d "$SIGN_IN" "$app/v1/auth/token" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  [ -n "$token" ] || { echo "sign-in as $GA failed" >&2; return 1; }
+  provider=$(curl -sf -H "Authorization: Bearer $token" "$app/v1/me" | sed -n 's/.*"tenantId":"\([^"]*\)".*/\1/p')
+  sed -e "s/@CUSTOMERS@/$CUSTOMERS/g" -e "s/@PROVIDER@/$provider/g" -e "s/@OFFER@/$OFFER/g" \
+    -e "s/@DEEP_SUBS@/$DEEP_SUBS/g" -e "s/@HEAVY_SUBS@/$HEAVY_SUBS/g" -e "s/@AUDITS@/$AUDITS/g" \
+    "bench/seed.$backend.sql" >"$WORK/seed.sql"
+  local t0=$SECONDS
+  DATABASE_URL="$url" "$FLOOR" sql "$WORK/seed.sql"
+  echo "   seeded in $((SECONDS - t0)) s"
+  DATABASE_URL="$url" BIND_ADDR="127.0.0.1:$((port + 1))" "$FLOOR" serve \
+    >"$WORK/$backend-floor.log" 2>&1 &
+  local floor_pid=$!
+  PIDS+=("$floor_pid")
+  local one
+  one=$(bid 8000 $((CUSTOMERS / 2)))
+  wait_up "$floor/customers/$one"
+  export BENCH_TOKEN=$token
+
+  local floor_rps read_rps read_p99 page1 subs1 audit1 tps="" new_rps
+  measure "$floor/customers/$one"
+  floor_rps=$RPS
+  row "$backend" "floor: one PK lookup (floor server)" "1.00×" "anchor" "$(rss_mib "$floor_pid")"
+  measure "$app/v1/customers/$one"
+  read_rps=$RPS read_p99=$P99
+  row "$backend" "GET /v1/customers/{id}" "$(ratio "$RPS" "$floor_rps")" "of floor" "$(rss_mib "$server")"
+  measure "$app/v1/me"
+  row "$backend" "GET /v1/me" "$(ratio "$RPS" "$floor_rps")" "of floor" "$(rss_mib "$server")"
+  measure "$app/v1/customers?limit=50"
+  page1=$RPS
+  row "$backend" "customer list, page 1" "1.00×" "anchor" "$(rss_mib "$server")"
+  measure "$app/v1/customers?limit=50&cursor=$(cursor "$(bid 8000 $((CUSTOMERS * 9 / 10)))")"
+  row "$backend" "customer list, depth $((CUSTOMERS * 9 / 10))" "$(ratio "$RPS" "$page1")" "of page 1" "$(rss_mib "$server")"
+  local subs="$app/v1/customers/$(bid 8000 1)/subscriptions?limit=50"
+  measure "$subs"
+  subs1=$RPS
+  row "$backend" "subscription list, page 1" "1.00×" "anchor" "$(rss_mib "$server")"
+  measure "$subs&cursor=$(cursor "$(bid a000 $((DEEP_SUBS * 9 / 10)))")"
+  row "$backend" "subscription list, depth $((DEEP_SUBS * 9 / 10))" "$(ratio "$RPS" "$subs1")" "of page 1" "$(rss_mib "$server")"
+  measure "$app/v1/audit-records?limit=50"
+  audit1=$RPS
+  row "$backend" "audit records, page 1" "1.00×" "anchor" "$(rss_mib "$server")"
+  measure "$app/v1/audit-records?limit=50&cursor=$(cursor "$(bid c000 $((AUDITS * 9 / 10)))")"
+  row "$backend" "audit records, depth $((AUDITS * 9 / 10))" "$(ratio "$RPS" "$audit1")" "of page 1" "$(rss_mib "$server")"
+
+  local pgb=""
+  if [ "$backend" = postgres ]; then
+    pgb=$(command -v pgbench || ls /usr/lib/postgresql/*/bin/pgbench 2>/dev/null | tail -n1 || true)
+    [ -n "$pgb" ] || echo "   pgbench not found (it ships with the PostgreSQL server package): no anchor for orders"
+  fi
+  if [ -n "$pgb" ]; then
+    local pgdb="pc_bench_pgbench_$$_$RANDOM"
+    psql "$PG_BASE/postgres" -v ON_ERROR_STOP=1 -qc "CREATE DATABASE $pgdb"
+    DATABASES+=("$pgdb")
+    "$pgb" -q -i -s "$PGSCALE" "$PG_BASE/$pgdb" >/dev/null 2>&1
+    tps=$("$pgb" -c 8 -j 2 -T "$DURATION" -b tpcb-like "$PG_BASE/$pgdb" 2>/dev/null |
+      awk '/^tps = / { printf "%.0f", $3; exit }')
+    RPS=$tps P50="—" P99="—" ERRORS=0
+    row "$backend" "pgbench tpcb-like, 8 clients" "1.00×" "anchor" "—"
+  fi
+  export BENCH_METHOD=POST
+  export BENCH_BODY="{\"lineItems\":[{\"offerId\":\"$OFFER\",\"quantity\":1,\"billingCycle\":\"monthly\"}]}"
+  for i in $(seq 1001 2000); do echo "/v1/customers/$(bid 8000 "$i")/orders"; done >"$WORK/spread"
+  BENCH_PATHS="$WORK/spread" measure "$app/v1/customers"
+  if [ -n "$tps" ]; then
+    row "$backend" "POST orders, spread over 1,000 customers" "$(ratio "$RPS" "$tps")" "of pgbench" "$(rss_mib "$server")"
+  else
+    row "$backend" "POST orders, spread over 1,000 customers" "—" "(no pgbench)" "$(rss_mib "$server")"
+  fi
+  measure "$app/v1/customers/$(bid 8000 3)/orders"
+  new_rps=$RPS
+  row "$backend" "POST orders, one new customer" "1.00×" "anchor" "$(rss_mib "$server")"
+  measure "$app/v1/customers/$(bid 8000 2)/orders"
+  row "$backend" "POST orders, one customer with $HEAVY_SUBS subs" "$(ratio "$RPS" "$new_rps")" "of new customer" "$(rss_mib "$server")"
+  unset BENCH_METHOD BENCH_BODY
+
+  # Reads while 16 clients sign in at once: the burst runs 2 s longer on both sides.
+  measure "$app/v1/customers/$one"
+  read_rps=$RPS read_p99=$P99
+  row "$backend" "reads alone (GET /v1/customers/{id})" "1.00×" "anchor (p99)" "$(rss_mib "$server")"
+  (
+    export BENCH_METHOD=POST BENCH_BODY="$SIGN_IN" BENCH_TYPE=application/x-www-form-urlencoded
+    BENCH_TOKEN="" DURATION=$((DURATION + 2)) measure "$app/v1/auth/token" 16
+    printf '%s %s %s %s\n' "$RPS" "$P50" "$P99" "$ERRORS" >"$WORK/burst"
+  ) &
+  local burst=$!
+  sleep 1
+  measure "$app/v1/customers/$one"
+  local during_rss
+  during_rss=$(rss_mib "$server")
+  row "$backend" "reads during a 16-client sign-in burst" \
+    "$(awk -v a="$P99" -v b="$read_p99" 'BEGIN { printf "%.2f×", (b > 0 ? a / b : 0) }')" \
+    "p99 of reads alone" "$during_rss"
+  wait "$burst"
+  read -r RPS P50 P99 ERRORS <"$WORK/burst"
+  row "$backend" "sign-ins during the burst (POST /v1/auth/token)" "—" "" "$(rss_mib "$server")"
+  echo "   server peak RSS $(peak_mib "$server") MiB"
+  echo "$backend	peak	$(peak_mib "$server")" >"$WORK/$backend.peak"
+  kill "$server" "$floor_pid" 2>/dev/null || true
+  unset BENCH_TOKEN
+}
+
+echo "partner-center benchmark: $PROFILE build, $CUSTOMERS customers, ${DURATION}s per scenario, wrk -t2 -c8"
+for backend in "${BACKENDS[@]}"; do bench_backend "$backend"; done
+
+echo
+echo "Machine: $(nproc) cores, $(awk '/^model name/ { sub(/.*: /, ""); print; exit }' /proc/cpuinfo), $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo); $(date -u +%Y-%m-%d)"
+echo "Ratios compare measurements of the same run; absolute numbers move with other load on the machine."
+echo
+echo "| backend | scenario | req/s | p50 ms | p99 ms | ratio | to | RSS MiB | errors |"
+echo "|---|---|---:|---:|---:|---:|---|---:|---:|"
+awk -F'\t' '{ printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }' "$RESULTS"
+for backend in "${BACKENDS[@]}"; do
+  [ -f "$WORK/$backend.peak" ] && awk -F'\t' '{ printf "%s server peak RSS: %s MiB\n", $1, $3 }' "$WORK/$backend.peak"
+done
