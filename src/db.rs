@@ -158,6 +158,13 @@ pub fn transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
 {
+    crate::webhooks::change_scope(|| transaction_in_change(conn, f))
+}
+
+fn transaction_in_change<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
+{
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let immediate = match conn {
         AnyConnection::Sqlite(c) => {

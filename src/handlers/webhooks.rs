@@ -682,7 +682,7 @@ pub async fn test_webhook(
                 customer_id: None,
             }
             .json(json!(Webhook::from(row.clone())));
-            let key = format!("{}/test/{}", principal.request_id, Uuid::now_v7());
+            let key = format!("test/{}", Uuid::now_v7());
             webhooks::enqueue(
                 conn,
                 &partner,

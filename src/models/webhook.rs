@@ -153,7 +153,8 @@ pub struct EventRow {
     pub id: String,
     pub partner_id: String,
     pub event_type: String,
-    /// `request id/operation/resource id`: one event per partner and change, however many
+    /// `change id/operation/resource id` (the change id is server-generated per transaction,
+    /// see [`crate::webhooks::change_scope`]): one event per partner and change, however many
     /// audit records the change writes.
     pub change_key: String,
     pub payload: String,

@@ -8,6 +8,7 @@
 
 pub mod delivery;
 
+use std::cell::Cell;
 use std::net::IpAddr;
 
 use base64::Engine;
@@ -148,6 +149,31 @@ pub fn new_secret() -> String {
     format!("whsec_{}", STANDARD.encode(bytes))
 }
 
+thread_local! {
+    /// The id of the change (outermost transaction) running on this thread, if any.
+    static CHANGE: Cell<Option<Uuid>> = const { Cell::new(None) };
+}
+
+/// Runs `f` as one change: every event recorded inside it (however many audit records the change
+/// writes) shares a server-generated change id, so each partner gets one event per change.
+/// [`db::transaction`](crate::db::transaction) wraps every transaction in it; nested calls join
+/// the outer change. Never derived from anything the client sends (such as `X-Request-Id`), so
+/// two changes can never be mistaken for one.
+pub fn change_scope<T>(f: impl FnOnce() -> T) -> T {
+    if CHANGE.get().is_some() {
+        return f();
+    }
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CHANGE.set(None);
+        }
+    }
+    CHANGE.set(Some(Uuid::now_v7()));
+    let _reset = Reset;
+    f()
+}
+
 /// The outbox: writes the event of `audit` (if its operation is an event type) for every partner
 /// that can see the resource, and a pending delivery for each of their enabled endpoints that
 /// subscribe to it. Called by `Audit::write` inside the change's transaction; a change that
@@ -157,10 +183,8 @@ pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError
         return Ok(());
     };
     let resource = resource_snapshot(conn, event_type.resource_type, audit)?;
-    let change_key = format!(
-        "{}/{}/{}",
-        audit.request_id, audit.operation_type, audit.resource_id
-    );
+    let change = CHANGE.get().unwrap_or_else(Uuid::now_v7);
+    let change_key = format!("{change}/{}/{}", audit.operation_type, audit.resource_id);
     for partner in recipients(conn, event_type.resource_type, audit)? {
         if EventRow::exists(conn, &partner, &change_key)? {
             continue;

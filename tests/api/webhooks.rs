@@ -688,3 +688,31 @@ async fn customer_removing_dap_sends_dap_admin_relationship_terminated_to_that_p
         "not the provider's DAP"
     );
 }
+
+#[actix_web::test]
+async fn two_changes_with_the_same_request_id_both_produce_events() {
+    let app = TestApp::new().await;
+    let receiver = Receiver::start(200).await;
+    let token = app.token(PROVIDER_GA).await;
+    register(&app, &token, &receiver.url, &["customer-updated"]).await;
+    let id = app.customer_id("adatum.example").await;
+    for name in ["Adatum One", "Adatum Two"] {
+        app.send(request_with(
+            actix_web::http::Method::PATCH,
+            &format!("/v1/customers/{id}"),
+            &token,
+            Some(json!({ "companyName": name })),
+            &[("X-Request-Id", "reused-by-the-client")],
+        ))
+        .await
+        .assert(200);
+    }
+    assert_eq!(deliver(&app).await, 2);
+    let names: Vec<Value> = receiver
+        .received()
+        .iter()
+        .map(|r| r.json()["data"]["resource"]["companyName"].clone())
+        .collect();
+    assert_eq!(names.len(), 2, "one event per change");
+    assert!(names.contains(&json!("Adatum Two")), "{names:?}");
+}
