@@ -252,7 +252,9 @@ pub struct WebhookEventData {
     pub partner_id: Uuid,
     /// The customer concerned, if any.
     pub customer_id: Option<Uuid>,
-    /// The resource as a GET of `resourceUri` returns it.
+    /// The resource as a GET of `resourceUri` returns it; for a partner that can no longer see
+    /// it after the change (e.g. no longer its support contact), only `id` and the changed field
+    /// (`supportContactPartnerId` or `partnerIdOnRecord`).
     pub resource: EventResource,
 }
 
@@ -272,7 +274,8 @@ pub enum EventResource {
     Order(super::orders::Order),
     /// `service-request-updated`.
     ServiceRequest(super::service_requests::ServiceRequest),
-    /// Relationship, partnership and test events.
+    /// Relationship, partnership and test events, and the minimal resource sent to a partner
+    /// that can no longer see it.
     Other(serde_json::Map<String, Value>),
 }
 

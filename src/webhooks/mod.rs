@@ -185,10 +185,15 @@ pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError
     let resource = resource_snapshot(conn, event_type.resource_type, audit)?;
     let change = CHANGE.get().unwrap_or_else(Uuid::now_v7);
     let change_key = format!("{change}/{}/{}", audit.operation_type, audit.resource_id);
-    for partner in recipients(conn, event_type.resource_type, audit)? {
+    for (partner, sees) in recipients(conn, event_type.resource_type, audit)? {
         if EventRow::exists(conn, &partner, &change_key)? {
             continue;
         }
+        let resource = if sees {
+            resource.clone()
+        } else {
+            minimal(event_type, audit, &resource)
+        };
         let payload = Payload {
             event_type: event_type.name,
             resource_uri: resource_uri(event_type.resource_type, audit),
@@ -201,7 +206,7 @@ pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError
             partner_id: &partner,
             customer_id: audit.customer_id.as_deref(),
         }
-        .json(resource.clone());
+        .json(resource);
         enqueue(conn, &partner, event_type.name, &change_key, payload, None)?;
     }
     Ok(())
@@ -293,41 +298,67 @@ fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {
     }
 }
 
-/// The partners that receive the event: the audit record's partner (the one the change is
-/// recorded for) and everyone else who can see the resource after the change (product.md §5):
-/// a customer's partners with a relationship, a subscription's billing partner, reseller of
-/// record and support contact.
+/// The partners that receive the event, each with whether it can see the resource after the
+/// change (product.md §5): a customer's partners with a relationship, a subscription's billing
+/// partner, reseller of record and support contact see it; the audit record's partner (the one
+/// the change is recorded for) is told too, but when the change took the resource away from it
+/// (e.g. it is no longer the support contact) it is not among those who see it.
 fn recipients(
     conn: &mut AnyConnection,
     resource_type: &str,
     audit: &AuditRow,
-) -> Result<Vec<String>, ApiError> {
-    let mut out: Vec<String> = audit.partner_id.iter().cloned().collect();
+) -> Result<Vec<(String, bool)>, ApiError> {
+    let mut seeing: Vec<String> = Vec::new();
     let customer = audit.customer_id.as_deref().map(ids::parse);
-    match (resource_type, customer) {
+    let restricted = match (resource_type, customer) {
         ("customer", Some(c)) => {
-            out.extend(
+            seeing.extend(
                 RelationshipRow::for_customer(conn, c)?
                     .into_iter()
                     .map(|r| r.partner_id),
             );
+            true
         }
         ("subscription", Some(c)) => {
             if let Some(s) = SubscriptionRow::find(conn, c, ids::parse(&audit.resource_id))? {
-                out.push(s.billing_partner_id);
-                out.extend(s.partner_id_on_record);
-                out.push(s.support_contact_partner_id);
+                seeing.push(s.billing_partner_id);
+                seeing.extend(s.partner_id_on_record);
+                seeing.push(s.support_contact_partner_id);
             }
+            true
         }
-        _ => {}
+        _ => false,
+    };
+    let mut out: Vec<(String, bool)> = Vec::new();
+    if let Some(p) = &audit.partner_id {
+        out.push((p.clone(), !restricted || seeing.contains(p)));
     }
-    let mut seen = Vec::new();
-    out.retain(|p| {
-        let new = !seen.contains(p);
-        seen.push(p.clone());
-        new
-    });
+    for p in seeing {
+        if !out.iter().any(|(o, _)| *o == p) {
+            out.push((p, true));
+        }
+    }
     Ok(out)
+}
+
+/// What a partner that cannot see the resource after the change is told: the resource's id and
+/// the field the event is about (for `support-contact-updated`, the new support contact), never
+/// the snapshot.
+fn minimal(event_type: &EventType, audit: &AuditRow, resource: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert("id".to_owned(), Value::from(audit.resource_id.as_str()));
+    let field = match event_type.name {
+        "support-contact-updated" => Some("supportContactPartnerId"),
+        "subscription-updated" => Some("partnerIdOnRecord"),
+        _ => None,
+    };
+    if let Some(f) = field {
+        out.insert(
+            f.to_owned(),
+            resource.get(f).cloned().unwrap_or(Value::Null),
+        );
+    }
+    Value::Object(out)
 }
 
 /// The resource as a GET of its URI returns it; for relationships and partnerships, which have

@@ -716,3 +716,82 @@ async fn two_changes_with_the_same_request_id_both_produce_events() {
     assert_eq!(names.len(), 2, "one event per change");
     assert!(names.contains(&json!("Adatum Two")), "{names:?}");
 }
+
+#[actix_web::test]
+async fn reseller_losing_dap_gets_support_contact_updated_without_the_subscription() {
+    let app = TestApp::new().await;
+    let northwind_hook = Receiver::start(200).await;
+    let provider_hook = Receiver::start(200).await;
+    let events = ["support-contact-updated"];
+    register(
+        &app,
+        &app.token(PARTNERED_GA).await,
+        &northwind_hook.url,
+        &events,
+    )
+    .await;
+    register(
+        &app,
+        &app.token(PROVIDER_GA).await,
+        &provider_hook.url,
+        &events,
+    )
+    .await;
+    let provider = app.tenant_id(PROVIDER_GA).await;
+    let northwind = app.tenant_id(PARTNERED_GA).await;
+    let tailspin = app.customer_id("tailspin.example").await;
+    let sa = app.token(PROVIDER_SA).await;
+    let placed = app
+        .order(
+            &sa,
+            &tailspin,
+            vec![line(M365_BUSINESS_PREMIUM, 10, "monthly", None)],
+        )
+        .await;
+    let sub = placed["subscriptions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.put(
+        &format!("/v1/customers/{tailspin}/subscriptions/{sub}/support-contact"),
+        &sa,
+        json!({ "partnerId": northwind }),
+    )
+    .await
+    .assert(200);
+    deliver(&app).await;
+    let set = northwind_hook.received();
+    assert_eq!(set.len(), 1);
+    assert_eq!(
+        set[0].json()["data"]["resource"]["quantity"],
+        10,
+        "it sees it"
+    );
+
+    app.delete(
+        &format!("/v1/my/partners/{northwind}/delegated-admin"),
+        &app.token(TAILSPIN_ADMIN).await,
+    )
+    .await
+    .assert(204);
+    deliver(&app).await;
+    let got = northwind_hook.received();
+    assert_eq!(got.len(), 2);
+    let body = got[1].json();
+    assert_eq!(body["type"], "support-contact-updated");
+    assert_eq!(
+        body["data"]["resource"],
+        json!({ "id": sub, "supportContactPartnerId": provider }),
+        "no subscription details for a partner that lost access"
+    );
+    let provider_got = provider_hook.received();
+    let last = provider_got.last().unwrap().json();
+    assert_eq!(
+        last["data"]["resource"]["quantity"], 10,
+        "the provider sees it"
+    );
+    assert_eq!(
+        last["data"]["resource"]["supportContactPartnerId"],
+        provider
+    );
+}
