@@ -259,6 +259,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        last_failed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -286,6 +287,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        claim_token -> Nullable<Text>,
     }
 }
 

@@ -401,6 +401,7 @@ pub async fn create_webhook(
         previous_secret: None,
         previous_secret_expires_at: None,
         failing_since: None,
+        last_failed_at: None,
         version: 1,
         created_at: t,
         updated_at: t,
@@ -603,13 +604,14 @@ pub async fn delete_webhook(
 /// signing (a second `v1,` signature) for 24 hours so receivers can switch without loss.
 #[utoipa::path(
     tag = "webhooks",
-    params(("webhookId" = Uuid, Path, description = "Webhook id")),
+    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Rotated.", body = RotatedSecret),
         (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook in your organisation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`webhookId` is not a UUID.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -652,13 +654,14 @@ pub async fn rotate_webhook_secret(
 /// Send a `test-created` event to this webhook now (it appears in the delivery log).
 #[utoipa::path(
     tag = "webhooks",
-    params(("webhookId" = Uuid, Path, description = "Webhook id")),
+    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 202, description = "Queued for immediate delivery.", body = Queued),
         (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook in your organisation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`webhook_disabled`: the webhook is disabled (enable it first), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`webhookId` is not a UUID.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -674,6 +677,12 @@ pub async fn test_webhook(
     let event = db::run(&state.pool, move |conn| {
         db::transaction(conn, |conn| {
             let row = find(conn, partner_id, id)?;
+            if !row.enabled {
+                return Err(ApiError::conflict(
+                    "webhook_disabled",
+                    "The webhook is disabled; enable it (PATCH `enabled: true`) to send a test event.",
+                ));
+            }
             let partner = partner_id.to_string();
             let payload = webhooks::Payload {
                 event_type: webhooks::TEST_EVENT,
@@ -782,12 +791,14 @@ pub async fn list_webhook_deliveries(
     )))
 }
 
-/// Resend one delivery now, with the same `webhook-id` (also after it failed).
+/// Resend one delivery now, with the same `webhook-id` (also after it failed), with a fresh
+/// retry schedule (`attempts` starts again from 0; the attempt log keeps every attempt).
 #[utoipa::path(
     tag = "webhooks",
     params(
         ("webhookId" = Uuid, Path, description = "Webhook id"),
-        ("deliveryId" = Uuid, Path, description = "Delivery id")
+        ("deliveryId" = Uuid, Path, description = "Delivery id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
     ),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
@@ -795,6 +806,7 @@ pub async fn list_webhook_deliveries(
         (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook or delivery.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`delivery_in_progress`: a worker is sending it now (retry after its lease, at most 2 minutes), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An id is not a UUID.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -812,7 +824,14 @@ pub async fn redeliver_webhook_delivery(
             let hook = find(conn, partner_id, id)?;
             let d = DeliveryRow::find_for_webhook(conn, &hook.id, delivery_id)?
                 .ok_or_else(|| ApiError::not_found("The delivery"))?;
-            DeliveryRow::requeue(conn, &d.id, now())?;
+            let t = now();
+            if d.leased(t) {
+                return Err(ApiError::conflict(
+                    "delivery_in_progress",
+                    "A worker is sending this delivery now; retry once its attempt is recorded.",
+                ));
+            }
+            DeliveryRow::requeue(conn, &d.id, t)?;
             Ok(d.event_id)
         })
     })
@@ -828,7 +847,7 @@ pub async fn redeliver_webhook_delivery(
 #[utoipa::path(
     tag = "webhooks",
     request_body = Replay,
-    params(("webhookId" = Uuid, Path, description = "Webhook id")),
+    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 202, description = "Queued.", body = Queued),
@@ -836,6 +855,7 @@ pub async fn redeliver_webhook_delivery(
         (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook in your organisation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid window (`to` must be after `from`).", body = Problem, content_type = "application/problem+json")
     )

@@ -32,6 +32,9 @@ pub struct WebhookRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When its last delivery attempt failed (a failure after a long quiet gap restarts
+    /// `failing_since`).
+    pub last_failed_at: Option<NaiveDateTime>,
 }
 
 impl WebhookRow {
@@ -122,6 +125,7 @@ impl WebhookRow {
                 webhooks::previous_secret.eq(&row.previous_secret),
                 webhooks::previous_secret_expires_at.eq(row.previous_secret_expires_at),
                 webhooks::failing_since.eq(row.failing_since),
+                webhooks::last_failed_at.eq(row.last_failed_at),
                 webhooks::version.eq(row.version),
                 webhooks::updated_at.eq(row.updated_at),
             ))
@@ -230,6 +234,9 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The token of the claim leasing it to a worker until `next_attempt_at` (`None` when not
+    /// claimed); only that claim may record the attempt's outcome.
+    pub claim_token: Option<String>,
 }
 
 /// Filters of the delivery log.
@@ -256,7 +263,15 @@ impl DeliveryRow {
             last_error: None,
             created_at: now,
             updated_at: now,
+            claim_token: None,
         }
+    }
+
+    /// Whether a worker holds a live lease on it (is sending it now).
+    pub fn leased(&self, at: NaiveDateTime) -> bool {
+        self.status == "pending"
+            && self.claim_token.is_some()
+            && self.next_attempt_at.is_some_and(|n| n > at)
     }
 
     /// Inserts a delivery.
@@ -316,32 +331,46 @@ impl DeliveryRow {
             .load(conn)
     }
 
-    /// Makes a delivery pending and due at `at` (redeliver).
+    /// Makes a delivery pending and due at `at` with a fresh retry schedule (redeliver): its
+    /// attempts start again from 0 (the attempt log keeps the history) and any expired claim is
+    /// dropped, so a late worker cannot overwrite it.
     pub fn requeue(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
         diesel::update(webhook_deliveries::table.find(id))
             .set((
                 webhook_deliveries::status.eq("pending"),
+                webhook_deliveries::attempts.eq(0),
                 webhook_deliveries::next_attempt_at.eq(Some(at)),
+                webhook_deliveries::claim_token.eq(None::<String>),
                 webhook_deliveries::updated_at.eq(at),
             ))
             .execute(conn)
             .map(|_| ())
     }
 
-    /// Records the outcome of an attempt: status, attempts, next attempt, last status and error
-    /// as in `row`.
-    pub fn record(conn: &mut AnyConnection, row: &DeliveryRow) -> QueryResult<()> {
-        diesel::update(webhook_deliveries::table.find(&row.id))
-            .set((
-                webhook_deliveries::status.eq(&row.status),
-                webhook_deliveries::attempts.eq(row.attempts),
-                webhook_deliveries::next_attempt_at.eq(row.next_attempt_at),
-                webhook_deliveries::last_status_code.eq(row.last_status_code),
-                webhook_deliveries::last_error.eq(&row.last_error),
-                webhook_deliveries::updated_at.eq(row.updated_at),
-            ))
-            .execute(conn)
-            .map(|_| ())
+    /// Records the outcome of an attempt made under the claim `row.claim_token`: status,
+    /// attempts, next attempt, last status and error as in `row`, and releases the claim.
+    /// Returns `false` (and changes nothing) when the claim no longer holds (its lease expired
+    /// and another worker claimed it, or it was redelivered).
+    pub fn record(conn: &mut AnyConnection, row: &DeliveryRow) -> QueryResult<bool> {
+        let Some(token) = &row.claim_token else {
+            return Ok(false);
+        };
+        diesel::update(
+            webhook_deliveries::table
+                .find(&row.id)
+                .filter(webhook_deliveries::claim_token.eq(token)),
+        )
+        .set((
+            webhook_deliveries::status.eq(&row.status),
+            webhook_deliveries::attempts.eq(row.attempts),
+            webhook_deliveries::next_attempt_at.eq(row.next_attempt_at),
+            webhook_deliveries::last_status_code.eq(row.last_status_code),
+            webhook_deliveries::last_error.eq(&row.last_error),
+            webhook_deliveries::claim_token.eq(None::<String>),
+            webhook_deliveries::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
     }
 }
 

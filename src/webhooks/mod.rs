@@ -398,6 +398,9 @@ fn resource_snapshot(
     }
 }
 
+/// How long resolving a target's host name may take.
+pub const DNS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Why a target URL is refused (SSRF guard, OWASP API7), or `None` when it may be called.
 /// `https://` only, and no loopback, private, link-local, unspecified or metadata address among
 /// what the host resolves to; `allow_private` (`WEBHOOK_ALLOW_PRIVATE_TARGETS`) also allows
@@ -423,10 +426,15 @@ pub async fn refused_target(url: &str, allow_private: bool) -> Option<String> {
     }
     let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![ip],
-        Err(_) => match tokio::net::lookup_host((host.as_str(), port)).await {
-            Ok(it) => it.map(|a| a.ip()).collect(),
-            Err(_) => return Some(format!("host {host} does not resolve")),
-        },
+        Err(_) => {
+            match tokio::time::timeout(DNS_TIMEOUT, tokio::net::lookup_host((host.as_str(), port)))
+                .await
+            {
+                Ok(Ok(it)) => it.map(|a| a.ip()).collect(),
+                Ok(Err(_)) => return Some(format!("host {host} does not resolve")),
+                Err(_) => return Some(format!("resolving host {host} timed out")),
+            }
+        }
     };
     if addrs.is_empty() {
         return Some(format!("host {host} does not resolve"));

@@ -549,12 +549,18 @@ async fn endpoint_failing_for_5_days_is_disabled_and_says_so() {
     let receiver = Receiver::start(503).await;
     let token = app.token(PROVIDER_GA).await;
     let (webhook_id, _) = register(&app, &token, &receiver.url, &["customer-created"]).await;
+    app.create_customer(&token, "Down Ltd", "down.example", None)
+        .await;
+    assert_eq!(deliver(&app).await, 1);
+    let hook = app.get(&format!("/v1/webhooks/{webhook_id}"), &token).await;
+    assert!(hook.body["failingSince"].is_string());
+    assert_eq!(hook.body["enabled"], true);
+    // It has been failing (every retry, no quiet gap) since long ago.
     app.execute_sql(&format!(
         "UPDATE webhooks SET failing_since = '2000-01-01 00:00:00' WHERE id = '{webhook_id}'"
     ))
     .await;
-    app.create_customer(&token, "Down Ltd", "down.example", None)
-        .await;
+    make_due(&app).await;
     assert_eq!(deliver(&app).await, 1);
     let hook = app.get(&format!("/v1/webhooks/{webhook_id}"), &token).await;
     assert_eq!(hook.body["enabled"], false);
@@ -574,7 +580,7 @@ async fn endpoint_failing_for_5_days_is_disabled_and_says_so() {
     assert!(enabled.body["disabledReason"].is_null());
     make_due(&app).await;
     assert_eq!(deliver(&app).await, 1);
-    assert_eq!(receiver.received().len(), 2);
+    assert_eq!(receiver.received().len(), 3);
 }
 
 #[actix_web::test]
@@ -794,4 +800,118 @@ async fn reseller_losing_dap_gets_support_contact_updated_without_the_subscripti
         last["data"]["resource"]["supportContactPartnerId"],
         provider
     );
+}
+
+#[actix_web::test]
+async fn failure_after_a_quiet_gap_restarts_the_failing_clock() {
+    let app = TestApp::new().await;
+    let receiver = Receiver::start(503).await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(&app, &token, &receiver.url, &["customer-created"]).await;
+    // Failed once long ago, then nothing to send for years.
+    app.execute_sql(&format!(
+        "UPDATE webhooks SET failing_since = '2000-01-01 00:00:00', \
+         last_failed_at = '2000-01-01 00:00:00' WHERE id = '{webhook_id}'"
+    ))
+    .await;
+    app.create_customer(&token, "Quiet Ltd", "quiet.example", None)
+        .await;
+    assert_eq!(deliver(&app).await, 1);
+    let hook = app.get(&format!("/v1/webhooks/{webhook_id}"), &token).await;
+    assert_eq!(hook.body["enabled"], true, "{}", hook.text);
+    let since: chrono::DateTime<chrono::Utc> =
+        hook.body["failingSince"].as_str().unwrap().parse().unwrap();
+    assert!(
+        chrono::Utc::now() - since < chrono::Duration::hours(1),
+        "{since}"
+    );
+}
+
+#[actix_web::test]
+async fn redeliver_after_failure_gets_a_fresh_retry_schedule() {
+    let app = TestApp::with_config(|c| c.webhook_retry_schedule = vec![60]).await;
+    let receiver = Receiver::start(500).await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(&app, &token, &receiver.url, &["customer-created"]).await;
+    app.create_customer(&token, "Again Ltd", "again.example", None)
+        .await;
+    deliver(&app).await;
+    make_due(&app).await;
+    deliver(&app).await;
+    let log_path = format!("/v1/webhooks/{webhook_id}/deliveries");
+    let d = app.get(&log_path, &token).await.items()[0].clone();
+    assert_eq!(d["status"], "failed");
+    assert_eq!(d["attempts"], 2);
+
+    let path = format!("{log_path}/{}/redeliver", d["id"].as_str().unwrap());
+    app.post(&path, &token, json!({})).await.assert(202);
+    let d = app.get(&log_path, &token).await.items()[0].clone();
+    assert_eq!(d["attempts"], 0);
+    assert_eq!(deliver(&app).await, 1);
+    let d = app.get(&log_path, &token).await.items()[0].clone();
+    assert_eq!(d["status"], "pending", "the retry schedule starts again");
+    assert_eq!(d["attempts"], 1);
+    assert_eq!(d["attemptLog"].as_array().unwrap().len(), 3, "history kept");
+}
+
+#[actix_web::test]
+async fn redeliver_while_a_worker_is_sending_it_is_refused() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(
+        &app,
+        &token,
+        "http://127.0.0.1:9/hook",
+        &["customer-created"],
+    )
+    .await;
+    app.create_customer(&token, "Busy Ltd", "busy.example", None)
+        .await;
+    // A worker claimed it and holds the lease.
+    app.execute_sql(
+        "UPDATE webhook_deliveries SET claim_token = 'worker-a', \
+         next_attempt_at = '2999-01-01 00:00:00'",
+    )
+    .await;
+    let log_path = format!("/v1/webhooks/{webhook_id}/deliveries");
+    let d = app.get(&log_path, &token).await.items()[0].clone();
+    let path = format!("{log_path}/{}/redeliver", d["id"].as_str().unwrap());
+    app.post(&path, &token, json!({}))
+        .await
+        .assert_problem(409, "delivery_in_progress");
+    // Once its lease has expired (the worker died), redeliver takes it back.
+    app.execute_sql("UPDATE webhook_deliveries SET next_attempt_at = '2000-01-01 00:00:00'")
+        .await;
+    app.post(&path, &token, json!({})).await.assert(202);
+}
+
+#[actix_web::test]
+async fn test_event_to_a_disabled_webhook_is_refused() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(
+        &app,
+        &token,
+        "http://127.0.0.1:9/hook",
+        &["customer-created"],
+    )
+    .await;
+    app.patch(
+        &format!("/v1/webhooks/{webhook_id}"),
+        &token,
+        json!({ "enabled": false }),
+    )
+    .await
+    .assert(200);
+    app.post(
+        &format!("/v1/webhooks/{webhook_id}/test"),
+        &token,
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "webhook_disabled");
+    let log = app
+        .get(&format!("/v1/webhooks/{webhook_id}/deliveries"), &token)
+        .await;
+    assert!(log.items().is_empty());
 }
