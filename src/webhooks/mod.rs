@@ -461,7 +461,10 @@ fn split_host_port(authority: &str, default: u16) -> Option<(String, u16)> {
 }
 
 /// Whether `ip` is a public unicast address (not loopback, private, link-local, CGNAT,
-/// unspecified, multicast, documentation, or the cloud metadata address 169.254.169.254).
+/// unspecified, multicast, documentation, IETF protocol assignments, or the cloud metadata
+/// address 169.254.169.254). IPv6 forms that embed an IPv4 address (IPv4-mapped, IPv4-compatible,
+/// NAT64 `64:ff9b::/96`, 6to4 `2002::/16`, Teredo) are judged by that address; site-local
+/// `fec0::/10`, local-use NAT64 `64:ff9b:1::/48` and documentation `2001:db8::/32` are refused.
 pub fn is_public(ip: &IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -475,11 +478,13 @@ pub fn is_public(ip: &IpAddr) -> bool {
                 || v4.is_documentation()
                 || o[0] == 0
                 || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 192 && o[1] == 88 && o[2] == 99)
                 || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
                 || o[0] >= 240)
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            if let Some(v4) = embedded_ipv4(v6) {
                 return is_public(&IpAddr::V4(v4));
             }
             let s = v6.segments();
@@ -488,9 +493,37 @@ pub fn is_public(ip: &IpAddr) -> bool {
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || (s[0] == 0x0064 && s[1] == 0xff9b && s[2] == 0x0001)
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
                 || (s[0] == 0xfd00 && s[1] == 0x0ec2))
         }
     }
+}
+
+/// The IPv4 address an IPv6 address stands for, if it is one of the forms that embed one:
+/// IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d` (not `::` or `::1`), NAT64
+/// `64:ff9b::a.b.c.d`, 6to4 `2002:aabb:ccdd::/48`, Teredo `2001:0::/32` (client address, inverted).
+fn embedded_ipv4(v6: &std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    use std::net::Ipv4Addr;
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    let s = v6.segments();
+    let low = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    if s[..6].iter().all(|x| *x == 0) && !(v6.is_unspecified() || v6.is_loopback()) {
+        return Some(low(s[6], s[7]));
+    }
+    if s[0] == 0x0064 && s[1] == 0xff9b && s[2..6].iter().all(|x| *x == 0) {
+        return Some(low(s[6], s[7]));
+    }
+    if s[0] == 0x2002 {
+        return Some(low(s[1], s[2]));
+    }
+    if s[0] == 0x2001 && s[1] == 0 {
+        return Some(low(!s[6], !s[7]));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -512,10 +545,31 @@ mod tests {
             "fd00::1",
             "::ffff:127.0.0.1",
             "fd00:ec2::254",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::127.0.0.1",
+            "64:ff9b:1::5db8:d822",
+            "2002:a00:1::1",
+            "2002:7f00:1::",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::a9fe:a9fe",
+            "fec0::1",
+            "feff::1",
+            "2001:db8::1",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
+            "192.0.0.1",
+            "192.0.0.170",
         ] {
             assert!(!is_public(&ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "2606:4700::1111"] {
+        for ip in [
+            "93.184.216.34",
+            "2606:4700::1111",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
+            "::93.184.216.34",
+            "192.0.1.1",
+        ] {
             assert!(is_public(&ip.parse().unwrap()), "{ip}");
         }
     }
