@@ -310,6 +310,9 @@ pub struct Queued {
     pub queued: i64,
     /// The event ids (the `webhook-id` of each).
     pub event_ids: Vec<String>,
+    /// Replay only: the window held more than 10 000 events of the webhook's types and only the
+    /// oldest 10 000 were queued (replay again from the last one's time).
+    pub truncated: bool,
 }
 
 /// A time window to replay.
@@ -709,6 +712,7 @@ pub async fn test_webhook(
     Ok(HttpResponse::Accepted().json(Queued {
         queued: 1,
         event_ids: vec![event.id],
+        truncated: false,
     }))
 }
 
@@ -839,11 +843,13 @@ pub async fn redeliver_webhook_delivery(
     Ok(HttpResponse::Accepted().json(Queued {
         queued: 1,
         event_ids: vec![event_id],
+        truncated: false,
     }))
 }
 
-/// Re-queue every event of a time window for this webhook (those of its event types), each
-/// with its original `webhook-id`.
+/// Re-queue every event of a time window for this webhook (those of its event types, oldest
+/// first, at most 10 000: `truncated` says when there were more), each with its original
+/// `webhook-id`.
 #[utoipa::path(
     tag = "webhooks",
     request_body = Replay,
@@ -883,26 +889,29 @@ pub async fn replay_webhook_events(
         db::transaction(conn, |conn| {
             let hook = find(conn, partner_id, id)?;
             let t = now();
-            let events: Vec<EventRow> = EventRow::in_window(
+            let mut events: Vec<EventRow> = EventRow::in_window(
                 conn,
                 &hook.partner_id,
+                &hook.events(),
                 window.from.naive_utc(),
                 window.to.naive_utc(),
-                REPLAY_MAX,
-            )?
-            .into_iter()
-            .filter(|e| hook.wants(&e.event_type))
-            .collect();
+                REPLAY_MAX + 1,
+            )?;
+            let truncated = events.len() as i64 > REPLAY_MAX;
+            events.truncate(REPLAY_MAX as usize);
             for e in &events {
                 DeliveryRow::insert(conn, &DeliveryRow::new(&hook.id, e, t))?;
             }
-            Ok(events.into_iter().map(|e| e.id).collect::<Vec<_>>())
+            let ids = events.into_iter().map(|e| e.id).collect::<Vec<_>>();
+            Ok((ids, truncated))
         })
     })
     .await?;
+    let (event_ids, truncated) = event_ids;
     Ok(HttpResponse::Accepted().json(Queued {
         queued: event_ids.len() as i64,
         event_ids,
+        truncated,
     }))
 }
 

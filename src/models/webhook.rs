@@ -197,16 +197,18 @@ impl EventRow {
             .optional()
     }
 
-    /// A partner's events in `[from, to)`, oldest first (at most `limit`).
+    /// A partner's events of `event_types` in `[from, to)`, oldest first (at most `limit`).
     pub fn in_window(
         conn: &mut AnyConnection,
         partner_id: &str,
+        event_types: &[String],
         from: NaiveDateTime,
         to: NaiveDateTime,
         limit: i64,
     ) -> QueryResult<Vec<EventRow>> {
         webhook_events::table
             .filter(webhook_events::partner_id.eq(partner_id))
+            .filter(webhook_events::event_type.eq_any(event_types))
             .filter(webhook_events::created_at.ge(from))
             .filter(webhook_events::created_at.lt(to))
             .order(webhook_events::created_at.asc())

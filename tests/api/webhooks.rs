@@ -176,6 +176,13 @@ async fn create_customer_with_webhook_delivers_signed_full_snapshot() {
         items[0]["attemptLog"][0]["responseBody"],
         "receiver says hi"
     );
+    let headers: Value = serde_json::from_str(
+        items[0]["attemptLog"][0]["responseHeaders"]
+            .as_str()
+            .unwrap(),
+    )
+    .expect("response headers are a JSON object");
+    assert!(headers["content-length"].is_string(), "{headers}");
 }
 
 #[actix_web::test]
@@ -295,6 +302,7 @@ async fn redeliver_and_replay_resend_with_the_same_webhook_id() {
         .await;
     replay.assert(202);
     assert_eq!(replay.body["queued"], 1);
+    assert_eq!(replay.body["truncated"], false);
     assert_eq!(deliver(&app).await, 1);
 
     let got = receiver.received();
