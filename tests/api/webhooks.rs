@@ -37,6 +37,11 @@ struct Receiver {
 
 impl Receiver {
     async fn start(status: u16) -> Receiver {
+        Receiver::start_slow(status, 0).await
+    }
+
+    /// A receiver that answers `delay_ms` after keeping the request.
+    async fn start_slow(status: u16, delay_ms: u64) -> Receiver {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let kept = got.clone();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -57,6 +62,7 @@ impl Receiver {
                         headers,
                         body: body.to_vec(),
                     });
+                    actix_web::rt::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
                     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
                         .body("receiver says hi")
                 }
@@ -928,4 +934,37 @@ async fn test_event_to_a_disabled_webhook_is_refused() {
         .get(&format!("/v1/webhooks/{webhook_id}/deliveries"), &token)
         .await;
     assert!(log.items().is_empty());
+}
+
+#[actix_web::test]
+async fn worker_whose_lease_was_taken_over_does_not_record_the_outcome() {
+    let app = TestApp::new().await;
+    let receiver = Receiver::start_slow(200, 1000).await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(&app, &token, &receiver.url, &["customer-created"]).await;
+    app.create_customer(&token, "Lease Ltd", "lease.example", None)
+        .await;
+    let sending = delivery::deliver_due(&app.state.pool, &app.state.config);
+    let take_over = async {
+        while receiver.received().is_empty() {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        // Meanwhile the lease expired and another worker claimed it.
+        app.execute_sql("UPDATE webhook_deliveries SET claim_token = 'worker-b'")
+            .await;
+    };
+    let (sent, ()) = futures::join!(sending, take_over);
+    assert_eq!(sent.unwrap(), 1);
+    let d = app
+        .get(&format!("/v1/webhooks/{webhook_id}/deliveries"), &token)
+        .await
+        .items()[0]
+        .clone();
+    assert_eq!(d["status"], "pending", "left to the claim holding it: {d}");
+    assert_eq!(d["attempts"], 0);
+    assert_eq!(
+        d["attemptLog"].as_array().unwrap().len(),
+        1,
+        "attempt logged"
+    );
 }
