@@ -181,6 +181,13 @@ pub fn transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
 {
+    crate::webhooks::change_scope(|| transaction_in_change(conn, f))
+}
+
+fn transaction_in_change<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
+{
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let f = |conn: &mut AnyConnection| {
         let value = f(conn)?;

@@ -260,6 +260,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        last_failed_at -> Nullable<Timestamp>,
     }
 }
 
@@ -287,6 +288,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        claim_token -> Nullable<Text>,
     }
 }
 

@@ -252,7 +252,9 @@ pub struct WebhookEventData {
     pub partner_id: Uuid,
     /// The customer concerned, if any.
     pub customer_id: Option<Uuid>,
-    /// The resource as a GET of `resourceUri` returns it.
+    /// The resource as a GET of `resourceUri` returns it; for a partner that can no longer see
+    /// it after the change (e.g. no longer its support contact), only `id` and the changed field
+    /// (`supportContactPartnerId` or `partnerIdOnRecord`).
     pub resource: EventResource,
 }
 
@@ -272,7 +274,8 @@ pub enum EventResource {
     Order(super::orders::Order),
     /// `service-request-updated`.
     ServiceRequest(super::service_requests::ServiceRequest),
-    /// Relationship, partnership and test events.
+    /// Relationship, partnership and test events, and the minimal resource sent to a partner
+    /// that can no longer see it.
     Other(serde_json::Map<String, Value>),
 }
 
@@ -307,6 +310,9 @@ pub struct Queued {
     pub queued: i64,
     /// The event ids (the `webhook-id` of each).
     pub event_ids: Vec<String>,
+    /// Replay only: the window held more than 10 000 events of the webhook's types and only the
+    /// oldest 10 000 were queued (replay again from the last one's time).
+    pub truncated: bool,
 }
 
 /// A time window to replay.
@@ -400,6 +406,7 @@ pub async fn create_webhook(
         previous_secret: None,
         previous_secret_expires_at: None,
         failing_since: None,
+        last_failed_at: None,
         version: 1,
         created_at: t,
         updated_at: t,
@@ -602,13 +609,14 @@ pub async fn delete_webhook(
 /// signing (a second `v1,` signature) for 24 hours so receivers can switch without loss.
 #[utoipa::path(
     tag = "webhooks",
-    params(("webhookId" = Uuid, Path, description = "Webhook id")),
+    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Rotated.", body = RotatedSecret),
         (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook in your organisation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`webhookId` is not a UUID.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -651,13 +659,14 @@ pub async fn rotate_webhook_secret(
 /// Send a `test-created` event to this webhook now (it appears in the delivery log).
 #[utoipa::path(
     tag = "webhooks",
-    params(("webhookId" = Uuid, Path, description = "Webhook id")),
+    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 202, description = "Queued for immediate delivery.", body = Queued),
         (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook in your organisation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`webhook_disabled`: the webhook is disabled (enable it first), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`webhookId` is not a UUID.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -673,6 +682,12 @@ pub async fn test_webhook(
     let event = db::run(&state.pool, move |conn| {
         db::transaction(conn, |conn| {
             let row = find(conn, partner_id, id)?;
+            if !row.enabled {
+                return Err(ApiError::conflict(
+                    "webhook_disabled",
+                    "The webhook is disabled; enable it (PATCH `enabled: true`) to send a test event.",
+                ));
+            }
             let partner = partner_id.to_string();
             let payload = webhooks::Payload {
                 event_type: webhooks::TEST_EVENT,
@@ -684,7 +699,7 @@ pub async fn test_webhook(
                 customer_id: None,
             }
             .json(json!(Webhook::from(row.clone())));
-            let key = format!("{}/test/{}", principal.request_id, Uuid::now_v7());
+            let key = format!("test/{}", Uuid::now_v7());
             webhooks::enqueue(
                 conn,
                 &partner,
@@ -699,6 +714,7 @@ pub async fn test_webhook(
     Ok(HttpResponse::Accepted().json(Queued {
         queued: 1,
         event_ids: vec![event.id],
+        truncated: false,
     }))
 }
 
@@ -781,12 +797,14 @@ pub async fn list_webhook_deliveries(
     )))
 }
 
-/// Resend one delivery now, with the same `webhook-id` (also after it failed).
+/// Resend one delivery now, with the same `webhook-id` (also after it failed), with a fresh
+/// retry schedule (`attempts` starts again from 0; the attempt log keeps every attempt).
 #[utoipa::path(
     tag = "webhooks",
     params(
         ("webhookId" = Uuid, Path, description = "Webhook id"),
-        ("deliveryId" = Uuid, Path, description = "Delivery id")
+        ("deliveryId" = Uuid, Path, description = "Delivery id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
     ),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
@@ -794,6 +812,7 @@ pub async fn list_webhook_deliveries(
         (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook or delivery.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`delivery_in_progress`: a worker is sending it now (retry after its lease, at most 2 minutes), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An id is not a UUID.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -811,7 +830,14 @@ pub async fn redeliver_webhook_delivery(
             let hook = find(conn, partner_id, id)?;
             let d = DeliveryRow::find_for_webhook(conn, &hook.id, delivery_id)?
                 .ok_or_else(|| ApiError::not_found("The delivery"))?;
-            DeliveryRow::requeue(conn, &d.id, now())?;
+            let t = now();
+            if d.leased(t) {
+                return Err(ApiError::conflict(
+                    "delivery_in_progress",
+                    "A worker is sending this delivery now; retry once its attempt is recorded.",
+                ));
+            }
+            DeliveryRow::requeue(conn, &d.id, t)?;
             Ok(d.event_id)
         })
     })
@@ -819,15 +845,17 @@ pub async fn redeliver_webhook_delivery(
     Ok(HttpResponse::Accepted().json(Queued {
         queued: 1,
         event_ids: vec![event_id],
+        truncated: false,
     }))
 }
 
-/// Re-queue every event of a time window for this webhook (those of its event types), each
-/// with its original `webhook-id`.
+/// Re-queue every event of a time window for this webhook (those of its event types, oldest
+/// first, at most 10 000: `truncated` says when there were more), each with its original
+/// `webhook-id`.
 #[utoipa::path(
     tag = "webhooks",
     request_body = Replay,
-    params(("webhookId" = Uuid, Path, description = "Webhook id")),
+    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 202, description = "Queued.", body = Queued),
@@ -835,6 +863,7 @@ pub async fn redeliver_webhook_delivery(
         (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook in your organisation.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid window (`to` must be after `from`).", body = Problem, content_type = "application/problem+json")
     )
@@ -862,26 +891,29 @@ pub async fn replay_webhook_events(
         db::transaction(conn, |conn| {
             let hook = find(conn, partner_id, id)?;
             let t = now();
-            let events: Vec<EventRow> = EventRow::in_window(
+            let mut events: Vec<EventRow> = EventRow::in_window(
                 conn,
                 &hook.partner_id,
+                &hook.events(),
                 window.from.naive_utc(),
                 window.to.naive_utc(),
-                REPLAY_MAX,
-            )?
-            .into_iter()
-            .filter(|e| hook.wants(&e.event_type))
-            .collect();
+                REPLAY_MAX + 1,
+            )?;
+            let truncated = events.len() as i64 > REPLAY_MAX;
+            events.truncate(REPLAY_MAX as usize);
             for e in &events {
                 DeliveryRow::insert(conn, &DeliveryRow::new(&hook.id, e, t))?;
             }
-            Ok(events.into_iter().map(|e| e.id).collect::<Vec<_>>())
+            let ids = events.into_iter().map(|e| e.id).collect::<Vec<_>>();
+            Ok((ids, truncated))
         })
     })
     .await?;
+    let (event_ids, truncated) = event_ids;
     Ok(HttpResponse::Accepted().json(Queued {
         queued: event_ids.len() as i64,
         event_ids,
+        truncated,
     }))
 }
 

@@ -32,6 +32,9 @@ pub struct WebhookRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// When its last delivery attempt failed (a failure after a long quiet gap restarts
+    /// `failing_since`).
+    pub last_failed_at: Option<NaiveDateTime>,
 }
 
 impl WebhookRow {
@@ -122,6 +125,7 @@ impl WebhookRow {
                 webhooks::previous_secret.eq(&row.previous_secret),
                 webhooks::previous_secret_expires_at.eq(row.previous_secret_expires_at),
                 webhooks::failing_since.eq(row.failing_since),
+                webhooks::last_failed_at.eq(row.last_failed_at),
                 webhooks::version.eq(row.version),
                 webhooks::updated_at.eq(row.updated_at),
             ))
@@ -153,7 +157,8 @@ pub struct EventRow {
     pub id: String,
     pub partner_id: String,
     pub event_type: String,
-    /// `request id/operation/resource id`: one event per partner and change, however many
+    /// `change id/operation/resource id` (the change id is server-generated per transaction,
+    /// see [`crate::webhooks::change_scope`]): one event per partner and change, however many
     /// audit records the change writes.
     pub change_key: String,
     pub payload: String,
@@ -192,16 +197,18 @@ impl EventRow {
             .optional()
     }
 
-    /// A partner's events in `[from, to)`, oldest first (at most `limit`).
+    /// A partner's events of `event_types` in `[from, to)`, oldest first (at most `limit`).
     pub fn in_window(
         conn: &mut AnyConnection,
         partner_id: &str,
+        event_types: &[String],
         from: NaiveDateTime,
         to: NaiveDateTime,
         limit: i64,
     ) -> QueryResult<Vec<EventRow>> {
         webhook_events::table
             .filter(webhook_events::partner_id.eq(partner_id))
+            .filter(webhook_events::event_type.eq_any(event_types))
             .filter(webhook_events::created_at.ge(from))
             .filter(webhook_events::created_at.lt(to))
             .order(webhook_events::created_at.asc())
@@ -229,6 +236,9 @@ pub struct DeliveryRow {
     pub last_error: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The token of the claim leasing it to a worker until `next_attempt_at` (`None` when not
+    /// claimed); only that claim may record the attempt's outcome.
+    pub claim_token: Option<String>,
 }
 
 /// Filters of the delivery log.
@@ -255,7 +265,15 @@ impl DeliveryRow {
             last_error: None,
             created_at: now,
             updated_at: now,
+            claim_token: None,
         }
+    }
+
+    /// Whether a worker holds a live lease on it (is sending it now).
+    pub fn leased(&self, at: NaiveDateTime) -> bool {
+        self.status == "pending"
+            && self.claim_token.is_some()
+            && self.next_attempt_at.is_some_and(|n| n > at)
     }
 
     /// Inserts a delivery.
@@ -315,32 +333,46 @@ impl DeliveryRow {
             .load(conn)
     }
 
-    /// Makes a delivery pending and due at `at` (redeliver).
+    /// Makes a delivery pending and due at `at` with a fresh retry schedule (redeliver): its
+    /// attempts start again from 0 (the attempt log keeps the history) and any expired claim is
+    /// dropped, so a late worker cannot overwrite it.
     pub fn requeue(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
         diesel::update(webhook_deliveries::table.find(id))
             .set((
                 webhook_deliveries::status.eq("pending"),
+                webhook_deliveries::attempts.eq(0),
                 webhook_deliveries::next_attempt_at.eq(Some(at)),
+                webhook_deliveries::claim_token.eq(None::<String>),
                 webhook_deliveries::updated_at.eq(at),
             ))
             .execute(conn)
             .map(|_| ())
     }
 
-    /// Records the outcome of an attempt: status, attempts, next attempt, last status and error
-    /// as in `row`.
-    pub fn record(conn: &mut AnyConnection, row: &DeliveryRow) -> QueryResult<()> {
-        diesel::update(webhook_deliveries::table.find(&row.id))
-            .set((
-                webhook_deliveries::status.eq(&row.status),
-                webhook_deliveries::attempts.eq(row.attempts),
-                webhook_deliveries::next_attempt_at.eq(row.next_attempt_at),
-                webhook_deliveries::last_status_code.eq(row.last_status_code),
-                webhook_deliveries::last_error.eq(&row.last_error),
-                webhook_deliveries::updated_at.eq(row.updated_at),
-            ))
-            .execute(conn)
-            .map(|_| ())
+    /// Records the outcome of an attempt made under the claim `row.claim_token`: status,
+    /// attempts, next attempt, last status and error as in `row`, and releases the claim.
+    /// Returns `false` (and changes nothing) when the claim no longer holds (its lease expired
+    /// and another worker claimed it, or it was redelivered).
+    pub fn record(conn: &mut AnyConnection, row: &DeliveryRow) -> QueryResult<bool> {
+        let Some(token) = &row.claim_token else {
+            return Ok(false);
+        };
+        diesel::update(
+            webhook_deliveries::table
+                .find(&row.id)
+                .filter(webhook_deliveries::claim_token.eq(token)),
+        )
+        .set((
+            webhook_deliveries::status.eq(&row.status),
+            webhook_deliveries::attempts.eq(row.attempts),
+            webhook_deliveries::next_attempt_at.eq(row.next_attempt_at),
+            webhook_deliveries::last_status_code.eq(row.last_status_code),
+            webhook_deliveries::last_error.eq(&row.last_error),
+            webhook_deliveries::claim_token.eq(None::<String>),
+            webhook_deliveries::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)
+        .map(|n| n == 1)
     }
 }
 

@@ -1,11 +1,16 @@
-//! The delivery worker (product.md §11): a task inside `serve` that claims due deliveries
-//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas share the work without sending twice;
-//! SQLite has one writer), signs them per Standard Webhooks with the `standardwebhooks` crate,
-//! POSTs them with a 10 s timeout, and records every attempt. A 2xx is delivered; anything else
-//! is retried on `WEBHOOK_RETRY_SCHEDULE` (with jitter) and then marked failed; an endpoint
-//! failing for 5 days straight is disabled. The target is re-checked against the SSRF guard at
-//! every attempt. Blocking database work goes through [`db::run`], like requests.
+//! The delivery worker (product.md §11): a task inside `serve` that claims due deliveries under
+//! a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas share the work; SQLite has one
+//! writer), signs them per Standard Webhooks with the `standardwebhooks` crate, POSTs each as its
+//! own task (at most [`MAX_IN_FLIGHT`] at once, so one slow endpoint delays no other) with a
+//! 10 s timeout, and records every attempt; only the claim that still holds the lease records
+//! the outcome. Delivery is at-least-once: a send whose lease expired may be repeated, always
+//! with the same `webhook-id`. A 2xx is delivered; anything else is retried on
+//! `WEBHOOK_RETRY_SCHEDULE` (with jitter) and then marked failed; an endpoint failing for 5 days
+//! straight (no success, no quiet gap longer than the retry schedule's largest interval) is
+//! disabled. The target is re-checked against the SSRF guard at every attempt. Blocking
+//! database work goes through [`db::run`], like requests.
 
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use awc::http::header::CONTENT_TYPE;
@@ -23,10 +28,13 @@ use crate::schema::{webhook_deliveries, webhook_events, webhooks};
 
 /// The request timeout of one attempt.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
-/// How long a claimed delivery is leased to the claiming replica (longer than [`TIMEOUT`]).
-const LEASE_SECONDS: i64 = 60;
-/// Deliveries claimed per round.
+/// How long a claimed delivery is leased to the claiming worker: well beyond one attempt (DNS
+/// [`super::DNS_TIMEOUT`], connect and response [`TIMEOUT`], body [`TIMEOUT`], bookkeeping).
+pub const LEASE_SECONDS: i64 = 120;
+/// Deliveries claimed per round at most.
 const BATCH: i64 = 32;
+/// Sends in flight at once per worker.
+pub const MAX_IN_FLIGHT: usize = 64;
 /// Receivers' answers are stored truncated to this many bytes.
 pub const KEEP_BYTES: usize = 1024;
 /// An endpoint failing for this long without a success is disabled.
@@ -41,30 +49,37 @@ struct Claimed {
 /// Claims up to [`BATCH`] due deliveries of enabled endpoints (those of a disabled one wait
 /// until it is enabled again): they stay pending but are not due again for the lease, so no
 /// other worker takes them while this one sends.
-fn claim(conn: &mut AnyConnection) -> Result<Vec<(DeliveryRow, EventRow, WebhookRow)>, ApiError> {
+/// Each claim has its own token; only it may record the outcome ([`DeliveryRow::record`]).
+fn claim(
+    conn: &mut AnyConnection,
+    limit: i64,
+) -> Result<Vec<(DeliveryRow, EventRow, WebhookRow)>, ApiError> {
     let t = now();
     let lease = t + chrono::Duration::seconds(LEASE_SECONDS);
+    let token = uuid::Uuid::now_v7().to_string();
     let ids: Vec<String> = db::transaction(conn, |conn| {
         let claimed: Vec<Claimed> = match conn {
             AnyConnection::Postgresql(c) => diesel::sql_query(
-                "UPDATE webhook_deliveries SET next_attempt_at = $1 WHERE id IN (\
+                "UPDATE webhook_deliveries SET next_attempt_at = $1, claim_token = $4 WHERE id IN (\
                  SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
                  AND webhook_id IN (SELECT id FROM webhooks WHERE enabled) \
                  ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id",
             )
             .bind::<Timestamp, _>(lease)
             .bind::<Timestamp, _>(t)
-            .bind::<BigInt, _>(BATCH)
+            .bind::<BigInt, _>(limit)
+            .bind::<Text, _>(&token)
             .load(c)?,
             AnyConnection::Sqlite(c) => diesel::sql_query(
-                "UPDATE webhook_deliveries SET next_attempt_at = ? WHERE id IN (\
+                "UPDATE webhook_deliveries SET next_attempt_at = ?, claim_token = ? WHERE id IN (\
                  SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? \
                  AND webhook_id IN (SELECT id FROM webhooks WHERE enabled) \
                  ORDER BY next_attempt_at LIMIT ?) RETURNING id",
             )
             .bind::<Timestamp, _>(lease)
+            .bind::<Text, _>(&token)
             .bind::<Timestamp, _>(t)
-            .bind::<BigInt, _>(BATCH)
+            .bind::<BigInt, _>(limit)
             .load(c)?,
         };
         Ok(claimed.into_iter().map(|c| c.id).collect())
@@ -76,6 +91,7 @@ fn claim(conn: &mut AnyConnection) -> Result<Vec<(DeliveryRow, EventRow, Webhook
         .inner_join(webhook_events::table)
         .inner_join(webhooks::table.on(webhooks::id.eq(webhook_deliveries::webhook_id)))
         .filter(webhook_deliveries::id.eq_any(&ids))
+        .filter(webhook_deliveries::claim_token.eq(&token))
         .select((
             DeliveryRow::as_select(),
             EventRow::as_select(),
@@ -119,6 +135,32 @@ fn truncate(mut s: String) -> String {
         s.truncate(end);
     }
     s
+}
+
+/// The receiver's response headers as a JSON object of at most about [`KEEP_BYTES`]: each value
+/// truncated, and headers beyond the budget left out, so what is kept is always valid JSON.
+fn kept_headers(headers: &awc::http::header::HeaderMap) -> String {
+    const VALUE_BYTES: usize = 256;
+    let mut out = serde_json::Map::new();
+    let mut used = 2;
+    for (k, v) in headers {
+        let mut value = String::from_utf8_lossy(v.as_bytes()).into_owned();
+        if value.len() > VALUE_BYTES {
+            let mut end = VALUE_BYTES;
+            while !value.is_char_boundary(end) {
+                end -= 1;
+            }
+            value.truncate(end);
+        }
+        let entry = serde_json::Value::from(value);
+        let size = k.as_str().len() + entry.to_string().len() + 4;
+        if used + size > KEEP_BYTES {
+            break;
+        }
+        used += size;
+        out.insert(k.as_str().to_owned(), entry);
+    }
+    serde_json::Value::Object(out).to_string()
 }
 
 /// The `webhook-signature` value: one `v1,<base64>` per valid secret (the current one, and the
@@ -192,16 +234,7 @@ async fn attempt(
         Ok(r) => r,
         Err(e) => return Outcome::error(format!("request failed: {e}"), started),
     };
-    let headers: serde_json::Map<String, serde_json::Value> = res
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                serde_json::Value::from(v.to_str().unwrap_or_default()),
-            )
-        })
-        .collect();
+    let headers = kept_headers(res.headers());
     let mut body = Vec::new();
     let read = tokio::time::timeout(TIMEOUT, async {
         while let Some(chunk) = res.next().await {
@@ -221,7 +254,7 @@ async fn attempt(
     Outcome {
         status_code: Some(i32::from(res.status().as_u16())),
         error: (!res.status().is_success()).then(|| format!("receiver answered {}", res.status())),
-        headers: Some(truncate(serde_json::Value::Object(headers).to_string())),
+        headers: Some(headers),
         body: Some(truncate(String::from_utf8_lossy(&body).into_owned())),
         duration_ms: started.elapsed().as_millis() as i64,
     }
@@ -240,6 +273,8 @@ pub fn retry_delay(schedule: &[u64], n: usize) -> Option<chrono::Duration> {
     Some(chrono::Duration::milliseconds(base_ms + jitter))
 }
 
+/// Records an attempt made under `delivery`'s claim. The attempt always goes into the log; the
+/// delivery's state and the endpoint's failing clock change only while the claim holds.
 fn finish(
     conn: &mut AnyConnection,
     config: &Config,
@@ -270,7 +305,7 @@ fn finish(
                 None => ("failed", None),
             }
         };
-        DeliveryRow::record(
+        let held = DeliveryRow::record(
             conn,
             &DeliveryRow {
                 status: status.to_owned(),
@@ -282,12 +317,26 @@ fn finish(
                 ..delivery.clone()
             },
         )?;
+        if !held {
+            log::warn!(
+                "webhook delivery {}: lease lost before the outcome was recorded",
+                delivery.id
+            );
+            return Ok(());
+        }
         if let Some(mut w) = WebhookRow::find(conn, &delivery.webhook_id)? {
-            let before = (w.failing_since, w.enabled);
+            let before = (w.failing_since, w.last_failed_at, w.enabled);
             if outcome.delivered() {
                 w.failing_since = None;
             } else {
-                let since = *w.failing_since.get_or_insert(t);
+                let gap = quiet_gap(&config.webhook_retry_schedule);
+                let recent = w.last_failed_at.is_some_and(|last| t - last <= gap);
+                let since = match w.failing_since {
+                    Some(since) if recent => since,
+                    _ => t,
+                };
+                w.failing_since = Some(since);
+                w.last_failed_at = Some(t);
                 if w.enabled && t - since >= chrono::Duration::days(DISABLE_AFTER_DAYS) {
                     w.enabled = false;
                     w.disabled_reason = Some("failing_for_5_days".to_owned());
@@ -295,12 +344,20 @@ fn finish(
                     w.updated_at = t;
                 }
             }
-            if before != (w.failing_since, w.enabled) {
+            if before != (w.failing_since, w.last_failed_at, w.enabled) {
                 WebhookRow::save(conn, &w)?;
             }
         }
         Ok(())
     })
+}
+
+/// The longest silence between two failures of a run: the retry schedule's largest interval
+/// with its jitter, plus the lease. A failure after a longer gap starts a new run (the endpoint
+/// got nothing to fail on meanwhile, which is not "failing for 5 days").
+fn quiet_gap(schedule: &[u64]) -> chrono::Duration {
+    let largest = schedule.iter().copied().max().unwrap_or(0) as i64;
+    chrono::Duration::seconds(largest + largest / 10 + LEASE_SECONDS)
 }
 
 /// Resolves receivers' host names for the HTTP client, refusing any that resolves to a
@@ -322,7 +379,10 @@ impl actix_tls::connect::Resolve for PublicOnly {
     > {
         Box::pin(async move {
             let addrs: Vec<std::net::SocketAddr> =
-                tokio::net::lookup_host((host, port)).await?.collect();
+                tokio::time::timeout(super::DNS_TIMEOUT, tokio::net::lookup_host((host, port)))
+                    .await
+                    .map_err(|_| format!("resolving {host} timed out"))??
+                    .collect();
             if !self.allow_private
                 && let Some(a) = addrs.iter().find(|a| !super::is_public(&a.ip()))
             {
@@ -333,7 +393,7 @@ impl actix_tls::connect::Resolve for PublicOnly {
     }
 }
 
-/// The HTTP client of one delivery round: 10 s timeout, no redirects, the [`PublicOnly`]
+/// The worker's HTTP client: 10 s timeout, no redirects, the [`PublicOnly`]
 /// resolver.
 fn client(config: &Config) -> awc::Client {
     let tcp =
@@ -348,41 +408,71 @@ fn client(config: &Config) -> awc::Client {
         .finish()
 }
 
-/// Claims the due deliveries, sends them concurrently, records the outcomes; returns how many
-/// were attempted. The worker calls it in a loop; tests call it to deliver without waiting.
+/// Makes one attempt of a claimed delivery and records it.
+async fn send(
+    pool: &Pool,
+    client: &awc::Client,
+    config: &Config,
+    (delivery, event, webhook): (DeliveryRow, EventRow, WebhookRow),
+) {
+    let outcome = attempt(client, config, &event, &webhook).await;
+    let config = config.clone();
+    if let Err(e) = db::run(pool, move |conn| finish(conn, &config, &delivery, &outcome)).await {
+        log::error!("webhook delivery bookkeeping failed: {e}");
+    }
+}
+
+/// Claims the due deliveries, sends them concurrently and waits for every one; returns how many
+/// were attempted. Tests call it to deliver without waiting for the worker.
 /// Must run on an actix (single-threaded tokio) runtime: the HTTP client is thread-local.
 pub async fn deliver_due(pool: &Pool, config: &Config) -> Result<usize, ApiError> {
-    let claimed = db::run(pool, claim).await?;
+    let claimed = db::run(pool, |conn| claim(conn, BATCH)).await?;
     if claimed.is_empty() {
         return Ok(0);
     }
     let client = client(config);
     let n = claimed.len();
-    let sends = claimed.into_iter().map(|(delivery, event, webhook)| {
-        let client = &client;
-        async move {
-            let outcome = attempt(client, config, &event, &webhook).await;
-            let config = config.clone();
-            db::run(pool, move |conn| finish(conn, &config, &delivery, &outcome)).await
-        }
-    });
-    for result in futures_util::future::join_all(sends).await {
-        if let Err(e) = result {
-            log::error!("webhook delivery bookkeeping failed: {e}");
-        }
-    }
+    futures_util::future::join_all(
+        claimed
+            .into_iter()
+            .map(|claimed| send(pool, &client, config, claimed)),
+    )
+    .await;
     Ok(n)
 }
 
-/// Starts the worker on the current actix runtime: delivers whatever is due, then waits
-/// `WEBHOOK_POLL_INTERVAL_MS` when nothing was.
+/// Starts the worker on the current actix runtime: claims what is due as long as fewer than
+/// [`MAX_IN_FLIGHT`] sends are running, runs each send as its own task (so a slow endpoint
+/// holds only its own slots), and waits `WEBHOOK_POLL_INTERVAL_MS` when nothing was due. One
+/// HTTP client serves the worker's lifetime.
 pub fn spawn(pool: Pool, config: std::sync::Arc<Config>) {
     actix_web::rt::spawn(async move {
         let idle = Duration::from_millis(config.webhook_poll_interval_ms);
+        let client = Rc::new(client(&config));
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
         loop {
-            match deliver_due(&pool, &config).await {
-                Ok(0) => actix_web::rt::time::sleep(idle).await,
-                Ok(_) => {}
+            // Wait for at least one free slot, then claim as many as are free.
+            match slots.acquire().await {
+                Ok(permit) => drop(permit),
+                Err(_) => return,
+            }
+            let free = slots.available_permits().min(BATCH as usize) as i64;
+            match db::run(&pool, move |conn| claim(conn, free)).await {
+                Ok(claimed) if claimed.is_empty() => actix_web::rt::time::sleep(idle).await,
+                Ok(claimed) => {
+                    for one in claimed {
+                        let Ok(permit) = slots.clone().try_acquire_owned() else {
+                            // Cannot happen (claimed at most the free slots); the lease
+                            // expires and another round sends it.
+                            break;
+                        };
+                        let (pool, client, config) = (pool.clone(), client.clone(), config.clone());
+                        actix_web::rt::spawn(async move {
+                            send(&pool, &client, &config, one).await;
+                            drop(permit);
+                        });
+                    }
+                }
                 Err(e) => {
                     log::warn!("webhook worker: {e}");
                     actix_web::rt::time::sleep(idle).await;

@@ -8,6 +8,7 @@
 
 pub mod delivery;
 
+use std::cell::Cell;
 use std::net::IpAddr;
 
 use base64::Engine;
@@ -148,6 +149,31 @@ pub fn new_secret() -> String {
     format!("whsec_{}", STANDARD.encode(bytes))
 }
 
+thread_local! {
+    /// The id of the change (outermost transaction) running on this thread, if any.
+    static CHANGE: Cell<Option<Uuid>> = const { Cell::new(None) };
+}
+
+/// Runs `f` as one change: every event recorded inside it (however many audit records the change
+/// writes) shares a server-generated change id, so each partner gets one event per change.
+/// [`db::transaction`](crate::db::transaction) wraps every transaction in it; nested calls join
+/// the outer change. Never derived from anything the client sends (such as `X-Request-Id`), so
+/// two changes can never be mistaken for one.
+pub fn change_scope<T>(f: impl FnOnce() -> T) -> T {
+    if CHANGE.get().is_some() {
+        return f();
+    }
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            CHANGE.set(None);
+        }
+    }
+    CHANGE.set(Some(Uuid::now_v7()));
+    let _reset = Reset;
+    f()
+}
+
 /// The outbox: writes the event of `audit` (if its operation is an event type) for every partner
 /// that can see the resource, and a pending delivery for each of their enabled endpoints that
 /// subscribe to it. Called by `Audit::write` inside the change's transaction; a change that
@@ -157,14 +183,17 @@ pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError
         return Ok(());
     };
     let resource = resource_snapshot(conn, event_type.resource_type, audit)?;
-    let change_key = format!(
-        "{}/{}/{}",
-        audit.request_id, audit.operation_type, audit.resource_id
-    );
-    for partner in recipients(conn, event_type.resource_type, audit)? {
+    let change = CHANGE.get().unwrap_or_else(Uuid::now_v7);
+    let change_key = format!("{change}/{}/{}", audit.operation_type, audit.resource_id);
+    for (partner, sees) in recipients(conn, event_type.resource_type, audit)? {
         if EventRow::exists(conn, &partner, &change_key)? {
             continue;
         }
+        let resource = if sees {
+            resource.clone()
+        } else {
+            minimal(event_type, audit, &resource)
+        };
         let payload = Payload {
             event_type: event_type.name,
             resource_uri: resource_uri(event_type.resource_type, audit),
@@ -177,7 +206,7 @@ pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError
             partner_id: &partner,
             customer_id: audit.customer_id.as_deref(),
         }
-        .json(resource.clone());
+        .json(resource);
         enqueue(conn, &partner, event_type.name, &change_key, payload, None)?;
     }
     Ok(())
@@ -269,41 +298,67 @@ fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {
     }
 }
 
-/// The partners that receive the event: the audit record's partner (the one the change is
-/// recorded for) and everyone else who can see the resource after the change (product.md §5):
-/// a customer's partners with a relationship, a subscription's billing partner, reseller of
-/// record and support contact.
+/// The partners that receive the event, each with whether it can see the resource after the
+/// change (product.md §5): a customer's partners with a relationship, a subscription's billing
+/// partner, reseller of record and support contact see it; the audit record's partner (the one
+/// the change is recorded for) is told too, but when the change took the resource away from it
+/// (e.g. it is no longer the support contact) it is not among those who see it.
 fn recipients(
     conn: &mut AnyConnection,
     resource_type: &str,
     audit: &AuditRow,
-) -> Result<Vec<String>, ApiError> {
-    let mut out: Vec<String> = audit.partner_id.iter().cloned().collect();
+) -> Result<Vec<(String, bool)>, ApiError> {
+    let mut seeing: Vec<String> = Vec::new();
     let customer = audit.customer_id.as_deref().map(ids::parse);
-    match (resource_type, customer) {
+    let restricted = match (resource_type, customer) {
         ("customer", Some(c)) => {
-            out.extend(
+            seeing.extend(
                 RelationshipRow::for_customer(conn, c)?
                     .into_iter()
                     .map(|r| r.partner_id),
             );
+            true
         }
         ("subscription", Some(c)) => {
             if let Some(s) = SubscriptionRow::find(conn, c, ids::parse(&audit.resource_id))? {
-                out.push(s.billing_partner_id);
-                out.extend(s.partner_id_on_record);
-                out.push(s.support_contact_partner_id);
+                seeing.push(s.billing_partner_id);
+                seeing.extend(s.partner_id_on_record);
+                seeing.push(s.support_contact_partner_id);
             }
+            true
         }
-        _ => {}
+        _ => false,
+    };
+    let mut out: Vec<(String, bool)> = Vec::new();
+    if let Some(p) = &audit.partner_id {
+        out.push((p.clone(), !restricted || seeing.contains(p)));
     }
-    let mut seen = Vec::new();
-    out.retain(|p| {
-        let new = !seen.contains(p);
-        seen.push(p.clone());
-        new
-    });
+    for p in seeing {
+        if !out.iter().any(|(o, _)| *o == p) {
+            out.push((p, true));
+        }
+    }
     Ok(out)
+}
+
+/// What a partner that cannot see the resource after the change is told: the resource's id and
+/// the field the event is about (for `support-contact-updated`, the new support contact), never
+/// the snapshot.
+fn minimal(event_type: &EventType, audit: &AuditRow, resource: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert("id".to_owned(), Value::from(audit.resource_id.as_str()));
+    let field = match event_type.name {
+        "support-contact-updated" => Some("supportContactPartnerId"),
+        "subscription-updated" => Some("partnerIdOnRecord"),
+        _ => None,
+    };
+    if let Some(f) = field {
+        out.insert(
+            f.to_owned(),
+            resource.get(f).cloned().unwrap_or(Value::Null),
+        );
+    }
+    Value::Object(out)
 }
 
 /// The resource as a GET of its URI returns it; for relationships and partnerships, which have
@@ -343,6 +398,9 @@ fn resource_snapshot(
     }
 }
 
+/// How long resolving a target's host name may take.
+pub const DNS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// Why a target URL is refused (SSRF guard, OWASP API7), or `None` when it may be called.
 /// `https://` only, and no loopback, private, link-local, unspecified or metadata address among
 /// what the host resolves to; `allow_private` (`WEBHOOK_ALLOW_PRIVATE_TARGETS`) also allows
@@ -368,10 +426,15 @@ pub async fn refused_target(url: &str, allow_private: bool) -> Option<String> {
     }
     let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![ip],
-        Err(_) => match tokio::net::lookup_host((host.as_str(), port)).await {
-            Ok(it) => it.map(|a| a.ip()).collect(),
-            Err(_) => return Some(format!("host {host} does not resolve")),
-        },
+        Err(_) => {
+            match tokio::time::timeout(DNS_TIMEOUT, tokio::net::lookup_host((host.as_str(), port)))
+                .await
+            {
+                Ok(Ok(it)) => it.map(|a| a.ip()).collect(),
+                Ok(Err(_)) => return Some(format!("host {host} does not resolve")),
+                Err(_) => return Some(format!("resolving host {host} timed out")),
+            }
+        }
     };
     if addrs.is_empty() {
         return Some(format!("host {host} does not resolve"));
@@ -398,7 +461,10 @@ fn split_host_port(authority: &str, default: u16) -> Option<(String, u16)> {
 }
 
 /// Whether `ip` is a public unicast address (not loopback, private, link-local, CGNAT,
-/// unspecified, multicast, documentation, or the cloud metadata address 169.254.169.254).
+/// unspecified, multicast, documentation, IETF protocol assignments, or the cloud metadata
+/// address 169.254.169.254). IPv6 forms that embed an IPv4 address (IPv4-mapped, IPv4-compatible,
+/// NAT64 `64:ff9b::/96`, 6to4 `2002::/16`, Teredo) are judged by that address; site-local
+/// `fec0::/10`, local-use NAT64 `64:ff9b:1::/48` and documentation `2001:db8::/32` are refused.
 pub fn is_public(ip: &IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
@@ -412,11 +478,13 @@ pub fn is_public(ip: &IpAddr) -> bool {
                 || v4.is_documentation()
                 || o[0] == 0
                 || (o[0] == 100 && (64..128).contains(&o[1]))
+                || (o[0] == 192 && o[1] == 0 && o[2] == 0)
+                || (o[0] == 192 && o[1] == 88 && o[2] == 99)
                 || (o[0] == 198 && (o[1] == 18 || o[1] == 19))
                 || o[0] >= 240)
         }
         IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
+            if let Some(v4) = embedded_ipv4(v6) {
                 return is_public(&IpAddr::V4(v4));
             }
             let s = v6.segments();
@@ -425,9 +493,37 @@ pub fn is_public(ip: &IpAddr) -> bool {
                 || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
+                || (s[0] == 0x0064 && s[1] == 0xff9b && s[2] == 0x0001)
+                || (s[0] == 0x2001 && s[1] == 0x0db8)
                 || (s[0] == 0xfd00 && s[1] == 0x0ec2))
         }
     }
+}
+
+/// The IPv4 address an IPv6 address stands for, if it is one of the forms that embed one:
+/// IPv4-mapped `::ffff:a.b.c.d`, IPv4-compatible `::a.b.c.d` (not `::` or `::1`), NAT64
+/// `64:ff9b::a.b.c.d`, 6to4 `2002:aabb:ccdd::/48`, Teredo `2001:0::/32` (client address, inverted).
+fn embedded_ipv4(v6: &std::net::Ipv6Addr) -> Option<std::net::Ipv4Addr> {
+    use std::net::Ipv4Addr;
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(v4);
+    }
+    let s = v6.segments();
+    let low = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    if s[..6].iter().all(|x| *x == 0) && !(v6.is_unspecified() || v6.is_loopback()) {
+        return Some(low(s[6], s[7]));
+    }
+    if s[0] == 0x0064 && s[1] == 0xff9b && s[2..6].iter().all(|x| *x == 0) {
+        return Some(low(s[6], s[7]));
+    }
+    if s[0] == 0x2002 {
+        return Some(low(s[1], s[2]));
+    }
+    if s[0] == 0x2001 && s[1] == 0 {
+        return Some(low(!s[6], !s[7]));
+    }
+    None
 }
 
 #[cfg(test)]
@@ -449,10 +545,31 @@ mod tests {
             "fd00::1",
             "::ffff:127.0.0.1",
             "fd00:ec2::254",
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::127.0.0.1",
+            "64:ff9b:1::5db8:d822",
+            "2002:a00:1::1",
+            "2002:7f00:1::",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "::a9fe:a9fe",
+            "fec0::1",
+            "feff::1",
+            "2001:db8::1",
+            "2001:0:4136:e378:8000:63bf:80ff:fffe",
+            "192.0.0.1",
+            "192.0.0.170",
         ] {
             assert!(!is_public(&ip.parse().unwrap()), "{ip}");
         }
-        for ip in ["93.184.216.34", "2606:4700::1111"] {
+        for ip in [
+            "93.184.216.34",
+            "2606:4700::1111",
+            "64:ff9b::5db8:d822",
+            "2002:5db8:d822::1",
+            "::93.184.216.34",
+            "192.0.1.1",
+        ] {
             assert!(is_public(&ip.parse().unwrap()), "{ip}");
         }
     }

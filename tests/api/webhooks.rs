@@ -37,6 +37,11 @@ struct Receiver {
 
 impl Receiver {
     async fn start(status: u16) -> Receiver {
+        Receiver::start_slow(status, 0).await
+    }
+
+    /// A receiver that answers `delay_ms` after keeping the request.
+    async fn start_slow(status: u16, delay_ms: u64) -> Receiver {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let kept = got.clone();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -57,6 +62,7 @@ impl Receiver {
                         headers,
                         body: body.to_vec(),
                     });
+                    actix_web::rt::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
                     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
                         .body("receiver says hi")
                 }
@@ -176,6 +182,13 @@ async fn create_customer_with_webhook_delivers_signed_full_snapshot() {
         items[0]["attemptLog"][0]["responseBody"],
         "receiver says hi"
     );
+    let headers: Value = serde_json::from_str(
+        items[0]["attemptLog"][0]["responseHeaders"]
+            .as_str()
+            .unwrap(),
+    )
+    .expect("response headers are a JSON object");
+    assert!(headers["content-length"].is_string(), "{headers}");
 }
 
 #[actix_web::test]
@@ -295,6 +308,7 @@ async fn redeliver_and_replay_resend_with_the_same_webhook_id() {
         .await;
     replay.assert(202);
     assert_eq!(replay.body["queued"], 1);
+    assert_eq!(replay.body["truncated"], false);
     assert_eq!(deliver(&app).await, 1);
 
     let got = receiver.received();
@@ -549,12 +563,18 @@ async fn endpoint_failing_for_5_days_is_disabled_and_says_so() {
     let receiver = Receiver::start(503).await;
     let token = app.token(PROVIDER_GA).await;
     let (webhook_id, _) = register(&app, &token, &receiver.url, &["customer-created"]).await;
+    app.create_customer(&token, "Down Ltd", "down.example", None)
+        .await;
+    assert_eq!(deliver(&app).await, 1);
+    let hook = app.get(&format!("/v1/webhooks/{webhook_id}"), &token).await;
+    assert!(hook.body["failingSince"].is_string());
+    assert_eq!(hook.body["enabled"], true);
+    // It has been failing (every retry, no quiet gap) since long ago.
     app.execute_sql(&format!(
         "UPDATE webhooks SET failing_since = '2000-01-01 00:00:00' WHERE id = '{webhook_id}'"
     ))
     .await;
-    app.create_customer(&token, "Down Ltd", "down.example", None)
-        .await;
+    make_due(&app).await;
     assert_eq!(deliver(&app).await, 1);
     let hook = app.get(&format!("/v1/webhooks/{webhook_id}"), &token).await;
     assert_eq!(hook.body["enabled"], false);
@@ -574,7 +594,7 @@ async fn endpoint_failing_for_5_days_is_disabled_and_says_so() {
     assert!(enabled.body["disabledReason"].is_null());
     make_due(&app).await;
     assert_eq!(deliver(&app).await, 1);
-    assert_eq!(receiver.received().len(), 2);
+    assert_eq!(receiver.received().len(), 3);
 }
 
 #[actix_web::test]
@@ -619,10 +639,12 @@ async fn reseller_of_record_receives_its_subscription_events_and_others_none() {
     deliver(&app).await;
 
     let got = reseller_hook.received();
-    let types: Vec<String> = got
+    // Sent concurrently: the arrival order is not the order of the changes.
+    let mut types: Vec<String> = got
         .iter()
         .map(|r| r.json()["type"].as_str().unwrap().to_owned())
         .collect();
+    types.sort();
     assert_eq!(
         types,
         ["subscription-created", "subscription-updated"],
@@ -631,7 +653,11 @@ async fn reseller_of_record_receives_its_subscription_events_and_others_none() {
     for r in &got {
         verify(&secret, r);
     }
-    let updated = got[1].json();
+    let updated = got
+        .iter()
+        .map(Received::json)
+        .find(|b| b["type"] == "subscription-updated")
+        .unwrap();
     assert_eq!(updated["data"]["resource"]["quantity"], 7);
     assert_eq!(updated["data"]["resource"]["partnerIdOnRecord"], northwind);
     let seen = app
@@ -686,5 +712,259 @@ async fn customer_removing_dap_sends_dap_admin_relationship_terminated_to_that_p
     assert!(
         provider_hook.received().is_empty(),
         "not the provider's DAP"
+    );
+}
+
+#[actix_web::test]
+async fn two_changes_with_the_same_request_id_both_produce_events() {
+    let app = TestApp::new().await;
+    let receiver = Receiver::start(200).await;
+    let token = app.token(PROVIDER_GA).await;
+    register(&app, &token, &receiver.url, &["customer-updated"]).await;
+    let id = app.customer_id("adatum.example").await;
+    for name in ["Adatum One", "Adatum Two"] {
+        app.send(request_with(
+            actix_web::http::Method::PATCH,
+            &format!("/v1/customers/{id}"),
+            &token,
+            Some(json!({ "companyName": name })),
+            &[("X-Request-Id", "reused-by-the-client")],
+        ))
+        .await
+        .assert(200);
+    }
+    assert_eq!(deliver(&app).await, 2);
+    let names: Vec<Value> = receiver
+        .received()
+        .iter()
+        .map(|r| r.json()["data"]["resource"]["companyName"].clone())
+        .collect();
+    assert_eq!(names.len(), 2, "one event per change");
+    assert!(names.contains(&json!("Adatum Two")), "{names:?}");
+}
+
+#[actix_web::test]
+async fn reseller_losing_dap_gets_support_contact_updated_without_the_subscription() {
+    let app = TestApp::new().await;
+    let northwind_hook = Receiver::start(200).await;
+    let provider_hook = Receiver::start(200).await;
+    let events = ["support-contact-updated"];
+    register(
+        &app,
+        &app.token(PARTNERED_GA).await,
+        &northwind_hook.url,
+        &events,
+    )
+    .await;
+    register(
+        &app,
+        &app.token(PROVIDER_GA).await,
+        &provider_hook.url,
+        &events,
+    )
+    .await;
+    let provider = app.tenant_id(PROVIDER_GA).await;
+    let northwind = app.tenant_id(PARTNERED_GA).await;
+    let tailspin = app.customer_id("tailspin.example").await;
+    let sa = app.token(PROVIDER_SA).await;
+    let placed = app
+        .order(
+            &sa,
+            &tailspin,
+            vec![line(M365_BUSINESS_PREMIUM, 10, "monthly", None)],
+        )
+        .await;
+    let sub = placed["subscriptions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.put(
+        &format!("/v1/customers/{tailspin}/subscriptions/{sub}/support-contact"),
+        &sa,
+        json!({ "partnerId": northwind }),
+    )
+    .await
+    .assert(200);
+    deliver(&app).await;
+    let set = northwind_hook.received();
+    assert_eq!(set.len(), 1);
+    assert_eq!(
+        set[0].json()["data"]["resource"]["quantity"],
+        10,
+        "it sees it"
+    );
+
+    app.delete(
+        &format!("/v1/my/partners/{northwind}/delegated-admin"),
+        &app.token(TAILSPIN_ADMIN).await,
+    )
+    .await
+    .assert(204);
+    deliver(&app).await;
+    let got = northwind_hook.received();
+    assert_eq!(got.len(), 2);
+    let body = got[1].json();
+    assert_eq!(body["type"], "support-contact-updated");
+    assert_eq!(
+        body["data"]["resource"],
+        json!({ "id": sub, "supportContactPartnerId": provider }),
+        "no subscription details for a partner that lost access"
+    );
+    let provider_got = provider_hook.received();
+    let last = provider_got.last().unwrap().json();
+    assert_eq!(
+        last["data"]["resource"]["quantity"], 10,
+        "the provider sees it"
+    );
+    assert_eq!(
+        last["data"]["resource"]["supportContactPartnerId"],
+        provider
+    );
+}
+
+#[actix_web::test]
+async fn failure_after_a_quiet_gap_restarts_the_failing_clock() {
+    let app = TestApp::new().await;
+    let receiver = Receiver::start(503).await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(&app, &token, &receiver.url, &["customer-created"]).await;
+    // Failed once long ago, then nothing to send for years.
+    app.execute_sql(&format!(
+        "UPDATE webhooks SET failing_since = '2000-01-01 00:00:00', \
+         last_failed_at = '2000-01-01 00:00:00' WHERE id = '{webhook_id}'"
+    ))
+    .await;
+    app.create_customer(&token, "Quiet Ltd", "quiet.example", None)
+        .await;
+    assert_eq!(deliver(&app).await, 1);
+    let hook = app.get(&format!("/v1/webhooks/{webhook_id}"), &token).await;
+    assert_eq!(hook.body["enabled"], true, "{}", hook.text);
+    let since: chrono::DateTime<chrono::Utc> =
+        hook.body["failingSince"].as_str().unwrap().parse().unwrap();
+    assert!(
+        chrono::Utc::now() - since < chrono::Duration::hours(1),
+        "{since}"
+    );
+}
+
+#[actix_web::test]
+async fn redeliver_after_failure_gets_a_fresh_retry_schedule() {
+    let app = TestApp::with_config(|c| c.webhook_retry_schedule = vec![60]).await;
+    let receiver = Receiver::start(500).await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(&app, &token, &receiver.url, &["customer-created"]).await;
+    app.create_customer(&token, "Again Ltd", "again.example", None)
+        .await;
+    deliver(&app).await;
+    make_due(&app).await;
+    deliver(&app).await;
+    let log_path = format!("/v1/webhooks/{webhook_id}/deliveries");
+    let d = app.get(&log_path, &token).await.items()[0].clone();
+    assert_eq!(d["status"], "failed");
+    assert_eq!(d["attempts"], 2);
+
+    let path = format!("{log_path}/{}/redeliver", d["id"].as_str().unwrap());
+    app.post(&path, &token, json!({})).await.assert(202);
+    let d = app.get(&log_path, &token).await.items()[0].clone();
+    assert_eq!(d["attempts"], 0);
+    assert_eq!(deliver(&app).await, 1);
+    let d = app.get(&log_path, &token).await.items()[0].clone();
+    assert_eq!(d["status"], "pending", "the retry schedule starts again");
+    assert_eq!(d["attempts"], 1);
+    assert_eq!(d["attemptLog"].as_array().unwrap().len(), 3, "history kept");
+}
+
+#[actix_web::test]
+async fn redeliver_while_a_worker_is_sending_it_is_refused() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(
+        &app,
+        &token,
+        "http://127.0.0.1:9/hook",
+        &["customer-created"],
+    )
+    .await;
+    app.create_customer(&token, "Busy Ltd", "busy.example", None)
+        .await;
+    // A worker claimed it and holds the lease.
+    app.execute_sql(
+        "UPDATE webhook_deliveries SET claim_token = 'worker-a', \
+         next_attempt_at = '2999-01-01 00:00:00'",
+    )
+    .await;
+    let log_path = format!("/v1/webhooks/{webhook_id}/deliveries");
+    let d = app.get(&log_path, &token).await.items()[0].clone();
+    let path = format!("{log_path}/{}/redeliver", d["id"].as_str().unwrap());
+    app.post(&path, &token, json!({}))
+        .await
+        .assert_problem(409, "delivery_in_progress");
+    // Once its lease has expired (the worker died), redeliver takes it back.
+    app.execute_sql("UPDATE webhook_deliveries SET next_attempt_at = '2000-01-01 00:00:00'")
+        .await;
+    app.post(&path, &token, json!({})).await.assert(202);
+}
+
+#[actix_web::test]
+async fn test_event_to_a_disabled_webhook_is_refused() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(
+        &app,
+        &token,
+        "http://127.0.0.1:9/hook",
+        &["customer-created"],
+    )
+    .await;
+    app.patch(
+        &format!("/v1/webhooks/{webhook_id}"),
+        &token,
+        json!({ "enabled": false }),
+    )
+    .await
+    .assert(200);
+    app.post(
+        &format!("/v1/webhooks/{webhook_id}/test"),
+        &token,
+        json!({}),
+    )
+    .await
+    .assert_problem(409, "webhook_disabled");
+    let log = app
+        .get(&format!("/v1/webhooks/{webhook_id}/deliveries"), &token)
+        .await;
+    assert!(log.items().is_empty());
+}
+
+#[actix_web::test]
+async fn worker_whose_lease_was_taken_over_does_not_record_the_outcome() {
+    let app = TestApp::new().await;
+    let receiver = Receiver::start_slow(200, 1000).await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(&app, &token, &receiver.url, &["customer-created"]).await;
+    app.create_customer(&token, "Lease Ltd", "lease.example", None)
+        .await;
+    let sending = delivery::deliver_due(&app.state.pool, &app.state.config);
+    let take_over = async {
+        while receiver.received().is_empty() {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        // Meanwhile the lease expired and another worker claimed it.
+        app.execute_sql("UPDATE webhook_deliveries SET claim_token = 'worker-b'")
+            .await;
+    };
+    let (sent, ()) = futures::join!(sending, take_over);
+    assert_eq!(sent.unwrap(), 1);
+    let d = app
+        .get(&format!("/v1/webhooks/{webhook_id}/deliveries"), &token)
+        .await
+        .items()[0]
+        .clone();
+    assert_eq!(d["status"], "pending", "left to the claim holding it: {d}");
+    assert_eq!(d["attempts"], 0);
+    assert_eq!(
+        d["attemptLog"].as_array().unwrap().len(),
+        1,
+        "attempt logged"
     );
 }
