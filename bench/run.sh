@@ -113,6 +113,7 @@ bench_backend() {
   DATABASE_URL="$url" BIND_ADDR="127.0.0.1:$port" RUST_LOG=warn \
     JWT_SECRET=bench-secret-that-is-at-least-32-bytes-long \
     TOKEN_RATE_LIMIT_PER_MINUTE=100000 REQUEST_RATE_LIMIT_PER_MINUTE=0 \
+    SIGN_IN_ADDRESS_LIMIT_PER_MINUTE=1000000 SIGN_IN_ADDRESS_TOTAL_PER_MINUTE=1000000 \
     "$BIN" serve --demo >"$WORK/$backend-server.log" 2>&1 &
   local server=$!
   PIDS+=("$server")

@@ -240,16 +240,20 @@ impl ApiError {
         e
     }
 
-    /// 429 `rate_limited` with `Retry-After: seconds`: too many failed sign-in attempts.
-    pub fn sign_in_throttled(seconds: u64) -> Self {
+    /// 429 `rate_limited` with `Retry-After` and the IETF `RateLimit-Policy` / `RateLimit`
+    /// headers of the spent policy: too many sign-in attempts.
+    pub fn sign_in_throttled(spent: crate::models::sign_in_throttle::Spent) -> Self {
+        let seconds = spent.retry_after;
         let mut e = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             "rate_limited",
             format!(
-                "Too many failed sign-in attempts from this address; retry in {seconds} seconds."
+                "Too many sign-in attempts from this address (limit `{}`); retry in {seconds} seconds.",
+                spent.policy
             ),
         );
         e.headers.push((header::RETRY_AFTER, seconds.to_string()));
+        e.headers.extend(spent.headers());
         e
     }
 

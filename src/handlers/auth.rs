@@ -20,7 +20,7 @@ use crate::models::application::ApplicationRow;
 use crate::models::customer::CustomerRow;
 use crate::models::ids;
 use crate::models::partner::PartnerRow;
-use crate::models::sign_in_throttle::Buckets;
+use crate::models::sign_in_throttle::{Buckets, Spent};
 use crate::models::user::UserRow;
 use crate::request_id::RequestId;
 use crate::services::users;
@@ -112,7 +112,7 @@ enum Grant {
 enum Outcome {
     Issued(String, i64),
     Refused(StatusCode, &'static str, &'static str),
-    Throttled(u64),
+    Throttled(Spent),
 }
 
 /// The throttling buckets of a sign-in attempt for `name` from `address` (issue 8).
@@ -450,16 +450,22 @@ pub async fn create_token(
                 expires_in,
             }),
         Outcome::Refused(status, error, description) => oauth_error(status, error, description),
-        Outcome::Throttled(wait) => {
+        Outcome::Throttled(spent) => {
+            let wait = spent.retry_after;
             let mut res = oauth_error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "invalid_request",
                 format!(
-                    "Too many failed sign-in attempts for this name from this address; retry in {wait} seconds."
+                    "Too many sign-in attempts from this address (limit `{}`); retry in {wait} seconds.",
+                    spent.policy
                 ),
             );
-            if let Ok(value) = header::HeaderValue::from_str(&wait.to_string()) {
-                res.headers_mut().insert(header::RETRY_AFTER, value);
+            let headers =
+                std::iter::once((header::RETRY_AFTER, wait.to_string())).chain(spent.headers());
+            for (name, value) in headers {
+                if let Ok(value) = header::HeaderValue::from_str(&value) {
+                    res.headers_mut().insert(name, value);
+                }
             }
             res
         }

@@ -87,13 +87,43 @@ pub fn purge(conn: &mut AnyConnection) -> QueryResult<usize> {
     diesel::delete(t::table.filter(t::tat_ms.lt(now_ms() - 3_600_000))).execute(conn)
 }
 
+impl Spent {
+    /// `RateLimit-Policy: "<policy>";q=<quota>;w=60` and `RateLimit: "<policy>";r=0;t=<wait>`
+    /// (draft-ietf-httpapi-ratelimit-headers, as on every other rate-limited response).
+    pub fn headers(&self) -> [(actix_web::http::header::HeaderName, String); 2] {
+        [
+            (
+                crate::rate_limit::POLICY,
+                format!("\"{}\";q={};w=60", self.policy, self.per_minute),
+            ),
+            (
+                crate::rate_limit::RATE_LIMIT,
+                format!("\"{}\";r=0;t={}", self.policy, self.retry_after),
+            ),
+        ]
+    }
+}
+
 /// One bucket of an attempt: its stored name, its limit per minute, and whether a successful
 /// attempt gives its reservation back.
 #[derive(Debug, Clone)]
 struct Bucket {
     name: String,
+    policy: &'static str,
     per_minute: i64,
     refundable: bool,
+}
+
+/// A spent bucket: the whole seconds until the next attempt, and the policy (name and quota per
+/// minute) that was spent, for the `RateLimit-Policy` / `RateLimit` headers.
+#[derive(Debug, Clone, Copy)]
+pub struct Spent {
+    /// Seconds until the next attempt is allowed (at least 1).
+    pub retry_after: u64,
+    /// The policy's name: `sign-in-name`, `sign-in-failures` or `sign-in-all`.
+    pub policy: &'static str,
+    /// The policy's quota per 60 s window.
+    pub per_minute: i64,
 }
 
 /// The buckets of one sign-in attempt and their limits. Bucket names are stored as SHA-256
@@ -119,16 +149,19 @@ impl Buckets {
         Buckets(vec![
             Bucket {
                 name: digest(format!("{kind}:{}|{address}", name.to_lowercase())),
+                policy: "sign-in-name",
                 per_minute: per_name_and_address,
                 refundable: true,
             },
             Bucket {
                 name: digest(format!("failed:{address}")),
+                policy: "sign-in-failures",
                 per_minute: per_address,
                 refundable: true,
             },
             Bucket {
                 name: digest(format!("all:{address}")),
+                policy: "sign-in-all",
                 per_minute: all_per_address,
                 refundable: false,
             },
@@ -136,21 +169,28 @@ impl Buckets {
     }
 
     /// Reserves an attempt in every bucket; when one is spent, gives back the others and
-    /// answers the longest wait in seconds.
-    pub fn reserve(&self, conn: &mut AnyConnection) -> QueryResult<Result<(), u64>> {
+    /// answers the spent bucket with the longest wait.
+    pub fn reserve(&self, conn: &mut AnyConnection) -> QueryResult<Result<(), Spent>> {
         let mut taken = Vec::new();
-        let mut wait = 0;
+        let mut spent: Option<Spent> = None;
         for bucket in &self.0 {
             match reserve(conn, &bucket.name, bucket.per_minute)? {
                 Ok(()) => taken.push(bucket),
-                Err(seconds) => wait = wait.max(seconds),
+                Err(seconds) if spent.is_none_or(|s| s.retry_after < seconds) => {
+                    spent = Some(Spent {
+                        retry_after: seconds,
+                        policy: bucket.policy,
+                        per_minute: bucket.per_minute,
+                    });
+                }
+                Err(_) => {}
             }
         }
-        if wait > 0 {
+        if let Some(spent) = spent {
             for bucket in taken {
                 refund(conn, &bucket.name, bucket.per_minute)?;
             }
-            return Ok(Err(wait));
+            return Ok(Err(spent));
         }
         if rand::random::<u8>() == 0 {
             purge(conn)?;

@@ -375,6 +375,14 @@ async fn api6_failed_sign_ins_are_limited_per_name_and_address_with_retry_after(
     // GCRA spaces attempts (60 s / 3 = 20 s each) instead of resetting a fixed window, so the
     // wait is at most one interval and a burst cannot be doubled across a window boundary.
     assert!((1..=20).contains(&retry), "Retry-After {retry}");
+    assert_eq!(
+        res.header("ratelimit-policy").as_deref(),
+        Some("\"sign-in-name\";q=3;w=60")
+    );
+    assert_eq!(
+        res.header("ratelimit"),
+        Some(format!("\"sign-in-name\";r=0;t={retry}"))
+    );
     // The flood from that address never locks the real user out elsewhere.
     app.sign_in_from(PROVIDER_HA, PASSWORD, "198.51.100.20")
         .await
