@@ -33,6 +33,39 @@ async fn forge(app: &TestApp, user: &str, claims: Value) -> String {
     .unwrap()
 }
 
+/// A job holding the app's only hashing thread until released.
+struct BusyHasher {
+    release: std::sync::mpsc::Sender<()>,
+    job: actix_web::rt::task::JoinHandle<Result<(), partner_center::error::ApiError>>,
+}
+
+impl BusyHasher {
+    async fn release(self) {
+        self.release.send(()).unwrap();
+        self.job.await.unwrap().unwrap();
+    }
+}
+
+/// Occupies the only hashing thread of an app configured with one (and no queue).
+async fn occupy_the_hashing_thread(app: &TestApp) -> BusyHasher {
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (release, release_rx) = std::sync::mpsc::channel::<()>();
+    let state = app.state.clone();
+    let job = actix_web::rt::spawn(async move {
+        state
+            .hasher
+            .run(move || {
+                started_tx.send(()).unwrap();
+                let _ = release_rx.recv();
+            })
+            .await
+    });
+    actix_web::web::block(move || started_rx.recv().unwrap())
+        .await
+        .unwrap();
+    BusyHasher { release, job }
+}
+
 // API1:2023 Broken Object Level Authorization
 
 #[actix_rt::test]
@@ -285,22 +318,7 @@ async fn api4_sign_in_under_a_full_hashing_queue_answers_503_with_retry_after() 
         c.hashing_queue = 0;
     })
     .await;
-    // Occupy the only hashing thread.
-    let (started_tx, started_rx) = std::sync::mpsc::channel();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let state = app.state.clone();
-    let blocker = actix_web::rt::spawn(async move {
-        state
-            .hasher
-            .run(move || {
-                started_tx.send(()).unwrap();
-                let _ = release_rx.recv();
-            })
-            .await
-    });
-    actix_web::web::block(move || started_rx.recv().unwrap())
-        .await
-        .unwrap();
+    let busy = occupy_the_hashing_thread(&app).await;
 
     let res = app.sign_in(PROVIDER_SA, PASSWORD).await;
     res.assert(503);
@@ -317,8 +335,7 @@ async fn api4_sign_in_under_a_full_hashing_queue_answers_503_with_retry_after() 
     change.assert_problem(503, "sign_in_busy");
     assert_eq!(change.header("retry-after").as_deref(), Some("1"));
 
-    release_tx.send(()).unwrap();
-    blocker.await.unwrap().unwrap();
+    busy.release().await;
     // A 503 was not the caller's failure: the attempt was given back, and sign-in works again.
     app.sign_in(PROVIDER_SA, PASSWORD).await.assert(200);
 }
@@ -647,21 +664,7 @@ async fn api4_enrolling_with_a_made_up_link_never_reaches_the_hashing_pool() {
         c.hashing_queue = 0;
     })
     .await;
-    let (started_tx, started_rx) = std::sync::mpsc::channel();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let state = app.state.clone();
-    let blocker = actix_web::rt::spawn(async move {
-        state
-            .hasher
-            .run(move || {
-                started_tx.send(()).unwrap();
-                let _ = release_rx.recv();
-            })
-            .await
-    });
-    actix_web::web::block(move || started_rx.recv().unwrap())
-        .await
-        .unwrap();
+    let busy = occupy_the_hashing_thread(&app).await;
     // With the only hashing thread busy, a hash would answer 503; a bad link answers 422 first.
     app.call(
         Method::POST,
@@ -671,8 +674,7 @@ async fn api4_enrolling_with_a_made_up_link_never_reaches_the_hashing_pool() {
     )
     .await
     .assert_problem(422, "invalid_link_token");
-    release_tx.send(()).unwrap();
-    blocker.await.unwrap().unwrap();
+    busy.release().await;
 }
 
 #[actix_rt::test]
