@@ -68,6 +68,9 @@ struct KeyRow {
 enum Claim {
     Run,
     Replay(KeyRow),
+    /// The token's account changed since it was issued: no key is claimed and nothing is
+    /// replayed; the handler answers (401 where the operation needs a caller).
+    Revoked,
 }
 
 fn claim(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
@@ -414,7 +417,13 @@ pub async fn middleware(
             // A revoked token (password changed, disabled, role changed) must not replay the
             // answers, secrets included, that it was given before (issue 8).
             if let Some(claims) = &caller {
-                principal::Principal::load(conn, claims, String::new())?;
+                match principal::Principal::load(conn, claims, String::new()) {
+                    Ok(_) => {}
+                    Err(e) if e.status == actix_web::http::StatusCode::UNAUTHORIZED => {
+                        return Ok(Claim::Revoked);
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             claim(conn, &scope, &key, &hash)
         })
@@ -422,6 +431,10 @@ pub async fn middleware(
     };
     match claimed {
         Err(e) => Ok(req.into_response(e.error_response())),
+        Ok(Claim::Revoked) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_boxed_body),
         Ok(Claim::Replay(row)) => {
             crate::metrics::count_idempotency_replay();
             Ok(req.into_response(replay(row, &state.config.jwt_secret)))

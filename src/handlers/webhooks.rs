@@ -22,6 +22,7 @@ use crate::models::audit::{Actor, Audit};
 use crate::models::webhook::{AttemptRow, DeliveryFilter, DeliveryRow, EventRow, WebhookRow};
 use crate::models::{ids, now, utc};
 use crate::paging::{Page, PageParams};
+use crate::webhooks::EventName;
 use crate::{etag, idempotency, validate, webhooks};
 
 /// How long the previous secret keeps signing after a rotation.
@@ -96,7 +97,7 @@ pub struct CreateWebhook {
     pub url: String,
     /// Event types to receive (at least one).
     #[validate(length(min = 1, max = 20), custom(function = "event_types"))]
-    #[schema(min_items = 1, max_items = 20, example = json!(["subscription-updated"]))]
+    #[schema(inline, value_type = Vec<EventName>, min_items = 1, max_items = 20, example = json!(["subscription-updated"]))]
     pub events: Vec<String>,
     /// Free text.
     #[validate(length(max = 500))]
@@ -126,7 +127,7 @@ pub struct UpdateWebhook {
     pub url: Option<String>,
     /// New event types.
     #[validate(length(min = 1, max = 20), custom(function = "event_types"))]
-    #[schema(min_items = 1, max_items = 20)]
+    #[schema(inline, value_type = Option<Vec<EventName>>, min_items = 1, max_items = 20)]
     pub events: Option<Vec<String>>,
     /// New description.
     #[validate(length(max = 500))]
@@ -725,6 +726,7 @@ pub async fn test_webhook(
 pub struct DeliveryQuery {
     /// Only deliveries in this status: `pending`, `delivered` or `failed`.
     #[validate(custom(function = "delivery_status"))]
+    #[param(pattern = "^(pending|delivered|failed)$")]
     pub status: Option<String>,
     /// Only this event type.
     pub event_type: Option<String>,

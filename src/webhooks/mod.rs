@@ -43,6 +43,22 @@ pub struct EventType {
     pub resource_type: &'static str,
 }
 
+/// The name of an event type, documented as an enum of [`EVENT_TYPES`] (their one home).
+pub struct EventName;
+
+impl utoipa::PartialSchema for EventName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("An event type (GET /v1/webhook-events lists them)."))
+            .enum_values(Some(EVENT_TYPES.iter().map(|e| e.name)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for EventName {}
+
 /// Every event type (product.md §11).
 pub const EVENT_TYPES: &[EventType] = &[
     EventType {
