@@ -30,7 +30,8 @@ section "serve --demo on $BASE"
 cargo build -q
 "$BIN" openapi > "$TOOLS/openapi.json"
 DATABASE_URL="$TOOLS/demo.db" BIND_ADDR=127.0.0.1:$PORT REQUEST_RATE_LIMIT_PER_MINUTE=0 \
-  TOKEN_RATE_LIMIT_PER_MINUTE=100000 "$BIN" serve --demo > "$TOOLS/server.log" 2>&1 &
+  TOKEN_RATE_LIMIT_PER_MINUTE=100000 SIGN_IN_ADDRESS_LIMIT_PER_MINUTE=1000000 \
+  SIGN_IN_ADDRESS_TOTAL_PER_MINUTE=1000000 "$BIN" serve --demo > "$TOOLS/server.log" 2>&1 &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; rm -rf "$TOOLS"' EXIT
 for _ in $(seq 1 50); do curl -sf "$BASE/health/ready" >/dev/null && break; sleep 0.2; done

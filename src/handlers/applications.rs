@@ -81,7 +81,12 @@ pub enum ApplicationRole {
 pub struct CreateApplication {
     /// Display name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(example = "Nightly billing sync", min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"\S",
+        example = "Nightly billing sync",
+        min_length = 1,
+        max_length = 200
+    )]
     pub display_name: String,
     /// Roles (at least one) from `admin_agent`, `sales_agent`, `helpdesk_agent`.
     #[validate(length(min = 1, max = 3), custom(function = "application_roles"))]

@@ -30,7 +30,12 @@ use crate::validate;
 pub struct Address {
     /// First line.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(example = "1 Main St", min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"\S",
+        example = "1 Main St",
+        min_length = 1,
+        max_length = 200
+    )]
     pub address_line1: String,
     /// Second line.
     #[validate(length(max = 200))]
@@ -128,7 +133,12 @@ impl From<CustomerRow> for Customer {
 pub struct CreateCustomer {
     /// Company name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(example = "Contoso Ltd", min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"\S",
+        example = "Contoso Ltd",
+        min_length = 1,
+        max_length = 200
+    )]
     pub company_name: String,
     /// Unique default domain, lower case.
     #[validate(custom(function = "validate::domain"))]

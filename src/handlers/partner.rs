@@ -69,7 +69,12 @@ impl From<PartnerRow> for Partner {
 pub struct UpdatePartner {
     /// Organisation name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(example = "Contoso Distribution", min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"\S",
+        example = "Contoso Distribution",
+        min_length = 1,
+        max_length = 200
+    )]
     pub name: Option<String>,
     /// Support email (`null` clears it).
     #[serde(default, deserialize_with = "crate::extract::double_option")]

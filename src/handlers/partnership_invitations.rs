@@ -83,7 +83,12 @@ pub struct EnrollReseller {
     pub token: String,
     /// The new organisation's name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(example = "Fabrikam Resellers", min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"\S",
+        example = "Fabrikam Resellers",
+        min_length = 1,
+        max_length = 200
+    )]
     pub partner_name: String,
     /// The global admin's email: its sign-in name, and the organisation's support email.
     #[validate(email, length(max = 254))]
@@ -91,7 +96,12 @@ pub struct EnrollReseller {
     pub admin_email: String,
     /// The global admin's display name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(example = "Pat Owner", min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"\S",
+        example = "Pat Owner",
+        min_length = 1,
+        max_length = 200
+    )]
     pub admin_display_name: String,
 }
 

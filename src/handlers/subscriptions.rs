@@ -250,7 +250,12 @@ pub struct UpdateSubscription {
     pub auto_renew: Option<bool>,
     /// Friendly name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(example = "HQ seats", min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"\S",
+        example = "HQ seats",
+        min_length = 1,
+        max_length = 200
+    )]
     pub friendly_name: Option<String>,
     /// The indirect reseller of record (an active partner of the billing provider); `null`
     /// clears it. Only the billing provider may change it.

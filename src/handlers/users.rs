@@ -106,7 +106,12 @@ pub struct CreateUser {
     pub user_name: String,
     /// Display name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(example = "Pat Agent", min_length = 1, max_length = 200)]
+    #[schema(
+        pattern = r"\S",
+        example = "Pat Agent",
+        min_length = 1,
+        max_length = 200
+    )]
     pub display_name: String,
     /// Partner roles (at least one); only a global admin may grant `global_admin`.
     #[validate(length(min = 1, max = 5), custom(function = "partner_roles"))]
@@ -261,7 +266,7 @@ pub async fn get_user(
 pub struct UpdateUser {
     /// Display name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(pattern = r"\S", min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     /// The complete new set of partner roles (at least one).
     #[validate(length(min = 1, max = 5), custom(function = "partner_roles"))]

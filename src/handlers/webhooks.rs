@@ -92,7 +92,8 @@ pub struct CreateWebhook {
     #[validate(length(min = 1, max = 2000), custom(function = "validate::http_url"))]
     #[schema(
         example = "https://hooks.example.com/partner-center",
-        max_length = 2000
+        max_length = 2000,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://"
     )]
     pub url: String,
     /// Event types to receive (at least one).
@@ -123,7 +124,7 @@ pub struct CreatedWebhook {
 pub struct UpdateWebhook {
     /// New URL (checked like at registration).
     #[validate(length(min = 1, max = 2000), custom(function = "validate::http_url"))]
-    #[schema(max_length = 2000)]
+    #[schema(max_length = 2000, pattern = "^[Hh][Tt][Tt][Pp][Ss]?://")]
     pub url: Option<String>,
     /// New event types.
     #[validate(length(min = 1, max = 20), custom(function = "event_types"))]
