@@ -1,8 +1,6 @@
-//! Application assembly: [`AppState`], middleware, extractor error handlers, every route (the
+//! Application assembly: middleware, extractor error handlers, every route (the
 //! same calls collect the OpenAPI document), Swagger UI, and problem+json for unknown routes.
 //! `main` serves [`build`]; every integration test mounts the same function.
-
-use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -12,42 +10,12 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::jwt::JwtKeys;
-use crate::auth::password::Hasher;
-use crate::config::Config;
-use crate::db::Pool;
 use crate::error::ApiError;
-use crate::rate_limit::{self, RequestLimiter};
+use crate::rate_limit;
+use crate::state::AppState;
 use crate::{
     conditional, cors, extract, handlers, hardening, idempotency, metrics, openapi, request_id,
 };
-
-/// Shared state of every request.
-pub struct AppState {
-    /// Database pool.
-    pub pool: Pool,
-    /// Token keys.
-    pub jwt: JwtKeys,
-    /// Per-caller request budget (`None`: disabled).
-    pub request_limiter: Option<RequestLimiter>,
-    /// Password hashing threads, apart from the database pool.
-    pub hasher: Hasher,
-    /// Configuration.
-    pub config: Arc<Config>,
-}
-
-impl AppState {
-    /// State for a pool and configuration.
-    pub fn new(pool: Pool, config: Config) -> web::Data<AppState> {
-        web::Data::new(AppState {
-            pool,
-            jwt: JwtKeys::new(config.jwt_secret.as_bytes(), config.token_ttl_seconds),
-            request_limiter: RequestLimiter::new(config.request_rate_limit_per_minute),
-            hasher: Hasher::new(config.hashing_threads, config.hashing_queue),
-            config: Arc::new(config),
-        })
-    }
-}
 
 /// The OpenAPI document, collected from the registered handlers.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {

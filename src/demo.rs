@@ -14,8 +14,9 @@
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::auth::{Role, TenantKind, password};
+use crate::auth::password;
 use crate::db::{self, AnyConnection};
+use crate::domain::{Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::Actor;
 use crate::models::customer::CustomerRow;

@@ -28,12 +28,12 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-use crate::app::AppState;
 use crate::auth::{password::sha256_hex, principal};
 use crate::db::{self, AnyConnection};
 use crate::error::{ApiError, FieldError};
 use crate::models::now;
 use crate::schema::idempotency_keys as keys;
+use crate::state::AppState;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chacha20poly1305::aead::{Aead, KeyInit};

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 
 use actix_web::HttpServer;
 use clap::{Parser, Subcommand, ValueEnum};
-use partner_center::app::{self, AppState};
+use partner_center::app;
 use partner_center::config::Config;
+use partner_center::state::AppState;
 use partner_center::{db, demo, idempotency, request_id, services, webhooks};
 
 #[derive(Debug, Parser)]
@@ -165,8 +166,8 @@ fn bootstrap(partner_name: &str, admin_email: &str, output: Output) -> Result<()
                 accounts: vec![demo::Account {
                     username: done.user_name,
                     password: done.temporary_password,
-                    roles: vec![partner_center::auth::Role::GlobalAdmin],
-                    tenant_kind: partner_center::auth::TenantKind::IndirectProvider,
+                    roles: vec![partner_center::domain::Role::GlobalAdmin],
+                    tenant_kind: partner_center::domain::TenantKind::IndirectProvider,
                     tenant_id: done.partner_id,
                     tenant_name: done.partner_name,
                 }],

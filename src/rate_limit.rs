@@ -22,10 +22,10 @@ use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::{DefaultKeyedRateLimiter, Quota};
 
-use crate::app::AppState;
 use crate::auth::principal;
 use crate::client_address;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 /// The per-caller limiter.
 pub struct RequestLimiter {

@@ -8,7 +8,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ActorKind, Role, TenantKind};
+use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::ApiError;
 
 /// The claims of an access token.

@@ -4,7 +4,8 @@
 //! Customer-scoped operations also need a relationship with the customer (and, for the rows
 //! marked DAP, delegated admin privileges); that is checked by [`super::visibility`].
 
-use super::{Principal, Role};
+use super::Principal;
+use crate::domain::Role;
 use crate::error::ApiError;
 
 use Role::{
@@ -170,7 +171,7 @@ mod tests {
 
     use super::Operation::{self, *};
     use super::*;
-    use crate::auth::{ActorKind, TenantKind};
+    use crate::domain::{ActorKind, TenantKind};
 
     const Y: bool = true;
     const N: bool = false;

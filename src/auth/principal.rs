@@ -12,13 +12,13 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::jwt::Claims;
-use super::{ActorKind, Role, TenantKind};
-use crate::app::AppState;
 use crate::db::{self, AnyConnection};
+use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::ids;
 use crate::request_id::RequestId;
 use crate::schema::{applications, partners, users};
+use crate::state::AppState;
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]

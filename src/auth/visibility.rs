@@ -5,9 +5,10 @@
 
 use uuid::Uuid;
 
+use super::Principal;
 use super::permissions::{self, Operation};
-use super::{Principal, TenantKind};
 use crate::db::AnyConnection;
+use crate::domain::TenantKind;
 use crate::error::ApiError;
 use crate::models::customer::CustomerRow;
 use crate::models::relationship::RelationshipRow;

@@ -11,10 +11,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use crate::app::AppState;
 use crate::auth::permissions::{self, Operation};
-use crate::auth::{Principal, Role, password};
+use crate::auth::{Principal, password};
 use crate::db;
+use crate::domain::Role;
 use crate::error::{ApiError, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::idempotency;
@@ -22,6 +22,7 @@ use crate::models::application::ApplicationRow;
 use crate::models::audit::{Actor, Audit};
 use crate::models::{ids, now, utc};
 use crate::paging::{Page, PageParams};
+use crate::state::AppState;
 use crate::validate;
 
 /// An application as the API shows it (never its secret).

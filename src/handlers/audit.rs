@@ -8,7 +8,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::auth::permissions::{self, Operation};
 use crate::db;
@@ -17,6 +16,7 @@ use crate::extract::ValidQuery;
 use crate::models::audit::{AuditFilter, AuditRow};
 use crate::models::{ids, utc};
 use crate::paging::{Page, PageParams};
+use crate::state::AppState;
 
 /// Who made a change.
 #[derive(Debug, Serialize, ToSchema)]

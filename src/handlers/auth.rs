@@ -10,10 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
-use crate::auth::{ActorKind, Principal, Role, TenantKind, password};
+use crate::auth::{Principal, password};
 use crate::client_address;
 use crate::db::{self, AnyConnection};
+use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::extract::ValidJson;
 use crate::models::application::ApplicationRow;
@@ -24,6 +24,7 @@ use crate::models::sign_in_throttle::{Buckets, Spent};
 use crate::models::user::UserRow;
 use crate::request_id::RequestId;
 use crate::services::users;
+use crate::state::AppState;
 
 /// Token request (`application/x-www-form-urlencoded`, RFC 6749 §4.3 and §4.4).
 #[derive(Debug, Default, Deserialize, ToSchema, IntoParams)]

@@ -12,7 +12,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
@@ -26,6 +25,7 @@ use crate::models::offer::BillingCycle;
 use crate::models::{ids, utc};
 use crate::money::Money;
 use crate::services::orders::{self as service, Priced};
+use crate::state::AppState;
 use crate::validate;
 
 /// One line of a cart or order request.

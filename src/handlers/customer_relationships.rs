@@ -9,10 +9,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::permissions::Operation;
-use crate::auth::{Principal, TenantKind, visibility};
+use crate::auth::{Principal, visibility};
 use crate::db;
+use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
 use crate::extract::ValidQuery;
 use crate::models::partner::PartnerRow;
@@ -20,6 +20,7 @@ use crate::models::relationship::RelationshipRow;
 use crate::models::{ids, utc};
 use crate::paging::{Page, PageParams, PageRequest};
 use crate::services::relationships as service;
+use crate::state::AppState;
 
 /// A partner's relationship with a customer, with the partner's public support profile.
 #[derive(Debug, Serialize, ToSchema)]

@@ -10,10 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::permissions::Operation;
-use crate::auth::{Principal, Role, password, visibility};
+use crate::auth::{Principal, password, visibility};
 use crate::db;
+use crate::domain::Role;
 use crate::error::{ApiError, Problem};
 use crate::extract::ValidQuery;
 use crate::idempotency;
@@ -21,6 +21,7 @@ use crate::models::audit::{Actor, Audit};
 use crate::models::user::{UserChanges, UserRow};
 use crate::models::{ids, utc};
 use crate::paging::{Page, PageParams};
+use crate::state::AppState;
 
 /// A customer's user.
 #[derive(Debug, Serialize, ToSchema)]

@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::permissions::{self, Operation};
 use crate::auth::{Principal, visibility};
 use crate::db;
@@ -22,6 +21,7 @@ use crate::models::customer::{CustomerChanges, CustomerFilter, CustomerRow};
 use crate::models::{ids, now, utc};
 use crate::paging::{Page, PageParams};
 use crate::services::customers::{self as service, AdminAccount};
+use crate::state::AppState;
 use crate::validate;
 
 /// A postal address.

@@ -6,7 +6,6 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, web};
 use uuid::Uuid;
 
 use super::indirect_resellers::{IndirectPartner, PartnershipQuery, list_partnerships};
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::auth::permissions::{self, Operation};
 use crate::db;
@@ -16,6 +15,7 @@ use crate::models::audit::Actor;
 use crate::models::partnership::Side;
 use crate::paging::Page;
 use crate::services::partnerships as service;
+use crate::state::AppState;
 
 /// List the indirect providers the caller's reseller is partnered with (active ones unless
 /// `status=ended`), oldest partnership first.

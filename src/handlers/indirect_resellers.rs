@@ -12,11 +12,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::Principal;
-use crate::auth::TenantKind;
 use crate::auth::permissions::{self, Operation};
 use crate::db;
+use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::{ValidJson, ValidQuery};
@@ -29,6 +28,7 @@ use crate::models::{ids, now, utc};
 use crate::paging::{Page, PageParams};
 use crate::services::links::IssuedLink;
 use crate::services::partnerships as service;
+use crate::state::AppState;
 
 /// The path the invitation link points to (with `?token=…`).
 pub const ACCEPT_PATH: &str = "/v1/partnership-invitations/accept";

@@ -6,7 +6,6 @@ use actix_web::{HttpRequest, HttpResponse, delete, get, web};
 use uuid::Uuid;
 
 use super::customer_relationships::{CustomerRelationship, RelationshipQuery, page_for_customer};
-use crate::app::AppState;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db;
@@ -15,6 +14,7 @@ use crate::extract::ValidQuery;
 use crate::models::audit::Actor;
 use crate::paging::Page;
 use crate::services::relationships as service;
+use crate::state::AppState;
 
 /// List the partners holding a relationship with your organisation, with their support contact
 /// details and whether they hold delegated admin privileges (customer admin).

@@ -8,7 +8,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db;
@@ -20,6 +19,7 @@ use crate::models::partner::PartnerRow;
 use crate::models::subscription::SubscriptionRow;
 use crate::paging::{Page, PageParams};
 use crate::services::support_contacts as service;
+use crate::state::AppState;
 
 /// One of the customer's subscriptions, as its admin sees it.
 #[derive(Debug, Serialize, ToSchema)]

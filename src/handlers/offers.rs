@@ -9,7 +9,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::auth::permissions::{self, Operation};
 use crate::db;
@@ -20,6 +19,7 @@ use crate::models::offer::{BillingCycle, OfferFilter, OfferRow};
 use crate::models::utc;
 use crate::money::Money;
 use crate::paging::{Page, PageParams};
+use crate::state::AppState;
 
 /// A catalog offer.
 #[derive(Debug, Serialize, ToSchema)]

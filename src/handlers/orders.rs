@@ -10,7 +10,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db;
@@ -26,6 +25,7 @@ use crate::models::{ids, utc};
 use crate::money::Money;
 use crate::paging::{Page, PageParams};
 use crate::services::orders::{self as service, Placed};
+use crate::state::AppState;
 
 /// One priced line of an order.
 #[derive(Debug, Serialize, ToSchema)]

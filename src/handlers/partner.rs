@@ -9,16 +9,17 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
+use crate::auth::Principal;
 use crate::auth::permissions::{self, Operation};
-use crate::auth::{Principal, TenantKind};
 use crate::db;
+use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::ValidJson;
 use crate::models::audit::{Actor, Audit};
 use crate::models::partner::{PartnerChanges, PartnerRow};
 use crate::models::{ids, utc};
+use crate::state::AppState;
 use crate::validate;
 
 /// A partner organisation's profile as the API shows it.

@@ -13,10 +13,10 @@ use validator::Validate;
 
 use super::customers::AdminUserCredentials;
 use super::indirect_resellers::IndirectPartner;
-use crate::app::AppState;
 use crate::auth::permissions::{self, Operation};
-use crate::auth::{Principal, TenantKind, password};
+use crate::auth::{Principal, password};
 use crate::db;
+use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
 use crate::extract::ValidJson;
 use crate::idempotency;
@@ -25,6 +25,7 @@ use crate::models::partner::PartnerRow;
 use crate::models::{ids, utc};
 use crate::request_id::RequestId;
 use crate::services::partnerships::{self as service, NewReseller};
+use crate::state::AppState;
 use crate::validate;
 
 /// A link token presented for acceptance.

@@ -15,7 +15,6 @@ use validator::Validate;
 use super::customer_relationships::CustomerRelationship;
 use super::indirect_resellers::EmailDraft;
 use super::partnership_invitations::AcceptLink;
-use crate::app::AppState;
 use crate::auth::permissions::{self, Operation};
 use crate::auth::{Principal, visibility};
 use crate::db;
@@ -29,6 +28,7 @@ use crate::models::{ids, now, utc};
 use crate::paging::{Page, PageParams};
 use crate::services::links::IssuedLink;
 use crate::services::relationships as service;
+use crate::state::AppState;
 
 /// The path the request link points to (with `?token=…`).
 pub const ACCEPT_PATH: &str = "/v1/relationship-requests/accept";

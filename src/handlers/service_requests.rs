@@ -11,7 +11,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db;
@@ -22,6 +21,7 @@ use crate::models::service_request::ServiceRequestRow;
 use crate::models::{ids, utc};
 use crate::paging::{Page, PageParams};
 use crate::services::service_requests::{self as service, NewRequest, Patch};
+use crate::state::AppState;
 use crate::validate;
 
 /// How urgent a service request is.

@@ -12,7 +12,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
@@ -24,6 +23,7 @@ use crate::models::subscription::{SubscriptionFilter, SubscriptionRow, Subscript
 use crate::models::{ids, utc};
 use crate::paging::{Page, PageParams};
 use crate::services::subscriptions::{self as service, Patch};
+use crate::state::AppState;
 use crate::validate;
 
 /// A subscription.

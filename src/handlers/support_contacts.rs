@@ -11,10 +11,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::permissions::Operation;
-use crate::auth::{Principal, TenantKind, visibility};
+use crate::auth::{Principal, visibility};
 use crate::db;
+use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::ValidJson;
@@ -22,6 +22,7 @@ use crate::models::ids;
 use crate::models::partner::PartnerRow;
 use crate::paging::Page;
 use crate::services::support_contacts::{self as service, Designated};
+use crate::state::AppState;
 
 /// The kind of partner a support contact is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]

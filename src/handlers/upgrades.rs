@@ -9,7 +9,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db;
@@ -20,6 +19,7 @@ use crate::handlers::subscriptions::Subscription;
 use crate::models::audit::Actor;
 use crate::paging::Page;
 use crate::services::subscriptions::{self as service, Ineligibility};
+use crate::state::AppState;
 use crate::{etag, validate};
 
 /// An upgrade target with its eligibility.

@@ -10,10 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use crate::app::AppState;
+use crate::auth::Principal;
 use crate::auth::permissions::{self, Operation};
-use crate::auth::{Principal, Role};
 use crate::db;
+use crate::domain::Role;
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::{ValidJson, ValidQuery};
@@ -22,6 +22,7 @@ use crate::models::user::UserRow;
 use crate::models::{ids, utc};
 use crate::paging::{Page, PageParams};
 use crate::services::users::{self as service, NewPartnerUser, UserUpdate};
+use crate::state::AppState;
 use crate::validate;
 
 /// A partner user as the API shows it (never its password hash).

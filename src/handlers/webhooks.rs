@@ -12,7 +12,6 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use crate::app::AppState;
 use crate::auth::Principal;
 use crate::auth::permissions::{self, Operation};
 use crate::db::{self, AnyConnection};
@@ -22,6 +21,7 @@ use crate::models::audit::{Actor, Audit};
 use crate::models::webhook::{AttemptRow, DeliveryFilter, DeliveryRow, EventRow, WebhookRow};
 use crate::models::{ids, now, utc};
 use crate::paging::{Page, PageParams};
+use crate::state::AppState;
 use crate::webhooks::EventName;
 use crate::{etag, idempotency, validate, webhooks};
 

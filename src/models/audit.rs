@@ -6,8 +6,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::auth::{Principal, TenantKind};
+use crate::auth::Principal;
 use crate::db::AnyConnection;
+use crate::domain::TenantKind;
 use crate::error::ApiError;
 use crate::schema::audit_records as audit;
 

@@ -4,8 +4,8 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::auth::TenantKind;
 use crate::db::AnyConnection;
+use crate::domain::TenantKind;
 use crate::schema::partners;
 
 /// A partner organisation.

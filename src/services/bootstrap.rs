@@ -3,8 +3,9 @@
 
 use uuid::Uuid;
 
-use crate::auth::{Role, TenantKind, password};
+use crate::auth::password;
 use crate::db::{self, AnyConnection};
+use crate::domain::{Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
 use crate::models::partner::{NewPartner, PartnerRow};

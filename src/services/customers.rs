@@ -6,8 +6,8 @@
 use actix_web::http::StatusCode;
 use uuid::Uuid;
 
-use crate::auth::{Role, TenantKind};
 use crate::db::{self, AnyConnection};
+use crate::domain::{Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
 use crate::models::customer::CustomerRow;

@@ -10,8 +10,9 @@ use uuid::Uuid;
 
 use super::links::{self, invalid_link_token};
 use super::support_contacts::{self, RevertCause};
-use crate::auth::{Principal, Role, TenantKind};
+use crate::auth::Principal;
 use crate::db::{self, AnyConnection};
+use crate::domain::{Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
 use crate::models::invitation::InvitationRow;

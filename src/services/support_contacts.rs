@@ -16,8 +16,9 @@ use actix_web::http::StatusCode;
 use uuid::Uuid;
 
 use crate::auth::permissions::Operation;
-use crate::auth::{Principal, TenantKind, visibility};
+use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
+use crate::domain::TenantKind;
 use crate::error::{ApiError, FieldError};
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};

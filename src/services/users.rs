@@ -14,8 +14,9 @@
 use actix_web::http::StatusCode;
 use uuid::Uuid;
 
-use crate::auth::{Principal, Role, password};
+use crate::auth::{Principal, password};
 use crate::db::{self, AnyConnection};
+use crate::domain::Role;
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};

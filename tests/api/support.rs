@@ -13,9 +13,10 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::test;
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, RunQueryDsl};
-use partner_center::app::{self, AppState};
+use partner_center::app;
 use partner_center::config::Config;
 use partner_center::db;
+use partner_center::state::AppState;
 use serde_json::{Value, json};
 
 /// The demo password of every seeded account.
@@ -385,7 +386,7 @@ impl TestApp {
     /// tests of sign-in itself use [`TestApp::sign_in`] and [`TestApp::token_with`]. Panics
     /// when the account could not sign in (unknown, disabled, temporary password).
     pub async fn token(&self, username: &str) -> String {
-        use partner_center::auth::{ActorKind, Role, TenantKind};
+        use partner_center::domain::{ActorKind, Role, TenantKind};
         use partner_center::models::{ids, partner::PartnerRow, user::UserRow};
         let state = self.state.clone();
         let username = username.to_owned();
