@@ -99,6 +99,10 @@ pub struct ErrorData {
     pub extensions: serde_json::Map<String, serde_json::Value>,
     /// Extra response headers (`WWW-Authenticate`, `Retry-After`).
     pub headers: Vec<(HeaderName, String)>,
+    /// For 5xx: what actually went wrong, for the log only. The request-id middleware logs it
+    /// once with the request id ([`crate::request_id::middleware`]); background tasks log it
+    /// through `Display`.
+    pub cause: Option<String>,
 }
 
 impl ApiError {
@@ -115,6 +119,7 @@ impl ApiError {
             errors: Vec::new(),
             extensions: serde_json::Map::new(),
             headers: Vec::new(),
+            cause: None,
         }))
     }
 
@@ -209,22 +214,23 @@ impl ApiError {
 
     /// 500 `internal_error`; `log` goes to the log only, never to the client.
     pub fn internal(log: impl fmt::Display) -> Self {
-        log::error!("internal error: {log}");
-        Self::new(
+        let mut e = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "An unexpected error occurred; quote the request id when reporting it.",
-        )
+        );
+        e.0.cause = Some(format!("internal error: {log}"));
+        e
     }
 
     /// 503 `database_unavailable`; `log` goes to the log only.
     pub fn unavailable(log: impl fmt::Display) -> Self {
-        log::error!("database unavailable: {log}");
         let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "database_unavailable",
             "The database is unavailable; retry shortly.",
         );
+        e.0.cause = Some(format!("database unavailable: {log}"));
         e.headers.push((header::RETRY_AFTER, "2".to_owned()));
         e
     }
@@ -309,7 +315,11 @@ impl std::ops::DerefMut for ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.detail)?;
+        match &self.cause {
+            Some(cause) => write!(f, " ({cause})"),
+            None => Ok(()),
+        }
     }
 }
 

@@ -82,10 +82,13 @@ impl Modify for SecurityAddon {
 
 /// Completes the collected document with what every `/v1` operation shares (product.md §7), so
 /// the handlers' annotations need not repeat it: the `X-Request-Id` request parameter and
-/// response header; the 429 answer of the per-caller request budget (`rate_limit`) with
-/// `Retry-After`; for JSON bodies the 413 and 415 answers of the extractors; for creating POSTs
-/// the `Idempotency-Key` constraints and the `Idempotent-Replayed` header. Called on the
-/// document `app` collects, before it is served or printed.
+/// response header; on every operation the 429 answer of the per-caller request budget
+/// (`rate_limit`), 500 and 503; on secured operations 401; for JSON bodies the 400, 413 and 415
+/// answers of the extractors; for creating POSTs the `Idempotency-Key` schema (and its
+/// description, unless the handler wrote one) and the `Idempotent-Replayed` header. This is the
+/// one source of the common error responses: a handler's annotation lists only the statuses
+/// particular to it, and what it writes is never overwritten. Called on the document `app`
+/// collects, before it is served or printed.
 pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::header::Header;
     use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn};
@@ -130,14 +133,42 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     replayed.description = Some(
         "`true` when this is the stored first answer to a repeated Idempotency-Key.".to_owned(),
     );
-    let common = [(
-        "429",
+    let common = [
+        (
+            "429",
+            problem(
+                "Too many requests from this caller (`rate_limited`); retry after `Retry-After` seconds.",
+                true,
+            ),
+        ),
+        (
+            "500",
+            problem(
+                "An unexpected error (`internal_error`); quote the request id when reporting it.",
+                false,
+            ),
+        ),
+        (
+            "503",
+            problem(
+                "The database is unavailable (`database_unavailable`); retry after `Retry-After` seconds.",
+                true,
+            ),
+        ),
+    ];
+    let signed_in = [(
+        "401",
         problem(
-            "Too many requests from this caller (`rate_limited`); retry after `Retry-After` seconds.",
-            true,
+            "Not signed in: no bearer token, or it is malformed, expired or revoked \
+             (`unauthorized`, `token_revoked`).",
+            false,
         ),
     )];
     let json_body = [
+        (
+            "400",
+            problem("The body is not well-formed JSON (`invalid_json`).", false),
+        ),
         (
             "413",
             problem(
@@ -163,12 +194,14 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
         ];
         for op in ops.into_iter().flatten() {
             let takes_json = matches!(&op.request_body, Some(RefOr::T(body)) if body.content.contains_key("application/json"));
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let responses = &mut op.responses.responses;
-            for (code, response) in common.iter().chain(if takes_json {
-                json_body.iter()
-            } else {
-                [].iter()
-            }) {
+            let sets: [&[(&str, RefOr<Response>)]; 3] = [
+                &common,
+                if secured { &signed_in } else { &[] },
+                if takes_json { &json_body } else { &[] },
+            ];
+            for (code, response) in sets.into_iter().flatten() {
                 responses
                     .entry((*code).to_owned())
                     .or_insert_with(|| response.clone());
@@ -181,13 +214,13 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
                 {
                     idempotent = true;
                     p.schema = Some(string(1, 255).into());
-                    p.description = Some(
+                    p.description.get_or_insert_with(|| {
                         "Makes a retry safe: the same key with the same body returns the first answer \
                          (header `Idempotent-Replayed: true`) for 24 hours; with another body 422 \
                          `idempotency_key_reused`; while the first is running 409. Keys are per caller; \
                          `MS-RequestId` is accepted too."
-                            .to_owned(),
-                    );
+                            .to_owned()
+                    });
                 }
             }
             params.push(RefOr::T(request_id.clone()));

@@ -3,13 +3,17 @@
 //! creation time) and each page is `WHERE id > :last ORDER BY id LIMIT n+1`, so the cost does not
 //! depend on depth and rows inserted meanwhile are never skipped.
 
-use actix_web::HttpRequest;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::error::{ApiError, FieldError};
+use crate::extract::parse_query;
 
 /// Default page size.
 pub const DEFAULT_LIMIT: i64 = 50;
@@ -17,7 +21,7 @@ pub const DEFAULT_LIMIT: i64 = 50;
 pub const MAX_LIMIT: i64 = 500;
 
 /// Paging query parameters.
-#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Items per page, 1–500 (default 50).
@@ -159,10 +163,85 @@ impl<T> Page<T> {
 }
 
 fn next_link(req: &HttpRequest, cursor: &str) -> String {
-    let mut pairs: Vec<(String, String)> =
-        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    link_after(req.path(), req.query_string(), cursor)
+}
+
+fn link_after(path: &str, query: &str, cursor: &str) -> String {
+    let mut pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
     pairs.retain(|(k, _)| k != "cursor");
     pairs.push(("cursor".to_owned(), cursor.to_owned()));
     let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
-    format!("{}?{}", req.path(), query)
+    format!("{path}?{query}")
+}
+
+/// A list without filters of its own: any other query parameter is ignored.
+#[derive(Debug, Default, Deserialize, Validate)]
+pub struct NoFilters {}
+
+/// The query of a list operation, the one paging extractor every list uses: `limit` and
+/// `cursor` ([`PageParams`], validated into a [`PageRequest`]) and the list's own filters `F`
+/// (deserialized and validated from the remaining parameters). Errors are 422
+/// `validation_failed` naming the parameter. Document it with `params(PageParams, F)`.
+#[derive(Debug)]
+pub struct Paged<F = NoFilters> {
+    /// The list's own filters.
+    pub filters: F,
+    /// Page size and start.
+    pub page: PageRequest,
+    path: String,
+    query: String,
+}
+
+impl<F> Paged<F> {
+    /// Builds the page from up to `limit + 1` rows fetched in id order (see [`Page::from_rows`]),
+    /// with `links.next` on this request's path.
+    pub fn answer<R, T>(
+        &self,
+        mut rows: Vec<R>,
+        id_of: impl Fn(&R) -> &str,
+        map: impl FnMut(R) -> T,
+    ) -> Page<T> {
+        let more = rows.len() as i64 > self.page.limit;
+        rows.truncate(self.page.limit as usize);
+        let next_cursor = if more {
+            rows.last().map(|r| encode_cursor(id_of(r)))
+        } else {
+            None
+        };
+        let next = next_cursor
+            .as_ref()
+            .map(|c| link_after(&self.path, &self.query, c));
+        Page {
+            items: rows.into_iter().map(map).collect(),
+            next_cursor,
+            links: PageLinks { next },
+        }
+    }
+}
+
+impl<F: DeserializeOwned + Validate + 'static> FromRequest for Paged<F> {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Paged::parse(req.path(), req.query_string()))
+    }
+}
+
+impl<F: DeserializeOwned + Validate> Paged<F> {
+    fn parse(path: &str, query: &str) -> Result<Paged<F>, ApiError> {
+        let (paging, rest): (Vec<_>, Vec<_>) = form_urlencoded::parse(query.as_bytes())
+            .into_owned()
+            .partition(|(k, _)| k == "limit" || k == "cursor");
+        let encode =
+            |pairs: Vec<(String, String)>| serde_urlencoded::to_string(pairs).unwrap_or_default();
+        let page = parse_query::<PageParams>(&encode(paging))?.validate()?;
+        let filters = parse_query::<F>(&encode(rest))?;
+        Ok(Paged {
+            filters,
+            page,
+            path: path.to_owned(),
+            query: query.to_owned(),
+        })
+    }
 }

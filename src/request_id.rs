@@ -9,6 +9,8 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage};
 
+use crate::error::ApiError;
+
 tokio::task_local! {
     static CURRENT: String;
 }
@@ -56,6 +58,7 @@ pub async fn middleware(
         .collect();
     req.extensions_mut().insert(RequestId(id.clone()));
     let mut res = CURRENT.scope(id.clone(), next.call(req)).await?;
+    log_cause(&id, &res);
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, v);
     }
@@ -63,6 +66,23 @@ pub async fn middleware(
         res.headers_mut().insert(name, value);
     }
     Ok(res)
+}
+
+/// Logs the cause a 5xx [`ApiError`] carries, once, with the request id (bodies stay generic).
+fn log_cause<B>(id: &str, res: &ServiceResponse<B>) {
+    let cause = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .and_then(|e| e.cause.as_deref());
+    if let Some(cause) = cause {
+        log::error!(
+            "request {id}: {} {} {}: {cause}",
+            res.request().method(),
+            res.request().path(),
+            res.status().as_u16()
+        );
+    }
 }
 
 impl actix_web::FromRequest for RequestId {

@@ -1,11 +1,12 @@
-//! The product.md §5 table — who may do what — in one place. Handlers call
-//! [`require`] with the [`Operation`] they perform; nothing else decides on roles.
+//! The product.md §5 table — who may do what — in one place: for each [`Operation`], the roles
+//! that may perform it and the kind of organisation ([`Tenants`]) that may. The authorization
+//! extractor ([`super::authorized::Authorized`]) checks a handler's row with [`check`] before any
+//! path, query or body is read; nothing else decides on roles or tenant kinds.
 //!
 //! Customer-scoped operations also need a relationship with the customer (and, for the rows
 //! marked DAP, delegated admin privileges); that is checked by [`super::visibility`].
 
-use super::Principal;
-use crate::domain::Role;
+use crate::domain::{Role, TenantKind};
 use crate::error::ApiError;
 
 use Role::{
@@ -20,17 +21,23 @@ pub enum Operation {
     ReadPartnerProfile,
     /// Update own partner profile (`PATCH /v1/partner`).
     UpdatePartnerProfile,
-    /// Partner users and their roles (UMA cannot touch global admins; see `users` handlers).
+    /// Partner users and their roles (UMA cannot touch global admins; see `services::users`).
     ManagePartnerUsers,
     /// Applications (app-only credentials).
     ManageApplications,
-    /// Reseller partnerships: invite, revoke invite, end; accept (reseller side).
-    ManagePartnerships,
-    /// Reseller partnerships: list.
-    ListPartnerships,
+    /// Reseller partnerships, provider side: invite, revoke an invitation, end.
+    ManageIndirectResellers,
+    /// Reseller partnerships, provider side: list resellers and invitations.
+    ListIndirectResellers,
+    /// Reseller partnerships, reseller side: accept an invitation.
+    AcceptPartnershipInvitation,
+    /// Reseller partnerships, reseller side: end a partnership with an indirect provider.
+    ManageIndirectProviders,
+    /// Reseller partnerships, reseller side: list indirect providers.
+    ListIndirectProviders,
     /// Customers: list, search, read.
     ReadCustomers,
-    /// Customers: create.
+    /// Customers: create (provider side).
     CreateCustomer,
     /// Customers: update billing profile.
     UpdateCustomer,
@@ -60,42 +67,102 @@ pub enum Operation {
     ManageServiceRequests,
     /// Audit records: read.
     ReadAuditRecords,
-    /// Customer self-service (`/v1/my/...`): the customer's own admin.
+    /// Customer self-service (`/v1/my/...`, accepting a relationship request): the customer's
+    /// own admin.
     CustomerSelfService,
     /// Webhooks: register, change, rotate secret, test, deliveries, replay (product.md §11).
     ManageWebhooks,
 }
 
+/// The kind of organisation whose users and applications may perform an operation: the
+/// tenant-kind column of the §5 table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tenants {
+    /// Any partner: indirect provider or indirect reseller.
+    Partners,
+    /// Indirect providers only; an indirect reseller gets 403 `indirect_provider_required`
+    /// with this detail.
+    IndirectProvider(&'static str),
+    /// Indirect resellers only; an indirect provider gets 403 `indirect_reseller_required`
+    /// with this detail.
+    IndirectReseller(&'static str),
+    /// Customer organisations only (self-service).
+    Customers,
+}
+
+impl Tenants {
+    /// Whether an organisation of `kind` may perform the operation.
+    pub fn admit(self, kind: TenantKind) -> bool {
+        match self {
+            Tenants::Partners => kind != TenantKind::Customer,
+            Tenants::IndirectProvider(_) => kind == TenantKind::IndirectProvider,
+            Tenants::IndirectReseller(_) => kind == TenantKind::IndirectReseller,
+            Tenants::Customers => kind == TenantKind::Customer,
+        }
+    }
+}
+
+const RESELLERS_BY_PROVIDER: &str =
+    "Only an indirect provider invites, lists and manages indirect resellers.";
+const PROVIDERS_BY_RESELLER: &str = "Only an indirect reseller accepts partnership invitations and lists or ends its indirect providers.";
+
 impl Operation {
+    /// The row: the roles that may perform this operation and the tenant kinds they must belong
+    /// to (product.md §5).
+    pub fn rule(self) -> (&'static [Role], Tenants) {
+        use Operation::*;
+        use Tenants::{Customers, IndirectProvider, IndirectReseller, Partners};
+        match self {
+            ReadPartnerProfile => (&[GA, UMA, AA, SA, HA], Partners),
+            UpdatePartnerProfile => (&[GA], Partners),
+            ManagePartnerUsers => (&[GA, UMA], Partners),
+            ManageApplications => (&[GA], Partners),
+            ManageIndirectResellers => (&[GA, AA, SA], IndirectProvider(RESELLERS_BY_PROVIDER)),
+            ListIndirectResellers => (&[GA, AA, SA, HA], IndirectProvider(RESELLERS_BY_PROVIDER)),
+            AcceptPartnershipInvitation => (&[GA, AA, SA], IndirectReseller(PROVIDERS_BY_RESELLER)),
+            ManageIndirectProviders => (&[GA, AA, SA], IndirectReseller(PROVIDERS_BY_RESELLER)),
+            ListIndirectProviders => (&[GA, AA, SA, HA], IndirectReseller(PROVIDERS_BY_RESELLER)),
+            ReadCustomers => (&[GA, AA, SA, HA], Partners),
+            CreateCustomer => (
+                &[GA, AA, SA],
+                IndirectProvider(
+                    "Customers are created by an indirect provider; an indirect reseller connects \
+                     with an existing customer through a relationship request.",
+                ),
+            ),
+            UpdateCustomer => (&[GA, AA, SA, HA], Partners),
+            ManageRelationshipRequests => (&[GA, AA, SA], Partners),
+            RemoveCustomerRelationship => (&[GA], Partners),
+            ManageCustomerUsers => (&[GA, AA, HA], Partners),
+            ReadOffers => (&[GA, UMA, AA, SA, HA], Partners),
+            ManageOrders => (
+                &[GA, AA, SA],
+                IndirectProvider(
+                    "Carts and orders are placed by the indirect provider on behalf of its \
+                     indirect resellers' customers; ask your indirect provider to place this order.",
+                ),
+            ),
+            ReadSubscriptions => (&[GA, AA, SA, HA], Partners),
+            ManageSubscriptions => (&[GA, AA, SA], Partners),
+            UpgradeSubscription => (&[GA, AA, SA], Partners),
+            ReadSupportContact => (&[GA, UMA, AA, SA, HA], Partners),
+            SetSupportContact => (&[GA, UMA, AA, SA, HA], Partners),
+            ReadServiceRequests => (&[GA, AA, SA, HA], Partners),
+            ManageServiceRequests => (&[GA, AA, HA], Partners),
+            ReadAuditRecords => (&[GA, UMA, AA, SA, HA], Partners),
+            CustomerSelfService => (&[Role::CustomerAdmin], Customers),
+            ManageWebhooks => (&[GA, AA], Partners),
+        }
+    }
+
     /// The roles that may perform this operation (product.md §5).
     pub fn allowed_roles(self) -> &'static [Role] {
-        use Operation::*;
-        match self {
-            ReadPartnerProfile => &[GA, UMA, AA, SA, HA],
-            UpdatePartnerProfile => &[GA],
-            ManagePartnerUsers => &[GA, UMA],
-            ManageApplications => &[GA],
-            ManagePartnerships => &[GA, AA, SA],
-            ListPartnerships => &[GA, AA, SA, HA],
-            ReadCustomers => &[GA, AA, SA, HA],
-            CreateCustomer => &[GA, AA, SA],
-            UpdateCustomer => &[GA, AA, SA, HA],
-            ManageRelationshipRequests => &[GA, AA, SA],
-            RemoveCustomerRelationship => &[GA],
-            ManageCustomerUsers => &[GA, AA, HA],
-            ReadOffers => &[GA, UMA, AA, SA, HA],
-            ManageOrders => &[GA, AA, SA],
-            ReadSubscriptions => &[GA, AA, SA, HA],
-            ManageSubscriptions => &[GA, AA, SA],
-            UpgradeSubscription => &[GA, AA, SA],
-            ReadSupportContact => &[GA, UMA, AA, SA, HA],
-            SetSupportContact => &[GA, UMA, AA, SA, HA],
-            ReadServiceRequests => &[GA, AA, SA, HA],
-            ManageServiceRequests => &[GA, AA, HA],
-            ReadAuditRecords => &[GA, UMA, AA, SA, HA],
-            CustomerSelfService => &[Role::CustomerAdmin],
-            ManageWebhooks => &[GA, AA],
-        }
+        self.rule().0
+    }
+
+    /// The tenant kinds that may perform this operation (product.md §5).
+    pub fn tenants(self) -> Tenants {
+        self.rule().1
     }
 
     /// Whether this operation may change a customer's data (customer-scoped writes take the
@@ -125,13 +192,6 @@ impl Operation {
                 | Operation::ManageServiceRequests
         )
     }
-
-    /// Whether only an indirect provider's users and applications may perform this operation
-    /// (product.md §5: "Carts, orders, checkout (provider side only)"; orders are placed by the
-    /// indirect provider, so an indirect reseller gets 403 saying so).
-    pub fn provider_side_only(self) -> bool {
-        matches!(self, Operation::ManageOrders)
-    }
 }
 
 /// Whether any of `roles` may perform `op`.
@@ -139,30 +199,48 @@ pub fn allows(roles: &[Role], op: Operation) -> bool {
     op.allowed_roles().iter().any(|r| roles.contains(r))
 }
 
-/// Ok when the principal holds a role that may perform `op`; otherwise 403
-/// `insufficient_role` whose detail and `requiredRoles` name the roles that may. A provider-side
-/// operation ([`Operation::provider_side_only`]) called by an indirect reseller is 403
-/// `indirect_provider_required`.
-pub fn require(principal: &Principal, op: Operation) -> Result<(), ApiError> {
-    if allows(&principal.roles, op) {
-        if op.provider_side_only() && !principal.is_provider() {
-            return Err(ApiError::forbidden(
-                "indirect_provider_required",
-                "Carts and orders are placed by the indirect provider on behalf of its indirect \
-                 resellers' customers; ask your indirect provider to place this order.",
-            ));
-        }
+/// Ok when a caller holding `roles` in an organisation of `kind` may perform `op`. Otherwise 403:
+/// `insufficient_role` (detail and `requiredRoles` name the roles that may) when no role is
+/// enough; `indirect_provider_required` / `indirect_reseller_required` when the role is enough
+/// but the operation belongs to the other side of the channel; `partner_required` /
+/// `customer_required` for the wrong kind of organisation.
+pub fn check(roles: &[Role], kind: TenantKind, op: Operation) -> Result<(), ApiError> {
+    if !allows(roles, op) {
+        let names: Vec<&str> = op.allowed_roles().iter().map(|r| r.as_str()).collect();
+        return Err(ApiError::forbidden(
+            "insufficient_role",
+            format!(
+                "This operation needs one of these roles: {}.",
+                names.join(", ")
+            ),
+        )
+        .with("requiredRoles", names));
+    }
+    let tenants = op.tenants();
+    if tenants.admit(kind) {
         return Ok(());
     }
-    let names: Vec<&str> = op.allowed_roles().iter().map(|r| r.as_str()).collect();
-    Err(ApiError::forbidden(
-        "insufficient_role",
-        format!(
-            "This operation needs one of these roles: {}.",
-            names.join(", ")
+    Err(match tenants {
+        Tenants::IndirectProvider(detail) => {
+            ApiError::forbidden("indirect_provider_required", detail)
+        }
+        Tenants::IndirectReseller(detail) => {
+            ApiError::forbidden("indirect_reseller_required", detail)
+        }
+        Tenants::Partners => ApiError::forbidden(
+            "partner_required",
+            "This operation is for partner users and applications.",
         ),
-    )
-    .with("requiredRoles", names))
+        Tenants::Customers => ApiError::forbidden(
+            "customer_required",
+            "This operation is for a customer's own admin.",
+        ),
+    })
+}
+
+/// [`check`] for a loaded caller (its current roles and tenant kind).
+pub fn require(principal: &super::Principal, op: Operation) -> Result<(), ApiError> {
+    check(&principal.roles, principal.tenant_kind, op)
 }
 
 #[cfg(test)]
@@ -171,7 +249,7 @@ mod tests {
 
     use super::Operation::{self, *};
     use super::*;
-    use crate::domain::{ActorKind, TenantKind};
+    use crate::domain::TenantKind;
 
     const Y: bool = true;
     const N: bool = false;
@@ -190,8 +268,11 @@ mod tests {
             // Applications (app-only credentials)
             ManageApplications         =>      [Y, N,  N,  N,  N],
             // Reseller partnerships: invite, revoke, end, accept (HA: list only)
-            ManagePartnerships         =>      [Y, N,  Y,  Y,  N],
-            ListPartnerships           =>      [Y, N,  Y,  Y,  Y],
+            ManageIndirectResellers    =>      [Y, N,  Y,  Y,  N],
+            ListIndirectResellers      =>      [Y, N,  Y,  Y,  Y],
+            AcceptPartnershipInvitation =>     [Y, N,  Y,  Y,  N],
+            ManageIndirectProviders    =>      [Y, N,  Y,  Y,  N],
+            ListIndirectProviders      =>      [Y, N,  Y,  Y,  Y],
             // Customers: list, search, read
             ReadCustomers              =>      [Y, N,  Y,  Y,  Y],
             // Customers: create; update billing profile (HA: update only)
@@ -235,13 +316,28 @@ mod tests {
         )
     }
 
-    const ALL: [Operation; 24] = [
+    /// The tenant-kind column: `P` provider only, `R` reseller only, `PR` either partner, `C`
+    /// customer only (product.md §5 "provider side only", §2 and the seed pages' sides).
+    #[rustfmt::skip]
+    fn side(op: Operation) -> &'static str {
+        match op {
+            ManageIndirectResellers | ListIndirectResellers | CreateCustomer | ManageOrders => "P",
+            AcceptPartnershipInvitation | ManageIndirectProviders | ListIndirectProviders => "R",
+            CustomerSelfService => "C",
+            _ => "PR",
+        }
+    }
+
+    const ALL: [Operation; 27] = [
         ReadPartnerProfile,
         UpdatePartnerProfile,
         ManagePartnerUsers,
         ManageApplications,
-        ManagePartnerships,
-        ListPartnerships,
+        ManageIndirectResellers,
+        ListIndirectResellers,
+        AcceptPartnershipInvitation,
+        ManageIndirectProviders,
+        ListIndirectProviders,
         ReadCustomers,
         CreateCustomer,
         UpdateCustomer,
@@ -303,18 +399,26 @@ mod tests {
     }
 
     #[test]
-    fn require_without_role_answers_403_naming_the_allowed_roles() {
-        let principal = Principal {
-            actor_kind: ActorKind::User,
-            actor_id: uuid::Uuid::nil(),
-            display_name: "Sam".to_owned(),
-            tenant_kind: TenantKind::IndirectProvider,
-            tenant_id: uuid::Uuid::nil(),
-            roles: vec![Role::SalesAgent],
-            request_id: String::new(),
-        };
-        assert!(require(&principal, ReadCustomers).is_ok());
-        let err = require(&principal, ManagePartnerUsers).unwrap_err();
+    fn tenants_match_the_side_of_each_row() {
+        for op in ALL {
+            let admitted: String = [
+                (TenantKind::IndirectProvider, "P"),
+                (TenantKind::IndirectReseller, "R"),
+                (TenantKind::Customer, "C"),
+            ]
+            .iter()
+            .filter(|(kind, _)| op.tenants().admit(*kind))
+            .map(|(_, letter)| *letter)
+            .collect();
+            assert_eq!(admitted, side(op), "{op:?}");
+        }
+    }
+
+    #[test]
+    fn check_without_role_answers_403_naming_the_allowed_roles() {
+        let provider = TenantKind::IndirectProvider;
+        assert!(check(&[Role::SalesAgent], provider, ReadCustomers).is_ok());
+        let err = check(&[Role::SalesAgent], provider, ManagePartnerUsers).unwrap_err();
         assert_eq!(err.status.as_u16(), 403);
         assert_eq!(err.code, "insufficient_role");
         assert!(err.detail.contains("global_admin, user_management_admin"));
@@ -322,6 +426,30 @@ mod tests {
             err.extensions["requiredRoles"],
             serde_json::json!(["global_admin", "user_management_admin"])
         );
+    }
+
+    #[test]
+    fn check_with_role_on_the_wrong_side_names_the_side() {
+        let reseller = TenantKind::IndirectReseller;
+        let provider = TenantKind::IndirectProvider;
+        let code = |kind, op| {
+            check(&[Role::GlobalAdmin], kind, op)
+                .unwrap_err()
+                .code
+                .to_string()
+        };
+        assert_eq!(code(reseller, ManageOrders), "indirect_provider_required");
+        assert_eq!(code(reseller, CreateCustomer), "indirect_provider_required");
+        assert_eq!(
+            code(provider, AcceptPartnershipInvitation),
+            "indirect_reseller_required"
+        );
+        assert_eq!(
+            code(TenantKind::Customer, ReadCustomers),
+            "partner_required"
+        );
+        let err = check(&[Role::CustomerAdmin], provider, CustomerSelfService).unwrap_err();
+        assert_eq!(err.code, "customer_required");
     }
 
     #[test]

@@ -110,7 +110,7 @@ pub struct CreatedApplication {
 #[utoipa::path(
     tag = "applications",
     request_body = CreateApplication,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedApplication, headers(("Location" = String, description = "The application's URL"))),

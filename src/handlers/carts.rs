@@ -187,7 +187,7 @@ fn find_cart(
     tag = "carts and orders",
     params(
         ("customerId" = Uuid, Path, description = "Customer id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
+        ("Idempotency-Key" = Option<String>, Header)
     ),
     request_body = LineItems,
     security(("bearer" = []), ("oauth2" = [])),
@@ -398,7 +398,7 @@ pub async fn delete_cart(
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("cartId" = Uuid, Path, description = "Cart id"),
         ("If-Match" = Option<String>, Header, description = "The ETag of the reviewed cart"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
+        ("Idempotency-Key" = Option<String>, Header)
     ),
     security(("bearer" = []), ("oauth2" = [])),
     responses(

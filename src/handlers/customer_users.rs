@@ -146,7 +146,7 @@ pub struct CustomerUserCredentials {
     params(
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("userId" = Uuid, Path, description = "The customer user's id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
+        ("Idempotency-Key" = Option<String>, Header)
     ),
     security(("bearer" = []), ("oauth2" = [])),
     responses(

@@ -184,7 +184,7 @@ pub struct CreatedCustomer {
 #[utoipa::path(
     tag = "customers",
     request_body = CreateCustomer,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedCustomer, headers(("Location" = String, description = "The customer's URL"), ("ETag" = String))),

@@ -37,7 +37,7 @@ pub async fn list_indirect_providers(
     req: HttpRequest,
     query: ValidQuery<PartnershipQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ListPartnerships)?;
+    permissions::require(&principal, Operation::ListIndirectProviders)?;
     let reseller_id = service::require_reseller(&principal)?;
     list_partnerships(&state, Side::Reseller, reseller_id, &req, query.0).await
 }
@@ -65,7 +65,7 @@ pub async fn delete_indirect_provider(
     principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManagePartnerships)?;
+    permissions::require(&principal, Operation::ManageIndirectProviders)?;
     let reseller_id = service::require_reseller(&principal)?;
     let provider_id = path.into_inner();
     let actor = Actor::from(&principal);

@@ -149,7 +149,7 @@ fn invitation_draft(provider: &PartnerRow, row: &InvitationRow, link: &str) -> E
 #[utoipa::path(
     tag = "indirect resellers",
     request_body = CreateInvitation,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedInvitation),
@@ -167,7 +167,7 @@ pub async fn create_invitation(
     principal: Principal,
     body: ValidJson<CreateInvitation>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManagePartnerships)?;
+    permissions::require(&principal, Operation::ManageIndirectResellers)?;
     let provider_id = service::require_provider(&principal)?;
     let req = body.0;
     let issued = IssuedLink::issue(state.config.invitation_ttl_days);
@@ -220,7 +220,7 @@ pub async fn list_invitations(
     req: HttpRequest,
     query: ValidQuery<InvitationQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ListPartnerships)?;
+    permissions::require(&principal, Operation::ListIndirectResellers)?;
     let provider_id = service::require_provider(&principal)?;
     let q = query.0;
     let page = PageParams {
@@ -267,7 +267,7 @@ pub async fn delete_invitation(
     principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManagePartnerships)?;
+    permissions::require(&principal, Operation::ManageIndirectResellers)?;
     let provider_id = service::require_provider(&principal)?;
     let invitation_id = path.into_inner();
     let actor = Actor::from(&principal);
@@ -400,7 +400,7 @@ pub async fn list_indirect_resellers(
     req: HttpRequest,
     query: ValidQuery<PartnershipQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ListPartnerships)?;
+    permissions::require(&principal, Operation::ListIndirectResellers)?;
     let provider_id = service::require_provider(&principal)?;
     list_partnerships(&state, Side::Provider, provider_id, &req, query.0).await
 }
@@ -426,7 +426,7 @@ pub async fn get_indirect_reseller(
     principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ListPartnerships)?;
+    permissions::require(&principal, Operation::ListIndirectResellers)?;
     let provider_id = service::require_provider(&principal)?;
     let reseller_id = path.into_inner();
     let (ship, partner) = db::run(&state.pool, move |conn| {
@@ -468,7 +468,7 @@ pub async fn delete_indirect_reseller(
     principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManagePartnerships)?;
+    permissions::require(&principal, Operation::ManageIndirectResellers)?;
     let provider_id = service::require_provider(&principal)?;
     let reseller_id = path.into_inner();
     let actor = Actor::from(&principal);

@@ -138,7 +138,7 @@ impl PlacedOrder {
     tag = "carts and orders",
     params(
         ("customerId" = Uuid, Path, description = "Customer id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
+        ("Idempotency-Key" = Option<String>, Header)
     ),
     request_body = LineItems,
     security(("bearer" = []), ("oauth2" = [])),

@@ -45,7 +45,7 @@ pub struct AcceptLink {
 #[utoipa::path(
     tag = "indirect providers",
     request_body = AcceptLink,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Accepted: the indirect provider you are now partnered with.", body = IndirectPartner),
@@ -63,7 +63,7 @@ pub async fn accept_partnership_invitation(
     principal: Principal,
     body: ValidJson<AcceptLink>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManagePartnerships)?;
+    permissions::require(&principal, Operation::AcceptPartnershipInvitation)?;
     let reseller_id = service::require_reseller(&principal)?;
     let token = body.0.token;
     let actor = Actor::from(&principal);
@@ -156,7 +156,7 @@ pub struct Enrollment {
 #[utoipa::path(
     tag = "indirect providers",
     request_body = EnrollReseller,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 201, description = "Enrolled and partnered.", body = Enrollment),
         (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),

@@ -154,7 +154,7 @@ fn request_draft(
 #[utoipa::path(
     tag = "relationship requests",
     request_body = CreateRelationshipRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedRelationshipRequest),
@@ -295,7 +295,7 @@ pub struct AcceptedRelationshipRequest {
 #[utoipa::path(
     tag = "relationship requests",
     request_body = AcceptLink,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Accepted.", body = AcceptedRelationshipRequest),

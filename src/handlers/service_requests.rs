@@ -205,7 +205,7 @@ pub struct CreateServiceRequest {
     tag = "service requests",
     params(
         ("customerId" = Uuid, Path, description = "Customer id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
+        ("Idempotency-Key" = Option<String>, Header)
     ),
     request_body = CreateServiceRequest,
     security(("bearer" = []), ("oauth2" = [])),

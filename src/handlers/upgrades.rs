@@ -122,7 +122,7 @@ pub async fn list_subscription_upgrades(
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("subscriptionId" = Uuid, Path, description = "Subscription id (the source)"),
         ("If-Match" = Option<String>, Header, description = "The source's ETag from your last read"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
+        ("Idempotency-Key" = Option<String>, Header)
     ),
     request_body = CreateUpgrade,
     security(("bearer" = []), ("oauth2" = [])),

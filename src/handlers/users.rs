@@ -137,7 +137,7 @@ pub struct CreatedUser {
 #[utoipa::path(
     tag = "partner users",
     request_body = CreateUser,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedUser, headers(("Location" = String, description = "The user's URL"), ("ETag" = String))),
@@ -381,7 +381,7 @@ pub struct PasswordReset {
     tag = "partner users",
     params(
         ("userId" = Uuid, Path, description = "User id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key returns the first response instead of resetting again.")
+        ("Idempotency-Key" = Option<String>, Header)
     ),
     security(("bearer" = []), ("oauth2" = [])),
     responses(

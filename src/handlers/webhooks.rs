@@ -371,7 +371,7 @@ fn sealed_secret(state: &AppState) -> Result<(String, String), ApiError> {
 #[utoipa::path(
     tag = "webhooks",
     request_body = CreateWebhook,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Registered.", body = CreatedWebhook, headers(("Location" = String, description = "The webhook's URL"))),
@@ -611,7 +611,7 @@ pub async fn delete_webhook(
 /// signing (a second `v1,` signature) for 24 hours so receivers can switch without loss.
 #[utoipa::path(
     tag = "webhooks",
-    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Rotated.", body = RotatedSecret),
@@ -661,7 +661,7 @@ pub async fn rotate_webhook_secret(
 /// Send a `test-created` event to this webhook now (it appears in the delivery log).
 #[utoipa::path(
     tag = "webhooks",
-    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 202, description = "Queued for immediate delivery.", body = Queued),
@@ -807,7 +807,7 @@ pub async fn list_webhook_deliveries(
     params(
         ("webhookId" = Uuid, Path, description = "Webhook id"),
         ("deliveryId" = Uuid, Path, description = "Delivery id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")
+        ("Idempotency-Key" = Option<String>, Header)
     ),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
@@ -858,7 +858,7 @@ pub async fn redeliver_webhook_delivery(
 #[utoipa::path(
     tag = "webhooks",
     request_body = Replay,
-    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry safe: the same key and body return the first response.")),
+    params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 202, description = "Queued.", body = Queued),

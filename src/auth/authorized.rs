@@ -1,0 +1,155 @@
+//! The authorization extractor: [`Authorized<P>`] names the product.md §5 row a handler performs
+//! in its signature (`caller: Authorized<ops::CreateCart>`), and answers 401/403 before any
+//! path, query or body extractor is polled, so a forbidden caller never learns anything about its
+//! body (a helpdesk agent posting `{}` to a cart gets 403, not 422).
+//!
+//! Two steps, one blocking hop:
+//! 1. **At extraction, no I/O**: the bearer token is verified (401) and the roles and tenant kind
+//!    it was issued with are checked against the row (403). Those claims are trustworthy for that
+//!    purpose because any change to a user's roles, state or password advances its credentials
+//!    version and revokes the token (issue 8), and an application's roles never change.
+//! 2. **Inside the handler's one `db::run`** ([`Authorized::run`]): the caller is reloaded
+//!    ([`Principal::load`], 401 `token_revoked` if it was disabled, deleted or changed since) and
+//!    the row is checked again against its current roles, then the service runs on the same
+//!    connection. So a disabled user, a deleted application or a changed role takes effect on the
+//!    next request (product.md §7) without a second trip to the blocking pool.
+
+use std::future::{Ready, ready};
+use std::marker::PhantomData;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+
+use super::Principal;
+use super::jwt::Claims;
+use super::permissions::{self, Operation};
+use super::principal::bearer;
+use crate::db::{self, AnyConnection, Pool};
+use crate::error::ApiError;
+use crate::request_id::RequestId;
+use crate::state::AppState;
+
+/// A §5 row as a type, so a handler's signature says who may call it.
+pub trait Permission: 'static {
+    /// The row.
+    const OPERATION: Operation;
+}
+
+/// One zero-sized type per [`Operation`], for `Authorized<ops::…>`.
+pub mod ops {
+    use super::{Operation, Permission};
+
+    macro_rules! rows {
+        ($($name:ident),* $(,)?) => {$(
+            #[doc = concat!("The §5 row [`Operation::", stringify!($name), "`].")]
+            #[derive(Debug)]
+            pub struct $name;
+            impl Permission for $name {
+                const OPERATION: Operation = Operation::$name;
+            }
+        )*};
+    }
+
+    rows!(
+        ReadPartnerProfile,
+        UpdatePartnerProfile,
+        ManagePartnerUsers,
+        ManageApplications,
+        ManageIndirectResellers,
+        ListIndirectResellers,
+        AcceptPartnershipInvitation,
+        ManageIndirectProviders,
+        ListIndirectProviders,
+        ReadCustomers,
+        CreateCustomer,
+        UpdateCustomer,
+        ManageRelationshipRequests,
+        RemoveCustomerRelationship,
+        ManageCustomerUsers,
+        ReadOffers,
+        ManageOrders,
+        ReadSubscriptions,
+        ManageSubscriptions,
+        UpgradeSubscription,
+        ReadSupportContact,
+        SetSupportContact,
+        ReadServiceRequests,
+        ManageServiceRequests,
+        ReadAuditRecords,
+        CustomerSelfService,
+        ManageWebhooks,
+    );
+}
+
+/// A caller whose token allows the operation `P`. Errors at extraction: 401 `unauthorized`
+/// (no or bad bearer token), 403 `insufficient_role`, `indirect_provider_required`,
+/// `indirect_reseller_required`, `partner_required` or `customer_required` (see
+/// [`permissions::check`]).
+pub struct Authorized<P: Permission> {
+    claims: Claims,
+    request_id: String,
+    row: PhantomData<fn() -> P>,
+}
+
+impl<P: Permission> Authorized<P> {
+    /// Reloads the caller on `conn` and checks `P` against its current roles: 401
+    /// `token_revoked` or 403 as at extraction.
+    pub fn caller(&self, conn: &mut AnyConnection) -> Result<Principal, ApiError> {
+        let principal = Principal::load(conn, &self.claims, self.request_id.clone())?;
+        permissions::require(&principal, P::OPERATION)?;
+        Ok(principal)
+    }
+
+    /// Runs `f` with the reloaded caller in one blocking hop on one pooled connection (the
+    /// request's only trip to the blocking pool). `f` is a service call; it opens its own
+    /// transaction when it changes anything.
+    pub async fn run<T, F>(self, pool: &Pool, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection, &Principal) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        db::run(pool, move |conn| {
+            let caller = self.caller(conn)?;
+            f(conn, &caller)
+        })
+        .await
+    }
+
+    /// The caller's tenant (partner or customer) id as the token names it (checked again by
+    /// [`Authorized::caller`]).
+    pub fn tenant_id(&self) -> &str {
+        &self.claims.tid
+    }
+}
+
+impl<P: Permission> FromRequest for Authorized<P> {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authorize(req))
+    }
+}
+
+fn authorize<P: Permission>(req: &HttpRequest) -> Result<Authorized<P>, ApiError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("AppState missing"))?;
+    let token = bearer(req).ok_or_else(|| {
+        ApiError::unauthorized(
+            "Sign in first: send `Authorization: Bearer <access token>` from POST /v1/auth/token.",
+        )
+    })?;
+    let claims = state.jwt.verify(token)?;
+    permissions::check(&claims.roles, claims.tkind, P::OPERATION)?;
+    let request_id = req
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    Ok(Authorized {
+        claims,
+        request_id,
+        row: PhantomData,
+    })
+}
