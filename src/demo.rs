@@ -278,7 +278,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
                 created_at: t,
                 updated_at: t,
             };
-            let customer = customers::create(conn, &actor, provider, row, reseller, &mut admin)?;
+            let customer = customers::insert(conn, &actor, provider, row, reseller, &mut admin)?;
             let user = UserRow::find_by_user_name(conn, &admin.user_name)?
                 .ok_or_else(|| ApiError::internal("demo admin missing"))?;
             UserRow::update(

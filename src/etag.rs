@@ -2,8 +2,9 @@
 //! honour `If-Match` (product.md §7): a stale tag answers 412; the update itself is a
 //! compare-and-swap on the version, so two writers with the same tag never both win.
 
-use actix_web::HttpRequest;
+use actix_web::dev::Payload;
 use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest};
 
 use crate::error::{ApiError, FieldError};
 
@@ -56,5 +57,16 @@ impl Precondition {
             Precondition::Version(v) if v == current => Ok(v),
             Precondition::Version(_) => Err(ApiError::precondition_failed()),
         }
+    }
+}
+
+/// `If-Match` as an extractor (place it after the authorization extractor): 422 naming the
+/// header when malformed.
+impl FromRequest for Precondition {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Precondition, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(if_match(req))
     }
 }

@@ -3,24 +3,21 @@
 //! billing profile with `If-Match`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::permissions::{self, Operation};
-use crate::auth::{Principal, visibility};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::etag;
-use crate::extract::{ValidJson, ValidQuery};
+use crate::etag::{self, Precondition};
+use crate::extract::ValidJson;
 use crate::idempotency;
-use crate::models::audit::{Actor, Audit};
 use crate::models::customer::{CustomerChanges, CustomerFilter, CustomerRow};
-use crate::models::{ids, now, utc};
-use crate::paging::{Page, PageParams};
-use crate::services::customers::{self as service, AdminAccount};
+use crate::models::{ids, utc};
+use crate::paging::{Page, PageParams, Paged};
+use crate::services::customers::{self as service, NewCustomer};
 use crate::state::AppState;
 use crate::validate;
 
@@ -188,54 +185,36 @@ pub struct CreatedCustomer {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedCustomer, headers(("Location" = String, description = "The customer's URL"), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "Role not enough, or the caller is not an indirect provider.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough, or the caller is not an indirect provider (`indirect_provider_required`).", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`duplicate_domain`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or `partnership_required` on `indirectResellerId`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/customers")]
 pub async fn create_customer(
+    caller: Authorized<ops::CreateCustomer>,
     state: web::Data<AppState>,
-    principal: Principal,
     body: ValidJson<CreateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::CreateCustomer)?;
-    let provider_id = principal.partner_id()?;
     let req = body.0;
-    let (created, admin) = db::run(&state.pool, move |conn| {
-        let mut admin = AdminAccount::generate(&req.domain)?;
-        let t = now();
-        let b = req.billing_profile;
-        let row = CustomerRow {
-            id: ids::new(),
-            company_name: req.company_name.trim().to_owned(),
-            domain: req.domain.to_lowercase(),
-            billing_email: b.email,
-            culture: b.culture,
-            address_line1: b.address.address_line1,
-            address_line2: b.address.address_line2,
-            city: b.address.city,
-            state: b.address.state,
-            postal_code: b.address.postal_code,
-            country: b.address.country,
-            version: 1,
-            created_at: t,
-            updated_at: t,
-        };
-        let created = service::create(
-            conn,
-            &Actor::from(&principal),
-            provider_id,
-            row,
-            req.indirect_reseller_id,
-            &mut admin,
-        )?;
-        Ok((created, admin))
-    })
-    .await?;
+    let (created, admin) = caller
+        .run(&state.pool, move |conn, caller| {
+            let b = req.billing_profile;
+            let new = NewCustomer {
+                company_name: req.company_name,
+                domain: req.domain,
+                billing_email: b.email,
+                culture: b.culture,
+                address_line1: b.address.address_line1,
+                address_line2: b.address.address_line2,
+                city: b.address.city,
+                state: b.address.state,
+                postal_code: b.address.postal_code,
+                country: b.address.country,
+            };
+            service::create(conn, caller, new, req.indirect_reseller_id)
+        })
+        .await?;
     let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/customers/{}", created.id)))
         .insert_header((header::ETAG, etag::etag(created.version)))
@@ -260,62 +239,36 @@ pub struct CustomerQuery {
     pub q: Option<String>,
     /// Only customers this indirect reseller also has a relationship with.
     pub indirect_reseller_id: Option<Uuid>,
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List and search the customers the caller has a relationship with, oldest first.
 #[utoipa::path(
     tag = "customers",
-    params(CustomerQuery),
+    params(PageParams, CustomerQuery),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of customers.", body = Page<Customer>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad `limit`, `cursor` or filter.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/customers")]
 pub async fn list_customers(
+    caller: Authorized<ops::ReadCustomers>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
-    query: ValidQuery<CustomerQuery>,
+    query: Paged<CustomerQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ReadCustomers)?;
-    let partner_id = principal.partner_id()?;
-    let q = query.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
     let filter = CustomerFilter {
-        q: q.q,
-        indirect_reseller_id: q.indirect_reseller_id,
+        q: query.filters.q.clone(),
+        indirect_reseller_id: query.filters.indirect_reseller_id,
     };
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(CustomerRow::page_for_partner(
-            conn,
-            partner_id,
-            &filter,
-            p.after.as_deref(),
-            p.limit + 1,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        &page,
-        &req,
-        |r| &r.id,
-        Customer::from,
-    )))
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list(conn, caller, &filter, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, Customer::from)))
 }
 
 /// Read a customer the caller has a relationship with (others answer 404).
@@ -325,7 +278,6 @@ pub async fn list_customers(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The customer.", body = Customer, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`customerId` is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -333,18 +285,19 @@ pub async fn list_customers(
 )]
 #[get("/customers/{customerId}")]
 pub async fn get_customer(
+    caller: Authorized<ops::ReadCustomers>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
-    let reached = db::run(&state.pool, move |conn| {
-        visibility::customer(conn, &principal, customer_id, Operation::ReadCustomers)
-    })
-    .await?;
+    let customer = caller
+        .run(&state.pool, move |conn, caller| {
+            service::get(conn, caller, customer_id)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(reached.customer.version)))
-        .json(Customer::from(reached.customer)))
+        .insert_header((header::ETAG, etag::etag(customer.version)))
+        .json(Customer::from(customer)))
 }
 
 /// Changes to an address; absent fields stay as they are.
@@ -424,62 +377,49 @@ pub struct UpdateCustomer {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Updated.", body = Customer, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[patch("/customers/{customerId}")]
 pub async fn update_customer(
+    caller: Authorized<ops::UpdateCustomer>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<Uuid>,
+    precondition: Precondition,
     body: ValidJson<UpdateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
-    let precondition = etag::if_match(&req)?;
-    let patch = body.0;
-    let updated = db::run(&state.pool, move |conn| {
-        db::transaction(conn, |conn| {
-            let reached =
-                visibility::customer(conn, &principal, customer_id, Operation::UpdateCustomer)?;
-            let before = reached.customer;
-            let expected = precondition.expect(before.version)?;
-            let bp = patch.billing_profile;
-            let addr = bp.as_ref().and_then(|b| b.address.as_ref());
-            let changes = CustomerChanges {
-                company_name: patch.company_name.map(|n| n.trim().to_owned()),
-                billing_email: bp.as_ref().and_then(|b| b.email.clone()),
-                culture: bp.as_ref().and_then(|b| b.culture.clone()),
-                address_line1: addr.and_then(|a| a.address_line1.clone()),
-                address_line2: addr.and_then(|a| a.address_line2.clone()),
-                city: addr.and_then(|a| a.city.clone()),
-                state: addr.and_then(|a| a.state.clone()).map(Some),
-                postal_code: addr.and_then(|a| a.postal_code.clone()),
-                country: addr.and_then(|a| a.country.clone()),
-            };
-            if !CustomerRow::update(conn, &before.id, expected, &changes)? {
-                return Err(ApiError::precondition_failed());
-            }
-            let after = CustomerRow::find(conn, customer_id)?
-                .ok_or_else(|| ApiError::not_found("The customer"))?;
-            Audit::new("update_customer", "customer", &after.id)
-                .customer(customer_id)
-                .old_value(Customer::from(before))
-                .new_value(Customer::from(after.clone()))
-                .write(conn, &Actor::from(&principal))?;
-            Ok(after)
+    let changes = body.0.into_changes();
+    let updated = caller
+        .run(&state.pool, move |conn, caller| {
+            service::update(conn, caller, customer_id, precondition, changes)
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag::etag(updated.version)))
         .json(Customer::from(updated)))
+}
+
+impl UpdateCustomer {
+    /// The column changes this patch asks for (absent fields stay as they are).
+    fn into_changes(self) -> CustomerChanges {
+        let bp = self.billing_profile;
+        let addr = bp.as_ref().and_then(|b| b.address.as_ref());
+        CustomerChanges {
+            company_name: self.company_name.map(|n| n.trim().to_owned()),
+            billing_email: bp.as_ref().and_then(|b| b.email.clone()),
+            culture: bp.as_ref().and_then(|b| b.culture.clone()),
+            address_line1: addr.and_then(|a| a.address_line1.clone()),
+            address_line2: addr.and_then(|a| a.address_line2.clone()),
+            city: addr.and_then(|a| a.city.clone()),
+            state: addr.and_then(|a| a.state.clone()).map(Some),
+            postal_code: addr.and_then(|a| a.postal_code.clone()),
+            country: addr.and_then(|a| a.country.clone()),
+        }
+    }
 }
 
 /// Registers the customer operations.

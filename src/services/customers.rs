@@ -1,20 +1,28 @@
-//! Creating a customer (product.md §2 (a), seed "Partner with indirect resellers" → "Add new
-//! customers and associate them with indirect resellers"): the customer, its first
+//! Customers (product.md §2 (a), §9; seed "Partner with indirect resellers" → "Add new customers
+//! and associate them with indirect resellers"): creating one (the customer, its first
 //! `customer_admin` user, the provider's relationship with DAP and — when an indirect reseller is
-//! named — the reseller's relationship with DAP, with audit records, all in one transaction.
+//! named — the reseller's relationship with DAP, with audit records, all in one transaction);
+//! listing and reading those within the caller's reach; updating the billing profile as a
+//! compare-and-swap on the row version.
 
 use actix_web::http::StatusCode;
 use uuid::Uuid;
 
+use crate::auth::Principal;
+use crate::auth::permissions::Operation;
+use crate::auth::visibility;
 use crate::db::{self, AnyConnection};
-use crate::domain::{Role, TenantKind};
+use crate::domain::Role;
 use crate::error::ApiError;
+use crate::etag::Precondition;
+use crate::handlers::customers::Customer;
 use crate::models::audit::{Actor, Audit};
-use crate::models::customer::CustomerRow;
-use crate::models::partner::PartnerRow;
+use crate::models::customer::{CustomerChanges, CustomerFilter, CustomerRow};
 use crate::models::partnership::PartnershipRow;
 use crate::models::relationship::RelationshipRow;
 use crate::models::user::{NewUser, UserRow};
+use crate::models::{ids, now};
+use crate::paging::PageRequest;
 
 /// A customer's first admin account: its sign-in name and the temporary password (shown once).
 #[derive(Debug, Clone)]
@@ -39,28 +47,84 @@ impl AdminAccount {
     }
 }
 
-/// Creates `customer` for the provider `provider_id`, optionally for `indirect_reseller_id`.
+/// A customer to create, as the caller sent it.
+#[derive(Debug)]
+pub struct NewCustomer {
+    /// Company name (trimmed here).
+    pub company_name: String,
+    /// Default domain (lower-cased here).
+    pub domain: String,
+    /// Billing email.
+    pub billing_email: String,
+    /// Culture (language tag).
+    pub culture: String,
+    /// Address line 1.
+    pub address_line1: String,
+    /// Address line 2.
+    pub address_line2: Option<String>,
+    /// City.
+    pub city: String,
+    /// State or region.
+    pub state: Option<String>,
+    /// Postal code.
+    pub postal_code: String,
+    /// ISO 3166-1 alpha-2 country.
+    pub country: String,
+}
+
+/// Creates a customer for the caller (an indirect provider: the §5 row `CreateCustomer` admits
+/// only providers), optionally for `indirect_reseller_id`; returns it with its admin account.
 ///
-/// Errors: 403 `indirect_provider_required` (the caller's partner is a reseller), 409
-/// `duplicate_domain` on `domain`, 422 `partnership_required` on `indirectResellerId` (no active
-/// partnership between the provider and that reseller).
+/// Errors: 409 `duplicate_domain` on `domain`, 422 `partnership_required` on
+/// `indirectResellerId` (no active partnership between the provider and that reseller).
 pub fn create(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    new: NewCustomer,
+    indirect_reseller_id: Option<Uuid>,
+) -> Result<(CustomerRow, AdminAccount), ApiError> {
+    let provider_id = caller.partner_id()?;
+    let mut admin = AdminAccount::generate(&new.domain)?;
+    let t = now();
+    let customer = CustomerRow {
+        id: ids::new(),
+        company_name: new.company_name.trim().to_owned(),
+        domain: new.domain.to_lowercase(),
+        billing_email: new.billing_email,
+        culture: new.culture,
+        address_line1: new.address_line1,
+        address_line2: new.address_line2,
+        city: new.city,
+        state: new.state,
+        postal_code: new.postal_code,
+        country: new.country,
+        version: 1,
+        created_at: t,
+        updated_at: t,
+    };
+    let created = insert(
+        conn,
+        &Actor::from(caller),
+        provider_id,
+        customer,
+        indirect_reseller_id,
+        &mut admin,
+    )?;
+    Ok((created, admin))
+}
+
+/// The transaction of [`create`], for a row and admin account made by the caller (the demo seed
+/// uses fixed ids): the customer, its admin user, the relationships with DAP and the audit
+/// records. Errors as [`create`].
+pub fn insert(
     conn: &mut AnyConnection,
     actor: &Actor,
     provider_id: Uuid,
     customer: CustomerRow,
     indirect_reseller_id: Option<Uuid>,
-    admin: &mut AdminAccount,
+    admin_account: &mut AdminAccount,
 ) -> Result<CustomerRow, ApiError> {
     db::transaction(conn, |conn| {
-        let provider = PartnerRow::find(conn, provider_id)?
-            .ok_or_else(|| ApiError::not_found("The partner"))?;
-        if provider.tenant_kind() != TenantKind::IndirectProvider {
-            return Err(ApiError::forbidden(
-                "indirect_provider_required",
-                "Customers are created by an indirect provider; an indirect reseller connects with an existing customer through a relationship request.",
-            ));
-        }
         if CustomerRow::find_by_domain(conn, &customer.domain)?.is_some() {
             return Err(duplicate_domain(&customer.domain));
         }
@@ -82,13 +146,14 @@ pub fn create(
             other => other.into(),
         })?;
         let customer_id: Uuid = crate::models::ids::parse(&customer.id);
-        admin.user_name = free_admin_name(conn, &admin.user_name, &customer.domain)?;
+        admin_account.user_name =
+            free_admin_name(conn, &admin_account.user_name, &customer.domain)?;
         let user = NewUser::new(
             None,
             Some(customer_id),
-            &admin.user_name,
+            &admin_account.user_name,
             &format!("{} admin", customer.company_name),
-            admin.password_hash.clone(),
+            admin_account.password_hash.clone(),
             Role::join(&[Role::CustomerAdmin]),
             true,
         );
@@ -124,6 +189,60 @@ pub fn create(
             }
         }
         Ok(customer)
+    })
+}
+
+/// The customers within the caller's reach matching `filter`, one page (up to `page.limit + 1`
+/// rows in id order; see `paging`).
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    filter: &CustomerFilter,
+    page: &PageRequest,
+) -> Result<Vec<CustomerRow>, ApiError> {
+    let partner_id = caller.partner_id()?;
+    Ok(CustomerRow::page_for_partner(
+        conn,
+        partner_id,
+        filter,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
+}
+
+/// One customer within the caller's reach; 404 otherwise.
+pub fn get(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+) -> Result<CustomerRow, ApiError> {
+    Ok(visibility::customer(conn, caller, customer_id, Operation::ReadCustomers)?.customer)
+}
+
+/// Applies `changes` to a customer within reach if its version is still the one `precondition`
+/// names (412 `precondition_failed` otherwise), with an audit record of before and after.
+pub fn update(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    precondition: Precondition,
+    changes: CustomerChanges,
+) -> Result<CustomerRow, ApiError> {
+    db::transaction(conn, |conn| {
+        let reached = visibility::customer(conn, caller, customer_id, Operation::UpdateCustomer)?;
+        let before = reached.customer;
+        let expected = precondition.expect(before.version)?;
+        if !CustomerRow::update(conn, &before.id, expected, &changes)? {
+            return Err(ApiError::precondition_failed());
+        }
+        let after = CustomerRow::find(conn, customer_id)?
+            .ok_or_else(|| ApiError::not_found("The customer"))?;
+        Audit::new("update_customer", "customer", &after.id)
+            .customer(customer_id)
+            .old_value(Customer::from(before))
+            .new_value(Customer::from(after.clone()))
+            .write(conn, &Actor::from(caller))?;
+        Ok(after)
     })
 }
 
