@@ -1,0 +1,180 @@
+//! The status of every stateful row, one enum each, stored as its snake_case name in a `TEXT`
+//! column (the PostgreSQL migrations hold the same names in `CHECK` constraints). A stored value
+//! outside the enum is a deserialization error — a 500 whose cause is logged — never a silent
+//! default.
+
+use std::fmt;
+use std::str::FromStr;
+
+use diesel::backend::Backend;
+use diesel::deserialize::{self, FromSql};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Defines a status enum with its snake_case names, `as_str`, `FromStr`, `Display` and the
+/// diesel `Text` mapping for every backend.
+macro_rules! statuses {
+    ($(
+        $(#[$meta:meta])*
+        $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }
+    )*) => {$(
+        $(#[$meta])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema,
+            diesel::AsExpression, diesel::FromSqlRow,
+        )]
+        #[diesel(sql_type = Text)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The snake_case wire and storage name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!(
+                        concat!("unknown ", stringify!($name), " {:?}"),
+                        other
+                    )),
+                }
+            }
+        }
+
+        impl<DB: Backend> ToSql<Text, DB> for $name
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.as_str().to_sql(out)
+            }
+        }
+
+        impl<DB: Backend> FromSql<Text, DB> for $name
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                Ok(String::from_sql(bytes)?.parse()?)
+            }
+        }
+    )*};
+}
+
+statuses! {
+    /// A reseller partnership (product.md §2).
+    PartnershipStatus {
+        /// The provider and the reseller are partners.
+        Active = "active",
+        /// Either side ended it.
+        Ended = "ended",
+    }
+
+    /// A link sent by email: a partnership invitation or a relationship request (product.md §2).
+    /// Expiry is not stored: a pending link past its `expires_at` reads as expired.
+    LinkStatus {
+        /// Sent, not yet used.
+        Pending = "pending",
+        /// Used by its recipient.
+        Accepted = "accepted",
+        /// Withdrawn by its sender.
+        Revoked = "revoked",
+    }
+
+    /// A cart (product.md §3). Expiry is not stored: an active cart past its `expires_at` reads
+    /// as expired.
+    CartStatus {
+        /// Open for changes and checkout.
+        Active = "active",
+        /// Turned into an order.
+        CheckedOut = "checked_out",
+    }
+
+    /// An order (product.md §3): orders complete in the transaction that places them.
+    OrderStatus {
+        /// Placed; its subscriptions exist.
+        Completed = "completed",
+    }
+
+    /// A subscription (product.md §3).
+    SubscriptionStatus {
+        /// In use and billed.
+        Active = "active",
+        /// Suspended; reactivate to use it again.
+        Suspended = "suspended",
+    }
+
+    /// A service request (product.md §4).
+    ServiceRequestStatus {
+        /// New, not yet worked on.
+        Open = "open",
+        /// Being worked on.
+        InProgress = "in_progress",
+        /// Done; takes no notes until reopened.
+        Closed = "closed",
+    }
+
+    /// A stored `Idempotency-Key` (product.md §7).
+    IdempotencyStatus {
+        /// The first request is still running.
+        InProgress = "in_progress",
+        /// The first answer is stored.
+        Completed = "completed",
+    }
+
+    /// A webhook delivery (product.md §11).
+    DeliveryStatus {
+        /// Waiting for its next attempt.
+        Pending = "pending",
+        /// The endpoint answered 2xx.
+        Delivered = "delivered",
+        /// Retries are exhausted or the endpoint is disabled.
+        Failed = "failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_round_trips_through_its_name() {
+        for s in SubscriptionStatus::ALL {
+            assert_eq!(s.as_str().parse::<SubscriptionStatus>(), Ok(*s));
+        }
+        for s in ServiceRequestStatus::ALL {
+            assert_eq!(s.as_str().parse::<ServiceRequestStatus>(), Ok(*s));
+            assert_eq!(
+                serde_json::to_value(s).unwrap(),
+                serde_json::Value::from(s.as_str())
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_name_is_an_error_not_a_default() {
+        assert!("paused".parse::<SubscriptionStatus>().is_err());
+        assert!("".parse::<CartStatus>().is_err());
+    }
+}
