@@ -1,10 +1,12 @@
 //! The vocabulary of the domain, imported by every layer and importing none: roles, tenant and
-//! actor kinds ([`roles`]) and the status of each stateful row ([`status`]). Enums, parsing and
-//! their storage mapping only; no I/O.
+//! actor kinds ([`roles`]), the status of each stateful row ([`status`]) and the audited
+//! operations ([`audit`]). Enums, parsing and their storage mapping only; no I/O.
 
+pub mod audit;
 pub mod roles;
 pub mod status;
 
+pub use audit::AuditOperation;
 pub use roles::{ActorKind, Role, TenantKind};
 pub use status::{
     CartStatus, DeliveryStatus, IdempotencyStatus, LinkStatus, OrderStatus, PartnershipStatus,

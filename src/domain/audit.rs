@@ -1,0 +1,147 @@
+//! [`AuditOperation`]: every kind of change the service records (product.md §8), with the type of
+//! resource it changes. Audit records store the snake_case names; webhook event types
+//! (product.md §11) map from these values.
+
+use std::fmt;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// Defines the operations: variant, stored name, resource type.
+macro_rules! operations {
+    ($($(#[$meta:meta])* $variant:ident = $name:literal on $resource:literal),+ $(,)?) => {
+        /// A kind of audited change.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum AuditOperation {
+            $($(#[$meta])* $variant,)+
+        }
+
+        impl AuditOperation {
+            /// Every operation, in declaration order.
+            pub const ALL: &'static [AuditOperation] = &[$(AuditOperation::$variant),+];
+
+            /// The stored snake_case name (`operationType` of an audit record).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(AuditOperation::$variant => $name,)+
+                }
+            }
+
+            /// The type of resource it changes (`resourceType` of an audit record).
+            pub fn resource_type(self) -> &'static str {
+                match self {
+                    $(AuditOperation::$variant => $resource,)+
+                }
+            }
+
+            /// The operation stored as `name`, if any.
+            pub fn parse(name: &str) -> Option<AuditOperation> {
+                match name {
+                    $($name => Some(AuditOperation::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+operations! {
+    /// A partner organisation was created (bootstrap, enrolment).
+    CreatePartner = "create_partner" on "partner",
+    /// The partner profile changed.
+    UpdatePartner = "update_partner" on "partner",
+    /// A partner user was created.
+    CreateUser = "create_user" on "user",
+    /// A partner user changed (roles, name, disabled).
+    UpdateUser = "update_user" on "user",
+    /// A partner user was deleted.
+    DeleteUser = "delete_user" on "user",
+    /// A partner user's password was reset by an admin.
+    ResetUserPassword = "reset_user_password" on "user",
+    /// A user changed its own password.
+    ChangePassword = "change_password" on "user",
+    /// A customer user's password was reset by a partner with DAP.
+    ResetCustomerUserPassword = "reset_customer_user_password" on "user",
+    /// An application (app-only credentials) was created.
+    CreateApplication = "create_application" on "application",
+    /// An application was deleted.
+    DeleteApplication = "delete_application" on "application",
+    /// An indirect provider invited an indirect reseller.
+    CreatePartnershipInvitation = "create_partnership_invitation" on "partnership_invitation",
+    /// An invitation was revoked.
+    RevokePartnershipInvitation = "revoke_partnership_invitation" on "partnership_invitation",
+    /// A partnership began (invitation accepted).
+    CreatePartnerRelationship = "create_partner_relationship" on "partnership",
+    /// A partnership ended.
+    RemovePartnerRelationship = "remove_partner_relationship" on "partnership",
+    /// A customer was created.
+    CreateCustomer = "create_customer" on "customer",
+    /// A customer's company name or billing profile changed.
+    UpdateCustomer = "update_customer" on "customer",
+    /// A partner got a relationship with a customer.
+    CreateCustomerRelationship = "create_customer_relationship" on "customer_relationship",
+    /// A relationship was removed.
+    RemoveCustomerRelationship = "remove_customer_relationship" on "customer_relationship",
+    /// A relationship request was sent.
+    CreateRelationshipRequest = "create_relationship_request" on "relationship_request",
+    /// A customer accepted a relationship request.
+    AcceptRelationshipRequest = "accept_relationship_request" on "customer_relationship",
+    /// A customer removed a partner's DAP.
+    DapRemoved = "dap_removed" on "customer_relationship",
+    /// A cart was created.
+    CreateCart = "create_cart" on "cart",
+    /// A cart's line items changed.
+    UpdateCart = "update_cart" on "cart",
+    /// A cart was deleted.
+    DeleteCart = "delete_cart" on "cart",
+    /// A cart was checked out.
+    CheckoutCart = "checkout_cart" on "cart",
+    /// An order was placed.
+    CreateOrder = "create_order" on "order",
+    /// A subscription was created by an order.
+    CreateSubscription = "create_subscription" on "subscription",
+    /// A subscription changed (quantity, status, reseller of record, auto-renew, name).
+    UpdateSubscription = "update_subscription" on "subscription",
+    /// A subscription was upgraded to another offer.
+    UpgradeSubscription = "upgrade_subscription" on "subscription",
+    /// A subscription's designated support contact changed.
+    UpdateSupportContact = "update_support_contact" on "subscription",
+    /// A support contact reverted to the provider (partnership or relationship ended).
+    SupportContactReverted = "support_contact_reverted" on "subscription",
+    /// A service request was opened.
+    CreateServiceRequest = "create_service_request" on "service_request",
+    /// A service request changed (status, note).
+    UpdateServiceRequest = "update_service_request" on "service_request",
+    /// A webhook was registered.
+    CreateWebhook = "create_webhook" on "webhook",
+    /// A webhook changed.
+    UpdateWebhook = "update_webhook" on "webhook",
+    /// A webhook was deleted.
+    DeleteWebhook = "delete_webhook" on "webhook",
+    /// A webhook's signing secret was rotated.
+    RotateWebhookSecret = "rotate_webhook_secret" on "webhook",
+}
+
+impl fmt::Display for AuditOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_parse_back() {
+        for op in AuditOperation::ALL {
+            assert_eq!(AuditOperation::parse(op.as_str()), Some(*op));
+            assert_eq!(serde_json::to_value(op).unwrap(), op.as_str());
+        }
+        let mut names: Vec<_> = AuditOperation::ALL.iter().map(|o| o.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), AuditOperation::ALL.len());
+    }
+}
