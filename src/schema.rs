@@ -137,6 +137,7 @@ diesel::table! {
         limit_per_customer -> Nullable<Integer>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        version -> BigInt,
     }
 }
 
@@ -165,6 +166,7 @@ diesel::table! {
         total_minor -> BigInt,
         currency -> Text,
         created_at -> Timestamp,
+        version -> BigInt,
     }
 }
 

@@ -5,26 +5,23 @@
 //! in one transaction.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
-use crate::db::{self, AnyConnection};
+use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::etag;
+use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
 use crate::handlers::orders::PlacedOrder;
-use crate::models::audit::{Actor, Audit};
-use crate::models::cart::{CartRow, LineItem};
+use crate::models::cart::LineItem;
 use crate::models::offer::BillingCycle;
 use crate::models::{ids, utc};
 use crate::money::Money;
-use crate::services::orders::{self as service, Priced};
+use crate::services::carts::{self as service, PricedCart};
 use crate::state::AppState;
 use crate::validate;
 
@@ -136,9 +133,8 @@ pub struct Cart {
     pub updated_at: DateTime<Utc>,
 }
 
-impl Cart {
-    /// The wire form of `row` priced as `priced`.
-    pub fn new(row: &CartRow, priced: Priced) -> Cart {
+impl From<PricedCart> for Cart {
+    fn from(PricedCart { cart: row, priced }: PricedCart) -> Cart {
         let currency = priced.currency.clone();
         Cart {
             id: ids::parse(&row.id),
@@ -170,17 +166,6 @@ impl Cart {
     }
 }
 
-fn find_cart(
-    conn: &mut AnyConnection,
-    principal: &Principal,
-    customer_id: Uuid,
-    cart_id: Uuid,
-) -> Result<CartRow, ApiError> {
-    visibility::customer(conn, principal, customer_id, Operation::ManageOrders)?;
-    CartRow::find(conn, principal.tenant_id, customer_id, cart_id)?
-        .ok_or_else(|| ApiError::not_found("The cart"))
-}
-
 /// Create a cart for a customer: the lines are checked against every ordering rule (see
 /// `POST …/orders`) and the answer is the priced review.
 #[utoipa::path(
@@ -193,45 +178,33 @@ fn find_cart(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created: the priced review.", body = Cart, headers(("Location" = String, description = "The cart's URL"), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required` (orders are placed by the indirect provider).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or an ordering rule naming `lineItems[i].<field>`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "`customerId` is not a UUID, invalid fields, an ordering rule naming `lineItems[i].<field>`, or `idempotency_key_reused`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/customers/{customerId}/carts")]
 pub async fn create_cart(
+    caller: Authorized<ops::ManageOrders>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
     body: ValidJson<LineItems>,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
     let lines = body.0.into_lines();
-    let (row, priced) = db::run(&state.pool, move |conn| {
-        db::transaction(conn, |conn| {
-            visibility::customer(conn, &principal, customer_id, Operation::ManageOrders)?;
-            let priced = service::check(conn, principal.tenant_id, customer_id, &lines)?;
-            let row = CartRow::new(principal.tenant_id, customer_id, &lines);
-            CartRow::insert(conn, &row)?;
-            Audit::new("create_cart", "cart", &row.id)
-                .customer(customer_id)
-                .new_value(serde_json::json!({ "lineItems": lines }))
-                .write(conn, &Actor::from(&principal))?;
-            Ok((row, priced))
+    let created = caller
+        .run(&state.pool, move |conn, caller| {
+            service::create(conn, caller, customer_id, lines)
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
-            format!("/v1/customers/{customer_id}/carts/{}", row.id),
+            format!("/v1/customers/{customer_id}/carts/{}", created.cart.id),
         ))
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(Cart::new(&row, priced)))
+        .insert_header((header::ETAG, etag::etag(created.cart.version)))
+        .json(Cart::from(created)))
 }
 
 /// Read a cart: the review, each line with its unit price and line total, and the cart total
@@ -245,7 +218,6 @@ pub async fn create_cart(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The priced cart.", body = Cart, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or cart within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An id is not a UUID, or a line's offer now has another currency (`mixed_currencies`).", body = Problem, content_type = "application/problem+json")
@@ -253,20 +225,19 @@ pub async fn create_cart(
 )]
 #[get("/customers/{customerId}/carts/{cartId}")]
 pub async fn get_cart(
+    caller: Authorized<ops::ManageOrders>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
-    let (row, priced) = db::run(&state.pool, move |conn| {
-        let row = find_cart(conn, &principal, customer_id, cart_id)?;
-        let priced = service::price(conn, &row.lines())?;
-        Ok((row, priced))
-    })
-    .await?;
+    let cart = caller
+        .run(&state.pool, move |conn, caller| {
+            service::get(conn, caller, customer_id, cart_id)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(Cart::new(&row, priced)))
+        .insert_header((header::ETAG, etag::etag(cart.cart.version)))
+        .json(Cart::from(cart)))
 }
 
 /// Replace a cart's lines (checked like a new cart) and restart its 7-day expiry. Send
@@ -282,63 +253,31 @@ pub async fn get_cart(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Updated: the priced review.", body = Cart, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or cart within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`cart_checked_out` or `cart_expired`.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or an ordering rule naming `lineItems[i].<field>`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "An id is not a UUID, `If-Match` is malformed, invalid fields, or an ordering rule naming `lineItems[i].<field>`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[put("/customers/{customerId}/carts/{cartId}")]
 pub async fn update_cart(
+    caller: Authorized<ops::ManageOrders>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
+    precondition: Precondition,
     body: ValidJson<LineItems>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
-    let precondition = etag::if_match(&req)?;
     let lines = body.0.into_lines();
-    let (row, priced) = db::run(&state.pool, move |conn| {
-        db::transaction(conn, |conn| {
-            let before = find_cart(conn, &principal, customer_id, cart_id)?;
-            ensure_open(&before)?;
-            let expected = precondition.expect(before.version)?;
-            let priced = service::check(conn, principal.tenant_id, customer_id, &lines)?;
-            if !CartRow::replace_lines(conn, &before.id, expected, &lines)? {
-                return Err(ApiError::precondition_failed());
-            }
-            let after = CartRow::find(conn, principal.tenant_id, customer_id, cart_id)?
-                .ok_or_else(|| ApiError::not_found("The cart"))?;
-            Audit::new("update_cart", "cart", &after.id)
-                .customer(customer_id)
-                .old_value(serde_json::json!({ "lineItems": before.lines() }))
-                .new_value(serde_json::json!({ "lineItems": lines }))
-                .write(conn, &Actor::from(&principal))?;
-            Ok((after, priced))
+    let updated = caller
+        .run(&state.pool, move |conn, caller| {
+            service::update(conn, caller, customer_id, cart_id, precondition, lines)
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(Cart::new(&row, priced)))
-}
-
-fn ensure_open(cart: &CartRow) -> Result<(), ApiError> {
-    if cart.status == "checked_out" {
-        return Err(service::cart_checked_out());
-    }
-    if cart.is_expired() {
-        return Err(ApiError::conflict(
-            "cart_expired",
-            "This cart expired; delete it and create a new one.",
-        ));
-    }
-    Ok(())
+        .insert_header((header::ETAG, etag::etag(updated.cart.version)))
+        .json(Cart::from(updated)))
 }
 
 /// Cancel a cart: it is deleted and nothing is ordered. A checked-out cart cannot be deleted.
@@ -352,40 +291,26 @@ fn ensure_open(cart: &CartRow) -> Result<(), ApiError> {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Cancelled."),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or cart within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`cart_checked_out`.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An id is not a UUID.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "An id is not a UUID, or `If-Match` is malformed.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[delete("/customers/{customerId}/carts/{cartId}")]
 pub async fn delete_cart(
+    caller: Authorized<ops::ManageOrders>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
+    precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
-    let precondition = etag::if_match(&req)?;
-    db::run(&state.pool, move |conn| {
-        db::transaction(conn, |conn| {
-            let cart = find_cart(conn, &principal, customer_id, cart_id)?;
-            if cart.status == "checked_out" {
-                return Err(service::cart_checked_out());
-            }
-            let expected = precondition.expect(cart.version)?;
-            if !CartRow::delete(conn, &cart.id, expected)? {
-                return Err(ApiError::precondition_failed());
-            }
-            Audit::new("delete_cart", "cart", &cart.id)
-                .customer(customer_id)
-                .old_value(serde_json::json!({ "lineItems": cart.lines() }))
-                .write(conn, &Actor::from(&principal))
+    caller
+        .run(&state.pool, move |conn, caller| {
+            service::delete(conn, caller, customer_id, cart_id, precondition)
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -403,30 +328,26 @@ pub async fn delete_cart(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Ordered.", body = PlacedOrder, headers(("Location" = String, description = "The order's URL"))),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required` (orders are placed by the indirect provider).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or cart within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`cart_checked_out`, `cart_expired`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The cart changed since the ETag you sent.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An ordering rule naming `lineItems[i].<field>`, or `idempotency_key_reused`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "An id is not a UUID, `If-Match` is malformed, an ordering rule naming `lineItems[i].<field>`, or `idempotency_key_reused`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/customers/{customerId}/carts/{cartId}/checkout")]
 pub async fn create_cart_checkout(
+    caller: Authorized<ops::ManageOrders>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
+    precondition: Precondition,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
-    let precondition = etag::if_match(&req)?;
-    let placed = db::run(&state.pool, move |conn| {
-        db::transaction(conn, |conn| {
-            let cart = find_cart(conn, &principal, customer_id, cart_id)?;
-            service::checkout(conn, &Actor::from(&principal), &cart, precondition)
+    let placed = caller
+        .run(&state.pool, move |conn, caller| {
+            service::checkout(conn, caller, customer_id, cart_id, precondition)
         })
-    })
-    .await?;
+        .await?;
     Ok(PlacedOrder::created(placed))
 }
 

@@ -1,24 +1,23 @@
 //! The catalog (product.md §3, §9): list offers with filters by product family, name prefix and
 //! add-on flag, and read one. Offers are instance-wide and loaded by `partner-center catalog
-//! import FILE`; their ids are UUIDs the catalog file assigns and keeps.
+//! import FILE`; their ids are UUIDs the catalog file assigns and keeps. An offer's ETag is its
+//! row version, which each import that updates it advances.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
-use crate::auth::permissions::{self, Operation};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
 use crate::etag;
-use crate::extract::ValidQuery;
 use crate::models::offer::{BillingCycle, OfferFilter, OfferRow};
 use crate::models::utc;
 use crate::money::Money;
-use crate::paging::{Page, PageParams};
+use crate::paging::{Page, PageParams, Paged};
+use crate::services::catalog as service;
 use crate::state::AppState;
 
 /// A catalog offer.
@@ -79,11 +78,6 @@ impl From<OfferRow> for Offer {
     }
 }
 
-/// The ETag of an offer: offers change only by import, which sets `updatedAt`.
-fn offer_etag(row: &OfferRow) -> String {
-    etag::etag(row.updated_at.and_utc().timestamp_micros())
-}
-
 /// Offer list filters.
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -99,55 +93,37 @@ pub struct OfferQuery {
     pub q: Option<String>,
     /// Only add-ons (`true`) or only base offers (`false`).
     pub is_add_on: Option<bool>,
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List the catalog's offers, by id.
 #[utoipa::path(
     tag = "catalog",
-    params(OfferQuery),
+    params(PageParams, OfferQuery),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of offers.", body = Page<Offer>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough (customer users).", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad `limit`, `cursor` or filter.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/offers")]
 pub async fn list_offers(
+    caller: Authorized<ops::ReadOffers>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
-    query: ValidQuery<OfferQuery>,
+    query: Paged<OfferQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ReadOffers)?;
-    let q = query.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
     let filter = OfferFilter {
-        product_family: q.product_family,
-        q: q.q,
-        is_add_on: q.is_add_on,
+        product_family: query.filters.product_family.clone(),
+        q: query.filters.q.clone(),
+        is_add_on: query.filters.is_add_on,
     };
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(OfferRow::page(
-            conn,
-            &filter,
-            p.after.as_deref(),
-            p.limit + 1,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, &req, |r| &r.id, Offer::from)))
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, _| {
+            service::list(conn, &filter, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, Offer::from)))
 }
 
 /// Read one offer.
@@ -157,7 +133,6 @@ pub async fn list_offers(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The offer.", body = Offer, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough (customer users).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such offer.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`offerId` is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -165,18 +140,16 @@ pub async fn list_offers(
 )]
 #[get("/offers/{offerId}")]
 pub async fn get_offer(
+    caller: Authorized<ops::ReadOffers>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ReadOffers)?;
     let id = path.into_inner().to_string();
-    let row = db::run(&state.pool, move |conn| {
-        OfferRow::find(conn, &id)?.ok_or_else(|| ApiError::not_found("The offer"))
-    })
-    .await?;
+    let row = caller
+        .run(&state.pool, move |conn, _| service::get(conn, &id))
+        .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, offer_etag(&row)))
+        .insert_header((header::ETAG, etag::etag(row.version)))
         .json(Offer::from(row)))
 }
 

@@ -1,29 +1,26 @@
 //! Orders (product.md §3, §9): `POST …/orders` places an order in one call (what a cart checkout
 //! does, for scripts), and the provider lists and reads its orders for a customer. Provider side
-//! only; orders are immutable and always `completed` (created whole or not at all).
+//! only; orders are immutable and always `completed` (created whole or not at all), so an
+//! order's ETag is its row version, 1.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
-use validator::Validate;
 
-use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
 use crate::etag;
-use crate::extract::{ValidJson, ValidQuery};
+use crate::extract::ValidJson;
 use crate::handlers::carts::LineItems;
 use crate::handlers::subscriptions::Subscription;
-use crate::models::audit::Actor;
 use crate::models::offer::BillingCycle;
 use crate::models::order::OrderRow;
 use crate::models::{ids, utc};
 use crate::money::Money;
-use crate::paging::{Page, PageParams};
+use crate::paging::{Page, PageParams, Paged};
 use crate::services::orders::{self as service, Placed};
 use crate::state::AppState;
 
@@ -144,88 +141,56 @@ impl PlacedOrder {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Ordered.", body = PlacedOrder, headers(("Location" = String, description = "The order's URL"))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required` (orders are placed by the indirect provider).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, an ordering rule naming `lineItems[i].<field>`, or `idempotency_key_reused`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "`customerId` is not a UUID, invalid fields, an ordering rule naming `lineItems[i].<field>`, or `idempotency_key_reused`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/customers/{customerId}/orders")]
 pub async fn create_order(
+    caller: Authorized<ops::ManageOrders>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
     body: ValidJson<LineItems>,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
     let lines = body.0.into_lines();
-    let placed = db::run(&state.pool, move |conn| {
-        db::transaction(conn, |conn| {
-            visibility::customer(conn, &principal, customer_id, Operation::ManageOrders)?;
-            let actor = Actor::from(&principal);
-            service::place(conn, &actor, principal.tenant_id, customer_id, &lines)
+    let placed = caller
+        .run(&state.pool, move |conn, caller| {
+            service::create(conn, caller, customer_id, &lines)
         })
-    })
-    .await?;
+        .await?;
     Ok(PlacedOrder::created(placed))
-}
-
-/// Order list paging.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct OrderQuery {
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List your orders for a customer, oldest first.
 #[utoipa::path(
     tag = "carts and orders",
-    params(("customerId" = Uuid, Path, description = "Customer id"), OrderQuery),
+    params(("customerId" = Uuid, Path, description = "Customer id"), PageParams),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of orders.", body = Page<Order>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "`customerId` is not a UUID, or bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/customers/{customerId}/orders")]
 pub async fn list_orders(
+    caller: Authorized<ops::ManageOrders>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<Uuid>,
-    query: ValidQuery<OrderQuery>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
-    let q = query.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        visibility::customer(conn, &principal, customer_id, Operation::ManageOrders)?;
-        Ok(OrderRow::page(
-            conn,
-            principal.tenant_id,
-            customer_id,
-            p.after.as_deref(),
-            p.limit + 1,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, &req, |r| &r.id, Order::from)))
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list(conn, caller, customer_id, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, Order::from)))
 }
 
 /// Read one of your orders for a customer.
@@ -238,7 +203,6 @@ pub async fn list_orders(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The order.", body = Order, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or order within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An id is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -246,20 +210,18 @@ pub async fn list_orders(
 )]
 #[get("/customers/{customerId}/orders/{orderId}")]
 pub async fn get_order(
+    caller: Authorized<ops::ManageOrders>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, order_id) = path.into_inner();
-    let row = db::run(&state.pool, move |conn| {
-        visibility::customer(conn, &principal, customer_id, Operation::ManageOrders)?;
-        OrderRow::find(conn, principal.tenant_id, customer_id, order_id)?
-            .ok_or_else(|| ApiError::not_found("The order"))
-    })
-    .await?;
-    // Orders never change: one version.
+    let row = caller
+        .run(&state.pool, move |conn, caller| {
+            service::get(conn, caller, customer_id, order_id)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(1)))
+        .insert_header((header::ETAG, etag::etag(row.version)))
         .json(Order::from(row)))
 }
 

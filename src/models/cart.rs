@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::offer::BillingCycle;
 use crate::db::AnyConnection;
+use crate::error::ApiError;
 use crate::schema::carts as c;
 
 /// How long a cart stays open after its last change, in days.
@@ -46,6 +47,14 @@ pub struct CartRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// 409 `cart_checked_out`: the cart was already checked out (see [`CartRow::ensure_open`]).
+pub fn checked_out() -> ApiError {
+    ApiError::conflict(
+        "cart_checked_out",
+        "This cart was already checked out; its order is in `orderId`.",
+    )
+}
+
 /// The JSON stored for `lines`.
 pub fn lines_json(lines: &[LineItem]) -> String {
     serde_json::to_string(lines).unwrap_or_else(|_| "[]".to_owned())
@@ -77,6 +86,28 @@ impl CartRow {
     /// Whether the cart is active but past its expiry time.
     pub fn is_expired(&self) -> bool {
         self.status == "active" && self.expires_at <= super::now()
+    }
+
+    /// Ok unless the cart was checked out: 409 `cart_checked_out` (a checked-out cart is neither
+    /// changed, deleted nor checked out again; an expired one may still be deleted).
+    pub fn ensure_not_checked_out(&self) -> Result<(), ApiError> {
+        if self.status == "checked_out" {
+            return Err(checked_out());
+        }
+        Ok(())
+    }
+
+    /// Ok when the cart is open, i.e. may be changed or checked out (product.md §3): 409
+    /// `cart_checked_out`, or 409 `cart_expired` when it is past `expires_at`.
+    pub fn ensure_open(&self) -> Result<(), ApiError> {
+        self.ensure_not_checked_out()?;
+        if self.is_expired() {
+            return Err(ApiError::conflict(
+                "cart_expired",
+                "This cart expired; delete it and create a new one (POST …/carts).",
+            ));
+        }
+        Ok(())
     }
 
     /// The wire status: `active`, `checked_out` or `expired`.

@@ -71,6 +71,8 @@ pub struct OfferRow {
     pub limit_per_customer: Option<i32>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Row version (the ETag): 1 when first imported, advanced by every import that updates it.
+    pub version: i64,
 }
 
 /// Filters for listing offers.
@@ -166,7 +168,7 @@ impl OfferRow {
     }
 
     /// Inserts the offer, or updates the existing one with the same id in place (keeping its
-    /// creation time). Returns whether it was created.
+    /// creation time and advancing its version). Returns whether it was created.
     pub fn upsert(conn: &mut AnyConnection, row: &OfferRow) -> QueryResult<bool> {
         if Self::find(conn, &row.id)?.is_none() {
             diesel::insert_into(o::table).values(row).execute(conn)?;
@@ -187,6 +189,7 @@ impl OfferRow {
                 o::upgrade_target_offer_ids.eq(&row.upgrade_target_offer_ids),
                 o::limit_per_customer.eq(row.limit_per_customer),
                 o::updated_at.eq(row.updated_at),
+                o::version.eq(o::version + 1),
             ))
             .execute(conn)?;
         Ok(false)

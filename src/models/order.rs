@@ -47,6 +47,8 @@ pub struct OrderRow {
     pub total_minor: i64,
     pub currency: String,
     pub created_at: NaiveDateTime,
+    /// Row version (the ETag): always 1, since orders never change.
+    pub version: i64,
 }
 
 impl OrderRow {

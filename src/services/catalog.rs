@@ -1,5 +1,6 @@
-//! Importing the catalog (product.md §3, §8 `partner-center catalog import FILE`; demo mode loads
-//! `examples/catalog.json`). The file is
+//! The catalog (product.md §3): reading offers ([`list`], [`get`]; any partner role, checked by
+//! the handler's authorization extractor) and importing them (§8 `partner-center catalog import
+//! FILE`; demo mode loads `examples/catalog.json`). The file is
 //! `{ "offers": [ { "id", "name", "description", "productFamily", "minQuantity", "maxQuantity",
 //! "unitPrice": { "amountMinor", "currency" }, "billingCycles", "isAddOn",
 //! "prerequisiteOfferIds", "upgradeTargetOfferIds", "limitPerCustomer" } ] }`. Offer ids are
@@ -14,8 +15,9 @@ use serde::Deserialize;
 use crate::db::{self, AnyConnection};
 use crate::error::{ApiError, FieldError};
 use crate::models::now;
-use crate::models::offer::{BillingCycle, OfferRow, is_valid_id};
+use crate::models::offer::{BillingCycle, OfferFilter, OfferRow, is_valid_id};
 use crate::money::{self, Money};
+use crate::paging::PageRequest;
 
 /// Largest `maxQuantity` an offer may have.
 pub const MAX_QUANTITY: i64 = 1_000_000;
@@ -72,6 +74,26 @@ pub struct ImportCounts {
     pub created: usize,
     /// Existing offers updated in place.
     pub updated: usize,
+}
+
+/// The offers matching `filter`, one page (up to `page.limit + 1` rows in id order; see
+/// `paging`).
+pub fn list(
+    conn: &mut AnyConnection,
+    filter: &OfferFilter,
+    page: &PageRequest,
+) -> Result<Vec<OfferRow>, ApiError> {
+    Ok(OfferRow::page(
+        conn,
+        filter,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
+}
+
+/// The offer `id`; 404 `not_found` when the catalog has none.
+pub fn get(conn: &mut AnyConnection, id: &str) -> Result<OfferRow, ApiError> {
+    OfferRow::find(conn, id)?.ok_or_else(|| ApiError::not_found("The offer"))
 }
 
 /// Parses, validates and imports a catalog file (JSON text) in one transaction.
@@ -271,5 +293,6 @@ fn row(o: &CatalogOffer, t: chrono::NaiveDateTime) -> OfferRow {
         limit_per_customer: o.limit_per_customer.and_then(|l| i32::try_from(l).ok()),
         created_at: t,
         updated_at: t,
+        version: 1,
     }
 }

@@ -2,6 +2,7 @@
 //! writes its audit records.
 
 pub mod bootstrap;
+pub mod carts;
 pub mod catalog;
 pub mod customers;
 pub mod links;

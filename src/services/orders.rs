@@ -1,7 +1,9 @@
 //! Pricing and placing orders (product.md §3, seed "Partner with indirect resellers" → add new
 //! subscriptions): [`price`] reads line items against the catalog (the cart review), [`check`]
-//! applies every rule, and [`place`] creates ONE order and its subscriptions in ONE transaction —
-//! all or nothing — for a cart checkout ([`checkout`]) or a direct `POST …/orders`.
+//! applies every rule, and [`create`] places ONE order and its subscriptions in ONE transaction —
+//! all or nothing — for a direct `POST …/orders` (a cart checkout, `services::carts::checkout`,
+//! places its lines the same way inside its own one transaction). [`list`] and [`get`] read a
+//! provider's orders for a customer.
 //!
 //! Rules, each refused with 422 naming `lineItems[i].<field>`: the offer exists (`unknown_offer`);
 //! the quantity is within the offer's min/max (`quantity_out_of_range`); the billing cycle is
@@ -17,16 +19,18 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use uuid::Uuid;
 
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
 use crate::error::ApiError;
-use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
-use crate::models::cart::{CartRow, LineItem};
+use crate::models::cart::LineItem;
 use crate::models::offer::OfferRow;
 use crate::models::order::{OrderLine, OrderRow};
 use crate::models::partnership::PartnershipRow;
 use crate::models::subscription::SubscriptionRow;
 use crate::models::{ids, now};
+use crate::paging::PageRequest;
 
 /// A line item with its offer and its price.
 #[derive(Debug, Clone)]
@@ -236,8 +240,9 @@ pub fn check(
     Ok(priced)
 }
 
-/// Serializes orders and upgrades of one customer (the rules above count its subscriptions);
-/// see `CustomerRow::lock`.
+/// Serializes upgrades of one customer with its orders (the rules above count its
+/// subscriptions); see `CustomerRow::lock`. Orders and checkouts take this lock through
+/// `visibility::customer` with [`Operation::ManageOrders`], once per transaction.
 pub fn lock_customer(conn: &mut AnyConnection, customer_id: Uuid) -> Result<(), ApiError> {
     Ok(crate::models::customer::CustomerRow::lock(
         conn,
@@ -245,141 +250,149 @@ pub fn lock_customer(conn: &mut AnyConnection, customer_id: Uuid) -> Result<(), 
     )?)
 }
 
-/// Checks `lines` and creates, in one transaction, the order of `provider_id` for `customer_id`
-/// and one subscription per line: `active`, billed by the provider, support contact the
-/// provider, auto-renewing, named after the offer. Audits `create_order` once and
-/// `create_subscription` per subscription. Errors: see [`check`].
-pub fn place(
+/// Places an order of the caller (an indirect provider: the §5 row `ManageOrders` admits only
+/// providers) for `customer_id`, in one transaction: reaches the customer (locking it), checks
+/// `lines` and writes the order and its subscriptions (see [`place`]).
+///
+/// Errors: 404 `not_found` (customer out of reach), 422 per [`check`].
+pub fn create(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    lines: &[LineItem],
+) -> Result<Placed, ApiError> {
+    db::transaction(conn, |conn| {
+        visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
+        place(
+            conn,
+            &Actor::from(caller),
+            caller.partner_id()?,
+            customer_id,
+            lines,
+        )
+    })
+}
+
+/// The caller's orders for a customer within reach, one page (up to `page.limit + 1` rows in id
+/// order; see `paging`). Errors: 404 `not_found` (customer out of reach).
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    page: &PageRequest,
+) -> Result<Vec<OrderRow>, ApiError> {
+    visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
+    Ok(OrderRow::page(
+        conn,
+        caller.partner_id()?,
+        customer_id,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
+}
+
+/// One of the caller's orders for a customer within reach; 404 `not_found` otherwise.
+pub fn get(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    order_id: Uuid,
+) -> Result<OrderRow, ApiError> {
+    visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
+    OrderRow::find(conn, caller.partner_id()?, customer_id, order_id)?
+        .ok_or_else(|| ApiError::not_found("The order"))
+}
+
+/// Checks `lines` and writes the order of `provider_id` for `customer_id` and one subscription
+/// per line: `active`, billed by the provider, support contact the provider, auto-renewing,
+/// named after the offer. Audits `create_order` once and `create_subscription` per
+/// subscription. Runs inside the caller's transaction, which has already reached (and so
+/// locked) the customer: [`create`] and `services::carts::checkout`. Errors: see [`check`].
+pub(super) fn place(
     conn: &mut AnyConnection,
     actor: &Actor,
     provider_id: Uuid,
     customer_id: Uuid,
     lines: &[LineItem],
 ) -> Result<Placed, ApiError> {
-    db::transaction(conn, |conn| {
-        lock_customer(conn, customer_id)?;
-        let priced = check(conn, provider_id, customer_id, lines)?;
-        let t = now();
-        let order_id = ids::new();
-        let provider = provider_id.to_string();
-        let subscriptions: Vec<SubscriptionRow> = priced
-            .lines
-            .iter()
-            .map(|p| SubscriptionRow {
-                id: ids::new(),
-                customer_id: customer_id.to_string(),
-                offer_id: p.offer.id.clone(),
-                order_id: Some(order_id.clone()),
-                quantity: p.line.quantity,
-                status: "active".to_owned(),
-                billing_cycle: p.line.billing_cycle.as_str().to_owned(),
-                auto_renew: true,
-                friendly_name: p.offer.name.clone(),
-                billing_partner_id: provider.clone(),
-                partner_id_on_record: p.line.partner_id_on_record.map(|r| r.to_string()),
-                support_contact_partner_id: provider.clone(),
-                version: 1,
-                created_at: t,
-                updated_at: t,
-            })
-            .collect();
-        let order_lines: Vec<OrderLine> = priced
-            .lines
-            .iter()
-            .zip(&subscriptions)
-            .map(|(p, s)| OrderLine {
-                offer_id: p.offer.id.clone(),
-                offer_name: p.offer.name.clone(),
-                quantity: p.line.quantity,
-                billing_cycle: p.line.billing_cycle,
-                partner_id_on_record: p.line.partner_id_on_record,
-                unit_price_minor: p.offer.unit_price_minor,
-                line_total_minor: p.line_total_minor,
-                subscription_id: ids::parse(&s.id),
-            })
-            .collect();
-        let order = OrderRow {
-            id: order_id,
+    let priced = check(conn, provider_id, customer_id, lines)?;
+    let t = now();
+    let order_id = ids::new();
+    let provider = provider_id.to_string();
+    let subscriptions: Vec<SubscriptionRow> = priced
+        .lines
+        .iter()
+        .map(|p| SubscriptionRow {
+            id: ids::new(),
             customer_id: customer_id.to_string(),
-            partner_id: provider.clone(),
-            status: "completed".to_owned(),
-            line_items: serde_json::to_string(&order_lines)
-                .map_err(|e| ApiError::internal(format!("order lines: {e}")))?,
-            total_minor: priced.total_minor,
-            currency: priced.currency.clone(),
+            offer_id: p.offer.id.clone(),
+            order_id: Some(order_id.clone()),
+            quantity: p.line.quantity,
+            status: "active".to_owned(),
+            billing_cycle: p.line.billing_cycle.as_str().to_owned(),
+            auto_renew: true,
+            friendly_name: p.offer.name.clone(),
+            billing_partner_id: provider.clone(),
+            partner_id_on_record: p.line.partner_id_on_record.map(|r| r.to_string()),
+            support_contact_partner_id: provider.clone(),
+            version: 1,
             created_at: t,
-        };
-        OrderRow::insert(conn, &order)?;
-        Audit::new("create_order", "order", &order.id)
+            updated_at: t,
+        })
+        .collect();
+    let order_lines: Vec<OrderLine> = priced
+        .lines
+        .iter()
+        .zip(&subscriptions)
+        .map(|(p, s)| OrderLine {
+            offer_id: p.offer.id.clone(),
+            offer_name: p.offer.name.clone(),
+            quantity: p.line.quantity,
+            billing_cycle: p.line.billing_cycle,
+            partner_id_on_record: p.line.partner_id_on_record,
+            unit_price_minor: p.offer.unit_price_minor,
+            line_total_minor: p.line_total_minor,
+            subscription_id: ids::parse(&s.id),
+        })
+        .collect();
+    let order = OrderRow {
+        id: order_id,
+        customer_id: customer_id.to_string(),
+        partner_id: provider.clone(),
+        status: "completed".to_owned(),
+        line_items: serde_json::to_string(&order_lines)
+            .map_err(|e| ApiError::internal(format!("order lines: {e}")))?,
+        total_minor: priced.total_minor,
+        currency: priced.currency.clone(),
+        created_at: t,
+        version: 1,
+    };
+    OrderRow::insert(conn, &order)?;
+    Audit::new("create_order", "order", &order.id)
+        .partner(provider_id)
+        .customer(customer_id)
+        .new_value(serde_json::json!({
+            "lineItems": order_lines,
+            "totalMinor": order.total_minor,
+            "currency": order.currency,
+        }))
+        .write(conn, actor)?;
+    for s in &subscriptions {
+        SubscriptionRow::insert(conn, s)?;
+        Audit::new("create_subscription", "subscription", &s.id)
             .partner(provider_id)
             .customer(customer_id)
             .new_value(serde_json::json!({
-                "lineItems": order_lines,
-                "totalMinor": order.total_minor,
-                "currency": order.currency,
+                "orderId": order.id,
+                "offerId": s.offer_id,
+                "quantity": s.quantity,
+                "billingCycle": s.billing_cycle,
+                "partnerIdOnRecord": s.partner_id_on_record,
             }))
             .write(conn, actor)?;
-        for s in &subscriptions {
-            SubscriptionRow::insert(conn, s)?;
-            Audit::new("create_subscription", "subscription", &s.id)
-                .partner(provider_id)
-                .customer(customer_id)
-                .new_value(serde_json::json!({
-                    "orderId": order.id,
-                    "offerId": s.offer_id,
-                    "quantity": s.quantity,
-                    "billingCycle": s.billing_cycle,
-                    "partnerIdOnRecord": s.partner_id_on_record,
-                }))
-                .write(conn, actor)?;
-        }
-        Ok(Placed {
-            order,
-            subscriptions,
-        })
+    }
+    Ok(Placed {
+        order,
+        subscriptions,
     })
-}
-
-/// Checks out `cart` (already reached by the caller): it must be active and not expired (409
-/// `cart_checked_out` / `cart_expired`) and at the `If-Match` version (412); then [`place`]s
-/// its lines and marks it `checked_out` with the order, in one transaction — two checkouts of
-/// one cart never both create an order.
-pub fn checkout(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    cart: &CartRow,
-    precondition: Precondition,
-) -> Result<Placed, ApiError> {
-    db::transaction(conn, |conn| {
-        if cart.status == "checked_out" {
-            return Err(cart_checked_out());
-        }
-        if cart.is_expired() {
-            return Err(ApiError::conflict(
-                "cart_expired",
-                "This cart expired; create a new one (POST …/carts).",
-            ));
-        }
-        let expected = precondition.expect(cart.version)?;
-        let provider_id = ids::parse(&cart.partner_id);
-        let customer_id = ids::parse(&cart.customer_id);
-        let placed = place(conn, actor, provider_id, customer_id, &cart.lines())?;
-        if !CartRow::check_out(conn, &cart.id, expected, &placed.order.id)? {
-            return Err(cart_checked_out());
-        }
-        Audit::new("checkout_cart", "cart", &cart.id)
-            .partner(provider_id)
-            .customer(customer_id)
-            .new_value(serde_json::json!({ "status": "checked_out", "orderId": placed.order.id }))
-            .write(conn, actor)?;
-        Ok(placed)
-    })
-}
-
-/// 409 `cart_checked_out`.
-pub fn cart_checked_out() -> ApiError {
-    ApiError::conflict(
-        "cart_checked_out",
-        "This cart was already checked out; its order is in `orderId`.",
-    )
 }

@@ -277,16 +277,22 @@ async fn checkout_of_an_expired_cart_answers_409_and_it_can_still_be_deleted() {
     })
     .await;
     assert_eq!(app.get(&url, &token).await.body["status"], "expired");
-    app.post(&format!("{url}/checkout"), &token, json!({}))
-        .await
-        .assert_problem(409, "cart_expired");
-    app.put(
-        &url,
-        &token,
-        json!({ "lineItems": [line(M365_BUSINESS_BASIC, 3, "monthly", None)] }),
-    )
-    .await
-    .assert_problem(409, "cart_expired");
+    let checkout = app
+        .post(&format!("{url}/checkout"), &token, json!({}))
+        .await;
+    checkout.assert_problem(409, "cart_expired");
+    let put = app
+        .put(
+            &url,
+            &token,
+            json!({ "lineItems": [line(M365_BUSINESS_BASIC, 3, "monthly", None)] }),
+        )
+        .await;
+    put.assert_problem(409, "cart_expired");
+    assert_eq!(
+        put.body["detail"], checkout.body["detail"],
+        "one rule, one message"
+    );
     app.delete(&url, &token).await.assert(204);
 }
 

@@ -112,7 +112,7 @@ async fn get_offer_reads_one_with_etag_and_unknown_is_404() {
     let token = app.token(PROVIDER_AA).await;
     let res = app.get(&format!("/v1/offers/{COPILOT_M365}"), &token).await;
     res.assert(200);
-    assert!(res.header("etag").is_some());
+    assert_eq!(res.header("etag").unwrap(), "\"v1\"", "the row version");
     assert_eq!(res.body["isAddOn"], true);
     assert_eq!(res.body["billingCycles"], json!(["annual"]));
     assert!(
@@ -213,6 +213,12 @@ fn catalog_import_cli_imports_then_updates_in_place() {
     for (b, a) in before.iter().zip(&after) {
         assert_eq!(b.id, a.id);
         assert_eq!(b.created_at, a.created_at, "{} was recreated", a.id);
+        assert_eq!(
+            a.version,
+            b.version + 1,
+            "{}: an update advances the version",
+            a.id
+        );
         assert_eq!(b.unit_price_minor, a.unit_price_minor);
     }
 

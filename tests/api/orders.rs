@@ -238,6 +238,7 @@ async fn list_orders_pages_and_get_order_reads_one() {
         .get(&format!("{}/{}", orders(&adatum), placed[2]), &token)
         .await;
     one.assert(200);
+    assert_eq!(one.header("etag").unwrap(), "\"v1\"", "orders never change");
     assert_eq!(one.body["total"]["amountMinor"], 3 * 600);
     assert_eq!(one.body["lineItems"][0]["quantity"], 3);
     app.get(

@@ -1,0 +1,2 @@
+ALTER TABLE orders DROP COLUMN version;
+ALTER TABLE offers DROP COLUMN version;

@@ -1,0 +1,172 @@
+//! Carts (product.md §3, seed "Partner with indirect resellers": cart → review → submit or
+//! cancel): creating one, reading it priced (the review), replacing its lines, cancelling it and
+//! checking it out into one order. Every change is one function here: one transaction that
+//! reaches (and so locks) the customer once through `visibility::customer` with
+//! [`Operation::ManageOrders`], applies the rules (the ordering rules of `services::orders`, the
+//! open-cart rule of [`CartRow::ensure_open`]) and writes the audit record.
+
+use uuid::Uuid;
+
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, visibility};
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::etag::Precondition;
+use crate::models::audit::{Actor, Audit};
+use crate::models::cart::{self, CartRow, LineItem};
+use crate::services::orders::{self, Placed, Priced};
+
+/// A cart with its lines priced from the current catalog (the review).
+#[derive(Debug, Clone)]
+pub struct PricedCart {
+    /// The cart.
+    pub cart: CartRow,
+    /// Its lines, priced.
+    pub priced: Priced,
+}
+
+/// The caller's cart `cart_id` of a customer within reach; 404 `not_found` otherwise. Inside a
+/// transaction the customer is locked until it ends (see `visibility::customer`).
+fn reach(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    cart_id: Uuid,
+) -> Result<CartRow, ApiError> {
+    visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
+    CartRow::find(conn, caller.partner_id()?, customer_id, cart_id)?
+        .ok_or_else(|| ApiError::not_found("The cart"))
+}
+
+/// Creates an active cart of the caller (an indirect provider) for `customer_id`, expiring in
+/// `CART_TTL_DAYS`, after checking `lines` against every ordering rule; audits `create_cart`.
+///
+/// Errors: 404 `not_found` (customer out of reach), 422 per `services::orders::check`.
+pub fn create(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    lines: Vec<LineItem>,
+) -> Result<PricedCart, ApiError> {
+    db::transaction(conn, |conn| {
+        visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
+        let provider_id = caller.partner_id()?;
+        let priced = orders::check(conn, provider_id, customer_id, &lines)?;
+        let row = CartRow::new(provider_id, customer_id, &lines);
+        CartRow::insert(conn, &row)?;
+        Audit::new("create_cart", "cart", &row.id)
+            .customer(customer_id)
+            .new_value(serde_json::json!({ "lineItems": lines }))
+            .write(conn, &Actor::from(caller))?;
+        Ok(PricedCart { cart: row, priced })
+    })
+}
+
+/// The caller's cart, priced from the current catalog.
+///
+/// Errors: 404 `not_found` (customer or cart out of reach), 422 `unknown_offer` /
+/// `mixed_currencies` when the catalog changed under a line.
+pub fn get(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    cart_id: Uuid,
+) -> Result<PricedCart, ApiError> {
+    let cart = reach(conn, caller, customer_id, cart_id)?;
+    let priced = orders::price(conn, &cart.lines())?;
+    Ok(PricedCart { cart, priced })
+}
+
+/// Replaces the lines of an open cart (checked like a new cart) and restarts its expiry, as a
+/// compare-and-swap on its version; audits `update_cart` with the lines before and after.
+///
+/// Errors: 404 `not_found`, 409 `cart_checked_out` / `cart_expired`, 412
+/// `precondition_failed` (stale `If-Match`), 422 per `services::orders::check`.
+pub fn update(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    cart_id: Uuid,
+    precondition: Precondition,
+    lines: Vec<LineItem>,
+) -> Result<PricedCart, ApiError> {
+    db::transaction(conn, |conn| {
+        let before = reach(conn, caller, customer_id, cart_id)?;
+        before.ensure_open()?;
+        let expected = precondition.expect(before.version)?;
+        let provider_id = caller.partner_id()?;
+        let priced = orders::check(conn, provider_id, customer_id, &lines)?;
+        if !CartRow::replace_lines(conn, &before.id, expected, &lines)? {
+            return Err(ApiError::precondition_failed());
+        }
+        let after = CartRow::find(conn, provider_id, customer_id, cart_id)?
+            .ok_or_else(|| ApiError::not_found("The cart"))?;
+        Audit::new("update_cart", "cart", &after.id)
+            .customer(customer_id)
+            .old_value(serde_json::json!({ "lineItems": before.lines() }))
+            .new_value(serde_json::json!({ "lineItems": lines }))
+            .write(conn, &Actor::from(caller))?;
+        Ok(PricedCart {
+            cart: after,
+            priced,
+        })
+    })
+}
+
+/// Cancels a cart that was not checked out (an expired one too): deletes it, as a
+/// compare-and-swap on its version; audits `delete_cart` with its lines.
+///
+/// Errors: 404 `not_found`, 409 `cart_checked_out`, 412 `precondition_failed`.
+pub fn delete(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    cart_id: Uuid,
+    precondition: Precondition,
+) -> Result<(), ApiError> {
+    db::transaction(conn, |conn| {
+        let cart = reach(conn, caller, customer_id, cart_id)?;
+        cart.ensure_not_checked_out()?;
+        let expected = precondition.expect(cart.version)?;
+        if !CartRow::delete(conn, &cart.id, expected)? {
+            return Err(ApiError::precondition_failed());
+        }
+        Audit::new("delete_cart", "cart", &cart.id)
+            .customer(customer_id)
+            .old_value(serde_json::json!({ "lineItems": cart.lines() }))
+            .write(conn, &Actor::from(caller))
+    })
+}
+
+/// Checks out an open cart at the `If-Match` version: in ONE transaction that locks the
+/// customer once, checks its lines again, places ONE order with its subscriptions
+/// (`services::orders`), marks the cart `checked_out` with the order (a compare-and-swap, so two
+/// checkouts of one cart never both create an order) and audits `checkout_cart`. All or nothing.
+///
+/// Errors: 404 `not_found`, 409 `cart_checked_out` / `cart_expired`, 412
+/// `precondition_failed`, 422 per `services::orders::check`.
+pub fn checkout(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    cart_id: Uuid,
+    precondition: Precondition,
+) -> Result<Placed, ApiError> {
+    db::transaction(conn, |conn| {
+        let cart = reach(conn, caller, customer_id, cart_id)?;
+        cart.ensure_open()?;
+        let expected = precondition.expect(cart.version)?;
+        let provider_id = caller.partner_id()?;
+        let actor = Actor::from(caller);
+        let placed = orders::place(conn, &actor, provider_id, customer_id, &cart.lines())?;
+        if !CartRow::check_out(conn, &cart.id, expected, &placed.order.id)? {
+            return Err(cart::checked_out());
+        }
+        Audit::new("checkout_cart", "cart", &cart.id)
+            .partner(provider_id)
+            .customer(customer_id)
+            .new_value(serde_json::json!({ "status": "checked_out", "orderId": placed.order.id }))
+            .write(conn, &actor)?;
+        Ok(placed)
+    })
+}
