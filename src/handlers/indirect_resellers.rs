@@ -299,7 +299,7 @@ fn partnership_status(value: &str) -> Result<(), validator::ValidationError> {
 
 /// One page of the caller's partnerships (its resellers for a provider, its providers for a
 /// reseller), for the two list operations.
-pub async fn list_partnerships<P: crate::auth::Permission>(
+pub async fn list_partnerships<P: crate::auth::authorized::Permission>(
     caller: Authorized<P>,
     state: &AppState,
     query: Paged<PartnershipQuery>,

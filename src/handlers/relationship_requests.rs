@@ -108,7 +108,6 @@ fn request_draft(
     partner: &PartnerRow,
     provider: Option<&PartnerRow>,
     row: &RelationshipRequestRow,
-    to: Option<String>,
     link: &str,
 ) -> EmailDraft {
     let dap = if row.include_delegated_admin {
@@ -128,7 +127,7 @@ fn request_draft(
         })
         .unwrap_or_default();
     EmailDraft {
-        to,
+        to: row.customer_email.clone(),
         subject: format!(
             "{} requests a reseller relationship with your organisation",
             partner.name
@@ -179,13 +178,7 @@ pub async fn create_relationship_request(
             service::create_request(conn, caller, dap, provider_id, &recipient, &issued)
         })
         .await?;
-    let email_draft = request_draft(
-        &partner,
-        provider.as_ref(),
-        &row,
-        req.customer_email.map(|e| e.to_lowercase()),
-        &link,
-    );
+    let email_draft = request_draft(&partner, provider.as_ref(), &row, &link);
     let res = HttpResponse::Created().json(CreatedRelationshipRequest {
         id: ids::parse(&row.id),
         status: row.status,

@@ -307,7 +307,13 @@ pub fn list_my_partners(
     caller: &Principal,
     page: &PageRequest,
 ) -> Result<Vec<(RelationshipRow, PartnerRow)>, ApiError> {
-    page_for(conn, caller, caller.tenant_id, Operation::CustomerSelfService, page)
+    page_for(
+        conn,
+        caller,
+        caller.tenant_id,
+        Operation::CustomerSelfService,
+        page,
+    )
 }
 
 fn page_for(
