@@ -2,23 +2,19 @@
 //! customer the caller reaches, and removing the caller's own relationship (global admin only;
 //! refused while the customer's subscriptions billed by or attributed to the caller are active).
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, web};
+use actix_web::{HttpResponse, delete, get, web};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
-use validator::Validate;
 
-use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
-use crate::extract::ValidQuery;
 use crate::models::partner::PartnerRow;
 use crate::models::relationship::RelationshipRow;
 use crate::models::{ids, utc};
-use crate::paging::{Page, PageParams, PageRequest};
+use crate::paging::{Page, PageParams, Paged};
 use crate::services::relationships as service;
 use crate::state::AppState;
 
@@ -66,63 +62,13 @@ impl From<(RelationshipRow, PartnerRow)> for CustomerRelationship {
     }
 }
 
-/// Paging of a customer's relationships.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct RelationshipQuery {
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-impl RelationshipQuery {
-    /// The validated page request.
-    pub fn page(self) -> Result<PageRequest, ApiError> {
-        PageParams {
-            limit: self.limit,
-            cursor: self.cursor,
-        }
-        .validate()
-    }
-}
-
-/// One page of `customer_id`'s relationships, oldest first.
-pub async fn page_for_customer(
-    state: &AppState,
-    req: &HttpRequest,
-    customer_id: Uuid,
-    page: PageRequest,
-) -> Result<HttpResponse, ApiError> {
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(RelationshipRow::page_for_customer(
-            conn,
-            customer_id,
-            p.after.as_deref(),
-            p.limit + 1,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        &page,
-        req,
-        |r| &r.0.id,
-        CustomerRelationship::from,
-    )))
-}
-
 /// List the partners holding a relationship with a customer the caller reaches.
 #[utoipa::path(
     tag = "customer relationships",
-    params(("customerId" = Uuid, Path, description = "Customer id"), RelationshipQuery),
+    params(("customerId" = Uuid, Path, description = "Customer id"), PageParams),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of relationships, oldest first.", body = Page<CustomerRelationship>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`customerId` is not a UUID, or bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
@@ -130,19 +76,19 @@ pub async fn page_for_customer(
 )]
 #[get("/customers/{customerId}/relationships")]
 pub async fn list_customer_relationships(
+    caller: Authorized<ops::ReadCustomers>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<Uuid>,
-    query: ValidQuery<RelationshipQuery>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
-    let page = query.0.page()?;
-    db::run(&state.pool, move |conn| {
-        visibility::customer(conn, &principal, customer_id, Operation::ReadCustomers).map(drop)
-    })
-    .await?;
-    page_for_customer(&state, &req, customer_id, page).await
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list_for_customer(conn, caller, customer_id, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.0.id, CustomerRelationship::from)))
 }
 
 /// Remove the caller's own relationship with a customer (global admin only).
@@ -157,7 +103,6 @@ pub async fn list_customer_relationships(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Removed."),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough (global admin only).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`active_subscriptions`: suspend the listed subscriptions first.", body = Problem, content_type = "application/problem+json"),
@@ -166,15 +111,16 @@ pub async fn list_customer_relationships(
 )]
 #[delete("/customers/{customerId}/relationship")]
 pub async fn delete_customer_relationship(
+    caller: Authorized<ops::RemoveCustomerRelationship>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
-    db::run(&state.pool, move |conn| {
-        service::remove_relationship(conn, &principal, customer_id)
-    })
-    .await?;
+    caller
+        .run(&state.pool, move |conn, caller| {
+            service::remove_relationship(conn, caller, customer_id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -2,18 +2,13 @@
 //! providers the caller's reseller is partnered with, and end a partnership. Only an indirect
 //! reseller calls these (403 `indirect_reseller_required`).
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, web};
+use actix_web::{HttpResponse, delete, get, web};
 use uuid::Uuid;
 
 use super::indirect_resellers::{IndirectPartner, PartnershipQuery, list_partnerships};
-use crate::auth::Principal;
-use crate::auth::permissions::{self, Operation};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::extract::ValidQuery;
-use crate::models::audit::Actor;
-use crate::models::partnership::Side;
-use crate::paging::Page;
+use crate::paging::{Page, PageParams, Paged};
 use crate::services::partnerships as service;
 use crate::state::AppState;
 
@@ -21,25 +16,21 @@ use crate::state::AppState;
 /// `status=ended`), oldest partnership first.
 #[utoipa::path(
     tag = "indirect providers",
-    params(PartnershipQuery),
+    params(PageParams, PartnershipQuery),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of indirect providers.", body = Page<IndirectPartner>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_reseller_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad `status`, `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/indirect-providers")]
 pub async fn list_indirect_providers(
+    caller: Authorized<ops::ListIndirectProviders>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
-    query: ValidQuery<PartnershipQuery>,
+    query: Paged<PartnershipQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ListIndirectProviders)?;
-    let reseller_id = service::require_reseller(&principal)?;
-    list_partnerships(&state, Side::Reseller, reseller_id, &req, query.0).await
+    list_partnerships(caller, &state, query).await
 }
 
 /// End the partnership with an indirect provider.
@@ -52,7 +43,6 @@ pub async fn list_indirect_providers(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Ended."),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_reseller_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No partnership with this provider.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`partnership_not_active`: already ended.", body = Problem, content_type = "application/problem+json"),
@@ -61,18 +51,16 @@ pub async fn list_indirect_providers(
 )]
 #[delete("/indirect-providers/{providerId}")]
 pub async fn delete_indirect_provider(
+    caller: Authorized<ops::ManageIndirectProviders>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManageIndirectProviders)?;
-    let reseller_id = service::require_reseller(&principal)?;
     let provider_id = path.into_inner();
-    let actor = Actor::from(&principal);
-    db::run(&state.pool, move |conn| {
-        service::end(conn, &actor, provider_id, reseller_id)
-    })
-    .await?;
+    caller
+        .run(&state.pool, move |conn, caller| {
+            service::end(conn, caller, provider_id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

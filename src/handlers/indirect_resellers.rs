@@ -5,28 +5,25 @@
 //! provider calls these (403 `indirect_provider_required`).
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
-use crate::auth::permissions::{self, Operation};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
 use crate::etag;
-use crate::extract::{ValidJson, ValidQuery};
+use crate::extract::ValidJson;
 use crate::idempotency;
-use crate::models::audit::Actor;
 use crate::models::invitation::InvitationRow;
 use crate::models::partner::PartnerRow;
-use crate::models::partnership::{PartnershipRow, Side};
+use crate::models::partnership::PartnershipRow;
 use crate::models::{ids, now, utc};
-use crate::paging::{Page, PageParams};
-use crate::services::links::IssuedLink;
+use crate::paging::{Page, PageParams, Paged};
+use crate::services::links::{IssuedLink, Link};
 use crate::services::partnerships as service;
 use crate::state::AppState;
 
@@ -153,30 +150,25 @@ fn invitation_draft(provider: &PartnerRow, row: &InvitationRow, link: &str) -> E
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedInvitation),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/indirect-resellers/invitations")]
 pub async fn create_invitation(
+    caller: Authorized<ops::ManageIndirectResellers>,
     state: web::Data<AppState>,
-    principal: Principal,
     body: ValidJson<CreateInvitation>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManageIndirectResellers)?;
-    let provider_id = service::require_provider(&principal)?;
     let req = body.0;
     let issued = IssuedLink::issue(state.config.invitation_ttl_days);
     let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
-    let actor = Actor::from(&principal);
-    let (row, provider) = db::run(&state.pool, move |conn| {
-        service::invite(conn, &actor, provider_id, &req.email, req.message, &issued)
-    })
-    .await?;
+    let (row, provider) = caller
+        .run(&state.pool, move |conn, caller| {
+            service::invite(conn, caller, &req.email, req.message, &issued)
+        })
+        .await?;
     let email_draft = invitation_draft(&provider, &row, &link);
     let res = HttpResponse::Created().json(CreatedInvitation {
         id: ids::parse(&row.id),
@@ -189,62 +181,30 @@ pub async fn create_invitation(
     Ok(idempotency::shown_once(res))
 }
 
-/// Paging of a plain collection.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct InvitationQuery {
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// List the invitations the caller's provider sent, oldest first, with their status.
 #[utoipa::path(
     tag = "indirect resellers",
-    params(InvitationQuery),
+    params(PageParams),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of invitations.", body = Page<Invitation>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/indirect-resellers/invitations")]
 pub async fn list_invitations(
+    caller: Authorized<ops::ListIndirectResellers>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
-    query: ValidQuery<InvitationQuery>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ListIndirectResellers)?;
-    let provider_id = service::require_provider(&principal)?;
-    let q = query.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(InvitationRow::page_for_provider(
-            conn,
-            provider_id,
-            p.after.as_deref(),
-            p.limit + 1,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        &page,
-        &req,
-        |r| &r.id,
-        Invitation::from,
-    )))
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list_invitations(conn, caller, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, Invitation::from)))
 }
 
 /// Revoke a pending invitation: its link stops working at once.
@@ -254,7 +214,6 @@ pub async fn list_invitations(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Revoked."),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such invitation of yours.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invitation_not_pending`: already accepted or revoked.", body = Problem, content_type = "application/problem+json"),
@@ -263,18 +222,16 @@ pub async fn list_invitations(
 )]
 #[delete("/indirect-resellers/invitations/{invitationId}")]
 pub async fn delete_invitation(
+    caller: Authorized<ops::ManageIndirectResellers>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManageIndirectResellers)?;
-    let provider_id = service::require_provider(&principal)?;
     let invitation_id = path.into_inner();
-    let actor = Actor::from(&principal);
-    db::run(&state.pool, move |conn| {
-        service::revoke(conn, &actor, provider_id, invitation_id)
-    })
-    .await?;
+    caller
+        .run(&state.pool, move |conn, caller| {
+            service::revoke(conn, caller, invitation_id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -320,7 +277,7 @@ impl From<(PartnershipRow, PartnerRow)> for IndirectPartner {
     }
 }
 
-/// Partnership list filters and paging.
+/// Partnership list filters.
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -329,11 +286,6 @@ pub struct PartnershipQuery {
     #[validate(custom(function = "partnership_status"))]
     #[param(pattern = "^(active|ended)$")]
     pub status: Option<String>,
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 fn partnership_status(value: &str) -> Result<(), validator::ValidationError> {
@@ -345,76 +297,55 @@ fn partnership_status(value: &str) -> Result<(), validator::ValidationError> {
     Err(e)
 }
 
-/// One page of the caller's partnerships seen from `side`.
-pub async fn list_partnerships(
+/// One page of the caller's partnerships (its resellers for a provider, its providers for a
+/// reseller), for the two list operations.
+pub async fn list_partnerships<P: crate::auth::authorized::Permission>(
+    caller: Authorized<P>,
     state: &AppState,
-    side: Side,
-    partner_id: Uuid,
-    req: &HttpRequest,
-    q: PartnershipQuery,
+    query: Paged<PartnershipQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
-    let status = q.status.unwrap_or_else(|| "active".to_owned());
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(PartnershipRow::page(
-            conn,
-            side,
-            partner_id,
-            &status,
-            p.after.as_deref(),
-            p.limit + 1,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        &page,
-        req,
-        |r| &r.0.id,
-        IndirectPartner::from,
-    )))
+    let status = query.filters.status.clone();
+    let status = status.unwrap_or_else(|| "active".to_owned());
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list(conn, caller, &status, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.0.id, IndirectPartner::from)))
 }
 
 /// List the indirect resellers partnered with the caller's provider (active ones unless
 /// `status=ended`), oldest partnership first.
 #[utoipa::path(
     tag = "indirect resellers",
-    params(PartnershipQuery),
+    params(PageParams, PartnershipQuery),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of indirect resellers.", body = Page<IndirectPartner>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad `status`, `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/indirect-resellers")]
 pub async fn list_indirect_resellers(
+    caller: Authorized<ops::ListIndirectResellers>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
-    query: ValidQuery<PartnershipQuery>,
+    query: Paged<PartnershipQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ListIndirectResellers)?;
-    let provider_id = service::require_provider(&principal)?;
-    list_partnerships(&state, Side::Provider, provider_id, &req, query.0).await
+    list_partnerships(caller, &state, query).await
 }
 
 /// Read one indirect reseller the caller's provider is or was partnered with (others answer 404).
 ///
-/// The ETag changes whenever the partnership or the reseller's profile changes.
+/// The ETag changes whenever the partnership or the reseller's profile changes (it is the sum of
+/// their row versions, each bumped on every change).
 #[utoipa::path(
     tag = "indirect resellers",
     params(("resellerId" = Uuid, Path, description = "The indirect reseller's partner id")),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The reseller and the partnership's status.", body = IndirectPartner, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No partnership with this reseller.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`resellerId` is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -422,26 +353,18 @@ pub async fn list_indirect_resellers(
 )]
 #[get("/indirect-resellers/{resellerId}")]
 pub async fn get_indirect_reseller(
+    caller: Authorized<ops::ListIndirectResellers>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ListIndirectResellers)?;
-    let provider_id = service::require_provider(&principal)?;
     let reseller_id = path.into_inner();
-    let (ship, partner) = db::run(&state.pool, move |conn| {
-        let not_found = || ApiError::not_found("The indirect reseller");
-        let ship = PartnershipRow::find(conn, provider_id, reseller_id)?.ok_or_else(not_found)?;
-        let partner = PartnerRow::find(conn, reseller_id)?.ok_or_else(not_found)?;
-        Ok((ship, partner))
-    })
-    .await?;
-    let changed = ship.updated_at.max(partner.updated_at);
+    let (ship, partner) = caller
+        .run(&state.pool, move |conn, caller| {
+            service::get_reseller(conn, caller, reseller_id)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
-        .insert_header((
-            header::ETAG,
-            etag::etag(changed.and_utc().timestamp_micros()),
-        ))
+        .insert_header((header::ETAG, etag::etag(ship.version + partner.version)))
         .json(IndirectPartner::from((ship, partner))))
 }
 
@@ -455,7 +378,6 @@ pub async fn get_indirect_reseller(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Ended."),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No partnership with this reseller.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`partnership_not_active`: already ended.", body = Problem, content_type = "application/problem+json"),
@@ -464,18 +386,16 @@ pub async fn get_indirect_reseller(
 )]
 #[delete("/indirect-resellers/{resellerId}")]
 pub async fn delete_indirect_reseller(
+    caller: Authorized<ops::ManageIndirectResellers>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManageIndirectResellers)?;
-    let provider_id = service::require_provider(&principal)?;
     let reseller_id = path.into_inner();
-    let actor = Actor::from(&principal);
-    db::run(&state.pool, move |conn| {
-        service::end(conn, &actor, provider_id, reseller_id)
-    })
-    .await?;
+    caller
+        .run(&state.pool, move |conn, caller| {
+            service::end(conn, caller, reseller_id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

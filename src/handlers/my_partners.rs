@@ -2,17 +2,13 @@
 //! holding a relationship with its organisation (with their support contact details) and removes
 //! a partner's delegated admin privileges; the relationship stays.
 
-use actix_web::{HttpRequest, HttpResponse, delete, get, web};
+use actix_web::{HttpResponse, delete, get, web};
 use uuid::Uuid;
 
-use super::customer_relationships::{CustomerRelationship, RelationshipQuery, page_for_customer};
-use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
-use crate::db;
+use super::customer_relationships::CustomerRelationship;
+use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::extract::ValidQuery;
-use crate::models::audit::Actor;
-use crate::paging::Page;
+use crate::paging::{Page, PageParams, Paged};
 use crate::services::relationships as service;
 use crate::state::AppState;
 
@@ -20,35 +16,27 @@ use crate::state::AppState;
 /// details and whether they hold delegated admin privileges (customer admin).
 #[utoipa::path(
     tag = "customer self-service",
-    params(RelationshipQuery),
+    params(PageParams),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of partners, oldest relationship first.", body = Page<CustomerRelationship>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/my/partners")]
 pub async fn list_my_partners(
+    caller: Authorized<ops::CustomerSelfService>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
-    query: ValidQuery<RelationshipQuery>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.0.page()?;
-    let customer_id = principal.tenant_id;
-    db::run(&state.pool, move |conn| {
-        visibility::customer(
-            conn,
-            &principal,
-            customer_id,
-            Operation::CustomerSelfService,
-        )
-        .map(drop)
-    })
-    .await?;
-    page_for_customer(&state, &req, customer_id, page).await
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list_my_partners(conn, caller, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.0.id, CustomerRelationship::from)))
 }
 
 /// Remove a partner's delegated admin privileges (customer admin).
@@ -62,7 +50,6 @@ pub async fn list_my_partners(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Removed (or already absent)."),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No relationship with this partner.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`partnerId` is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -70,22 +57,16 @@ pub async fn list_my_partners(
 )]
 #[delete("/my/partners/{partnerId}/delegated-admin")]
 pub async fn delete_my_partner_delegated_admin(
+    caller: Authorized<ops::CustomerSelfService>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let partner_id = path.into_inner();
-    let customer_id = principal.tenant_id;
-    db::run(&state.pool, move |conn| {
-        visibility::customer(
-            conn,
-            &principal,
-            customer_id,
-            Operation::CustomerSelfService,
-        )?;
-        service::remove_delegated_admin(conn, &Actor::from(&principal), customer_id, partner_id)
-    })
-    .await?;
+    caller
+        .run(&state.pool, move |conn, caller| {
+            service::remove_delegated_admin(conn, caller, partner_id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -13,18 +13,15 @@ use validator::Validate;
 
 use super::customers::AdminUserCredentials;
 use super::indirect_resellers::IndirectPartner;
-use crate::auth::permissions::{self, Operation};
-use crate::auth::{Principal, password};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
 use crate::extract::ValidJson;
 use crate::idempotency;
-use crate::models::audit::Actor;
 use crate::models::partner::PartnerRow;
 use crate::models::{ids, utc};
 use crate::request_id::RequestId;
-use crate::services::partnerships::{self as service, NewReseller};
+use crate::services::partnerships::{self as service, Enrollment as NewEnrollment};
 use crate::state::AppState;
 use crate::validate;
 
@@ -49,28 +46,23 @@ pub struct AcceptLink {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Accepted: the indirect provider you are now partnered with.", body = IndirectPartner),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_reseller_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`partnership_exists`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_link_token` (unknown, used, revoked or expired), or invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/partnership-invitations/accept")]
 pub async fn accept_partnership_invitation(
+    caller: Authorized<ops::AcceptPartnershipInvitation>,
     state: web::Data<AppState>,
-    principal: Principal,
     body: ValidJson<AcceptLink>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::AcceptPartnershipInvitation)?;
-    let reseller_id = service::require_reseller(&principal)?;
     let token = body.0.token;
-    let actor = Actor::from(&principal);
-    let accepted = db::run(&state.pool, move |conn| {
-        service::accept(conn, &actor, reseller_id, &token)
-    })
-    .await?;
+    let accepted = caller
+        .run(&state.pool, move |conn, caller| {
+            service::accept(conn, caller, &token)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(IndirectPartner::from(accepted)))
 }
 
@@ -159,9 +151,7 @@ pub struct Enrollment {
     params(("Idempotency-Key" = Option<String>, Header)),
     responses(
         (status = 201, description = "Enrolled and partnered.", body = Enrollment),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`duplicate_user_name` on `adminEmail`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_link_token` (unknown, used, revoked or expired), or invalid fields.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`sign_in_busy`: every password-hashing thread is busy; or the database is unavailable.", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before retrying.")))
@@ -173,27 +163,17 @@ pub async fn enroll_partnership_invitation(
     request_id: RequestId,
     body: ValidJson<EnrollReseller>,
 ) -> Result<HttpResponse, ApiError> {
+    // Anonymous: the link token is the credential (no §5 row, no `Authorized`); the workflow,
+    // writes included, is the service's.
     let req = body.0;
-    // A cheap check of the link first, so anonymous calls with made-up tokens never reach argon2;
-    // the hash then runs on the bounded hashing pool (issue 8, finding 3).
-    let token = req.token.clone();
-    db::run(&state.pool, move |conn| {
-        service::usable_invitation(conn, &token).map(drop)
-    })
-    .await?;
-    let temporary_password = password::temporary();
-    let secret = temporary_password.clone();
-    let password_hash = state.hasher.run(move || password::hash(&secret)).await??;
-    let enrolled = db::run(&state.pool, move |conn| {
-        let new = NewReseller {
-            partner_name: req.partner_name,
-            admin_email: req.admin_email,
-            admin_display_name: req.admin_display_name,
-            password_hash,
-        };
-        service::enroll(conn, request_id.0, &req.token, &new)
-    })
-    .await?;
+    let enrollment = NewEnrollment {
+        token: req.token,
+        partner_name: req.partner_name,
+        admin_email: req.admin_email,
+        admin_display_name: req.admin_display_name,
+    };
+    let (enrolled, temporary_password) =
+        service::enroll_through_link(&state.pool, &state.hasher, request_id.0, enrollment).await?;
     let res = HttpResponse::Created().json(Enrollment {
         partner: enrolled.reseller.into(),
         admin_user: AdminUserCredentials {

@@ -5,28 +5,25 @@
 //! link; the customer's admin accepts it, which creates the relationships or restores DAP on
 //! existing ones.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
 use super::customer_relationships::CustomerRelationship;
 use super::indirect_resellers::EmailDraft;
 use super::partnership_invitations::AcceptLink;
-use crate::auth::permissions::{self, Operation};
-use crate::auth::{Principal, visibility};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::extract::{ValidJson, ValidQuery};
+use crate::extract::ValidJson;
 use crate::idempotency;
-use crate::models::audit::Actor;
 use crate::models::partner::PartnerRow;
 use crate::models::relationship_request::{Recipient, RelationshipRequestRow};
 use crate::models::{ids, now, utc};
-use crate::paging::{Page, PageParams};
-use crate::services::links::IssuedLink;
+use crate::paging::{Page, PageParams, Paged};
+use crate::services::links::{IssuedLink, Link};
 use crate::services::relationships as service;
 use crate::state::AppState;
 
@@ -111,7 +108,6 @@ fn request_draft(
     partner: &PartnerRow,
     provider: Option<&PartnerRow>,
     row: &RelationshipRequestRow,
-    to: Option<String>,
     link: &str,
 ) -> EmailDraft {
     let dap = if row.include_delegated_admin {
@@ -131,7 +127,7 @@ fn request_draft(
         })
         .unwrap_or_default();
     EmailDraft {
-        to,
+        to: row.customer_email.clone(),
         subject: format!(
             "{} requests a reseller relationship with your organisation",
             partner.name
@@ -158,49 +154,31 @@ fn request_draft(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedRelationshipRequest),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, `partnership_required` on `indirectProviderId`, or `unknown_customer` on `customerId`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/relationship-requests")]
 pub async fn create_relationship_request(
+    caller: Authorized<ops::ManageRelationshipRequests>,
     state: web::Data<AppState>,
-    principal: Principal,
     body: ValidJson<CreateRelationshipRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManageRelationshipRequests)?;
-    let partner_id = principal.partner_id()?;
     let req = body.0;
     let issued = IssuedLink::issue(state.config.invitation_ttl_days);
     let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
-    let actor = Actor::from(&principal);
     let recipient = Recipient {
         customer_email: req.customer_email.clone(),
         customer_id: req.customer_id,
     };
-    let (row, partner, provider) = db::run(&state.pool, move |conn| {
-        service::create_request(
-            conn,
-            &actor,
-            partner_id,
-            req.include_delegated_admin,
-            req.indirect_provider_id,
-            &recipient,
-            &issued,
-        )
-    })
-    .await?;
-    let email_draft = request_draft(
-        &partner,
-        provider.as_ref(),
-        &row,
-        req.customer_email.map(|e| e.to_lowercase()),
-        &link,
-    );
+    let (dap, provider_id) = (req.include_delegated_admin, req.indirect_provider_id);
+    let (row, partner, provider) = caller
+        .run(&state.pool, move |conn, caller| {
+            service::create_request(conn, caller, dap, provider_id, &recipient, &issued)
+        })
+        .await?;
+    let email_draft = request_draft(&partner, provider.as_ref(), &row, &link);
     let res = HttpResponse::Created().json(CreatedRelationshipRequest {
         id: ids::parse(&row.id),
         status: row.status,
@@ -213,62 +191,30 @@ pub async fn create_relationship_request(
     Ok(idempotency::shown_once(res))
 }
 
-/// Paging of the caller's relationship requests.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct RelationshipRequestQuery {
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// List the caller's partner's relationship requests, oldest first, with their status.
 #[utoipa::path(
     tag = "relationship requests",
-    params(RelationshipRequestQuery),
+    params(PageParams),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of relationship requests.", body = Page<RelationshipRequest>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/relationship-requests")]
 pub async fn list_relationship_requests(
+    caller: Authorized<ops::ManageRelationshipRequests>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
-    query: ValidQuery<RelationshipRequestQuery>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManageRelationshipRequests)?;
-    let partner_id = principal.partner_id()?;
-    let q = query.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(RelationshipRequestRow::page_for_partner(
-            conn,
-            partner_id,
-            p.after.as_deref(),
-            p.limit + 1,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        &page,
-        &req,
-        |r| &r.id,
-        RelationshipRequest::from,
-    )))
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list_requests(conn, caller, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, RelationshipRequest::from)))
 }
 
 /// An accepted relationship request and the relationships it created or updated.
@@ -299,36 +245,27 @@ pub struct AcceptedRelationshipRequest {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Accepted.", body = AcceptedRelationshipRequest),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`invalid_link_token` (unknown, used, revoked, expired, or meant for another customer), or invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/relationship-requests/accept")]
 pub async fn accept_relationship_request(
+    caller: Authorized<ops::CustomerSelfService>,
     state: web::Data<AppState>,
-    principal: Principal,
     body: ValidJson<AcceptLink>,
 ) -> Result<HttpResponse, ApiError> {
     let token = body.0.token;
-    let customer_id = principal.tenant_id;
-    let accepted = db::run(&state.pool, move |conn| {
-        visibility::customer(
-            conn,
-            &principal,
-            customer_id,
-            Operation::CustomerSelfService,
-        )?;
-        service::accept_request(conn, &Actor::from(&principal), customer_id, &token)
-    })
-    .await?;
+    let accepted = caller
+        .run(&state.pool, move |conn, caller| {
+            service::accept_request(conn, caller, &token)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(AcceptedRelationshipRequest {
         id: ids::parse(&accepted.request.id),
+        customer_id: accepted.customer_id,
         status: accepted.request.status,
-        customer_id,
         relationships: accepted
             .relationships
             .into_iter()

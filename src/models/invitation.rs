@@ -54,21 +54,6 @@ impl InvitationRow {
         }
     }
 
-    /// Whether the link can still be used at `now`: pending and not expired.
-    pub fn is_usable(&self, now: NaiveDateTime) -> bool {
-        self.status == "pending" && self.expires_at > now
-    }
-
-    /// The status as the API shows it: `pending`, `accepted`, `revoked`, or `expired` (a
-    /// pending invitation past its expiry).
-    pub fn display_status(&self, now: NaiveDateTime) -> &str {
-        if self.status == "pending" && self.expires_at <= now {
-            "expired"
-        } else {
-            &self.status
-        }
-    }
-
     /// Inserts an invitation.
     pub fn insert(conn: &mut AnyConnection, row: &InvitationRow) -> QueryResult<()> {
         diesel::insert_into(inv::table)

@@ -1,13 +1,15 @@
 //! `partnerships`: an indirect provider ↔ indirect reseller partnership (product.md §2). A pair
 //! has at most one row; ending it sets `status = 'ended'`, and a new accepted invitation
-//! reactivates the same row.
+//! reactivates the same row. `version` starts at 1 and is bumped on every change (the ETag).
 
+use actix_web::http::StatusCode;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::partner::PartnerRow;
 use crate::db::AnyConnection;
+use crate::error::ApiError;
 use crate::schema::{partners, partnerships as p};
 
 /// A provider ↔ reseller partnership.
@@ -20,6 +22,8 @@ pub struct PartnershipRow {
     pub status: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Row version: 1 when created, bumped on every change.
+    pub version: i64,
 }
 
 impl PartnershipRow {
@@ -45,6 +49,33 @@ impl PartnershipRow {
     ) -> QueryResult<bool> {
         Ok(Self::find(conn, provider_id, reseller_id)?.is_some_and(|row| row.status == "active"))
     }
+
+    /// The rule "an indirect reseller named here must have an active partnership with the
+    /// provider" (product.md §2, §4; customers, relationship requests, orders, reseller of
+    /// record): Ok when the pair has one, else 422 `partnership_required` naming `field`, with
+    /// `detail` saying what the caller should do.
+    pub fn require_active(
+        conn: &mut AnyConnection,
+        provider_id: Uuid,
+        reseller_id: Uuid,
+        field: &str,
+        detail: &str,
+    ) -> Result<(), ApiError> {
+        if Self::is_active(conn, provider_id, reseller_id)? {
+            return Ok(());
+        }
+        Err(partnership_required(field, detail))
+    }
+}
+
+/// 422 `partnership_required` naming `field` (see [`PartnershipRow::require_active`]).
+pub fn partnership_required(field: &str, detail: &str) -> ApiError {
+    ApiError::field(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "partnership_required",
+        field,
+        detail,
+    )
 }
 
 impl PartnershipRow {
@@ -60,12 +91,17 @@ impl PartnershipRow {
             Some(row) if row.status == "active" => Ok((row, true)),
             Some(row) => {
                 diesel::update(p::table.find(&row.id))
-                    .set((p::status.eq("active"), p::updated_at.eq(now)))
+                    .set((
+                        p::status.eq("active"),
+                        p::updated_at.eq(now),
+                        p::version.eq(p::version + 1),
+                    ))
                     .execute(conn)?;
                 Ok((
                     PartnershipRow {
                         status: "active".to_owned(),
                         updated_at: now,
+                        version: row.version + 1,
                         ..row
                     },
                     false,
@@ -79,6 +115,7 @@ impl PartnershipRow {
                     status: "active".to_owned(),
                     created_at: now,
                     updated_at: now,
+                    version: 1,
                 };
                 diesel::insert_into(p::table).values(&row).execute(conn)?;
                 Ok((row, false))
@@ -141,7 +178,11 @@ impl PartnershipRow {
     /// Ends an active partnership; false when it was not active (already ended concurrently).
     pub fn end(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
         let n = diesel::update(p::table.filter(p::id.eq(id)).filter(p::status.eq("active")))
-            .set((p::status.eq("ended"), p::updated_at.eq(super::now())))
+            .set((
+                p::status.eq("ended"),
+                p::updated_at.eq(super::now()),
+                p::version.eq(p::version + 1),
+            ))
             .execute(conn)?;
         Ok(n == 1)
     }

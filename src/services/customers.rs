@@ -128,15 +128,14 @@ pub fn insert(
         if CustomerRow::find_by_domain(conn, &customer.domain)?.is_some() {
             return Err(duplicate_domain(&customer.domain));
         }
-        if let Some(reseller) = indirect_reseller_id
-            && !PartnershipRow::is_active(conn, provider_id, reseller)?
-        {
-            return Err(ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "partnership_required",
+        if let Some(reseller) = indirect_reseller_id {
+            PartnershipRow::require_active(
+                conn,
+                provider_id,
+                reseller,
                 "indirectResellerId",
                 "This indirect reseller has no active partnership with you; invite it first (POST /v1/indirect-resellers/invitations).",
-            ));
+            )?;
         }
         CustomerRow::insert(conn, &customer).map_err(|e| match e {
             diesel::result::Error::DatabaseError(

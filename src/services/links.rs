@@ -3,13 +3,17 @@
 //! SHA-256 hash and bound to its purpose (each kind is looked up in its own table, so an
 //! invitation token is unknown to relationship-request acceptance and vice versa). Every reason a
 //! token cannot be used answers the same [`invalid_link_token`] error, so a caller learns nothing
-//! about other partners' links.
+//! about other partners' links. The lifecycle both kinds share (pending, usable until expiry,
+//! shown as `expired`) is [`Link`].
 
 use actix_web::http::StatusCode;
 use chrono::{Duration, NaiveDateTime};
 
 use crate::auth::password;
+use crate::db::AnyConnection;
 use crate::error::ApiError;
+use crate::models::invitation::InvitationRow;
+use crate::models::relationship_request::RelationshipRequestRow;
 
 /// A freshly issued link token: the secret (only ever shown in the creating response) and what
 /// is stored.
@@ -55,4 +59,61 @@ pub fn invalid_link_token() -> ApiError {
         "This link cannot be used: it is unknown, was already used, was revoked or has expired. \
          Ask the sender for a new link.",
     )
+}
+
+/// The lifecycle every stored link shares (partnership invitations and relationship requests):
+/// `pending` until used (or revoked), usable only before it expires, shown as `expired` once a
+/// pending link is past its expiry. The one home of that rule; each table keeps its own
+/// compare-and-swap away from `pending`.
+pub trait Link: Sized {
+    /// The stored status: `pending`, `accepted` or `revoked`.
+    fn stored_status(&self) -> &str;
+    /// When the link stops working.
+    fn expires_at(&self) -> NaiveDateTime;
+
+    /// Whether the link can still be used at `now`: pending and not expired.
+    fn is_usable(&self, now: NaiveDateTime) -> bool {
+        self.stored_status() == "pending" && self.expires_at() > now
+    }
+
+    /// The status as the API shows it: the stored one, or `expired` for a pending link past its
+    /// expiry.
+    fn display_status(&self, now: NaiveDateTime) -> &str {
+        if self.stored_status() == "pending" && self.expires_at() <= now {
+            "expired"
+        } else {
+            self.stored_status()
+        }
+    }
+}
+
+impl Link for InvitationRow {
+    fn stored_status(&self) -> &str {
+        &self.status
+    }
+    fn expires_at(&self) -> NaiveDateTime {
+        self.expires_at
+    }
+}
+
+impl Link for RelationshipRequestRow {
+    fn stored_status(&self) -> &str {
+        &self.status
+    }
+    fn expires_at(&self) -> NaiveDateTime {
+        self.expires_at
+    }
+}
+
+/// The link a presented `token` names while it can still be used, looked up by its hash with
+/// `find` (the link kind's own table, so a token is bound to its purpose). Errors: 422
+/// [`invalid_link_token`] for an unknown, used, revoked or expired token.
+pub fn usable<L: Link>(
+    conn: &mut AnyConnection,
+    token: &str,
+    find: impl FnOnce(&mut AnyConnection, &str) -> diesel::QueryResult<Option<L>>,
+) -> Result<L, ApiError> {
+    find(conn, &hash(token))?
+        .filter(|link| link.is_usable(crate::models::now()))
+        .ok_or_else(invalid_link_token)
 }

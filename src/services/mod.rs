@@ -13,3 +13,4 @@ pub mod service_requests;
 pub mod subscriptions;
 pub mod support_contacts;
 pub mod users;
+pub mod webhooks;

@@ -3,58 +3,40 @@
 //! the personalized link (or enrolls a new organisation through it), and either side ends the
 //! partnership. A pair has at most one active partnership; ending it keeps customers and DAP but
 //! reverts the reseller's support-contact assignments (product.md §4). Each workflow is one
-//! transaction with its audit records, written for every partner involved.
+//! transaction with its audit records, written for every partner involved. Which side may call
+//! which workflow is the §5 table's business (`ManageIndirectResellers`, `ListIndirectResellers`
+//! for providers; `AcceptPartnershipInvitation`, `ManageIndirectProviders`,
+//! `ListIndirectProviders` for resellers): here the caller's own partner id is its side of the
+//! pair.
 
 use actix_web::http::StatusCode;
 use uuid::Uuid;
 
 use super::links::{self, invalid_link_token};
 use super::support_contacts::{self, RevertCause};
-use crate::auth::Principal;
-use crate::db::{self, AnyConnection};
-use crate::domain::{Role, TenantKind};
+use crate::auth::{Principal, password};
+use crate::db::{self, AnyConnection, Pool};
+use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
+use crate::models::ids;
 use crate::models::invitation::InvitationRow;
 use crate::models::partner::PartnerRow;
-use crate::models::partnership::PartnershipRow;
+use crate::models::partnership::{PartnershipRow, Side};
 use crate::models::user::{NewUser, UserRow};
-use crate::models::{ids, now};
+use crate::paging::PageRequest;
 
-/// The caller's partner id when it is an indirect provider; otherwise 403
-/// `indirect_provider_required`.
-pub fn require_provider(principal: &Principal) -> Result<Uuid, ApiError> {
-    match principal.tenant_kind {
-        TenantKind::IndirectProvider => Ok(principal.tenant_id),
-        _ => Err(ApiError::forbidden(
-            "indirect_provider_required",
-            "Only an indirect provider invites, lists and manages indirect resellers.",
-        )),
-    }
-}
-
-/// The caller's partner id when it is an indirect reseller; otherwise 403
-/// `indirect_reseller_required`.
-pub fn require_reseller(principal: &Principal) -> Result<Uuid, ApiError> {
-    match principal.tenant_kind {
-        TenantKind::IndirectReseller => Ok(principal.tenant_id),
-        _ => Err(ApiError::forbidden(
-            "indirect_reseller_required",
-            "Only an indirect reseller accepts partnership invitations and lists or ends its indirect providers.",
-        )),
-    }
-}
-
-/// Records a pending invitation from `provider_id` to `email` (link token already issued).
-/// Returns the invitation and the provider (for the email draft).
+/// Records a pending invitation from the caller's provider to `email` (link token already
+/// issued). Returns the invitation and the provider (for the email draft).
 pub fn invite(
     conn: &mut AnyConnection,
-    actor: &Actor,
-    provider_id: Uuid,
+    caller: &Principal,
     email: &str,
     message: Option<String>,
     link: &links::IssuedLink,
 ) -> Result<(InvitationRow, PartnerRow), ApiError> {
+    let provider_id = caller.partner_id()?;
+    let actor = Actor::from(caller);
     db::transaction(conn, |conn| {
         let provider = PartnerRow::find(conn, provider_id)?
             .ok_or_else(|| ApiError::not_found("The partner"))?;
@@ -73,19 +55,35 @@ pub fn invite(
         )
         .partner(provider_id)
         .new_value(serde_json::json!({ "email": row.email, "expiresAt": crate::models::utc(row.expires_at) }))
-        .write(conn, actor)?;
+        .write(conn, &actor)?;
         Ok((row, provider))
     })
 }
 
-/// Revokes a provider's pending invitation so its link stops working. Errors: 404 `not_found`
-/// (not this provider's), 409 `invitation_not_pending` (already accepted or revoked).
+/// One page of the invitations the caller's provider sent (up to `page.limit + 1` rows in id
+/// order; see `paging`).
+pub fn list_invitations(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    page: &PageRequest,
+) -> Result<Vec<InvitationRow>, ApiError> {
+    Ok(InvitationRow::page_for_provider(
+        conn,
+        caller.partner_id()?,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
+}
+
+/// Revokes a pending invitation of the caller's provider so its link stops working. Errors: 404
+/// `not_found` (not this provider's), 409 `invitation_not_pending` (already accepted or revoked).
 pub fn revoke(
     conn: &mut AnyConnection,
-    actor: &Actor,
-    provider_id: Uuid,
+    caller: &Principal,
     invitation_id: Uuid,
 ) -> Result<(), ApiError> {
+    let provider_id = caller.partner_id()?;
+    let actor = Actor::from(caller);
     db::transaction(conn, |conn| {
         let row = InvitationRow::find_for_provider(conn, provider_id, invitation_id)?
             .ok_or_else(|| ApiError::not_found("The invitation"))?;
@@ -106,7 +104,7 @@ pub fn revoke(
         .partner(provider_id)
         .old_value(serde_json::json!({ "status": row.status }))
         .new_value(serde_json::json!({ "status": "revoked" }))
-        .write(conn, actor)?;
+        .write(conn, &actor)?;
         Ok(())
     })
 }
@@ -114,9 +112,7 @@ pub fn revoke(
 /// The invitation behind a link token while it can still be used. Errors: 422
 /// `invalid_link_token` (unknown, used, revoked or expired).
 pub fn usable_invitation(conn: &mut AnyConnection, token: &str) -> Result<InvitationRow, ApiError> {
-    InvitationRow::find_by_token_hash(conn, &links::hash(token))?
-        .filter(|r| r.is_usable(now()))
-        .ok_or_else(invalid_link_token)
+    links::usable(conn, token, InvitationRow::find_by_token_hash)
 }
 
 /// Consumes a usable invitation link for `reseller_id`, accepted by the user `email`: the
@@ -175,22 +171,23 @@ fn start(
     Ok(row)
 }
 
-/// Accepts an invitation as the indirect reseller `reseller_id`. Returns the partnership and the
+/// Accepts an invitation as the caller's indirect reseller. Returns the partnership and the
 /// provider. Errors: 422 `invalid_link_token`, 409 `partnership_exists` (the invitation stays
 /// usable then).
 pub fn accept(
     conn: &mut AnyConnection,
-    actor: &Actor,
-    reseller_id: Uuid,
+    caller: &Principal,
     token: &str,
 ) -> Result<(PartnershipRow, PartnerRow), ApiError> {
+    let reseller_id = caller.partner_id()?;
+    let actor = Actor::from(caller);
     db::transaction(conn, |conn| {
-        let email = match (actor.kind, actor.id) {
-            ("user", Some(id)) => UserRow::find(conn, id)?.map(|u| u.user_name),
-            _ => None,
+        let email = match caller.actor_kind {
+            ActorKind::User => UserRow::find(conn, caller.actor_id)?.map(|u| u.user_name),
+            ActorKind::Application => None,
         };
         let invitation = consume(conn, token, reseller_id, email.as_deref())?;
-        let partnership = start(conn, actor, &invitation, reseller_id)?;
+        let partnership = start(conn, &actor, &invitation, reseller_id)?;
         let provider = PartnerRow::find(conn, ids::parse(&invitation.provider_id))?
             .ok_or_else(|| ApiError::not_found("The indirect provider"))?;
         Ok((partnership, provider))
@@ -221,6 +218,48 @@ pub struct Enrolled {
     pub partnership: PartnershipRow,
     /// The inviting provider.
     pub provider: PartnerRow,
+}
+
+/// What an enrollment request names (the admin's password is generated here).
+#[derive(Debug, Clone)]
+pub struct Enrollment {
+    /// The link's token.
+    pub token: String,
+    /// Organisation name.
+    pub partner_name: String,
+    /// The global admin's email.
+    pub admin_email: String,
+    /// The global admin's display name.
+    pub admin_display_name: String,
+}
+
+/// The anonymous enrollment workflow (`POST /v1/partnership-invitations/enroll`, no §5 row: the
+/// link token is the credential): a cheap check of the link first, so made-up tokens never reach
+/// argon2; the admin's temporary password hashed on the bounded hashing pool (issue 8, finding
+/// 3); then [`enroll`] in one transaction. Returns what was created and the temporary password
+/// (shown once). Errors as [`enroll`], and 503 `sign_in_busy` from the hashing pool.
+pub async fn enroll_through_link(
+    pool: &Pool,
+    hasher: &password::Hasher,
+    request_id: String,
+    req: Enrollment,
+) -> Result<(Enrolled, String), ApiError> {
+    let token = req.token.clone();
+    db::run(pool, move |conn| usable_invitation(conn, &token).map(drop)).await?;
+    let temporary_password = password::temporary();
+    let secret = temporary_password.clone();
+    let password_hash = hasher.run(move || password::hash(&secret)).await??;
+    let enrolled = db::run(pool, move |conn| {
+        let new = NewReseller {
+            partner_name: req.partner_name,
+            admin_email: req.admin_email,
+            admin_display_name: req.admin_display_name,
+            password_hash,
+        };
+        enroll(conn, request_id, &req.token, &new)
+    })
+    .await?;
+    Ok((enrolled, temporary_password))
 }
 
 /// Enrolls a new indirect reseller through an invitation link (no sign-in): the organisation,
@@ -291,16 +330,61 @@ pub fn enroll(
     })
 }
 
-/// Ends the active partnership between `provider_id` and `reseller_id` (either side may):
-/// customers and DAP stay, subscriptions the reseller supported for this provider revert to the
-/// provider (product.md §2, §4), `remove_partner_relationship` is audited for both. Errors: 404
-/// `not_found` (never partnered), 409 `partnership_not_active` (already ended).
-pub fn end(
+/// The caller's side of its partnerships: a provider lists and ends them with resellers, a
+/// reseller with providers.
+fn side(caller: &Principal) -> Side {
+    match caller.tenant_kind {
+        TenantKind::IndirectProvider => Side::Provider,
+        _ => Side::Reseller,
+    }
+}
+
+/// One page of the caller's partnerships with `status` (`active` or `ended`), each with the
+/// other party: a provider's resellers or a reseller's providers (up to `page.limit + 1` rows
+/// in id order).
+pub fn list(
     conn: &mut AnyConnection,
-    actor: &Actor,
-    provider_id: Uuid,
+    caller: &Principal,
+    status: &str,
+    page: &PageRequest,
+) -> Result<Vec<(PartnershipRow, PartnerRow)>, ApiError> {
+    Ok(PartnershipRow::page(
+        conn,
+        side(caller),
+        caller.partner_id()?,
+        status,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
+}
+
+/// The caller's provider's partnership (active or ended) with `reseller_id`, with the reseller;
+/// 404 `not_found` when they never partnered.
+pub fn get_reseller(
+    conn: &mut AnyConnection,
+    caller: &Principal,
     reseller_id: Uuid,
-) -> Result<(), ApiError> {
+) -> Result<(PartnershipRow, PartnerRow), ApiError> {
+    let not_found = || ApiError::not_found("The indirect reseller");
+    let ship =
+        PartnershipRow::find(conn, caller.partner_id()?, reseller_id)?.ok_or_else(not_found)?;
+    let partner = PartnerRow::find(conn, reseller_id)?.ok_or_else(not_found)?;
+    Ok((ship, partner))
+}
+
+/// Ends the caller's partnership with `other_id`: an indirect reseller when the caller is a
+/// provider, an indirect provider when it is a reseller (either side may end it). Customers and
+/// DAP stay, subscriptions the reseller supported for this provider revert to the provider
+/// (product.md §2, §4), `remove_partner_relationship` is audited for both. Errors: 404
+/// `not_found` (never partnered), 409 `partnership_not_active` (already ended).
+pub fn end(conn: &mut AnyConnection, caller: &Principal, other_id: Uuid) -> Result<(), ApiError> {
+    let me = caller.partner_id()?;
+    let (provider_id, reseller_id) = match side(caller) {
+        Side::Provider => (me, other_id),
+        Side::Reseller => (other_id, me),
+    };
+    let actor = Actor::from(caller);
+    let actor = &actor;
     db::transaction(conn, |conn| {
         let row = PartnershipRow::find(conn, provider_id, reseller_id)?
             .ok_or_else(|| ApiError::not_found("The partnership"))?;

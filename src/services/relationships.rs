@@ -18,27 +18,31 @@ use crate::domain::TenantKind;
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
 use crate::models::customer::CustomerRow;
+use crate::models::ids;
 use crate::models::partner::PartnerRow;
-use crate::models::partnership::PartnershipRow;
+use crate::models::partnership::{PartnershipRow, partnership_required};
 use crate::models::relationship::RelationshipRow;
 use crate::models::relationship_request::{Recipient, RelationshipRequestRow};
 use crate::models::subscription::SubscriptionRow;
-use crate::models::{ids, now};
+use crate::paging::PageRequest;
 
-/// Records a pending relationship request from `partner` (link token already issued). Returns
-/// the request, the requesting partner and the named indirect provider (for the email draft).
+/// Records a pending relationship request from the caller's partner (link token already
+/// issued). Returns the request, the requesting partner and the named indirect provider (for
+/// the email draft).
 ///
 /// Errors: 422 `partnership_required` on `indirectProviderId` when the caller is not an indirect
 /// reseller with an active partnership with that provider.
 pub fn create_request(
     conn: &mut AnyConnection,
-    actor: &Actor,
-    partner_id: Uuid,
+    caller: &Principal,
     include_delegated_admin: bool,
     indirect_provider_id: Option<Uuid>,
     recipient: &Recipient,
     link: &IssuedLink,
 ) -> Result<(RelationshipRequestRow, PartnerRow, Option<PartnerRow>), ApiError> {
+    let partner_id = caller.partner_id()?;
+    let actor = Actor::from(caller);
+    let actor = &actor;
     db::transaction(conn, |conn| {
         let partner = PartnerRow::find(conn, partner_id)?
             .ok_or_else(|| ApiError::not_found("The partner"))?;
@@ -55,16 +59,12 @@ pub fn create_request(
         let provider = match indirect_provider_id {
             None => None,
             Some(provider_id) => {
-                let partnered = partner.tenant_kind() == TenantKind::IndirectReseller
-                    && PartnershipRow::is_active(conn, provider_id, partner_id)?;
-                if !partnered {
-                    return Err(ApiError::field(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        "partnership_required",
-                        "indirectProviderId",
-                        "Only an indirect reseller names an indirect provider, and only one it has an active partnership with (GET /v1/indirect-providers).",
-                    ));
+                const DETAIL: &str = "Only an indirect reseller names an indirect provider, and only one it has an active partnership with (GET /v1/indirect-providers).";
+                const FIELD: &str = "indirectProviderId";
+                if partner.tenant_kind() != TenantKind::IndirectReseller {
+                    return Err(partnership_required(FIELD, DETAIL));
                 }
+                PartnershipRow::require_active(conn, provider_id, partner_id, FIELD, DETAIL)?;
                 PartnerRow::find(conn, provider_id)?
             }
         };
@@ -96,31 +96,49 @@ pub fn create_request(
     })
 }
 
+/// One page of the caller's partner's relationship requests (up to `page.limit + 1` rows in id
+/// order).
+pub fn list_requests(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    page: &PageRequest,
+) -> Result<Vec<RelationshipRequestRow>, ApiError> {
+    Ok(RelationshipRequestRow::page_for_partner(
+        conn,
+        caller.partner_id()?,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
+}
+
 /// An accepted relationship request and the relationships it created or updated, each with its
 /// partner.
 #[derive(Debug, Clone)]
 pub struct Accepted {
     /// The request, now `accepted`.
     pub request: RelationshipRequestRow,
+    /// The customer that accepted it (the caller's).
+    pub customer_id: Uuid,
     /// The requesting partner's relationship, then the indirect provider's (if named).
     pub relationships: Vec<(RelationshipRow, PartnerRow)>,
 }
 
-/// Accepts a relationship request as the admin of `customer_id`: creates each involved partner's
+/// Accepts a relationship request as the caller, its customer's admin: creates each involved partner's
 /// relationship, or updates the existing one (DAP is added when requested, never removed), and
 /// audits `accept_relationship_request` for each. A named indirect provider is involved only while
 /// its partnership with the requesting reseller is still active (product.md §2). The pending→accepted compare-and-swap lets
 /// exactly one of two concurrent acceptances through. Errors: 422 `invalid_link_token`.
 pub fn accept_request(
     conn: &mut AnyConnection,
-    actor: &Actor,
-    customer_id: Uuid,
+    caller: &Principal,
     token: &str,
 ) -> Result<Accepted, ApiError> {
+    let customer_id = caller.tenant_id;
+    let actor = Actor::from(caller);
+    let actor = &actor;
     db::transaction(conn, |conn| {
-        let request = RelationshipRequestRow::find_by_token_hash(conn, &links::hash(token))?
-            .filter(|r| r.is_usable(now()))
-            .ok_or_else(invalid_link_token)?;
+        visibility::customer(conn, caller, customer_id, Operation::CustomerSelfService)?;
+        let request = links::usable(conn, token, RelationshipRequestRow::find_by_token_hash)?;
         if !request.is_meant_for(conn, customer_id)? {
             return Err(invalid_link_token());
         }
@@ -167,6 +185,7 @@ pub fn accept_request(
             relationships.push((rel, partner));
         }
         Ok(Accepted {
+            customer_id,
             request: RelationshipRequestRow {
                 status: "accepted".to_owned(),
                 customer_id: Some(customer_id.to_string()),
@@ -177,17 +196,20 @@ pub fn accept_request(
     })
 }
 
-/// The customer (`customer_id`, its admin acting) removes `partner_id`'s delegated admin
+/// The caller's customer (its admin acting) removes `partner_id`'s delegated admin
 /// privileges: the relationship stays, `dap_removed` is audited for that partner, and a
 /// reseller's support-contact assignments for this customer revert (product.md §2, §4). Removing
 /// DAP that is already gone changes nothing. Errors: 404 `not_found` (no relationship).
 pub fn remove_delegated_admin(
     conn: &mut AnyConnection,
-    actor: &Actor,
-    customer_id: Uuid,
+    caller: &Principal,
     partner_id: Uuid,
 ) -> Result<(), ApiError> {
+    let customer_id = caller.tenant_id;
+    let actor = Actor::from(caller);
+    let actor = &actor;
     db::transaction(conn, |conn| {
+        visibility::customer(conn, caller, customer_id, Operation::CustomerSelfService)?;
         let rel = RelationshipRow::find(conn, partner_id, customer_id)?
             .ok_or_else(|| ApiError::not_found("The partner"))?;
         if !rel.delegated_admin {
@@ -218,14 +240,14 @@ pub fn remove_delegated_admin(
 /// and `remove_customer_relationship` is audited. Errors also as [`visibility::customer`].
 pub fn remove_relationship(
     conn: &mut AnyConnection,
-    principal: &Principal,
+    caller: &Principal,
     customer_id: Uuid,
 ) -> Result<(), ApiError> {
-    let actor = Actor::from(principal);
+    let actor = Actor::from(caller);
     db::transaction(conn, |conn| {
         let reached = visibility::customer(
             conn,
-            principal,
+            caller,
             customer_id,
             Operation::RemoveCustomerRelationship,
         )?;
@@ -265,6 +287,49 @@ pub fn remove_relationship(
         .write(conn, &actor)?;
         Ok(())
     })
+}
+
+/// One page of the relationships of a customer the caller reaches (`ReadCustomers`), each with
+/// its partner (up to `page.limit + 1` rows in id order). Errors as [`visibility::customer`].
+pub fn list_for_customer(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    page: &PageRequest,
+) -> Result<Vec<(RelationshipRow, PartnerRow)>, ApiError> {
+    page_for(conn, caller, customer_id, Operation::ReadCustomers, page)
+}
+
+/// One page of the partners holding a relationship with the caller's own customer
+/// (`CustomerSelfService`), as [`list_for_customer`].
+pub fn list_my_partners(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    page: &PageRequest,
+) -> Result<Vec<(RelationshipRow, PartnerRow)>, ApiError> {
+    page_for(
+        conn,
+        caller,
+        caller.tenant_id,
+        Operation::CustomerSelfService,
+        page,
+    )
+}
+
+fn page_for(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    op: Operation,
+    page: &PageRequest,
+) -> Result<Vec<(RelationshipRow, PartnerRow)>, ApiError> {
+    visibility::customer(conn, caller, customer_id, op)?;
+    Ok(RelationshipRow::page_for_customer(
+        conn,
+        customer_id,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
 }
 
 /// Reverts the support-contact assignments of `partner_id` for `customer_id` when it is an

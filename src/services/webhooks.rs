@@ -1,0 +1,416 @@
+//! Webhook registrations (product.md §11, §5 row "Webhooks"): registering an endpoint, changing
+//! it (compare-and-swap on its row version), deleting it, rotating its signing secret (the old
+//! one keeps signing for [`PREVIOUS_SECRET_HOURS`]), sending a test event, reading the delivery
+//! log, redelivering one delivery and replaying a time window. Each state change is one function
+//! here, in one transaction, scoped to the caller's partner (another partner's webhook is 404),
+//! with its audit record where the change is to the registration itself. The target check
+//! ([`check_target`], async DNS) runs before the transaction, after authorization.
+
+use actix_web::http::StatusCode;
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::etag::Precondition;
+use crate::handlers::webhooks::{Webhook, WebhookEventType};
+use crate::idempotency;
+use crate::models::audit::{Actor, Audit};
+use crate::models::webhook::{AttemptRow, DeliveryFilter, DeliveryRow, EventRow, WebhookRow};
+use crate::models::{ids, now, utc};
+use crate::paging::PageRequest;
+use crate::webhooks;
+
+/// How long the previous secret keeps signing after a rotation.
+pub const PREVIOUS_SECRET_HOURS: i64 = 24;
+/// The most events one replay re-queues.
+pub const REPLAY_MAX: i64 = 10_000;
+
+/// 422 `webhook_target_refused` on `url` unless `url` is a target events may be sent to (https,
+/// a public address once resolved; private addresses only when `allow_private`). Async: it
+/// resolves the host (bounded by `webhooks::DNS_TIMEOUT`). Call it after authorization.
+pub async fn check_target(url: &str, allow_private: bool) -> Result<(), ApiError> {
+    match webhooks::refused_target(url, allow_private).await {
+        None => Ok(()),
+        Some(why) => Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "webhook_target_refused",
+            "url",
+            format!("The URL is refused: it {why}."),
+        )),
+    }
+}
+
+/// A new signing secret: the secret itself (shown once) and its sealed form under `seal_key`
+/// (the only form stored).
+pub fn new_secret(seal_key: &str) -> Result<(String, String), ApiError> {
+    let secret = webhooks::new_secret();
+    let sealed = idempotency::seal(seal_key, secret.as_bytes())?;
+    Ok((secret, sealed))
+}
+
+/// An endpoint to register.
+#[derive(Debug)]
+pub struct NewWebhook {
+    /// Where events are POSTed (already checked with [`check_target`]).
+    pub url: String,
+    /// Event types (repeats are dropped here).
+    pub events: Vec<String>,
+    /// Free text (trimmed here).
+    pub description: String,
+}
+
+/// Changes to an endpoint; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct WebhookChanges {
+    /// New URL (already checked with [`check_target`]).
+    pub url: Option<String>,
+    /// New event types (repeats are dropped here).
+    pub events: Option<Vec<String>>,
+    /// New description (trimmed here).
+    pub description: Option<String>,
+    /// Enable (clearing `disabled_reason` and the failing clock) or disable delivery.
+    pub enabled: Option<bool>,
+}
+
+/// `events` without repeats, in their first order.
+fn unique(events: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(events.len());
+    for e in events {
+        if !out.contains(&e) {
+            out.push(e);
+        }
+    }
+    out
+}
+
+/// One of the caller's partner's webhooks; 404 `not_found` otherwise.
+fn find(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    webhook_id: Uuid,
+) -> Result<WebhookRow, ApiError> {
+    WebhookRow::find_for_partner(conn, caller.partner_id()?, webhook_id)?
+        .ok_or_else(|| ApiError::not_found("The webhook"))
+}
+
+/// Registers an endpoint for the caller's partner with the secret sealed as `sealed_secret`,
+/// audited as `create_webhook`. Returns the new row (version 1).
+pub fn create(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    new: NewWebhook,
+    sealed_secret: String,
+) -> Result<WebhookRow, ApiError> {
+    let partner_id = caller.partner_id()?;
+    let t = now();
+    let row = WebhookRow {
+        id: ids::new(),
+        partner_id: partner_id.to_string(),
+        url: new.url,
+        description: new.description.trim().to_owned(),
+        event_types: unique(new.events).join(","),
+        enabled: true,
+        disabled_reason: None,
+        secret: sealed_secret,
+        previous_secret: None,
+        previous_secret_expires_at: None,
+        failing_since: None,
+        last_failed_at: None,
+        version: 1,
+        created_at: t,
+        updated_at: t,
+    };
+    db::transaction(conn, |conn| {
+        WebhookRow::insert(conn, &row)?;
+        Audit::new("create_webhook", "webhook", &row.id)
+            .partner(partner_id)
+            .new_value(Webhook::from(row.clone()))
+            .write(conn, &Actor::from(caller))
+    })?;
+    Ok(row)
+}
+
+/// One page of the caller's partner's webhooks (up to `page.limit + 1` rows in id order).
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    page: &PageRequest,
+) -> Result<Vec<WebhookRow>, ApiError> {
+    Ok(WebhookRow::page(
+        conn,
+        caller.partner_id()?,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
+}
+
+/// One of the caller's partner's webhooks; 404 `not_found` otherwise.
+pub fn get(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    webhook_id: Uuid,
+) -> Result<WebhookRow, ApiError> {
+    find(conn, caller, webhook_id)
+}
+
+/// Applies `changes` to a webhook if its version is still the one `precondition` names (412
+/// `precondition_failed` otherwise), bumping the version, audited as `update_webhook` with
+/// before and after. Enabling clears `disabled_reason` and the failing clock.
+pub fn update(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    webhook_id: Uuid,
+    precondition: Precondition,
+    changes: WebhookChanges,
+) -> Result<WebhookRow, ApiError> {
+    db::transaction(conn, |conn| {
+        let before = find(conn, caller, webhook_id)?;
+        precondition.expect(before.version)?;
+        let mut after = before.clone();
+        if let Some(url) = changes.url {
+            after.url = url;
+        }
+        if let Some(events) = changes.events {
+            after.event_types = unique(events).join(",");
+        }
+        if let Some(d) = changes.description {
+            after.description = d.trim().to_owned();
+        }
+        if let Some(enabled) = changes.enabled {
+            after.enabled = enabled;
+            if enabled {
+                after.disabled_reason = None;
+                after.failing_since = None;
+            }
+        }
+        after.version += 1;
+        after.updated_at = now();
+        WebhookRow::save(conn, &after)?;
+        Audit::new("update_webhook", "webhook", &after.id)
+            .partner(caller.partner_id()?)
+            .old_value(Webhook::from(before))
+            .new_value(Webhook::from(after.clone()))
+            .write(conn, &Actor::from(caller))?;
+        Ok(after)
+    })
+}
+
+/// Deletes a webhook with its delivery log, audited as `delete_webhook`.
+pub fn delete(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    webhook_id: Uuid,
+) -> Result<(), ApiError> {
+    db::transaction(conn, |conn| {
+        let row = find(conn, caller, webhook_id)?;
+        WebhookRow::delete(conn, &row.id)?;
+        Audit::new("delete_webhook", "webhook", &row.id)
+            .partner(caller.partner_id()?)
+            .old_value(Webhook::from(row))
+            .write(conn, &Actor::from(caller))
+    })
+}
+
+/// Replaces a webhook's secret with `sealed_secret`; the previous one keeps signing for
+/// [`PREVIOUS_SECRET_HOURS`]. Audited as `rotate_webhook_secret`. Returns until when the
+/// previous secret signs.
+pub fn rotate_secret(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    webhook_id: Uuid,
+    sealed_secret: String,
+) -> Result<NaiveDateTime, ApiError> {
+    db::transaction(conn, |conn| {
+        let mut row = find(conn, caller, webhook_id)?;
+        let t = now();
+        let until = t + Duration::hours(PREVIOUS_SECRET_HOURS);
+        row.previous_secret = Some(std::mem::replace(&mut row.secret, sealed_secret));
+        row.previous_secret_expires_at = Some(until);
+        row.version += 1;
+        row.updated_at = t;
+        WebhookRow::save(conn, &row)?;
+        Audit::new("rotate_webhook_secret", "webhook", &row.id)
+            .partner(caller.partner_id()?)
+            .new_value(json!({ "previousSecretExpiresAt": utc(until) }))
+            .write(conn, &Actor::from(caller))?;
+        Ok(until)
+    })
+}
+
+/// Queues a `test-created` event for this webhook only (its resource is the webhook as GET
+/// shows it). Errors: 409 `webhook_disabled`.
+pub fn send_test(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    webhook_id: Uuid,
+) -> Result<EventRow, ApiError> {
+    db::transaction(conn, |conn| {
+        let row = find(conn, caller, webhook_id)?;
+        if !row.enabled {
+            return Err(ApiError::conflict(
+                "webhook_disabled",
+                "The webhook is disabled; enable it (PATCH `enabled: true`) to send a test event.",
+            ));
+        }
+        let partner = caller.partner_id()?.to_string();
+        let payload = webhooks::Payload {
+            event_type: webhooks::TEST_EVENT,
+            resource_uri: format!("/v1/webhooks/{}", row.id),
+            resource_name: "webhook",
+            audit_uri: "/v1/audit-records?resourceType=webhook".to_owned(),
+            changed_at: now(),
+            partner_id: &partner,
+            customer_id: None,
+        }
+        .json(json!(Webhook::from(row.clone())));
+        let key = format!("test/{}", Uuid::now_v7());
+        webhooks::enqueue(
+            conn,
+            &partner,
+            webhooks::TEST_EVENT,
+            &key,
+            payload,
+            Some(&row),
+        )
+    })
+}
+
+/// One page of a webhook's deliveries matching `filter` (up to `page.limit + 1` rows in id
+/// order) with the attempts of those deliveries.
+pub fn deliveries(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    webhook_id: Uuid,
+    filter: &DeliveryFilter,
+    page: &PageRequest,
+) -> Result<(Vec<DeliveryRow>, Vec<AttemptRow>), ApiError> {
+    let hook = find(conn, caller, webhook_id)?;
+    let rows = DeliveryRow::page(
+        conn,
+        &hook.id,
+        filter,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let attempts = AttemptRow::for_deliveries(conn, &ids)?;
+    Ok((rows, attempts))
+}
+
+/// Re-queues one delivery now with a fresh retry schedule; returns its event id. Errors: 404
+/// `not_found` (no such delivery of this webhook), 409 `delivery_in_progress` (a worker holds
+/// its lease).
+pub fn redeliver(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    webhook_id: Uuid,
+    delivery_id: Uuid,
+) -> Result<String, ApiError> {
+    db::transaction(conn, |conn| {
+        let hook = find(conn, caller, webhook_id)?;
+        let d = DeliveryRow::find_for_webhook(conn, &hook.id, delivery_id)?
+            .ok_or_else(|| ApiError::not_found("The delivery"))?;
+        let t = now();
+        if d.leased(t) {
+            return Err(ApiError::conflict(
+                "delivery_in_progress",
+                "A worker is sending this delivery now; retry once its attempt is recorded.",
+            ));
+        }
+        DeliveryRow::requeue(conn, &d.id, t)?;
+        Ok(d.event_id)
+    })
+}
+
+/// Queues a new delivery to this webhook of every event of its types in `[from, to)`, oldest
+/// first, at most [`REPLAY_MAX`]. Returns the event ids and whether the window held more.
+/// Errors: 422 `validation_failed` on `to` unless `to` is after `from`.
+pub fn replay(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    webhook_id: Uuid,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<(Vec<String>, bool), ApiError> {
+    if to <= from {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            "to",
+            "must be after `from`",
+        ));
+    }
+    db::transaction(conn, |conn| {
+        let hook = find(conn, caller, webhook_id)?;
+        let t = now();
+        let mut events: Vec<EventRow> = EventRow::in_window(
+            conn,
+            &hook.partner_id,
+            &hook.events(),
+            from.naive_utc(),
+            to.naive_utc(),
+            REPLAY_MAX + 1,
+        )?;
+        let truncated = events.len() as i64 > REPLAY_MAX;
+        events.truncate(REPLAY_MAX as usize);
+        for e in &events {
+            DeliveryRow::insert(conn, &DeliveryRow::new(&hook.id, e, t))?;
+        }
+        let ids = events.into_iter().map(|e| e.id).collect::<Vec<_>>();
+        Ok((ids, truncated))
+    })
+}
+
+/// The event types a webhook can subscribe to, each with an example body addressed to the
+/// caller's partner (nothing is read but the caller).
+pub fn event_types(caller: &Principal) -> Result<Vec<WebhookEventType>, ApiError> {
+    let partner = caller.partner_id()?;
+    Ok(webhooks::EVENT_TYPES
+        .iter()
+        .map(|e| WebhookEventType {
+            name: e.name.to_owned(),
+            description: e.description.to_owned(),
+            resource_name: e.resource_type.to_owned(),
+            example_payload: example_payload(e, partner),
+        })
+        .collect())
+}
+
+fn example_payload(e: &webhooks::EventType, partner: Uuid) -> Value {
+    json!({
+        "type": e.name,
+        "timestamp": "2026-11-30T12:00:00.123456Z",
+        "data": {
+            "resourceUri": example_uri(e.resource_type),
+            "resourceName": e.resource_type,
+            "auditUri": format!("/v1/audit-records?resourceType={}", e.resource_type),
+            "changedAt": "2026-11-30T12:00:00.123456Z",
+            "partnerId": partner,
+            "customerId": "019a8f3c-1000-7000-8000-000000000001",
+            "resource": { "id": "019a8f3c-1000-7000-8000-000000000002", "…": "the resource as GET returns it" },
+        }
+    })
+}
+
+fn example_uri(resource_type: &str) -> &'static str {
+    match resource_type {
+        "customer" => "/v1/customers/019a8f3c-1000-7000-8000-000000000001",
+        "subscription" => {
+            "/v1/customers/019a8f3c-1000-7000-8000-000000000001/subscriptions/019a8f3c-1000-7000-8000-000000000002"
+        }
+        "order" => {
+            "/v1/customers/019a8f3c-1000-7000-8000-000000000001/orders/019a8f3c-1000-7000-8000-000000000002"
+        }
+        "service_request" => {
+            "/v1/customers/019a8f3c-1000-7000-8000-000000000001/service-requests/019a8f3c-1000-7000-8000-000000000002"
+        }
+        "customer_relationship" => {
+            "/v1/customers/019a8f3c-1000-7000-8000-000000000001/relationships"
+        }
+        "partnership" => "/v1/indirect-resellers",
+        _ => "/v1/webhooks/019a8f3c-1000-7000-8000-000000000002",
+    }
+}
