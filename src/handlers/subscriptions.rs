@@ -150,12 +150,11 @@ pub async fn list_subscriptions(
         status: q.status,
         offer_id: q.offer_id.clone(),
         partner_id_on_record: q.partner_id_on_record,
-        ..Default::default()
     };
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
-            service::list(conn, caller, customer_id, filter, &page)
+            service::list(conn, caller, customer_id, &filter, &page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(query.answer(rows, |n| &n.row.id, Subscription::from)))

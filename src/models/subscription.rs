@@ -174,16 +174,12 @@ pub struct SubscriptionFilter {
     pub offer_id: Option<String>,
     /// Only those with this reseller of record.
     pub partner_id_on_record: Option<Uuid>,
-    /// Which of the customer's subscriptions the caller reaches (see
-    /// `auth::visibility::subscription_scope`).
-    pub scope: SubscriptionScope,
 }
 
 /// Which of a customer's subscriptions a caller reaches (product.md §5).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubscriptionScope {
     /// All of them (the customer's own users).
-    #[default]
     All,
     /// Those billed by this indirect provider.
     BilledBy(Uuid),
@@ -224,10 +220,12 @@ pub struct SubscriptionChanges {
 }
 
 impl SubscriptionRow {
-    /// One keyset page (by id) of a customer's subscriptions.
+    /// One keyset page (by id) of a customer's subscriptions within `scope` (see
+    /// [`SubscriptionScope`]) matching `filter`.
     pub fn page(
         conn: &mut AnyConnection,
         customer_id: Uuid,
+        scope: SubscriptionScope,
         filter: &SubscriptionFilter,
         after: Option<&str>,
         limit: i64,
@@ -245,7 +243,7 @@ impl SubscriptionRow {
         if let Some(p) = filter.partner_id_on_record {
             q = q.filter(s::partner_id_on_record.eq(p.to_string()));
         }
-        q = q.filter(filter.scope.condition());
+        q = q.filter(scope.condition());
         if let Some(after) = after {
             q = q.filter(s::id.gt(after.to_owned()));
         }

@@ -66,15 +66,15 @@ pub fn list(
     conn: &mut AnyConnection,
     caller: &Principal,
     customer_id: Uuid,
-    mut filter: SubscriptionFilter,
+    filter: &SubscriptionFilter,
     page: &PageRequest,
 ) -> Result<Vec<Named>, ApiError> {
     visibility::customer(conn, caller, customer_id, Operation::ReadSubscriptions)?;
-    filter.scope = visibility::subscription_scope(caller);
     let rows = SubscriptionRow::page(
         conn,
         customer_id,
-        &filter,
+        visibility::subscription_scope(caller),
+        filter,
         page.after.as_deref(),
         page.limit + 1,
     )?;
