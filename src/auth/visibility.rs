@@ -78,15 +78,14 @@ pub fn subscription(
     op: Operation,
 ) -> Result<(Reached, SubscriptionRow), ApiError> {
     let reached = customer(conn, principal, customer_id, op)?;
-    let row = SubscriptionRow::find(conn, customer_id, subscription_id)?
-        .filter(|s| reaches_subscription(principal, s))
-        .ok_or_else(|| ApiError::not_found("The subscription"))?;
+    let row = SubscriptionRow::find_in_scope(
+        conn,
+        customer_id,
+        subscription_id,
+        subscription_scope(principal),
+    )?
+    .ok_or_else(|| ApiError::not_found("The subscription"))?;
     Ok((reached, row))
-}
-
-/// Whether `principal` (already holding a relationship with the customer) may see `row`.
-pub fn reaches_subscription(principal: &Principal, row: &SubscriptionRow) -> bool {
-    subscription_scope(principal).contains(row)
 }
 
 /// Which of a reachable customer's subscriptions `principal` reaches: a provider those it bills

@@ -2,23 +2,17 @@
 //! "product support page" of seed "Assign support contacts" — each subscription with the name,
 //! email, phone and website of its designated support contact. For the customer's admin only.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
-use validator::Validate;
 
-use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::extract::ValidQuery;
 use crate::handlers::support_contacts::SupportContact;
 use crate::models::ids;
-use crate::models::partner::PartnerRow;
-use crate::models::subscription::SubscriptionRow;
-use crate::paging::{Page, PageParams};
-use crate::services::support_contacts as service;
+use crate::paging::{Page, PageParams, Paged};
+use crate::services::support_contacts::{self as service, Supported};
 use crate::state::AppState;
 
 /// One of the customer's subscriptions, as its admin sees it.
@@ -43,85 +37,46 @@ pub struct MySubscription {
     pub support_contact: SupportContact,
 }
 
-impl MySubscription {
-    /// The wire form of a subscription with its offer's name and support contact.
-    fn new(s: SubscriptionRow, offer_name: String, contact: PartnerRow) -> MySubscription {
+impl From<Supported> for MySubscription {
+    fn from(s: Supported) -> MySubscription {
+        let sub = s.subscription;
         MySubscription {
-            id: ids::parse(&s.id),
-            support_contact: SupportContact::new(contact, &s.billing_partner_id),
-            offer_id: s.offer_id,
-            offer_name,
-            friendly_name: s.friendly_name,
-            quantity: s.quantity,
-            status: s.status,
+            id: ids::parse(&sub.id),
+            support_contact: SupportContact::new(s.contact, &sub.billing_partner_id),
+            offer_id: sub.offer_id,
+            offer_name: s.offer_name,
+            friendly_name: sub.friendly_name,
+            quantity: sub.quantity,
+            status: sub.status,
         }
     }
-}
-
-/// Paging of the customer's subscriptions.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct MySubscriptionQuery {
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List the signed-in customer admin's subscriptions, oldest first, each with its designated
 /// support contact (name, email, phone, website).
 #[utoipa::path(
     tag = "customer self-service",
-    params(MySubscriptionQuery),
+    params(PageParams),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of the customer's subscriptions.", body = Page<MySubscription>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a customer admin (`insufficient_role`).", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/my/subscriptions")]
 pub async fn list_my_subscriptions(
+    caller: Authorized<ops::CustomerSelfService>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
-    query: ValidQuery<MySubscriptionQuery>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
-    let q = query.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
-    let p = page.clone();
-    let items = db::run(&state.pool, move |conn| {
-        let customer = principal.tenant_id;
-        visibility::customer(conn, &principal, customer, Operation::CustomerSelfService)?;
-        let rows =
-            SubscriptionRow::page_with_offer_name(conn, customer, p.after.as_deref(), p.limit + 1)?;
-        let subs: Vec<SubscriptionRow> = rows.iter().map(|(s, _)| s.clone()).collect();
-        let contacts = service::contacts_of(conn, &subs)?;
-        rows.into_iter()
-            .map(|(s, offer_name)| {
-                let contact = contacts
-                    .get(&s.support_contact_partner_id)
-                    .cloned()
-                    .ok_or_else(|| ApiError::internal("support contact not loaded"))?;
-                Ok((s.id.clone(), MySubscription::new(s, offer_name, contact)))
-            })
-            .collect::<Result<Vec<_>, ApiError>>()
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        items,
-        &page,
-        &req,
-        |(id, _)| id,
-        |(_, item)| item,
-    )))
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::product_support_page(conn, caller, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |s| &s.subscription.id, MySubscription::from)))
 }
 
 /// Registers the customer self-service subscription operations.

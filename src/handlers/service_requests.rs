@@ -4,22 +4,20 @@
 //! and helpdesk agents change, sales agents only read.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::etag;
-use crate::extract::{ValidJson, ValidQuery};
+use crate::etag::{self, Precondition};
+use crate::extract::ValidJson;
 use crate::models::service_request::ServiceRequestRow;
 use crate::models::{ids, utc};
-use crate::paging::{Page, PageParams};
+use crate::paging::{Page, PageParams, Paged};
 use crate::services::service_requests::{self as service, NewRequest, Patch};
 use crate::state::AppState;
 use crate::validate;
@@ -211,19 +209,16 @@ pub struct CreateServiceRequest {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created.", body = ServiceRequest, headers(("Location" = String, description = "The service request's URL"), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/customers/{customerId}/service-requests")]
 pub async fn create_service_request(
+    caller: Authorized<ops::ManageServiceRequests>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
     body: ValidJson<CreateServiceRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -234,10 +229,11 @@ pub async fn create_service_request(
         description: req.description,
         severity: req.severity.as_str(),
     };
-    let row = db::run(&state.pool, move |conn| {
-        service::create(conn, &principal, customer_id, new)
-    })
-    .await?;
+    let row = caller
+        .run(&state.pool, move |conn, caller| {
+            service::create(conn, caller, customer_id, new)
+        })
+        .await?;
     let location = format!("/v1/customers/{customer_id}/service-requests/{}", row.id);
     let mut res = HttpResponse::Created();
     res.insert_header((header::LOCATION, location));
@@ -251,22 +247,16 @@ pub async fn create_service_request(
 pub struct ServiceRequestQuery {
     /// Only requests in this status.
     pub status: Option<ServiceRequestStatus>,
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List the service requests the caller's organisation opened for a customer, oldest first
 /// (other partners' requests are not shown). Needs DAP.
 #[utoipa::path(
     tag = "service requests",
-    params(("customerId" = Uuid, Path, description = "Customer id"), ServiceRequestQuery),
+    params(("customerId" = Uuid, Path, description = "Customer id"), PageParams, ServiceRequestQuery),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of service requests.", body = Page<ServiceRequest>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad `limit`, `cursor` or filter.", body = Problem, content_type = "application/problem+json")
@@ -274,44 +264,20 @@ pub struct ServiceRequestQuery {
 )]
 #[get("/customers/{customerId}/service-requests")]
 pub async fn list_service_requests(
+    caller: Authorized<ops::ReadServiceRequests>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<Uuid>,
-    query: ValidQuery<ServiceRequestQuery>,
+    query: Paged<ServiceRequestQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
-    let q = query.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        visibility::customer(
-            conn,
-            &principal,
-            customer_id,
-            Operation::ReadServiceRequests,
-        )?;
-        Ok(ServiceRequestRow::page(
-            conn,
-            customer_id,
-            principal.partner_id()?,
-            q.status.map(ServiceRequestStatus::as_str),
-            p.after.as_deref(),
-            p.limit + 1,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        &page,
-        &req,
-        |r| &r.id,
-        ServiceRequest::from,
-    )))
+    let status = query.filters.status.map(ServiceRequestStatus::as_str);
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list(conn, caller, customer_id, status, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, ServiceRequest::from)))
 }
 
 /// Read one of the caller's service requests for a customer. Needs DAP.
@@ -324,7 +290,6 @@ pub async fn list_service_requests(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The service request.", body = ServiceRequest, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or service request within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A path id is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -332,21 +297,16 @@ pub async fn list_service_requests(
 )]
 #[get("/customers/{customerId}/service-requests/{serviceRequestId}")]
 pub async fn get_service_request(
+    caller: Authorized<ops::ReadServiceRequests>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, id) = path.into_inner();
-    let row = db::run(&state.pool, move |conn| {
-        service::find(
-            conn,
-            &principal,
-            customer_id,
-            id,
-            Operation::ReadServiceRequests,
-        )
-    })
-    .await?;
+    let row = caller
+        .run(&state.pool, move |conn, caller| {
+            service::get(conn, caller, customer_id, id)
+        })
+        .await?;
     Ok(respond(HttpResponse::Ok(), row))
 }
 
@@ -388,26 +348,22 @@ pub struct UpdateServiceRequest {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Updated.", body = ServiceRequest, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or service request within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`service_request_closed`: a note on a closed request.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[patch("/customers/{customerId}/service-requests/{serviceRequestId}")]
 pub async fn update_service_request(
+    caller: Authorized<ops::ManageServiceRequests>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
+    precondition: Precondition,
     body: ValidJson<UpdateServiceRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, id) = path.into_inner();
-    let precondition = etag::if_match(&req)?;
     let b = body.0;
     let patch = Patch {
         title: b.title,
@@ -415,10 +371,11 @@ pub async fn update_service_request(
         status: b.status.map(ServiceRequestStatus::as_str),
         add_note: b.add_note,
     };
-    let row = db::run(&state.pool, move |conn| {
-        service::update(conn, &principal, customer_id, id, precondition, patch)
-    })
-    .await?;
+    let row = caller
+        .run(&state.pool, move |conn, caller| {
+            service::update(conn, caller, customer_id, id, precondition, patch)
+        })
+        .await?;
     Ok(respond(HttpResponse::Ok(), row))
 }
 

@@ -5,24 +5,23 @@
 //! `handlers::upgrades`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, web};
+use actix_web::{HttpResponse, get, patch, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
-use crate::db::{self, AnyConnection};
+use crate::auth::{Authorized, ops};
+use crate::db::AnyConnection;
 use crate::error::{ApiError, Problem};
-use crate::etag;
-use crate::extract::{ValidJson, ValidQuery};
-use crate::models::offer::{BillingCycle, OfferRow};
+use crate::etag::{self, Precondition};
+use crate::extract::ValidJson;
+use crate::models::offer::BillingCycle;
 use crate::models::subscription::{SubscriptionFilter, SubscriptionRow, SubscriptionStatus};
 use crate::models::{ids, utc};
-use crate::paging::{Page, PageParams};
-use crate::services::subscriptions::{self as service, Patch};
+use crate::paging::{Page, PageParams, Paged};
+use crate::services::subscriptions::{self as service, Named, Patch};
 use crate::state::AppState;
 use crate::validate;
 
@@ -84,35 +83,30 @@ impl Subscription {
         }
     }
 
-    /// The wire forms of `rows`, looking up their offers' names.
-    pub fn load(
-        conn: &mut AnyConnection,
-        rows: Vec<SubscriptionRow>,
-    ) -> Result<Vec<Subscription>, ApiError> {
-        let offer_ids: Vec<String> = rows.iter().map(|r| r.offer_id.clone()).collect();
-        let offers = OfferRow::find_many(conn, &offer_ids)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let name = offers
-                    .get(&r.offer_id)
-                    .map(|o| o.name.clone())
-                    .unwrap_or_default();
-                Subscription::new(r, name)
-            })
-            .collect())
-    }
-
-    /// The wire form of one row with its ETag.
+    /// The wire form of one row with its ETag, looking up its offer's name (for event
+    /// snapshots, which read the row themselves).
     pub fn one(
         conn: &mut AnyConnection,
         row: SubscriptionRow,
     ) -> Result<(String, Subscription), ApiError> {
         let tag = etag::etag(row.version);
-        let wire = Subscription::load(conn, vec![row])?.pop();
-        wire.map(|w| (tag, w))
+        let wire = service::named(conn, vec![row])?.pop();
+        wire.map(|w| (tag, w.into()))
             .ok_or_else(|| ApiError::internal("subscription lost"))
     }
+}
+
+impl From<Named> for Subscription {
+    fn from(n: Named) -> Subscription {
+        Subscription::new(n.row, n.offer_name)
+    }
+}
+
+/// A subscription with its ETag (the row version).
+fn respond(n: Named) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag::etag(n.row.version)))
+        .json(Subscription::from(n))
 }
 
 /// Subscription list filters.
@@ -128,67 +122,42 @@ pub struct SubscriptionQuery {
     pub offer_id: Option<String>,
     /// Only those with this indirect reseller of record.
     pub partner_id_on_record: Option<Uuid>,
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// List a customer's subscriptions, oldest first. An indirect reseller sees only those it is
 /// reseller of record or support contact for.
 #[utoipa::path(
     tag = "subscriptions",
-    params(("customerId" = Uuid, Path, description = "Customer id"), SubscriptionQuery),
+    params(("customerId" = Uuid, Path, description = "Customer id"), PageParams, SubscriptionQuery),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of subscriptions.", body = Page<Subscription>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad `limit`, `cursor` or filter.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Bad `limit`, `cursor` or filter, or `customerId` is not a UUID.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/customers/{customerId}/subscriptions")]
 pub async fn list_subscriptions(
+    caller: Authorized<ops::ReadSubscriptions>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<Uuid>,
-    query: ValidQuery<SubscriptionQuery>,
+    query: Paged<SubscriptionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
-    let q = query.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
+    let q = &query.filters;
     let filter = SubscriptionFilter {
         status: q.status,
-        offer_id: q.offer_id,
+        offer_id: q.offer_id.clone(),
         partner_id_on_record: q.partner_id_on_record,
-        scope: visibility::subscription_scope(&principal),
     };
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        visibility::customer(conn, &principal, customer_id, Operation::ReadSubscriptions)?;
-        let rows =
-            SubscriptionRow::page(conn, customer_id, &filter, p.after.as_deref(), p.limit + 1)?;
-        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-        Ok(ids
-            .into_iter()
-            .zip(Subscription::load(conn, rows)?)
-            .collect::<Vec<_>>())
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        &page,
-        &req,
-        |(id, _)| id.as_str(),
-        |(_, wire)| wire,
-    )))
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list(conn, caller, customer_id, &filter, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |n| &n.row.id, Subscription::from)))
 }
 
 /// Read a subscription, with its ETag.
@@ -201,7 +170,6 @@ pub async fn list_subscriptions(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The subscription.", body = Subscription, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An id is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -209,25 +177,17 @@ pub async fn list_subscriptions(
 )]
 #[get("/customers/{customerId}/subscriptions/{subscriptionId}")]
 pub async fn get_subscription(
+    caller: Authorized<ops::ReadSubscriptions>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
-    let (tag, wire) = db::run(&state.pool, move |conn| {
-        let (_, row) = visibility::subscription(
-            conn,
-            &principal,
-            customer_id,
-            subscription_id,
-            Operation::ReadSubscriptions,
-        )?;
-        Subscription::one(conn, row)
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
-        .json(wire))
+    let named = caller
+        .run(&state.pool, move |conn, caller| {
+            service::get(conn, caller, customer_id, subscription_id)
+        })
+        .await?;
+    Ok(respond(named))
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -278,26 +238,22 @@ pub struct UpdateSubscription {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Updated.", body = Subscription, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `indirect_provider_required` (only the billing provider changes `partnerIdOnRecord`).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`subscription_suspended`: the quantity of a suspended subscription cannot change.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, `quantity_out_of_range` on `quantity`, or `partnership_required` on `partnerIdOnRecord`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[patch("/customers/{customerId}/subscriptions/{subscriptionId}")]
 pub async fn update_subscription(
+    caller: Authorized<ops::ManageSubscriptions>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
+    precondition: Precondition,
     body: ValidJson<UpdateSubscription>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
-    let precondition = etag::if_match(&req)?;
     let b = body.0;
     let patch = Patch {
         quantity: b.quantity,
@@ -306,23 +262,19 @@ pub async fn update_subscription(
         friendly_name: b.friendly_name,
         partner_id_on_record: b.partner_id_on_record,
     };
-    let (tag, wire) = db::run(&state.pool, move |conn| {
-        let after = db::transaction(conn, |conn| {
-            let (_, row) = visibility::subscription(
+    let updated = caller
+        .run(&state.pool, move |conn, caller| {
+            service::update(
                 conn,
-                &principal,
+                caller,
                 customer_id,
                 subscription_id,
-                Operation::ManageSubscriptions,
-            )?;
-            service::update(conn, &principal, row, precondition, patch)
-        })?;
-        Subscription::one(conn, after)
-    })
-    .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, tag))
-        .json(wire))
+                precondition,
+                patch,
+            )
+        })
+        .await?;
+    Ok(respond(updated))
 }
 
 /// Registers the subscription operations.

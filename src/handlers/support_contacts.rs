@@ -5,18 +5,16 @@
 //! reaches only the subscriptions it is reseller of record or support contact for.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, put, web};
+use actix_web::{HttpResponse, get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
-use crate::etag;
+use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
 use crate::models::ids;
 use crate::models::partner::PartnerRow;
@@ -110,7 +108,6 @@ fn respond(d: Designated) -> HttpResponse {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The support contact.", body = SupportContact, headers(("ETag" = String, description = "The subscription's ETag"))),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A path id is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -118,22 +115,16 @@ fn respond(d: Designated) -> HttpResponse {
 )]
 #[get("/customers/{customerId}/subscriptions/{subscriptionId}/support-contact")]
 pub async fn get_support_contact(
+    caller: Authorized<ops::ReadSupportContact>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
-    let designated = db::run(&state.pool, move |conn| {
-        let (_, sub) = visibility::subscription(
-            conn,
-            &principal,
-            customer_id,
-            subscription_id,
-            Operation::ReadSupportContact,
-        )?;
-        service::current(conn, sub)
-    })
-    .await?;
+    let designated = caller
+        .run(&state.pool, move |conn, caller| {
+            service::current(conn, caller, customer_id, subscription_id)
+        })
+        .await?;
     Ok(respond(designated))
 }
 
@@ -150,7 +141,6 @@ pub async fn get_support_contact(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The eligible contacts, provider first.", body = Page<SupportContact>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A path id is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -158,23 +148,16 @@ pub async fn get_support_contact(
 )]
 #[get("/customers/{customerId}/subscriptions/{subscriptionId}/support-contact/candidates")]
 pub async fn list_support_contact_candidates(
+    caller: Authorized<ops::ReadSupportContact>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
-    let (sub, partners) = db::run(&state.pool, move |conn| {
-        let (_, sub) = visibility::subscription(
-            conn,
-            &principal,
-            customer_id,
-            subscription_id,
-            Operation::ReadSupportContact,
-        )?;
-        let partners = service::candidates(conn, &sub)?;
-        Ok((sub, partners))
-    })
-    .await?;
+    let (sub, partners) = caller
+        .run(&state.pool, move |conn, caller| {
+            service::candidates(conn, caller, customer_id, subscription_id)
+        })
+        .await?;
     let items = partners
         .into_iter()
         .map(|p| SupportContact::new(p, &sub.billing_partner_id))
@@ -199,37 +182,34 @@ pub async fn list_support_contact_candidates(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The new support contact.", body = SupportContact, headers(("ETag" = String, description = "The subscription's new ETag"))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or `support_contact_not_eligible` on `partnerId` with a `reason`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[put("/customers/{customerId}/subscriptions/{subscriptionId}/support-contact")]
 pub async fn update_support_contact(
+    caller: Authorized<ops::SetSupportContact>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
+    precondition: Precondition,
     body: ValidJson<SetSupportContact>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
-    let precondition = etag::if_match(&req)?;
     let partner_id = body.0.partner_id;
-    let designated = db::run(&state.pool, move |conn| {
-        service::set(
-            conn,
-            &principal,
-            customer_id,
-            subscription_id,
-            partner_id,
-            precondition,
-        )
-    })
-    .await?;
+    let designated = caller
+        .run(&state.pool, move |conn, caller| {
+            service::set(
+                conn,
+                caller,
+                customer_id,
+                subscription_id,
+                partner_id,
+                precondition,
+            )
+        })
+        .await?;
     Ok(respond(designated))
 }
 

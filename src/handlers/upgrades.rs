@@ -3,24 +3,22 @@
 //! new subscription to the target offer, atomically. Upgrading needs DAP.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
+use crate::etag::Precondition;
 use crate::extract::ValidJson;
 use crate::handlers::offers::Offer;
 use crate::handlers::subscriptions::Subscription;
-use crate::models::audit::Actor;
 use crate::paging::Page;
 use crate::services::subscriptions::{self as service, Ineligibility};
 use crate::state::AppState;
-use crate::{etag, validate};
+use crate::validate;
 
 /// An upgrade target with its eligibility.
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,7 +75,6 @@ pub struct Upgrade {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Every upgrade target (one page).", body = Page<UpgradeOption>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An id is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -85,22 +82,16 @@ pub struct Upgrade {
 )]
 #[get("/customers/{customerId}/subscriptions/{subscriptionId}/upgrades")]
 pub async fn list_subscription_upgrades(
+    caller: Authorized<ops::ReadSubscriptions>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
-    let options = db::run(&state.pool, move |conn| {
-        let (reached, row) = visibility::subscription(
-            conn,
-            &principal,
-            customer_id,
-            subscription_id,
-            Operation::ReadSubscriptions,
-        )?;
-        service::upgrade_options(conn, &reached, &row)
-    })
-    .await?;
+    let options = caller
+        .run(&state.pool, move |conn, caller| {
+            service::upgrade_options(conn, caller, customer_id, subscription_id)
+        })
+        .await?;
     let options = options
         .into_iter()
         .map(|o| UpgradeOption {
@@ -128,59 +119,46 @@ pub async fn list_subscription_upgrades(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Upgraded.", body = Upgrade, headers(("Location" = String, description = "The new subscription's URL"))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`subscription_not_active`, `already_owned` (on `targetOfferId`), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The source's ETag is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, `upgrade_not_available` or `billing_cycle_not_offered` on `targetOfferId`, `quantity_out_of_range` on `quantity`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/customers/{customerId}/subscriptions/{subscriptionId}/upgrades")]
 pub async fn create_subscription_upgrade(
+    caller: Authorized<ops::UpgradeSubscription>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<(Uuid, Uuid)>,
+    precondition: Precondition,
     body: ValidJson<CreateUpgrade>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
-    let precondition = etag::if_match(&req)?;
     let b = body.0;
-    let (source, target) = db::run(&state.pool, move |conn| {
-        let done = db::transaction(conn, |conn| {
-            let (_, row) = visibility::subscription(
-                conn,
-                &principal,
-                customer_id,
-                subscription_id,
-                Operation::UpgradeSubscription,
-            )?;
-            let actor = Actor::from(&principal);
+    let done = caller
+        .run(&state.pool, move |conn, caller| {
             service::upgrade(
                 conn,
-                &actor,
-                row,
+                caller,
+                customer_id,
+                subscription_id,
                 &b.target_offer_id,
                 b.quantity,
                 precondition,
             )
-        })?;
-        let mut wire = Subscription::load(conn, vec![done.source, done.target])?.into_iter();
-        match (wire.next(), wire.next()) {
-            (Some(source), Some(target)) => Ok((source, target)),
-            _ => Err(ApiError::internal("upgrade lost a subscription")),
-        }
-    })
-    .await?;
+        })
+        .await?;
+    let target = Subscription::from(done.target);
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
             format!("/v1/customers/{customer_id}/subscriptions/{}", target.id),
         ))
-        .json(Upgrade { source, target }))
+        .json(Upgrade {
+            source: done.source.into(),
+            target,
+        }))
 }
 
 /// Registers the upgrade operations.

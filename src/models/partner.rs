@@ -104,30 +104,62 @@ impl PartnerRow {
     }
 }
 
+/// The facts that decide whether a partner may be the support contact of a customer's
+/// subscriptions billed by one provider (the decision itself is
+/// `services::support_contacts::Ineligible::of`).
+#[derive(Debug, Clone)]
+pub struct SupportContactStanding {
+    /// The partner.
+    pub partner: PartnerRow,
+    /// The status of its partnership with the provider (`active`, `ended`), if it has one.
+    pub partnership_status: Option<String>,
+    /// Whether its relationship with the customer includes DAP; `None` without a relationship.
+    pub delegated_admin: Option<bool>,
+}
+
 impl PartnerRow {
-    /// The indirect resellers that may be a support contact for `customer_id`'s subscriptions
-    /// billed by `provider_id`: an active partnership with that provider and a relationship with
-    /// the customer that includes DAP (product.md §4). Oldest first.
-    pub fn support_contact_resellers(
+    /// The [`SupportContactStanding`] towards `provider_id` and `customer_id` of the partner
+    /// `only`, or (`None`) of every partner that ever had a partnership with `provider_id`
+    /// (the candidates are among them), oldest first. One query.
+    pub fn support_contact_standings(
         conn: &mut AnyConnection,
         provider_id: Uuid,
         customer_id: Uuid,
-    ) -> QueryResult<Vec<PartnerRow>> {
+        only: Option<Uuid>,
+    ) -> QueryResult<Vec<SupportContactStanding>> {
         use crate::schema::{customer_relationships as rel, partnerships as ps};
-        let partnered = ps::table
-            .filter(ps::provider_id.eq(provider_id.to_string()))
-            .filter(ps::status.eq("active"))
-            .select(ps::reseller_id);
-        let with_dap = rel::table
-            .filter(rel::customer_id.eq(customer_id.to_string()))
-            .filter(rel::delegated_admin.eq(true))
-            .select(rel::partner_id);
-        partners::table
-            .filter(partners::kind.eq(TenantKind::IndirectReseller.as_str()))
-            .filter(partners::id.eq_any(partnered))
-            .filter(partners::id.eq_any(with_dap))
-            .order(partners::id.asc())
-            .select(PartnerRow::as_select())
-            .load(conn)
+        let mut q = partners::table
+            .left_join(
+                ps::table.on(ps::reseller_id
+                    .eq(partners::id)
+                    .and(ps::provider_id.eq(provider_id.to_string()))),
+            )
+            .left_join(
+                rel::table.on(rel::partner_id
+                    .eq(partners::id)
+                    .and(rel::customer_id.eq(customer_id.to_string()))),
+            )
+            .select((
+                PartnerRow::as_select(),
+                ps::status.nullable(),
+                rel::delegated_admin.nullable(),
+            ))
+            .into_boxed();
+        q = match only {
+            Some(id) => q.filter(partners::id.eq(id.to_string())),
+            None => q.filter(ps::id.is_not_null()),
+        };
+        let rows: Vec<(PartnerRow, Option<String>, Option<bool>)> =
+            q.order(partners::id.asc()).load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(partner, partnership_status, delegated_admin)| SupportContactStanding {
+                    partner,
+                    partnership_status,
+                    delegated_admin,
+                },
+            )
+            .collect())
     }
 }

@@ -6,9 +6,10 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable};
 use uuid::Uuid;
 
-use crate::db::AnyConnection;
+use crate::db::{AnyConnection, MultiBackend};
 use crate::schema::subscriptions as s;
 
 /// A subscription.
@@ -42,6 +43,22 @@ impl SubscriptionRow {
         s::table
             .filter(s::id.eq(id.to_string()))
             .filter(s::customer_id.eq(customer_id.to_string()))
+            .select(SubscriptionRow::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// A customer's subscription with `id` if it is within `scope` (see [`SubscriptionScope`]).
+    pub fn find_in_scope(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+        id: Uuid,
+        scope: SubscriptionScope,
+    ) -> QueryResult<Option<SubscriptionRow>> {
+        s::table
+            .filter(s::id.eq(id.to_string()))
+            .filter(s::customer_id.eq(customer_id.to_string()))
+            .filter(scope.condition())
             .select(SubscriptionRow::as_select())
             .first(conn)
             .optional()
@@ -157,16 +174,12 @@ pub struct SubscriptionFilter {
     pub offer_id: Option<String>,
     /// Only those with this reseller of record.
     pub partner_id_on_record: Option<Uuid>,
-    /// Which of the customer's subscriptions the caller reaches (see
-    /// `auth::visibility::subscription_scope`).
-    pub scope: SubscriptionScope,
 }
 
 /// Which of a customer's subscriptions a caller reaches (product.md §5).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubscriptionScope {
     /// All of them (the customer's own users).
-    #[default]
     All,
     /// Those billed by this indirect provider.
     BilledBy(Uuid),
@@ -175,16 +188,22 @@ pub enum SubscriptionScope {
 }
 
 impl SubscriptionScope {
-    /// Whether `row` is within the scope.
-    pub fn contains(self, row: &SubscriptionRow) -> bool {
+    /// The scope as a SQL condition on `subscriptions`: the one statement of which of a
+    /// customer's subscriptions a caller reaches, used by [`SubscriptionRow::find_in_scope`] and
+    /// [`SubscriptionRow::page`] alike.
+    fn condition(
+        self,
+    ) -> Box<dyn BoxableExpression<s::table, MultiBackend, SqlType = Nullable<Bool>>> {
         match self {
-            SubscriptionScope::All => true,
-            SubscriptionScope::BilledBy(p) => row.billing_partner_id == p.to_string(),
-            SubscriptionScope::OnRecordOrSupporting(r) => {
-                let r = r.to_string();
-                row.partner_id_on_record.as_deref() == Some(r.as_str())
-                    || row.support_contact_partner_id == r
+            SubscriptionScope::All => Box::new(s::id.is_not_null().nullable()),
+            SubscriptionScope::BilledBy(p) => {
+                Box::new(s::billing_partner_id.eq(p.to_string()).nullable())
             }
+            SubscriptionScope::OnRecordOrSupporting(r) => Box::new(
+                s::partner_id_on_record
+                    .eq(r.to_string())
+                    .or(s::support_contact_partner_id.eq(r.to_string())),
+            ),
         }
     }
 }
@@ -201,10 +220,12 @@ pub struct SubscriptionChanges {
 }
 
 impl SubscriptionRow {
-    /// One keyset page (by id) of a customer's subscriptions.
+    /// One keyset page (by id) of a customer's subscriptions within `scope` (see
+    /// [`SubscriptionScope`]) matching `filter`.
     pub fn page(
         conn: &mut AnyConnection,
         customer_id: Uuid,
+        scope: SubscriptionScope,
         filter: &SubscriptionFilter,
         after: Option<&str>,
         limit: i64,
@@ -222,18 +243,7 @@ impl SubscriptionRow {
         if let Some(p) = filter.partner_id_on_record {
             q = q.filter(s::partner_id_on_record.eq(p.to_string()));
         }
-        match filter.scope {
-            SubscriptionScope::All => {}
-            SubscriptionScope::BilledBy(p) => q = q.filter(s::billing_partner_id.eq(p.to_string())),
-            SubscriptionScope::OnRecordOrSupporting(r) => {
-                let r = r.to_string();
-                q = q.filter(
-                    s::partner_id_on_record
-                        .eq(r.clone())
-                        .or(s::support_contact_partner_id.eq(r)),
-                );
-            }
-        }
+        q = q.filter(scope.condition());
         if let Some(after) = after {
             q = q.filter(s::id.gt(after.to_owned()));
         }

@@ -14,6 +14,7 @@ use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
 use crate::models::service_request::{ServiceRequestChanges, ServiceRequestRow, StoredNote};
 use crate::models::{ids, now};
+use crate::paging::PageRequest;
 
 /// The status of a closed request.
 pub const CLOSED: &str = "closed";
@@ -103,9 +104,47 @@ pub fn create(
     })
 }
 
+/// One page (up to `page.limit + 1` rows in id order) of the service requests the caller's
+/// organisation opened for a customer (`ReadServiceRequests`: relationship with DAP), optionally
+/// only those in `status`. Errors: 404 `not_found`, 403 `delegated_admin_required`.
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    status: Option<&str>,
+    page: &PageRequest,
+) -> Result<Vec<ServiceRequestRow>, ApiError> {
+    visibility::customer(conn, caller, customer_id, Operation::ReadServiceRequests)?;
+    Ok(ServiceRequestRow::page(
+        conn,
+        customer_id,
+        caller.partner_id()?,
+        status,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
+}
+
+/// Reads one of the caller's service requests for a customer (`ReadServiceRequests`); see
+/// [`find`].
+pub fn get(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    id: Uuid,
+) -> Result<ServiceRequestRow, ApiError> {
+    find(
+        conn,
+        caller,
+        customer_id,
+        id,
+        Operation::ReadServiceRequests,
+    )
+}
+
 /// Reads one of the caller's service requests for a customer (`op` decides the role and DAP
 /// check); another partner's request, or one of another customer, is 404 `not_found`.
-pub fn find(
+fn find(
     conn: &mut AnyConnection,
     principal: &Principal,
     customer_id: Uuid,

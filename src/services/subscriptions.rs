@@ -1,26 +1,102 @@
-//! Changing subscriptions (product.md §3): [`update`] (add or remove licenses, suspend,
-//! reactivate, auto-renew, friendly name, reseller of record) and upgrades ([`upgrade_options`],
-//! [`upgrade`]: move all or some licenses to one of the offer's upgrade targets). Each change is a
-//! compare-and-swap on the subscription's version inside one transaction, with its audit record
-//! (`update_subscription`, `upgrade_subscription`) for the billing provider and, when another
-//! partner made it, for that partner too.
+//! Subscriptions (product.md §3): reading them within the caller's reach ([`list`], [`get`]),
+//! changing one ([`update`]: add or remove licenses, suspend, reactivate, auto-renew, friendly
+//! name, reseller of record) and upgrades ([`upgrade_options`], [`upgrade`]: move all or some
+//! licenses to one of the offer's upgrade targets; both judge a target with [`ineligibility`]).
+//! Each change is one transaction — the caller's reach (`auth::visibility`), a compare-and-swap
+//! on the subscription's version, and its audit record (`update_subscription`,
+//! `upgrade_subscription`) for the billing provider and, when another partner made it, for that
+//! partner too.
+
+use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Principal;
-use crate::auth::visibility::Reached;
+use crate::auth::permissions::Operation;
+use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
 use crate::models::offer::{BillingCycle, OfferRow};
 use crate::models::partnership::PartnershipRow;
-use crate::models::subscription::{SubscriptionChanges, SubscriptionRow, SubscriptionStatus};
+use crate::models::subscription::{
+    SubscriptionChanges, SubscriptionFilter, SubscriptionRow, SubscriptionStatus,
+};
 use crate::models::{ids, now};
-use crate::services::orders::lock_customer;
+use crate::paging::PageRequest;
+
+/// A subscription with its offer's name (what the wire form shows).
+#[derive(Debug, Clone)]
+pub struct Named {
+    /// The subscription.
+    pub row: SubscriptionRow,
+    /// Its offer's name.
+    pub offer_name: String,
+}
+
+/// `rows` with their offers' names (one lookup for all of them), in the same order.
+pub fn named(conn: &mut AnyConnection, rows: Vec<SubscriptionRow>) -> Result<Vec<Named>, ApiError> {
+    let offer_ids: Vec<String> = rows.iter().map(|r| r.offer_id.clone()).collect();
+    let offers = OfferRow::find_many(conn, &offer_ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Named {
+            offer_name: offers
+                .get(&row.offer_id)
+                .map(|o| o.name.clone())
+                .unwrap_or_default(),
+            row,
+        })
+        .collect())
+}
+
+fn named_one(conn: &mut AnyConnection, row: SubscriptionRow) -> Result<Named, ApiError> {
+    named(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| ApiError::internal("subscription lost"))
+}
+
+/// One page (up to `page.limit + 1` rows in id order) of a customer's subscriptions within the
+/// caller's reach (`ReadSubscriptions`; an indirect reseller sees only those it is reseller of
+/// record or support contact for) matching `filter`. Errors: 404 `not_found` (customer).
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    filter: &SubscriptionFilter,
+    page: &PageRequest,
+) -> Result<Vec<Named>, ApiError> {
+    visibility::customer(conn, caller, customer_id, Operation::ReadSubscriptions)?;
+    let rows = SubscriptionRow::page(
+        conn,
+        customer_id,
+        visibility::subscription_scope(caller),
+        filter,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?;
+    named(conn, rows)
+}
+
+/// One subscription within the caller's reach (`ReadSubscriptions`); 404 otherwise.
+pub fn get(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    subscription_id: Uuid,
+) -> Result<Named, ApiError> {
+    let (_, row) = visibility::subscription(
+        conn,
+        caller,
+        customer_id,
+        subscription_id,
+        Operation::ReadSubscriptions,
+    )?;
+    named_one(conn, row)
+}
 
 /// Requested changes to a subscription (`None`: unchanged; `partner_id_on_record: Some(None)`
 /// clears the reseller of record).
@@ -75,9 +151,10 @@ fn quantity_error(message: String) -> ApiError {
     )
 }
 
-/// Applies `patch` to `row` (already reached by `principal` for `ManageSubscriptions`).
+/// Applies `patch` to a subscription within the caller's reach (`ManageSubscriptions`), in one
+/// transaction with its audit record; a patch that changes nothing writes nothing.
 ///
-/// Errors: 412 when `If-Match` is stale or another change won the compare-and-swap; 409
+/// Errors: 404 `not_found` (customer or subscription); 412 when `If-Match` is stale or another change won the compare-and-swap; 409
 /// `subscription_suspended` when the quantity changes on a subscription that is (or stays)
 /// suspended — reactivate it in the same request; 422 `quantity_out_of_range` on `quantity`
 /// (outside the offer's min/max); 403 `indirect_provider_required` when anyone but the billing
@@ -86,11 +163,19 @@ fn quantity_error(message: String) -> ApiError {
 pub fn update(
     conn: &mut AnyConnection,
     principal: &Principal,
-    row: SubscriptionRow,
+    customer_id: Uuid,
+    subscription_id: Uuid,
     precondition: Precondition,
     patch: Patch,
-) -> Result<SubscriptionRow, ApiError> {
-    db::transaction(conn, |conn| {
+) -> Result<Named, ApiError> {
+    let after = db::transaction(conn, |conn| {
+        let (_, row) = visibility::subscription(
+            conn,
+            principal,
+            customer_id,
+            subscription_id,
+            Operation::ManageSubscriptions,
+        )?;
         let expected = precondition.expect(row.version)?;
         let offer = offer_of(conn, &row)?;
         let status = patch
@@ -169,7 +254,8 @@ pub fn update(
                 .write(conn, &actor)?;
         }
         Ok(after)
-    })
+    })?;
+    named_one(conn, after)
 }
 
 /// Why an upgrade target cannot be chosen now.
@@ -186,6 +272,73 @@ pub enum Ineligibility {
     BillingCycleNotOffered,
 }
 
+impl Ineligibility {
+    /// What stands in the way of upgrading `row` whatever the target: only an active
+    /// subscription can be upgraded (product.md §3).
+    fn of_subscription(row: &SubscriptionRow) -> Option<Ineligibility> {
+        (row.status != SubscriptionStatus::Active.as_str())
+            .then_some(Ineligibility::SubscriptionNotActive)
+    }
+
+    /// The answer of `POST …/upgrades` when this reason stands in the way of upgrading `row` to
+    /// `target`: 409 `subscription_not_active`, 409 `already_owned` on `targetOfferId`, 403
+    /// `delegated_admin_required`, 422 `billing_cycle_not_offered` on `targetOfferId`.
+    fn error(self, row: &SubscriptionRow, target: &OfferRow) -> ApiError {
+        let on_target =
+            |status, code, message: String| ApiError::field(status, code, "targetOfferId", message);
+        match self {
+            Ineligibility::SubscriptionNotActive => ApiError::conflict(
+                "subscription_not_active",
+                "Only an active subscription can be upgraded; reactivate it first.",
+            ),
+            Ineligibility::AlreadyOwned => on_target(
+                StatusCode::CONFLICT,
+                "already_owned",
+                format!(
+                    "The customer already has a subscription to `{}`.",
+                    target.id
+                ),
+            ),
+            Ineligibility::DelegatedAdminRequired => ApiError::forbidden(
+                "delegated_admin_required",
+                "Your relationship with this customer does not include delegated admin privileges (DAP).",
+            ),
+            Ineligibility::BillingCycleNotOffered => on_target(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "billing_cycle_not_offered",
+                format!(
+                    "`{}` is not sold with a {} billing cycle.",
+                    target.id, row.billing_cycle
+                ),
+            ),
+        }
+    }
+}
+
+/// The upgrade rules (product.md §3), in one place: what stands in the way of upgrading `row`
+/// to `target` (one of its offer's upgrade targets) for a caller whose relationship with the
+/// customer does (`dap`) or does not include DAP, given how many subscriptions the customer
+/// holds to each offer (`owned`). Empty when the upgrade is possible (quantities aside). The
+/// list of `GET …/upgrades` shows these reasons; `POST …/upgrades` answers the first.
+pub fn ineligibility(
+    row: &SubscriptionRow,
+    target: &OfferRow,
+    owned: &HashMap<String, i64>,
+    dap: bool,
+) -> Vec<Ineligibility> {
+    let mut reasons: Vec<Ineligibility> = Ineligibility::of_subscription(row).into_iter().collect();
+    if owned.contains_key(&target.id) {
+        reasons.push(Ineligibility::AlreadyOwned);
+    }
+    if !dap {
+        reasons.push(Ineligibility::DelegatedAdminRequired);
+    }
+    if !BillingCycle::parse(&row.billing_cycle).is_some_and(|c| target.offers_cycle(c)) {
+        reasons.push(Ineligibility::BillingCycleNotOffered);
+    }
+    reasons
+}
+
 /// One upgrade target of a subscription's offer with what stands in the way.
 #[derive(Debug, Clone)]
 pub struct UpgradeOption {
@@ -195,123 +348,118 @@ pub struct UpgradeOption {
     pub reasons: Vec<Ineligibility>,
 }
 
-/// The upgrade targets of `row`'s offer, in catalog order, each with its ineligibility reasons
-/// for the caller who `reached` the customer.
-pub fn upgrade_options(
+/// The upgrade targets of `row`'s offer (its `source_offer`), in catalog order, each with its
+/// [`ineligibility`] reasons for the caller who `reached` the customer.
+fn options_for(
     conn: &mut AnyConnection,
-    reached: &Reached,
+    reached: &visibility::Reached,
     row: &SubscriptionRow,
+    source_offer: &OfferRow,
 ) -> Result<Vec<UpgradeOption>, ApiError> {
-    let offer = offer_of(conn, row)?;
-    let target_ids = offer.upgrade_target_ids();
+    let target_ids = source_offer.upgrade_target_ids();
     let targets = OfferRow::find_many(conn, &target_ids)?;
     let owned = SubscriptionRow::count_by_offer(conn, ids::parse(&row.customer_id), &target_ids)?;
     let dap = reached
         .relationship
         .as_ref()
         .is_some_and(|r| r.delegated_admin);
-    let cycle = BillingCycle::parse(&row.billing_cycle);
     Ok(target_ids
         .iter()
         .filter_map(|id| targets.get(id).cloned())
-        .map(|target| {
-            let mut reasons = Vec::new();
-            if row.status != SubscriptionStatus::Active.as_str() {
-                reasons.push(Ineligibility::SubscriptionNotActive);
-            }
-            if owned.contains_key(&target.id) {
-                reasons.push(Ineligibility::AlreadyOwned);
-            }
-            if !dap {
-                reasons.push(Ineligibility::DelegatedAdminRequired);
-            }
-            if !cycle.is_some_and(|c| target.offers_cycle(c)) {
-                reasons.push(Ineligibility::BillingCycleNotOffered);
-            }
-            UpgradeOption {
-                offer: target,
-                reasons,
-            }
+        .map(|target| UpgradeOption {
+            reasons: ineligibility(row, &target, &owned, dap),
+            offer: target,
         })
         .collect())
+}
+
+/// The upgrade targets of the offer of a subscription within the caller's reach
+/// (`ReadSubscriptions`), in catalog order, each with its [`ineligibility`] reasons. Errors:
+/// 404 `not_found` (customer or subscription).
+pub fn upgrade_options(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    subscription_id: Uuid,
+) -> Result<Vec<UpgradeOption>, ApiError> {
+    let (reached, row) = visibility::subscription(
+        conn,
+        caller,
+        customer_id,
+        subscription_id,
+        Operation::ReadSubscriptions,
+    )?;
+    let source_offer = offer_of(conn, &row)?;
+    options_for(conn, &reached, &row, &source_offer)
 }
 
 /// A completed upgrade.
 #[derive(Debug, Clone)]
 pub struct Upgraded {
     /// The source subscription after the upgrade (suspended, or with fewer licenses).
-    pub source: SubscriptionRow,
+    pub source: Named,
     /// The new subscription to the target offer.
-    pub target: SubscriptionRow,
+    pub target: Named,
 }
 
-/// Upgrades `row` (already reached for `UpgradeSubscription`, so with DAP) to `target_offer_id`,
-/// moving `quantity` licenses (default: all). In one transaction: the new subscription (same
-/// billing cycle, billing partner, reseller of record, support contact and auto-renew, named
-/// after the target offer) and the source either suspended (all licenses moved) or reduced.
+/// Upgrades a subscription within the caller's reach (`UpgradeSubscription`, so with DAP) to
+/// `target_offer_id`, moving `quantity` licenses (default: all). In one transaction: the new
+/// subscription (same billing cycle, billing partner, reseller of record, support contact and
+/// auto-renew, named after the target offer), the source either suspended (all licenses moved)
+/// or reduced, and the audit records (`upgrade_subscription`, `create_subscription`).
 ///
-/// Errors: 412 (stale `If-Match` or a concurrent change); 409 `subscription_not_active`; 422
-/// `upgrade_not_available` on `targetOfferId` (not one of the offer's upgrade targets); 409
-/// `already_owned` on `targetOfferId`; 422 `billing_cycle_not_offered` on `targetOfferId`; 422
+/// Errors: 404 `not_found`; 403 `delegated_admin_required`; 412 (stale `If-Match` or a
+/// concurrent change); 409 `subscription_not_active`; 422 `upgrade_not_available` on
+/// `targetOfferId` (not one of the offer's upgrade targets); 409 `already_owned` on
+/// `targetOfferId`; 422 `billing_cycle_not_offered` on `targetOfferId`; 422
 /// `quantity_out_of_range` on `quantity` (not 1 to the source's licenses, outside the target's
 /// min/max, or leaving fewer than the source offer's minimum behind).
 pub fn upgrade(
     conn: &mut AnyConnection,
-    actor: &Actor,
-    row: SubscriptionRow,
+    caller: &Principal,
+    customer_id: Uuid,
+    subscription_id: Uuid,
     target_offer_id: &str,
     quantity: Option<i32>,
     precondition: Precondition,
 ) -> Result<Upgraded, ApiError> {
-    db::transaction(conn, |conn| {
-        let customer_id = ids::parse(&row.customer_id);
-        lock_customer(conn, customer_id)?;
+    let (source, target) = db::transaction(conn, |conn| {
+        // Reaching the customer for `UpgradeSubscription` takes its row lock, which serializes
+        // its orders and upgrades (both count its subscriptions).
+        let (reached, row) = visibility::subscription(
+            conn,
+            caller,
+            customer_id,
+            subscription_id,
+            Operation::UpgradeSubscription,
+        )?;
         let expected = precondition.expect(row.version)?;
-        if row.status != SubscriptionStatus::Active.as_str() {
-            return Err(ApiError::conflict(
-                "subscription_not_active",
-                "Only an active subscription can be upgraded; reactivate it first.",
-            ));
-        }
         let source_offer = offer_of(conn, &row)?;
-        let target_field =
-            |status, code, message: String| ApiError::field(status, code, "targetOfferId", message);
-        let target = match OfferRow::find(conn, target_offer_id)? {
-            Some(t) if source_offer.upgrade_target_ids().contains(&t.id) => t,
-            _ => {
-                return Err(target_field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "upgrade_not_available",
-                    format!(
-                        "`{}` can be upgraded to {} only (GET …/upgrades).",
-                        source_offer.id,
-                        source_offer.upgrade_target_ids().join(", ")
+        let chosen = options_for(conn, &reached, &row, &source_offer)?
+            .into_iter()
+            .find(|o| o.offer.id == target_offer_id);
+        let target = match chosen {
+            Some(UpgradeOption { offer, reasons }) => match reasons.first() {
+                Some(reason) => return Err(reason.error(&row, &offer)),
+                None => offer,
+            },
+            // The subscription's own state is answered before the choice of target.
+            None => {
+                return Err(match Ineligibility::of_subscription(&row) {
+                    Some(reason) => reason.error(&row, &source_offer),
+                    None => ApiError::field(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "upgrade_not_available",
+                        "targetOfferId",
+                        format!(
+                            "`{}` can be upgraded to {} only (GET …/upgrades).",
+                            source_offer.id,
+                            source_offer.upgrade_target_ids().join(", ")
+                        ),
                     ),
-                ));
+                });
             }
         };
-        if SubscriptionRow::count_by_offer(conn, customer_id, std::slice::from_ref(&target.id))?
-            .contains_key(&target.id)
-        {
-            return Err(target_field(
-                StatusCode::CONFLICT,
-                "already_owned",
-                format!(
-                    "The customer already has a subscription to `{}`.",
-                    target.id
-                ),
-            ));
-        }
-        if !BillingCycle::parse(&row.billing_cycle).is_some_and(|c| target.offers_cycle(c)) {
-            return Err(target_field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "billing_cycle_not_offered",
-                format!(
-                    "`{}` is not sold with a {} billing cycle.",
-                    target.id, row.billing_cycle
-                ),
-            ));
-        }
         let moved = quantity.unwrap_or(row.quantity);
         let remaining = row.quantity - moved;
         if !(1..=row.quantity).contains(&moved) {
@@ -362,7 +510,8 @@ pub fn upgrade(
         SubscriptionRow::insert(conn, &new)?;
         let source = SubscriptionRow::find(conn, customer_id, ids::parse(&row.id))?
             .ok_or_else(|| ApiError::not_found("The subscription"))?;
-        for partner in audit_partners(&row, actor) {
+        let actor = Actor::from(caller);
+        for partner in audit_partners(&row, &actor) {
             Audit::new("upgrade_subscription", "subscription", &row.id)
                 .partner(partner)
                 .customer(customer_id)
@@ -371,18 +520,20 @@ pub fn upgrade(
                     "source": snapshot(&source),
                     "target": { "id": new.id, "subscription": snapshot(&new) },
                 }))
-                .write(conn, actor)?;
+                .write(conn, &actor)?;
             Audit::new("create_subscription", "subscription", &new.id)
                 .partner(partner)
                 .customer(customer_id)
                 .new_value(
                     serde_json::json!({ "upgradedFrom": row.id, "subscription": snapshot(&new) }),
                 )
-                .write(conn, actor)?;
+                .write(conn, &actor)?;
         }
-        Ok(Upgraded {
-            source,
-            target: new,
-        })
-    })
+        Ok((source, new))
+    })?;
+    let mut both = named(conn, vec![source, target])?.into_iter();
+    match (both.next(), both.next()) {
+        (Some(source), Some(target)) => Ok(Upgraded { source, target }),
+        _ => Err(ApiError::internal("upgrade lost a subscription")),
+    }
 }

@@ -23,10 +23,9 @@ use crate::error::{ApiError, FieldError};
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
 use crate::models::ids;
-use crate::models::partner::PartnerRow;
-use crate::models::partnership::PartnershipRow;
-use crate::models::relationship::RelationshipRow;
+use crate::models::partner::{PartnerRow, SupportContactStanding};
 use crate::models::subscription::SubscriptionRow;
+use crate::paging::PageRequest;
 
 /// A subscription with its designated support contact.
 #[derive(Debug, Clone)]
@@ -52,6 +51,24 @@ pub enum Ineligible {
 }
 
 impl Ineligible {
+    /// The support-contact rule (product.md §4), in one place: why the partner of `standing` may
+    /// not be a support contact of the customer's subscriptions billed by the provider the
+    /// standing was read against (`None`: it may). Used both to list the candidates and to
+    /// check a choice. The provider itself is always allowed and is not judged here.
+    pub fn of(standing: &SupportContactStanding) -> Option<Ineligible> {
+        if standing.partner.tenant_kind() != TenantKind::IndirectReseller {
+            Some(Ineligible::NotAnIndirectReseller)
+        } else if standing.partnership_status.as_deref() != Some("active") {
+            Some(Ineligible::NoActivePartnership)
+        } else {
+            match standing.delegated_admin {
+                None => Some(Ineligible::NoCustomerRelationship),
+                Some(false) => Some(Ineligible::NoDelegatedAdmin),
+                Some(true) => None,
+            }
+        }
+    }
+
     /// The snake_case reason.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -105,11 +122,21 @@ fn partner(conn: &mut AnyConnection, id: &str) -> Result<PartnerRow, ApiError> {
         .ok_or_else(|| ApiError::internal(format!("partner {id} referenced but missing")))
 }
 
-/// The subscription's current support contact.
+/// The current support contact of a subscription within the caller's reach
+/// (`ReadSupportContact`); 404 `not_found` otherwise.
 pub fn current(
     conn: &mut AnyConnection,
-    subscription: SubscriptionRow,
+    caller: &Principal,
+    customer_id: Uuid,
+    subscription_id: Uuid,
 ) -> Result<Designated, ApiError> {
+    let (_, subscription) = visibility::subscription(
+        conn,
+        caller,
+        customer_id,
+        subscription_id,
+        Operation::ReadSupportContact,
+    )?;
     let contact = partner(conn, &subscription.support_contact_partner_id)?;
     Ok(Designated {
         subscription,
@@ -118,12 +145,12 @@ pub fn current(
 }
 
 /// The support contacts of `subscriptions`, by partner id (one lookup per distinct partner).
-pub fn contacts_of(
+fn contacts_of(
     conn: &mut AnyConnection,
-    subscriptions: &[SubscriptionRow],
+    subscriptions: &[(SubscriptionRow, String)],
 ) -> Result<HashMap<String, PartnerRow>, ApiError> {
     let mut out = HashMap::new();
-    for s in subscriptions {
+    for (s, _) in subscriptions {
         if !out.contains_key(&s.support_contact_partner_id) {
             let p = partner(conn, &s.support_contact_partner_id)?;
             out.insert(p.id.clone(), p);
@@ -132,20 +159,74 @@ pub fn contacts_of(
     Ok(out)
 }
 
-/// Exactly the partners that may be the subscription's support contact: its billing provider
-/// first, then every indirect reseller with an active partnership with that provider and a
-/// relationship with the customer that includes DAP (product.md §4).
+/// One of the customer's own subscriptions as its product support page shows it.
+#[derive(Debug, Clone)]
+pub struct Supported {
+    /// The subscription.
+    pub subscription: SubscriptionRow,
+    /// Its offer's name.
+    pub offer_name: String,
+    /// Its support contact.
+    pub contact: PartnerRow,
+}
+
+/// The signed-in customer's own subscriptions (`CustomerSelfService`), one page (up to
+/// `page.limit + 1` rows in id order), each with its offer's name and support contact: the
+/// customer's product support page (product.md §4, seed "Assign support contacts").
+pub fn product_support_page(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    page: &PageRequest,
+) -> Result<Vec<Supported>, ApiError> {
+    let customer_id = caller.tenant_id;
+    visibility::customer(conn, caller, customer_id, Operation::CustomerSelfService)?;
+    let rows = SubscriptionRow::page_with_offer_name(
+        conn,
+        customer_id,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?;
+    let contacts = contacts_of(conn, &rows)?;
+    rows.into_iter()
+        .map(|(subscription, offer_name)| {
+            let contact = contacts
+                .get(&subscription.support_contact_partner_id)
+                .cloned()
+                .ok_or_else(|| ApiError::internal("support contact not loaded"))?;
+            Ok(Supported {
+                subscription,
+                offer_name,
+                contact,
+            })
+        })
+        .collect()
+}
+
+/// Exactly the partners that may be the support contact of a subscription within the caller's
+/// reach (`ReadSupportContact`): its billing provider first, then every indirect reseller
+/// [`Ineligible::of`] admits — an active partnership with that provider and a relationship with
+/// the customer that includes DAP (product.md §4). Returns the subscription too.
 pub fn candidates(
     conn: &mut AnyConnection,
-    subscription: &SubscriptionRow,
-) -> Result<Vec<PartnerRow>, ApiError> {
-    let provider = partner(conn, &subscription.billing_partner_id)?;
-    let resellers = PartnerRow::support_contact_resellers(
+    caller: &Principal,
+    customer_id: Uuid,
+    subscription_id: Uuid,
+) -> Result<(SubscriptionRow, Vec<PartnerRow>), ApiError> {
+    let (_, subscription) = visibility::subscription(
         conn,
-        ids::parse(&provider.id),
-        ids::parse(&subscription.customer_id),
+        caller,
+        customer_id,
+        subscription_id,
+        Operation::ReadSupportContact,
     )?;
-    Ok(std::iter::once(provider).chain(resellers).collect())
+    let provider = partner(conn, &subscription.billing_partner_id)?;
+    let resellers =
+        PartnerRow::support_contact_standings(conn, ids::parse(&provider.id), customer_id, None)?
+            .into_iter()
+            .filter(|s| Ineligible::of(s).is_none())
+            .map(|s| s.partner);
+    let partners = std::iter::once(provider).chain(resellers).collect();
+    Ok((subscription, partners))
 }
 
 /// On PostgreSQL, share-locks the partnership and relationship rows that make `reseller`
@@ -188,25 +269,28 @@ pub fn eligible(
     if partner_id.to_string() == provider.id {
         return Ok(provider);
     }
-    let candidate = PartnerRow::find(conn, partner_id)?
-        .filter(|p| p.tenant_kind() == TenantKind::IndirectReseller);
-    let Some(reseller) = candidate else {
+    lock_qualification(
+        conn,
+        &provider.id,
+        &partner_id.to_string(),
+        &subscription.customer_id,
+    )?;
+    let standing = PartnerRow::support_contact_standings(
+        conn,
+        ids::parse(&provider.id),
+        ids::parse(&subscription.customer_id),
+        Some(partner_id),
+    )?
+    .pop();
+    let Some(standing) = standing else {
         return Err(Ineligible::NotAnIndirectReseller.error(None, &provider));
     };
-    lock_qualification(conn, &provider.id, &reseller.id, &subscription.customer_id)?;
-    let customer_id = ids::parse(&subscription.customer_id);
-    let reason = if !PartnershipRow::is_active(conn, ids::parse(&provider.id), partner_id)? {
-        Some(Ineligible::NoActivePartnership)
-    } else {
-        match RelationshipRow::find(conn, partner_id, customer_id)? {
-            None => Some(Ineligible::NoCustomerRelationship),
-            Some(r) if !r.delegated_admin => Some(Ineligible::NoDelegatedAdmin),
-            Some(_) => None,
+    match Ineligible::of(&standing) {
+        None => Ok(standing.partner),
+        Some(Ineligible::NotAnIndirectReseller) => {
+            Err(Ineligible::NotAnIndirectReseller.error(None, &provider))
         }
-    };
-    match reason {
-        Some(r) => Err(r.error(Some(&reseller), &provider)),
-        None => Ok(reseller),
+        Some(reason) => Err(reason.error(Some(&standing.partner), &provider)),
     }
 }
 
