@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 
+use actix_web::http::StatusCode;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::AnyConnection;
+use crate::error::ApiError;
 use crate::schema::offers as o;
 
 /// Whether `id` is a valid offer id: a UUID in canonical form (lower case, hyphenated), as every
@@ -91,6 +93,25 @@ fn strings(json: &str) -> Vec<String> {
 }
 
 impl OfferRow {
+    /// Ok when `quantity` licenses is within this offer's range; otherwise 422
+    /// `quantity_out_of_range` naming `field` (product.md §3: every offer has a minimum and a
+    /// maximum license quantity). The one home of the quantity-range rule: orders, carts,
+    /// subscription changes and upgrades all call it.
+    pub fn check_quantity(&self, quantity: i32, field: &str) -> Result<(), ApiError> {
+        if (self.min_quantity..=self.max_quantity).contains(&quantity) {
+            return Ok(());
+        }
+        Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "quantity_out_of_range",
+            field,
+            format!(
+                "`{}` is sold in quantities of {} to {} licenses.",
+                self.id, self.min_quantity, self.max_quantity
+            ),
+        ))
+    }
+
     /// The billing cycles this offer can be bought with.
     pub fn billing_cycles(&self) -> Vec<BillingCycle> {
         strings(&self.billing_cycles)

@@ -146,17 +146,7 @@ pub fn check(
     let priced = price(conn, lines)?;
     for (i, p) in priced.lines.iter().enumerate() {
         let (line, offer) = (&p.line, &p.offer);
-        if !(offer.min_quantity..=offer.max_quantity).contains(&line.quantity) {
-            return Err(line_error(
-                i,
-                "quantity",
-                "quantity_out_of_range",
-                format!(
-                    "`{}` is sold in quantities of {} to {} licenses.",
-                    offer.id, offer.min_quantity, offer.max_quantity
-                ),
-            ));
-        }
+        offer.check_quantity(line.quantity, &format!("lineItems[{i}].quantity"))?;
         if !offer.offers_cycle(line.billing_cycle) {
             let offered: Vec<&str> = offer.billing_cycles().iter().map(|c| c.as_str()).collect();
             return Err(line_error(
@@ -166,15 +156,14 @@ pub fn check(
                 format!("`{}` is billed {} only.", offer.id, offered.join(" or ")),
             ));
         }
-        if let Some(reseller) = line.partner_id_on_record
-            && !PartnershipRow::is_active(conn, provider_id, reseller)?
-        {
-            return Err(line_error(
-                i,
-                "partnerIdOnRecord",
-                "partnership_required",
-                "The reseller of record must be an indirect reseller with an active partnership with you (GET /v1/indirect-resellers).".to_owned(),
-            ));
+        if let Some(reseller) = line.partner_id_on_record {
+            PartnershipRow::require_active(
+                conn,
+                provider_id,
+                reseller,
+                &format!("lineItems[{i}].partnerIdOnRecord"),
+                "The reseller of record must be an indirect reseller with an active partnership with you (GET /v1/indirect-resellers).",
+            )?;
         }
     }
     // Two indexed aggregates over only the offers this order names (and their prerequisites):

@@ -189,12 +189,7 @@ pub fn update(
                     "The license count of a suspended subscription cannot change; reactivate it (`\"status\": \"active\"`, in the same request if you like).",
                 ));
             }
-            if !(offer.min_quantity..=offer.max_quantity).contains(&q) {
-                return Err(quantity_error(format!(
-                    "`{}` allows {} to {} licenses.",
-                    offer.id, offer.min_quantity, offer.max_quantity
-                )));
-            }
+            offer.check_quantity(q, "quantity")?;
         }
         let on_record = patch
             .partner_id_on_record
@@ -206,15 +201,14 @@ pub fn update(
                     "The reseller of record is set by the indirect provider that bills the subscription.",
                 ));
             }
-            if let Some(r) = reseller
-                && !PartnershipRow::is_active(conn, ids::parse(&row.billing_partner_id), r)?
-            {
-                return Err(ApiError::field(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "partnership_required",
+            if let Some(r) = reseller {
+                PartnershipRow::require_active(
+                    conn,
+                    ids::parse(&row.billing_partner_id),
+                    r,
                     "partnerIdOnRecord",
                     "The reseller of record must be an indirect reseller with an active partnership with the billing provider.",
-                ));
+                )?;
             }
         }
         let changes = SubscriptionChanges {
@@ -468,12 +462,7 @@ pub fn upgrade(
                 row.quantity
             )));
         }
-        if !(target.min_quantity..=target.max_quantity).contains(&moved) {
-            return Err(quantity_error(format!(
-                "`{}` allows {} to {} licenses.",
-                target.id, target.min_quantity, target.max_quantity
-            )));
-        }
+        target.check_quantity(moved, "quantity")?;
         if remaining > 0 && remaining < source_offer.min_quantity {
             return Err(quantity_error(format!(
                 "The {remaining} licenses left behind would be fewer than `{}`'s minimum of {}; move all of them or fewer.",
