@@ -1,6 +1,9 @@
 //! Sign-in (product.md §7): `POST /v1/auth/token` (OAuth 2.0 password and client_credentials
 //! grants, RFC 6749 form bodies and error bodies), `POST /v1/auth/password` (change a password,
-//! including a temporary one) and `GET /v1/me`.
+//! including a temporary one) and `GET /v1/me`. This file reads the requests and writes the
+//! answers (the OAuth error forms, throttling headers, 503 `temporarily_unavailable`); the
+//! workflows — throttling, the secret checked on the hashing pool, the writes — are
+//! [`crate::services::sign_in`].
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -136,9 +139,9 @@ pub async fn create_token(
 }
 
 /// The grant of a token request, or the OAuth 400 error (`invalid_request` or
-/// `unsupported_grant_type`, and its description): a form body (not JSON), no NUL, `username`/`client_id` ≤ 254 and
-/// `password`/`client_secret` ≤ 1024 characters, the grant's fields present (client
-/// credentials also from HTTP Basic).
+/// `unsupported_grant_type`, and its description). The request must be a form (not JSON), with
+/// no NUL, `username`/`client_id` of at most 254 and `password`/`client_secret` of at most 1024
+/// characters, and the grant's fields present (client credentials also from HTTP Basic).
 fn parse_grant(req: &HttpRequest, body: &[u8]) -> Result<Grant, (&'static str, String)> {
     let invalid = |description: &str| ("invalid_request", description.to_owned());
     let is_form = req
