@@ -62,6 +62,7 @@ diesel::table! {
         secret_hash -> Text,
         roles -> Text,
         created_at -> Timestamp,
+        version -> BigInt,
     }
 }
 

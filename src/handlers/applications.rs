@@ -5,23 +5,22 @@
 //! tokens stop working on their next request.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web::{HttpResponse, delete, get, post, web};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use crate::auth::permissions::{self, Operation};
-use crate::auth::{Principal, password};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::domain::Role;
 use crate::error::{ApiError, Problem};
-use crate::extract::{ValidJson, ValidQuery};
+use crate::etag;
+use crate::extract::ValidJson;
 use crate::idempotency;
 use crate::models::application::ApplicationRow;
-use crate::models::audit::{Actor, Audit};
-use crate::models::{ids, now, utc};
-use crate::paging::{Page, PageParams};
+use crate::models::{ids, utc};
+use crate::paging::{Page, PageParams, Paged};
+use crate::services::applications::{self as service, NewApplication};
 use crate::state::AppState;
 use crate::validate;
 
@@ -113,47 +112,30 @@ pub struct CreatedApplication {
     params(("Idempotency-Key" = Option<String>, Header)),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
-        (status = 201, description = "Created.", body = CreatedApplication, headers(("Location" = String, description = "The application's URL"))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
+        (status = 201, description = "Created.", body = CreatedApplication, headers(("Location" = String, description = "The application's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/applications")]
 pub async fn create_application(
+    caller: Authorized<ops::ManageApplications>,
     state: web::Data<AppState>,
-    principal: Principal,
     body: ValidJson<CreateApplication>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManageApplications)?;
-    let partner_id = principal.partner_id()?;
-    let req = body.0;
-    let (row, client_secret) = db::run(&state.pool, move |conn| {
-        let client_secret = password::secret();
-        let row = ApplicationRow {
-            id: ids::new(),
-            partner_id: partner_id.to_string(),
-            display_name: req.display_name.trim().to_owned(),
-            client_id: Uuid::new_v4().to_string(),
-            secret_hash: password::hash(&client_secret)?,
-            roles: Role::join(&req.roles),
-            created_at: now(),
-        };
-        db::transaction(conn, |conn| {
-            ApplicationRow::insert(conn, &row)?;
-            Audit::new("create_application", "application", &row.id)
-                .partner(partner_id)
-                .new_value(Application::from(row.clone()))
-                .write(conn, &Actor::from(&principal))
-        })?;
-        Ok((row, client_secret))
-    })
-    .await?;
+    let new = NewApplication {
+        display_name: body.0.display_name,
+        roles: body.0.roles,
+    };
+    let (row, client_secret) = caller
+        .run(&state.pool, move |conn, caller| {
+            service::create(conn, caller, new)
+        })
+        .await?;
     let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/applications/{}", row.id)))
+        .insert_header((header::ETAG, etag::etag(row.version)))
         .json(CreatedApplication {
             application: row.into(),
             client_secret,
@@ -161,62 +143,30 @@ pub async fn create_application(
     Ok(idempotency::shown_once(res))
 }
 
-/// Paging of the application list.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ApplicationQuery {
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// List your partner organisation's applications, oldest first (secrets are never shown).
 #[utoipa::path(
     tag = "applications",
-    params(ApplicationQuery),
+    params(PageParams),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of applications.", body = Page<Application>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/applications")]
 pub async fn list_applications(
+    caller: Authorized<ops::ManageApplications>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
-    query: ValidQuery<ApplicationQuery>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManageApplications)?;
-    let partner_id = principal.partner_id()?;
-    let q = query.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(ApplicationRow::page(
-            conn,
-            partner_id,
-            p.after.as_deref(),
-            p.limit + 1,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        &page,
-        &req,
-        |r| &r.id,
-        Application::from,
-    )))
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list(conn, caller, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, Application::from)))
 }
 
 /// Delete an application: its secret stops working, and so do its tokens, on their next
@@ -227,7 +177,6 @@ pub async fn list_applications(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such application in your organisation.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`applicationId` is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -235,25 +184,16 @@ pub async fn list_applications(
 )]
 #[delete("/applications/{applicationId}")]
 pub async fn delete_application(
+    caller: Authorized<ops::ManageApplications>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManageApplications)?;
-    let partner_id = principal.partner_id()?;
     let application_id = path.into_inner();
-    db::run(&state.pool, move |conn| {
-        db::transaction(conn, |conn| {
-            let row = ApplicationRow::find_for_partner(conn, partner_id, application_id)?
-                .ok_or_else(|| ApiError::not_found("The application"))?;
-            ApplicationRow::delete(conn, &row.id)?;
-            Audit::new("delete_application", "application", &row.id)
-                .partner(partner_id)
-                .old_value(Application::from(row))
-                .write(conn, &Actor::from(&principal))
+    caller
+        .run(&state.pool, move |conn, caller| {
+            service::delete(conn, caller, application_id)
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

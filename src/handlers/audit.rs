@@ -1,21 +1,19 @@
 //! Audit records (product.md §6): every state change, filtered by time window, customer,
 //! resource type and operation type, keyset-paged. A partner reads its own records only.
 
-use actix_web::{HttpRequest, HttpResponse, get, web};
+use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
-use crate::auth::permissions::{self, Operation};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::extract::ValidQuery;
 use crate::models::audit::{AuditFilter, AuditRow};
 use crate::models::{ids, utc};
-use crate::paging::{Page, PageParams};
+use crate::paging::{Page, PageParams, Paged};
+use crate::services::audit as service;
 use crate::state::AppState;
 
 /// Who made a change.
@@ -84,7 +82,7 @@ impl From<AuditRow> for AuditRecord {
     }
 }
 
-/// Audit record filters and paging.
+/// Audit record filters (paging is [`PageParams`]).
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
@@ -101,65 +99,44 @@ pub struct AuditQuery {
     /// Only this operation type, e.g. `create_customer`.
     #[validate(length(max = 64))]
     pub operation_type: Option<String>,
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
+}
+
+impl AuditQuery {
+    /// The filter these parameters ask for.
+    fn to_filter(&self) -> AuditFilter {
+        AuditFilter {
+            from: self.from.map(|t| t.naive_utc()),
+            to: self.to.map(|t| t.naive_utc()),
+            customer_id: self.customer_id,
+            resource_type: self.resource_type.clone(),
+            operation_type: self.operation_type.clone(),
+        }
+    }
 }
 
 /// List the caller's partner's audit records, oldest first.
 #[utoipa::path(
     tag = "audit",
-    params(AuditQuery),
+    params(PageParams, AuditQuery),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of audit records.", body = Page<AuditRecord>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad filter, `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/audit-records")]
 pub async fn list_audit_records(
+    caller: Authorized<ops::ReadAuditRecords>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
-    query: ValidQuery<AuditQuery>,
+    query: Paged<AuditQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ReadAuditRecords)?;
-    let partner_id = principal.partner_id()?;
-    // A window whose `to` is not after its `from` holds no records (an empty page, not an error:
-    // the two are independent parameters of the document).
-    let q = query.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
-    let filter = AuditFilter {
-        from: q.from.map(|t| t.naive_utc()),
-        to: q.to.map(|t| t.naive_utc()),
-        customer_id: q.customer_id,
-        resource_type: q.resource_type,
-        operation_type: q.operation_type,
-    };
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(AuditRow::page(
-            conn,
-            partner_id,
-            &filter,
-            p.after.as_deref(),
-            p.limit + 1,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(
-        rows,
-        &page,
-        &req,
-        |r| &r.id,
-        AuditRecord::from,
-    )))
+    let filter = query.filters.to_filter();
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list(conn, caller, &filter, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, AuditRecord::from)))
 }

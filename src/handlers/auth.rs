@@ -1,6 +1,9 @@
 //! Sign-in (product.md §7): `POST /v1/auth/token` (OAuth 2.0 password and client_credentials
 //! grants, RFC 6749 form bodies and error bodies), `POST /v1/auth/password` (change a password,
-//! including a temporary one) and `GET /v1/me`.
+//! including a temporary one) and `GET /v1/me`. This file reads the requests and writes the
+//! answers (the OAuth error forms, throttling headers, 503 `temporarily_unavailable`); the
+//! workflows — throttling, the secret checked on the hashing pool, the writes — are
+//! [`crate::services::sign_in`].
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -10,20 +13,13 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::{Principal, password};
+use crate::auth::Principal;
 use crate::client_address;
-use crate::db::{self, AnyConnection};
 use crate::domain::{ActorKind, Role, TenantKind};
-use crate::error::{ApiError, FieldError, Problem};
+use crate::error::{ApiError, Problem};
 use crate::extract::ValidJson;
-use crate::models::application::ApplicationRow;
-use crate::models::customer::CustomerRow;
-use crate::models::ids;
-use crate::models::partner::PartnerRow;
-use crate::models::sign_in_throttle::{Buckets, Spent};
-use crate::models::user::UserRow;
 use crate::request_id::RequestId;
-use crate::services::users;
+use crate::services::sign_in::{self, Grant, Outcome};
 use crate::state::AppState;
 
 /// Token request (`application/x-www-form-urlencoded`, RFC 6749 §4.3 and §4.4).
@@ -99,207 +95,6 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     Some((id.to_owned(), secret.to_owned()))
 }
 
-enum Grant {
-    Password {
-        username: String,
-        password: String,
-    },
-    Client {
-        client_id: String,
-        client_secret: String,
-    },
-}
-
-enum Outcome {
-    Issued(String, i64),
-    Refused(StatusCode, &'static str, &'static str),
-    Throttled(Spent),
-}
-
-/// The throttling buckets of a sign-in attempt for `name` from `address` (issue 8).
-fn attempt_buckets(state: &AppState, kind: &str, name: &str, address: &str) -> Buckets {
-    Buckets::for_attempt(
-        kind,
-        name,
-        address,
-        state.config.token_rate_limit_per_minute,
-        state.config.sign_in_address_limit_per_minute,
-        state.config.sign_in_address_total_per_minute,
-    )
-}
-
-/// Who a credential belongs to, as the first database hop of a sign-in finds it.
-struct Candidate {
-    /// The stored argon2 hash, `None` for an unknown name (a dummy hash is checked instead).
-    hash: Option<String>,
-    /// Why a correct credential still cannot sign in (disabled, temporary password).
-    refusal: Option<(&'static str, &'static str)>,
-    /// The token to issue for a correct credential.
-    token: Option<(ActorKind, Uuid, TenantKind, Uuid, Vec<Role>, i64)>,
-}
-
-fn find_user(conn: &mut AnyConnection, username: &str) -> Result<Candidate, ApiError> {
-    let Some(user) = UserRow::find_by_user_name(conn, username)? else {
-        return Ok(Candidate {
-            hash: None,
-            refusal: None,
-            token: None,
-        });
-    };
-    let refusal = if user.disabled {
-        Some(("invalid_grant", "This account is disabled."))
-    } else if user.must_change_password {
-        Some((
-            "password_change_required",
-            "This account has a temporary password: change it with POST /v1/auth/password, then sign in with the new one.",
-        ))
-    } else {
-        None
-    };
-    let (tkind, tid) = match (&user.partner_id, &user.customer_id) {
-        (Some(p), _) => {
-            let partner = PartnerRow::find(conn, ids::parse(p))?
-                .ok_or_else(|| ApiError::internal("user without partner"))?;
-            (partner.tenant_kind(), ids::parse(p))
-        }
-        (None, Some(c)) => (TenantKind::Customer, ids::parse(c)),
-        _ => return Err(ApiError::internal("user without tenant")),
-    };
-    Ok(Candidate {
-        hash: Some(user.password_hash),
-        refusal,
-        token: Some((
-            ActorKind::User,
-            ids::parse(&user.id),
-            tkind,
-            tid,
-            Role::split(&user.roles),
-            user.credentials_version,
-        )),
-    })
-}
-
-fn find_application(conn: &mut AnyConnection, client_id: &str) -> Result<Candidate, ApiError> {
-    let Some(app) = ApplicationRow::find_by_client_id(conn, client_id)? else {
-        return Ok(Candidate {
-            hash: None,
-            refusal: None,
-            token: None,
-        });
-    };
-    let partner = PartnerRow::find(conn, ids::parse(&app.partner_id))?
-        .ok_or_else(|| ApiError::internal("application without partner"))?;
-    Ok(Candidate {
-        hash: Some(app.secret_hash),
-        refusal: None,
-        token: Some((
-            ActorKind::Application,
-            ids::parse(&app.id),
-            partner.tenant_kind(),
-            ids::parse(&app.partner_id),
-            Role::split(&app.roles),
-            0,
-        )),
-    })
-}
-
-/// Checks `secret` against `hash` on the hashing pool; an unknown name costs as much as a wrong
-/// secret.
-async fn check_secret(
-    state: &AppState,
-    secret: String,
-    hash: Option<String>,
-) -> Result<bool, ApiError> {
-    state
-        .hasher
-        .run(move || match hash {
-            Some(hash) => password::verify(&secret, &hash),
-            None => {
-                password::burn_time();
-                false
-            }
-        })
-        .await
-}
-
-/// Signs in: reserves an attempt in the throttling buckets and finds the account (one database
-/// hop), checks the secret on the hashing pool, and gives the attempt back when the secret was
-/// right (a second hop). Failed attempts count; successes don't.
-async fn sign_in(
-    state: web::Data<AppState>,
-    grant: Grant,
-    address: String,
-) -> Result<Outcome, ApiError> {
-    let (buckets, secret, name, wrong) = match grant {
-        Grant::Password { username, password } => (
-            attempt_buckets(&state, "user", &username, &address),
-            password,
-            username,
-            (
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                "The user name or password is incorrect.",
-            ),
-        ),
-        Grant::Client {
-            client_id,
-            client_secret,
-        } => (
-            attempt_buckets(&state, "client", &client_id, &address),
-            client_secret,
-            client_id,
-            (
-                StatusCode::UNAUTHORIZED,
-                "invalid_client",
-                "The client id or secret is incorrect.",
-            ),
-        ),
-    };
-    let is_user = wrong.1 == "invalid_grant";
-    let reserved = buckets.clone();
-    let found = db::run(&state.pool, move |conn| {
-        if let Err(wait) = reserved.reserve(conn)? {
-            return Ok(Err(wait));
-        }
-        let candidate = if is_user {
-            find_user(conn, &name)?
-        } else {
-            find_application(conn, &name)?
-        };
-        Ok(Ok(candidate))
-    })
-    .await?;
-    let candidate = match found {
-        Ok(candidate) => candidate,
-        Err(wait) => return Ok(Outcome::Throttled(wait)),
-    };
-    let checked = check_secret(&state, secret, candidate.hash).await;
-    let right = match checked {
-        Ok(right) => right,
-        Err(busy) => {
-            // Not the caller's failure: give the attempt back before answering 503.
-            db::run(&state.pool, move |conn| Ok(buckets.refund_all(conn)?)).await?;
-            return Err(busy);
-        }
-    };
-    if !right {
-        return Ok(Outcome::Refused(wrong.0, wrong.1, wrong.2));
-    }
-    db::run(&state.pool, move |conn| Ok(buckets.refund(conn)?)).await?;
-    if let Some((error, description)) = candidate.refusal {
-        return Ok(Outcome::Refused(
-            StatusCode::BAD_REQUEST,
-            error,
-            description,
-        ));
-    }
-    let (act, sub, tkind, tid, roles, cv) = candidate
-        .token
-        .ok_or_else(|| ApiError::internal("verified credential without account"))?;
-    let (token, ttl) = state.jwt.issue(act, sub, tkind, tid, roles, cv)?;
-    Ok(Outcome::Issued(token, ttl))
-}
-
 /// Sign in: exchange a user's password or an application's client credentials for a bearer
 /// access token (a JWT valid for `expires_in` seconds).
 ///
@@ -329,22 +124,38 @@ pub async fn create_token(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let grant = match parse_grant(&req, &body) {
+        Ok(grant) => grant,
+        Err((error, description)) => {
+            return Ok(oauth_error(StatusCode::BAD_REQUEST, error, description));
+        }
+    };
+    let address = client_address::key(&req, &state.config.trusted_proxies);
+    match sign_in::token(&state, grant, &address).await {
+        Ok(outcome) => Ok(token_response(outcome)),
+        Err(e) if e.code == "sign_in_busy" => Ok(busy()),
+        Err(e) => Err(e),
+    }
+}
+
+/// The grant of a token request, or the OAuth 400 error (`invalid_request` or
+/// `unsupported_grant_type`, and its description). The request must be a form (not JSON), with
+/// no NUL, `username`/`client_id` of at most 254 and `password`/`client_secret` of at most 1024
+/// characters, and the grant's fields present (client credentials also from HTTP Basic).
+fn parse_grant(req: &HttpRequest, body: &[u8]) -> Result<Grant, (&'static str, String)> {
+    let invalid = |description: &str| ("invalid_request", description.to_owned());
     let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_none_or(|ct| ct.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return Ok(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
+        return Err(invalid(
             "Send the token request as application/x-www-form-urlencoded (RFC 6749), not JSON.",
         ));
     }
-    let Ok(form) = serde_urlencoded::from_bytes::<TokenRequest>(&body) else {
-        return Ok(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
+    let Ok(form) = serde_urlencoded::from_bytes::<TokenRequest>(body) else {
+        return Err(invalid(
             "The body must be an application/x-www-form-urlencoded token request.",
         ));
     };
@@ -359,11 +170,7 @@ pub async fn create_token(
         .iter()
         .any(|f| f.as_deref().is_some_and(|v| v.contains('\0')))
     {
-        return Ok(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "A field contains a NUL character.",
-        ));
+        return Err(invalid("A field contains a NUL character."));
     }
     let too_long = [&form.username, &form.client_id]
         .iter()
@@ -372,77 +179,49 @@ pub async fn create_token(
             .iter()
             .any(|f| f.as_deref().is_some_and(|v| v.chars().count() > 1024));
     if too_long {
-        return Ok(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
+        return Err(invalid(
             "`username` and `client_id` take at most 254 characters; `password` and `client_secret` at most 1024.",
         ));
     }
-    let grant = match form.grant_type.as_deref() {
+    match form.grant_type.as_deref() {
         Some("password") => match (form.username, form.password) {
             (Some(username), Some(password)) if !username.is_empty() => {
-                Grant::Password { username, password }
+                Ok(Grant::Password { username, password })
             }
-            _ => {
-                return Ok(oauth_error(
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "The password grant needs `username` and `password`.",
-                ));
-            }
+            _ => Err(invalid(
+                "The password grant needs `username` and `password`.",
+            )),
         },
         Some("client_credentials") => {
             let creds = match (form.client_id, form.client_secret) {
                 (Some(id), Some(secret)) if !id.is_empty() => Some((id, secret)),
-                _ => basic_credentials(&req),
+                _ => basic_credentials(req),
             };
-            match creds {
-                Some((client_id, client_secret)) => Grant::Client {
+            creds
+                .map(|(client_id, client_secret)| Grant::Client {
                     client_id,
                     client_secret,
-                },
-                None => {
-                    return Ok(oauth_error(
-                        StatusCode::BAD_REQUEST,
-                        "invalid_request",
+                })
+                .ok_or_else(|| {
+                    invalid(
                         "The client_credentials grant needs `client_id` and `client_secret` (form fields or HTTP Basic).",
-                    ));
-                }
-            }
+                    )
+                })
         }
-        Some(other) => {
-            return Ok(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "unsupported_grant_type",
-                format!(
-                    "Grant type `{other}` is not supported; use `password` or `client_credentials`."
-                ),
-            ));
-        }
-        None => {
-            return Ok(oauth_error(
-                StatusCode::BAD_REQUEST,
-                "invalid_request",
-                "`grant_type` is required.",
-            ));
-        }
-    };
-    let address = client_address::key(&req, &state.config.trusted_proxies);
-    let outcome = match sign_in(state, grant, address).await {
-        Ok(outcome) => outcome,
-        Err(e) if e.code == "sign_in_busy" => {
-            let mut res = oauth_error(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "temporarily_unavailable",
-                "Too many sign-ins are being checked right now; retry in a second.",
-            );
-            res.headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
-            return Ok(res);
-        }
-        Err(e) => return Err(e),
-    };
-    Ok(match outcome {
+        Some(other) => Err((
+            "unsupported_grant_type",
+            format!(
+                "Grant type `{other}` is not supported; use `password` or `client_credentials`."
+            ),
+        )),
+        None => Err(invalid("`grant_type` is required.")),
+    }
+}
+
+/// The token endpoint's answer to a sign-in outcome: the token, the OAuth refusal, or 429 with
+/// `Retry-After` and the `RateLimit` headers of the spent bucket.
+fn token_response(outcome: Outcome) -> HttpResponse {
+    match outcome {
         Outcome::Issued(access_token, expires_in) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(TokenResponse {
@@ -470,7 +249,19 @@ pub async fn create_token(
             }
             res
         }
-    })
+    }
+}
+
+/// 503 `temporarily_unavailable` with `Retry-After: 1`: every password-hashing thread is busy.
+fn busy() -> HttpResponse {
+    let mut res = oauth_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "temporarily_unavailable",
+        "Too many sign-ins are being checked right now; retry in a second.",
+    );
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+    res
 }
 
 /// Password change request.
@@ -504,7 +295,6 @@ pub struct PasswordChange {
     request_body = PasswordChange,
     responses(
         (status = 204, description = "Changed."),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong user name or current password (`invalid_credentials`).", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The new password breaks the policy.", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed attempts for this user name from this address, or from this address (`rate_limited`).", body = Problem, content_type = "application/problem+json",
@@ -520,70 +310,13 @@ pub async fn change_password(
     request_id: RequestId,
     body: ValidJson<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let change = body.0;
-    if let Err(why) = password::check_policy(&change.new_password) {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "newPassword",
-            "policy",
-            why,
-        )]));
-    }
-    if change.new_password == change.current_password {
-        return Err(ApiError::validation(vec![FieldError::new(
-            "newPassword",
-            "unchanged",
-            "must differ from the current password",
-        )]));
-    }
-    let buckets = attempt_buckets(
-        &state,
-        "user",
-        &change.username,
-        &client_address::key(&req, &state.config.trusted_proxies),
-    );
-    let reserved = buckets.clone();
-    let username = change.username.clone();
-    let found = db::run(&state.pool, move |conn| {
-        if let Err(wait) = reserved.reserve(conn)? {
-            return Ok(Err(wait));
-        }
-        Ok(Ok(UserRow::find_by_user_name(conn, &username)?))
-    })
-    .await?;
-    let user = found.map_err(ApiError::sign_in_throttled)?;
-    let hash = user
-        .as_ref()
-        .filter(|u| !u.disabled)
-        .map(|u| u.password_hash.clone());
-    let current = change.current_password;
-    let right = match check_secret(&state, current, hash).await {
-        Ok(right) => right,
-        Err(busy) => {
-            db::run(&state.pool, move |conn| Ok(buckets.refund_all(conn)?)).await?;
-            return Err(busy);
-        }
+    let change = sign_in::PasswordChange {
+        username: body.0.username,
+        current_password: body.0.current_password,
+        new_password: body.0.new_password,
     };
-    let user = match user {
-        Some(user) if right => user,
-        _ => {
-            return Err(ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
-                "The user name or current password is incorrect.",
-            ));
-        }
-    };
-    let new_password = change.new_password;
-    let new_hash = state
-        .hasher
-        .run(move || password::hash(&new_password))
-        .await??;
-    let request_id = request_id.0;
-    db::run(&state.pool, move |conn| {
-        buckets.refund(conn)?;
-        users::change_own_password(conn, &user, new_hash, request_id)
-    })
-    .await?;
+    let address = client_address::key(&req, &state.config.trusted_proxies);
+    sign_in::change_password(&state, change, &address, request_id.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -615,38 +348,27 @@ pub struct Me {
     tag = "auth",
     security(("bearer" = []), ("oauth2" = [])),
     responses(
-        (status = 200, description = "The caller.", body = Me),
-        (status = 401, description = "Missing, invalid or expired token.", body = Problem, content_type = "application/problem+json")
+        (status = 200, description = "The caller.", body = Me)
     )
 )]
 #[get("/me")]
 pub async fn get_me(
-    state: web::Data<AppState>,
     principal: Principal,
+    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let me = db::run(&state.pool, move |conn| {
-        let tenant_name = match principal.tenant_kind {
-            TenantKind::Customer => {
-                CustomerRow::find(conn, principal.tenant_id)?.map(|c| c.company_name)
-            }
-            _ => PartnerRow::find(conn, principal.tenant_id)?.map(|p| p.name),
-        }
-        .ok_or_else(|| ApiError::not_found("The organisation"))?;
-        let user_name = match principal.actor_kind {
-            ActorKind::User => UserRow::find(conn, principal.actor_id)?.map(|u| u.user_name),
-            ActorKind::Application => None,
-        };
-        Ok(Me {
-            id: principal.actor_id,
-            actor_kind: principal.actor_kind,
-            display_name: principal.display_name,
-            user_name,
-            tenant_kind: principal.tenant_kind,
-            tenant_id: principal.tenant_id,
-            tenant_name,
-            roles: principal.roles,
+    let (principal, signed_in) = principal
+        .run(&state.pool, |conn, caller| {
+            Ok((caller.clone(), sign_in::me(conn, caller)?))
         })
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(me))
+        .await?;
+    Ok(HttpResponse::Ok().json(Me {
+        id: principal.actor_id,
+        actor_kind: principal.actor_kind,
+        display_name: principal.display_name,
+        user_name: signed_in.user_name,
+        tenant_kind: principal.tenant_kind,
+        tenant_id: principal.tenant_id,
+        tenant_name: signed_in.tenant_name,
+        roles: principal.roles,
+    }))
 }

@@ -3,22 +3,20 @@
 //! partner role reads it; only a global admin updates it, with `If-Match`.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, patch, web};
+use actix_web::{HttpResponse, get, patch, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
-use crate::auth::permissions::{self, Operation};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
-use crate::etag;
+use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
-use crate::models::audit::{Actor, Audit};
 use crate::models::partner::{PartnerChanges, PartnerRow};
 use crate::models::{ids, utc};
+use crate::services::partner as service;
 use crate::state::AppState;
 use crate::validate;
 
@@ -100,21 +98,15 @@ pub struct UpdatePartner {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The profile.", body = Partner, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or a customer user (`partner_required`).", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/partner")]
 pub async fn get_partner(
+    caller: Authorized<ops::ReadPartnerProfile>,
     state: web::Data<AppState>,
-    principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ReadPartnerProfile)?;
-    let partner_id = principal.partner_id()?;
-    let row = db::run(&state.pool, move |conn| {
-        PartnerRow::find(conn, partner_id)?.ok_or_else(|| ApiError::not_found("The partner"))
-    })
-    .await?;
+    let row = caller.run(&state.pool, service::get).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag::etag(row.version)))
         .json(Partner::from(row)))
@@ -129,52 +121,40 @@ pub async fn get_partner(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Updated.", body = Partner, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Invalid fields, or a malformed `If-Match`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[patch("/partner")]
 pub async fn update_partner(
+    caller: Authorized<ops::UpdatePartnerProfile>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
+    precondition: Precondition,
     body: ValidJson<UpdatePartner>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::UpdatePartnerProfile)?;
-    let partner_id = principal.partner_id()?;
-    let precondition = etag::if_match(&req)?;
-    let patch = body.0;
-    let updated = db::run(&state.pool, move |conn| {
-        db::transaction(conn, |conn| {
-            let not_found = || ApiError::not_found("The partner");
-            let before = PartnerRow::find(conn, partner_id)?.ok_or_else(not_found)?;
-            let expected = precondition.expect(before.version)?;
-            let changes = PartnerChanges {
-                name: patch.name.map(|n| n.trim().to_owned()),
-                support_email: patch.support_email,
-                support_phone: patch.support_phone,
-                website: patch.website,
-            };
-            if !PartnerRow::update(conn, partner_id, expected, &changes)? {
-                return Err(ApiError::precondition_failed());
-            }
-            let after = PartnerRow::find(conn, partner_id)?.ok_or_else(not_found)?;
-            Audit::new("update_partner", "partner", partner_id)
-                .partner(partner_id)
-                .old_value(Partner::from(before))
-                .new_value(Partner::from(after.clone()))
-                .write(conn, &Actor::from(&principal))?;
-            Ok(after)
+    let changes = body.0.into_changes();
+    let updated = caller
+        .run(&state.pool, move |conn, caller| {
+            service::update(conn, caller, precondition, changes)
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag::etag(updated.version)))
         .json(Partner::from(updated)))
+}
+
+impl UpdatePartner {
+    /// The column changes this patch asks for (absent fields stay as they are; the name is
+    /// trimmed).
+    fn into_changes(self) -> PartnerChanges {
+        PartnerChanges {
+            name: self.name.map(|n| n.trim().to_owned()),
+            support_email: self.support_email,
+            support_phone: self.support_phone,
+            website: self.website,
+        }
+    }
 }
 
 /// Registers the partner profile operations.

@@ -4,23 +4,21 @@
 //! global admins live in [`crate::services::users`].
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpResponse, delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
-use crate::auth::Principal;
-use crate::auth::permissions::{self, Operation};
-use crate::db;
+use crate::auth::{Authorized, ops};
 use crate::domain::Role;
 use crate::error::{ApiError, Problem};
-use crate::etag;
-use crate::extract::{ValidJson, ValidQuery};
+use crate::etag::{self, Precondition};
+use crate::extract::ValidJson;
 use crate::idempotency;
 use crate::models::user::UserRow;
 use crate::models::{ids, utc};
-use crate::paging::{Page, PageParams};
+use crate::paging::{Page, PageParams, Paged};
 use crate::services::users::{self as service, NewPartnerUser, UserUpdate};
 use crate::state::AppState;
 use crate::validate;
@@ -141,31 +139,28 @@ pub struct CreatedUser {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedUser, headers(("Location" = String, description = "The user's URL"), ("ETag" = String))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`duplicate_user_name`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/users")]
 pub async fn create_user(
+    caller: Authorized<ops::ManagePartnerUsers>,
     state: web::Data<AppState>,
-    principal: Principal,
     body: ValidJson<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManagePartnerUsers)?;
     let req = body.0;
     let new = NewPartnerUser {
         user_name: req.user_name,
         display_name: req.display_name,
         roles: req.roles,
     };
-    let (row, temporary_password) = db::run(&state.pool, move |conn| {
-        service::create(conn, &principal, new)
-    })
-    .await?;
+    let (row, temporary_password) = caller
+        .run(&state.pool, move |conn, caller| {
+            service::create(conn, caller, new)
+        })
+        .await?;
     let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/users/{}", row.id)))
         .insert_header((header::ETAG, etag::etag(row.version)))
@@ -176,57 +171,30 @@ pub async fn create_user(
     Ok(idempotency::shown_once(res))
 }
 
-/// Paging of the user list.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct UserQuery {
-    /// Items per page, 1–500 (default 50).
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// The `nextCursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 /// List the users of your partner organisation, oldest first.
 #[utoipa::path(
     tag = "partner users",
-    params(UserQuery),
+    params(PageParams),
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "One page of users.", body = Page<User>),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Bad `limit` or `cursor`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/users")]
 pub async fn list_users(
+    caller: Authorized<ops::ManagePartnerUsers>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
-    query: ValidQuery<UserQuery>,
+    query: Paged,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManagePartnerUsers)?;
-    let partner_id = principal.partner_id()?;
-    let q = query.0;
-    let page = PageParams {
-        limit: q.limit,
-        cursor: q.cursor,
-    }
-    .validate()?;
-    let p = page.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(UserRow::page(
-            conn,
-            partner_id,
-            false,
-            p.after.as_deref(),
-            p.limit + 1,
-        )?)
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, &req, |r| &r.id, User::from)))
+    let page = query.page.clone();
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            service::list(conn, caller, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, User::from)))
 }
 
 /// Read a user of your partner organisation (other partners' users answer 404).
@@ -236,7 +204,6 @@ pub async fn list_users(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "The user.", body = User, headers(("ETag" = String))),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your organisation.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`userId` is not a UUID.", body = Problem, content_type = "application/problem+json")
@@ -244,18 +211,16 @@ pub async fn list_users(
 )]
 #[get("/users/{userId}")]
 pub async fn get_user(
+    caller: Authorized<ops::ManagePartnerUsers>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManagePartnerUsers)?;
-    let partner_id = principal.partner_id()?;
     let user_id = path.into_inner();
-    let row = db::run(&state.pool, move |conn| {
-        UserRow::find_for_partner(conn, partner_id, user_id)?
-            .ok_or_else(|| ApiError::not_found("The user"))
-    })
-    .await?;
+    let row = caller
+        .run(&state.pool, move |conn, caller| {
+            service::get(conn, caller, user_id)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag::etag(row.version)))
         .json(User::from(row)))
@@ -294,37 +259,33 @@ pub struct UpdateUser {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Updated.", body = User, headers(("ETag" = String))),
-        (status = 400, description = "Malformed JSON.", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your organisation.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`self_protected` or `last_global_admin`.", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not JSON.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[patch("/users/{userId}")]
 pub async fn update_user(
+    caller: Authorized<ops::ManagePartnerUsers>,
     state: web::Data<AppState>,
-    principal: Principal,
-    req: HttpRequest,
     path: web::Path<Uuid>,
+    precondition: Precondition,
     body: ValidJson<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManagePartnerUsers)?;
     let user_id = path.into_inner();
-    let precondition = etag::if_match(&req)?;
     let patch = body.0;
     let change = UserUpdate {
         display_name: patch.display_name,
         roles: patch.roles,
         disabled: patch.disabled,
     };
-    let row = db::run(&state.pool, move |conn| {
-        service::update(conn, &principal, user_id, precondition, change)
-    })
-    .await?;
+    let row = caller
+        .run(&state.pool, move |conn, caller| {
+            service::update(conn, caller, user_id, precondition, change)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag::etag(row.version)))
         .json(User::from(row)))
@@ -341,7 +302,6 @@ pub async fn update_user(
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 204, description = "Deleted."),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your organisation.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`self_protected` or `last_global_admin`.", body = Problem, content_type = "application/problem+json"),
@@ -350,16 +310,16 @@ pub async fn update_user(
 )]
 #[delete("/users/{userId}")]
 pub async fn delete_user(
+    caller: Authorized<ops::ManagePartnerUsers>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManagePartnerUsers)?;
     let user_id = path.into_inner();
-    db::run(&state.pool, move |conn| {
-        service::delete(conn, &principal, user_id)
-    })
-    .await?;
+    caller
+        .run(&state.pool, move |conn, caller| {
+            service::delete(conn, caller, user_id)
+        })
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -386,7 +346,6 @@ pub struct PasswordReset {
     security(("bearer" = []), ("oauth2" = [])),
     responses(
         (status = 200, description = "Reset.", body = PasswordReset),
-        (status = 401, description = "Not signed in.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user in your organisation.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The user changed meanwhile, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
@@ -395,16 +354,16 @@ pub struct PasswordReset {
 )]
 #[post("/users/{userId}/password-reset")]
 pub async fn reset_user_password(
+    caller: Authorized<ops::ManagePartnerUsers>,
     state: web::Data<AppState>,
-    principal: Principal,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    permissions::require(&principal, Operation::ManagePartnerUsers)?;
     let user_id = path.into_inner();
-    let (row, temporary_password) = db::run(&state.pool, move |conn| {
-        service::reset_password(conn, &principal, user_id)
-    })
-    .await?;
+    let (row, temporary_password) = caller
+        .run(&state.pool, move |conn, caller| {
+            service::reset_password(conn, caller, user_id)
+        })
+        .await?;
     let res = HttpResponse::Ok().json(PasswordReset {
         user_name: row.user_name,
         temporary_password,

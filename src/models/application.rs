@@ -1,4 +1,5 @@
-//! `applications`: app-only credentials of a partner (client id + hashed secret + roles).
+//! `applications`: app-only credentials of a partner (client id + hashed secret + roles), with
+//! the row version its ETag is made of.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -18,6 +19,8 @@ pub struct ApplicationRow {
     pub secret_hash: String,
     pub roles: String,
     pub created_at: NaiveDateTime,
+    /// The row version (1 at creation; an application is never changed, only deleted).
+    pub version: i64,
 }
 
 impl ApplicationRow {

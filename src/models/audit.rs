@@ -6,9 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::auth::Principal;
 use crate::db::AnyConnection;
-use crate::domain::TenantKind;
 use crate::error::ApiError;
 use crate::schema::audit_records as audit;
 
@@ -57,16 +55,15 @@ impl Actor {
             request_id: format!("cli-{}", Uuid::now_v7()),
         }
     }
-}
 
-impl From<&Principal> for Actor {
-    fn from(p: &Principal) -> Actor {
+    /// A user acting for itself without a token (changing its own password).
+    pub fn user(user: &super::user::UserRow, request_id: String) -> Actor {
         Actor {
-            kind: p.actor_kind.as_str(),
-            id: Some(p.actor_id),
-            name: p.display_name.clone(),
-            partner_id: (p.tenant_kind != TenantKind::Customer).then_some(p.tenant_id),
-            request_id: p.request_id.clone(),
+            kind: "user",
+            id: Some(super::ids::parse(&user.id)),
+            name: user.display_name.clone(),
+            partner_id: user.partner_id.as_deref().map(super::ids::parse),
+            request_id,
         }
     }
 }

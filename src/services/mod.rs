@@ -1,15 +1,20 @@
 //! Workflows whose rules span tables: each runs in one transaction, applies the domain rules and
 //! writes its audit records.
 
+pub mod applications;
+pub mod audit;
 pub mod bootstrap;
 pub mod carts;
 pub mod catalog;
+pub mod customer_users;
 pub mod customers;
 pub mod links;
 pub mod orders;
+pub mod partner;
 pub mod partnerships;
 pub mod relationships;
 pub mod service_requests;
+pub mod sign_in;
 pub mod subscriptions;
 pub mod support_contacts;
 pub mod users;

@@ -9,7 +9,8 @@
 //!   `last_global_admin`).
 //!
 //! Other partners' users answer 404. Temporary passwords are shown once and stored as argon2id
-//! hashes; these functions hash, so call them inside `db::run`.
+//! hashes; these functions hash, so call them inside the request's blocking hop. Giving a user a
+//! temporary password ([`set_temporary_password`]) is shared with `services::customer_users`.
 
 use actix_web::http::StatusCode;
 use uuid::Uuid;
@@ -23,6 +24,7 @@ use crate::models::audit::{Actor, Audit};
 use crate::models::ids;
 use crate::models::partner::PartnerRow;
 use crate::models::user::{NewUser, UserChanges, UserRow};
+use crate::paging::PageRequest;
 
 /// A user to create.
 #[derive(Debug, Clone)]
@@ -113,6 +115,67 @@ fn duplicate_user_name(user_name: &str) -> ApiError {
     )
 }
 
+/// A new temporary password and its argon2id hash (hashes: call off the actix workers).
+pub fn temporary_password() -> Result<(String, String), ApiError> {
+    let temporary = password::temporary();
+    let hash = password::hash(&temporary)?;
+    Ok((temporary, hash))
+}
+
+/// Gives `user` the temporary password whose hash is `hash`: it must be changed at the next
+/// sign-in and the user's current tokens stop working (the credentials version advances). A
+/// compare-and-swap on the version the caller read (409 `concurrent_update` when the user
+/// changed meanwhile); writes `audit` (the operation and its partner or customer) with the new
+/// state as its new value. Call inside the workflow's transaction; returns the user as changed.
+pub fn set_temporary_password(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    user: &UserRow,
+    hash: String,
+    audit: Audit,
+) -> Result<UserRow, ApiError> {
+    let changes = UserChanges {
+        password_hash: Some(hash),
+        must_change_password: Some(true),
+        ..Default::default()
+    };
+    if !UserRow::update(conn, &user.id, user.version, &changes)? {
+        return Err(ApiError::conflict(
+            "concurrent_update",
+            "The user changed while its password was being reset; retry.",
+        ));
+    }
+    audit
+        .new_value(serde_json::json!({ "userName": user.user_name, "mustChangePassword": true }))
+        .write(conn, &Actor::from(caller))?;
+    UserRow::find(conn, ids::parse(&user.id))?.ok_or_else(|| ApiError::not_found("The user"))
+}
+
+/// One page of the caller's partner's users (up to `page.limit + 1` rows in id order).
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    page: &PageRequest,
+) -> Result<Vec<UserRow>, ApiError> {
+    let partner_id = caller.partner_id()?;
+    Ok(UserRow::page(
+        conn,
+        partner_id,
+        false,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
+}
+
+/// A user of the caller's partner; 404 otherwise.
+pub fn get(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    user_id: Uuid,
+) -> Result<UserRow, ApiError> {
+    find(conn, caller.partner_id()?, user_id)
+}
+
 /// Creates a user of the caller's partner with a temporary password; returns the row and the
 /// password (shown once). Errors: 403 `global_admin_protected`, 409 `duplicate_user_name` on
 /// `userName`.
@@ -125,8 +188,7 @@ pub fn create(
     if new.roles.contains(&Role::GlobalAdmin) {
         guard_global_admin(caller)?;
     }
-    let temporary_password = password::temporary();
-    let hash = password::hash(&temporary_password)?;
+    let (temporary_password, hash) = temporary_password()?;
     let row = db::transaction(conn, |conn| {
         let user_name = new.user_name.trim().to_lowercase();
         if UserRow::find_by_user_name(conn, &user_name)?.is_some() {
@@ -242,69 +304,14 @@ pub fn reset_password(
     user_id: Uuid,
 ) -> Result<(UserRow, String), ApiError> {
     let partner_id = caller.partner_id()?;
-    let temporary_password = password::temporary();
-    let hash = password::hash(&temporary_password)?;
+    let (temporary_password, hash) = temporary_password()?;
     let row = db::transaction(conn, |conn| {
         let before = find(conn, partner_id, user_id)?;
         if is_global_admin(&before) {
             guard_global_admin(caller)?;
         }
-        let changes = UserChanges {
-            password_hash: Some(hash),
-            must_change_password: Some(true),
-            ..Default::default()
-        };
-        if !UserRow::update(conn, &before.id, before.version, &changes)? {
-            return Err(ApiError::conflict(
-                "concurrent_update",
-                "The user changed meanwhile; retry.",
-            ));
-        }
-        let after = find(conn, partner_id, user_id)?;
-        Audit::new("reset_user_password", "user", &after.id)
-            .partner(partner_id)
-            .new_value(
-                serde_json::json!({ "userName": after.user_name, "mustChangePassword": true }),
-            )
-            .write(conn, &Actor::from(caller))?;
-        Ok(after)
+        let audit = Audit::new("reset_user_password", "user", &before.id).partner(partner_id);
+        set_temporary_password(conn, caller, &before, hash, audit)
     })?;
     Ok((row, temporary_password))
-}
-
-/// The user changes their own password (already verified and hashed by the caller): the new hash,
-/// no temporary password any more, the credentials version advanced (every earlier token is
-/// revoked), `change_password` audited as done by the user, in one transaction. Errors: 409
-/// `concurrent_update` when the account changed meanwhile.
-pub fn change_own_password(
-    conn: &mut AnyConnection,
-    user: &UserRow,
-    new_hash: String,
-    request_id: String,
-) -> Result<(), ApiError> {
-    db::transaction(conn, |conn| {
-        let changes = UserChanges {
-            password_hash: Some(new_hash),
-            must_change_password: Some(false),
-            ..Default::default()
-        };
-        if !UserRow::update(conn, &user.id, user.version, &changes)? {
-            return Err(ApiError::conflict(
-                "concurrent_update",
-                "The account changed meanwhile; retry.",
-            ));
-        }
-        let actor = Actor {
-            kind: "user",
-            id: Some(ids::parse(&user.id)),
-            name: user.display_name.clone(),
-            partner_id: user.partner_id.as_deref().map(ids::parse),
-            request_id,
-        };
-        let mut audit = Audit::new("change_password", "user", &user.id);
-        if let Some(c) = user.customer_id.as_deref() {
-            audit = audit.customer(ids::parse(c));
-        }
-        audit.write(conn, &actor)
-    })
 }

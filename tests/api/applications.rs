@@ -23,6 +23,7 @@ async fn create_application_returns_secret_once_and_stores_only_a_hash() {
         .await;
     res.assert(201);
     assert_eq!(res.header("cache-control").as_deref(), Some("no-store"));
+    assert_eq!(res.header("etag").as_deref(), Some("\"v1\""));
     let created = res.body.clone();
     let application = &created["application"];
     let id = application["id"].as_str().unwrap().to_owned();

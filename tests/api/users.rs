@@ -322,7 +322,11 @@ async fn role_change_revokes_old_tokens_and_applies_on_next_sign_in() {
         .await
         .assert(200);
     // A role change revokes the tokens issued before it (issue 8); a new one has the new roles.
+    // (The old token's roles are checked first, so it is revoked on an operation they allowed.)
     app.get("/v1/users", &agent)
+        .await
+        .assert_problem(403, "insufficient_role");
+    app.get("/v1/customers", &agent)
         .await
         .assert_problem(401, "token_revoked");
     let agent = app.token(PROVIDER_SA).await;

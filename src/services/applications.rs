@@ -1,0 +1,88 @@
+//! Applications (product.md §1, §5 "Applications"): app-only credentials of the caller's own
+//! partner. Creating one (a client id and a secret shown once, stored only as an argon2id hash)
+//! and deleting one are each one transaction with its audit record; listing reads one page.
+//! Other partners' applications answer 404.
+
+use uuid::Uuid;
+
+use crate::auth::{Principal, password};
+use crate::db::{self, AnyConnection};
+use crate::domain::Role;
+use crate::error::ApiError;
+use crate::handlers::applications::Application;
+use crate::models::application::ApplicationRow;
+use crate::models::audit::{Actor, Audit};
+use crate::models::{ids, now};
+use crate::paging::PageRequest;
+
+/// An application to create, as the caller sent it.
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    /// Display name (trimmed here).
+    pub display_name: String,
+    /// Application roles, at least one (validated at the edge).
+    pub roles: Vec<Role>,
+}
+
+/// Creates an application of the caller's partner; returns the row and its client secret (shown
+/// once; only its hash is stored). Hashes the secret: call inside the request's blocking hop.
+pub fn create(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    new: NewApplication,
+) -> Result<(ApplicationRow, String), ApiError> {
+    let partner_id = caller.partner_id()?;
+    let client_secret = password::secret();
+    let row = ApplicationRow {
+        id: ids::new(),
+        partner_id: partner_id.to_string(),
+        display_name: new.display_name.trim().to_owned(),
+        client_id: Uuid::new_v4().to_string(),
+        secret_hash: password::hash(&client_secret)?,
+        roles: Role::join(&new.roles),
+        created_at: now(),
+        version: 1,
+    };
+    db::transaction(conn, |conn| {
+        ApplicationRow::insert(conn, &row)?;
+        Audit::new("create_application", "application", &row.id)
+            .partner(partner_id)
+            .new_value(Application::from(row.clone()))
+            .write(conn, &Actor::from(caller))
+    })?;
+    Ok((row, client_secret))
+}
+
+/// One page of the caller's partner's applications (up to `page.limit + 1` rows in id order).
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    page: &PageRequest,
+) -> Result<Vec<ApplicationRow>, ApiError> {
+    let partner_id = caller.partner_id()?;
+    Ok(ApplicationRow::page(
+        conn,
+        partner_id,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
+}
+
+/// Deletes an application of the caller's partner, with its audit record; its tokens stop
+/// working on their next request. Errors: 404 when the partner has no such application.
+pub fn delete(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    application_id: Uuid,
+) -> Result<(), ApiError> {
+    let partner_id = caller.partner_id()?;
+    db::transaction(conn, |conn| {
+        let row = ApplicationRow::find_for_partner(conn, partner_id, application_id)?
+            .ok_or_else(|| ApiError::not_found("The application"))?;
+        ApplicationRow::delete(conn, &row.id)?;
+        Audit::new("delete_application", "application", &row.id)
+            .partner(partner_id)
+            .old_value(Application::from(row))
+            .write(conn, &Actor::from(caller))
+    })
+}

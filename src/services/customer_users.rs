@@ -1,0 +1,57 @@
+//! A customer's users as its partners administer them (product.md §2, §5 "Customer users"):
+//! listing them and resetting a user's password to a temporary one. Both need a relationship with
+//! the customer that includes delegated admin privileges, checked by
+//! [`visibility::customer`] with the §5 row `ManageCustomerUsers` (404 without a relationship,
+//! 403 `delegated_admin_required` without DAP).
+
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::auth::permissions::Operation;
+use crate::auth::visibility;
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::models::audit::Audit;
+use crate::models::user::UserRow;
+use crate::paging::PageRequest;
+use crate::services::users;
+
+/// One page of a reachable customer's users (up to `page.limit + 1` rows in id order).
+pub fn list(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    page: &PageRequest,
+) -> Result<Vec<UserRow>, ApiError> {
+    visibility::customer(conn, caller, customer_id, Operation::ManageCustomerUsers)?;
+    Ok(UserRow::page(
+        conn,
+        customer_id,
+        true,
+        page.after.as_deref(),
+        page.limit + 1,
+    )?)
+}
+
+/// Gives a user of a reachable customer a new temporary password (returned with the user, shown
+/// once) that must be changed at the next sign-in; its current tokens stop working. The
+/// relationship and its DAP are checked inside the transaction, so a DAP removed meanwhile wins.
+/// Errors: 404 (customer out of reach, or no such user of it), 403 `delegated_admin_required`,
+/// 409 `concurrent_update`.
+pub fn reset_password(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    customer_id: Uuid,
+    user_id: Uuid,
+) -> Result<(UserRow, String), ApiError> {
+    let (temporary_password, hash) = users::temporary_password()?;
+    let user = db::transaction(conn, |conn| {
+        visibility::customer(conn, caller, customer_id, Operation::ManageCustomerUsers)?;
+        let user = UserRow::find_for_customer(conn, customer_id, user_id)?
+            .ok_or_else(|| ApiError::not_found("The user"))?;
+        let audit =
+            Audit::new("reset_customer_user_password", "user", &user.id).customer(customer_id);
+        users::set_temporary_password(conn, caller, &user, hash, audit)
+    })?;
+    Ok((user, temporary_password))
+}

@@ -1,0 +1,42 @@
+//! The caller's own partner profile (product.md §1, §9): reading it, and updating its name and
+//! public support details as a compare-and-swap on the row version, with an audit record of
+//! before and after, in one transaction.
+
+use crate::auth::Principal;
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::etag::Precondition;
+use crate::handlers::partner::Partner;
+use crate::models::audit::{Actor, Audit};
+use crate::models::partner::{PartnerChanges, PartnerRow};
+
+/// The caller's partner.
+pub fn get(conn: &mut AnyConnection, caller: &Principal) -> Result<PartnerRow, ApiError> {
+    let partner_id = caller.partner_id()?;
+    PartnerRow::find(conn, partner_id)?.ok_or_else(|| ApiError::not_found("The partner"))
+}
+
+/// Applies `changes` to the caller's partner if its version is still the one `precondition`
+/// names (412 `precondition_failed` otherwise), with an `update_partner` audit record.
+pub fn update(
+    conn: &mut AnyConnection,
+    caller: &Principal,
+    precondition: Precondition,
+    changes: PartnerChanges,
+) -> Result<PartnerRow, ApiError> {
+    let partner_id = caller.partner_id()?;
+    db::transaction(conn, |conn| {
+        let before = get(conn, caller)?;
+        let expected = precondition.expect(before.version)?;
+        if !PartnerRow::update(conn, partner_id, expected, &changes)? {
+            return Err(ApiError::precondition_failed());
+        }
+        let after = get(conn, caller)?;
+        Audit::new("update_partner", "partner", partner_id)
+            .partner(partner_id)
+            .old_value(Partner::from(before))
+            .new_value(Partner::from(after.clone()))
+            .write(conn, &Actor::from(caller))?;
+        Ok(after)
+    })
+}
