@@ -6,6 +6,7 @@ mod support;
 mod applications;
 mod audit;
 mod auth;
+mod authorization_first;
 mod carts;
 mod cli;
 mod customers;
