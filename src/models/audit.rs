@@ -7,6 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::domain::AuditOperation;
 use crate::error::ApiError;
 use crate::schema::audit_records as audit;
 
@@ -68,11 +69,10 @@ impl Actor {
     }
 }
 
-/// An audit record being written: `Audit::new(op, resource_type, id).customer(c).new_value(v).write(conn, actor)`.
+/// An audit record being written: `Audit::new(AuditOperation::X, id).customer(c).new_value(v).write(conn, actor)`.
 #[derive(Debug)]
 pub struct Audit {
-    operation_type: &'static str,
-    resource_type: &'static str,
+    operation: AuditOperation,
     resource_id: String,
     partner_id: Option<Uuid>,
     customer_id: Option<Uuid>,
@@ -81,15 +81,10 @@ pub struct Audit {
 }
 
 impl Audit {
-    /// A record of `operation_type` (e.g. `create_customer`) on a resource.
-    pub fn new(
-        operation_type: &'static str,
-        resource_type: &'static str,
-        resource_id: impl ToString,
-    ) -> Audit {
+    /// A record of `operation` on the resource `resource_id` (its type comes with the operation).
+    pub fn new(operation: AuditOperation, resource_id: impl ToString) -> Audit {
         Audit {
-            operation_type,
-            resource_type,
+            operation,
             resource_id: resource_id.to_string(),
             partner_id: None,
             customer_id: None,
@@ -132,8 +127,8 @@ impl Audit {
             actor_type: actor.kind.to_owned(),
             actor_id: actor.id.map(|a| a.to_string()),
             actor_name: actor.name.clone(),
-            operation_type: self.operation_type.to_owned(),
-            resource_type: self.resource_type.to_owned(),
+            operation_type: self.operation.as_str().to_owned(),
+            resource_type: self.operation.resource_type().to_owned(),
             resource_id: self.resource_id,
             old_value: self.old_value,
             new_value: self.new_value,

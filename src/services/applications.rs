@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, password};
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::handlers::applications::Application;
@@ -45,7 +46,7 @@ pub fn create(
     };
     db::transaction(conn, |conn| {
         ApplicationRow::insert(conn, &row)?;
-        Audit::new("create_application", "application", &row.id)
+        Audit::new(AuditOperation::CreateApplication, &row.id)
             .partner(partner_id)
             .new_value(Application::from(row.clone()))
             .write(conn, &Actor::from(caller))
@@ -80,7 +81,7 @@ pub fn delete(
         let row = ApplicationRow::find_for_partner(conn, partner_id, application_id)?
             .ok_or_else(|| ApiError::not_found("The application"))?;
         ApplicationRow::delete(conn, &row.id)?;
-        Audit::new("delete_application", "application", &row.id)
+        Audit::new(AuditOperation::DeleteApplication, &row.id)
             .partner(partner_id)
             .old_value(Application::from(row))
             .write(conn, &Actor::from(caller))

@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::auth::password;
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::domain::{Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
@@ -98,11 +99,11 @@ pub fn bootstrap(
         );
         UserRow::insert(conn, &user)?;
         let actor = Actor::system("bootstrap");
-        Audit::new("create_partner", "partner", partner_id)
+        Audit::new(AuditOperation::CreatePartner, partner_id)
             .partner(partner_id)
             .new_value(serde_json::json!({ "name": name, "kind": "indirect_provider" }))
             .write(conn, &actor)?;
-        Audit::new("create_user", "user", &user.id)
+        Audit::new(AuditOperation::CreateUser, &user.id)
             .partner(partner_id)
             .new_value(serde_json::json!({ "userName": email, "roles": ["global_admin"] }))
             .write(conn, &actor)?;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
@@ -54,7 +55,7 @@ pub fn create(
         let priced = orders::check(conn, provider_id, customer_id, &lines)?;
         let row = CartRow::new(provider_id, customer_id, &lines);
         CartRow::insert(conn, &row)?;
-        Audit::new("create_cart", "cart", &row.id)
+        Audit::new(AuditOperation::CreateCart, &row.id)
             .customer(customer_id)
             .new_value(serde_json::json!({ "lineItems": lines }))
             .write(conn, &Actor::from(caller))?;
@@ -101,7 +102,7 @@ pub fn update(
         }
         let after = CartRow::find(conn, provider_id, customer_id, cart_id)?
             .ok_or_else(|| ApiError::not_found("The cart"))?;
-        Audit::new("update_cart", "cart", &after.id)
+        Audit::new(AuditOperation::UpdateCart, &after.id)
             .customer(customer_id)
             .old_value(serde_json::json!({ "lineItems": before.lines() }))
             .new_value(serde_json::json!({ "lineItems": lines }))
@@ -131,7 +132,7 @@ pub fn delete(
         if !CartRow::delete(conn, &cart.id, expected)? {
             return Err(ApiError::precondition_failed());
         }
-        Audit::new("delete_cart", "cart", &cart.id)
+        Audit::new(AuditOperation::DeleteCart, &cart.id)
             .customer(customer_id)
             .old_value(serde_json::json!({ "lineItems": cart.lines() }))
             .write(conn, &Actor::from(caller))
@@ -162,7 +163,7 @@ pub fn checkout(
         if !CartRow::check_out(conn, &cart.id, expected, &placed.order.id)? {
             return Err(cart::checked_out());
         }
-        Audit::new("checkout_cart", "cart", &cart.id)
+        Audit::new(AuditOperation::CheckoutCart, &cart.id)
             .partner(provider_id)
             .customer(customer_id)
             .new_value(serde_json::json!({ "status": "checked_out", "orderId": placed.order.id }))

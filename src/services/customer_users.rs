@@ -10,6 +10,7 @@ use crate::auth::Principal;
 use crate::auth::permissions::Operation;
 use crate::auth::visibility;
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::error::ApiError;
 use crate::models::audit::Audit;
 use crate::models::user::UserRow;
@@ -50,7 +51,7 @@ pub fn reset_password(
         let user = UserRow::find_for_customer(conn, customer_id, user_id)?
             .ok_or_else(|| ApiError::not_found("The user"))?;
         let audit =
-            Audit::new("reset_customer_user_password", "user", &user.id).customer(customer_id);
+            Audit::new(AuditOperation::ResetCustomerUserPassword, &user.id).customer(customer_id);
         users::set_temporary_password(conn, caller, &user, hash, audit)
     })?;
     Ok((user, temporary_password))

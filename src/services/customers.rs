@@ -12,6 +12,7 @@ use crate::auth::Principal;
 use crate::auth::permissions::Operation;
 use crate::auth::visibility;
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::etag::Precondition;
@@ -169,22 +170,18 @@ pub fn insert(
             "domain": customer.domain,
             "indirectResellerId": indirect_reseller_id,
         });
-        Audit::new("create_customer", "customer", &customer.id)
+        Audit::new(AuditOperation::CreateCustomer, &customer.id)
             .partner(provider_id)
             .customer(customer_id)
             .new_value(&snapshot)
             .write(conn, actor)?;
         if let (Some(reseller), Some(rel)) = (indirect_reseller_id, reseller_rel) {
             for partner in [provider_id, reseller] {
-                Audit::new(
-                    "create_customer_relationship",
-                    "customer_relationship",
-                    &rel.id,
-                )
-                .partner(partner)
-                .customer(customer_id)
-                .new_value(serde_json::json!({ "partnerId": reseller, "delegatedAdmin": true }))
-                .write(conn, actor)?;
+                Audit::new(AuditOperation::CreateCustomerRelationship, &rel.id)
+                    .partner(partner)
+                    .customer(customer_id)
+                    .new_value(serde_json::json!({ "partnerId": reseller, "delegatedAdmin": true }))
+                    .write(conn, actor)?;
             }
         }
         Ok(customer)
@@ -236,7 +233,7 @@ pub fn update(
         }
         let after = CustomerRow::find(conn, customer_id)?
             .ok_or_else(|| ApiError::not_found("The customer"))?;
-        Audit::new("update_customer", "customer", &after.id)
+        Audit::new(AuditOperation::UpdateCustomer, &after.id)
             .customer(customer_id)
             .old_value(Customer::from(before))
             .new_value(Customer::from(after.clone()))

@@ -22,6 +22,7 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
 use crate::models::cart::LineItem;
@@ -357,7 +358,7 @@ pub(super) fn place(
         version: 1,
     };
     OrderRow::insert(conn, &order)?;
-    Audit::new("create_order", "order", &order.id)
+    Audit::new(AuditOperation::CreateOrder, &order.id)
         .partner(provider_id)
         .customer(customer_id)
         .new_value(serde_json::json!({
@@ -368,7 +369,7 @@ pub(super) fn place(
         .write(conn, actor)?;
     for s in &subscriptions {
         SubscriptionRow::insert(conn, s)?;
-        Audit::new("create_subscription", "subscription", &s.id)
+        Audit::new(AuditOperation::CreateSubscription, &s.id)
             .partner(provider_id)
             .customer(customer_id)
             .new_value(serde_json::json!({

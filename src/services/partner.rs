@@ -4,6 +4,7 @@
 
 use crate::auth::Principal;
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::handlers::partner::Partner;
@@ -32,7 +33,7 @@ pub fn update(
             return Err(ApiError::precondition_failed());
         }
         let after = get(conn, caller)?;
-        Audit::new("update_partner", "partner", partner_id)
+        Audit::new(AuditOperation::UpdatePartner, partner_id)
             .partner(partner_id)
             .old_value(Partner::from(before))
             .new_value(Partner::from(after.clone()))

@@ -16,6 +16,7 @@ use super::links::{self, invalid_link_token};
 use super::support_contacts::{self, RevertCause};
 use crate::auth::{Principal, password};
 use crate::db::{self, AnyConnection, Pool};
+use crate::domain::AuditOperation;
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
@@ -48,10 +49,7 @@ pub fn invite(
             link.expires_at,
         );
         InvitationRow::insert(conn, &row)?;
-        Audit::new(
-            "create_partnership_invitation",
-            "partnership_invitation",
-            &row.id,
+        Audit::new(AuditOperation::CreatePartnershipInvitation, &row.id,
         )
         .partner(provider_id)
         .new_value(serde_json::json!({ "email": row.email, "expiresAt": crate::models::utc(row.expires_at) }))
@@ -96,15 +94,11 @@ pub fn revoke(
                 ),
             ));
         }
-        Audit::new(
-            "revoke_partnership_invitation",
-            "partnership_invitation",
-            &row.id,
-        )
-        .partner(provider_id)
-        .old_value(serde_json::json!({ "status": row.status }))
-        .new_value(serde_json::json!({ "status": "revoked" }))
-        .write(conn, &actor)?;
+        Audit::new(AuditOperation::RevokePartnershipInvitation, &row.id)
+            .partner(provider_id)
+            .old_value(serde_json::json!({ "status": row.status }))
+            .new_value(serde_json::json!({ "status": "revoked" }))
+            .write(conn, &actor)?;
         Ok(())
     })
 }
@@ -158,7 +152,7 @@ fn start(
         return Err(exists());
     }
     for partner in [provider_id, reseller_id] {
-        Audit::new("create_partner_relationship", "partnership", &row.id)
+        Audit::new(AuditOperation::CreatePartnerRelationship, &row.id)
             .partner(partner)
             .new_value(serde_json::json!({
                 "providerId": provider_id,
@@ -310,12 +304,12 @@ pub fn enroll(
             partner_id: Some(reseller_id),
             request_id,
         };
-        Audit::new("create_partner", "partner", reseller_id)
+        Audit::new(AuditOperation::CreatePartner, reseller_id)
             .new_value(
                 serde_json::json!({ "name": new.partner_name.trim(), "kind": "indirect_reseller" }),
             )
             .write(conn, &actor)?;
-        Audit::new("create_user", "user", &user.id)
+        Audit::new(AuditOperation::CreateUser, &user.id)
             .new_value(serde_json::json!({ "userName": email, "roles": ["global_admin"] }))
             .write(conn, &actor)?;
         let partnership = start(conn, &actor, &invitation, reseller_id)?;
@@ -403,7 +397,7 @@ pub fn end(conn: &mut AnyConnection, caller: &Principal, other_id: Uuid) -> Resu
             RevertCause::PartnershipEnded,
         )?;
         for partner in [provider_id, reseller_id] {
-            Audit::new("remove_partner_relationship", "partnership", &row.id)
+            Audit::new(AuditOperation::RemovePartnerRelationship, &row.id)
                 .partner(partner)
                 .old_value(serde_json::json!({ "status": "active" }))
                 .new_value(serde_json::json!({

@@ -14,6 +14,7 @@ use super::support_contacts::{self, RevertCause};
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::domain::TenantKind;
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
@@ -78,19 +79,15 @@ pub fn create_request(
         );
         RelationshipRequestRow::insert(conn, &row)?;
         for involved in std::iter::once(partner_id).chain(indirect_provider_id) {
-            Audit::new(
-                "create_relationship_request",
-                "relationship_request",
-                &row.id,
-            )
-            .partner(involved)
-            .new_value(serde_json::json!({
-                "partnerId": partner_id,
-                "indirectProviderId": indirect_provider_id,
-                "includeDelegatedAdmin": include_delegated_admin,
-                "expiresAt": crate::models::utc(row.expires_at),
-            }))
-            .write(conn, actor)?;
+            Audit::new(AuditOperation::CreateRelationshipRequest, &row.id)
+                .partner(involved)
+                .new_value(serde_json::json!({
+                    "partnerId": partner_id,
+                    "indirectProviderId": indirect_provider_id,
+                    "includeDelegatedAdmin": include_delegated_admin,
+                    "expiresAt": crate::models::utc(row.expires_at),
+                }))
+                .write(conn, actor)?;
         }
         Ok((row, partner, provider))
     })
@@ -168,20 +165,16 @@ pub fn accept_request(
                 customer_id,
                 request.include_delegated_admin,
             )?;
-            Audit::new(
-                "accept_relationship_request",
-                "customer_relationship",
-                &rel.id,
-            )
-            .partner(partner_id)
-            .customer(customer_id)
-            .old_value(before.map(|dap| serde_json::json!({ "delegatedAdmin": dap })))
-            .new_value(serde_json::json!({
-                "partnerId": partner_id,
-                "delegatedAdmin": rel.delegated_admin,
-                "relationshipRequestId": request.id,
-            }))
-            .write(conn, actor)?;
+            Audit::new(AuditOperation::AcceptRelationshipRequest, &rel.id)
+                .partner(partner_id)
+                .customer(customer_id)
+                .old_value(before.map(|dap| serde_json::json!({ "delegatedAdmin": dap })))
+                .new_value(serde_json::json!({
+                    "partnerId": partner_id,
+                    "delegatedAdmin": rel.delegated_admin,
+                    "relationshipRequestId": request.id,
+                }))
+                .write(conn, actor)?;
             relationships.push((rel, partner));
         }
         Ok(Accepted {
@@ -223,7 +216,7 @@ pub fn remove_delegated_admin(
             customer_id,
             RevertCause::DelegatedAdminRemoved,
         )?;
-        Audit::new("dap_removed", "customer_relationship", &rel.id)
+        Audit::new(AuditOperation::DapRemoved, &rel.id)
             .partner(partner_id)
             .customer(customer_id)
             .old_value(serde_json::json!({ "delegatedAdmin": true }))
@@ -274,10 +267,7 @@ pub fn remove_relationship(
             customer_id,
             RevertCause::RelationshipRemoved,
         )?;
-        Audit::new(
-            "remove_customer_relationship",
-            "customer_relationship",
-            &rel.id,
+        Audit::new(AuditOperation::RemoveCustomerRelationship, &rel.id,
         )
         .partner(partner_id)
         .customer(customer_id)

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
@@ -96,7 +97,7 @@ pub fn create(
             updated_at: t,
         };
         ServiceRequestRow::insert(conn, &row)?;
-        Audit::new("create_service_request", "service_request", &row.id)
+        Audit::new(AuditOperation::CreateServiceRequest, &row.id)
             .customer(customer_id)
             .new_value(snapshot(&row))
             .write(conn, &Actor::from(principal))?;
@@ -214,7 +215,7 @@ pub fn update(
         if let Some(text) = &patch.add_note {
             new_value["addedNote"] = serde_json::Value::from(text.as_str());
         }
-        Audit::new("update_service_request", "service_request", &after.id)
+        Audit::new(AuditOperation::UpdateServiceRequest, &after.id)
             .customer(customer_id)
             .old_value(snapshot(&before))
             .new_value(new_value)

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, password};
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::{ApiError, FieldError};
 use crate::models::application::ApplicationRow;
@@ -358,7 +359,7 @@ fn set_own_password(
                 "The account changed meanwhile; retry.",
             ));
         }
-        let mut audit = Audit::new("change_password", "user", &user.id);
+        let mut audit = Audit::new(AuditOperation::ChangePassword, &user.id);
         if let Some(c) = user.customer_id.as_deref() {
             audit = audit.customer(ids::parse(c));
         }

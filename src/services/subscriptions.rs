@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
@@ -240,7 +241,7 @@ pub fn update(
             .ok_or_else(|| ApiError::not_found("The subscription"))?;
         let actor = Actor::from(principal);
         for partner in audit_partners(&row, &actor) {
-            Audit::new("update_subscription", "subscription", &row.id)
+            Audit::new(AuditOperation::UpdateSubscription, &row.id)
                 .partner(partner)
                 .customer(customer_id)
                 .old_value(snapshot(&row))
@@ -501,7 +502,7 @@ pub fn upgrade(
             .ok_or_else(|| ApiError::not_found("The subscription"))?;
         let actor = Actor::from(caller);
         for partner in audit_partners(&row, &actor) {
-            Audit::new("upgrade_subscription", "subscription", &row.id)
+            Audit::new(AuditOperation::UpgradeSubscription, &row.id)
                 .partner(partner)
                 .customer(customer_id)
                 .old_value(snapshot(&row))
@@ -510,7 +511,7 @@ pub fn upgrade(
                     "target": { "id": new.id, "subscription": snapshot(&new) },
                 }))
                 .write(conn, &actor)?;
-            Audit::new("create_subscription", "subscription", &new.id)
+            Audit::new(AuditOperation::CreateSubscription, &new.id)
                 .partner(partner)
                 .customer(customer_id)
                 .new_value(

@@ -18,6 +18,7 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::domain::TenantKind;
 use crate::error::{ApiError, FieldError};
 use crate::etag::Precondition;
@@ -339,7 +340,7 @@ pub fn set(
         .chain(actor.partner_id)
         .collect();
         for p in involved {
-            Audit::new("update_support_contact", "subscription", &after.id)
+            Audit::new(AuditOperation::UpdateSupportContact, &after.id)
                 .partner(p)
                 .customer(customer_id)
                 .old_value(serde_json::json!({ "supportContactPartnerId": before.support_contact_partner_id }))
@@ -400,7 +401,7 @@ pub fn revert(
             continue;
         }
         for partner in [ids::parse(&provider), reseller_id] {
-            Audit::new("support_contact_reverted", "subscription", &row.id)
+            Audit::new(AuditOperation::SupportContactReverted, &row.id)
                 .partner(partner)
                 .customer(ids::parse(&row.customer_id))
                 .old_value(serde_json::json!({ "supportContactPartnerId": reseller_id }))

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, password};
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::etag::Precondition;
@@ -211,7 +212,7 @@ pub fn create(
             other => other.into(),
         })?;
         let row = find(conn, partner_id, ids::parse(&insert.id))?;
-        Audit::new("create_user", "user", &row.id)
+        Audit::new(AuditOperation::CreateUser, &row.id)
             .partner(partner_id)
             .new_value(snapshot(&row))
             .write(conn, &Actor::from(caller))?;
@@ -263,7 +264,7 @@ pub fn update(
             return Err(ApiError::precondition_failed());
         }
         let after = find(conn, partner_id, user_id)?;
-        Audit::new("update_user", "user", &after.id)
+        Audit::new(AuditOperation::UpdateUser, &after.id)
             .partner(partner_id)
             .old_value(snapshot(&before))
             .new_value(snapshot(&after))
@@ -287,7 +288,7 @@ pub fn delete(conn: &mut AnyConnection, caller: &Principal, user_id: Uuid) -> Re
             guard_last_global_admin(conn, partner_id, &before)?;
         }
         UserRow::delete(conn, &before.id)?;
-        Audit::new("delete_user", "user", &before.id)
+        Audit::new(AuditOperation::DeleteUser, &before.id)
             .partner(partner_id)
             .old_value(snapshot(&before))
             .write(conn, &Actor::from(caller))?;
@@ -310,7 +311,7 @@ pub fn reset_password(
         if is_global_admin(&before) {
             guard_global_admin(caller)?;
         }
-        let audit = Audit::new("reset_user_password", "user", &before.id).partner(partner_id);
+        let audit = Audit::new(AuditOperation::ResetUserPassword, &before.id).partner(partner_id);
         set_temporary_password(conn, caller, &before, hash, audit)
     })?;
     Ok((row, temporary_password))

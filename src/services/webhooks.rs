@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::db::{self, AnyConnection};
+use crate::domain::AuditOperation;
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::handlers::webhooks::{Webhook, WebhookEventType};
@@ -125,7 +126,7 @@ pub fn create(
     };
     db::transaction(conn, |conn| {
         WebhookRow::insert(conn, &row)?;
-        Audit::new("create_webhook", "webhook", &row.id)
+        Audit::new(AuditOperation::CreateWebhook, &row.id)
             .partner(partner_id)
             .new_value(Webhook::from(row.clone()))
             .write(conn, &Actor::from(caller))
@@ -189,7 +190,7 @@ pub fn update(
         after.version += 1;
         after.updated_at = now();
         WebhookRow::save(conn, &after)?;
-        Audit::new("update_webhook", "webhook", &after.id)
+        Audit::new(AuditOperation::UpdateWebhook, &after.id)
             .partner(caller.partner_id()?)
             .old_value(Webhook::from(before))
             .new_value(Webhook::from(after.clone()))
@@ -207,7 +208,7 @@ pub fn delete(
     db::transaction(conn, |conn| {
         let row = find(conn, caller, webhook_id)?;
         WebhookRow::delete(conn, &row.id)?;
-        Audit::new("delete_webhook", "webhook", &row.id)
+        Audit::new(AuditOperation::DeleteWebhook, &row.id)
             .partner(caller.partner_id()?)
             .old_value(Webhook::from(row))
             .write(conn, &Actor::from(caller))
@@ -232,7 +233,7 @@ pub fn rotate_secret(
         row.version += 1;
         row.updated_at = t;
         WebhookRow::save(conn, &row)?;
-        Audit::new("rotate_webhook_secret", "webhook", &row.id)
+        Audit::new(AuditOperation::RotateWebhookSecret, &row.id)
             .partner(caller.partner_id()?)
             .new_value(json!({ "previousSecretExpiresAt": utc(until) }))
             .write(conn, &Actor::from(caller))?;

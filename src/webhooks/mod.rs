@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::domain::AuditOperation;
 use crate::error::ApiError;
 use crate::models::audit::AuditRow;
 use crate::models::customer::CustomerRow;
@@ -38,7 +39,7 @@ pub struct EventType {
     /// What happened.
     pub description: &'static str,
     /// The audit operation types that produce it.
-    pub operations: &'static [&'static str],
+    pub operations: &'static [AuditOperation],
     /// The resource type of `data.resource`.
     pub resource_type: &'static str,
 }
@@ -64,79 +65,82 @@ pub const EVENT_TYPES: &[EventType] = &[
     EventType {
         name: "customer-created",
         description: "A customer was created (sent to the partners with a relationship with it).",
-        operations: &["create_customer"],
+        operations: &[AuditOperation::CreateCustomer],
         resource_type: "customer",
     },
     EventType {
         name: "customer-updated",
         description: "A customer's billing profile changed.",
-        operations: &["update_customer"],
+        operations: &[AuditOperation::UpdateCustomer],
         resource_type: "customer",
     },
     EventType {
         name: "reseller-relationship-accepted-by-customer",
         description: "A customer accepted your relationship request.",
-        operations: &["accept_relationship_request"],
+        operations: &[AuditOperation::AcceptRelationshipRequest],
         resource_type: "customer_relationship",
     },
     EventType {
         name: "dap-admin-relationship-terminated",
         description: "A customer removed your delegated admin privileges (DAP).",
-        operations: &["dap_removed"],
+        operations: &[AuditOperation::DapRemoved],
         resource_type: "customer_relationship",
     },
     EventType {
         name: "customer-relationship-removed",
         description: "Your relationship with a customer was removed.",
-        operations: &["remove_customer_relationship"],
+        operations: &[AuditOperation::RemoveCustomerRelationship],
         resource_type: "customer_relationship",
     },
     EventType {
         name: "indirect-reseller-partnership-accepted",
         description: "An indirect reseller accepted a partnership invitation.",
-        operations: &["create_partner_relationship"],
+        operations: &[AuditOperation::CreatePartnerRelationship],
         resource_type: "partnership",
     },
     EventType {
         name: "indirect-reseller-partnership-ended",
         description: "A partnership between an indirect provider and an indirect reseller ended.",
-        operations: &["remove_partner_relationship"],
+        operations: &[AuditOperation::RemovePartnerRelationship],
         resource_type: "partnership",
     },
     EventType {
         name: "order-created",
         description: "An order was placed for a customer.",
-        operations: &["create_order"],
+        operations: &[AuditOperation::CreateOrder],
         resource_type: "order",
     },
     EventType {
         name: "subscription-created",
         description: "A subscription was created (by an order or an upgrade).",
-        operations: &["create_subscription"],
+        operations: &[AuditOperation::CreateSubscription],
         resource_type: "subscription",
     },
     EventType {
         name: "subscription-updated",
         description: "A subscription's quantity, status, auto-renew, name or reseller of record changed.",
-        operations: &["update_subscription"],
+        operations: &[AuditOperation::UpdateSubscription],
         resource_type: "subscription",
     },
     EventType {
         name: "subscription-upgraded",
         description: "A subscription was upgraded to another offer (the resource is the source subscription).",
-        operations: &["upgrade_subscription"],
+        operations: &[AuditOperation::UpgradeSubscription],
         resource_type: "subscription",
     },
     EventType {
         name: "support-contact-updated",
         description: "A subscription's designated support contact changed, including the automatic reverts.",
-        operations: &["update_support_contact", "support_contact_reverted"],
+        operations: &[
+            AuditOperation::UpdateSupportContact,
+            AuditOperation::SupportContactReverted,
+        ],
         resource_type: "subscription",
     },
     EventType {
         name: "service-request-updated",
         description: "A service request's title, description, severity or status changed, or a note was added.",
-        operations: &["update_service_request"],
+        operations: &[AuditOperation::UpdateServiceRequest],
         resource_type: "service_request",
     },
     EventType {
@@ -149,9 +153,10 @@ pub const EVENT_TYPES: &[EventType] = &[
 
 /// The event type a change of `operation_type` produces, if any.
 pub fn event_for(operation_type: &str) -> Option<&'static EventType> {
+    let operation = AuditOperation::parse(operation_type)?;
     EVENT_TYPES
         .iter()
-        .find(|e| e.operations.contains(&operation_type))
+        .find(|e| e.operations.contains(&operation))
 }
 
 /// Whether `name` is an event type.
@@ -625,7 +630,7 @@ mod tests {
         for e in EVENT_TYPES {
             assert_eq!(e.operations.is_empty(), e.name == TEST_EVENT, "{}", e.name);
             for op in e.operations {
-                assert_eq!(event_for(op).map(|x| x.name), Some(e.name));
+                assert_eq!(event_for(op.as_str()).map(|x| x.name), Some(e.name));
             }
         }
         assert!(event_for("create_user").is_none());

@@ -203,10 +203,13 @@ async fn audited_change_that_rolls_back_emits_no_event() {
         let (customer, provider) = (customer.clone(), provider.clone());
         move |conn: &mut AnyConnection| {
             let result = db::transaction(conn, |conn| {
-                Audit::new("update_customer", "customer", &customer)
-                    .partner(provider.parse().unwrap())
-                    .customer(customer.parse().unwrap())
-                    .write(conn, &Actor::system("test"))?;
+                Audit::new(
+                    partner_center::domain::AuditOperation::UpdateCustomer,
+                    &customer,
+                )
+                .partner(provider.parse().unwrap())
+                .customer(customer.parse().unwrap())
+                .write(conn, &Actor::system("test"))?;
                 if commit {
                     Ok(())
                 } else {
