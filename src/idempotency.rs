@@ -30,6 +30,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::auth::{password::sha256_hex, principal};
 use crate::db::{self, AnyConnection};
+use crate::domain::IdempotencyStatus;
 use crate::error::{ApiError, FieldError};
 use crate::models::now;
 use crate::schema::idempotency_keys as keys;
@@ -57,7 +58,7 @@ struct KeyRow {
     scope: String,
     idempotency_key: String,
     request_hash: String,
-    status: String,
+    status: IdempotencyStatus,
     response_status: Option<i32>,
     response_headers: Option<String>,
     response_body: Option<String>,
@@ -78,7 +79,7 @@ fn claim(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result
         scope: scope.to_owned(),
         idempotency_key: key.to_owned(),
         request_hash: hash.to_owned(),
-        status: "in_progress".to_owned(),
+        status: IdempotencyStatus::InProgress,
         response_status: None,
         response_headers: None,
         response_body: None,
@@ -102,8 +103,8 @@ fn claim(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result
         let Some(existing) = existing else { continue };
         let age = now() - existing.created_at;
         let expired = age > Duration::hours(RETENTION_HOURS);
-        let stale =
-            existing.status == "in_progress" && age > Duration::seconds(ABANDONED_AFTER_SECONDS);
+        let stale = existing.status == IdempotencyStatus::InProgress
+            && age > Duration::seconds(ABANDONED_AFTER_SECONDS);
         // A request that died after its change committed: running it again would repeat it.
         if stale && existing.committed_at.is_some() && !expired {
             return Err(response_lost());
@@ -119,7 +120,7 @@ fn claim(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result
                 "This Idempotency-Key was already used with a different request; use a new key for a new request.",
             ));
         }
-        if existing.status == "in_progress" {
+        if existing.status == IdempotencyStatus::InProgress {
             return Err(ApiError::conflict(
                 "idempotency_request_in_progress",
                 "A request with this Idempotency-Key is still being processed; retry shortly.",
@@ -205,7 +206,7 @@ fn complete(
 ) -> Result<(), ApiError> {
     diesel::update(keys::table.find((scope, key)))
         .set((
-            keys::status.eq("completed"),
+            keys::status.eq(IdempotencyStatus::Completed),
             keys::response_status.eq(Some(i32::from(status))),
             keys::response_headers.eq(Some(headers)),
             keys::response_body.eq(Some(body)),

@@ -13,11 +13,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Authorized, ops};
+use crate::domain;
 use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
 use crate::handlers::orders::PlacedOrder;
-use crate::models::cart::LineItem;
+use crate::models::cart::{CartRow, LineItem};
 use crate::models::offer::BillingCycle;
 use crate::models::{ids, utc};
 use crate::money::Money;
@@ -97,7 +98,7 @@ pub struct CartLineItem {
     pub line_total: Money,
 }
 
-/// Where a cart stands.
+/// Where a cart stands: its stored status, or `expired` for an active cart past `expiresAt`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum CartStatus {
@@ -107,6 +108,17 @@ pub enum CartStatus {
     CheckedOut,
     /// Past `expiresAt` without checkout: can only be deleted.
     Expired,
+}
+
+impl CartStatus {
+    /// The status `row` shows now.
+    pub fn of(row: &CartRow) -> CartStatus {
+        match row.status {
+            _ if row.is_expired() => CartStatus::Expired,
+            domain::CartStatus::Active => CartStatus::Active,
+            domain::CartStatus::CheckedOut => CartStatus::CheckedOut,
+        }
+    }
 }
 
 /// A cart, priced: the review before checkout.
@@ -139,11 +151,7 @@ impl From<PricedCart> for Cart {
         Cart {
             id: ids::parse(&row.id),
             customer_id: ids::parse(&row.customer_id),
-            status: match row.effective_status() {
-                "checked_out" => CartStatus::CheckedOut,
-                "expired" => CartStatus::Expired,
-                _ => CartStatus::Active,
-            },
+            status: CartStatus::of(&row),
             line_items: priced
                 .lines
                 .into_iter()

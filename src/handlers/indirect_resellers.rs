@@ -13,7 +13,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Authorized, ops};
-use crate::domain::TenantKind;
+use crate::domain::{LinkStatus, PartnershipStatus, TenantKind};
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::ValidJson;
@@ -102,8 +102,8 @@ pub struct CreatedInvitation {
     /// Invitation id.
     pub id: Uuid,
     /// Always `pending`.
-    #[schema(example = "pending")]
-    pub status: String,
+    #[schema(value_type = String, example = "pending")]
+    pub status: LinkStatus,
     /// The invited email address.
     pub email: String,
     /// The personalized, single-use link (`{PUBLIC_BASE_URL}/v1/partnership-invitations/accept?token=…`).
@@ -247,8 +247,8 @@ pub struct IndirectPartner {
     /// `indirect_reseller` or `indirect_provider`.
     pub kind: TenantKind,
     /// The partnership's status: `active` or `ended`.
-    #[schema(example = "active")]
-    pub status: String,
+    #[schema(value_type = String, example = "active")]
+    pub status: PartnershipStatus,
     /// Support email.
     pub support_email: Option<String>,
     /// Support phone.
@@ -289,7 +289,7 @@ pub struct PartnershipQuery {
 }
 
 fn partnership_status(value: &str) -> Result<(), validator::ValidationError> {
-    if matches!(value, "active" | "ended") {
+    if value.parse::<PartnershipStatus>().is_ok() {
         return Ok(());
     }
     let mut e = validator::ValidationError::new("one_of");
@@ -304,12 +304,14 @@ pub async fn list_partnerships<P: crate::auth::authorized::Permission>(
     state: &AppState,
     query: Paged<PartnershipQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let status = query.filters.status.clone();
-    let status = status.unwrap_or_else(|| "active".to_owned());
+    let status = match query.filters.status.as_deref() {
+        Some(s) => s.parse().map_err(ApiError::internal)?,
+        None => PartnershipStatus::Active,
+    };
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
-            service::list(conn, caller, &status, &page)
+            service::list(conn, caller, status, &page)
         })
         .await?;
     Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.0.id, IndirectPartner::from)))

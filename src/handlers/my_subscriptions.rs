@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::{Authorized, ops};
+use crate::domain::SubscriptionStatus;
 use crate::error::{ApiError, Problem};
 use crate::handlers::support_contacts::SupportContact;
 use crate::models::ids;
@@ -31,8 +32,8 @@ pub struct MySubscription {
     /// Number of licenses.
     pub quantity: i32,
     /// `active` or `suspended`.
-    #[schema(example = "active")]
-    pub status: String,
+    #[schema(value_type = String, example = "active")]
+    pub status: SubscriptionStatus,
     /// Who to contact for technical support.
     pub support_contact: SupportContact,
 }

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::auth::{Authorized, ops};
+use crate::domain::OrderStatus;
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::ValidJson;
@@ -56,8 +57,8 @@ pub struct Order {
     /// The customer it is for.
     pub customer_id: Uuid,
     /// Always `completed`.
-    #[schema(example = "completed")]
-    pub status: String,
+    #[schema(value_type = String, example = "completed")]
+    pub status: OrderStatus,
     /// The priced lines.
     pub line_items: Vec<OrderLineItem>,
     /// Sum of the line totals (per month).

@@ -16,6 +16,7 @@ use super::customer_relationships::CustomerRelationship;
 use super::indirect_resellers::EmailDraft;
 use super::partnership_invitations::AcceptLink;
 use crate::auth::{Authorized, ops};
+use crate::domain::LinkStatus;
 use crate::error::{ApiError, Problem};
 use crate::extract::ValidJson;
 use crate::idempotency;
@@ -90,8 +91,8 @@ pub struct CreatedRelationshipRequest {
     /// Request id.
     pub id: Uuid,
     /// Always `pending`.
-    #[schema(example = "pending")]
-    pub status: String,
+    #[schema(value_type = String, example = "pending")]
+    pub status: LinkStatus,
     /// Whether accepting grants delegated admin privileges.
     pub include_delegated_admin: bool,
     /// The indirect provider authorised along with the requester, if any.
@@ -224,8 +225,8 @@ pub struct AcceptedRelationshipRequest {
     /// Request id.
     pub id: Uuid,
     /// Always `accepted`.
-    #[schema(example = "accepted")]
-    pub status: String,
+    #[schema(value_type = String, example = "accepted")]
+    pub status: LinkStatus,
     /// The customer (the caller's).
     pub customer_id: Uuid,
     /// The requesting partner's relationship, then its indirect provider's (if named).

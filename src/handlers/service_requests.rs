@@ -12,6 +12,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Authorized, ops};
+use crate::domain::ServiceRequestStatus;
 use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
@@ -59,42 +60,6 @@ impl Severity {
             .into_iter()
             .find(|s| s.as_str() == stored)
             .unwrap_or(Severity::Medium)
-    }
-}
-
-/// Where a service request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ServiceRequestStatus {
-    /// Opened, not yet worked on (or reopened).
-    Open,
-    /// Being worked on.
-    InProgress,
-    /// Done; takes no notes until reopened.
-    Closed,
-}
-
-impl ServiceRequestStatus {
-    const ALL: [ServiceRequestStatus; 3] = [
-        ServiceRequestStatus::Open,
-        ServiceRequestStatus::InProgress,
-        ServiceRequestStatus::Closed,
-    ];
-
-    /// The snake_case wire and storage name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceRequestStatus::Open => "open",
-            ServiceRequestStatus::InProgress => "in_progress",
-            ServiceRequestStatus::Closed => service::CLOSED,
-        }
-    }
-
-    fn parse(stored: &str) -> ServiceRequestStatus {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == stored)
-            .unwrap_or(ServiceRequestStatus::Open)
     }
 }
 
@@ -154,7 +119,7 @@ impl From<ServiceRequestRow> for ServiceRequest {
             customer_id: ids::parse(&r.customer_id),
             partner_id: ids::parse(&r.partner_id),
             severity: Severity::parse(&r.severity),
-            status: ServiceRequestStatus::parse(&r.status),
+            status: r.status,
             notes,
             title: r.title,
             description: r.description,
@@ -270,7 +235,7 @@ pub async fn list_service_requests(
     query: Paged<ServiceRequestQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
-    let status = query.filters.status.map(ServiceRequestStatus::as_str);
+    let status = query.filters.status;
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
@@ -368,7 +333,7 @@ pub async fn update_service_request(
     let patch = Patch {
         title: b.title,
         severity: b.severity.map(Severity::as_str),
-        status: b.status.map(ServiceRequestStatus::as_str),
+        status: b.status,
         add_note: b.add_note,
     };
     let row = caller

@@ -14,11 +14,12 @@ use validator::Validate;
 
 use crate::auth::{Authorized, ops};
 use crate::db::AnyConnection;
+use crate::domain::SubscriptionStatus;
 use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
 use crate::models::offer::BillingCycle;
-use crate::models::subscription::{SubscriptionFilter, SubscriptionRow, SubscriptionStatus};
+use crate::models::subscription::{SubscriptionFilter, SubscriptionRow};
 use crate::models::{ids, utc};
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::subscriptions::{self as service, Named, Patch};
@@ -69,7 +70,7 @@ impl Subscription {
             customer_id: ids::parse(&row.customer_id),
             offer_name,
             quantity: row.quantity,
-            status: SubscriptionStatus::parse(&row.status),
+            status: row.status,
             billing_cycle: BillingCycle::parse(&row.billing_cycle).unwrap_or(BillingCycle::Monthly),
             auto_renew: row.auto_renew,
             friendly_name: row.friendly_name,

@@ -283,7 +283,10 @@ pub async fn list_webhook_deliveries(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let filter = DeliveryFilter {
-        status: query.filters.status.clone(),
+        status: (query.filters.status.as_deref())
+            .map(str::parse)
+            .transpose()
+            .map_err(ApiError::internal)?,
         event_type: query.filters.event_type.clone(),
     };
     let page = query.page.clone();

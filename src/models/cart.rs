@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::offer::BillingCycle;
 use crate::db::AnyConnection;
+use crate::domain::CartStatus;
 use crate::error::ApiError;
 use crate::schema::carts as c;
 
@@ -37,7 +38,7 @@ pub struct CartRow {
     pub customer_id: String,
     pub partner_id: String,
     /// `active` or `checked_out` (an active cart past `expires_at` is expired).
-    pub status: String,
+    pub status: CartStatus,
     /// JSON array of [`LineItem`].
     pub line_items: String,
     pub order_id: Option<String>,
@@ -68,7 +69,7 @@ impl CartRow {
             id: super::ids::new(),
             customer_id: customer_id.to_string(),
             partner_id: partner_id.to_string(),
-            status: "active".to_owned(),
+            status: CartStatus::Active,
             line_items: lines_json(lines),
             order_id: None,
             version: 1,
@@ -85,13 +86,13 @@ impl CartRow {
 
     /// Whether the cart is active but past its expiry time.
     pub fn is_expired(&self) -> bool {
-        self.status == "active" && self.expires_at <= super::now()
+        self.status == CartStatus::Active && self.expires_at <= super::now()
     }
 
     /// Ok unless the cart was checked out: 409 `cart_checked_out` (a checked-out cart is neither
     /// changed, deleted nor checked out again; an expired one may still be deleted).
     pub fn ensure_not_checked_out(&self) -> Result<(), ApiError> {
-        if self.status == "checked_out" {
+        if self.status == CartStatus::CheckedOut {
             return Err(checked_out());
         }
         Ok(())
@@ -108,15 +109,6 @@ impl CartRow {
             ));
         }
         Ok(())
-    }
-
-    /// The wire status: `active`, `checked_out` or `expired`.
-    pub fn effective_status(&self) -> &str {
-        if self.is_expired() {
-            "expired"
-        } else {
-            &self.status
-        }
     }
 
     /// `partner_id`'s cart `id` for `customer_id`, if any.
@@ -155,7 +147,7 @@ impl CartRow {
         let n = diesel::update(
             c::table
                 .filter(c::id.eq(id))
-                .filter(c::status.eq("active"))
+                .filter(c::status.eq(CartStatus::Active))
                 .filter(c::version.eq(expected_version)),
         )
         .set((
@@ -179,11 +171,11 @@ impl CartRow {
         let n = diesel::update(
             c::table
                 .filter(c::id.eq(id))
-                .filter(c::status.eq("active"))
+                .filter(c::status.eq(CartStatus::Active))
                 .filter(c::version.eq(expected_version)),
         )
         .set((
-            c::status.eq("checked_out"),
+            c::status.eq(CartStatus::CheckedOut),
             c::order_id.eq(Some(order_id)),
             c::version.eq(expected_version + 1),
             c::updated_at.eq(super::now()),
@@ -197,7 +189,7 @@ impl CartRow {
         let n = diesel::delete(
             c::table
                 .filter(c::id.eq(id))
-                .filter(c::status.eq("active"))
+                .filter(c::status.eq(CartStatus::Active))
                 .filter(c::version.eq(expected_version)),
         )
         .execute(conn)?;

@@ -8,6 +8,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::domain::LinkStatus;
 use crate::schema::partnership_invitations as inv;
 
 /// A partnership invitation.
@@ -19,7 +20,7 @@ pub struct InvitationRow {
     pub email: String,
     pub message: Option<String>,
     pub token_hash: String,
-    pub status: String,
+    pub status: LinkStatus,
     pub expires_at: NaiveDateTime,
     pub accepted_by_partner_id: Option<String>,
     pub created_at: NaiveDateTime,
@@ -45,7 +46,7 @@ impl InvitationRow {
             email: email.to_lowercase(),
             message,
             token_hash,
-            status: "pending".to_owned(),
+            status: LinkStatus::Pending,
             expires_at,
             accepted_by_partner_id: None,
             created_at: now,
@@ -114,7 +115,12 @@ impl InvitationRow {
         reseller_id: Uuid,
         email: Option<&str>,
     ) -> QueryResult<bool> {
-        if !Self::leave_pending(conn, id, "accepted", Some(reseller_id.to_string()))? {
+        if !Self::leave_pending(
+            conn,
+            id,
+            LinkStatus::Accepted,
+            Some(reseller_id.to_string()),
+        )? {
             return Ok(false);
         }
         diesel::update(inv::table.find(id))
@@ -125,19 +131,19 @@ impl InvitationRow {
 
     /// Marks a pending invitation revoked; false when it was no longer pending.
     pub fn revoke(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
-        Self::leave_pending(conn, id, "revoked", None)
+        Self::leave_pending(conn, id, LinkStatus::Revoked, None)
     }
 
     fn leave_pending(
         conn: &mut AnyConnection,
         id: &str,
-        status: &str,
+        status: LinkStatus,
         accepted_by: Option<String>,
     ) -> QueryResult<bool> {
         let n = diesel::update(
             inv::table
                 .filter(inv::id.eq(id))
-                .filter(inv::status.eq("pending")),
+                .filter(inv::status.eq(LinkStatus::Pending)),
         )
         .set((
             inv::status.eq(status),

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::offer::BillingCycle;
 use crate::db::AnyConnection;
+use crate::domain::OrderStatus;
 use crate::schema::orders as o;
 
 /// One priced line of an order, as stored.
@@ -41,7 +42,7 @@ pub struct OrderRow {
     pub customer_id: String,
     pub partner_id: String,
     /// Always `completed`: an order is created whole or not at all.
-    pub status: String,
+    pub status: OrderStatus,
     /// JSON array of [`OrderLine`].
     pub line_items: String,
     pub total_minor: i64,

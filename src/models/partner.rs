@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::domain::TenantKind;
+use crate::domain::{PartnershipStatus, TenantKind};
 use crate::schema::partners;
 
 /// A partner organisation.
@@ -112,7 +112,7 @@ pub struct SupportContactStanding {
     /// The partner.
     pub partner: PartnerRow,
     /// The status of its partnership with the provider (`active`, `ended`), if it has one.
-    pub partnership_status: Option<String>,
+    pub partnership_status: Option<PartnershipStatus>,
     /// Whether its relationship with the customer includes DAP; `None` without a relationship.
     pub delegated_admin: Option<bool>,
 }
@@ -149,7 +149,7 @@ impl PartnerRow {
             Some(id) => q.filter(partners::id.eq(id.to_string())),
             None => q.filter(ps::id.is_not_null()),
         };
-        let rows: Vec<(PartnerRow, Option<String>, Option<bool>)> =
+        let rows: Vec<(PartnerRow, Option<PartnershipStatus>, Option<bool>)> =
             q.order(partners::id.asc()).load(conn)?;
         Ok(rows
             .into_iter()

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::partner::PartnerRow;
 use crate::db::AnyConnection;
+use crate::domain::PartnershipStatus;
 use crate::error::ApiError;
 use crate::schema::{partners, partnerships as p};
 
@@ -19,7 +20,7 @@ pub struct PartnershipRow {
     pub id: String,
     pub provider_id: String,
     pub reseller_id: String,
-    pub status: String,
+    pub status: PartnershipStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// Row version: 1 when created, bumped on every change.
@@ -47,7 +48,8 @@ impl PartnershipRow {
         provider_id: Uuid,
         reseller_id: Uuid,
     ) -> QueryResult<bool> {
-        Ok(Self::find(conn, provider_id, reseller_id)?.is_some_and(|row| row.status == "active"))
+        Ok(Self::find(conn, provider_id, reseller_id)?
+            .is_some_and(|row| row.status == PartnershipStatus::Active))
     }
 
     /// The rule "an indirect reseller named here must have an active partnership with the
@@ -88,18 +90,18 @@ impl PartnershipRow {
     ) -> QueryResult<(PartnershipRow, bool)> {
         let now = super::now();
         match Self::find(conn, provider_id, reseller_id)? {
-            Some(row) if row.status == "active" => Ok((row, true)),
+            Some(row) if row.status == PartnershipStatus::Active => Ok((row, true)),
             Some(row) => {
                 diesel::update(p::table.find(&row.id))
                     .set((
-                        p::status.eq("active"),
+                        p::status.eq(PartnershipStatus::Active),
                         p::updated_at.eq(now),
                         p::version.eq(p::version + 1),
                     ))
                     .execute(conn)?;
                 Ok((
                     PartnershipRow {
-                        status: "active".to_owned(),
+                        status: PartnershipStatus::Active,
                         updated_at: now,
                         version: row.version + 1,
                         ..row
@@ -112,7 +114,7 @@ impl PartnershipRow {
                     id: super::ids::new(),
                     provider_id: provider_id.to_string(),
                     reseller_id: reseller_id.to_string(),
-                    status: "active".to_owned(),
+                    status: PartnershipStatus::Active,
                     created_at: now,
                     updated_at: now,
                     version: 1,
@@ -136,18 +138,18 @@ pub enum Side {
 
 impl PartnershipRow {
     /// One keyset page (by partnership id, oldest first) of `partner_id`'s partnerships with
-    /// `status` (`active` or `ended`), each with the other party.
+    /// `status`, each with the other party.
     pub fn page(
         conn: &mut AnyConnection,
         side: Side,
         partner_id: Uuid,
-        status: &str,
+        status: PartnershipStatus,
         after: Option<&str>,
         limit: i64,
     ) -> QueryResult<Vec<(PartnershipRow, PartnerRow)>> {
         let me = partner_id.to_string();
         let mut q = p::table
-            .filter(p::status.eq(status.to_owned()))
+            .filter(p::status.eq(status))
             .select(PartnershipRow::as_select())
             .into_boxed();
         q = match side {
@@ -177,13 +179,17 @@ impl PartnershipRow {
 
     /// Ends an active partnership; false when it was not active (already ended concurrently).
     pub fn end(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
-        let n = diesel::update(p::table.filter(p::id.eq(id)).filter(p::status.eq("active")))
-            .set((
-                p::status.eq("ended"),
-                p::updated_at.eq(super::now()),
-                p::version.eq(p::version + 1),
-            ))
-            .execute(conn)?;
+        let n = diesel::update(
+            p::table
+                .filter(p::id.eq(id))
+                .filter(p::status.eq(PartnershipStatus::Active)),
+        )
+        .set((
+            p::status.eq(PartnershipStatus::Ended),
+            p::updated_at.eq(super::now()),
+            p::version.eq(p::version + 1),
+        ))
+        .execute(conn)?;
         Ok(n == 1)
     }
 }

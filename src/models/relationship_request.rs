@@ -10,6 +10,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::domain::LinkStatus;
 use crate::schema::relationship_requests as req;
 
 /// A relationship request.
@@ -21,7 +22,7 @@ pub struct RelationshipRequestRow {
     pub indirect_provider_id: Option<String>,
     pub include_delegated_admin: bool,
     pub token_hash: String,
-    pub status: String,
+    pub status: LinkStatus,
     pub expires_at: NaiveDateTime,
     pub customer_id: Option<String>,
     pub created_at: NaiveDateTime,
@@ -59,7 +60,7 @@ impl RelationshipRequestRow {
             indirect_provider_id: indirect_provider_id.map(|p| p.to_string()),
             include_delegated_admin,
             token_hash,
-            status: "pending".to_owned(),
+            status: LinkStatus::Pending,
             expires_at,
             customer_id: None,
             created_at: now,
@@ -135,10 +136,10 @@ impl RelationshipRequestRow {
         let n = diesel::update(
             req::table
                 .filter(req::id.eq(id))
-                .filter(req::status.eq("pending")),
+                .filter(req::status.eq(LinkStatus::Pending)),
         )
         .set((
-            req::status.eq("accepted"),
+            req::status.eq(LinkStatus::Accepted),
             req::customer_id.eq(Some(customer_id.to_string())),
             req::updated_at.eq(super::now()),
         ))

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::domain::ServiceRequestStatus;
 use crate::schema::service_requests as sr;
 
 /// A service request.
@@ -19,7 +20,7 @@ pub struct ServiceRequestRow {
     pub title: String,
     pub description: String,
     pub severity: String,
-    pub status: String,
+    pub status: ServiceRequestStatus,
     /// JSON array of `{ "text", "author", "createdAt" }`.
     pub notes: String,
     pub created_by: String,
@@ -46,7 +47,7 @@ pub struct StoredNote {
 pub struct ServiceRequestChanges {
     pub title: Option<String>,
     pub severity: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<ServiceRequestStatus>,
     pub notes: Option<String>,
 }
 
@@ -78,7 +79,7 @@ impl ServiceRequestRow {
         conn: &mut AnyConnection,
         customer_id: Uuid,
         partner_id: Uuid,
-        status: Option<&str>,
+        status: Option<ServiceRequestStatus>,
         after: Option<&str>,
         limit: i64,
     ) -> QueryResult<Vec<ServiceRequestRow>> {
@@ -88,7 +89,7 @@ impl ServiceRequestRow {
             .select(ServiceRequestRow::as_select())
             .into_boxed();
         if let Some(status) = status {
-            q = q.filter(sr::status.eq(status.to_owned()));
+            q = q.filter(sr::status.eq(status));
         }
         if let Some(after) = after {
             q = q.filter(sr::id.gt(after.to_owned()));

@@ -10,6 +10,7 @@ use diesel::sql_types::{Bool, Nullable};
 use uuid::Uuid;
 
 use crate::db::{AnyConnection, MultiBackend};
+use crate::domain::SubscriptionStatus;
 use crate::schema::subscriptions as s;
 
 /// A subscription.
@@ -21,7 +22,7 @@ pub struct SubscriptionRow {
     pub offer_id: String,
     pub order_id: Option<String>,
     pub quantity: i32,
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub billing_cycle: String,
     pub auto_renew: bool,
     pub friendly_name: String,
@@ -82,7 +83,7 @@ impl SubscriptionRow {
         let p = partner_id.to_string();
         s::table
             .filter(s::customer_id.eq(customer_id.to_string()))
-            .filter(s::status.eq("active"))
+            .filter(s::status.eq(SubscriptionStatus::Active))
             .filter(
                 s::billing_partner_id
                     .eq(p.clone())
@@ -135,36 +136,6 @@ impl SubscriptionRow {
     }
 }
 
-/// A subscription's status (product.md §3).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(rename_all = "snake_case")]
-pub enum SubscriptionStatus {
-    /// In use and billed.
-    Active,
-    /// Suspended: not usable; its quantity cannot change until it is reactivated.
-    Suspended,
-}
-
-impl SubscriptionStatus {
-    /// The snake_case wire and storage name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SubscriptionStatus::Active => "active",
-            SubscriptionStatus::Suspended => "suspended",
-        }
-    }
-
-    /// Parses the stored form (anything unknown reads as suspended).
-    pub fn parse(s: &str) -> SubscriptionStatus {
-        match s {
-            "active" => SubscriptionStatus::Active,
-            _ => SubscriptionStatus::Suspended,
-        }
-    }
-}
-
 /// Filters for listing a customer's subscriptions.
 #[derive(Debug, Default)]
 pub struct SubscriptionFilter {
@@ -213,7 +184,7 @@ impl SubscriptionScope {
 #[diesel(table_name = s)]
 pub struct SubscriptionChanges {
     pub quantity: Option<i32>,
-    pub status: Option<String>,
+    pub status: Option<SubscriptionStatus>,
     pub auto_renew: Option<bool>,
     pub friendly_name: Option<String>,
     pub partner_id_on_record: Option<Option<String>>,
@@ -235,7 +206,7 @@ impl SubscriptionRow {
             .select(SubscriptionRow::as_select())
             .into_boxed();
         if let Some(status) = filter.status {
-            q = q.filter(s::status.eq(status.as_str()));
+            q = q.filter(s::status.eq(status));
         }
         if let Some(offer) = &filter.offer_id {
             q = q.filter(s::offer_id.eq(offer.clone()));
@@ -278,7 +249,7 @@ impl SubscriptionRow {
         let rows: Vec<String> = s::table
             .filter(s::customer_id.eq(customer_id.to_string()))
             .filter(s::offer_id.eq_any(offer_ids))
-            .filter(s::status.eq("active"))
+            .filter(s::status.eq(SubscriptionStatus::Active))
             .select(s::offer_id)
             .distinct()
             .load(conn)?;

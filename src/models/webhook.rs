@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::domain::DeliveryStatus;
 use crate::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhooks};
 
 /// A registered endpoint. `secret` and `previous_secret` are sealed (see
@@ -228,7 +229,7 @@ pub struct DeliveryRow {
     pub event_id: String,
     pub event_type: String,
     /// `pending`, `delivered` or `failed`.
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     /// When a pending delivery is due (also the lease of a claimed one).
     pub next_attempt_at: Option<NaiveDateTime>,
@@ -245,7 +246,7 @@ pub struct DeliveryRow {
 #[derive(Debug, Default)]
 pub struct DeliveryFilter {
     /// Only this status.
-    pub status: Option<String>,
+    pub status: Option<DeliveryStatus>,
     /// Only this event type.
     pub event_type: Option<String>,
 }
@@ -258,7 +259,7 @@ impl DeliveryRow {
             webhook_id: webhook_id.to_owned(),
             event_id: event.id.clone(),
             event_type: event.event_type.clone(),
-            status: "pending".to_owned(),
+            status: DeliveryStatus::Pending,
             attempts: 0,
             next_attempt_at: Some(now),
             last_status_code: None,
@@ -271,7 +272,7 @@ impl DeliveryRow {
 
     /// Whether a worker holds a live lease on it (is sending it now).
     pub fn leased(&self, at: NaiveDateTime) -> bool {
-        self.status == "pending"
+        self.status == DeliveryStatus::Pending
             && self.claim_token.is_some()
             && self.next_attempt_at.is_some_and(|n| n > at)
     }
@@ -320,7 +321,7 @@ impl DeliveryRow {
             .select(DeliveryRow::as_select())
             .into_boxed();
         if let Some(s) = &filter.status {
-            q = q.filter(webhook_deliveries::status.eq(s.clone()));
+            q = q.filter(webhook_deliveries::status.eq(*s));
         }
         if let Some(e) = &filter.event_type {
             q = q.filter(webhook_deliveries::event_type.eq(e.clone()));
@@ -339,7 +340,7 @@ impl DeliveryRow {
     pub fn requeue(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
         diesel::update(webhook_deliveries::table.find(id))
             .set((
-                webhook_deliveries::status.eq("pending"),
+                webhook_deliveries::status.eq(DeliveryStatus::Pending),
                 webhook_deliveries::attempts.eq(0),
                 webhook_deliveries::next_attempt_at.eq(Some(at)),
                 webhook_deliveries::claim_token.eq(None::<String>),
@@ -363,7 +364,7 @@ impl DeliveryRow {
                 .filter(webhook_deliveries::claim_token.eq(token)),
         )
         .set((
-            webhook_deliveries::status.eq(&row.status),
+            webhook_deliveries::status.eq(row.status),
             webhook_deliveries::attempts.eq(row.attempts),
             webhook_deliveries::next_attempt_at.eq(row.next_attempt_at),
             webhook_deliveries::last_status_code.eq(row.last_status_code),

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
-use crate::domain::AuditOperation;
+use crate::domain::{AuditOperation, CartStatus};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
@@ -166,7 +166,9 @@ pub fn checkout(
         Audit::new(AuditOperation::CheckoutCart, &cart.id)
             .partner(provider_id)
             .customer(customer_id)
-            .new_value(serde_json::json!({ "status": "checked_out", "orderId": placed.order.id }))
+            .new_value(
+                serde_json::json!({ "status": CartStatus::CheckedOut, "orderId": placed.order.id }),
+            )
             .write(conn, &actor)?;
         Ok(placed)
     })

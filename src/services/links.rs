@@ -11,6 +11,7 @@ use chrono::{Duration, NaiveDateTime};
 
 use crate::auth::password;
 use crate::db::AnyConnection;
+use crate::domain::LinkStatus;
 use crate::error::ApiError;
 use crate::models::invitation::InvitationRow;
 use crate::models::relationship_request::RelationshipRequestRow;
@@ -66,30 +67,30 @@ pub fn invalid_link_token() -> ApiError {
 /// pending link is past its expiry. The one home of that rule; each table keeps its own
 /// compare-and-swap away from `pending`.
 pub trait Link: Sized {
-    /// The stored status: `pending`, `accepted` or `revoked`.
-    fn stored_status(&self) -> &str;
+    /// The stored status.
+    fn stored_status(&self) -> LinkStatus;
     /// When the link stops working.
     fn expires_at(&self) -> NaiveDateTime;
 
     /// Whether the link can still be used at `now`: pending and not expired.
     fn is_usable(&self, now: NaiveDateTime) -> bool {
-        self.stored_status() == "pending" && self.expires_at() > now
+        self.stored_status() == LinkStatus::Pending && self.expires_at() > now
     }
 
     /// The status as the API shows it: the stored one, or `expired` for a pending link past its
     /// expiry.
-    fn display_status(&self, now: NaiveDateTime) -> &str {
-        if self.stored_status() == "pending" && self.expires_at() <= now {
+    fn display_status(&self, now: NaiveDateTime) -> &'static str {
+        if self.stored_status() == LinkStatus::Pending && self.expires_at() <= now {
             "expired"
         } else {
-            self.stored_status()
+            self.stored_status().as_str()
         }
     }
 }
 
 impl Link for InvitationRow {
-    fn stored_status(&self) -> &str {
-        &self.status
+    fn stored_status(&self) -> LinkStatus {
+        self.status
     }
     fn expires_at(&self) -> NaiveDateTime {
         self.expires_at
@@ -97,8 +98,8 @@ impl Link for InvitationRow {
 }
 
 impl Link for RelationshipRequestRow {
-    fn stored_status(&self) -> &str {
-        &self.status
+    fn stored_status(&self) -> LinkStatus {
+        self.status
     }
     fn expires_at(&self) -> NaiveDateTime {
         self.expires_at

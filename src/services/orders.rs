@@ -318,7 +318,7 @@ pub(super) fn place(
             offer_id: p.offer.id.clone(),
             order_id: Some(order_id.clone()),
             quantity: p.line.quantity,
-            status: "active".to_owned(),
+            status: crate::domain::SubscriptionStatus::Active,
             billing_cycle: p.line.billing_cycle.as_str().to_owned(),
             auto_renew: true,
             friendly_name: p.offer.name.clone(),
@@ -349,7 +349,7 @@ pub(super) fn place(
         id: order_id,
         customer_id: customer_id.to_string(),
         partner_id: provider.clone(),
-        status: "completed".to_owned(),
+        status: crate::domain::OrderStatus::Completed,
         line_items: serde_json::to_string(&order_lines)
             .map_err(|e| ApiError::internal(format!("order lines: {e}")))?,
         total_minor: priced.total_minor,

@@ -16,8 +16,8 @@ use super::links::{self, invalid_link_token};
 use super::support_contacts::{self, RevertCause};
 use crate::auth::{Principal, password};
 use crate::db::{self, AnyConnection, Pool};
-use crate::domain::AuditOperation;
 use crate::domain::{ActorKind, Role, TenantKind};
+use crate::domain::{AuditOperation, LinkStatus, PartnershipStatus};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
 use crate::models::ids;
@@ -97,7 +97,7 @@ pub fn revoke(
         Audit::new(AuditOperation::RevokePartnershipInvitation, &row.id)
             .partner(provider_id)
             .old_value(serde_json::json!({ "status": row.status }))
-            .new_value(serde_json::json!({ "status": "revoked" }))
+            .new_value(serde_json::json!({ "status": LinkStatus::Revoked }))
             .write(conn, &actor)?;
         Ok(())
     })
@@ -157,7 +157,7 @@ fn start(
             .new_value(serde_json::json!({
                 "providerId": provider_id,
                 "resellerId": reseller_id,
-                "status": "active",
+                "status": PartnershipStatus::Active,
                 "invitationId": invitation.id,
             }))
             .write(conn, actor)?;
@@ -333,13 +333,13 @@ fn side(caller: &Principal) -> Side {
     }
 }
 
-/// One page of the caller's partnerships with `status` (`active` or `ended`), each with the
+/// One page of the caller's partnerships with `status`, each with the
 /// other party: a provider's resellers or a reseller's providers (up to `page.limit + 1` rows
 /// in id order).
 pub fn list(
     conn: &mut AnyConnection,
     caller: &Principal,
-    status: &str,
+    status: PartnershipStatus,
     page: &PageRequest,
 ) -> Result<Vec<(PartnershipRow, PartnerRow)>, ApiError> {
     Ok(PartnershipRow::page(
@@ -399,11 +399,11 @@ pub fn end(conn: &mut AnyConnection, caller: &Principal, other_id: Uuid) -> Resu
         for partner in [provider_id, reseller_id] {
             Audit::new(AuditOperation::RemovePartnerRelationship, &row.id)
                 .partner(partner)
-                .old_value(serde_json::json!({ "status": "active" }))
+                .old_value(serde_json::json!({ "status": PartnershipStatus::Active }))
                 .new_value(serde_json::json!({
                     "providerId": provider_id,
                     "resellerId": reseller_id,
-                    "status": "ended",
+                    "status": PartnershipStatus::Ended,
                     "revertedSupportContactSubscriptionIds": reverted,
                 }))
                 .write(conn, actor)?;

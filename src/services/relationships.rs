@@ -14,8 +14,8 @@ use super::support_contacts::{self, RevertCause};
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
-use crate::domain::AuditOperation;
 use crate::domain::TenantKind;
+use crate::domain::{AuditOperation, LinkStatus};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
 use crate::models::customer::CustomerRow;
@@ -180,7 +180,7 @@ pub fn accept_request(
         Ok(Accepted {
             customer_id,
             request: RelationshipRequestRow {
-                status: "accepted".to_owned(),
+                status: LinkStatus::Accepted,
                 customer_id: Some(customer_id.to_string()),
                 ..request
             },

@@ -9,16 +9,13 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
-use crate::domain::AuditOperation;
+use crate::domain::{AuditOperation, ServiceRequestStatus};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
 use crate::models::service_request::{ServiceRequestChanges, ServiceRequestRow, StoredNote};
 use crate::models::{ids, now};
 use crate::paging::PageRequest;
-
-/// The status of a closed request.
-pub const CLOSED: &str = "closed";
 
 /// A new service request's fields (validated at the edge).
 #[derive(Debug, Clone)]
@@ -38,8 +35,8 @@ pub struct Patch {
     pub title: Option<String>,
     /// New severity.
     pub severity: Option<&'static str>,
-    /// New status: `open`, `in_progress` or `closed`.
-    pub status: Option<&'static str>,
+    /// New status.
+    pub status: Option<ServiceRequestStatus>,
     /// A note to append.
     pub add_note: Option<String>,
 }
@@ -89,7 +86,7 @@ pub fn create(
             title: new.title.trim().to_owned(),
             description: new.description,
             severity: new.severity.to_owned(),
-            status: "open".to_owned(),
+            status: ServiceRequestStatus::Open,
             notes: "[]".to_owned(),
             created_by: principal.display_name.clone(),
             version: 1,
@@ -112,7 +109,7 @@ pub fn list(
     conn: &mut AnyConnection,
     caller: &Principal,
     customer_id: Uuid,
-    status: Option<&str>,
+    status: Option<ServiceRequestStatus>,
     page: &PageRequest,
 ) -> Result<Vec<ServiceRequestRow>, ApiError> {
     visibility::customer(conn, caller, customer_id, Operation::ReadServiceRequests)?;
@@ -181,8 +178,9 @@ pub fn update(
         if patch.is_empty() {
             return Ok(before);
         }
-        let stays_closed = patch.status.unwrap_or(before.status.as_str()) == CLOSED;
-        if patch.add_note.is_some() && before.status == CLOSED && stays_closed {
+        let stays_closed = patch.status.unwrap_or(before.status) == ServiceRequestStatus::Closed;
+        if patch.add_note.is_some() && before.status == ServiceRequestStatus::Closed && stays_closed
+        {
             return Err(ApiError::conflict(
                 "service_request_closed",
                 "This service request is closed and takes no notes; reopen it first (PATCH with \"status\": \"open\", which may carry the note).",
@@ -203,7 +201,7 @@ pub fn update(
         let changes = ServiceRequestChanges {
             title: patch.title.map(|t| t.trim().to_owned()),
             severity: patch.severity.map(str::to_owned),
-            status: patch.status.map(str::to_owned),
+            status: patch.status,
             notes,
         };
         if !ServiceRequestRow::update(conn, &before.id, expected, &changes)? {

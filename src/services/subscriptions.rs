@@ -17,15 +17,13 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
-use crate::domain::AuditOperation;
+use crate::domain::{AuditOperation, SubscriptionStatus};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
 use crate::models::offer::{BillingCycle, OfferRow};
 use crate::models::partnership::PartnershipRow;
-use crate::models::subscription::{
-    SubscriptionChanges, SubscriptionFilter, SubscriptionRow, SubscriptionStatus,
-};
+use crate::models::subscription::{SubscriptionChanges, SubscriptionFilter, SubscriptionRow};
 use crate::models::{ids, now};
 use crate::paging::PageRequest;
 
@@ -179,9 +177,7 @@ pub fn update(
         )?;
         let expected = precondition.expect(row.version)?;
         let offer = offer_of(conn, &row)?;
-        let status = patch
-            .status
-            .unwrap_or(SubscriptionStatus::parse(&row.status));
+        let status = patch.status.unwrap_or(row.status);
         let quantity = patch.quantity.filter(|q| *q != row.quantity);
         if let Some(q) = quantity {
             if status == SubscriptionStatus::Suspended {
@@ -214,10 +210,7 @@ pub fn update(
         }
         let changes = SubscriptionChanges {
             quantity,
-            status: patch
-                .status
-                .map(|s| s.as_str().to_owned())
-                .filter(|s| *s != row.status),
+            status: patch.status.filter(|s| *s != row.status),
             auto_renew: patch.auto_renew.filter(|a| *a != row.auto_renew),
             friendly_name: patch
                 .friendly_name
@@ -271,8 +264,7 @@ impl Ineligibility {
     /// What stands in the way of upgrading `row` whatever the target: only an active
     /// subscription can be upgraded (product.md §3).
     fn of_subscription(row: &SubscriptionRow) -> Option<Ineligibility> {
-        (row.status != SubscriptionStatus::Active.as_str())
-            .then_some(Ineligibility::SubscriptionNotActive)
+        (row.status != SubscriptionStatus::Active).then_some(Ineligibility::SubscriptionNotActive)
     }
 
     /// The answer of `POST …/upgrades` when this reason stands in the way of upgrading `row` to
@@ -472,7 +464,7 @@ pub fn upgrade(
         }
         let changes = if remaining == 0 {
             SubscriptionChanges {
-                status: Some(SubscriptionStatus::Suspended.as_str().to_owned()),
+                status: Some(SubscriptionStatus::Suspended),
                 ..Default::default()
             }
         } else {
@@ -490,7 +482,7 @@ pub fn upgrade(
             offer_id: target.id.clone(),
             order_id: None,
             quantity: moved,
-            status: SubscriptionStatus::Active.as_str().to_owned(),
+            status: SubscriptionStatus::Active,
             friendly_name: target.name.clone(),
             version: 1,
             created_at: t,

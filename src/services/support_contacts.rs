@@ -19,7 +19,7 @@ use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
 use crate::domain::AuditOperation;
-use crate::domain::TenantKind;
+use crate::domain::{PartnershipStatus, TenantKind};
 use crate::error::{ApiError, FieldError};
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
@@ -59,7 +59,7 @@ impl Ineligible {
     pub fn of(standing: &SupportContactStanding) -> Option<Ineligible> {
         if standing.partner.tenant_kind() != TenantKind::IndirectReseller {
             Some(Ineligible::NotAnIndirectReseller)
-        } else if standing.partnership_status.as_deref() != Some("active") {
+        } else if standing.partnership_status != Some(PartnershipStatus::Active) {
             Some(Ineligible::NoActivePartnership)
         } else {
             match standing.delegated_admin {

@@ -21,6 +21,7 @@ use futures_util::StreamExt;
 
 use crate::config::Config;
 use crate::db::{self, AnyConnection, Pool};
+use crate::domain::DeliveryStatus;
 use crate::error::ApiError;
 use crate::models::webhook::{AttemptRow, DeliveryRow, EventRow, WebhookRow};
 use crate::models::{ids, now};
@@ -298,17 +299,17 @@ fn finish(
         )?;
         let attempts = delivery.attempts + 1;
         let (status, next) = if outcome.delivered() {
-            ("delivered", None)
+            (DeliveryStatus::Delivered, None)
         } else {
             match retry_delay(&config.webhook_retry_schedule, attempts as usize) {
-                Some(d) => ("pending", Some(t + d)),
-                None => ("failed", None),
+                Some(d) => (DeliveryStatus::Pending, Some(t + d)),
+                None => (DeliveryStatus::Failed, None),
             }
         };
         let held = DeliveryRow::record(
             conn,
             &DeliveryRow {
-                status: status.to_owned(),
+                status,
                 attempts,
                 next_attempt_at: next,
                 last_status_code: outcome.status_code,

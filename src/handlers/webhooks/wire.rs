@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
+use crate::domain::DeliveryStatus;
 use crate::models::webhook::{AttemptRow, DeliveryRow, WebhookRow};
 use crate::models::{ids, utc};
 use crate::validate;
@@ -162,7 +163,8 @@ pub struct Delivery {
     /// The event type.
     pub event_type: String,
     /// `pending`, `delivered` or `failed`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: DeliveryStatus,
     /// Attempts made.
     pub attempts: i32,
     /// The last attempt's HTTP status.
@@ -196,7 +198,7 @@ impl Delivery {
                 .collect(),
             event_id: r.event_id,
             event_type: r.event_type,
-            next_attempt_at: (r.status == "pending")
+            next_attempt_at: (r.status == DeliveryStatus::Pending)
                 .then_some(r.next_attempt_at)
                 .flatten()
                 .map(utc),
@@ -328,7 +330,7 @@ pub struct DeliveryQuery {
 }
 
 fn delivery_status(s: &str) -> Result<(), ValidationError> {
-    if matches!(s, "pending" | "delivered" | "failed") {
+    if s.parse::<DeliveryStatus>().is_ok() {
         return Ok(());
     }
     let mut e = ValidationError::new("status");
