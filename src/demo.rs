@@ -16,16 +16,16 @@ use uuid::Uuid;
 
 use crate::auth::password;
 use crate::db::{self, AnyConnection};
-use crate::domain::{Role, TenantKind};
+use crate::domain::{Id, Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::Actor;
 use crate::models::customer::CustomerRow;
+use crate::models::now;
 use crate::models::offer::OfferRow;
 use crate::models::partner::NewPartner;
 use crate::models::partner::{PartnerChanges, PartnerRow};
 use crate::models::partnership::PartnershipRow;
 use crate::models::user::{NewUser, UserRow};
-use crate::models::{ids, now};
 use crate::services::customers::{self, AdminAccount};
 
 /// The password of every demo account. Demo mode is not for production.
@@ -82,10 +82,11 @@ fn demo_partner(
     domain: &str,
 ) -> Result<Uuid, ApiError> {
     let t = now();
+    let id: Id = id.parse().map_err(ApiError::internal)?;
     PartnerRow::insert(
         conn,
         &NewPartner {
-            id: id.to_owned(),
+            id,
             kind: kind.as_str().to_owned(),
             name: name.to_owned(),
             support_email: Some(format!("support@{domain}")),
@@ -96,7 +97,7 @@ fn demo_partner(
             updated_at: t,
         },
     )?;
-    let id = ids::parse(id);
+    let id = id.uuid();
     PartnerRow::update(
         conn,
         id,
@@ -263,7 +264,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
             };
             let t = now();
             let row = CustomerRow {
-                id: id.to_owned(),
+                id: id.parse().map_err(ApiError::internal)?,
                 company_name: name.to_owned(),
                 domain: domain.to_owned(),
                 billing_email: format!("billing@{domain}"),
@@ -295,7 +296,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
                 password: DEMO_PASSWORD.to_owned(),
                 roles: vec![Role::CustomerAdmin],
                 tenant_kind: TenantKind::Customer,
-                tenant_id: ids::parse(&customer.id),
+                tenant_id: customer.id.uuid(),
                 tenant_name: customer.company_name,
             });
         }
@@ -327,16 +328,16 @@ fn accounts_of_existing(conn: &mut AnyConnection, _any: UserRow) -> Result<Crede
         let Some(user) = UserRow::find_by_user_name(conn, &format!("{local}@{domain}"))? else {
             continue;
         };
-        let (tenant_kind, tenant_id, tenant_name) = match (&user.partner_id, &user.customer_id) {
+        let (tenant_kind, tenant_id, tenant_name) = match (user.partner_id, user.customer_id) {
             (Some(p), _) => {
-                let partner = PartnerRow::find(conn, ids::parse(p))?
+                let partner = PartnerRow::find(conn, p.uuid())?
                     .ok_or_else(|| ApiError::internal("demo partner missing"))?;
-                (partner.tenant_kind(), ids::parse(p), partner.name)
+                (partner.tenant_kind(), p.uuid(), partner.name)
             }
             (None, Some(c)) => {
-                let customer = CustomerRow::find(conn, ids::parse(c))?
+                let customer = CustomerRow::find(conn, c.uuid())?
                     .ok_or_else(|| ApiError::internal("demo customer missing"))?;
-                (TenantKind::Customer, ids::parse(c), customer.company_name)
+                (TenantKind::Customer, c.uuid(), customer.company_name)
             }
             _ => continue,
         };

@@ -13,10 +13,10 @@ use uuid::Uuid;
 
 use super::jwt::Claims;
 use crate::db::{self, AnyConnection};
+use crate::domain::Id;
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::Actor;
-use crate::models::ids;
 use crate::request_id::RequestId;
 use crate::schema::{applications, partners, users};
 use crate::state::AppState;
@@ -89,7 +89,7 @@ impl Principal {
             ActorKind::User => {
                 let user = users::table
                     .left_join(partners::table.on(users::partner_id.eq(partners::id.nullable())))
-                    .filter(users::id.eq(actor_id.to_string()))
+                    .filter(users::id.eq(Id::from(actor_id)))
                     .select((
                         (
                             users::display_name,
@@ -105,7 +105,7 @@ impl Principal {
                         partners::kind.nullable(),
                     ))
                     .first::<(
-                        (String, Option<String>, Option<String>, String),
+                        (String, Option<Id>, Option<Id>, String),
                         (bool, bool, i64),
                         Option<String>,
                     )>(conn)
@@ -121,14 +121,14 @@ impl Principal {
             ActorKind::Application => {
                 let app = applications::table
                     .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
-                    .filter(applications::id.eq(actor_id.to_string()))
+                    .filter(applications::id.eq(Id::from(actor_id)))
                     .select((
                         applications::display_name,
                         applications::partner_id,
                         applications::roles,
                         partners::kind,
                     ))
-                    .first::<(String, String, String, String)>(conn)
+                    .first::<(String, Id, String, String)>(conn)
                     .optional()?;
                 let (name, partner_id, roles, kind) = app.ok_or_else(gone)?;
                 (
@@ -143,10 +143,10 @@ impl Principal {
         let (tenant_kind, tenant_id) = match (partner_id, customer_id, partner_kind) {
             (Some(pid), _, Some(kind)) => (
                 TenantKind::parse(&kind).unwrap_or(TenantKind::IndirectReseller),
-                ids::parse(&pid),
+                pid.uuid(),
             ),
             (Some(_), _, None) => return Err(gone()),
-            (None, Some(cid), _) => (TenantKind::Customer, ids::parse(&cid)),
+            (None, Some(cid), _) => (TenantKind::Customer, cid.uuid()),
             (None, None, _) => return Err(gone()),
         };
         if tenant_id.to_string() != claims.tid {

@@ -18,7 +18,7 @@ use crate::etag;
 use crate::extract::ValidJson;
 use crate::idempotency;
 use crate::models::application::ApplicationRow;
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::applications::{self as service, NewApplication};
 use crate::state::AppState;
@@ -44,9 +44,9 @@ pub struct Application {
 impl From<ApplicationRow> for Application {
     fn from(r: ApplicationRow) -> Application {
         Application {
-            id: ids::parse(&r.id),
+            id: r.id.uuid(),
             display_name: r.display_name,
-            client_id: ids::parse(&r.client_id),
+            client_id: r.client_id.uuid(),
             roles: Role::split(&r.roles),
             created_at: utc(r.created_at),
         }
@@ -166,7 +166,7 @@ pub async fn list_applications(
             service::list(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, Application::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Application::from)))
 }
 
 /// Delete an application: its secret stops working, and so do its tokens, on their next

@@ -9,9 +9,10 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Authorized, ops};
+use crate::domain::Id;
 use crate::error::{ApiError, Problem};
 use crate::models::audit::{AuditFilter, AuditRow};
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::audit as service;
 use crate::state::AppState;
@@ -63,12 +64,12 @@ impl From<AuditRow> for AuditRecord {
     fn from(r: AuditRow) -> AuditRecord {
         let json = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
         AuditRecord {
-            id: ids::parse(&r.id),
-            partner_id: r.partner_id.as_deref().map(ids::parse),
-            customer_id: r.customer_id.as_deref().map(ids::parse),
+            id: r.id.uuid(),
+            partner_id: r.partner_id.map(Id::uuid),
+            customer_id: r.customer_id.map(Id::uuid),
             actor: AuditActor {
                 kind: r.actor_type,
-                id: r.actor_id.as_deref().map(ids::parse),
+                id: r.actor_id.map(Id::uuid),
                 display_name: r.actor_name,
             },
             operation_type: r.operation_type,
@@ -138,5 +139,5 @@ pub async fn list_audit_records(
             service::list(conn, caller, &filter, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, AuditRecord::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), AuditRecord::from)))
 }

@@ -14,13 +14,14 @@ use validator::Validate;
 
 use crate::auth::{Authorized, ops};
 use crate::domain;
+use crate::domain::Id;
 use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
 use crate::handlers::orders::PlacedOrder;
 use crate::models::cart::{CartRow, LineItem};
 use crate::models::offer::BillingCycle;
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::money::Money;
 use crate::services::carts::{self as service, PricedCart};
 use crate::state::AppState;
@@ -149,8 +150,8 @@ impl From<PricedCart> for Cart {
     fn from(PricedCart { cart: row, priced }: PricedCart) -> Cart {
         let currency = priced.currency.clone();
         Cart {
-            id: ids::parse(&row.id),
-            customer_id: ids::parse(&row.customer_id),
+            id: row.id.uuid(),
+            customer_id: row.customer_id.uuid(),
             status: CartStatus::of(&row),
             line_items: priced
                 .lines
@@ -166,7 +167,7 @@ impl From<PricedCart> for Cart {
                 })
                 .collect(),
             total: Money::new(priced.total_minor, &currency),
-            order_id: row.order_id.as_deref().map(ids::parse),
+            order_id: row.order_id.map(Id::uuid),
             expires_at: utc(row.expires_at),
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),

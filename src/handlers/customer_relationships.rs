@@ -13,7 +13,7 @@ use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
 use crate::models::partner::PartnerRow;
 use crate::models::relationship::RelationshipRow;
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::relationships as service;
 use crate::state::AppState;
@@ -48,7 +48,7 @@ pub struct CustomerRelationship {
 impl From<(RelationshipRow, PartnerRow)> for CustomerRelationship {
     fn from((rel, partner): (RelationshipRow, PartnerRow)) -> CustomerRelationship {
         CustomerRelationship {
-            partner_id: ids::parse(&partner.id),
+            partner_id: partner.id.uuid(),
             kind: partner.tenant_kind(),
             name: partner.name,
             relationship: "reseller".to_owned(),
@@ -88,7 +88,13 @@ pub async fn list_customer_relationships(
             service::list_for_customer(conn, caller, customer_id, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.0.id, CustomerRelationship::from)))
+    Ok(
+        HttpResponse::Ok().json(query.answer(
+            rows,
+            |r| r.0.id.as_str(),
+            CustomerRelationship::from,
+        )),
+    )
 }
 
 /// Remove the caller's own relationship with a customer (global admin only).

@@ -14,7 +14,7 @@ use crate::domain::Role;
 use crate::error::{ApiError, Problem};
 use crate::idempotency;
 use crate::models::user::UserRow;
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::customer_users as service;
 use crate::state::AppState;
@@ -44,7 +44,7 @@ pub struct CustomerUser {
 impl From<UserRow> for CustomerUser {
     fn from(u: UserRow) -> CustomerUser {
         CustomerUser {
-            id: ids::parse(&u.id),
+            id: u.id.uuid(),
             roles: Role::split(&u.roles),
             user_name: u.user_name,
             display_name: u.display_name,
@@ -82,7 +82,7 @@ pub async fn list_customer_users(
             service::list(conn, caller, customer_id, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, CustomerUser::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), CustomerUser::from)))
 }
 
 /// A reset password: the temporary password, shown only in this response.

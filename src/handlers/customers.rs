@@ -15,7 +15,7 @@ use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
 use crate::idempotency;
 use crate::models::customer::{CustomerChanges, CustomerFilter, CustomerRow};
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::customers::{self as service, NewCustomer};
 use crate::state::AppState;
@@ -103,7 +103,7 @@ pub struct Customer {
 impl From<CustomerRow> for Customer {
     fn from(r: CustomerRow) -> Customer {
         Customer {
-            id: ids::parse(&r.id),
+            id: r.id.uuid(),
             company_name: r.company_name,
             domain: r.domain,
             billing_profile: BillingProfile {
@@ -268,7 +268,7 @@ pub async fn list_customers(
             service::list(conn, caller, &filter, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, Customer::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Customer::from)))
 }
 
 /// Read a customer the caller has a relationship with (others answer 404).

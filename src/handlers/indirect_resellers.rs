@@ -13,7 +13,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Authorized, ops};
-use crate::domain::{LinkStatus, PartnershipStatus, TenantKind};
+use crate::domain::{Id, LinkStatus, PartnershipStatus, TenantKind};
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::ValidJson;
@@ -21,7 +21,7 @@ use crate::idempotency;
 use crate::models::invitation::InvitationRow;
 use crate::models::partner::PartnerRow;
 use crate::models::partnership::PartnershipRow;
-use crate::models::{ids, now, utc};
+use crate::models::{now, utc};
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::links::{IssuedLink, Link};
 use crate::services::partnerships as service;
@@ -84,10 +84,10 @@ pub struct Invitation {
 impl From<InvitationRow> for Invitation {
     fn from(r: InvitationRow) -> Invitation {
         Invitation {
-            id: ids::parse(&r.id),
+            id: r.id.uuid(),
             status: r.display_status(now()).to_owned(),
             email: r.email,
-            accepted_by_partner_id: r.accepted_by_partner_id.as_deref().map(ids::parse),
+            accepted_by_partner_id: r.accepted_by_partner_id.map(Id::uuid),
             accepted_by_email: r.accepted_by_email,
             expires_at: utc(r.expires_at),
             created_at: utc(r.created_at),
@@ -171,7 +171,7 @@ pub async fn create_invitation(
         .await?;
     let email_draft = invitation_draft(&provider, &row, &link);
     let res = HttpResponse::Created().json(CreatedInvitation {
-        id: ids::parse(&row.id),
+        id: row.id.uuid(),
         status: row.status,
         email: row.email,
         link,
@@ -204,7 +204,7 @@ pub async fn list_invitations(
             service::list_invitations(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, Invitation::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Invitation::from)))
 }
 
 /// Revoke a pending invitation: its link stops working at once.
@@ -264,7 +264,7 @@ pub struct IndirectPartner {
 impl From<(PartnershipRow, PartnerRow)> for IndirectPartner {
     fn from((ship, partner): (PartnershipRow, PartnerRow)) -> IndirectPartner {
         IndirectPartner {
-            id: ids::parse(&partner.id),
+            id: partner.id.uuid(),
             kind: partner.tenant_kind(),
             name: partner.name,
             status: ship.status,
@@ -314,7 +314,7 @@ pub async fn list_partnerships<P: crate::auth::authorized::Permission>(
             service::list(conn, caller, status, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.0.id, IndirectPartner::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.0.id.as_str(), IndirectPartner::from)))
 }
 
 /// List the indirect resellers partnered with the caller's provider (active ones unless

@@ -36,7 +36,13 @@ pub async fn list_my_partners(
             service::list_my_partners(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.0.id, CustomerRelationship::from)))
+    Ok(
+        HttpResponse::Ok().json(query.answer(
+            rows,
+            |r| r.0.id.as_str(),
+            CustomerRelationship::from,
+        )),
+    )
 }
 
 /// Remove a partner's delegated admin privileges (customer admin).

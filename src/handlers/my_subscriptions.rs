@@ -11,7 +11,6 @@ use crate::auth::{Authorized, ops};
 use crate::domain::SubscriptionStatus;
 use crate::error::{ApiError, Problem};
 use crate::handlers::support_contacts::SupportContact;
-use crate::models::ids;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::support_contacts::{self as service, Supported};
 use crate::state::AppState;
@@ -42,7 +41,7 @@ impl From<Supported> for MySubscription {
     fn from(s: Supported) -> MySubscription {
         let sub = s.subscription;
         MySubscription {
-            id: ids::parse(&sub.id),
+            id: sub.id.uuid(),
             support_contact: SupportContact::new(s.contact, &sub.billing_partner_id),
             offer_id: sub.offer_id,
             offer_name: s.offer_name,
@@ -77,7 +76,11 @@ pub async fn list_my_subscriptions(
             service::product_support_page(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |s| &s.subscription.id, MySubscription::from)))
+    Ok(HttpResponse::Ok().json(query.answer(
+        rows,
+        |s| s.subscription.id.as_str(),
+        MySubscription::from,
+    )))
 }
 
 /// Registers the customer self-service subscription operations.

@@ -123,7 +123,7 @@ pub async fn list_offers(
             service::list(conn, &filter, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, Offer::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Offer::from)))
 }
 
 /// Read one offer.

@@ -19,7 +19,7 @@ use crate::handlers::carts::LineItems;
 use crate::handlers::subscriptions::Subscription;
 use crate::models::offer::BillingCycle;
 use crate::models::order::OrderRow;
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::money::Money;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::orders::{self as service, Placed};
@@ -71,8 +71,8 @@ impl From<OrderRow> for Order {
     fn from(r: OrderRow) -> Order {
         let currency = r.currency.clone();
         Order {
-            id: ids::parse(&r.id),
-            customer_id: ids::parse(&r.customer_id),
+            id: r.id.uuid(),
+            customer_id: r.customer_id.uuid(),
             line_items: r
                 .lines()
                 .into_iter()
@@ -191,7 +191,7 @@ pub async fn list_orders(
             service::list(conn, caller, customer_id, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, Order::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Order::from)))
 }
 
 /// Read one of your orders for a customer.

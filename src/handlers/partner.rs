@@ -15,7 +15,7 @@ use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
 use crate::models::partner::{PartnerChanges, PartnerRow};
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::services::partner as service;
 use crate::state::AppState;
 use crate::validate;
@@ -49,7 +49,7 @@ pub struct Partner {
 impl From<PartnerRow> for Partner {
     fn from(r: PartnerRow) -> Partner {
         Partner {
-            id: ids::parse(&r.id),
+            id: r.id.uuid(),
             kind: r.tenant_kind(),
             name: r.name,
             support_email: r.support_email,

@@ -19,7 +19,7 @@ use crate::error::{ApiError, Problem};
 use crate::extract::ValidJson;
 use crate::idempotency;
 use crate::models::partner::PartnerRow;
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::request_id::RequestId;
 use crate::services::partnerships::{self as service, Enrollment as NewEnrollment};
 use crate::state::AppState;
@@ -117,7 +117,7 @@ pub struct EnrolledPartner {
 impl From<PartnerRow> for EnrolledPartner {
     fn from(p: PartnerRow) -> EnrolledPartner {
         EnrolledPartner {
-            id: ids::parse(&p.id),
+            id: p.id.uuid(),
             kind: p.tenant_kind(),
             name: p.name,
             support_email: p.support_email,

@@ -16,13 +16,13 @@ use super::customer_relationships::CustomerRelationship;
 use super::indirect_resellers::EmailDraft;
 use super::partnership_invitations::AcceptLink;
 use crate::auth::{Authorized, ops};
-use crate::domain::LinkStatus;
+use crate::domain::{Id, LinkStatus};
 use crate::error::{ApiError, Problem};
 use crate::extract::ValidJson;
 use crate::idempotency;
 use crate::models::partner::PartnerRow;
 use crate::models::relationship_request::{Recipient, RelationshipRequestRow};
-use crate::models::{ids, now, utc};
+use crate::models::{now, utc};
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::links::{IssuedLink, Link};
 use crate::services::relationships as service;
@@ -73,11 +73,11 @@ pub struct RelationshipRequest {
 impl From<RelationshipRequestRow> for RelationshipRequest {
     fn from(r: RelationshipRequestRow) -> RelationshipRequest {
         RelationshipRequest {
-            id: ids::parse(&r.id),
+            id: r.id.uuid(),
             status: r.display_status(now()).to_owned(),
             include_delegated_admin: r.include_delegated_admin,
-            indirect_provider_id: r.indirect_provider_id.as_deref().map(ids::parse),
-            customer_id: r.customer_id.as_deref().map(ids::parse),
+            indirect_provider_id: r.indirect_provider_id.map(Id::uuid),
+            customer_id: r.customer_id.map(Id::uuid),
             expires_at: utc(r.expires_at),
             created_at: utc(r.created_at),
         }
@@ -181,10 +181,10 @@ pub async fn create_relationship_request(
         .await?;
     let email_draft = request_draft(&partner, provider.as_ref(), &row, &link);
     let res = HttpResponse::Created().json(CreatedRelationshipRequest {
-        id: ids::parse(&row.id),
+        id: row.id.uuid(),
         status: row.status,
         include_delegated_admin: row.include_delegated_admin,
-        indirect_provider_id: row.indirect_provider_id.as_deref().map(ids::parse),
+        indirect_provider_id: row.indirect_provider_id.map(Id::uuid),
         link,
         expires_at: utc(row.expires_at),
         email_draft,
@@ -215,7 +215,7 @@ pub async fn list_relationship_requests(
             service::list_requests(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, RelationshipRequest::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), RelationshipRequest::from)))
 }
 
 /// An accepted relationship request and the relationships it created or updated.
@@ -264,7 +264,7 @@ pub async fn accept_relationship_request(
         })
         .await?;
     Ok(HttpResponse::Ok().json(AcceptedRelationshipRequest {
-        id: ids::parse(&accepted.request.id),
+        id: accepted.request.id.uuid(),
         customer_id: accepted.customer_id,
         status: accepted.request.status,
         relationships: accepted

@@ -17,7 +17,7 @@ use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
 use crate::models::service_request::ServiceRequestRow;
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::service_requests::{self as service, NewRequest, Patch};
 use crate::state::AppState;
@@ -115,9 +115,9 @@ impl From<ServiceRequestRow> for ServiceRequest {
             })
             .collect();
         ServiceRequest {
-            id: ids::parse(&r.id),
-            customer_id: ids::parse(&r.customer_id),
-            partner_id: ids::parse(&r.partner_id),
+            id: r.id.uuid(),
+            customer_id: r.customer_id.uuid(),
+            partner_id: r.partner_id.uuid(),
             severity: Severity::parse(&r.severity),
             status: r.status,
             notes,
@@ -242,7 +242,7 @@ pub async fn list_service_requests(
             service::list(conn, caller, customer_id, status, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, ServiceRequest::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), ServiceRequest::from)))
 }
 
 /// Read one of the caller's service requests for a customer. Needs DAP.

@@ -14,13 +14,13 @@ use validator::Validate;
 
 use crate::auth::{Authorized, ops};
 use crate::db::AnyConnection;
-use crate::domain::SubscriptionStatus;
+use crate::domain::{Id, SubscriptionStatus};
 use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
 use crate::models::offer::BillingCycle;
 use crate::models::subscription::{SubscriptionFilter, SubscriptionRow};
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::subscriptions::{self as service, Named, Patch};
 use crate::state::AppState;
@@ -66,18 +66,18 @@ impl Subscription {
     /// The wire form of `row`, whose offer is named `offer_name`.
     pub fn new(row: SubscriptionRow, offer_name: String) -> Subscription {
         Subscription {
-            id: ids::parse(&row.id),
-            customer_id: ids::parse(&row.customer_id),
+            id: row.id.uuid(),
+            customer_id: row.customer_id.uuid(),
             offer_name,
             quantity: row.quantity,
             status: row.status,
             billing_cycle: BillingCycle::parse(&row.billing_cycle).unwrap_or(BillingCycle::Monthly),
             auto_renew: row.auto_renew,
             friendly_name: row.friendly_name,
-            billing_partner_id: ids::parse(&row.billing_partner_id),
-            partner_id_on_record: row.partner_id_on_record.as_deref().map(ids::parse),
-            support_contact_partner_id: ids::parse(&row.support_contact_partner_id),
-            order_id: row.order_id.as_deref().map(ids::parse),
+            billing_partner_id: row.billing_partner_id.uuid(),
+            partner_id_on_record: row.partner_id_on_record.map(Id::uuid),
+            support_contact_partner_id: row.support_contact_partner_id.uuid(),
+            order_id: row.order_id.map(Id::uuid),
             offer_id: row.offer_id,
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
@@ -158,7 +158,7 @@ pub async fn list_subscriptions(
             service::list(conn, caller, customer_id, &filter, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |n| &n.row.id, Subscription::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |n| n.row.id.as_str(), Subscription::from)))
 }
 
 /// Read a subscription, with its ETag.

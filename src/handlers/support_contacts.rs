@@ -12,11 +12,10 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Authorized, ops};
-use crate::domain::TenantKind;
+use crate::domain::{Id, TenantKind};
 use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
-use crate::models::ids;
 use crate::models::partner::PartnerRow;
 use crate::paging::Page;
 use crate::services::support_contacts::{self as service, Designated};
@@ -59,14 +58,14 @@ pub struct SupportContact {
 
 impl SupportContact {
     /// The wire form of `partner` as a contact of a subscription billed by `billing_partner_id`.
-    pub fn new(partner: PartnerRow, billing_partner_id: &str) -> SupportContact {
+    pub fn new(partner: PartnerRow, billing_partner_id: &Id) -> SupportContact {
         SupportContact {
-            partner_id: ids::parse(&partner.id),
+            partner_id: partner.id.uuid(),
             kind: match partner.tenant_kind() {
                 TenantKind::IndirectProvider => SupportContactKind::IndirectProvider,
                 _ => SupportContactKind::IndirectReseller,
             },
-            is_default: partner.id == billing_partner_id,
+            is_default: partner.id == *billing_partner_id,
             name: partner.name,
             email: partner.support_email,
             phone: partner.support_phone,

@@ -17,7 +17,7 @@ use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
 use crate::idempotency;
 use crate::models::user::UserRow;
-use crate::models::{ids, utc};
+use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::users::{self as service, NewPartnerUser, UserUpdate};
 use crate::state::AppState;
@@ -50,7 +50,7 @@ pub struct User {
 impl From<UserRow> for User {
     fn from(r: UserRow) -> User {
         User {
-            id: ids::parse(&r.id),
+            id: r.id.uuid(),
             user_name: r.user_name,
             display_name: r.display_name,
             roles: Role::split(&r.roles),
@@ -194,7 +194,7 @@ pub async fn list_users(
             service::list(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, User::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), User::from)))
 }
 
 /// Read a user of your partner organisation (other partners' users answer 404).

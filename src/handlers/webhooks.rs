@@ -89,7 +89,7 @@ pub async fn list_webhooks(
             service::list(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, Webhook::from)))
+    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Webhook::from)))
 }
 
 /// Read one webhook (says whether it was disabled for failing, and since when it fails).
@@ -295,7 +295,11 @@ pub async fn list_webhook_deliveries(
             service::deliveries(conn, caller, id, &filter, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| &r.id, |r| Delivery::new(r, &attempts))))
+    Ok(HttpResponse::Ok().json(query.answer(
+        rows,
+        |r| r.id.as_str(),
+        |r| Delivery::new(r, &attempts),
+    )))
 }
 
 /// Resend one delivery now, with the same `webhook-id` (also after it failed), with a fresh

@@ -6,16 +6,17 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::domain::Id;
 use crate::schema::applications;
 
 /// An application of a partner.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = applications)]
 pub struct ApplicationRow {
-    pub id: String,
-    pub partner_id: String,
+    pub id: Id,
+    pub partner_id: Id,
     pub display_name: String,
-    pub client_id: String,
+    pub client_id: Id,
     pub secret_hash: String,
     pub roles: String,
     pub created_at: NaiveDateTime,
@@ -52,8 +53,8 @@ impl ApplicationRow {
         id: Uuid,
     ) -> QueryResult<Option<ApplicationRow>> {
         applications::table
-            .filter(applications::id.eq(id.to_string()))
-            .filter(applications::partner_id.eq(partner_id.to_string()))
+            .filter(applications::id.eq(Id::from(id)))
+            .filter(applications::partner_id.eq(Id::from(partner_id)))
             .select(ApplicationRow::as_select())
             .first(conn)
             .optional()
@@ -67,7 +68,7 @@ impl ApplicationRow {
         limit: i64,
     ) -> QueryResult<Vec<ApplicationRow>> {
         let mut q = applications::table
-            .filter(applications::partner_id.eq(partner_id.to_string()))
+            .filter(applications::partner_id.eq(Id::from(partner_id)))
             .select(ApplicationRow::as_select())
             .into_boxed();
         if let Some(after) = after {
@@ -85,7 +86,7 @@ impl ApplicationRow {
     }
 
     /// Deletes an application.
-    pub fn delete(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+    pub fn delete(conn: &mut AnyConnection, id: &Id) -> QueryResult<bool> {
         diesel::delete(applications::table.find(id))
             .execute(conn)
             .map(|n| n == 1)

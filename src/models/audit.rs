@@ -7,7 +7,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::domain::AuditOperation;
+use crate::domain::{AuditOperation, Id};
 use crate::error::ApiError;
 use crate::schema::audit_records as audit;
 
@@ -15,14 +15,15 @@ use crate::schema::audit_records as audit;
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit)]
 pub struct AuditRow {
-    pub id: String,
-    pub partner_id: Option<String>,
-    pub customer_id: Option<String>,
+    pub id: Id,
+    pub partner_id: Option<Id>,
+    pub customer_id: Option<Id>,
     pub actor_type: String,
-    pub actor_id: Option<String>,
+    pub actor_id: Option<Id>,
     pub actor_name: String,
     pub operation_type: String,
     pub resource_type: String,
+    /// The audited resource's id (written from an [`Id`]; read back as stored).
     pub resource_id: String,
     pub old_value: Option<String>,
     pub new_value: Option<String>,
@@ -61,9 +62,9 @@ impl Actor {
     pub fn user(user: &super::user::UserRow, request_id: String) -> Actor {
         Actor {
             kind: "user",
-            id: Some(super::ids::parse(&user.id)),
+            id: Some(user.id.uuid()),
             name: user.display_name.clone(),
-            partner_id: user.partner_id.as_deref().map(super::ids::parse),
+            partner_id: user.partner_id.map(Id::uuid),
             request_id,
         }
     }
@@ -73,7 +74,7 @@ impl Actor {
 #[derive(Debug)]
 pub struct Audit {
     operation: AuditOperation,
-    resource_id: String,
+    resource_id: Id,
     partner_id: Option<Uuid>,
     customer_id: Option<Uuid>,
     old_value: Option<String>,
@@ -82,10 +83,10 @@ pub struct Audit {
 
 impl Audit {
     /// A record of `operation` on the resource `resource_id` (its type comes with the operation).
-    pub fn new(operation: AuditOperation, resource_id: impl ToString) -> Audit {
+    pub fn new(operation: AuditOperation, resource_id: impl Into<Id>) -> Audit {
         Audit {
             operation,
-            resource_id: resource_id.to_string(),
+            resource_id: resource_id.into(),
             partner_id: None,
             customer_id: None,
             old_value: None,
@@ -122,14 +123,14 @@ impl Audit {
     pub fn write(self, conn: &mut AnyConnection, actor: &Actor) -> Result<(), ApiError> {
         let row = AuditRow {
             id: super::ids::new(),
-            partner_id: self.partner_id.or(actor.partner_id).map(|p| p.to_string()),
-            customer_id: self.customer_id.map(|c| c.to_string()),
+            partner_id: self.partner_id.or(actor.partner_id).map(Id::from),
+            customer_id: self.customer_id.map(Id::from),
             actor_type: actor.kind.to_owned(),
-            actor_id: actor.id.map(|a| a.to_string()),
+            actor_id: actor.id.map(Id::from),
             actor_name: actor.name.clone(),
             operation_type: self.operation.as_str().to_owned(),
             resource_type: self.operation.resource_type().to_owned(),
-            resource_id: self.resource_id,
+            resource_id: self.resource_id.to_string(),
             old_value: self.old_value,
             new_value: self.new_value,
             request_id: actor.request_id.clone(),
@@ -167,7 +168,7 @@ impl AuditRow {
         limit: i64,
     ) -> QueryResult<Vec<AuditRow>> {
         let mut q = audit::table
-            .filter(audit::partner_id.eq(partner_id.to_string()))
+            .filter(audit::partner_id.eq(Id::from(partner_id)))
             .select(AuditRow::as_select())
             .into_boxed();
         if let Some(from) = filter.from {
@@ -177,7 +178,7 @@ impl AuditRow {
             q = q.filter(audit::created_at.lt(to));
         }
         if let Some(c) = filter.customer_id {
-            q = q.filter(audit::customer_id.eq(c.to_string()));
+            q = q.filter(audit::customer_id.eq(Id::from(c)));
         }
         if let Some(r) = &filter.resource_type {
             q = q.filter(audit::resource_type.eq(r.clone()));

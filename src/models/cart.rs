@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::offer::BillingCycle;
 use crate::db::AnyConnection;
-use crate::domain::CartStatus;
+use crate::domain::{CartStatus, Id};
 use crate::error::ApiError;
 use crate::schema::carts as c;
 
@@ -34,14 +34,14 @@ pub struct LineItem {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = c)]
 pub struct CartRow {
-    pub id: String,
-    pub customer_id: String,
-    pub partner_id: String,
+    pub id: Id,
+    pub customer_id: Id,
+    pub partner_id: Id,
     /// `active` or `checked_out` (an active cart past `expires_at` is expired).
     pub status: CartStatus,
     /// JSON array of [`LineItem`].
     pub line_items: String,
-    pub order_id: Option<String>,
+    pub order_id: Option<Id>,
     pub version: i64,
     pub expires_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
@@ -67,8 +67,8 @@ impl CartRow {
         let now = super::now();
         CartRow {
             id: super::ids::new(),
-            customer_id: customer_id.to_string(),
-            partner_id: partner_id.to_string(),
+            customer_id: Id::from(customer_id),
+            partner_id: Id::from(partner_id),
             status: CartStatus::Active,
             line_items: lines_json(lines),
             order_id: None,
@@ -119,9 +119,9 @@ impl CartRow {
         id: Uuid,
     ) -> QueryResult<Option<CartRow>> {
         c::table
-            .filter(c::id.eq(id.to_string()))
-            .filter(c::customer_id.eq(customer_id.to_string()))
-            .filter(c::partner_id.eq(partner_id.to_string()))
+            .filter(c::id.eq(Id::from(id)))
+            .filter(c::customer_id.eq(Id::from(customer_id)))
+            .filter(c::partner_id.eq(Id::from(partner_id)))
             .select(CartRow::as_select())
             .first(conn)
             .optional()
@@ -139,7 +139,7 @@ impl CartRow {
     /// matches; returns whether a row changed.
     pub fn replace_lines(
         conn: &mut AnyConnection,
-        id: &str,
+        id: &Id,
         expected_version: i64,
         lines: &[LineItem],
     ) -> QueryResult<bool> {
@@ -164,9 +164,9 @@ impl CartRow {
     /// returns whether a row changed (two checkouts of one cart never both win).
     pub fn check_out(
         conn: &mut AnyConnection,
-        id: &str,
+        id: &Id,
         expected_version: i64,
-        order_id: &str,
+        order_id: &Id,
     ) -> QueryResult<bool> {
         let n = diesel::update(
             c::table
@@ -185,7 +185,7 @@ impl CartRow {
     }
 
     /// Deletes an active cart when the version still matches; returns whether a row went.
-    pub fn delete(conn: &mut AnyConnection, id: &str, expected_version: i64) -> QueryResult<bool> {
+    pub fn delete(conn: &mut AnyConnection, id: &Id, expected_version: i64) -> QueryResult<bool> {
         let n = diesel::delete(
             c::table
                 .filter(c::id.eq(id))

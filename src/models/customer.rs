@@ -5,13 +5,14 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::domain::Id;
 use crate::schema::{customer_relationships, customers};
 
 /// A customer organisation.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = customers)]
 pub struct CustomerRow {
-    pub id: String,
+    pub id: Id,
     pub company_name: String,
     pub domain: String,
     pub billing_email: String,
@@ -87,7 +88,7 @@ impl CustomerRow {
         // at the cursor instead of at the first customer.
         let mut q = customer_relationships::table
             .inner_join(customers::table)
-            .filter(customer_relationships::partner_id.eq(partner_id.to_string()))
+            .filter(customer_relationships::partner_id.eq(Id::from(partner_id)))
             .select(CustomerRow::as_select())
             .into_boxed();
         if let Some(reseller) = filter.indirect_reseller_id {
@@ -95,7 +96,7 @@ impl CustomerRow {
             let theirs = rel
                 .filter(
                     rel.field(customer_relationships::partner_id)
-                        .eq(reseller.to_string()),
+                        .eq(Id::from(reseller)),
                 )
                 .select(rel.field(customer_relationships::customer_id));
             q = q.filter(customers::id.eq_any(theirs));
@@ -143,7 +144,7 @@ impl CustomerRow {
     /// Applies `changes` when the version still matches; returns whether a row changed.
     pub fn update(
         conn: &mut AnyConnection,
-        id: &str,
+        id: &Id,
         expected_version: i64,
         changes: &CustomerChanges,
     ) -> QueryResult<bool> {

@@ -8,21 +8,21 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::domain::LinkStatus;
+use crate::domain::{Id, LinkStatus};
 use crate::schema::partnership_invitations as inv;
 
 /// A partnership invitation.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = inv)]
 pub struct InvitationRow {
-    pub id: String,
-    pub provider_id: String,
+    pub id: Id,
+    pub provider_id: Id,
     pub email: String,
     pub message: Option<String>,
     pub token_hash: String,
     pub status: LinkStatus,
     pub expires_at: NaiveDateTime,
-    pub accepted_by_partner_id: Option<String>,
+    pub accepted_by_partner_id: Option<Id>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// The sign-in name (e-mail) of the reseller user who accepted or enrolled through the link.
@@ -42,7 +42,7 @@ impl InvitationRow {
         let now = super::now();
         InvitationRow {
             id: super::ids::new(),
-            provider_id: provider_id.to_string(),
+            provider_id: Id::from(provider_id),
             email: email.to_lowercase(),
             message,
             token_hash,
@@ -82,8 +82,8 @@ impl InvitationRow {
         id: Uuid,
     ) -> QueryResult<Option<InvitationRow>> {
         inv::table
-            .filter(inv::id.eq(id.to_string()))
-            .filter(inv::provider_id.eq(provider_id.to_string()))
+            .filter(inv::id.eq(Id::from(id)))
+            .filter(inv::provider_id.eq(Id::from(provider_id)))
             .select(InvitationRow::as_select())
             .first(conn)
             .optional()
@@ -97,7 +97,7 @@ impl InvitationRow {
         limit: i64,
     ) -> QueryResult<Vec<InvitationRow>> {
         let mut q = inv::table
-            .filter(inv::provider_id.eq(provider_id.to_string()))
+            .filter(inv::provider_id.eq(Id::from(provider_id)))
             .select(InvitationRow::as_select())
             .into_boxed();
         if let Some(after) = after {
@@ -111,7 +111,7 @@ impl InvitationRow {
     /// longer pending (someone else accepted or revoked it first).
     pub fn accept(
         conn: &mut AnyConnection,
-        id: &str,
+        id: &Id,
         reseller_id: Uuid,
         email: Option<&str>,
     ) -> QueryResult<bool> {
@@ -130,13 +130,13 @@ impl InvitationRow {
     }
 
     /// Marks a pending invitation revoked; false when it was no longer pending.
-    pub fn revoke(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+    pub fn revoke(conn: &mut AnyConnection, id: &Id) -> QueryResult<bool> {
         Self::leave_pending(conn, id, LinkStatus::Revoked, None)
     }
 
     fn leave_pending(
         conn: &mut AnyConnection,
-        id: &str,
+        id: &Id,
         status: LinkStatus,
         accepted_by: Option<String>,
     ) -> QueryResult<bool> {

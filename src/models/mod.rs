@@ -21,18 +21,13 @@ pub mod webhook;
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
-/// Id helpers: new UUIDv7 text ids and parsing stored ones.
+/// Id helpers: new UUIDv7 ids (stored ids are read as [`crate::domain::Id`]).
 pub mod ids {
-    use uuid::Uuid;
+    use crate::domain::Id;
 
-    /// A new time-ordered id (UUIDv7), as stored.
-    pub fn new() -> String {
-        Uuid::now_v7().to_string()
-    }
-
-    /// Parses a stored id (stored ids are always valid; a corrupt one becomes the nil UUID).
-    pub fn parse(stored: &str) -> Uuid {
-        stored.parse().unwrap_or_default()
+    /// A new time-ordered id (UUIDv7).
+    pub fn new() -> Id {
+        Id::now_v7()
     }
 }
 

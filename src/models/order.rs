@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::offer::BillingCycle;
 use crate::db::AnyConnection;
-use crate::domain::OrderStatus;
+use crate::domain::{Id, OrderStatus};
 use crate::schema::orders as o;
 
 /// One priced line of an order, as stored.
@@ -38,9 +38,9 @@ pub struct OrderLine {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = o)]
 pub struct OrderRow {
-    pub id: String,
-    pub customer_id: String,
-    pub partner_id: String,
+    pub id: Id,
+    pub customer_id: Id,
+    pub partner_id: Id,
     /// Always `completed`: an order is created whole or not at all.
     pub status: OrderStatus,
     /// JSON array of [`OrderLine`].
@@ -66,9 +66,9 @@ impl OrderRow {
         id: Uuid,
     ) -> QueryResult<Option<OrderRow>> {
         o::table
-            .filter(o::id.eq(id.to_string()))
-            .filter(o::customer_id.eq(customer_id.to_string()))
-            .filter(o::partner_id.eq(partner_id.to_string()))
+            .filter(o::id.eq(Id::from(id)))
+            .filter(o::customer_id.eq(Id::from(customer_id)))
+            .filter(o::partner_id.eq(Id::from(partner_id)))
             .select(OrderRow::as_select())
             .first(conn)
             .optional()
@@ -83,8 +83,8 @@ impl OrderRow {
         limit: i64,
     ) -> QueryResult<Vec<OrderRow>> {
         let mut q = o::table
-            .filter(o::customer_id.eq(customer_id.to_string()))
-            .filter(o::partner_id.eq(partner_id.to_string()))
+            .filter(o::customer_id.eq(Id::from(customer_id)))
+            .filter(o::partner_id.eq(Id::from(partner_id)))
             .select(OrderRow::as_select())
             .into_boxed();
         if let Some(after) = after {

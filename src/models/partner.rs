@@ -5,14 +5,14 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::domain::{PartnershipStatus, TenantKind};
+use crate::domain::{Id, PartnershipStatus, TenantKind};
 use crate::schema::partners;
 
 /// A partner organisation.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = partners)]
 pub struct PartnerRow {
-    pub id: String,
+    pub id: Id,
     pub kind: String,
     pub name: String,
     pub support_email: Option<String>,
@@ -27,7 +27,7 @@ pub struct PartnerRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = partners)]
 pub struct NewPartner {
-    pub id: String,
+    pub id: Id,
     pub kind: String,
     pub name: String,
     pub support_email: Option<String>,
@@ -75,7 +75,7 @@ impl PartnerRow {
     ) -> QueryResult<bool> {
         let n = diesel::update(
             partners::table
-                .filter(partners::id.eq(id.to_string()))
+                .filter(partners::id.eq(Id::from(id)))
                 .filter(partners::version.eq(expected_version)),
         )
         .set((
@@ -132,12 +132,12 @@ impl PartnerRow {
             .left_join(
                 ps::table.on(ps::reseller_id
                     .eq(partners::id)
-                    .and(ps::provider_id.eq(provider_id.to_string()))),
+                    .and(ps::provider_id.eq(Id::from(provider_id)))),
             )
             .left_join(
                 rel::table.on(rel::partner_id
                     .eq(partners::id)
-                    .and(rel::customer_id.eq(customer_id.to_string()))),
+                    .and(rel::customer_id.eq(Id::from(customer_id)))),
             )
             .select((
                 PartnerRow::as_select(),
@@ -146,7 +146,7 @@ impl PartnerRow {
             ))
             .into_boxed();
         q = match only {
-            Some(id) => q.filter(partners::id.eq(id.to_string())),
+            Some(id) => q.filter(partners::id.eq(Id::from(id))),
             None => q.filter(ps::id.is_not_null()),
         };
         let rows: Vec<(PartnerRow, Option<PartnershipStatus>, Option<bool>)> =

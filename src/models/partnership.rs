@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::partner::PartnerRow;
 use crate::db::AnyConnection;
-use crate::domain::PartnershipStatus;
+use crate::domain::{Id, PartnershipStatus};
 use crate::error::ApiError;
 use crate::schema::{partners, partnerships as p};
 
@@ -17,9 +17,9 @@ use crate::schema::{partners, partnerships as p};
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = p)]
 pub struct PartnershipRow {
-    pub id: String,
-    pub provider_id: String,
-    pub reseller_id: String,
+    pub id: Id,
+    pub provider_id: Id,
+    pub reseller_id: Id,
     pub status: PartnershipStatus,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -35,8 +35,8 @@ impl PartnershipRow {
         reseller_id: Uuid,
     ) -> QueryResult<Option<PartnershipRow>> {
         p::table
-            .filter(p::provider_id.eq(provider_id.to_string()))
-            .filter(p::reseller_id.eq(reseller_id.to_string()))
+            .filter(p::provider_id.eq(Id::from(provider_id)))
+            .filter(p::reseller_id.eq(Id::from(reseller_id)))
             .select(PartnershipRow::as_select())
             .first(conn)
             .optional()
@@ -112,8 +112,8 @@ impl PartnershipRow {
             None => {
                 let row = PartnershipRow {
                     id: super::ids::new(),
-                    provider_id: provider_id.to_string(),
-                    reseller_id: reseller_id.to_string(),
+                    provider_id: Id::from(provider_id),
+                    reseller_id: Id::from(reseller_id),
                     status: PartnershipStatus::Active,
                     created_at: now,
                     updated_at: now,
@@ -161,15 +161,15 @@ impl PartnershipRow {
         }
         let rows: Vec<PartnershipRow> = q.order(p::id.asc()).limit(limit).load(conn)?;
         let other = |r: &PartnershipRow| match side {
-            Side::Provider => r.reseller_id.clone(),
-            Side::Reseller => r.provider_id.clone(),
+            Side::Provider => r.reseller_id,
+            Side::Reseller => r.provider_id,
         };
-        let mut parties: std::collections::HashMap<String, PartnerRow> = partners::table
+        let mut parties: std::collections::HashMap<Id, PartnerRow> = partners::table
             .filter(partners::id.eq_any(rows.iter().map(other).collect::<Vec<_>>()))
             .select(PartnerRow::as_select())
             .load(conn)?
             .into_iter()
-            .map(|partner| (partner.id.clone(), partner))
+            .map(|partner| (partner.id, partner))
             .collect();
         Ok(rows
             .into_iter()
@@ -178,7 +178,7 @@ impl PartnershipRow {
     }
 
     /// Ends an active partnership; false when it was not active (already ended concurrently).
-    pub fn end(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+    pub fn end(conn: &mut AnyConnection, id: &Id) -> QueryResult<bool> {
         let n = diesel::update(
             p::table
                 .filter(p::id.eq(id))

@@ -8,15 +8,16 @@ use uuid::Uuid;
 use super::customer::CustomerRow;
 use super::partner::PartnerRow;
 use crate::db::AnyConnection;
+use crate::domain::Id;
 use crate::schema::{customer_relationships as rel, customers, partners};
 
 /// A partner ↔ customer relationship.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = rel)]
 pub struct RelationshipRow {
-    pub id: String,
-    pub partner_id: String,
-    pub customer_id: String,
+    pub id: Id,
+    pub partner_id: Id,
+    pub customer_id: Id,
     pub delegated_admin: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -28,8 +29,8 @@ impl RelationshipRow {
         let now = super::now();
         RelationshipRow {
             id: super::ids::new(),
-            partner_id: partner_id.to_string(),
-            customer_id: customer_id.to_string(),
+            partner_id: Id::from(partner_id),
+            customer_id: Id::from(customer_id),
             delegated_admin,
             created_at: now,
             updated_at: now,
@@ -43,8 +44,8 @@ impl RelationshipRow {
         customer_id: Uuid,
     ) -> QueryResult<Option<RelationshipRow>> {
         rel::table
-            .filter(rel::partner_id.eq(partner_id.to_string()))
-            .filter(rel::customer_id.eq(customer_id.to_string()))
+            .filter(rel::partner_id.eq(Id::from(partner_id)))
+            .filter(rel::customer_id.eq(Id::from(customer_id)))
             .select(RelationshipRow::as_select())
             .first(conn)
             .optional()
@@ -59,8 +60,8 @@ impl RelationshipRow {
     ) -> QueryResult<Option<(RelationshipRow, CustomerRow)>> {
         rel::table
             .inner_join(customers::table)
-            .filter(rel::partner_id.eq(partner_id.to_string()))
-            .filter(rel::customer_id.eq(customer_id.to_string()))
+            .filter(rel::partner_id.eq(Id::from(partner_id)))
+            .filter(rel::customer_id.eq(Id::from(customer_id)))
             .select((RelationshipRow::as_select(), CustomerRow::as_select()))
             .first(conn)
             .optional()
@@ -72,7 +73,7 @@ impl RelationshipRow {
         customer_id: Uuid,
     ) -> QueryResult<Vec<RelationshipRow>> {
         rel::table
-            .filter(rel::customer_id.eq(customer_id.to_string()))
+            .filter(rel::customer_id.eq(Id::from(customer_id)))
             .order(rel::id.asc())
             .select(RelationshipRow::as_select())
             .load(conn)
@@ -116,7 +117,7 @@ impl RelationshipRow {
     }
 
     /// Sets or clears DAP.
-    pub fn set_delegated_admin(conn: &mut AnyConnection, id: &str, value: bool) -> QueryResult<()> {
+    pub fn set_delegated_admin(conn: &mut AnyConnection, id: &Id, value: bool) -> QueryResult<()> {
         diesel::update(rel::table.find(id))
             .set((
                 rel::delegated_admin.eq(value),
@@ -127,7 +128,7 @@ impl RelationshipRow {
     }
 
     /// Deletes a relationship.
-    pub fn delete(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+    pub fn delete(conn: &mut AnyConnection, id: &Id) -> QueryResult<bool> {
         diesel::delete(rel::table.find(id))
             .execute(conn)
             .map(|n| n == 1)
@@ -145,7 +146,7 @@ impl RelationshipRow {
     ) -> QueryResult<Vec<(RelationshipRow, PartnerRow)>> {
         let mut q = rel::table
             .inner_join(partners::table.on(partners::id.eq(rel::partner_id)))
-            .filter(rel::customer_id.eq(customer_id.to_string()))
+            .filter(rel::customer_id.eq(Id::from(customer_id)))
             .into_boxed();
         if let Some(after) = after {
             q = q.filter(rel::id.gt(after.to_owned()));

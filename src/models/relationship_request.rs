@@ -10,28 +10,28 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::domain::LinkStatus;
+use crate::domain::{Id, LinkStatus};
 use crate::schema::relationship_requests as req;
 
 /// A relationship request.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = req)]
 pub struct RelationshipRequestRow {
-    pub id: String,
-    pub partner_id: String,
-    pub indirect_provider_id: Option<String>,
+    pub id: Id,
+    pub partner_id: Id,
+    pub indirect_provider_id: Option<Id>,
     pub include_delegated_admin: bool,
     pub token_hash: String,
     pub status: LinkStatus,
     pub expires_at: NaiveDateTime,
-    pub customer_id: Option<String>,
+    pub customer_id: Option<Id>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// The customer admin's e-mail the request was addressed to, if named: only a customer with
     /// a user of that sign-in name may accept (issue 8, bound links).
     pub customer_email: Option<String>,
     /// The customer the request was created for, if named: only that customer may accept.
-    pub intended_customer_id: Option<String>,
+    pub intended_customer_id: Option<Id>,
 }
 
 /// Who a relationship request is meant for; both `None` leaves the link a bearer link.
@@ -56,8 +56,8 @@ impl RelationshipRequestRow {
         let now = super::now();
         RelationshipRequestRow {
             id: super::ids::new(),
-            partner_id: partner_id.to_string(),
-            indirect_provider_id: indirect_provider_id.map(|p| p.to_string()),
+            partner_id: Id::from(partner_id),
+            indirect_provider_id: indirect_provider_id.map(Id::from),
             include_delegated_admin,
             token_hash,
             status: LinkStatus::Pending,
@@ -66,7 +66,7 @@ impl RelationshipRequestRow {
             created_at: now,
             updated_at: now,
             customer_email: recipient.customer_email.as_deref().map(str::to_lowercase),
-            intended_customer_id: recipient.customer_id.map(|c| c.to_string()),
+            intended_customer_id: recipient.customer_id.map(Id::from),
         }
     }
 
@@ -75,18 +75,14 @@ impl RelationshipRequestRow {
     /// customer's users. Anything else is refused as an unusable link, so nothing leaks.
     pub fn is_meant_for(&self, conn: &mut AnyConnection, customer_id: Uuid) -> QueryResult<bool> {
         use crate::schema::users;
-        if self
-            .intended_customer_id
-            .as_deref()
-            .is_some_and(|c| c != customer_id.to_string())
-        {
+        if self.intended_customer_id.is_some_and(|c| c != customer_id) {
             return Ok(false);
         }
         match &self.customer_email {
             None => Ok(true),
             Some(email) => diesel::select(diesel::dsl::exists(
                 users::table
-                    .filter(users::customer_id.eq(customer_id.to_string()))
+                    .filter(users::customer_id.eq(Id::from(customer_id)))
                     .filter(users::user_name.eq(email)),
             ))
             .get_result(conn),
@@ -121,7 +117,7 @@ impl RelationshipRequestRow {
         limit: i64,
     ) -> QueryResult<Vec<RelationshipRequestRow>> {
         let mut q = req::table
-            .filter(req::partner_id.eq(partner_id.to_string()))
+            .filter(req::partner_id.eq(Id::from(partner_id)))
             .select(RelationshipRequestRow::as_select())
             .into_boxed();
         if let Some(after) = after {
@@ -132,7 +128,7 @@ impl RelationshipRequestRow {
 
     /// Marks a pending request accepted by `customer_id`; false when it was no longer pending
     /// (a concurrent acceptance won).
-    pub fn accept(conn: &mut AnyConnection, id: &str, customer_id: Uuid) -> QueryResult<bool> {
+    pub fn accept(conn: &mut AnyConnection, id: &Id, customer_id: Uuid) -> QueryResult<bool> {
         let n = diesel::update(
             req::table
                 .filter(req::id.eq(id))

@@ -7,16 +7,16 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::domain::ServiceRequestStatus;
+use crate::domain::{Id, ServiceRequestStatus};
 use crate::schema::service_requests as sr;
 
 /// A service request.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sr)]
 pub struct ServiceRequestRow {
-    pub id: String,
-    pub customer_id: String,
-    pub partner_id: String,
+    pub id: Id,
+    pub customer_id: Id,
+    pub partner_id: Id,
     pub title: String,
     pub description: String,
     pub severity: String,
@@ -65,9 +65,9 @@ impl ServiceRequestRow {
         id: Uuid,
     ) -> QueryResult<Option<ServiceRequestRow>> {
         sr::table
-            .filter(sr::id.eq(id.to_string()))
-            .filter(sr::customer_id.eq(customer_id.to_string()))
-            .filter(sr::partner_id.eq(partner_id.to_string()))
+            .filter(sr::id.eq(Id::from(id)))
+            .filter(sr::customer_id.eq(Id::from(customer_id)))
+            .filter(sr::partner_id.eq(Id::from(partner_id)))
             .select(ServiceRequestRow::as_select())
             .first(conn)
             .optional()
@@ -84,8 +84,8 @@ impl ServiceRequestRow {
         limit: i64,
     ) -> QueryResult<Vec<ServiceRequestRow>> {
         let mut q = sr::table
-            .filter(sr::customer_id.eq(customer_id.to_string()))
-            .filter(sr::partner_id.eq(partner_id.to_string()))
+            .filter(sr::customer_id.eq(Id::from(customer_id)))
+            .filter(sr::partner_id.eq(Id::from(partner_id)))
             .select(ServiceRequestRow::as_select())
             .into_boxed();
         if let Some(status) = status {
@@ -108,7 +108,7 @@ impl ServiceRequestRow {
     /// Applies `changes` when the version still matches; returns whether a row changed.
     pub fn update(
         conn: &mut AnyConnection,
-        id: &str,
+        id: &Id,
         expected_version: i64,
         changes: &ServiceRequestChanges,
     ) -> QueryResult<bool> {

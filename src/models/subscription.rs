@@ -10,25 +10,25 @@ use diesel::sql_types::{Bool, Nullable};
 use uuid::Uuid;
 
 use crate::db::{AnyConnection, MultiBackend};
-use crate::domain::SubscriptionStatus;
+use crate::domain::{Id, SubscriptionStatus};
 use crate::schema::subscriptions as s;
 
 /// A subscription.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = s)]
 pub struct SubscriptionRow {
-    pub id: String,
-    pub customer_id: String,
+    pub id: Id,
+    pub customer_id: Id,
     pub offer_id: String,
-    pub order_id: Option<String>,
+    pub order_id: Option<Id>,
     pub quantity: i32,
     pub status: SubscriptionStatus,
     pub billing_cycle: String,
     pub auto_renew: bool,
     pub friendly_name: String,
-    pub billing_partner_id: String,
-    pub partner_id_on_record: Option<String>,
-    pub support_contact_partner_id: String,
+    pub billing_partner_id: Id,
+    pub partner_id_on_record: Option<Id>,
+    pub support_contact_partner_id: Id,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -42,8 +42,8 @@ impl SubscriptionRow {
         id: Uuid,
     ) -> QueryResult<Option<SubscriptionRow>> {
         s::table
-            .filter(s::id.eq(id.to_string()))
-            .filter(s::customer_id.eq(customer_id.to_string()))
+            .filter(s::id.eq(Id::from(id)))
+            .filter(s::customer_id.eq(Id::from(customer_id)))
             .select(SubscriptionRow::as_select())
             .first(conn)
             .optional()
@@ -57,8 +57,8 @@ impl SubscriptionRow {
         scope: SubscriptionScope,
     ) -> QueryResult<Option<SubscriptionRow>> {
         s::table
-            .filter(s::id.eq(id.to_string()))
-            .filter(s::customer_id.eq(customer_id.to_string()))
+            .filter(s::id.eq(Id::from(id)))
+            .filter(s::customer_id.eq(Id::from(customer_id)))
             .filter(scope.condition())
             .select(SubscriptionRow::as_select())
             .first(conn)
@@ -82,7 +82,7 @@ impl SubscriptionRow {
     ) -> QueryResult<Vec<String>> {
         let p = partner_id.to_string();
         s::table
-            .filter(s::customer_id.eq(customer_id.to_string()))
+            .filter(s::customer_id.eq(Id::from(customer_id)))
             .filter(s::status.eq(SubscriptionStatus::Active))
             .filter(
                 s::billing_partner_id
@@ -103,14 +103,14 @@ impl SubscriptionRow {
         billing_partner_id: Option<Uuid>,
     ) -> QueryResult<Vec<SubscriptionRow>> {
         let mut q = s::table
-            .filter(s::support_contact_partner_id.eq(partner_id.to_string()))
+            .filter(s::support_contact_partner_id.eq(Id::from(partner_id)))
             .select(SubscriptionRow::as_select())
             .into_boxed();
         if let Some(c) = customer_id {
-            q = q.filter(s::customer_id.eq(c.to_string()));
+            q = q.filter(s::customer_id.eq(Id::from(c)));
         }
         if let Some(b) = billing_partner_id {
-            q = q.filter(s::billing_partner_id.eq(b.to_string()));
+            q = q.filter(s::billing_partner_id.eq(Id::from(b)));
         }
         q.order(s::id.asc()).load(conn)
     }
@@ -119,7 +119,7 @@ impl SubscriptionRow {
     pub fn set_support_contact(
         conn: &mut AnyConnection,
         row: &SubscriptionRow,
-        partner_id: &str,
+        partner_id: &Id,
     ) -> QueryResult<bool> {
         let n = diesel::update(
             s::table
@@ -168,12 +168,12 @@ impl SubscriptionScope {
         match self {
             SubscriptionScope::All => Box::new(s::id.is_not_null().nullable()),
             SubscriptionScope::BilledBy(p) => {
-                Box::new(s::billing_partner_id.eq(p.to_string()).nullable())
+                Box::new(s::billing_partner_id.eq(Id::from(p)).nullable())
             }
             SubscriptionScope::OnRecordOrSupporting(r) => Box::new(
                 s::partner_id_on_record
-                    .eq(r.to_string())
-                    .or(s::support_contact_partner_id.eq(r.to_string())),
+                    .eq(Id::from(r))
+                    .or(s::support_contact_partner_id.eq(Id::from(r))),
             ),
         }
     }
@@ -187,7 +187,7 @@ pub struct SubscriptionChanges {
     pub status: Option<SubscriptionStatus>,
     pub auto_renew: Option<bool>,
     pub friendly_name: Option<String>,
-    pub partner_id_on_record: Option<Option<String>>,
+    pub partner_id_on_record: Option<Option<Id>>,
 }
 
 impl SubscriptionRow {
@@ -202,7 +202,7 @@ impl SubscriptionRow {
         limit: i64,
     ) -> QueryResult<Vec<SubscriptionRow>> {
         let mut q = s::table
-            .filter(s::customer_id.eq(customer_id.to_string()))
+            .filter(s::customer_id.eq(Id::from(customer_id)))
             .select(SubscriptionRow::as_select())
             .into_boxed();
         if let Some(status) = filter.status {
@@ -212,7 +212,7 @@ impl SubscriptionRow {
             q = q.filter(s::offer_id.eq(offer.clone()));
         }
         if let Some(p) = filter.partner_id_on_record {
-            q = q.filter(s::partner_id_on_record.eq(p.to_string()));
+            q = q.filter(s::partner_id_on_record.eq(Id::from(p)));
         }
         q = q.filter(scope.condition());
         if let Some(after) = after {
@@ -229,7 +229,7 @@ impl SubscriptionRow {
         offer_ids: &[String],
     ) -> QueryResult<HashMap<String, i64>> {
         let rows: Vec<(String, i64)> = s::table
-            .filter(s::customer_id.eq(customer_id.to_string()))
+            .filter(s::customer_id.eq(Id::from(customer_id)))
             .filter(s::offer_id.eq_any(offer_ids))
             .group_by(s::offer_id)
             .select((s::offer_id, diesel::dsl::count_star()))
@@ -247,7 +247,7 @@ impl SubscriptionRow {
             return Ok(HashSet::new());
         }
         let rows: Vec<String> = s::table
-            .filter(s::customer_id.eq(customer_id.to_string()))
+            .filter(s::customer_id.eq(Id::from(customer_id)))
             .filter(s::offer_id.eq_any(offer_ids))
             .filter(s::status.eq(SubscriptionStatus::Active))
             .select(s::offer_id)
@@ -259,7 +259,7 @@ impl SubscriptionRow {
     /// Applies `changes` when the version still matches; returns whether a row changed.
     pub fn update(
         conn: &mut AnyConnection,
-        id: &str,
+        id: &Id,
         expected_version: i64,
         changes: &SubscriptionChanges,
     ) -> QueryResult<bool> {
@@ -290,7 +290,7 @@ impl SubscriptionRow {
         use crate::schema::offers;
         let mut q = s::table
             .inner_join(offers::table.on(offers::id.eq(s::offer_id)))
-            .filter(s::customer_id.eq(customer_id.to_string()))
+            .filter(s::customer_id.eq(Id::from(customer_id)))
             .select((SubscriptionRow::as_select(), offers::name))
             .into_boxed();
         if let Some(after) = after {
@@ -304,9 +304,9 @@ impl SubscriptionRow {
     /// returns whether the row changed.
     pub fn replace_support_contact(
         conn: &mut AnyConnection,
-        id: &str,
-        from: &str,
-        to: &str,
+        id: &Id,
+        from: &Id,
+        to: &Id,
     ) -> QueryResult<bool> {
         let n = diesel::update(
             s::table

@@ -5,15 +5,16 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
+use crate::domain::Id;
 use crate::schema::users;
 
 /// A user of a partner (`partner_id`) or of a customer (`customer_id`); exactly one is set.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
-    pub partner_id: Option<String>,
-    pub customer_id: Option<String>,
+    pub id: Id,
+    pub partner_id: Option<Id>,
+    pub customer_id: Option<Id>,
     pub user_name: String,
     pub display_name: String,
     pub password_hash: String,
@@ -32,9 +33,9 @@ pub struct UserRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]
 pub struct NewUser {
-    pub id: String,
-    pub partner_id: Option<String>,
-    pub customer_id: Option<String>,
+    pub id: Id,
+    pub partner_id: Option<Id>,
+    pub customer_id: Option<Id>,
     pub user_name: String,
     pub display_name: String,
     pub password_hash: String,
@@ -60,8 +61,8 @@ impl NewUser {
         let now = super::now();
         NewUser {
             id: super::ids::new(),
-            partner_id: partner_id.map(|p| p.to_string()),
-            customer_id: customer_id.map(|c| c.to_string()),
+            partner_id: partner_id.map(Id::from),
+            customer_id: customer_id.map(Id::from),
             user_name: user_name.to_lowercase(),
             display_name: display_name.to_owned(),
             password_hash,
@@ -124,8 +125,8 @@ impl UserRow {
         id: Uuid,
     ) -> QueryResult<Option<UserRow>> {
         users::table
-            .filter(users::id.eq(id.to_string()))
-            .filter(users::partner_id.eq(partner_id.to_string()))
+            .filter(users::id.eq(Id::from(id)))
+            .filter(users::partner_id.eq(Id::from(partner_id)))
             .select(UserRow::as_select())
             .first(conn)
             .optional()
@@ -138,8 +139,8 @@ impl UserRow {
         id: Uuid,
     ) -> QueryResult<Option<UserRow>> {
         users::table
-            .filter(users::id.eq(id.to_string()))
-            .filter(users::customer_id.eq(customer_id.to_string()))
+            .filter(users::id.eq(Id::from(id)))
+            .filter(users::customer_id.eq(Id::from(customer_id)))
             .select(UserRow::as_select())
             .first(conn)
             .optional()
@@ -155,9 +156,9 @@ impl UserRow {
     ) -> QueryResult<Vec<UserRow>> {
         let mut q = users::table.select(UserRow::as_select()).into_boxed();
         q = if of_customer {
-            q.filter(users::customer_id.eq(tenant_id.to_string()))
+            q.filter(users::customer_id.eq(Id::from(tenant_id)))
         } else {
-            q.filter(users::partner_id.eq(tenant_id.to_string()))
+            q.filter(users::partner_id.eq(Id::from(tenant_id)))
         };
         if let Some(after) = after {
             q = q.filter(users::id.gt(after.to_owned()));
@@ -169,10 +170,10 @@ impl UserRow {
     pub fn count_other_enabled_global_admins(
         conn: &mut AnyConnection,
         partner_id: Uuid,
-        except_id: &str,
+        except_id: &Id,
     ) -> QueryResult<i64> {
         users::table
-            .filter(users::partner_id.eq(partner_id.to_string()))
+            .filter(users::partner_id.eq(Id::from(partner_id)))
             .filter(users::id.ne(except_id))
             .filter(users::disabled.eq(false))
             // Stored roles are comma-joined names; no other role name contains this one.
@@ -194,7 +195,7 @@ impl UserRow {
     /// every token issued before answers 401 `token_revoked` from the next request on.
     pub fn update(
         conn: &mut AnyConnection,
-        id: &str,
+        id: &Id,
         expected_version: i64,
         changes: &UserChanges,
     ) -> QueryResult<bool> {
@@ -221,7 +222,7 @@ impl UserRow {
     }
 
     /// Deletes a user.
-    pub fn delete(conn: &mut AnyConnection, id: &str) -> QueryResult<bool> {
+    pub fn delete(conn: &mut AnyConnection, id: &Id) -> QueryResult<bool> {
         diesel::delete(users::table.find(id))
             .execute(conn)
             .map(|n| n == 1)

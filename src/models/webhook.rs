@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::domain::DeliveryStatus;
+use crate::domain::{DeliveryStatus, Id};
 use crate::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhooks};
 
 /// A registered endpoint. `secret` and `previous_secret` are sealed (see
@@ -15,8 +15,8 @@ use crate::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhoo
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhooks)]
 pub struct WebhookRow {
-    pub id: String,
-    pub partner_id: String,
+    pub id: Id,
+    pub partner_id: Id,
     pub url: String,
     pub description: String,
     /// Comma-separated event types.
@@ -68,15 +68,15 @@ impl WebhookRow {
         id: Uuid,
     ) -> QueryResult<Option<WebhookRow>> {
         webhooks::table
-            .filter(webhooks::id.eq(id.to_string()))
-            .filter(webhooks::partner_id.eq(partner_id.to_string()))
+            .filter(webhooks::id.eq(Id::from(id)))
+            .filter(webhooks::partner_id.eq(Id::from(partner_id)))
             .select(WebhookRow::as_select())
             .first(conn)
             .optional()
     }
 
     /// A registration by id.
-    pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<WebhookRow>> {
+    pub fn find(conn: &mut AnyConnection, id: &Id) -> QueryResult<Option<WebhookRow>> {
         webhooks::table
             .find(id)
             .select(WebhookRow::as_select())
@@ -92,7 +92,7 @@ impl WebhookRow {
         limit: i64,
     ) -> QueryResult<Vec<WebhookRow>> {
         let mut q = webhooks::table
-            .filter(webhooks::partner_id.eq(partner_id.to_string()))
+            .filter(webhooks::partner_id.eq(Id::from(partner_id)))
             .select(WebhookRow::as_select())
             .into_boxed();
         if let Some(after) = after {
@@ -104,7 +104,7 @@ impl WebhookRow {
     /// A partner's enabled registrations.
     pub fn enabled_for_partner(
         conn: &mut AnyConnection,
-        partner_id: &str,
+        partner_id: &Id,
     ) -> QueryResult<Vec<WebhookRow>> {
         webhooks::table
             .filter(webhooks::partner_id.eq(partner_id))
@@ -135,7 +135,7 @@ impl WebhookRow {
     }
 
     /// Deletes a registration with its deliveries and their attempts.
-    pub fn delete(conn: &mut AnyConnection, id: &str) -> QueryResult<()> {
+    pub fn delete(conn: &mut AnyConnection, id: &Id) -> QueryResult<()> {
         let deliveries = webhook_deliveries::table
             .filter(webhook_deliveries::webhook_id.eq(id))
             .select(webhook_deliveries::id);
@@ -156,7 +156,7 @@ impl WebhookRow {
 pub struct EventRow {
     /// Also the `webhook-id` header: stable across retries, redeliveries and replays.
     pub id: String,
-    pub partner_id: String,
+    pub partner_id: Id,
     pub event_type: String,
     /// `change id/operation/resource id` (the change id is server-generated per transaction,
     /// see [`crate::webhooks::change_scope`]): one event per partner and change, however many
@@ -170,7 +170,7 @@ impl EventRow {
     /// Whether the partner already has the event of this change.
     pub fn exists(
         conn: &mut AnyConnection,
-        partner_id: &str,
+        partner_id: &Id,
         change_key: &str,
     ) -> QueryResult<bool> {
         let n: i64 = webhook_events::table
@@ -201,7 +201,7 @@ impl EventRow {
     /// A partner's events of `event_types` in `[from, to)`, oldest first (at most `limit`).
     pub fn in_window(
         conn: &mut AnyConnection,
-        partner_id: &str,
+        partner_id: &Id,
         event_types: &[String],
         from: NaiveDateTime,
         to: NaiveDateTime,
@@ -224,8 +224,8 @@ impl EventRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhook_deliveries)]
 pub struct DeliveryRow {
-    pub id: String,
-    pub webhook_id: String,
+    pub id: Id,
+    pub webhook_id: Id,
     pub event_id: String,
     pub event_type: String,
     /// `pending`, `delivered` or `failed`.
@@ -253,7 +253,7 @@ pub struct DeliveryFilter {
 
 impl DeliveryRow {
     /// A new pending delivery of `event` to `webhook_id`, due at once.
-    pub fn new(webhook_id: &str, event: &EventRow, now: NaiveDateTime) -> DeliveryRow {
+    pub fn new(webhook_id: &Id, event: &EventRow, now: NaiveDateTime) -> DeliveryRow {
         DeliveryRow {
             id: super::ids::new(),
             webhook_id: webhook_id.to_owned(),
@@ -286,7 +286,7 @@ impl DeliveryRow {
     }
 
     /// A delivery by id.
-    pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<DeliveryRow>> {
+    pub fn find(conn: &mut AnyConnection, id: &Id) -> QueryResult<Option<DeliveryRow>> {
         webhook_deliveries::table
             .find(id)
             .select(DeliveryRow::as_select())
@@ -297,11 +297,11 @@ impl DeliveryRow {
     /// One delivery of a registration.
     pub fn find_for_webhook(
         conn: &mut AnyConnection,
-        webhook_id: &str,
+        webhook_id: &Id,
         id: Uuid,
     ) -> QueryResult<Option<DeliveryRow>> {
         webhook_deliveries::table
-            .filter(webhook_deliveries::id.eq(id.to_string()))
+            .filter(webhook_deliveries::id.eq(Id::from(id)))
             .filter(webhook_deliveries::webhook_id.eq(webhook_id))
             .select(DeliveryRow::as_select())
             .first(conn)
@@ -311,7 +311,7 @@ impl DeliveryRow {
     /// One keyset page (by id, oldest first) of a registration's deliveries.
     pub fn page(
         conn: &mut AnyConnection,
-        webhook_id: &str,
+        webhook_id: &Id,
         filter: &DeliveryFilter,
         after: Option<&str>,
         limit: i64,
@@ -337,7 +337,7 @@ impl DeliveryRow {
     /// Makes a delivery pending and due at `at` with a fresh retry schedule (redeliver): its
     /// attempts start again from 0 (the attempt log keeps the history) and any expired claim is
     /// dropped, so a late worker cannot overwrite it.
-    pub fn requeue(conn: &mut AnyConnection, id: &str, at: NaiveDateTime) -> QueryResult<()> {
+    pub fn requeue(conn: &mut AnyConnection, id: &Id, at: NaiveDateTime) -> QueryResult<()> {
         diesel::update(webhook_deliveries::table.find(id))
             .set((
                 webhook_deliveries::status.eq(DeliveryStatus::Pending),
@@ -381,8 +381,8 @@ impl DeliveryRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhook_attempts)]
 pub struct AttemptRow {
-    pub id: String,
-    pub delivery_id: String,
+    pub id: Id,
+    pub delivery_id: Id,
     pub attempted_at: NaiveDateTime,
     pub status_code: Option<i32>,
     pub error: Option<String>,
@@ -403,7 +403,7 @@ impl AttemptRow {
     /// The attempts of the given deliveries, oldest first.
     pub fn for_deliveries(
         conn: &mut AnyConnection,
-        delivery_ids: &[String],
+        delivery_ids: &[Id],
     ) -> QueryResult<Vec<AttemptRow>> {
         webhook_attempts::table
             .filter(webhook_attempts::delivery_id.eq_any(delivery_ids))

@@ -7,8 +7,8 @@ use uuid::Uuid;
 
 use crate::auth::{Principal, password};
 use crate::db::{self, AnyConnection};
-use crate::domain::AuditOperation;
 use crate::domain::Role;
+use crate::domain::{AuditOperation, Id};
 use crate::error::ApiError;
 use crate::handlers::applications::Application;
 use crate::models::application::ApplicationRow;
@@ -36,9 +36,9 @@ pub fn create(
     let client_secret = password::secret();
     let row = ApplicationRow {
         id: ids::new(),
-        partner_id: partner_id.to_string(),
+        partner_id: Id::from(partner_id),
         display_name: new.display_name.trim().to_owned(),
-        client_id: Uuid::new_v4().to_string(),
+        client_id: Id::from(Uuid::new_v4()),
         secret_hash: password::hash(&client_secret)?,
         roles: Role::join(&new.roles),
         created_at: now(),
@@ -46,7 +46,7 @@ pub fn create(
     };
     db::transaction(conn, |conn| {
         ApplicationRow::insert(conn, &row)?;
-        Audit::new(AuditOperation::CreateApplication, &row.id)
+        Audit::new(AuditOperation::CreateApplication, row.id)
             .partner(partner_id)
             .new_value(Application::from(row.clone()))
             .write(conn, &Actor::from(caller))
@@ -81,7 +81,7 @@ pub fn delete(
         let row = ApplicationRow::find_for_partner(conn, partner_id, application_id)?
             .ok_or_else(|| ApiError::not_found("The application"))?;
         ApplicationRow::delete(conn, &row.id)?;
-        Audit::new(AuditOperation::DeleteApplication, &row.id)
+        Audit::new(AuditOperation::DeleteApplication, row.id)
             .partner(partner_id)
             .old_value(Application::from(row))
             .write(conn, &Actor::from(caller))

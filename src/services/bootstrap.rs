@@ -38,7 +38,7 @@ pub fn insert_partner(
     PartnerRow::insert(
         conn,
         &NewPartner {
-            id: id.clone(),
+            id,
             kind: kind.as_str().to_owned(),
             name: name.to_owned(),
             support_email,
@@ -49,7 +49,7 @@ pub fn insert_partner(
             updated_at: t,
         },
     )?;
-    Ok(ids::parse(&id))
+    Ok(id.uuid())
 }
 
 /// Creates the provider and its global admin. Errors: 409 `duplicate_user_name` when the email
@@ -103,7 +103,7 @@ pub fn bootstrap(
             .partner(partner_id)
             .new_value(serde_json::json!({ "name": name, "kind": "indirect_provider" }))
             .write(conn, &actor)?;
-        Audit::new(AuditOperation::CreateUser, &user.id)
+        Audit::new(AuditOperation::CreateUser, user.id)
             .partner(partner_id)
             .new_value(serde_json::json!({ "userName": email, "roles": ["global_admin"] }))
             .write(conn, &actor)?;

@@ -55,7 +55,7 @@ pub fn create(
         let priced = orders::check(conn, provider_id, customer_id, &lines)?;
         let row = CartRow::new(provider_id, customer_id, &lines);
         CartRow::insert(conn, &row)?;
-        Audit::new(AuditOperation::CreateCart, &row.id)
+        Audit::new(AuditOperation::CreateCart, row.id)
             .customer(customer_id)
             .new_value(serde_json::json!({ "lineItems": lines }))
             .write(conn, &Actor::from(caller))?;
@@ -102,7 +102,7 @@ pub fn update(
         }
         let after = CartRow::find(conn, provider_id, customer_id, cart_id)?
             .ok_or_else(|| ApiError::not_found("The cart"))?;
-        Audit::new(AuditOperation::UpdateCart, &after.id)
+        Audit::new(AuditOperation::UpdateCart, after.id)
             .customer(customer_id)
             .old_value(serde_json::json!({ "lineItems": before.lines() }))
             .new_value(serde_json::json!({ "lineItems": lines }))
@@ -132,7 +132,7 @@ pub fn delete(
         if !CartRow::delete(conn, &cart.id, expected)? {
             return Err(ApiError::precondition_failed());
         }
-        Audit::new(AuditOperation::DeleteCart, &cart.id)
+        Audit::new(AuditOperation::DeleteCart, cart.id)
             .customer(customer_id)
             .old_value(serde_json::json!({ "lineItems": cart.lines() }))
             .write(conn, &Actor::from(caller))
@@ -163,7 +163,7 @@ pub fn checkout(
         if !CartRow::check_out(conn, &cart.id, expected, &placed.order.id)? {
             return Err(cart::checked_out());
         }
-        Audit::new(AuditOperation::CheckoutCart, &cart.id)
+        Audit::new(AuditOperation::CheckoutCart, cart.id)
             .partner(provider_id)
             .customer(customer_id)
             .new_value(

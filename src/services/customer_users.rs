@@ -51,7 +51,7 @@ pub fn reset_password(
         let user = UserRow::find_for_customer(conn, customer_id, user_id)?
             .ok_or_else(|| ApiError::not_found("The user"))?;
         let audit =
-            Audit::new(AuditOperation::ResetCustomerUserPassword, &user.id).customer(customer_id);
+            Audit::new(AuditOperation::ResetCustomerUserPassword, user.id).customer(customer_id);
         users::set_temporary_password(conn, caller, &user, hash, audit)
     })?;
     Ok((user, temporary_password))

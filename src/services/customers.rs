@@ -145,7 +145,7 @@ pub fn insert(
             ) => duplicate_domain(&customer.domain),
             other => other.into(),
         })?;
-        let customer_id: Uuid = crate::models::ids::parse(&customer.id);
+        let customer_id: Uuid = customer.id.uuid();
         admin_account.user_name =
             free_admin_name(conn, &admin_account.user_name, &customer.domain)?;
         let user = NewUser::new(
@@ -170,14 +170,14 @@ pub fn insert(
             "domain": customer.domain,
             "indirectResellerId": indirect_reseller_id,
         });
-        Audit::new(AuditOperation::CreateCustomer, &customer.id)
+        Audit::new(AuditOperation::CreateCustomer, customer.id)
             .partner(provider_id)
             .customer(customer_id)
             .new_value(&snapshot)
             .write(conn, actor)?;
         if let (Some(reseller), Some(rel)) = (indirect_reseller_id, reseller_rel) {
             for partner in [provider_id, reseller] {
-                Audit::new(AuditOperation::CreateCustomerRelationship, &rel.id)
+                Audit::new(AuditOperation::CreateCustomerRelationship, rel.id)
                     .partner(partner)
                     .customer(customer_id)
                     .new_value(serde_json::json!({ "partnerId": reseller, "delegatedAdmin": true }))
@@ -233,7 +233,7 @@ pub fn update(
         }
         let after = CustomerRow::find(conn, customer_id)?
             .ok_or_else(|| ApiError::not_found("The customer"))?;
-        Audit::new(AuditOperation::UpdateCustomer, &after.id)
+        Audit::new(AuditOperation::UpdateCustomer, after.id)
             .customer(customer_id)
             .old_value(Customer::from(before))
             .new_value(Customer::from(after.clone()))

@@ -308,23 +308,23 @@ pub(super) fn place(
     let priced = check(conn, provider_id, customer_id, lines)?;
     let t = now();
     let order_id = ids::new();
-    let provider = provider_id.to_string();
+    let provider = crate::domain::Id::from(provider_id);
     let subscriptions: Vec<SubscriptionRow> = priced
         .lines
         .iter()
         .map(|p| SubscriptionRow {
             id: ids::new(),
-            customer_id: customer_id.to_string(),
+            customer_id: crate::domain::Id::from(customer_id),
             offer_id: p.offer.id.clone(),
-            order_id: Some(order_id.clone()),
+            order_id: Some(order_id),
             quantity: p.line.quantity,
             status: crate::domain::SubscriptionStatus::Active,
             billing_cycle: p.line.billing_cycle.as_str().to_owned(),
             auto_renew: true,
             friendly_name: p.offer.name.clone(),
-            billing_partner_id: provider.clone(),
-            partner_id_on_record: p.line.partner_id_on_record.map(|r| r.to_string()),
-            support_contact_partner_id: provider.clone(),
+            billing_partner_id: provider,
+            partner_id_on_record: p.line.partner_id_on_record.map(crate::domain::Id::from),
+            support_contact_partner_id: provider,
             version: 1,
             created_at: t,
             updated_at: t,
@@ -342,13 +342,13 @@ pub(super) fn place(
             partner_id_on_record: p.line.partner_id_on_record,
             unit_price_minor: p.offer.unit_price_minor,
             line_total_minor: p.line_total_minor,
-            subscription_id: ids::parse(&s.id),
+            subscription_id: s.id.uuid(),
         })
         .collect();
     let order = OrderRow {
         id: order_id,
-        customer_id: customer_id.to_string(),
-        partner_id: provider.clone(),
+        customer_id: crate::domain::Id::from(customer_id),
+        partner_id: provider,
         status: crate::domain::OrderStatus::Completed,
         line_items: serde_json::to_string(&order_lines)
             .map_err(|e| ApiError::internal(format!("order lines: {e}")))?,
@@ -358,7 +358,7 @@ pub(super) fn place(
         version: 1,
     };
     OrderRow::insert(conn, &order)?;
-    Audit::new(AuditOperation::CreateOrder, &order.id)
+    Audit::new(AuditOperation::CreateOrder, order.id)
         .partner(provider_id)
         .customer(customer_id)
         .new_value(serde_json::json!({
@@ -369,7 +369,7 @@ pub(super) fn place(
         .write(conn, actor)?;
     for s in &subscriptions {
         SubscriptionRow::insert(conn, s)?;
-        Audit::new(AuditOperation::CreateSubscription, &s.id)
+        Audit::new(AuditOperation::CreateSubscription, s.id)
             .partner(provider_id)
             .customer(customer_id)
             .new_value(serde_json::json!({

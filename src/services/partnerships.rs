@@ -20,7 +20,6 @@ use crate::domain::{ActorKind, Role, TenantKind};
 use crate::domain::{AuditOperation, LinkStatus, PartnershipStatus};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
-use crate::models::ids;
 use crate::models::invitation::InvitationRow;
 use crate::models::partner::PartnerRow;
 use crate::models::partnership::{PartnershipRow, Side};
@@ -49,7 +48,7 @@ pub fn invite(
             link.expires_at,
         );
         InvitationRow::insert(conn, &row)?;
-        Audit::new(AuditOperation::CreatePartnershipInvitation, &row.id,
+        Audit::new(AuditOperation::CreatePartnershipInvitation, row.id,
         )
         .partner(provider_id)
         .new_value(serde_json::json!({ "email": row.email, "expiresAt": crate::models::utc(row.expires_at) }))
@@ -94,7 +93,7 @@ pub fn revoke(
                 ),
             ));
         }
-        Audit::new(AuditOperation::RevokePartnershipInvitation, &row.id)
+        Audit::new(AuditOperation::RevokePartnershipInvitation, row.id)
             .partner(provider_id)
             .old_value(serde_json::json!({ "status": row.status }))
             .new_value(serde_json::json!({ "status": LinkStatus::Revoked }))
@@ -133,7 +132,7 @@ fn start(
     invitation: &InvitationRow,
     reseller_id: Uuid,
 ) -> Result<PartnershipRow, ApiError> {
-    let provider_id = ids::parse(&invitation.provider_id);
+    let provider_id = invitation.provider_id.uuid();
     let exists = || {
         ApiError::conflict(
             "partnership_exists",
@@ -152,7 +151,7 @@ fn start(
         return Err(exists());
     }
     for partner in [provider_id, reseller_id] {
-        Audit::new(AuditOperation::CreatePartnerRelationship, &row.id)
+        Audit::new(AuditOperation::CreatePartnerRelationship, row.id)
             .partner(partner)
             .new_value(serde_json::json!({
                 "providerId": provider_id,
@@ -182,7 +181,7 @@ pub fn accept(
         };
         let invitation = consume(conn, token, reseller_id, email.as_deref())?;
         let partnership = start(conn, &actor, &invitation, reseller_id)?;
-        let provider = PartnerRow::find(conn, ids::parse(&invitation.provider_id))?
+        let provider = PartnerRow::find(conn, invitation.provider_id.uuid())?
             .ok_or_else(|| ApiError::not_found("The indirect provider"))?;
         Ok((partnership, provider))
     })
@@ -299,7 +298,7 @@ pub fn enroll(
         UserRow::insert(conn, &user)?;
         let actor = Actor {
             kind: "user",
-            id: Some(ids::parse(&user.id)),
+            id: Some(user.id.uuid()),
             name: user.display_name.clone(),
             partner_id: Some(reseller_id),
             request_id,
@@ -309,7 +308,7 @@ pub fn enroll(
                 serde_json::json!({ "name": new.partner_name.trim(), "kind": "indirect_reseller" }),
             )
             .write(conn, &actor)?;
-        Audit::new(AuditOperation::CreateUser, &user.id)
+        Audit::new(AuditOperation::CreateUser, user.id)
             .new_value(serde_json::json!({ "userName": email, "roles": ["global_admin"] }))
             .write(conn, &actor)?;
         let partnership = start(conn, &actor, &invitation, reseller_id)?;
@@ -318,8 +317,7 @@ pub fn enroll(
             reseller: PartnerRow::find(conn, reseller_id)?.ok_or_else(missing)?,
             user_name: email.clone(),
             partnership,
-            provider: PartnerRow::find(conn, ids::parse(&invitation.provider_id))?
-                .ok_or_else(missing)?,
+            provider: PartnerRow::find(conn, invitation.provider_id.uuid())?.ok_or_else(missing)?,
         })
     })
 }
@@ -397,7 +395,7 @@ pub fn end(conn: &mut AnyConnection, caller: &Principal, other_id: Uuid) -> Resu
             RevertCause::PartnershipEnded,
         )?;
         for partner in [provider_id, reseller_id] {
-            Audit::new(AuditOperation::RemovePartnerRelationship, &row.id)
+            Audit::new(AuditOperation::RemovePartnerRelationship, row.id)
                 .partner(partner)
                 .old_value(serde_json::json!({ "status": PartnershipStatus::Active }))
                 .new_value(serde_json::json!({

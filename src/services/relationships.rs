@@ -14,12 +14,11 @@ use super::support_contacts::{self, RevertCause};
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
-use crate::domain::TenantKind;
 use crate::domain::{AuditOperation, LinkStatus};
+use crate::domain::{Id, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
 use crate::models::customer::CustomerRow;
-use crate::models::ids;
 use crate::models::partner::PartnerRow;
 use crate::models::partnership::{PartnershipRow, partnership_required};
 use crate::models::relationship::RelationshipRow;
@@ -79,7 +78,7 @@ pub fn create_request(
         );
         RelationshipRequestRow::insert(conn, &row)?;
         for involved in std::iter::once(partner_id).chain(indirect_provider_id) {
-            Audit::new(AuditOperation::CreateRelationshipRequest, &row.id)
+            Audit::new(AuditOperation::CreateRelationshipRequest, row.id)
                 .partner(involved)
                 .new_value(serde_json::json!({
                     "partnerId": partner_id,
@@ -143,11 +142,9 @@ pub fn accept_request(
             return Err(invalid_link_token());
         }
         let still_partnered = match &request.indirect_provider_id {
-            Some(provider) => PartnershipRow::is_active(
-                conn,
-                ids::parse(provider),
-                ids::parse(&request.partner_id),
-            )?,
+            Some(provider) => {
+                PartnershipRow::is_active(conn, provider.uuid(), request.partner_id.uuid())?
+            }
             None => false,
         };
         let provider = request
@@ -156,7 +153,7 @@ pub fn accept_request(
             .filter(|_| still_partnered);
         let involved = std::iter::once(&request.partner_id).chain(provider);
         let mut relationships = Vec::new();
-        for partner_id in involved.map(|p| ids::parse(p)) {
+        for partner_id in involved.map(|p| p.uuid()) {
             let partner = PartnerRow::find(conn, partner_id)?
                 .ok_or_else(|| ApiError::not_found("The partner"))?;
             let (rel, before) = RelationshipRow::upsert(
@@ -165,7 +162,7 @@ pub fn accept_request(
                 customer_id,
                 request.include_delegated_admin,
             )?;
-            Audit::new(AuditOperation::AcceptRelationshipRequest, &rel.id)
+            Audit::new(AuditOperation::AcceptRelationshipRequest, rel.id)
                 .partner(partner_id)
                 .customer(customer_id)
                 .old_value(before.map(|dap| serde_json::json!({ "delegatedAdmin": dap })))
@@ -181,7 +178,7 @@ pub fn accept_request(
             customer_id,
             request: RelationshipRequestRow {
                 status: LinkStatus::Accepted,
-                customer_id: Some(customer_id.to_string()),
+                customer_id: Some(Id::from(customer_id)),
                 ..request
             },
             relationships,
@@ -216,7 +213,7 @@ pub fn remove_delegated_admin(
             customer_id,
             RevertCause::DelegatedAdminRemoved,
         )?;
-        Audit::new(AuditOperation::DapRemoved, &rel.id)
+        Audit::new(AuditOperation::DapRemoved, rel.id)
             .partner(partner_id)
             .customer(customer_id)
             .old_value(serde_json::json!({ "delegatedAdmin": true }))
@@ -247,7 +244,7 @@ pub fn remove_relationship(
         let rel = reached
             .relationship
             .ok_or_else(|| ApiError::not_found("The relationship"))?;
-        let partner_id = ids::parse(&rel.partner_id);
+        let partner_id = rel.partner_id.uuid();
         let active = SubscriptionRow::active_ids_for_partner(conn, customer_id, partner_id)?;
         if !active.is_empty() {
             return Err(ApiError::conflict(
@@ -267,7 +264,7 @@ pub fn remove_relationship(
             customer_id,
             RevertCause::RelationshipRemoved,
         )?;
-        Audit::new(AuditOperation::RemoveCustomerRelationship, &rel.id,
+        Audit::new(AuditOperation::RemoveCustomerRelationship, rel.id,
         )
         .partner(partner_id)
         .customer(customer_id)

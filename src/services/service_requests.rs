@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
-use crate::domain::{AuditOperation, ServiceRequestStatus};
+use crate::domain::{AuditOperation, Id, ServiceRequestStatus};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
@@ -81,8 +81,8 @@ pub fn create(
         let t = now();
         let row = ServiceRequestRow {
             id: ids::new(),
-            customer_id: customer_id.to_string(),
-            partner_id: partner_id.to_string(),
+            customer_id: Id::from(customer_id),
+            partner_id: Id::from(partner_id),
             title: new.title.trim().to_owned(),
             description: new.description,
             severity: new.severity.to_owned(),
@@ -94,7 +94,7 @@ pub fn create(
             updated_at: t,
         };
         ServiceRequestRow::insert(conn, &row)?;
-        Audit::new(AuditOperation::CreateServiceRequest, &row.id)
+        Audit::new(AuditOperation::CreateServiceRequest, row.id)
             .customer(customer_id)
             .new_value(snapshot(&row))
             .write(conn, &Actor::from(principal))?;
@@ -213,7 +213,7 @@ pub fn update(
         if let Some(text) = &patch.add_note {
             new_value["addedNote"] = serde_json::Value::from(text.as_str());
         }
-        Audit::new(AuditOperation::UpdateServiceRequest, &after.id)
+        Audit::new(AuditOperation::UpdateServiceRequest, after.id)
             .customer(customer_id)
             .old_value(snapshot(&before))
             .new_value(new_value)

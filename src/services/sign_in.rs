@@ -22,7 +22,6 @@ use crate::error::{ApiError, FieldError};
 use crate::models::application::ApplicationRow;
 use crate::models::audit::{Actor, Audit};
 use crate::models::customer::CustomerRow;
-use crate::models::ids;
 use crate::models::partner::PartnerRow;
 use crate::models::sign_in_throttle::{Buckets, Spent};
 use crate::models::user::{UserChanges, UserRow};
@@ -110,13 +109,13 @@ fn find_user(conn: &mut AnyConnection, username: &str) -> Result<Candidate, ApiE
     } else {
         None
     };
-    let (tkind, tid) = match (&user.partner_id, &user.customer_id) {
+    let (tkind, tid) = match (user.partner_id, user.customer_id) {
         (Some(p), _) => {
-            let partner = PartnerRow::find(conn, ids::parse(p))?
+            let partner = PartnerRow::find(conn, p.uuid())?
                 .ok_or_else(|| ApiError::internal("user without partner"))?;
-            (partner.tenant_kind(), ids::parse(p))
+            (partner.tenant_kind(), p.uuid())
         }
-        (None, Some(c)) => (TenantKind::Customer, ids::parse(c)),
+        (None, Some(c)) => (TenantKind::Customer, c.uuid()),
         _ => return Err(ApiError::internal("user without tenant")),
     };
     Ok(Candidate {
@@ -124,7 +123,7 @@ fn find_user(conn: &mut AnyConnection, username: &str) -> Result<Candidate, ApiE
         refusal,
         token: Some((
             ActorKind::User,
-            ids::parse(&user.id),
+            user.id.uuid(),
             tkind,
             tid,
             Role::split(&user.roles),
@@ -137,16 +136,16 @@ fn find_application(conn: &mut AnyConnection, client_id: &str) -> Result<Candida
     let Some(app) = ApplicationRow::find_by_client_id(conn, client_id)? else {
         return Ok(Candidate::unknown());
     };
-    let partner = PartnerRow::find(conn, ids::parse(&app.partner_id))?
+    let partner = PartnerRow::find(conn, app.partner_id.uuid())?
         .ok_or_else(|| ApiError::internal("application without partner"))?;
     Ok(Candidate {
         hash: Some(app.secret_hash),
         refusal: None,
         token: Some((
             ActorKind::Application,
-            ids::parse(&app.id),
+            app.id.uuid(),
             partner.tenant_kind(),
-            ids::parse(&app.partner_id),
+            app.partner_id.uuid(),
             Role::split(&app.roles),
             0,
         )),
@@ -359,9 +358,9 @@ fn set_own_password(
                 "The account changed meanwhile; retry.",
             ));
         }
-        let mut audit = Audit::new(AuditOperation::ChangePassword, &user.id);
-        if let Some(c) = user.customer_id.as_deref() {
-            audit = audit.customer(ids::parse(c));
+        let mut audit = Audit::new(AuditOperation::ChangePassword, user.id);
+        if let Some(c) = user.customer_id {
+            audit = audit.customer(c.uuid());
         }
         audit.write(conn, &Actor::user(user, request_id))
     })

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
-use crate::domain::{AuditOperation, SubscriptionStatus};
+use crate::domain::{AuditOperation, Id, SubscriptionStatus};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
@@ -128,7 +128,7 @@ fn snapshot(row: &SubscriptionRow) -> serde_json::Value {
 }
 
 fn audit_partners(row: &SubscriptionRow, actor: &Actor) -> Vec<Uuid> {
-    let billing = ids::parse(&row.billing_partner_id);
+    let billing = row.billing_partner_id.uuid();
     let mut partners = vec![billing];
     if let Some(p) = actor.partner_id.filter(|p| *p != billing) {
         partners.push(p);
@@ -190,9 +190,9 @@ pub fn update(
         }
         let on_record = patch
             .partner_id_on_record
-            .filter(|r| r.map(|u| u.to_string()) != row.partner_id_on_record);
+            .filter(|r| r.map(Id::from) != row.partner_id_on_record);
         if let Some(reseller) = on_record {
-            if principal.tenant_id.to_string() != row.billing_partner_id {
+            if principal.tenant_id != row.billing_partner_id {
                 return Err(ApiError::forbidden(
                     "indirect_provider_required",
                     "The reseller of record is set by the indirect provider that bills the subscription.",
@@ -201,7 +201,7 @@ pub fn update(
             if let Some(r) = reseller {
                 PartnershipRow::require_active(
                     conn,
-                    ids::parse(&row.billing_partner_id),
+                    row.billing_partner_id.uuid(),
                     r,
                     "partnerIdOnRecord",
                     "The reseller of record must be an indirect reseller with an active partnership with the billing provider.",
@@ -216,7 +216,7 @@ pub fn update(
                 .friendly_name
                 .map(|n| n.trim().to_owned())
                 .filter(|n| *n != row.friendly_name),
-            partner_id_on_record: on_record.map(|r| r.map(|u| u.to_string())),
+            partner_id_on_record: on_record.map(|r| r.map(Id::from)),
         };
         if changes.quantity.is_none()
             && changes.status.is_none()
@@ -229,12 +229,12 @@ pub fn update(
         if !SubscriptionRow::update(conn, &row.id, expected, &changes)? {
             return Err(ApiError::precondition_failed());
         }
-        let customer_id = ids::parse(&row.customer_id);
-        let after = SubscriptionRow::find(conn, customer_id, ids::parse(&row.id))?
+        let customer_id = row.customer_id.uuid();
+        let after = SubscriptionRow::find(conn, customer_id, row.id.uuid())?
             .ok_or_else(|| ApiError::not_found("The subscription"))?;
         let actor = Actor::from(principal);
         for partner in audit_partners(&row, &actor) {
-            Audit::new(AuditOperation::UpdateSubscription, &row.id)
+            Audit::new(AuditOperation::UpdateSubscription, row.id)
                 .partner(partner)
                 .customer(customer_id)
                 .old_value(snapshot(&row))
@@ -345,7 +345,7 @@ fn options_for(
 ) -> Result<Vec<UpgradeOption>, ApiError> {
     let target_ids = source_offer.upgrade_target_ids();
     let targets = OfferRow::find_many(conn, &target_ids)?;
-    let owned = SubscriptionRow::count_by_offer(conn, ids::parse(&row.customer_id), &target_ids)?;
+    let owned = SubscriptionRow::count_by_offer(conn, row.customer_id.uuid(), &target_ids)?;
     let dap = reached
         .relationship
         .as_ref()
@@ -490,11 +490,11 @@ pub fn upgrade(
             ..row.clone()
         };
         SubscriptionRow::insert(conn, &new)?;
-        let source = SubscriptionRow::find(conn, customer_id, ids::parse(&row.id))?
+        let source = SubscriptionRow::find(conn, customer_id, row.id.uuid())?
             .ok_or_else(|| ApiError::not_found("The subscription"))?;
         let actor = Actor::from(caller);
         for partner in audit_partners(&row, &actor) {
-            Audit::new(AuditOperation::UpgradeSubscription, &row.id)
+            Audit::new(AuditOperation::UpgradeSubscription, row.id)
                 .partner(partner)
                 .customer(customer_id)
                 .old_value(snapshot(&row))
@@ -503,7 +503,7 @@ pub fn upgrade(
                     "target": { "id": new.id, "subscription": snapshot(&new) },
                 }))
                 .write(conn, &actor)?;
-            Audit::new(AuditOperation::CreateSubscription, &new.id)
+            Audit::new(AuditOperation::CreateSubscription, new.id)
                 .partner(partner)
                 .customer(customer_id)
                 .new_value(

@@ -18,12 +18,11 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
-use crate::domain::AuditOperation;
+use crate::domain::{AuditOperation, Id};
 use crate::domain::{PartnershipStatus, TenantKind};
 use crate::error::{ApiError, FieldError};
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
-use crate::models::ids;
 use crate::models::partner::{PartnerRow, SupportContactStanding};
 use crate::models::subscription::SubscriptionRow;
 use crate::paging::PageRequest;
@@ -118,8 +117,8 @@ impl Ineligible {
 }
 
 /// The partner with `id`; a dangling reference is an internal error.
-fn partner(conn: &mut AnyConnection, id: &str) -> Result<PartnerRow, ApiError> {
-    PartnerRow::find(conn, ids::parse(id))?
+fn partner(conn: &mut AnyConnection, id: &Id) -> Result<PartnerRow, ApiError> {
+    PartnerRow::find(conn, id.uuid())?
         .ok_or_else(|| ApiError::internal(format!("partner {id} referenced but missing")))
 }
 
@@ -149,12 +148,12 @@ pub fn current(
 fn contacts_of(
     conn: &mut AnyConnection,
     subscriptions: &[(SubscriptionRow, String)],
-) -> Result<HashMap<String, PartnerRow>, ApiError> {
+) -> Result<HashMap<Id, PartnerRow>, ApiError> {
     let mut out = HashMap::new();
     for (s, _) in subscriptions {
         if !out.contains_key(&s.support_contact_partner_id) {
             let p = partner(conn, &s.support_contact_partner_id)?;
-            out.insert(p.id.clone(), p);
+            out.insert(p.id, p);
         }
     }
     Ok(out)
@@ -222,7 +221,7 @@ pub fn candidates(
     )?;
     let provider = partner(conn, &subscription.billing_partner_id)?;
     let resellers =
-        PartnerRow::support_contact_standings(conn, ids::parse(&provider.id), customer_id, None)?
+        PartnerRow::support_contact_standings(conn, provider.id.uuid(), customer_id, None)?
             .into_iter()
             .filter(|s| Ineligible::of(s).is_none())
             .map(|s| s.partner);
@@ -236,9 +235,9 @@ pub fn candidates(
 /// already hold the database's write lock ([`db::transaction`]).
 fn lock_qualification(
     conn: &mut AnyConnection,
-    provider: &str,
-    reseller: &str,
-    customer: &str,
+    provider: &Id,
+    reseller: &Id,
+    customer: &Id,
 ) -> Result<(), ApiError> {
     if matches!(conn, AnyConnection::Postgresql(_)) {
         use diesel::RunQueryDsl;
@@ -267,19 +266,19 @@ pub fn eligible(
     partner_id: Uuid,
 ) -> Result<PartnerRow, ApiError> {
     let provider = partner(conn, &subscription.billing_partner_id)?;
-    if partner_id.to_string() == provider.id {
+    if partner_id == provider.id {
         return Ok(provider);
     }
     lock_qualification(
         conn,
         &provider.id,
-        &partner_id.to_string(),
+        &Id::from(partner_id),
         &subscription.customer_id,
     )?;
     let standing = PartnerRow::support_contact_standings(
         conn,
-        ids::parse(&provider.id),
-        ids::parse(&subscription.customer_id),
+        provider.id.uuid(),
+        subscription.customer_id.uuid(),
         Some(partner_id),
     )?
     .pop();
@@ -336,11 +335,11 @@ pub fn set(
             &after.support_contact_partner_id,
         ]
         .into_iter()
-        .map(|p| ids::parse(p))
+        .map(|p| p.uuid())
         .chain(actor.partner_id)
         .collect();
         for p in involved {
-            Audit::new(AuditOperation::UpdateSupportContact, &after.id)
+            Audit::new(AuditOperation::UpdateSupportContact, after.id)
                 .partner(p)
                 .customer(customer_id)
                 .old_value(serde_json::json!({ "supportContactPartnerId": before.support_contact_partner_id }))
@@ -389,21 +388,21 @@ pub fn revert(
     customer_id: Option<Uuid>,
     provider_id: Option<Uuid>,
     cause: RevertCause,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<Id>, ApiError> {
     let rows = SubscriptionRow::supported_by(conn, reseller_id, customer_id, provider_id)?;
     let mut reverted = Vec::with_capacity(rows.len());
-    let me = reseller_id.to_string();
+    let me = Id::from(reseller_id);
     for row in rows {
-        let provider = row.billing_partner_id.clone();
+        let provider = row.billing_partner_id;
         // Conditioned on the contact, not the version: a concurrent quantity change must not
         // make the customer's DAP removal fail, and a contact changed meanwhile is left alone.
         if !SubscriptionRow::replace_support_contact(conn, &row.id, &me, &provider)? {
             continue;
         }
-        for partner in [ids::parse(&provider), reseller_id] {
-            Audit::new(AuditOperation::SupportContactReverted, &row.id)
+        for partner in [provider.uuid(), reseller_id] {
+            Audit::new(AuditOperation::SupportContactReverted, row.id)
                 .partner(partner)
-                .customer(ids::parse(&row.customer_id))
+                .customer(row.customer_id.uuid())
                 .old_value(serde_json::json!({ "supportContactPartnerId": reseller_id }))
                 .new_value(serde_json::json!({ "supportContactPartnerId": provider, "reason": cause.as_str() }))
                 .write(conn, actor)?;

@@ -22,7 +22,6 @@ use crate::domain::Role;
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
-use crate::models::ids;
 use crate::models::partner::PartnerRow;
 use crate::models::user::{NewUser, UserChanges, UserRow};
 use crate::paging::PageRequest;
@@ -77,7 +76,7 @@ fn guard_global_admin(caller: &Principal) -> Result<(), ApiError> {
 
 /// 409 `self_protected` when the caller is the target.
 fn guard_self(caller: &Principal, target: &UserRow, what: &str) -> Result<(), ApiError> {
-    if caller.actor_id == ids::parse(&target.id) {
+    if caller.actor_id == target.id.uuid() {
         return Err(ApiError::conflict(
             "self_protected",
             format!("You cannot {what} your own account; ask another admin."),
@@ -149,7 +148,7 @@ pub fn set_temporary_password(
     audit
         .new_value(serde_json::json!({ "userName": user.user_name, "mustChangePassword": true }))
         .write(conn, &Actor::from(caller))?;
-    UserRow::find(conn, ids::parse(&user.id))?.ok_or_else(|| ApiError::not_found("The user"))
+    UserRow::find(conn, user.id.uuid())?.ok_or_else(|| ApiError::not_found("The user"))
 }
 
 /// One page of the caller's partner's users (up to `page.limit + 1` rows in id order).
@@ -211,8 +210,8 @@ pub fn create(
             ) => duplicate_user_name(&user_name),
             other => other.into(),
         })?;
-        let row = find(conn, partner_id, ids::parse(&insert.id))?;
-        Audit::new(AuditOperation::CreateUser, &row.id)
+        let row = find(conn, partner_id, insert.id.uuid())?;
+        Audit::new(AuditOperation::CreateUser, row.id)
             .partner(partner_id)
             .new_value(snapshot(&row))
             .write(conn, &Actor::from(caller))?;
@@ -264,7 +263,7 @@ pub fn update(
             return Err(ApiError::precondition_failed());
         }
         let after = find(conn, partner_id, user_id)?;
-        Audit::new(AuditOperation::UpdateUser, &after.id)
+        Audit::new(AuditOperation::UpdateUser, after.id)
             .partner(partner_id)
             .old_value(snapshot(&before))
             .new_value(snapshot(&after))
@@ -288,7 +287,7 @@ pub fn delete(conn: &mut AnyConnection, caller: &Principal, user_id: Uuid) -> Re
             guard_last_global_admin(conn, partner_id, &before)?;
         }
         UserRow::delete(conn, &before.id)?;
-        Audit::new(AuditOperation::DeleteUser, &before.id)
+        Audit::new(AuditOperation::DeleteUser, before.id)
             .partner(partner_id)
             .old_value(snapshot(&before))
             .write(conn, &Actor::from(caller))?;
@@ -311,7 +310,7 @@ pub fn reset_password(
         if is_global_admin(&before) {
             guard_global_admin(caller)?;
         }
-        let audit = Audit::new(AuditOperation::ResetUserPassword, &before.id).partner(partner_id);
+        let audit = Audit::new(AuditOperation::ResetUserPassword, before.id).partner(partner_id);
         set_temporary_password(conn, caller, &before, hash, audit)
     })?;
     Ok((row, temporary_password))

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::db::{self, AnyConnection};
-use crate::domain::AuditOperation;
+use crate::domain::{AuditOperation, Id};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::handlers::webhooks::{Webhook, WebhookEventType};
@@ -109,7 +109,7 @@ pub fn create(
     let t = now();
     let row = WebhookRow {
         id: ids::new(),
-        partner_id: partner_id.to_string(),
+        partner_id: Id::from(partner_id),
         url: new.url,
         description: new.description.trim().to_owned(),
         event_types: unique(new.events).join(","),
@@ -126,7 +126,7 @@ pub fn create(
     };
     db::transaction(conn, |conn| {
         WebhookRow::insert(conn, &row)?;
-        Audit::new(AuditOperation::CreateWebhook, &row.id)
+        Audit::new(AuditOperation::CreateWebhook, row.id)
             .partner(partner_id)
             .new_value(Webhook::from(row.clone()))
             .write(conn, &Actor::from(caller))
@@ -190,7 +190,7 @@ pub fn update(
         after.version += 1;
         after.updated_at = now();
         WebhookRow::save(conn, &after)?;
-        Audit::new(AuditOperation::UpdateWebhook, &after.id)
+        Audit::new(AuditOperation::UpdateWebhook, after.id)
             .partner(caller.partner_id()?)
             .old_value(Webhook::from(before))
             .new_value(Webhook::from(after.clone()))
@@ -208,7 +208,7 @@ pub fn delete(
     db::transaction(conn, |conn| {
         let row = find(conn, caller, webhook_id)?;
         WebhookRow::delete(conn, &row.id)?;
-        Audit::new(AuditOperation::DeleteWebhook, &row.id)
+        Audit::new(AuditOperation::DeleteWebhook, row.id)
             .partner(caller.partner_id()?)
             .old_value(Webhook::from(row))
             .write(conn, &Actor::from(caller))
@@ -233,7 +233,7 @@ pub fn rotate_secret(
         row.version += 1;
         row.updated_at = t;
         WebhookRow::save(conn, &row)?;
-        Audit::new(AuditOperation::RotateWebhookSecret, &row.id)
+        Audit::new(AuditOperation::RotateWebhookSecret, row.id)
             .partner(caller.partner_id()?)
             .new_value(json!({ "previousSecretExpiresAt": utc(until) }))
             .write(conn, &Actor::from(caller))?;
@@ -256,14 +256,14 @@ pub fn send_test(
                 "The webhook is disabled; enable it (PATCH `enabled: true`) to send a test event.",
             ));
         }
-        let partner = caller.partner_id()?.to_string();
+        let partner = Id::from(caller.partner_id()?);
         let payload = webhooks::Payload {
             event_type: webhooks::TEST_EVENT,
             resource_uri: format!("/v1/webhooks/{}", row.id),
             resource_name: "webhook",
             audit_uri: "/v1/audit-records?resourceType=webhook".to_owned(),
             changed_at: now(),
-            partner_id: &partner,
+            partner_id: partner.as_str(),
             customer_id: None,
         }
         .json(json!(Webhook::from(row.clone())));
@@ -296,7 +296,7 @@ pub fn deliveries(
         page.after.as_deref(),
         page.limit + 1,
     )?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let ids: Vec<Id> = rows.iter().map(|r| r.id).collect();
     let attempts = AttemptRow::for_deliveries(conn, &ids)?;
     Ok((rows, attempts))
 }

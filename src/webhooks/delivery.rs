@@ -288,7 +288,7 @@ fn finish(
             conn,
             &AttemptRow {
                 id: ids::new(),
-                delivery_id: delivery.id.clone(),
+                delivery_id: delivery.id,
                 attempted_at: t,
                 status_code: outcome.status_code,
                 error: outcome.error.clone(),

@@ -17,11 +17,10 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::domain::AuditOperation;
+use crate::domain::{AuditOperation, Id};
 use crate::error::ApiError;
 use crate::models::audit::AuditRow;
 use crate::models::customer::CustomerRow;
-use crate::models::ids;
 use crate::models::order::OrderRow;
 use crate::models::relationship::RelationshipRow;
 use crate::models::service_request::ServiceRequestRow;
@@ -224,8 +223,8 @@ pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError
                 audit.resource_type, audit.operation_type
             ),
             changed_at: audit.created_at,
-            partner_id: &partner,
-            customer_id: audit.customer_id.as_deref(),
+            partner_id: partner.as_str(),
+            customer_id: audit.customer_id.as_ref().map(Id::as_str),
         }
         .json(resource);
         enqueue(conn, &partner, event_type.name, &change_key, payload, None)?;
@@ -276,7 +275,7 @@ impl Payload<'_> {
 /// `only` when given, e.g. the test event). Returns the event.
 pub fn enqueue(
     conn: &mut AnyConnection,
-    partner: &str,
+    partner: &Id,
     event_type: &str,
     change_key: &str,
     payload: Value,
@@ -285,7 +284,7 @@ pub fn enqueue(
     let t = crate::models::now();
     let event = EventRow {
         id: format!("msg_{}", Uuid::now_v7().simple()),
-        partner_id: partner.to_owned(),
+        partner_id: *partner,
         event_type: event_type.to_owned(),
         change_key: change_key.to_owned(),
         payload: payload.to_string(),
@@ -306,7 +305,11 @@ pub fn enqueue(
 }
 
 fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {
-    let customer = audit.customer_id.as_deref().unwrap_or_default();
+    let customer = audit
+        .customer_id
+        .as_ref()
+        .map(Id::as_str)
+        .unwrap_or_default();
     let id = &audit.resource_id;
     match resource_type {
         "customer" => format!("/v1/customers/{id}"),
@@ -328,9 +331,9 @@ fn recipients(
     conn: &mut AnyConnection,
     resource_type: &str,
     audit: &AuditRow,
-) -> Result<Vec<(String, bool)>, ApiError> {
-    let mut seeing: Vec<String> = Vec::new();
-    let customer = audit.customer_id.as_deref().map(ids::parse);
+) -> Result<Vec<(Id, bool)>, ApiError> {
+    let mut seeing: Vec<Id> = Vec::new();
+    let customer = audit.customer_id.map(Id::uuid);
     let restricted = match (resource_type, customer) {
         ("customer", Some(c)) => {
             seeing.extend(
@@ -341,7 +344,7 @@ fn recipients(
             true
         }
         ("subscription", Some(c)) => {
-            if let Some(s) = SubscriptionRow::find(conn, c, ids::parse(&audit.resource_id))? {
+            if let Some(s) = SubscriptionRow::find(conn, c, resource_id(audit)?)? {
                 seeing.push(s.billing_partner_id);
                 seeing.extend(s.partner_id_on_record);
                 seeing.push(s.support_contact_partner_id);
@@ -350,9 +353,9 @@ fn recipients(
         }
         _ => false,
     };
-    let mut out: Vec<(String, bool)> = Vec::new();
+    let mut out: Vec<(Id, bool)> = Vec::new();
     if let Some(p) = &audit.partner_id {
-        out.push((p.clone(), !restricted || seeing.contains(p)));
+        out.push((*p, !restricted || seeing.contains(p)));
     }
     for p in seeing {
         if !out.iter().any(|(o, _)| *o == p) {
@@ -390,9 +393,9 @@ fn resource_snapshot(
     audit: &AuditRow,
 ) -> Result<Value, ApiError> {
     use crate::handlers;
-    let id = ids::parse(&audit.resource_id);
-    let customer = audit.customer_id.as_deref().map(ids::parse);
-    let partner = audit.partner_id.as_deref().map(ids::parse);
+    let id = resource_id(audit)?;
+    let customer = audit.customer_id.map(Id::uuid);
+    let partner = audit.partner_id.map(Id::uuid);
     let loaded = match (resource_type, customer, partner) {
         ("customer", _, _) => CustomerRow::find(conn, id)?
             .map(|r| serde_json::to_value(handlers::customers::Customer::from(r))),
@@ -417,6 +420,14 @@ fn resource_snapshot(
             .and_then(|v| serde_json::from_str(v).ok())
             .unwrap_or(Value::Null)),
     }
+}
+
+/// The audited resource's id; one that is not a UUID is an internal error, never a nil id.
+fn resource_id(audit: &AuditRow) -> Result<Uuid, ApiError> {
+    audit
+        .resource_id
+        .parse()
+        .map_err(|e| ApiError::internal(format!("audit resource id {:?}: {e}", audit.resource_id)))
 }
 
 /// How long resolving a target's host name may take.

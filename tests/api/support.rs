@@ -387,7 +387,7 @@ impl TestApp {
     /// when the account could not sign in (unknown, disabled, temporary password).
     pub async fn token(&self, username: &str) -> String {
         use partner_center::domain::{ActorKind, Role, TenantKind};
-        use partner_center::models::{ids, partner::PartnerRow, user::UserRow};
+        use partner_center::models::{partner::PartnerRow, user::UserRow};
         let state = self.state.clone();
         let username = username.to_owned();
         actix_web::web::block(move || {
@@ -399,21 +399,21 @@ impl TestApp {
                 !user.disabled && !user.must_change_password,
                 "{username} cannot sign in"
             );
-            let (kind, tenant) = match (&user.partner_id, &user.customer_id) {
+            let (kind, tenant) = match (user.partner_id, user.customer_id) {
                 (Some(p), _) => {
-                    let partner = PartnerRow::find(&mut conn, ids::parse(p))
+                    let partner = PartnerRow::find(&mut conn, p.uuid())
                         .expect("partner lookup")
                         .expect("partner");
-                    (partner.tenant_kind(), ids::parse(p))
+                    (partner.tenant_kind(), p.uuid())
                 }
-                (None, Some(c)) => (TenantKind::Customer, ids::parse(c)),
+                (None, Some(c)) => (TenantKind::Customer, c.uuid()),
                 _ => panic!("user without tenant"),
             };
             state
                 .jwt
                 .issue(
                     ActorKind::User,
-                    ids::parse(&user.id),
+                    user.id.uuid(),
                     kind,
                     tenant,
                     Role::split(&user.roles),

@@ -205,7 +205,7 @@ async fn audited_change_that_rolls_back_emits_no_event() {
             let result = db::transaction(conn, |conn| {
                 Audit::new(
                     partner_center::domain::AuditOperation::UpdateCustomer,
-                    &customer,
+                    customer.parse::<uuid::Uuid>().unwrap(),
                 )
                 .partner(provider.parse().unwrap())
                 .customer(customer.parse().unwrap())

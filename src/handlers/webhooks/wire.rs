@@ -10,8 +10,8 @@ use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 use crate::domain::DeliveryStatus;
+use crate::models::utc;
 use crate::models::webhook::{AttemptRow, DeliveryRow, WebhookRow};
-use crate::models::{ids, utc};
 use crate::validate;
 use crate::webhooks::{self, EventName};
 
@@ -46,7 +46,7 @@ pub struct Webhook {
 impl From<WebhookRow> for Webhook {
     fn from(r: WebhookRow) -> Webhook {
         Webhook {
-            id: ids::parse(&r.id),
+            id: r.id.uuid(),
             events: r.events(),
             url: r.url,
             description: r.description,
@@ -183,7 +183,7 @@ impl Delivery {
     /// A delivery as shown, with its attempts picked out of `attempts`.
     pub fn new(r: DeliveryRow, attempts: &[AttemptRow]) -> Delivery {
         Delivery {
-            id: ids::parse(&r.id),
+            id: r.id.uuid(),
             attempt_log: attempts
                 .iter()
                 .filter(|a| a.delivery_id == r.id)
