@@ -28,7 +28,7 @@ impl ApplicationRow {
     /// The application with `id`, if any.
     pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<ApplicationRow>> {
         applications::table
-            .find(id.to_string())
+            .find(Id::from(id))
             .select(ApplicationRow::as_select())
             .first(conn)
             .optional()

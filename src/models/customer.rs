@@ -56,7 +56,7 @@ impl CustomerRow {
     /// The customer with `id`, if any.
     pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<CustomerRow>> {
         customers::table
-            .find(id.to_string())
+            .find(Id::from(id))
             .select(CustomerRow::as_select())
             .first(conn)
             .optional()
@@ -125,7 +125,7 @@ impl CustomerRow {
     pub fn lock(conn: &mut AnyConnection, id: Uuid) -> QueryResult<()> {
         if let AnyConnection::Postgresql(pg) = conn {
             customers::table
-                .find(id.to_string())
+                .find(Id::from(id))
                 .select(customers::id)
                 .for_update()
                 .load::<String>(pg)?;

@@ -115,12 +115,7 @@ impl InvitationRow {
         reseller_id: Uuid,
         email: Option<&str>,
     ) -> QueryResult<bool> {
-        if !Self::leave_pending(
-            conn,
-            id,
-            LinkStatus::Accepted,
-            Some(reseller_id.to_string()),
-        )? {
+        if !Self::leave_pending(conn, id, LinkStatus::Accepted, Some(Id::from(reseller_id)))? {
             return Ok(false);
         }
         diesel::update(inv::table.find(id))
@@ -138,7 +133,7 @@ impl InvitationRow {
         conn: &mut AnyConnection,
         id: &Id,
         status: LinkStatus,
-        accepted_by: Option<String>,
+        accepted_by: Option<Id>,
     ) -> QueryResult<bool> {
         let n = diesel::update(
             inv::table

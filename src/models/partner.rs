@@ -52,7 +52,7 @@ impl PartnerRow {
     /// The partner with `id`, if any.
     pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<PartnerRow>> {
         partners::table
-            .find(id.to_string())
+            .find(Id::from(id))
             .select(PartnerRow::as_select())
             .first(conn)
             .optional()
@@ -92,7 +92,7 @@ impl PartnerRow {
     /// global admins disabling each other cannot both pass the "last global admin" check on
     /// PostgreSQL. (SQLite's `db::transaction` already holds the database write lock.)
     pub fn lock(conn: &mut AnyConnection, id: Uuid) -> QueryResult<()> {
-        diesel::update(partners::table.find(id.to_string()))
+        diesel::update(partners::table.find(Id::from(id)))
             .set(partners::version.eq(partners::version))
             .execute(conn)
             .map(drop)

@@ -147,7 +147,7 @@ impl PartnershipRow {
         after: Option<&str>,
         limit: i64,
     ) -> QueryResult<Vec<(PartnershipRow, PartnerRow)>> {
-        let me = partner_id.to_string();
+        let me = Id::from(partner_id);
         let mut q = p::table
             .filter(p::status.eq(status))
             .select(PartnershipRow::as_select())

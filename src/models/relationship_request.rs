@@ -136,7 +136,7 @@ impl RelationshipRequestRow {
         )
         .set((
             req::status.eq(LinkStatus::Accepted),
-            req::customer_id.eq(Some(customer_id.to_string())),
+            req::customer_id.eq(Some(Id::from(customer_id))),
             req::updated_at.eq(super::now()),
         ))
         .execute(conn)?;

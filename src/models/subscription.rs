@@ -79,14 +79,14 @@ impl SubscriptionRow {
         conn: &mut AnyConnection,
         customer_id: Uuid,
         partner_id: Uuid,
-    ) -> QueryResult<Vec<String>> {
-        let p = partner_id.to_string();
+    ) -> QueryResult<Vec<Id>> {
+        let p = Id::from(partner_id);
         s::table
             .filter(s::customer_id.eq(Id::from(customer_id)))
             .filter(s::status.eq(SubscriptionStatus::Active))
             .filter(
                 s::billing_partner_id
-                    .eq(p.clone())
+                    .eq(p)
                     .or(s::partner_id_on_record.eq(p)),
             )
             .order(s::id.asc())

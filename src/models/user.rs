@@ -100,7 +100,7 @@ impl UserRow {
     /// The user with `id`, if any.
     pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
         users::table
-            .find(id.to_string())
+            .find(Id::from(id))
             .select(UserRow::as_select())
             .first(conn)
             .optional()

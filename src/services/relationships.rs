@@ -251,7 +251,7 @@ pub fn remove_relationship(
                 "active_subscriptions",
                 format!(
                     "The customer still has active subscriptions billed by or attributed to you: {}. Suspend them first, then remove the relationship.",
-                    active.join(", ")
+                    active.iter().map(Id::as_str).collect::<Vec<_>>().join(", ")
                 ),
             )
             .with("activeSubscriptionIds", &active));

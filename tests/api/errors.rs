@@ -193,3 +193,23 @@ async fn wrong_method_on_a_known_path_is_405_with_allow() {
         .await
         .assert_problem(404, "route_not_found");
 }
+
+/// A stored id that is not a UUID fails loudly: the read answers 500 `internal_error` (the cause
+/// is logged), never a response carrying the nil UUID.
+#[actix_rt::test]
+async fn a_corrupt_stored_id_is_an_internal_error_not_a_nil_uuid() {
+    let app = TestApp::new().await;
+    let provider = app.tenant_id(PROVIDER_GA).await;
+    app.execute_sql(&format!(
+        "INSERT INTO audit_records (id, partner_id, customer_id, actor_type, actor_id, \
+         actor_name, operation_type, resource_type, resource_id, old_value, new_value, \
+         request_id, created_at) VALUES ('{}', '{provider}', NULL, 'user', 'not-a-uuid', \
+         'corrupt', 'update_customer', 'customer', 'r1', NULL, NULL, 'corrupt', \
+         '2026-01-01 00:00:00')",
+        uuid::Uuid::now_v7()
+    ))
+    .await;
+    let token = app.token(PROVIDER_GA).await;
+    let res = app.get("/v1/audit-records?limit=500", &token).await;
+    res.assert_problem(500, "internal_error");
+}
