@@ -203,7 +203,11 @@ pub fn change_scope<T>(f: impl FnOnce() -> T) -> T {
 /// that can see the resource, and a pending delivery for each of their enabled endpoints that
 /// subscribe to it. Called by `Audit::write` inside the change's transaction; a change that
 /// writes several audit records (one per partner involved) still gives each partner one event.
-pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError> {
+pub fn record(
+    conn: &mut AnyConnection,
+    audit: &AuditRow,
+    known: Option<Value>,
+) -> Result<(), ApiError> {
     let Some(event_type) = event_for(&audit.operation_type) else {
         return Ok(());
     };
@@ -214,7 +218,10 @@ pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError
         }
         _ => None,
     };
-    let resource = resource_snapshot(conn, event_type.resource_type, audit, subscription.clone())?;
+    let resource = match known {
+        Some(resource) => resource,
+        None => resource_snapshot(conn, event_type.resource_type, audit, subscription.clone())?,
+    };
     let change = CHANGE.get().unwrap_or_else(Uuid::now_v7);
     let change_key = format!("{change}/{}/{}", audit.operation_type, audit.resource_id);
     for (partner, sees) in recipients(conn, event_type.resource_type, audit, subscription.as_ref())?
