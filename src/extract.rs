@@ -1,5 +1,6 @@
-//! Request extractors that answer in problem+json: [`ValidJson`] and [`ValidQuery`] deserialize
-//! with the path of the field at fault (so a bad UUID deep in a body names its field) and run
+//! Request extractors that answer in problem+json: [`ValidJson`] (and [`parse_query`], which the
+//! list extractor `paging::Paged` uses) deserialize with the path of the field at fault (so a bad
+//! UUID deep in a body names its field) and run
 //! `validator` rules once, at the edge. Also the error handlers for actix's own extractors.
 
 use std::future::Future;
@@ -23,9 +24,6 @@ pub const JSON_LIMIT: usize = 64 * 1024;
 /// 413 `payload_too_large`, 400 `invalid_json` (malformed), 422 `validation_failed` (wrong
 /// types, unknown fields, rule violations — each naming the field).
 pub struct ValidJson<T>(pub T);
-
-/// A query string, deserialized and validated; 422 `validation_failed` naming the parameter.
-pub struct ValidQuery<T>(pub T);
 
 fn data_error(path: String, message: String) -> ApiError {
     if let Some(name) = message
@@ -198,15 +196,6 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
             let body = body.await.map_err(|e| payload_error(&e.to_string()))?;
             parse_json(&body).map(ValidJson)
         })
-    }
-}
-
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidQuery<T> {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(parse_query(req.query_string()).map(ValidQuery))
     }
 }
 

@@ -136,34 +136,6 @@ impl<T> Page<T> {
             links: PageLinks { next: None },
         }
     }
-
-    /// Builds a page from up to `limit + 1` rows fetched in id order: the extra row only tells
-    /// that another page exists.
-    pub fn from_rows<R>(
-        mut rows: Vec<R>,
-        page: &PageRequest,
-        req: &HttpRequest,
-        id_of: impl Fn(&R) -> &str,
-        map: impl FnMut(R) -> T,
-    ) -> Page<T> {
-        let more = rows.len() as i64 > page.limit;
-        rows.truncate(page.limit as usize);
-        let next_cursor = if more {
-            rows.last().map(|r| encode_cursor(id_of(r)))
-        } else {
-            None
-        };
-        let next = next_cursor.as_ref().map(|c| next_link(req, c));
-        Page {
-            items: rows.into_iter().map(map).collect(),
-            next_cursor,
-            links: PageLinks { next },
-        }
-    }
-}
-
-fn next_link(req: &HttpRequest, cursor: &str) -> String {
-    link_after(req.path(), req.query_string(), cursor)
 }
 
 fn link_after(path: &str, query: &str, cursor: &str) -> String {
@@ -193,8 +165,8 @@ pub struct Paged<F = NoFilters> {
 }
 
 impl<F> Paged<F> {
-    /// Builds the page from up to `limit + 1` rows fetched in id order (see [`Page::from_rows`]),
-    /// with `links.next` on this request's path.
+    /// Builds the page from up to `limit + 1` rows fetched in id order (the extra row only tells
+    /// that another page exists), with `links.next` on this request's path.
     pub fn answer<R, T>(
         &self,
         mut rows: Vec<R>,

@@ -79,6 +79,7 @@ pub struct Audit {
     customer_id: Option<Uuid>,
     old_value: Option<String>,
     new_value: Option<String>,
+    resource: Option<serde_json::Value>,
 }
 
 impl Audit {
@@ -91,6 +92,7 @@ impl Audit {
             customer_id: None,
             old_value: None,
             new_value: None,
+            resource: None,
         }
     }
 
@@ -118,6 +120,13 @@ impl Audit {
         self
     }
 
+    /// The resource after the change as a GET of it answers, when the caller has it at hand: the
+    /// change's webhook event carries it (product.md §11) without reading it again.
+    pub fn resource(mut self, v: impl Serialize) -> Audit {
+        self.resource = serde_json::to_value(&v).ok();
+        self
+    }
+
     /// Writes the record (call inside the change's transaction), and with it the change's
     /// webhook event when its operation is one (the outbox, [`crate::webhooks::record`]).
     pub fn write(self, conn: &mut AnyConnection, actor: &Actor) -> Result<(), ApiError> {
@@ -139,7 +148,7 @@ impl Audit {
         diesel::insert_into(audit::table)
             .values(&row)
             .execute(conn)?;
-        crate::webhooks::record(conn, &row)
+        crate::webhooks::record(conn, &row, self.resource)
     }
 }
 

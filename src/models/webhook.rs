@@ -167,26 +167,19 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    /// Whether the partner already has the event of this change.
-    pub fn exists(
-        conn: &mut AnyConnection,
-        partner_id: &Id,
-        change_key: &str,
-    ) -> QueryResult<bool> {
-        let n: i64 = webhook_events::table
-            .filter(webhook_events::partner_id.eq(partner_id))
-            .filter(webhook_events::change_key.eq(change_key))
-            .count()
-            .get_result(conn)?;
-        Ok(n > 0)
-    }
-
-    /// Inserts an event.
-    pub fn insert(conn: &mut AnyConnection, row: &EventRow) -> QueryResult<()> {
-        diesel::insert_into(webhook_events::table)
-            .values(row)
-            .execute(conn)
-            .map(|_| ())
+    /// Records the event unless this partner already has one for the same change (the unique
+    /// `(partner_id, change_key)` index decides, in one statement); whether it was inserted.
+    pub fn insert_once(conn: &mut AnyConnection, row: &EventRow) -> QueryResult<bool> {
+        let inserted = match conn {
+            AnyConnection::Postgresql(c) => diesel::insert_into(webhook_events::table)
+                .values(row)
+                .on_conflict_do_nothing()
+                .execute(c)?,
+            AnyConnection::Sqlite(c) => diesel::insert_or_ignore_into(webhook_events::table)
+                .values(row)
+                .execute(c)?,
+        };
+        Ok(inserted == 1)
     }
 
     /// An event by id.

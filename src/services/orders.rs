@@ -24,6 +24,8 @@ use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
 use crate::domain::AuditOperation;
 use crate::error::ApiError;
+use crate::handlers::orders::Order;
+use crate::handlers::subscriptions::Subscription;
 use crate::models::audit::{Actor, Audit};
 use crate::models::cart::LineItem;
 use crate::models::offer::OfferRow;
@@ -366,12 +368,14 @@ pub(super) fn place(
             "totalMinor": order.total_minor,
             "currency": order.currency,
         }))
+        .resource(Order::from(order.clone()))
         .write(conn, actor)?;
-    for s in &subscriptions {
+    for (s, p) in subscriptions.iter().zip(&priced.lines) {
         SubscriptionRow::insert(conn, s)?;
         Audit::new(AuditOperation::CreateSubscription, s.id)
             .partner(provider_id)
             .customer(customer_id)
+            .resource(Subscription::new(s.clone(), p.offer.name.clone()))
             .new_value(serde_json::json!({
                 "orderId": order.id,
                 "offerId": s.offer_id,

@@ -275,7 +275,8 @@ pub fn send_test(
             &key,
             payload,
             Some(&row),
-        )
+        )?
+        .ok_or_else(|| ApiError::internal("a fresh test event key was already recorded"))
     })
 }
 

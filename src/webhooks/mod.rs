@@ -172,6 +172,9 @@ pub fn new_secret() -> String {
 thread_local! {
     /// The id of the change (outermost transaction) running on this thread, if any.
     static CHANGE: Cell<Option<Uuid>> = const { Cell::new(None) };
+    /// The enabled endpoints of each partner an event of the running change went to.
+    static ENDPOINTS: std::cell::RefCell<std::collections::HashMap<Id, Vec<WebhookRow>>> =
+        std::cell::RefCell::new(std::collections::HashMap::new());
 }
 
 /// Runs `f` as one change: every event recorded inside it (however many audit records the change
@@ -187,6 +190,7 @@ pub fn change_scope<T>(f: impl FnOnce() -> T) -> T {
     impl Drop for Reset {
         fn drop(&mut self) {
             CHANGE.set(None);
+            ENDPOINTS.with_borrow_mut(|cache| cache.clear());
         }
     }
     CHANGE.set(Some(Uuid::now_v7()));
@@ -198,17 +202,27 @@ pub fn change_scope<T>(f: impl FnOnce() -> T) -> T {
 /// that can see the resource, and a pending delivery for each of their enabled endpoints that
 /// subscribe to it. Called by `Audit::write` inside the change's transaction; a change that
 /// writes several audit records (one per partner involved) still gives each partner one event.
-pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError> {
+pub fn record(
+    conn: &mut AnyConnection,
+    audit: &AuditRow,
+    known: Option<Value>,
+) -> Result<(), ApiError> {
     let Some(event_type) = event_for(&audit.operation_type) else {
         return Ok(());
     };
-    let resource = resource_snapshot(conn, event_type.resource_type, audit)?;
+    // A subscription is read once, for its snapshot and for who may see it.
+    let subscription = match (event_type.resource_type, audit.customer_id) {
+        ("subscription", Some(c)) => SubscriptionRow::find(conn, c.uuid(), resource_id(audit)?)?,
+        _ => None,
+    };
+    let resource = match known {
+        Some(resource) => resource,
+        None => resource_snapshot(conn, event_type.resource_type, audit, subscription.clone())?,
+    };
     let change = CHANGE.get().unwrap_or_else(Uuid::now_v7);
     let change_key = format!("{change}/{}/{}", audit.operation_type, audit.resource_id);
-    for (partner, sees) in recipients(conn, event_type.resource_type, audit)? {
-        if EventRow::exists(conn, &partner, &change_key)? {
-            continue;
-        }
+    for (partner, sees) in recipients(conn, event_type.resource_type, audit, subscription.as_ref())?
+    {
         let resource = if sees {
             resource.clone()
         } else {
@@ -227,6 +241,8 @@ pub fn record(conn: &mut AnyConnection, audit: &AuditRow) -> Result<(), ApiError
             customer_id: audit.customer_id.as_ref().map(Id::as_str),
         }
         .json(resource);
+        // A change that writes several audit records (one per partner involved) gives each
+        // partner one event: the first insert of the (partner, change) pair wins.
         enqueue(conn, &partner, event_type.name, &change_key, payload, None)?;
     }
     Ok(())
@@ -280,7 +296,7 @@ pub fn enqueue(
     change_key: &str,
     payload: Value,
     only: Option<&WebhookRow>,
-) -> Result<EventRow, ApiError> {
+) -> Result<Option<EventRow>, ApiError> {
     let t = crate::models::now();
     let event = EventRow {
         id: format!("msg_{}", Uuid::now_v7().simple()),
@@ -290,10 +306,12 @@ pub fn enqueue(
         payload: payload.to_string(),
         created_at: t,
     };
-    EventRow::insert(conn, &event)?;
+    if !EventRow::insert_once(conn, &event)? {
+        return Ok(None);
+    }
     let endpoints = match only {
         Some(w) => vec![w.clone()],
-        None => WebhookRow::enabled_for_partner(conn, partner)?
+        None => enabled_endpoints(conn, partner)?
             .into_iter()
             .filter(|w| w.wants(event_type))
             .collect(),
@@ -301,7 +319,20 @@ pub fn enqueue(
     for w in endpoints {
         DeliveryRow::insert(conn, &DeliveryRow::new(&w.id, &event, t))?;
     }
-    Ok(event)
+    Ok(Some(event))
+}
+
+/// A partner's enabled endpoints, read once per change (an order's events all go to the same
+/// partners) and forgotten when the change ends.
+fn enabled_endpoints(conn: &mut AnyConnection, partner: &Id) -> Result<Vec<WebhookRow>, ApiError> {
+    if let Some(found) = ENDPOINTS.with_borrow(|cache| cache.get(partner).cloned()) {
+        return Ok(found);
+    }
+    let found = WebhookRow::enabled_for_partner(conn, partner)?;
+    if CHANGE.get().is_some() {
+        ENDPOINTS.with_borrow_mut(|cache| cache.insert(*partner, found.clone()));
+    }
+    Ok(found)
 }
 
 fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {
@@ -331,6 +362,7 @@ fn recipients(
     conn: &mut AnyConnection,
     resource_type: &str,
     audit: &AuditRow,
+    subscription: Option<&SubscriptionRow>,
 ) -> Result<Vec<(Id, bool)>, ApiError> {
     let mut seeing: Vec<Id> = Vec::new();
     let customer = audit.customer_id.map(Id::uuid);
@@ -343,8 +375,8 @@ fn recipients(
             );
             true
         }
-        ("subscription", Some(c)) => {
-            if let Some(s) = SubscriptionRow::find(conn, c, resource_id(audit)?)? {
+        ("subscription", Some(_)) => {
+            if let Some(s) = subscription {
                 seeing.push(s.billing_partner_id);
                 seeing.extend(s.partner_id_on_record);
                 seeing.push(s.support_contact_partner_id);
@@ -391,6 +423,7 @@ fn resource_snapshot(
     conn: &mut AnyConnection,
     resource_type: &str,
     audit: &AuditRow,
+    subscription: Option<SubscriptionRow>,
 ) -> Result<Value, ApiError> {
     use crate::handlers;
     let id = resource_id(audit)?;
@@ -399,7 +432,7 @@ fn resource_snapshot(
     let loaded = match (resource_type, customer, partner) {
         ("customer", _, _) => CustomerRow::find(conn, id)?
             .map(|r| serde_json::to_value(handlers::customers::Customer::from(r))),
-        ("subscription", Some(c), _) => match SubscriptionRow::find(conn, c, id)? {
+        ("subscription", Some(_), _) => match subscription {
             Some(r) => Some(serde_json::to_value(
                 handlers::subscriptions::Subscription::one(conn, r)?.1,
             )),
