@@ -127,6 +127,17 @@ pub struct Page<T> {
     pub links: PageLinks,
 }
 
+impl<T, E> Page<Result<T, E>> {
+    /// The page of the items' values, or the first item's error.
+    pub fn transpose(self) -> Result<Page<T>, E> {
+        Ok(Page {
+            items: self.items.into_iter().collect::<Result<_, _>>()?,
+            next_cursor: self.next_cursor,
+            links: self.links,
+        })
+    }
+}
+
 impl<T> Page<T> {
     /// A bounded collection answered whole, in the same envelope (no `nextCursor`).
     pub fn whole(items: Vec<T>) -> Page<T> {

@@ -9,7 +9,7 @@ use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
 /// Length of the hyphenated text form.
@@ -126,6 +126,15 @@ impl Serialize for Id {
     }
 }
 
+impl<'de> Deserialize<'de> for Id {
+    /// Reads the stored text form (e.g. an id inside JSON stored in a column); a value that is
+    /// not a UUID is an error.
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Id, D::Error> {
+        let s = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl<DB: Backend> ToSql<Text, DB> for Id
 where
     str: ToSql<Text, DB>,
@@ -166,6 +175,15 @@ mod tests {
         assert!("".parse::<Id>().is_err());
         assert!("not-a-uuid-not-a-uuid-not-a-uuid-xx".parse::<Id>().is_err());
         assert!(Uuid::nil().simple().to_string().parse::<Id>().is_err());
+    }
+
+    #[test]
+    fn json_ids_read_back_and_a_non_uuid_is_an_error() {
+        let id = Id::now_v7();
+        let json = serde_json::to_string(&vec![id]).unwrap();
+        assert_eq!(serde_json::from_str::<Vec<Id>>(&json).unwrap(), vec![id]);
+        assert!(serde_json::from_str::<Vec<Id>>(r#"["not-a-uuid"]"#).is_err());
+        assert!(serde_json::from_str::<Id>("42").is_err());
     }
 
     #[test]

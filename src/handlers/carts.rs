@@ -51,14 +51,17 @@ pub struct LineItemInput {
     pub partner_id_on_record: Option<Uuid>,
 }
 
-impl From<LineItemInput> for LineItem {
-    fn from(l: LineItemInput) -> LineItem {
-        LineItem {
-            offer_id: l.offer_id,
+impl TryFrom<LineItemInput> for LineItem {
+    type Error = ApiError;
+
+    /// The line of a validated input (its `offerId` is a UUID; anything else is a 422).
+    fn try_from(l: LineItemInput) -> Result<LineItem, ApiError> {
+        Ok(LineItem {
+            offer_id: crate::models::offer::parse_id(&l.offer_id, "offerId")?,
             quantity: l.quantity,
             billing_cycle: l.billing_cycle,
             partner_id_on_record: l.partner_id_on_record,
-        }
+        })
     }
 }
 
@@ -74,8 +77,11 @@ pub struct LineItems {
 
 impl LineItems {
     /// The lines as the services take them.
-    pub fn into_lines(self) -> Vec<LineItem> {
-        self.line_items.into_iter().map(LineItem::from).collect()
+    pub fn into_lines(self) -> Result<Vec<LineItem>, ApiError> {
+        self.line_items
+            .into_iter()
+            .map(LineItem::try_from)
+            .collect()
     }
 }
 
@@ -159,7 +165,7 @@ impl From<PricedCart> for Cart {
                 .map(|p| CartLineItem {
                     unit_price: Money::new(p.offer.unit_price_minor, &currency),
                     line_total: Money::new(p.line_total_minor, &currency),
-                    offer_id: p.line.offer_id,
+                    offer_id: p.line.offer_id.to_string(),
                     offer_name: p.offer.name,
                     quantity: p.line.quantity,
                     billing_cycle: p.line.billing_cycle,
@@ -201,7 +207,7 @@ pub async fn create_cart(
     body: ValidJson<LineItems>,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
-    let lines = body.0.into_lines();
+    let lines = body.0.into_lines()?;
     let created = caller
         .run(&state.pool, move |conn, caller| {
             service::create(conn, caller, customer_id, lines)
@@ -278,7 +284,7 @@ pub async fn update_cart(
     body: ValidJson<LineItems>,
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
-    let lines = body.0.into_lines();
+    let lines = body.0.into_lines()?;
     let updated = caller
         .run(&state.pool, move |conn, caller| {
             service::update(conn, caller, customer_id, cart_id, precondition, lines)
@@ -357,7 +363,7 @@ pub async fn create_cart_checkout(
             service::checkout(conn, caller, customer_id, cart_id, precondition)
         })
         .await?;
-    Ok(PlacedOrder::created(placed))
+    PlacedOrder::created(placed)
 }
 
 /// Registers the cart operations.

@@ -43,7 +43,7 @@ impl From<Supported> for MySubscription {
         MySubscription {
             id: sub.id.uuid(),
             support_contact: SupportContact::new(s.contact, &sub.billing_partner_id),
-            offer_id: sub.offer_id,
+            offer_id: sub.offer_id.to_string(),
             offer_name: s.offer_name,
             friendly_name: sub.friendly_name,
             quantity: sub.quantity,

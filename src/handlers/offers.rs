@@ -57,14 +57,18 @@ pub struct Offer {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
-impl From<OfferRow> for Offer {
-    fn from(r: OfferRow) -> Offer {
-        Offer {
+impl TryFrom<OfferRow> for Offer {
+    type Error = ApiError;
+
+    /// The wire form of `r`; an internal error when its stored offer id lists cannot be read.
+    fn try_from(r: OfferRow) -> Result<Offer, ApiError> {
+        let texts = |ids: Vec<crate::domain::Id>| ids.iter().map(ToString::to_string).collect();
+        Ok(Offer {
             unit_price: Money::new(r.unit_price_minor, &r.currency),
             billing_cycles: r.billing_cycles(),
-            prerequisite_offer_ids: r.prerequisite_ids(),
-            upgrade_target_offer_ids: r.upgrade_target_ids(),
-            id: r.id,
+            prerequisite_offer_ids: texts(r.prerequisite_ids()?),
+            upgrade_target_offer_ids: texts(r.upgrade_target_ids()?),
+            id: r.id.to_string(),
             name: r.name,
             description: r.description,
             product_family: r.product_family,
@@ -74,7 +78,7 @@ impl From<OfferRow> for Offer {
             limit_per_customer: r.limit_per_customer,
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
-        }
+        })
     }
 }
 
@@ -123,7 +127,11 @@ pub async fn list_offers(
             service::list(conn, &filter, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Offer::from)))
+    Ok(HttpResponse::Ok().json(
+        query
+            .answer(rows, |r| r.id.as_str(), Offer::try_from)
+            .transpose()?,
+    ))
 }
 
 /// Read one offer.
@@ -144,13 +152,13 @@ pub async fn get_offer(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = path.into_inner().to_string();
+    let id = crate::domain::Id::from(path.into_inner());
     let row = caller
         .run(&state.pool, move |conn, _| service::get(conn, &id))
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(Offer::from(row)))
+        .json(Offer::try_from(row)?))
 }
 
 /// Registers the catalog operations.

@@ -67,19 +67,22 @@ pub struct Order {
     pub created_at: DateTime<Utc>,
 }
 
-impl From<OrderRow> for Order {
-    fn from(r: OrderRow) -> Order {
+impl TryFrom<OrderRow> for Order {
+    type Error = ApiError;
+
+    /// The wire form of `r`; an internal error when its stored lines cannot be read.
+    fn try_from(r: OrderRow) -> Result<Order, ApiError> {
         let currency = r.currency.clone();
-        Order {
+        Ok(Order {
             id: r.id.uuid(),
             customer_id: r.customer_id.uuid(),
             line_items: r
-                .lines()
+                .lines()?
                 .into_iter()
                 .map(|l| OrderLineItem {
                     unit_price: Money::new(l.unit_price_minor, &currency),
                     line_total: Money::new(l.line_total_minor, &currency),
-                    offer_id: l.offer_id,
+                    offer_id: l.offer_id.to_string(),
                     offer_name: l.offer_name,
                     quantity: l.quantity,
                     billing_cycle: l.billing_cycle,
@@ -90,7 +93,7 @@ impl From<OrderRow> for Order {
             status: r.status,
             total: Money::new(r.total_minor, &currency),
             created_at: utc(r.created_at),
-        }
+        })
     }
 }
 
@@ -106,8 +109,8 @@ pub struct PlacedOrder {
 
 impl PlacedOrder {
     /// 201 with the order's `Location`.
-    pub fn created(placed: Placed) -> HttpResponse {
-        let lines = placed.order.lines();
+    pub fn created(placed: Placed) -> Result<HttpResponse, ApiError> {
+        let lines = placed.order.lines()?;
         let subscriptions = placed
             .subscriptions
             .into_iter()
@@ -118,12 +121,12 @@ impl PlacedOrder {
             "/v1/customers/{}/orders/{}",
             placed.order.customer_id, placed.order.id
         );
-        HttpResponse::Created()
+        Ok(HttpResponse::Created()
             .insert_header((header::LOCATION, location))
             .json(PlacedOrder {
-                order: placed.order.into(),
+                order: placed.order.try_into()?,
                 subscriptions,
-            })
+            }))
     }
 }
 
@@ -156,13 +159,13 @@ pub async fn create_order(
     body: ValidJson<LineItems>,
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
-    let lines = body.0.into_lines();
+    let lines = body.0.into_lines()?;
     let placed = caller
         .run(&state.pool, move |conn, caller| {
             service::create(conn, caller, customer_id, &lines)
         })
         .await?;
-    Ok(PlacedOrder::created(placed))
+    PlacedOrder::created(placed)
 }
 
 /// List your orders for a customer, oldest first.
@@ -191,7 +194,11 @@ pub async fn list_orders(
             service::list(conn, caller, customer_id, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Order::from)))
+    Ok(HttpResponse::Ok().json(
+        query
+            .answer(rows, |r| r.id.as_str(), Order::try_from)
+            .transpose()?,
+    ))
 }
 
 /// Read one of your orders for a customer.
@@ -223,7 +230,7 @@ pub async fn get_order(
         .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(Order::from(row)))
+        .json(Order::try_from(row)?))
 }
 
 /// Registers the order operations.

@@ -78,7 +78,7 @@ impl Subscription {
             partner_id_on_record: row.partner_id_on_record.map(Id::uuid),
             support_contact_partner_id: row.support_contact_partner_id.uuid(),
             order_id: row.order_id.map(Id::uuid),
-            offer_id: row.offer_id,
+            offer_id: row.offer_id.to_string(),
             created_at: utc(row.created_at),
             updated_at: utc(row.updated_at),
         }
@@ -149,7 +149,11 @@ pub async fn list_subscriptions(
     let q = &query.filters;
     let filter = SubscriptionFilter {
         status: q.status,
-        offer_id: q.offer_id.clone(),
+        offer_id: q
+            .offer_id
+            .as_deref()
+            .map(|id| crate::models::offer::parse_id(id, "offerId"))
+            .transpose()?,
         partner_id_on_record: q.partner_id_on_record,
     };
     let page = query.page.clone();

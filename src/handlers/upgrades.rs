@@ -94,12 +94,14 @@ pub async fn list_subscription_upgrades(
         .await?;
     let options = options
         .into_iter()
-        .map(|o| UpgradeOption {
-            eligible: o.reasons.is_empty(),
-            reasons: o.reasons,
-            offer: o.offer.into(),
+        .map(|o| {
+            Ok(UpgradeOption {
+                eligible: o.reasons.is_empty(),
+                reasons: o.reasons,
+                offer: o.offer.try_into()?,
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     Ok(HttpResponse::Ok().json(Page::whole(options)))
 }
 
@@ -136,6 +138,7 @@ pub async fn create_subscription_upgrade(
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
     let b = body.0;
+    let target_offer_id = crate::models::offer::parse_id(&b.target_offer_id, "targetOfferId")?;
     let done = caller
         .run(&state.pool, move |conn, caller| {
             service::upgrade(
@@ -143,7 +146,7 @@ pub async fn create_subscription_upgrade(
                 caller,
                 customer_id,
                 subscription_id,
-                &b.target_offer_id,
+                &target_offer_id,
                 b.quantity,
                 precondition,
             )

@@ -21,7 +21,7 @@ pub const CART_TTL_DAYS: i64 = 7;
 #[serde(rename_all = "camelCase")]
 pub struct LineItem {
     /// The offer bought.
-    pub offer_id: String,
+    pub offer_id: Id,
     /// Number of licenses.
     pub quantity: i32,
     /// Billing cycle.
@@ -80,8 +80,13 @@ impl CartRow {
     }
 
     /// The line items.
-    pub fn lines(&self) -> Vec<LineItem> {
-        serde_json::from_str(&self.line_items).unwrap_or_default()
+    pub fn lines(&self) -> Result<Vec<LineItem>, ApiError> {
+        serde_json::from_str(&self.line_items).map_err(|e| {
+            ApiError::internal(format!(
+                "cart {}: stored line_items {:?}: {e}",
+                self.id, self.line_items
+            ))
+        })
     }
 
     /// Whether the cart is active but past its expiry time.

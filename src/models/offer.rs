@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::AnyConnection;
+use crate::domain::Id;
 use crate::error::ApiError;
 use crate::schema::offers as o;
 
@@ -19,6 +20,22 @@ use crate::schema::offers as o;
 /// offer.
 pub fn is_valid_id(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok_and(|u| u.hyphenated().to_string() == id)
+}
+
+/// `id` (from a request, validated with `validate::offer_id`) as an offer id; a 422 `offer_id`
+/// naming `field` when it is not one.
+pub fn parse_id(id: &str, field: &str) -> Result<Id, ApiError> {
+    if is_valid_id(id)
+        && let Ok(id) = id.parse()
+    {
+        return Ok(id);
+    }
+    Err(ApiError::field(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "offer_id",
+        field,
+        "must be an offer id (a UUID from GET /v1/offers)",
+    ))
 }
 
 /// How often a subscription is billed (product.md §3).
@@ -54,7 +71,7 @@ impl BillingCycle {
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = o)]
 pub struct OfferRow {
-    pub id: String,
+    pub id: Id,
     pub name: String,
     pub description: String,
     pub product_family: String,
@@ -92,6 +109,18 @@ fn strings(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
+/// The offer ids stored as the JSON array `json` in `column`; a value that is not such an array
+/// of UUIDs is an internal error (a 500 whose cause is logged), never a silently shorter list.
+fn ids(id: &Id, column: &str, json: &str) -> Result<Vec<Id>, ApiError> {
+    serde_json::from_str(json)
+        .map_err(|e| ApiError::internal(format!("offer {id}: stored {column} {json:?}: {e}")))
+}
+
+/// The JSON array stored for `ids`.
+pub fn ids_json(ids: &[Id]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned())
+}
+
 impl OfferRow {
     /// Ok when `quantity` licenses is within this offer's range; otherwise 422
     /// `quantity_out_of_range` naming `field` (product.md §3: every offer has a minimum and a
@@ -126,17 +155,25 @@ impl OfferRow {
     }
 
     /// Ids of the offers one of which the customer must own for this one (add-ons).
-    pub fn prerequisite_ids(&self) -> Vec<String> {
-        strings(&self.prerequisite_offer_ids)
+    pub fn prerequisite_ids(&self) -> Result<Vec<Id>, ApiError> {
+        ids(
+            &self.id,
+            "prerequisite_offer_ids",
+            &self.prerequisite_offer_ids,
+        )
     }
 
     /// Ids of the offers a subscription to this one may be upgraded to.
-    pub fn upgrade_target_ids(&self) -> Vec<String> {
-        strings(&self.upgrade_target_offer_ids)
+    pub fn upgrade_target_ids(&self) -> Result<Vec<Id>, ApiError> {
+        ids(
+            &self.id,
+            "upgrade_target_offer_ids",
+            &self.upgrade_target_offer_ids,
+        )
     }
 
     /// The offer with `id`, if any.
-    pub fn find(conn: &mut AnyConnection, id: &str) -> QueryResult<Option<OfferRow>> {
+    pub fn find(conn: &mut AnyConnection, id: &Id) -> QueryResult<Option<OfferRow>> {
         o::table
             .find(id)
             .select(OfferRow::as_select())
@@ -145,15 +182,12 @@ impl OfferRow {
     }
 
     /// The offers among `ids` that exist, by id.
-    pub fn find_many(
-        conn: &mut AnyConnection,
-        ids: &[String],
-    ) -> QueryResult<HashMap<String, OfferRow>> {
+    pub fn find_many(conn: &mut AnyConnection, ids: &[Id]) -> QueryResult<HashMap<Id, OfferRow>> {
         let rows: Vec<OfferRow> = o::table
             .filter(o::id.eq_any(ids))
             .select(OfferRow::as_select())
             .load(conn)?;
-        Ok(rows.into_iter().map(|r| (r.id.clone(), r)).collect())
+        Ok(rows.into_iter().map(|r| (r.id, r)).collect())
     }
 
     /// How many offers the catalog holds.

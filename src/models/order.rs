@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::offer::BillingCycle;
 use crate::db::AnyConnection;
 use crate::domain::{Id, OrderStatus};
+use crate::error::ApiError;
 use crate::schema::orders as o;
 
 /// One priced line of an order, as stored.
@@ -17,7 +18,7 @@ use crate::schema::orders as o;
 #[serde(rename_all = "camelCase")]
 pub struct OrderLine {
     /// The offer bought.
-    pub offer_id: String,
+    pub offer_id: Id,
     /// The offer's name at the time.
     pub offer_name: String,
     /// Number of licenses.
@@ -54,8 +55,13 @@ pub struct OrderRow {
 
 impl OrderRow {
     /// The priced line items.
-    pub fn lines(&self) -> Vec<OrderLine> {
-        serde_json::from_str(&self.line_items).unwrap_or_default()
+    pub fn lines(&self) -> Result<Vec<OrderLine>, ApiError> {
+        serde_json::from_str(&self.line_items).map_err(|e| {
+            ApiError::internal(format!(
+                "order {}: stored line_items {:?}: {e}",
+                self.id, self.line_items
+            ))
+        })
     }
 
     /// `partner_id`'s order `id` for `customer_id`, if any.

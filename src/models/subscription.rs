@@ -19,7 +19,7 @@ use crate::schema::subscriptions as s;
 pub struct SubscriptionRow {
     pub id: Id,
     pub customer_id: Id,
-    pub offer_id: String,
+    pub offer_id: Id,
     pub order_id: Option<Id>,
     pub quantity: i32,
     pub status: SubscriptionStatus,
@@ -142,7 +142,7 @@ pub struct SubscriptionFilter {
     /// Only this status.
     pub status: Option<SubscriptionStatus>,
     /// Only subscriptions to this offer.
-    pub offer_id: Option<String>,
+    pub offer_id: Option<Id>,
     /// Only those with this reseller of record.
     pub partner_id_on_record: Option<Uuid>,
 }
@@ -209,7 +209,7 @@ impl SubscriptionRow {
             q = q.filter(s::status.eq(status));
         }
         if let Some(offer) = &filter.offer_id {
-            q = q.filter(s::offer_id.eq(offer.clone()));
+            q = q.filter(s::offer_id.eq(*offer));
         }
         if let Some(p) = filter.partner_id_on_record {
             q = q.filter(s::partner_id_on_record.eq(Id::from(p)));
@@ -226,9 +226,9 @@ impl SubscriptionRow {
     pub fn count_by_offer(
         conn: &mut AnyConnection,
         customer_id: Uuid,
-        offer_ids: &[String],
-    ) -> QueryResult<HashMap<String, i64>> {
-        let rows: Vec<(String, i64)> = s::table
+        offer_ids: &[Id],
+    ) -> QueryResult<HashMap<Id, i64>> {
+        let rows: Vec<(Id, i64)> = s::table
             .filter(s::customer_id.eq(Id::from(customer_id)))
             .filter(s::offer_id.eq_any(offer_ids))
             .group_by(s::offer_id)
@@ -241,12 +241,12 @@ impl SubscriptionRow {
     pub fn active_offers_among(
         conn: &mut AnyConnection,
         customer_id: Uuid,
-        offer_ids: &[String],
-    ) -> QueryResult<HashSet<String>> {
+        offer_ids: &[Id],
+    ) -> QueryResult<HashSet<Id>> {
         if offer_ids.is_empty() {
             return Ok(HashSet::new());
         }
-        let rows: Vec<String> = s::table
+        let rows: Vec<Id> = s::table
             .filter(s::customer_id.eq(Id::from(customer_id)))
             .filter(s::offer_id.eq_any(offer_ids))
             .filter(s::status.eq(SubscriptionStatus::Active))

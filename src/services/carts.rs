@@ -74,7 +74,7 @@ pub fn get(
     cart_id: Uuid,
 ) -> Result<PricedCart, ApiError> {
     let cart = reach(conn, caller, customer_id, cart_id)?;
-    let priced = orders::price(conn, &cart.lines())?;
+    let priced = orders::price(conn, &cart.lines()?)?;
     Ok(PricedCart { cart, priced })
 }
 
@@ -104,7 +104,7 @@ pub fn update(
             .ok_or_else(|| ApiError::not_found("The cart"))?;
         Audit::new(AuditOperation::UpdateCart, after.id)
             .customer(customer_id)
-            .old_value(serde_json::json!({ "lineItems": before.lines() }))
+            .old_value(serde_json::json!({ "lineItems": before.lines()? }))
             .new_value(serde_json::json!({ "lineItems": lines }))
             .write(conn, &Actor::from(caller))?;
         Ok(PricedCart {
@@ -134,7 +134,7 @@ pub fn delete(
         }
         Audit::new(AuditOperation::DeleteCart, cart.id)
             .customer(customer_id)
-            .old_value(serde_json::json!({ "lineItems": cart.lines() }))
+            .old_value(serde_json::json!({ "lineItems": cart.lines()? }))
             .write(conn, &Actor::from(caller))
     })
 }
@@ -159,7 +159,7 @@ pub fn checkout(
         let expected = precondition.expect(cart.version)?;
         let provider_id = caller.partner_id()?;
         let actor = Actor::from(caller);
-        let placed = orders::place(conn, &actor, provider_id, customer_id, &cart.lines())?;
+        let placed = orders::place(conn, &actor, provider_id, customer_id, &cart.lines()?)?;
         if !CartRow::check_out(conn, &cart.id, expected, &placed.order.id)? {
             return Err(cart::checked_out());
         }

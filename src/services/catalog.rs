@@ -13,9 +13,10 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use crate::db::{self, AnyConnection};
+use crate::domain::Id;
 use crate::error::{ApiError, FieldError};
 use crate::models::now;
-use crate::models::offer::{BillingCycle, OfferFilter, OfferRow, is_valid_id};
+use crate::models::offer::{BillingCycle, OfferFilter, OfferRow, ids_json, is_valid_id};
 use crate::money::{self, Money};
 use crate::paging::PageRequest;
 
@@ -92,7 +93,7 @@ pub fn list(
 }
 
 /// The offer `id`; 404 `not_found` when the catalog has none.
-pub fn get(conn: &mut AnyConnection, id: &str) -> Result<OfferRow, ApiError> {
+pub fn get(conn: &mut AnyConnection, id: &Id) -> Result<OfferRow, ApiError> {
     OfferRow::find(conn, id)?.ok_or_else(|| ApiError::not_found("The offer"))
 }
 
@@ -232,7 +233,8 @@ fn validate(conn: &mut AnyConnection, file: &CatalogFile) -> Result<Vec<OfferRow
         }
     }
     let in_file: HashSet<&str> = file.offers.iter().map(|o| o.id.as_str()).collect();
-    let referenced: Vec<String> = file
+    // Ids that are not UUIDs cannot be in the catalog: they are reported as unknown below.
+    let referenced: Vec<Id> = file
         .offers
         .iter()
         .flat_map(|o| {
@@ -241,7 +243,7 @@ fn validate(conn: &mut AnyConnection, file: &CatalogFile) -> Result<Vec<OfferRow
                 .chain(&o.upgrade_target_offer_ids)
         })
         .filter(|id| !in_file.contains(id.as_str()))
-        .cloned()
+        .filter_map(|id| catalog_id(id))
         .collect();
     let in_db = OfferRow::find_many(conn, &referenced)?;
     for (i, offer) in file.offers.iter().enumerate() {
@@ -257,7 +259,9 @@ fn validate(conn: &mut AnyConnection, file: &CatalogFile) -> Result<Vec<OfferRow
                         "self_reference",
                         "must name another offer",
                     ));
-                } else if !in_file.contains(id.as_str()) && !in_db.contains_key(id) {
+                } else if !in_file.contains(id.as_str())
+                    && !catalog_id(id).is_some_and(|id| in_db.contains_key(&id))
+                {
                     errors.push(FieldError::new(
                         path,
                         "unknown_offer",
@@ -271,13 +275,30 @@ fn validate(conn: &mut AnyConnection, file: &CatalogFile) -> Result<Vec<OfferRow
         return Err(ApiError::validation(errors));
     }
     let t = now();
-    Ok(file.offers.iter().map(|o| row(o, t)).collect())
+    file.offers.iter().map(|o| row(o, t)).collect()
 }
 
-fn row(o: &CatalogOffer, t: chrono::NaiveDateTime) -> OfferRow {
+/// `id` as an offer id, when it is one (a UUID in canonical form).
+fn catalog_id(id: &str) -> Option<Id> {
+    if is_valid_id(id) {
+        id.parse().ok()
+    } else {
+        None
+    }
+}
+
+/// `ids` (validated above) as offer ids.
+fn offer_ids(ids: &[String]) -> Result<Vec<Id>, ApiError> {
+    ids.iter()
+        .map(|id| catalog_id(id).ok_or_else(|| ApiError::internal(format!("offer id {id:?}"))))
+        .collect()
+}
+
+fn row(o: &CatalogOffer, t: chrono::NaiveDateTime) -> Result<OfferRow, ApiError> {
     let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned());
-    OfferRow {
-        id: o.id.clone(),
+    let id = catalog_id(&o.id).ok_or_else(|| ApiError::internal(format!("offer id {:?}", o.id)))?;
+    Ok(OfferRow {
+        id,
         name: o.name.trim().to_owned(),
         description: o.description.clone(),
         product_family: o.product_family.trim().to_owned(),
@@ -288,11 +309,11 @@ fn row(o: &CatalogOffer, t: chrono::NaiveDateTime) -> OfferRow {
         currency: o.unit_price.currency.clone(),
         billing_cycles: json(&o.billing_cycles),
         is_add_on: o.is_add_on,
-        prerequisite_offer_ids: json(&o.prerequisite_offer_ids),
-        upgrade_target_offer_ids: json(&o.upgrade_target_offer_ids),
+        prerequisite_offer_ids: ids_json(&offer_ids(&o.prerequisite_offer_ids)?),
+        upgrade_target_offer_ids: ids_json(&offer_ids(&o.upgrade_target_offer_ids)?),
         limit_per_customer: o.limit_per_customer.and_then(|l| i32::try_from(l).ok()),
         created_at: t,
         updated_at: t,
         version: 1,
-    }
+    })
 }

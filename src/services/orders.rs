@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
-use crate::domain::AuditOperation;
+use crate::domain::{AuditOperation, Id};
 use crate::error::ApiError;
 use crate::handlers::orders::Order;
 use crate::handlers::subscriptions::Subscription;
@@ -86,7 +86,7 @@ fn too_large() -> ApiError {
 ///
 /// Errors: 422 `unknown_offer` or `mixed_currencies` naming `lineItems[i].offerId`.
 pub fn price(conn: &mut AnyConnection, lines: &[LineItem]) -> Result<Priced, ApiError> {
-    let wanted: Vec<String> = lines.iter().map(|l| l.offer_id.clone()).collect();
+    let wanted: Vec<Id> = lines.iter().map(|l| l.offer_id).collect();
     let offers = OfferRow::find_many(conn, &wanted)?;
     let mut priced = Vec::with_capacity(lines.len());
     let mut total_minor: i64 = 0;
@@ -171,22 +171,22 @@ pub fn check(
     }
     // Two indexed aggregates over only the offers this order names (and their prerequisites):
     // the cost does not grow with the subscriptions the customer already holds.
-    let prerequisite_ids: Vec<String> = priced
+    let prerequisites_of: Vec<Vec<Id>> = priced
         .lines
         .iter()
-        .flat_map(|p| p.offer.prerequisite_ids())
-        .collect();
+        .map(|p| p.offer.prerequisite_ids())
+        .collect::<Result<_, _>>()?;
+    let prerequisite_ids: Vec<Id> = prerequisites_of.iter().flatten().copied().collect();
     let active_prerequisites =
         SubscriptionRow::active_offers_among(conn, customer_id, &prerequisite_ids)?;
-    let in_order: Vec<&str> = lines.iter().map(|l| l.offer_id.as_str()).collect();
-    for (i, p) in priced.lines.iter().enumerate() {
-        let prerequisites = p.offer.prerequisite_ids();
-        let is_base = |id: &str| prerequisites.iter().any(|pre| pre == id);
+    let in_order: Vec<Id> = lines.iter().map(|l| l.offer_id).collect();
+    for (i, (p, prerequisites)) in priced.lines.iter().zip(&prerequisites_of).enumerate() {
+        let is_base = |id: &Id| prerequisites.contains(id);
         if !prerequisites.is_empty()
             && !prerequisites
                 .iter()
                 .any(|pre| active_prerequisites.contains(pre))
-            && !in_order.iter().any(|id| is_base(id))
+            && !in_order.iter().any(is_base)
         {
             return Err(line_error(
                 i,
@@ -195,16 +195,20 @@ pub fn check(
                 format!(
                     "`{}` is an add-on: the customer needs an active subscription to one of {} (or a line for one in this order).",
                     p.offer.id,
-                    prerequisites.join(", ")
+                    prerequisites
+                        .iter()
+                        .map(Id::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
     }
-    let limited: Vec<String> = priced
+    let limited: Vec<Id> = priced
         .lines
         .iter()
         .filter(|p| p.offer.limit_per_customer.is_some())
-        .map(|p| p.offer.id.clone())
+        .map(|p| p.offer.id)
         .collect();
     let mut held = if limited.is_empty() {
         HashMap::new()
@@ -215,7 +219,7 @@ pub fn check(
         let Some(limit) = p.offer.limit_per_customer else {
             continue;
         };
-        let count = held.entry(p.offer.id.clone()).or_default();
+        let count = held.entry(p.offer.id).or_default();
         *count += 1;
         if *count > i64::from(limit) {
             return Err(line_error(
@@ -310,14 +314,14 @@ pub(super) fn place(
     let priced = check(conn, provider_id, customer_id, lines)?;
     let t = now();
     let order_id = ids::new();
-    let provider = crate::domain::Id::from(provider_id);
+    let provider = Id::from(provider_id);
     let subscriptions: Vec<SubscriptionRow> = priced
         .lines
         .iter()
         .map(|p| SubscriptionRow {
             id: ids::new(),
-            customer_id: crate::domain::Id::from(customer_id),
-            offer_id: p.offer.id.clone(),
+            customer_id: Id::from(customer_id),
+            offer_id: p.offer.id,
             order_id: Some(order_id),
             quantity: p.line.quantity,
             status: crate::domain::SubscriptionStatus::Active,
@@ -325,7 +329,7 @@ pub(super) fn place(
             auto_renew: true,
             friendly_name: p.offer.name.clone(),
             billing_partner_id: provider,
-            partner_id_on_record: p.line.partner_id_on_record.map(crate::domain::Id::from),
+            partner_id_on_record: p.line.partner_id_on_record.map(Id::from),
             support_contact_partner_id: provider,
             version: 1,
             created_at: t,
@@ -337,7 +341,7 @@ pub(super) fn place(
         .iter()
         .zip(&subscriptions)
         .map(|(p, s)| OrderLine {
-            offer_id: p.offer.id.clone(),
+            offer_id: p.offer.id,
             offer_name: p.offer.name.clone(),
             quantity: p.line.quantity,
             billing_cycle: p.line.billing_cycle,
@@ -349,7 +353,7 @@ pub(super) fn place(
         .collect();
     let order = OrderRow {
         id: order_id,
-        customer_id: crate::domain::Id::from(customer_id),
+        customer_id: Id::from(customer_id),
         partner_id: provider,
         status: crate::domain::OrderStatus::Completed,
         line_items: serde_json::to_string(&order_lines)
@@ -368,7 +372,7 @@ pub(super) fn place(
             "totalMinor": order.total_minor,
             "currency": order.currency,
         }))
-        .resource(Order::from(order.clone()))
+        .resource(Order::try_from(order.clone())?)
         .write(conn, actor)?;
     for (s, p) in subscriptions.iter().zip(&priced.lines) {
         SubscriptionRow::insert(conn, s)?;

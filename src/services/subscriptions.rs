@@ -38,7 +38,7 @@ pub struct Named {
 
 /// `rows` with their offers' names (one lookup for all of them), in the same order.
 pub fn named(conn: &mut AnyConnection, rows: Vec<SubscriptionRow>) -> Result<Vec<Named>, ApiError> {
-    let offer_ids: Vec<String> = rows.iter().map(|r| r.offer_id.clone()).collect();
+    let offer_ids: Vec<Id> = rows.iter().map(|r| r.offer_id).collect();
     let offers = OfferRow::find_many(conn, &offer_ids)?;
     Ok(rows
         .into_iter()
@@ -310,7 +310,7 @@ impl Ineligibility {
 pub fn ineligibility(
     row: &SubscriptionRow,
     target: &OfferRow,
-    owned: &HashMap<String, i64>,
+    owned: &HashMap<Id, i64>,
     dap: bool,
 ) -> Vec<Ineligibility> {
     let mut reasons: Vec<Ineligibility> = Ineligibility::of_subscription(row).into_iter().collect();
@@ -343,7 +343,7 @@ fn options_for(
     row: &SubscriptionRow,
     source_offer: &OfferRow,
 ) -> Result<Vec<UpgradeOption>, ApiError> {
-    let target_ids = source_offer.upgrade_target_ids();
+    let target_ids = source_offer.upgrade_target_ids()?;
     let targets = OfferRow::find_many(conn, &target_ids)?;
     let owned = SubscriptionRow::count_by_offer(conn, row.customer_id.uuid(), &target_ids)?;
     let dap = reached
@@ -406,7 +406,7 @@ pub fn upgrade(
     caller: &Principal,
     customer_id: Uuid,
     subscription_id: Uuid,
-    target_offer_id: &str,
+    target_offer_id: &Id,
     quantity: Option<i32>,
     precondition: Precondition,
 ) -> Result<Upgraded, ApiError> {
@@ -424,7 +424,7 @@ pub fn upgrade(
         let source_offer = offer_of(conn, &row)?;
         let chosen = options_for(conn, &reached, &row, &source_offer)?
             .into_iter()
-            .find(|o| o.offer.id == target_offer_id);
+            .find(|o| o.offer.id == *target_offer_id);
         let target = match chosen {
             Some(UpgradeOption { offer, reasons }) => match reasons.first() {
                 Some(reason) => return Err(reason.error(&row, &offer)),
@@ -441,7 +441,12 @@ pub fn upgrade(
                         format!(
                             "`{}` can be upgraded to {} only (GET …/upgrades).",
                             source_offer.id,
-                            source_offer.upgrade_target_ids().join(", ")
+                            source_offer
+                                .upgrade_target_ids()?
+                                .iter()
+                                .map(Id::as_str)
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     ),
                 });
@@ -479,7 +484,7 @@ pub fn upgrade(
         let t = now();
         let new = SubscriptionRow {
             id: ids::new(),
-            offer_id: target.id.clone(),
+            offer_id: target.id,
             order_id: None,
             quantity: moved,
             status: SubscriptionStatus::Active,

@@ -438,8 +438,10 @@ fn resource_snapshot(
             )),
             None => None,
         },
-        ("order", Some(c), Some(p)) => OrderRow::find(conn, p, c, id)?
-            .map(|r| serde_json::to_value(handlers::orders::Order::from(r))),
+        ("order", Some(c), Some(p)) => match OrderRow::find(conn, p, c, id)? {
+            Some(r) => Some(serde_json::to_value(handlers::orders::Order::try_from(r)?)),
+            None => None,
+        },
         ("service_request", Some(c), Some(p)) => ServiceRequestRow::find(conn, c, p, id)?
             .map(|r| serde_json::to_value(handlers::service_requests::ServiceRequest::from(r))),
         _ => None,

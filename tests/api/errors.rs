@@ -213,3 +213,34 @@ async fn a_corrupt_stored_id_is_an_internal_error_not_a_nil_uuid() {
     let res = app.get("/v1/audit-records?limit=500", &token).await;
     res.assert_problem(500, "internal_error");
 }
+
+/// A stored offer id that is not a UUID — the row's own, or one in its JSON lists — fails
+/// loudly too: 500 `internal_error`, never a silently shorter list or a wrong id.
+#[actix_rt::test]
+async fn a_corrupt_stored_offer_id_is_an_internal_error() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    app.get("/v1/offers?limit=500", &token).await.assert(200);
+    app.execute_sql(
+        "INSERT INTO offers (id, name, description, product_family, min_quantity, max_quantity, \
+           unit_price_minor, currency, billing_cycles, is_add_on, prerequisite_offer_ids, \
+           upgrade_target_offer_ids, limit_per_customer, created_at, updated_at) \
+         VALUES ('not-a-uuid', 'Corrupt', '', 'test', 1, 100, 1000, 'USD', '[\"monthly\"]', \
+           FALSE, '[]', '[]', NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+    )
+    .await;
+    app.get("/v1/offers?limit=500", &token)
+        .await
+        .assert_problem(500, "internal_error");
+    app.get(&format!("/v1/offers/{M365_BUSINESS_BASIC}"), &token)
+        .await
+        .assert(200);
+    app.execute_sql(&format!(
+        "UPDATE offers SET upgrade_target_offer_ids = '[\"not-a-uuid\"]' \
+         WHERE id = '{M365_BUSINESS_BASIC}'"
+    ))
+    .await;
+    app.get(&format!("/v1/offers/{M365_BUSINESS_BASIC}"), &token)
+        .await
+        .assert_problem(500, "internal_error");
+}

@@ -232,7 +232,7 @@ fn catalog_import_cli_imports_then_updates_in_place() {
     assert!(third.status.success());
     let basic = offers_in(&db.0)
         .into_iter()
-        .find(|o| o.id == M365_BUSINESS_BASIC)
+        .find(|o| o.id.as_str() == M365_BUSINESS_BASIC)
         .unwrap();
     assert_eq!(
         basic.unit_price_minor, 650,
