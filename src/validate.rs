@@ -57,11 +57,18 @@ pub fn culture(value: &str) -> Result<(), ValidationError> {
 
 /// Not blank after trimming.
 pub fn not_blank(value: &str) -> Result<(), ValidationError> {
-    if value.trim().is_empty() {
+    if value.chars().all(is_blank) {
         Err(fail("blank", "must not be blank"))
     } else {
         Ok(())
     }
+}
+
+/// Whether `c` is white space for [`not_blank`]: Unicode `White_Space` (what `str::trim`
+/// removes) and U+FEFF — exactly the characters the document's pattern `[^\s\u0085]` does not
+/// count (ECMA-262 `\s` plus U+0085), so the server and the document agree on every string.
+fn is_blank(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
 }
 
 /// An absolute `http://` or `https://` URL (combine with `#[validate(url)]`, which checks the
@@ -102,5 +109,28 @@ pub fn offer_id(value: &str) -> Result<(), ValidationError> {
             "offer_id",
             "must be an offer id (a UUID from GET /v1/offers)",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_blank;
+
+    #[test]
+    fn blank_means_what_the_documented_pattern_does_not_match() {
+        for blank in [
+            "",
+            " ",
+            "\t\n",
+            "\u{85}",
+            "\u{a0}\u{3000}",
+            "\u{feff}",
+            "\u{2028} ",
+        ] {
+            assert!(not_blank(blank).is_err(), "{blank:?} passed");
+        }
+        for kept in ["a", " a ", "\u{85}x", "\u{200b}"] {
+            assert!(not_blank(kept).is_ok(), "{kept:?} refused");
+        }
     }
 }

@@ -82,7 +82,7 @@ pub struct CreateApplication {
     /// Display name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
     #[schema(
-        pattern = r"\S",
+        pattern = r"[^\s\u0085]",
         example = "Nightly billing sync",
         min_length = 1,
         max_length = 200

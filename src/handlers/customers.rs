@@ -28,7 +28,7 @@ pub struct Address {
     /// First line.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
     #[schema(
-        pattern = r"\S",
+        pattern = r"[^\s\u0085]",
         example = "1 Main St",
         min_length = 1,
         max_length = 200
@@ -131,7 +131,7 @@ pub struct CreateCustomer {
     /// Company name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
     #[schema(
-        pattern = r"\S",
+        pattern = r"[^\s\u0085]",
         example = "Contoso Ltd",
         min_length = 1,
         max_length = 200
@@ -358,7 +358,7 @@ pub struct BillingProfilePatch {
 pub struct UpdateCustomer {
     /// Company name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
+    #[schema(min_length = 1, max_length = 200, pattern = r"[^\s\u0085]")]
     pub company_name: Option<String>,
     /// Billing profile changes.
     #[validate(nested)]

@@ -69,7 +69,7 @@ pub struct UpdatePartner {
     /// Organisation name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
     #[schema(
-        pattern = r"\S",
+        pattern = r"[^\s\u0085]",
         example = "Contoso Distribution",
         min_length = 1,
         max_length = 200

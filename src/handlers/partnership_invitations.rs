@@ -77,7 +77,7 @@ pub struct EnrollReseller {
     /// The new organisation's name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
     #[schema(
-        pattern = r"\S",
+        pattern = r"[^\s\u0085]",
         example = "Fabrikam Resellers",
         min_length = 1,
         max_length = 200
@@ -90,7 +90,7 @@ pub struct EnrollReseller {
     /// The global admin's display name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
     #[schema(
-        pattern = r"\S",
+        pattern = r"[^\s\u0085]",
         example = "Pat Owner",
         min_length = 1,
         max_length = 200

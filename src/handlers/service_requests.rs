@@ -143,7 +143,7 @@ pub struct CreateServiceRequest {
     /// Short summary.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
     #[schema(
-        pattern = r"\S",
+        pattern = r"[^\s\u0085]",
         example = "Users cannot sign in to Outlook",
         min_length = 1,
         max_length = 200
@@ -152,7 +152,7 @@ pub struct CreateServiceRequest {
     /// What the customer needs.
     #[validate(length(min = 1, max = 4000), custom(function = "validate::not_blank"))]
     #[schema(
-        pattern = r"\S",
+        pattern = r"[^\s\u0085]",
         example = "Since 9:00 all users get an authentication error.",
         min_length = 1,
         max_length = 4000
@@ -281,7 +281,7 @@ pub async fn get_service_request(
 pub struct UpdateServiceRequest {
     /// New title.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(pattern = r"\S", min_length = 1, max_length = 200)]
+    #[schema(pattern = r"[^\s\u0085]", min_length = 1, max_length = 200)]
     pub title: Option<String>,
     /// New severity.
     pub severity: Option<Severity>,
@@ -290,7 +290,7 @@ pub struct UpdateServiceRequest {
     /// A note to append (author and time are recorded).
     #[validate(length(min = 1, max = 4000), custom(function = "validate::not_blank"))]
     #[schema(
-        pattern = r"\S",
+        pattern = r"[^\s\u0085]",
         example = "Reset the conditional access policy; waiting for the customer.",
         min_length = 1,
         max_length = 4000

@@ -216,7 +216,7 @@ pub struct UpdateSubscription {
     /// Friendly name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
     #[schema(
-        pattern = r"\S",
+        pattern = r"[^\s\u0085]",
         example = "HQ seats",
         min_length = 1,
         max_length = 200

@@ -106,7 +106,7 @@ pub struct CreateUser {
     /// Display name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
     #[schema(
-        pattern = r"\S",
+        pattern = r"[^\s\u0085]",
         example = "Pat Agent",
         min_length = 1,
         max_length = 200
@@ -232,7 +232,7 @@ pub async fn get_user(
 pub struct UpdateUser {
     /// Display name.
     #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(pattern = r"\S", min_length = 1, max_length = 200)]
+    #[schema(pattern = r"[^\s\u0085]", min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     /// The complete new set of partner roles (at least one).
     #[validate(length(min = 1, max = 5), custom(function = "partner_roles"))]
