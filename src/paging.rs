@@ -44,6 +44,14 @@ pub struct PageRequest {
     pub after: Option<String>,
 }
 
+impl PageRequest {
+    /// How many rows a list query fetches: one more than the page holds, so that
+    /// [`Paged::answer`] can tell whether another page exists without a count.
+    pub fn rows_to_fetch(&self) -> i64 {
+        self.limit + 1
+    }
+}
+
 impl PageParams {
     /// Validates `limit` and decodes `cursor`; 422 naming the field otherwise.
     pub fn validate(&self) -> Result<PageRequest, ApiError> {

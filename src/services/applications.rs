@@ -65,7 +65,7 @@ pub fn list(
         conn,
         partner_id,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 

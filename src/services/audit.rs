@@ -23,6 +23,6 @@ pub fn list(
         partner_id,
         filter,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }

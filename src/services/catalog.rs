@@ -88,7 +88,7 @@ pub fn list(
         conn,
         filter,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 

@@ -30,7 +30,7 @@ pub fn list(
         customer_id,
         true,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 

@@ -202,7 +202,7 @@ pub fn list(
         partner_id,
         filter,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 

@@ -283,7 +283,7 @@ pub fn list(
         caller.partner_id()?,
         customer_id,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 

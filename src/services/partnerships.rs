@@ -68,7 +68,7 @@ pub fn list_invitations(
         conn,
         caller.partner_id()?,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 
@@ -346,7 +346,7 @@ pub fn list(
         caller.partner_id()?,
         status,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 

@@ -103,7 +103,7 @@ pub fn list_requests(
         conn,
         caller.partner_id()?,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 
@@ -315,7 +315,7 @@ fn page_for(
         conn,
         customer_id,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 

@@ -119,7 +119,7 @@ pub fn list(
         caller.partner_id()?,
         status,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 

@@ -75,7 +75,7 @@ pub fn list(
         visibility::subscription_scope(caller),
         filter,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?;
     named(conn, rows)
 }

@@ -184,7 +184,7 @@ pub fn product_support_page(
         conn,
         customer_id,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?;
     let contacts = contacts_of(conn, &rows)?;
     rows.into_iter()

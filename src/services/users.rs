@@ -163,7 +163,7 @@ pub fn list(
         partner_id,
         false,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 

@@ -144,7 +144,7 @@ pub fn list(
         conn,
         caller.partner_id()?,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?)
 }
 
@@ -295,7 +295,7 @@ pub fn deliveries(
         &hook.id,
         filter,
         page.after.as_deref(),
-        page.limit + 1,
+        page.rows_to_fetch(),
     )?;
     let ids: Vec<Id> = rows.iter().map(|r| r.id).collect();
     let attempts = AttemptRow::for_deliveries(conn, &ids)?;
