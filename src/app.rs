@@ -68,8 +68,18 @@ pub fn build(
     let (app, mut api) = routes(app).split_for_parts();
     openapi::add_common_responses(&mut api);
     let known = KnownRoutes::of(&api);
+    let document = web::Data::new(served_document(&api));
+    drop(api);
     app.service(web::redirect("/swagger-ui", "/swagger-ui/"))
-        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", api))
+        .service(
+            SwaggerUi::new("/swagger-ui/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new([DOCUMENT_PATH])),
+        )
+        .service(
+            web::resource(DOCUMENT_PATH)
+                .app_data(document)
+                .route(web::get().to(get_document)),
+        )
         .route("/metrics", web::get().to(metrics::get_metrics))
         .app_data(web::Data::new(known))
         .default_service(web::to(unknown_route))
@@ -87,6 +97,26 @@ pub fn build(
         )
         .wrap(cors)
         .wrap(from_fn(request_id::middleware))
+}
+
+/// Where the OpenAPI document is served (Swagger UI loads it from here).
+const DOCUMENT_PATH: &str = "/api-docs/openapi.json";
+
+/// The OpenAPI document as served: JSON, serialized once per process and shared by every worker
+/// (each worker collects the document while registering its routes, then drops it; keeping a
+/// copy per worker, as `SwaggerUi::url` does, held ~12 MiB per worker).
+fn served_document(api: &utoipa::openapi::OpenApi) -> web::Bytes {
+    static SERVED: std::sync::OnceLock<web::Bytes> = std::sync::OnceLock::new();
+    SERVED
+        .get_or_init(|| web::Bytes::from(serde_json::to_vec(api).unwrap_or_default()))
+        .clone()
+}
+
+/// `GET /api-docs/openapi.json`: the document (see [`served_document`]).
+async fn get_document(document: web::Data<web::Bytes>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(document.get_ref().clone())
 }
 
 /// The documented paths with their methods, to tell 405 (known path, other method) from 404.

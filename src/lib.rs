@@ -16,6 +16,7 @@ pub mod extract;
 pub mod handlers;
 pub mod hardening;
 pub mod idempotency;
+pub mod memory;
 pub mod metrics;
 pub mod models;
 pub mod money;

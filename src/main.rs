@@ -103,6 +103,7 @@ fn open_database(config: &Config) -> Result<db::Pool, String> {
 }
 
 fn main() -> ExitCode {
+    partner_center::memory::unmap_large_blocks_when_freed();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Openapi => {
@@ -245,7 +246,11 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
     // fewer threads, fewer allocator arenas, a smaller resident set under load (issue 7).
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let blocking_threads = (state.pool.max_size() as usize).div_ceil(workers).max(2);
-    let server = HttpServer::new(move || app::build(state.clone()))
+    let server = HttpServer::new(move || {
+        let app = app::build(state.clone());
+        partner_center::memory::return_freed_memory();
+        app
+    })
         .workers(workers)
         .worker_max_blocking_threads(blocking_threads)
         .bind(&bind)

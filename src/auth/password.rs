@@ -16,10 +16,12 @@ use sha2::{Digest, Sha256};
 use crate::error::ApiError;
 
 thread_local! {
-    /// This thread's argon2 working memory (19 MiB with the default parameters), allocated once
-    /// and reused by every hash on the thread. Allocating it per hash lets glibc scatter the
+    /// This thread's argon2 working memory (19 MiB with the default parameters), reused by every
+    /// hash on the thread while jobs are waiting and given back to the system when the queue is
+    /// empty ([`release_memory`]; `memory::unmap_large_blocks_when_freed` makes that free give the
+    /// pages back). Allocating it per hash in a burst lets glibc scatter the
     /// blocks over many malloc arenas that keep them: RSS grew to ~420 MB after 160 concurrent
-    /// sign-ins. With one buffer per hashing thread, memory is `HASHING_THREADS` × 19 MiB.
+    /// sign-ins. So memory is at most `HASHING_THREADS` × 19 MiB during a burst and none at rest.
     static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
     /// Whether this thread keeps its working memory: only [`Hasher`] threads do; any other
     /// thread (a rare hash of a temporary password) allocates and frees it per call.
@@ -43,6 +45,11 @@ fn with_memory<T>(
         }
         f(argon2, &mut blocks[..count])
     })
+}
+
+/// Gives this thread's argon2 working memory back to the system (see [`BLOCKS`]).
+fn release_memory() {
+    BLOCKS.with(|cell| *cell.borrow_mut() = Vec::new());
 }
 
 /// Argon2id with the crate's default (OWASP) parameters, computed into `out` with `salt`.
@@ -164,7 +171,9 @@ pub fn check_policy(password: &str) -> Result<(), &'static str> {
 /// database blocking pool (issue 7 item 4, issue 8 finding 3): at most `threads` hashes run at
 /// once, so their memory (19 MiB each) is bounded, and at most `queue` more wait. Beyond that,
 /// [`Hasher::run`] answers 503 `sign_in_busy` with `Retry-After` at once, and reads never wait
-/// behind a burst of sign-ins. Dropping the pool ends its threads.
+/// behind a burst of sign-ins. A thread keeps its working memory while jobs are waiting and
+/// gives it back when the queue is empty, so a server at rest holds none. Dropping the pool ends
+/// its threads.
 pub struct Hasher {
     tx: std::sync::mpsc::SyncSender<Job>,
     waiting: std::sync::Arc<std::sync::atomic::AtomicUsize>,
@@ -212,6 +221,9 @@ impl Hasher {
                         // the dropped reply as a 500).
                         if std::panic::catch_unwind(std::panic::AssertUnwindSafe(job)).is_err() {
                             log::error!("a hashing job panicked");
+                        }
+                        if waiting.load(Ordering::Relaxed) == 0 {
+                            release_memory();
                         }
                     }
                 });
