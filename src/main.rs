@@ -251,11 +251,11 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
         partner_center::memory::return_freed_memory();
         app
     })
-        .workers(workers)
-        .worker_max_blocking_threads(blocking_threads)
-        .bind(&bind)
-        .map_err(|e| format!("cannot listen on BIND_ADDR {bind}: {e}"))?
-        .run();
+    .workers(workers)
+    .worker_max_blocking_threads(blocking_threads)
+    .bind(&bind)
+    .map_err(|e| format!("cannot listen on BIND_ADDR {bind}: {e}"))?
+    .run();
     actix_web::rt::System::new()
         .block_on(async move {
             actix_web::rt::spawn(idempotency::purge_periodically(purge_pool));

@@ -131,7 +131,41 @@ impl<P: Permission> FromRequest for Authorized<P> {
     }
 }
 
-fn authorize<P: Permission>(req: &HttpRequest) -> Result<Authorized<P>, ApiError> {
+/// A caller with a valid bearer token, for the one operation open to every signed-in caller
+/// (`GET /v1/me`, no §5 row). Errors at extraction: 401 `unauthorized`.
+pub struct Authenticated {
+    claims: Claims,
+    request_id: String,
+}
+
+impl Authenticated {
+    /// Runs `f` with the reloaded caller (401 `token_revoked` as for [`Authorized::run`]) in one
+    /// blocking hop on one pooled connection.
+    pub async fn run<T, F>(self, pool: &Pool, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut AnyConnection, &Principal) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        db::run(pool, move |conn| {
+            let caller = Principal::load(conn, &self.claims, self.request_id)?;
+            f(conn, &caller)
+        })
+        .await
+    }
+}
+
+impl FromRequest for Authenticated {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).map(|(claims, request_id)| Authenticated { claims, request_id }))
+    }
+}
+
+/// The verified claims of the request's bearer token and its request id (401 `unauthorized`
+/// without a valid token). No I/O.
+fn authenticate(req: &HttpRequest) -> Result<(Claims, String), ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("AppState missing"))?;
@@ -141,12 +175,17 @@ fn authorize<P: Permission>(req: &HttpRequest) -> Result<Authorized<P>, ApiError
         )
     })?;
     let claims = state.jwt.verify(token)?;
-    permissions::check(&claims.roles, claims.tkind, P::OPERATION)?;
     let request_id = req
         .extensions()
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
+    Ok((claims, request_id))
+}
+
+fn authorize<P: Permission>(req: &HttpRequest) -> Result<Authorized<P>, ApiError> {
+    let (claims, request_id) = authenticate(req)?;
+    permissions::check(&claims.roles, claims.tkind, P::OPERATION)?;
     Ok(Authorized {
         claims,
         request_id,

@@ -1,5 +1,6 @@
 //! Who is calling: bearer tokens ([`jwt`]), password and secret hashing
-//! ([`password`]), the [`principal::Principal`] extractor and the product.md §5 permission table
+//! ([`password`]), the caller ([`principal::Principal`], reloaded by the [`Authorized`] and
+//! [`Authenticated`] extractors inside the handler's hop) and the product.md §5 permission table
 //! ([`permissions`]).
 
 pub mod authorized;
@@ -9,5 +10,5 @@ pub mod permissions;
 pub mod principal;
 pub mod visibility;
 
-pub use authorized::{Authorized, ops};
+pub use authorized::{Authenticated, Authorized, ops};
 pub use principal::Principal;

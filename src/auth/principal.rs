@@ -1,25 +1,19 @@
-//! The [`Principal`] extractor: the caller behind a bearer token, reloaded from the database on
-//! every request so that a disabled user, a deleted application or a changed role takes effect
-//! at once (product.md §7).
+//! The [`Principal`]: the caller behind a bearer token, reloaded from the database on every
+//! request (inside the handler's one blocking hop, see `super::authorized`) so that a disabled
+//! user, a deleted application or a changed role takes effect at once (product.md §7).
 
-use std::future::Future;
-use std::pin::Pin;
-
-use actix_web::dev::Payload;
+use actix_web::HttpRequest;
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use super::jwt::Claims;
-use crate::db::{self, AnyConnection};
+use crate::db::AnyConnection;
 use crate::domain::Id;
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::Actor;
-use crate::request_id::RequestId;
-use crate::schema::{applications, partners, users};
-use crate::state::AppState;
+use crate::schema::{applications, customers, partners, users};
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -30,10 +24,14 @@ pub struct Principal {
     pub actor_id: Uuid,
     /// Display name, as written into audit records.
     pub display_name: String,
+    /// The user's sign-in name (`None` for applications).
+    pub user_name: Option<String>,
     /// The kind of the caller's organisation.
     pub tenant_kind: TenantKind,
     /// The caller's partner id, or customer id for customer users.
     pub tenant_id: Uuid,
+    /// The organisation's name (partner name or customer company name).
+    pub tenant_name: String,
     /// The caller's current roles.
     pub roles: Vec<Role>,
     /// The request id (`X-Request-Id`), as written into audit records.
@@ -62,17 +60,6 @@ impl Principal {
         self.roles.contains(&role)
     }
 
-    /// Runs `f` with this caller in one blocking hop, for the operations without a §5 row (they
-    /// take the `Principal` extractor instead of [`super::Authorized`], e.g. `GET /v1/me`). `f`
-    /// is a service call.
-    pub async fn run<T, F>(self, pool: &db::Pool, f: F) -> Result<T, ApiError>
-    where
-        F: FnOnce(&mut AnyConnection, &Principal) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
-    {
-        db::run(pool, move |conn| f(conn, &self)).await
-    }
-
     /// Loads the principal for verified claims; 401 `token_revoked` if the actor no longer
     /// exists, is disabled, must change its password, has moved tenant, or its credentials
     /// version advanced after the token was issued (issue 8: password change or reset,
@@ -84,71 +71,98 @@ impl Principal {
     ) -> Result<Principal, ApiError> {
         let gone = ApiError::token_revoked;
         let actor_id: Uuid = claims.sub.parse().map_err(|_| gone())?;
-        // One round trip: the actor joined with its partner (none for customer users).
-        let (display_name, partner_id, customer_id, roles, partner_kind) = match claims.act {
-            ActorKind::User => {
-                let user = users::table
-                    .left_join(partners::table.on(users::partner_id.eq(partners::id.nullable())))
-                    .filter(users::id.eq(Id::from(actor_id)))
-                    .select((
-                        (
-                            users::display_name,
-                            users::partner_id,
-                            users::customer_id,
-                            users::roles,
-                        ),
-                        (
-                            users::disabled,
-                            users::must_change_password,
-                            users::credentials_version,
-                        ),
-                        partners::kind.nullable(),
-                    ))
-                    .first::<(
-                        (String, Option<Id>, Option<Id>, String),
-                        (bool, bool, i64),
-                        Option<String>,
-                    )>(conn)
-                    .optional()?;
-                let ((name, partner_id, customer_id, roles), state, kind) =
-                    user.ok_or_else(gone)?;
-                let (disabled, must_change_password, credentials_version) = state;
-                if disabled || must_change_password || credentials_version != claims.cv {
-                    return Err(gone());
+        // One round trip: the actor joined with its partner (or, for a customer user, its
+        // customer), with the names `GET /v1/me` shows.
+        let (display_name, user_name, partner_id, customer_id, roles, partner, company) =
+            match claims.act {
+                ActorKind::User => {
+                    let user = users::table
+                        .left_join(
+                            partners::table.on(users::partner_id.eq(partners::id.nullable())),
+                        )
+                        .left_join(
+                            customers::table.on(users::customer_id.eq(customers::id.nullable())),
+                        )
+                        .filter(users::id.eq(Id::from(actor_id)))
+                        .select((
+                            (
+                                users::display_name,
+                                users::user_name,
+                                users::partner_id,
+                                users::customer_id,
+                                users::roles,
+                            ),
+                            (
+                                users::disabled,
+                                users::must_change_password,
+                                users::credentials_version,
+                            ),
+                            (partners::kind, partners::name).nullable(),
+                            customers::company_name.nullable(),
+                        ))
+                        .get_result::<(
+                            (String, String, Option<Id>, Option<Id>, String),
+                            (bool, bool, i64),
+                            Option<(String, String)>,
+                            Option<String>,
+                        )>(conn)
+                        .optional()?;
+                    let (
+                        (name, user_name, partner_id, customer_id, roles),
+                        state,
+                        partner,
+                        company,
+                    ) = user.ok_or_else(gone)?;
+                    let (disabled, must_change_password, credentials_version) = state;
+                    if disabled || must_change_password || credentials_version != claims.cv {
+                        return Err(gone());
+                    }
+                    let roles = Role::split(&roles);
+                    (
+                        name,
+                        Some(user_name),
+                        partner_id,
+                        customer_id,
+                        roles,
+                        partner,
+                        company,
+                    )
                 }
-                (name, partner_id, customer_id, Role::split(&roles), kind)
-            }
-            ActorKind::Application => {
-                let app = applications::table
-                    .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
-                    .filter(applications::id.eq(Id::from(actor_id)))
-                    .select((
-                        applications::display_name,
-                        applications::partner_id,
-                        applications::roles,
-                        partners::kind,
-                    ))
-                    .first::<(String, Id, String, String)>(conn)
-                    .optional()?;
-                let (name, partner_id, roles, kind) = app.ok_or_else(gone)?;
-                (
+                ActorKind::Application => {
+                    let app = applications::table
+                        .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
+                        .filter(applications::id.eq(Id::from(actor_id)))
+                        .select((
+                            applications::display_name,
+                            applications::partner_id,
+                            applications::roles,
+                            (partners::kind, partners::name),
+                        ))
+                        .get_result::<(String, Id, String, (String, String))>(conn)
+                        .optional()?;
+                    let (name, partner_id, roles, partner) = app.ok_or_else(gone)?;
+                    let roles = Role::split(&roles);
+                    (
+                        name,
+                        None,
+                        Some(partner_id),
+                        None,
+                        roles,
+                        Some(partner),
+                        None,
+                    )
+                }
+            };
+        let (tenant_kind, tenant_id, tenant_name) =
+            match (partner_id, customer_id, partner, company) {
+                (Some(pid), _, Some((kind, name)), _) => (
+                    TenantKind::parse(&kind).unwrap_or(TenantKind::IndirectReseller),
+                    pid.uuid(),
                     name,
-                    Some(partner_id),
-                    None,
-                    Role::split(&roles),
-                    Some(kind),
-                )
-            }
-        };
-        let (tenant_kind, tenant_id) = match (partner_id, customer_id, partner_kind) {
-            (Some(pid), _, Some(kind)) => (
-                TenantKind::parse(&kind).unwrap_or(TenantKind::IndirectReseller),
-                pid.uuid(),
-            ),
-            (Some(_), _, None) => return Err(gone()),
-            (None, Some(cid), _) => (TenantKind::Customer, cid.uuid()),
-            (None, None, _) => return Err(gone()),
-        };
+                ),
+                (None, Some(cid), _, Some(company)) => (TenantKind::Customer, cid.uuid(), company),
+                _ => return Err(gone()),
+            };
         if tenant_id.to_string() != claims.tid {
             return Err(gone());
         }
@@ -156,8 +170,10 @@ impl Principal {
             actor_kind: claims.act,
             actor_id,
             display_name,
+            user_name,
             tenant_kind,
             tenant_id,
+            tenant_name,
             roles,
             request_id,
         })
@@ -183,30 +199,4 @@ pub fn bearer(req: &HttpRequest) -> Option<&str> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
-impl FromRequest for Principal {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Principal, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let token = bearer(req).map(str::to_owned);
-        let request_id = req
-            .extensions()
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
-            .unwrap_or_default();
-        Box::pin(async move {
-            let state = state.ok_or_else(|| ApiError::internal("AppState missing"))?;
-            let token = token.ok_or_else(|| {
-                ApiError::unauthorized("Sign in first: send `Authorization: Bearer <access token>` from POST /v1/auth/token.")
-            })?;
-            let claims = state.jwt.verify(&token)?;
-            db::run(&state.pool, move |conn| {
-                Principal::load(conn, &claims, request_id)
-            })
-            .await
-        })
-    }
 }

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::auth::Principal;
+use crate::auth::Authenticated;
 use crate::client_address;
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::{ApiError, Problem};
@@ -353,22 +353,20 @@ pub struct Me {
 )]
 #[get("/me")]
 pub async fn get_me(
-    principal: Principal,
+    caller: Authenticated,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (principal, signed_in) = principal
-        .run(&state.pool, |conn, caller| {
-            Ok((caller.clone(), sign_in::me(conn, caller)?))
-        })
+    let principal = caller
+        .run(&state.pool, |_, caller| Ok(caller.clone()))
         .await?;
     Ok(HttpResponse::Ok().json(Me {
         id: principal.actor_id,
         actor_kind: principal.actor_kind,
         display_name: principal.display_name,
-        user_name: signed_in.user_name,
+        user_name: principal.user_name,
         tenant_kind: principal.tenant_kind,
         tenant_id: principal.tenant_id,
-        tenant_name: signed_in.tenant_name,
+        tenant_name: principal.tenant_name,
         roles: principal.roles,
     }))
 }

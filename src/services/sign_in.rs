@@ -14,14 +14,13 @@
 use actix_web::http::StatusCode;
 use uuid::Uuid;
 
-use crate::auth::{Principal, password};
+use crate::auth::password;
 use crate::db::{self, AnyConnection};
 use crate::domain::AuditOperation;
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::{ApiError, FieldError};
 use crate::models::application::ApplicationRow;
 use crate::models::audit::{Actor, Audit};
-use crate::models::customer::CustomerRow;
 use crate::models::partner::PartnerRow;
 use crate::models::sign_in_throttle::{Buckets, Spent};
 use crate::models::user::{UserChanges, UserRow};
@@ -363,32 +362,5 @@ fn set_own_password(
             audit = audit.customer(c.uuid());
         }
         audit.write(conn, &Actor::user(user, request_id))
-    })
-}
-
-/// What `GET /v1/me` adds to the caller: its organisation's name and, for a user, its sign-in
-/// name.
-#[derive(Debug)]
-pub struct SignedIn {
-    /// The partner's or customer's name.
-    pub tenant_name: String,
-    /// The user's sign-in name (`None` for applications).
-    pub user_name: Option<String>,
-}
-
-/// The caller's organisation name and sign-in name. Errors: 404 when the organisation is gone.
-pub fn me(conn: &mut AnyConnection, caller: &Principal) -> Result<SignedIn, ApiError> {
-    let tenant_name = match caller.tenant_kind {
-        TenantKind::Customer => CustomerRow::find(conn, caller.tenant_id)?.map(|c| c.company_name),
-        _ => PartnerRow::find(conn, caller.tenant_id)?.map(|p| p.name),
-    }
-    .ok_or_else(|| ApiError::not_found("The organisation"))?;
-    let user_name = match caller.actor_kind {
-        ActorKind::User => UserRow::find(conn, caller.actor_id)?.map(|u| u.user_name),
-        ActorKind::Application => None,
-    };
-    Ok(SignedIn {
-        tenant_name,
-        user_name,
     })
 }
