@@ -80,6 +80,7 @@ pub struct Audit {
     old_value: Option<String>,
     new_value: Option<String>,
     resource: Option<serde_json::Value>,
+    subscription: Option<super::subscription::SubscriptionRow>,
 }
 
 impl Audit {
@@ -93,6 +94,7 @@ impl Audit {
             old_value: None,
             new_value: None,
             resource: None,
+            subscription: None,
         }
     }
 
@@ -127,6 +129,14 @@ impl Audit {
         self
     }
 
+    /// The subscription row after the change, when the caller has just written it: the event's
+    /// recipients (billing partner, reseller of record, support contact) come from it instead of
+    /// reading it again (one statement less per subscription an order creates).
+    pub fn subscription(mut self, row: super::subscription::SubscriptionRow) -> Audit {
+        self.subscription = Some(row);
+        self
+    }
+
     /// Writes the record (call inside the change's transaction), and with it the change's
     /// webhook event when its operation is one (the outbox, [`crate::webhooks::record`]).
     pub fn write(self, conn: &mut AnyConnection, actor: &Actor) -> Result<(), ApiError> {
@@ -148,7 +158,7 @@ impl Audit {
         diesel::insert_into(audit::table)
             .values(&row)
             .execute(conn)?;
-        crate::webhooks::record(conn, &row, self.resource)
+        crate::webhooks::record(conn, &row, self.resource, self.subscription)
     }
 }
 

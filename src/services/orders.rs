@@ -380,6 +380,7 @@ pub(super) fn place(
             .partner(provider_id)
             .customer(customer_id)
             .resource(Subscription::new(s.clone(), p.offer.name.clone()))
+            .subscription(s.clone())
             .new_value(serde_json::json!({
                 "orderId": order.id,
                 "offerId": s.offer_id,

@@ -200,18 +200,23 @@ pub fn change_scope<T>(f: impl FnOnce() -> T) -> T {
 
 /// The outbox: writes the event of `audit` (if its operation is an event type) for every partner
 /// that can see the resource, and a pending delivery for each of their enabled endpoints that
-/// subscribe to it. Called by `Audit::write` inside the change's transaction; a change that
-/// writes several audit records (one per partner involved) still gives each partner one event.
+/// subscribe to it. `known` is the resource as GET answers it and `known_subscription` the
+/// subscription row, when the change has them at hand. Called by `Audit::write` inside the
+/// change's transaction; a change that writes several audit records (one per partner involved)
+/// still gives each partner one event.
 pub fn record(
     conn: &mut AnyConnection,
     audit: &AuditRow,
     known: Option<Value>,
+    known_subscription: Option<SubscriptionRow>,
 ) -> Result<(), ApiError> {
     let Some(event_type) = event_for(&audit.operation_type) else {
         return Ok(());
     };
-    // A subscription is read once, for its snapshot and for who may see it.
+    // A subscription is read at most once, for its snapshot and for who may see it (not at all
+    // when the change passed the row it wrote).
     let subscription = match (event_type.resource_type, audit.customer_id) {
+        ("subscription", _) if known_subscription.is_some() => known_subscription,
         ("subscription", Some(c)) => SubscriptionRow::find(conn, c.uuid(), resource_id(audit)?)?,
         _ => None,
     };
