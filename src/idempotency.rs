@@ -418,7 +418,7 @@ pub async fn middleware(
             // A revoked token (password changed, disabled, role changed) must not replay the
             // answers, secrets included, that it was given before (issue 8).
             if let Some(claims) = &caller {
-                match principal::Principal::load(conn, claims, String::new()) {
+                match principal::Principal::load(conn, claims, String::new(), None) {
                     Ok(_) => {}
                     Err(e) if e.status == actix_web::http::StatusCode::UNAUTHORIZED => {
                         return Ok(Claim::Revoked);

@@ -12,7 +12,10 @@
 //!    ([`Principal::load`], 401 `token_revoked` if it was disabled, deleted or changed since) and
 //!    the row is checked again against its current roles, then the service runs on the same
 //!    connection. So a disabled user, a deleted application or a changed role takes effect on the
-//!    next request (product.md §7) without a second trip to the blocking pool.
+//!    next request (product.md §7) without a second trip to the blocking pool. For an operation
+//!    that reads a customer's data under `/customers/{customerId}`, the same statement reads the
+//!    caller's relationship with that customer, which `visibility::customer` then uses: caller,
+//!    reach check and (for `GET /v1/customers/{id}`) the row in one round trip.
 
 use std::future::{Ready, ready};
 use std::marker::PhantomData;
@@ -88,6 +91,9 @@ pub mod ops {
 pub struct Authorized<P: Permission> {
     claims: Claims,
     request_id: String,
+    /// The path's `{customerId}` for an operation that reads a customer's data: the caller's
+    /// reload reads the relationship with it in the same statement.
+    reach: Option<uuid::Uuid>,
     row: PhantomData<fn() -> P>,
 }
 
@@ -95,7 +101,7 @@ impl<P: Permission> Authorized<P> {
     /// Reloads the caller on `conn` and checks `P` against its current roles: 401
     /// `token_revoked` or 403 as at extraction.
     pub fn caller(&self, conn: &mut AnyConnection) -> Result<Principal, ApiError> {
-        let principal = Principal::load(conn, &self.claims, self.request_id.clone())?;
+        let principal = Principal::load(conn, &self.claims, self.request_id.clone(), self.reach)?;
         permissions::require(&principal, P::OPERATION)?;
         Ok(principal)
     }
@@ -147,7 +153,7 @@ impl Authenticated {
         T: Send + 'static,
     {
         db::run(pool, move |conn| {
-            let caller = Principal::load(conn, &self.claims, self.request_id)?;
+            let caller = Principal::load(conn, &self.claims, self.request_id, None)?;
             f(conn, &caller)
         })
         .await
@@ -186,9 +192,17 @@ fn authenticate(req: &HttpRequest) -> Result<(Claims, String), ApiError> {
 fn authorize<P: Permission>(req: &HttpRequest) -> Result<Authorized<P>, ApiError> {
     let (claims, request_id) = authenticate(req)?;
     permissions::check(&claims.roles, claims.tkind, P::OPERATION)?;
+    // Changes lock the customer before reading the relationship (`visibility::customer`), so
+    // only reads take it with the caller.
+    let reach = req
+        .match_info()
+        .get("customerId")
+        .filter(|_| !P::OPERATION.changes_customer_data())
+        .and_then(|id| id.parse().ok());
     Ok(Authorized {
         claims,
         request_id,
+        reach,
         row: PhantomData,
     })
 }

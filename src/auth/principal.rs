@@ -13,6 +13,9 @@ use crate::domain::Id;
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::Actor;
+use crate::models::customer::CustomerRow;
+use crate::models::relationship::RelationshipRow;
+use crate::schema::customer_relationships as rel;
 use crate::schema::{applications, customers, partners, users};
 
 /// The authenticated caller of a request.
@@ -36,6 +39,8 @@ pub struct Principal {
     pub roles: Vec<Role>,
     /// The request id (`X-Request-Id`), as written into audit records.
     pub request_id: String,
+    /// The relationship read with the caller, if any (see [`Principal::load`]).
+    preloaded: Option<Preloaded>,
 }
 
 impl Principal {
@@ -64,120 +69,289 @@ impl Principal {
     /// exists, is disabled, must change its password, has moved tenant, or its credentials
     /// version advanced after the token was issued (issue 8: password change or reset,
     /// disable/enable, role change).
+    ///
+    /// With `reach = Some(customer_id)` and a partner's token, the same statement also reads the
+    /// partner's relationship with that customer joined with the customer (the caller and the
+    /// reach check of a customer-scoped read in one round trip, issue 7); `visibility::customer`
+    /// then uses it instead of querying ([`Principal::preloaded`]).
     pub fn load(
         conn: &mut AnyConnection,
         claims: &Claims,
         request_id: String,
+        reach: Option<Uuid>,
     ) -> Result<Principal, ApiError> {
         let gone = ApiError::token_revoked;
-        let actor_id: Uuid = claims.sub.parse().map_err(|_| gone())?;
-        // One round trip: the actor joined with its partner (or, for a customer user, its
-        // customer), with the names `GET /v1/me` shows.
-        let (display_name, user_name, partner_id, customer_id, roles, partner, company) =
-            match claims.act {
-                ActorKind::User => {
-                    let user = users::table
-                        .left_join(
-                            partners::table.on(users::partner_id.eq(partners::id.nullable())),
-                        )
-                        .left_join(
-                            customers::table.on(users::customer_id.eq(customers::id.nullable())),
-                        )
-                        .filter(users::id.eq(Id::from(actor_id)))
-                        .select((
-                            (
-                                users::display_name,
-                                users::user_name,
-                                users::partner_id,
-                                users::customer_id,
-                                users::roles,
-                            ),
-                            (
-                                users::disabled,
-                                users::must_change_password,
-                                users::credentials_version,
-                            ),
-                            (partners::kind, partners::name).nullable(),
-                            customers::company_name.nullable(),
-                        ))
-                        .get_result::<(
-                            (String, String, Option<Id>, Option<Id>, String),
-                            (bool, bool, i64),
-                            Option<(String, String)>,
-                            Option<String>,
-                        )>(conn)
-                        .optional()?;
-                    let (
-                        (name, user_name, partner_id, customer_id, roles),
-                        state,
-                        partner,
-                        company,
-                    ) = user.ok_or_else(gone)?;
-                    let (disabled, must_change_password, credentials_version) = state;
-                    if disabled || must_change_password || credentials_version != claims.cv {
-                        return Err(gone());
-                    }
-                    let roles = Role::split(&roles);
-                    (
-                        name,
-                        Some(user_name),
-                        partner_id,
-                        customer_id,
-                        roles,
-                        partner,
-                        company,
-                    )
-                }
-                ActorKind::Application => {
-                    let app = applications::table
-                        .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
-                        .filter(applications::id.eq(Id::from(actor_id)))
-                        .select((
-                            applications::display_name,
-                            applications::partner_id,
-                            applications::roles,
-                            (partners::kind, partners::name),
-                        ))
-                        .get_result::<(String, Id, String, (String, String))>(conn)
-                        .optional()?;
-                    let (name, partner_id, roles, partner) = app.ok_or_else(gone)?;
-                    let roles = Role::split(&roles);
-                    (
-                        name,
-                        None,
-                        Some(partner_id),
-                        None,
-                        roles,
-                        Some(partner),
-                        None,
-                    )
-                }
-            };
-        let (tenant_kind, tenant_id, tenant_name) =
-            match (partner_id, customer_id, partner, company) {
-                (Some(pid), _, Some((kind, name)), _) => (
-                    TenantKind::parse(&kind).unwrap_or(TenantKind::IndirectReseller),
-                    pid.uuid(),
-                    name,
-                ),
-                (None, Some(cid), _, Some(company)) => (TenantKind::Customer, cid.uuid(), company),
-                _ => return Err(gone()),
-            };
+        let actor_id = Id::from(claims.sub.parse::<Uuid>().map_err(|_| gone())?);
+        let reach = reach.filter(|_| claims.tkind != TenantKind::Customer);
+        let (actor, found) = match (claims.act, reach) {
+            (ActorKind::User, None) => (load_user(conn, actor_id)?, None),
+            (ActorKind::Application, None) => (load_application(conn, actor_id)?, None),
+            (ActorKind::User, Some(c)) => {
+                let (actor, found) = load_user_reaching(conn, actor_id, c)?.unzip();
+                (actor, found.flatten())
+            }
+            (ActorKind::Application, Some(c)) => {
+                let (actor, found) = load_application_reaching(conn, actor_id, c)?.unzip();
+                (actor, found.flatten())
+            }
+        };
+        let mut principal = actor.ok_or_else(gone)?.into_principal(claims, request_id)?;
+        principal.preloaded = reach.map(|customer_id| Preloaded { customer_id, found });
+        Ok(principal)
+    }
+
+    /// The relationship with `customer_id` joined with the customer, as [`Principal::load`] read
+    /// it with the caller: `Some(found)` when it was read for this customer.
+    pub fn preloaded(&self, customer_id: Uuid) -> Option<Option<Reach>> {
+        self.preloaded
+            .as_ref()
+            .filter(|p| p.customer_id == customer_id)
+            .map(|p| p.found.clone())
+    }
+}
+
+/// A partner's relationship with a customer, joined with the customer.
+type Reach = (RelationshipRow, CustomerRow);
+
+/// A relationship read together with the caller (see [`Principal::load`]).
+#[derive(Debug, Clone)]
+struct Preloaded {
+    customer_id: Uuid,
+    found: Option<Reach>,
+}
+
+/// The columns a principal is made of, whichever query read them.
+struct Loaded {
+    display_name: String,
+    user_name: Option<String>,
+    partner_id: Option<Id>,
+    customer_id: Option<Id>,
+    roles: String,
+    /// Users only: disabled, must change password, credentials version.
+    state: Option<(bool, bool, i64)>,
+    /// The partner's kind and name.
+    partner: Option<(String, String)>,
+    /// A customer user's company name.
+    company: Option<String>,
+}
+
+type UserColumns = (
+    (String, String, Option<Id>, Option<Id>, String),
+    (bool, bool, i64),
+);
+
+impl Loaded {
+    fn user(
+        columns: UserColumns,
+        partner: Option<(String, String)>,
+        company: Option<String>,
+    ) -> Loaded {
+        let ((display_name, user_name, partner_id, customer_id, roles), state) = columns;
+        Loaded {
+            display_name,
+            user_name: Some(user_name),
+            partner_id,
+            customer_id,
+            roles,
+            state: Some(state),
+            partner,
+            company,
+        }
+    }
+
+    fn application(
+        display_name: String,
+        partner_id: Id,
+        roles: String,
+        partner: (String, String),
+    ) -> Loaded {
+        Loaded {
+            display_name,
+            user_name: None,
+            partner_id: Some(partner_id),
+            customer_id: None,
+            roles,
+            state: None,
+            partner: Some(partner),
+            company: None,
+        }
+    }
+
+    /// The one home of the rules of [`Principal::load`].
+    fn into_principal(self, claims: &Claims, request_id: String) -> Result<Principal, ApiError> {
+        let gone = ApiError::token_revoked;
+        if let Some((disabled, must_change_password, credentials_version)) = self.state
+            && (disabled || must_change_password || credentials_version != claims.cv)
+        {
+            return Err(gone());
+        }
+        let (tenant_kind, tenant_id, tenant_name) = match (
+            self.partner_id,
+            self.customer_id,
+            self.partner,
+            self.company,
+        ) {
+            (Some(pid), _, Some((kind, name)), _) => (
+                TenantKind::parse(&kind).unwrap_or(TenantKind::IndirectReseller),
+                pid.uuid(),
+                name,
+            ),
+            (None, Some(cid), _, Some(company)) => (TenantKind::Customer, cid.uuid(), company),
+            _ => return Err(gone()),
+        };
         if tenant_id.to_string() != claims.tid {
             return Err(gone());
         }
         Ok(Principal {
             actor_kind: claims.act,
-            actor_id,
-            display_name,
-            user_name,
+            actor_id: claims.sub.parse().map_err(|_| gone())?,
+            display_name: self.display_name,
+            user_name: self.user_name,
             tenant_kind,
             tenant_id,
             tenant_name,
-            roles,
+            roles: Role::split(&self.roles),
             request_id,
+            preloaded: None,
         })
     }
+}
+
+/// The user's columns (see [`UserColumns`]).
+macro_rules! user_columns {
+    () => {
+        (
+            (
+                users::display_name,
+                users::user_name,
+                users::partner_id,
+                users::customer_id,
+                users::roles,
+            ),
+            (
+                users::disabled,
+                users::must_change_password,
+                users::credentials_version,
+            ),
+        )
+    };
+}
+
+/// A user with its partner (or, for a customer user, its customer's name).
+fn load_user(conn: &mut AnyConnection, id: Id) -> QueryResult<Option<Loaded>> {
+    users::table
+        .left_join(partners::table.on(users::partner_id.eq(partners::id.nullable())))
+        .left_join(customers::table.on(users::customer_id.eq(customers::id.nullable())))
+        .filter(users::id.eq(id))
+        .select((
+            user_columns!(),
+            (partners::kind, partners::name).nullable(),
+            customers::company_name.nullable(),
+        ))
+        .get_result::<(UserColumns, Option<(String, String)>, Option<String>)>(conn)
+        .optional()
+        .map(|row| row.map(|(user, partner, company)| Loaded::user(user, partner, company)))
+}
+
+/// A partner's user with its partner and the partner's relationship with `customer_id` joined
+/// with the customer.
+fn load_user_reaching(
+    conn: &mut AnyConnection,
+    id: Id,
+    customer_id: Uuid,
+) -> QueryResult<Option<(Loaded, Option<Reach>)>> {
+    users::table
+        .inner_join(partners::table.on(users::partner_id.eq(partners::id.nullable())))
+        .left_join(
+            rel::table.on(rel::partner_id
+                .nullable()
+                .eq(users::partner_id)
+                .and(rel::customer_id.eq(Id::from(customer_id)))),
+        )
+        .left_join(customers::table.on(customers::id.eq(rel::customer_id)))
+        .filter(users::id.eq(id))
+        .select((
+            user_columns!(),
+            (partners::kind, partners::name),
+            Option::<RelationshipRow>::as_select(),
+            Option::<CustomerRow>::as_select(),
+        ))
+        .get_result::<(
+            UserColumns,
+            (String, String),
+            Option<RelationshipRow>,
+            Option<CustomerRow>,
+        )>(conn)
+        .optional()
+        .map(|row| {
+            row.map(|(user, partner, relationship, customer)| {
+                (
+                    Loaded::user(user, Some(partner), None),
+                    relationship.zip(customer),
+                )
+            })
+        })
+}
+
+/// An application with its partner.
+fn load_application(conn: &mut AnyConnection, id: Id) -> QueryResult<Option<Loaded>> {
+    applications::table
+        .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
+        .filter(applications::id.eq(id))
+        .select((
+            applications::display_name,
+            applications::partner_id,
+            applications::roles,
+            (partners::kind, partners::name),
+        ))
+        .get_result::<(String, Id, String, (String, String))>(conn)
+        .optional()
+        .map(|row| {
+            row.map(|(name, pid, roles, partner)| Loaded::application(name, pid, roles, partner))
+        })
+}
+
+/// An application with its partner and the partner's relationship with `customer_id` joined
+/// with the customer.
+fn load_application_reaching(
+    conn: &mut AnyConnection,
+    id: Id,
+    customer_id: Uuid,
+) -> QueryResult<Option<(Loaded, Option<Reach>)>> {
+    applications::table
+        .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
+        .left_join(
+            rel::table.on(rel::partner_id
+                .eq(applications::partner_id)
+                .and(rel::customer_id.eq(Id::from(customer_id)))),
+        )
+        .left_join(customers::table.on(customers::id.eq(rel::customer_id)))
+        .filter(applications::id.eq(id))
+        .select((
+            applications::display_name,
+            applications::partner_id,
+            applications::roles,
+            (partners::kind, partners::name),
+            Option::<RelationshipRow>::as_select(),
+            Option::<CustomerRow>::as_select(),
+        ))
+        .get_result::<(
+            String,
+            Id,
+            String,
+            (String, String),
+            Option<RelationshipRow>,
+            Option<CustomerRow>,
+        )>(conn)
+        .optional()
+        .map(|row| {
+            row.map(|(name, pid, roles, partner, relationship, customer)| {
+                (
+                    Loaded::application(name, pid, roles, partner),
+                    relationship.zip(customer),
+                )
+            })
+        })
 }
 
 impl From<&Principal> for Actor {

@@ -44,15 +44,20 @@ pub fn customer(
             relationship: None,
         });
     }
-    if op.changes_customer_data() {
-        // Writes to one customer queue here (PostgreSQL), then check the relationship as
-        // committed: an order cannot slip past a concurrent relationship removal.
-        CustomerRow::lock(conn, customer_id)?;
-    }
-    // The relationship and the customer in one round trip.
-    let (relationship, customer) =
-        RelationshipRow::find_with_customer(conn, principal.tenant_id, customer_id)?
-            .ok_or_else(not_found)?;
+    let found = match principal.preloaded(customer_id) {
+        // A read whose relationship came with the caller's reload (`Principal::load`).
+        Some(found) if !op.changes_customer_data() => found,
+        _ => {
+            if op.changes_customer_data() {
+                // Writes to one customer queue here (PostgreSQL), then check the relationship
+                // as committed: an order cannot slip past a concurrent relationship removal.
+                CustomerRow::lock(conn, customer_id)?;
+            }
+            // The relationship and the customer in one round trip.
+            RelationshipRow::find_with_customer(conn, principal.tenant_id, customer_id)?
+        }
+    };
+    let (relationship, customer) = found.ok_or_else(not_found)?;
     if op.needs_delegated_admin() && !relationship.delegated_admin {
         return Err(ApiError::forbidden(
             "delegated_admin_required",
