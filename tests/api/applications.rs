@@ -138,6 +138,15 @@ async fn application_token_acts_with_its_roles_only() {
     )
     .await
     .assert(200);
+    // One customer: read with the application's reload (its partner's relationship), so a
+    // customer the partner has no relationship with is not found.
+    let read = app.get(&format!("/v1/customers/{id}"), &token).await;
+    read.assert(200);
+    assert_eq!(read.body["id"], id.as_str());
+    assert_eq!(read.body["billingProfile"]["culture"], "en-GB");
+    app.get(&format!("/v1/customers/{}", uuid::Uuid::now_v7()), &token)
+        .await
+        .assert_problem(404, "not_found");
     app.get("/v1/users", &token)
         .await
         .assert_insufficient_role(&["global_admin", "user_management_admin"]);
