@@ -135,10 +135,15 @@ struct Loaded {
     company: Option<String>,
 }
 
+/// A user's display name, user name, partner, customer, roles; disabled, must change password,
+/// credentials version.
 type UserColumns = (
     (String, String, Option<Id>, Option<Id>, String),
     (bool, bool, i64),
 );
+
+/// An application's display name, partner and roles, with the partner's kind and name.
+type ApplicationColumns = (String, Id, String, (String, String));
 
 impl Loaded {
     fn user(
@@ -159,12 +164,8 @@ impl Loaded {
         }
     }
 
-    fn application(
-        display_name: String,
-        partner_id: Id,
-        roles: String,
-        partner: (String, String),
-    ) -> Loaded {
+    fn application(columns: ApplicationColumns) -> Loaded {
+        let (display_name, partner_id, roles, partner) = columns;
         Loaded {
             display_name,
             user_name: None,
@@ -237,6 +238,18 @@ macro_rules! user_columns {
     };
 }
 
+/// The application's columns with its partner's (see [`ApplicationColumns`]).
+macro_rules! application_columns {
+    () => {
+        (
+            applications::display_name,
+            applications::partner_id,
+            applications::roles,
+            (partners::kind, partners::name),
+        )
+    };
+}
+
 /// A user with its partner (or, for a customer user, its customer's name).
 fn load_user(conn: &mut AnyConnection, id: Id) -> QueryResult<Option<Loaded>> {
     users::table
@@ -298,17 +311,10 @@ fn load_application(conn: &mut AnyConnection, id: Id) -> QueryResult<Option<Load
     applications::table
         .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
         .filter(applications::id.eq(id))
-        .select((
-            applications::display_name,
-            applications::partner_id,
-            applications::roles,
-            (partners::kind, partners::name),
-        ))
-        .get_result::<(String, Id, String, (String, String))>(conn)
+        .select(application_columns!())
+        .get_result::<ApplicationColumns>(conn)
         .optional()
-        .map(|row| {
-            row.map(|(name, pid, roles, partner)| Loaded::application(name, pid, roles, partner))
-        })
+        .map(|row| row.map(Loaded::application))
 }
 
 /// An application with its partner and the partner's relationship with `customer_id` joined
@@ -328,28 +334,19 @@ fn load_application_reaching(
         .left_join(customers::table.on(customers::id.eq(rel::customer_id)))
         .filter(applications::id.eq(id))
         .select((
-            applications::display_name,
-            applications::partner_id,
-            applications::roles,
-            (partners::kind, partners::name),
+            application_columns!(),
             Option::<RelationshipRow>::as_select(),
             Option::<CustomerRow>::as_select(),
         ))
         .get_result::<(
-            String,
-            Id,
-            String,
-            (String, String),
+            ApplicationColumns,
             Option<RelationshipRow>,
             Option<CustomerRow>,
         )>(conn)
         .optional()
         .map(|row| {
-            row.map(|(name, pid, roles, partner, relationship, customer)| {
-                (
-                    Loaded::application(name, pid, roles, partner),
-                    relationship.zip(customer),
-                )
+            row.map(|(application, relationship, customer)| {
+                (Loaded::application(application), relationship.zip(customer))
             })
         })
 }
