@@ -54,6 +54,7 @@ pub const ABANDONED_AFTER_SECONDS: i64 = 300;
 
 #[derive(Debug, Queryable, Selectable, Insertable)]
 #[diesel(table_name = keys)]
+#[diesel(treat_none_as_default_value = false)]
 struct KeyRow {
     scope: String,
     idempotency_key: String,

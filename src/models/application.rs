@@ -12,6 +12,7 @@ use crate::schema::applications;
 /// An application of a partner.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = applications)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ApplicationRow {
     pub id: Id,
     pub partner_id: Id,

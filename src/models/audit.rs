@@ -14,6 +14,7 @@ use crate::schema::audit_records as audit;
 /// An audit record.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = audit)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub id: Id,
     pub partner_id: Option<Id>,

@@ -33,6 +33,7 @@ pub struct LineItem {
 /// A cart.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = c)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CartRow {
     pub id: Id,
     pub customer_id: Id,

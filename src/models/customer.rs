@@ -11,6 +11,7 @@ use crate::schema::{customer_relationships, customers};
 /// A customer organisation.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = customers)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct CustomerRow {
     pub id: Id,
     pub company_name: String,

@@ -14,6 +14,7 @@ use crate::schema::partnership_invitations as inv;
 /// A partnership invitation.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = inv)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct InvitationRow {
     pub id: Id,
     pub provider_id: Id,

@@ -70,6 +70,7 @@ impl BillingCycle {
 /// A catalog offer.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = o)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct OfferRow {
     pub id: Id,
     pub name: String,

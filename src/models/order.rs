@@ -38,6 +38,7 @@ pub struct OrderLine {
 /// An order.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = o)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct OrderRow {
     pub id: Id,
     pub customer_id: Id,

@@ -26,6 +26,7 @@ pub struct PartnerRow {
 /// Insert form for a partner.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = partners)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewPartner {
     pub id: Id,
     pub kind: String,

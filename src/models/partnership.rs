@@ -16,6 +16,7 @@ use crate::schema::{partners, partnerships as p};
 /// A provider ↔ reseller partnership.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = p)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct PartnershipRow {
     pub id: Id,
     pub provider_id: Id,

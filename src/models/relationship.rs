@@ -14,6 +14,7 @@ use crate::schema::{customer_relationships as rel, customers, partners};
 /// A partner ↔ customer relationship.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = rel)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RelationshipRow {
     pub id: Id,
     pub partner_id: Id,

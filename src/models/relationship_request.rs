@@ -16,6 +16,7 @@ use crate::schema::relationship_requests as req;
 /// A relationship request.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = req)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct RelationshipRequestRow {
     pub id: Id,
     pub partner_id: Id,

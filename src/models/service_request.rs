@@ -13,6 +13,7 @@ use crate::schema::service_requests as sr;
 /// A service request.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = sr)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct ServiceRequestRow {
     pub id: Id,
     pub customer_id: Id,

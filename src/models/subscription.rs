@@ -16,6 +16,7 @@ use crate::schema::subscriptions as s;
 /// A subscription.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = s)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct SubscriptionRow {
     pub id: Id,
     pub customer_id: Id,

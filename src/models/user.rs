@@ -32,6 +32,7 @@ pub struct UserRow {
 /// Insert form for a user.
 #[derive(Debug, Insertable)]
 #[diesel(table_name = users)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewUser {
     pub id: Id,
     pub partner_id: Option<Id>,

@@ -14,6 +14,7 @@ use crate::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhoo
 /// [`crate::idempotency::seal`]), never in clear.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhooks)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct WebhookRow {
     pub id: Id,
     pub partner_id: Id,
@@ -153,6 +154,7 @@ impl WebhookRow {
 /// An event of the outbox: the exact body sent to every endpoint (`payload`), for one partner.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhook_events)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct EventRow {
     /// Also the `webhook-id` header: stable across retries, redeliveries and replays.
     pub id: String,
@@ -216,6 +218,7 @@ impl EventRow {
 /// (failed).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhook_deliveries)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct DeliveryRow {
     pub id: Id,
     pub webhook_id: Id,
@@ -373,6 +376,7 @@ impl DeliveryRow {
 /// One attempt of a delivery, with the receiver's answer truncated to 1 KiB.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhook_attempts)]
+#[diesel(treat_none_as_default_value = false)]
 pub struct AttemptRow {
     pub id: Id,
     pub delivery_id: Id,
