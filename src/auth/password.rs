@@ -181,14 +181,23 @@ pub struct Hasher {
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// Lowers the calling thread's scheduling priority (nice 10, Linux threads have their own), so
-/// that requests preempt password hashing when every core is busy hashing a sign-in burst.
+/// Puts the calling thread in Linux's `SCHED_IDLE` class (threads have their own policy): any
+/// thread that wakes to do other work — a request worker, a PostgreSQL backend, any process on
+/// the host — preempts it at once, and it runs on what CPU time is left over. Password hashing is
+/// the only work here that can keep every core busy for hundreds of milliseconds; with a plain
+/// lower nice value, Linux's autogroup scheduling still shared the CPU with it as equals against
+/// other sessions (PostgreSQL's backends), and reads waited behind a sign-in burst (issue 7 item
+/// 4). Falls back to nice 10 where the class is refused.
 fn lower_priority() {
     #[cfg(target_os = "linux")]
     {
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: `pid = 0` is the calling thread; `param` outlives the call, which only reads it.
+        if unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0 {
+            return;
+        }
         // SAFETY: setpriority only reads its integer arguments; `who = 0` is the calling thread.
-        let done = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) };
-        if done != 0 {
+        if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 10) } != 0 {
             log::warn!("cannot lower the hashing thread's priority");
         }
     }
