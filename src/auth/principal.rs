@@ -252,18 +252,20 @@ macro_rules! application_columns {
 
 /// A user with its partner (or, for a customer user, its customer's name).
 fn load_user(conn: &mut AnyConnection, id: Id) -> QueryResult<Option<Loaded>> {
-    users::table
-        .left_join(partners::table.on(users::partner_id.eq(partners::id.nullable())))
-        .left_join(customers::table.on(users::customer_id.eq(customers::id.nullable())))
-        .filter(users::id.eq(id))
-        .select((
-            user_columns!(),
-            (partners::kind, partners::name).nullable(),
-            customers::company_name.nullable(),
-        ))
-        .get_result::<(UserColumns, Option<(String, String)>, Option<String>)>(conn)
-        .optional()
-        .map(|row| row.map(|(user, partner, company)| Loaded::user(user, partner, company)))
+    crate::db::on_backend!(conn, |c| {
+        users::table
+            .left_join(partners::table.on(users::partner_id.eq(partners::id.nullable())))
+            .left_join(customers::table.on(users::customer_id.eq(customers::id.nullable())))
+            .filter(users::id.eq(id))
+            .select((
+                user_columns!(),
+                (partners::kind, partners::name).nullable(),
+                customers::company_name.nullable(),
+            ))
+            .get_result::<(UserColumns, Option<(String, String)>, Option<String>)>(c)
+            .optional()
+            .map(|row| row.map(|(user, partner, company)| Loaded::user(user, partner, company)))
+    })
 }
 
 /// A partner's user with its partner and the partner's relationship with `customer_id` joined
@@ -273,48 +275,52 @@ fn load_user_reaching(
     id: Id,
     customer_id: Uuid,
 ) -> QueryResult<Option<(Loaded, Option<Reach>)>> {
-    users::table
-        .inner_join(partners::table.on(users::partner_id.eq(partners::id.nullable())))
-        .left_join(
-            rel::table.on(rel::partner_id
-                .nullable()
-                .eq(users::partner_id)
-                .and(rel::customer_id.eq(Id::from(customer_id)))),
-        )
-        .left_join(customers::table.on(customers::id.eq(rel::customer_id)))
-        .filter(users::id.eq(id))
-        .select((
-            user_columns!(),
-            (partners::kind, partners::name),
-            Option::<RelationshipRow>::as_select(),
-            Option::<CustomerRow>::as_select(),
-        ))
-        .get_result::<(
-            UserColumns,
-            (String, String),
-            Option<RelationshipRow>,
-            Option<CustomerRow>,
-        )>(conn)
-        .optional()
-        .map(|row| {
-            row.map(|(user, partner, relationship, customer)| {
-                (
-                    Loaded::user(user, Some(partner), None),
-                    relationship.zip(customer),
-                )
+    crate::db::on_backend!(conn, |c| {
+        users::table
+            .inner_join(partners::table.on(users::partner_id.eq(partners::id.nullable())))
+            .left_join(
+                rel::table.on(rel::partner_id
+                    .nullable()
+                    .eq(users::partner_id)
+                    .and(rel::customer_id.eq(Id::from(customer_id)))),
+            )
+            .left_join(customers::table.on(customers::id.eq(rel::customer_id)))
+            .filter(users::id.eq(id))
+            .select((
+                user_columns!(),
+                (partners::kind, partners::name),
+                Option::<RelationshipRow>::as_select(),
+                Option::<CustomerRow>::as_select(),
+            ))
+            .get_result::<(
+                UserColumns,
+                (String, String),
+                Option<RelationshipRow>,
+                Option<CustomerRow>,
+            )>(c)
+            .optional()
+            .map(|row| {
+                row.map(|(user, partner, relationship, customer)| {
+                    (
+                        Loaded::user(user, Some(partner), None),
+                        relationship.zip(customer),
+                    )
+                })
             })
-        })
+    })
 }
 
 /// An application with its partner.
 fn load_application(conn: &mut AnyConnection, id: Id) -> QueryResult<Option<Loaded>> {
-    applications::table
-        .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
-        .filter(applications::id.eq(id))
-        .select(application_columns!())
-        .get_result::<ApplicationColumns>(conn)
-        .optional()
-        .map(|row| row.map(Loaded::application))
+    crate::db::on_backend!(conn, |c| {
+        applications::table
+            .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
+            .filter(applications::id.eq(id))
+            .select(application_columns!())
+            .get_result::<ApplicationColumns>(c)
+            .optional()
+            .map(|row| row.map(Loaded::application))
+    })
 }
 
 /// An application with its partner and the partner's relationship with `customer_id` joined
@@ -324,31 +330,33 @@ fn load_application_reaching(
     id: Id,
     customer_id: Uuid,
 ) -> QueryResult<Option<(Loaded, Option<Reach>)>> {
-    applications::table
-        .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
-        .left_join(
-            rel::table.on(rel::partner_id
-                .eq(applications::partner_id)
-                .and(rel::customer_id.eq(Id::from(customer_id)))),
-        )
-        .left_join(customers::table.on(customers::id.eq(rel::customer_id)))
-        .filter(applications::id.eq(id))
-        .select((
-            application_columns!(),
-            Option::<RelationshipRow>::as_select(),
-            Option::<CustomerRow>::as_select(),
-        ))
-        .get_result::<(
-            ApplicationColumns,
-            Option<RelationshipRow>,
-            Option<CustomerRow>,
-        )>(conn)
-        .optional()
-        .map(|row| {
-            row.map(|(application, relationship, customer)| {
-                (Loaded::application(application), relationship.zip(customer))
+    crate::db::on_backend!(conn, |c| {
+        applications::table
+            .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
+            .left_join(
+                rel::table.on(rel::partner_id
+                    .eq(applications::partner_id)
+                    .and(rel::customer_id.eq(Id::from(customer_id)))),
+            )
+            .left_join(customers::table.on(customers::id.eq(rel::customer_id)))
+            .filter(applications::id.eq(id))
+            .select((
+                application_columns!(),
+                Option::<RelationshipRow>::as_select(),
+                Option::<CustomerRow>::as_select(),
+            ))
+            .get_result::<(
+                ApplicationColumns,
+                Option<RelationshipRow>,
+                Option<CustomerRow>,
+            )>(c)
+            .optional()
+            .map(|row| {
+                row.map(|(application, relationship, customer)| {
+                    (Loaded::application(application), relationship.zip(customer))
+                })
             })
-        })
+    })
 }
 
 impl From<&Principal> for Actor {
