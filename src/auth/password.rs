@@ -272,3 +272,22 @@ impl Hasher {
             .map_err(|_| ApiError::internal("hashing job dropped"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Hasher;
+
+    /// Requests preempt password hashing: its threads run in `SCHED_IDLE` (see
+    /// `lower_priority`), so a sign-in burst only gets the CPU that requests leave.
+    #[cfg(target_os = "linux")]
+    #[actix_web::test]
+    async fn hashing_threads_yield_to_every_other_thread() {
+        let hasher = Hasher::new(1, 1);
+        // SAFETY: `pid = 0` asks for the calling (hashing) thread's policy; no memory is passed.
+        let policy = hasher
+            .run(|| unsafe { libc::sched_getscheduler(0) })
+            .await
+            .expect("a free hashing thread takes the job");
+        assert_eq!(policy, libc::SCHED_IDLE);
+    }
+}
