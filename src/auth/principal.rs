@@ -95,7 +95,9 @@ impl Principal {
                 (actor, found.flatten())
             }
         };
-        let mut principal = actor.ok_or_else(gone)?.into_principal(claims, request_id)?;
+        let mut principal = actor
+            .ok_or_else(gone)?
+            .into_principal(actor_id, claims, request_id)?;
         principal.preloaded = reach.map(|customer_id| Preloaded { customer_id, found });
         Ok(principal)
     }
@@ -178,8 +180,13 @@ impl Loaded {
         }
     }
 
-    /// The one home of the rules of [`Principal::load`].
-    fn into_principal(self, claims: &Claims, request_id: String) -> Result<Principal, ApiError> {
+    /// The one home of the rules of [`Principal::load`], for the actor `actor_id` of `claims`.
+    fn into_principal(
+        self,
+        actor_id: Id,
+        claims: &Claims,
+        request_id: String,
+    ) -> Result<Principal, ApiError> {
         let gone = ApiError::token_revoked;
         if let Some((disabled, must_change_password, credentials_version)) = self.state
             && (disabled || must_change_password || credentials_version != claims.cv)
@@ -205,7 +212,7 @@ impl Loaded {
         }
         Ok(Principal {
             actor_kind: claims.act,
-            actor_id: claims.sub.parse().map_err(|_| gone())?,
+            actor_id: actor_id.uuid(),
             display_name: self.display_name,
             user_name: self.user_name,
             tenant_kind,
