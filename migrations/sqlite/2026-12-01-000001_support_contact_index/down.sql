@@ -1,0 +1,2 @@
+DROP INDEX subscriptions_support_contact_idx;
+CREATE INDEX subscriptions_support_contact_idx ON subscriptions (support_contact_partner_id);
