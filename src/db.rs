@@ -204,9 +204,7 @@ where
     T: Send + 'static,
 {
     let pool = pool.clone();
-    let claim = crate::idempotency::claimed();
     web::block(move || {
-        let _claim = crate::idempotency::enter(claim);
         let mut conn = pool.get().map_err(ApiError::from)?;
         let result = f(&mut conn);
         FAILED_ON_THIS_THREAD.set(result.is_err());
@@ -221,26 +219,14 @@ where
 /// On SQLite a plain `BEGIN` takes the write lock only at the first write, and two such
 /// transactions that both read first deadlock (SQLITE_BUSY without waiting), so the outermost
 /// transaction starts with `BEGIN IMMEDIATE` and writers queue on `busy_timeout` instead. A
-/// nested call is a savepoint. PostgreSQL needs nothing extra. Every multi-row change goes
-/// through here. In a request with an `Idempotency-Key`, the key's `committed_at` is set in the
-/// same transaction ([`crate::idempotency::mark_committed`]).
+/// nested call is a savepoint. PostgreSQL needs nothing extra. Every change goes through here
+/// by way of `crate::change::Change`, which adds its audit records, events and idempotency mark
+/// before the commit; workers' bookkeeping (delivery claims) uses it directly.
 pub fn transaction<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
 where
     F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
 {
-    crate::webhooks::change_scope(|| transaction_in_change(conn, f))
-}
-
-fn transaction_in_change<T, F>(conn: &mut AnyConnection, f: F) -> Result<T, ApiError>
-where
-    F: FnOnce(&mut AnyConnection) -> Result<T, ApiError>,
-{
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
-    let f = |conn: &mut AnyConnection| {
-        let value = f(conn)?;
-        crate::idempotency::mark_committed(conn)?;
-        Ok(value)
-    };
     let immediate = match conn {
         AnyConnection::Sqlite(c) => {
             match AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE") {

@@ -15,7 +15,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::auth::password;
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::{Id, Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::Actor;
@@ -165,17 +166,17 @@ fn load_sample_catalog(conn: &mut AnyConnection) -> Result<(), ApiError> {
 /// Seeds the demo data unless present; returns every demo account.
 pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
     let hash = password::hash(DEMO_PASSWORD)?;
-    db::transaction(conn, |conn| {
+    Change::run(conn, Actor::system("demo seed"), None, |change| {
         if let Some(existing) =
-            UserRow::find_by_user_name(conn, &format!("global.admin@{PROVIDER_DOMAIN}"))?
+            UserRow::find_by_user_name(change.conn(), &format!("global.admin@{PROVIDER_DOMAIN}"))?
         {
-            load_sample_catalog(conn)?;
-            return accounts_of_existing(conn, existing);
+            load_sample_catalog(change.conn())?;
+            return accounts_of_existing(change.conn(), existing);
         }
         let mut accounts = Vec::new();
         let provider_name = "Contoso Distribution";
         let provider = demo_partner(
-            conn,
+            change.conn(),
             PROVIDER_ID,
             TenantKind::IndirectProvider,
             provider_name,
@@ -190,7 +191,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
             ("helpdesk.agent", Role::HelpdeskAgent),
         ] {
             accounts.push(partner_user(
-                conn,
+                change.conn(),
                 &hash,
                 p,
                 local,
@@ -200,7 +201,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
         }
         let reseller_name = "Fabrikam Resellers";
         let reseller = demo_partner(
-            conn,
+            change.conn(),
             RESELLER_ID,
             TenantKind::IndirectReseller,
             reseller_name,
@@ -214,7 +215,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
             ("helpdesk.agent", Role::HelpdeskAgent),
         ] {
             accounts.push(partner_user(
-                conn,
+                change.conn(),
                 &hash,
                 r,
                 local,
@@ -224,7 +225,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
         }
         let partnered_name = "Northwind IT";
         let partnered = demo_partner(
-            conn,
+            change.conn(),
             PARTNERED_ID,
             TenantKind::IndirectReseller,
             partnered_name,
@@ -238,7 +239,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
             ("helpdesk.agent", Role::HelpdeskAgent),
         ] {
             accounts.push(partner_user(
-                conn,
+                change.conn(),
                 &hash,
                 n,
                 local,
@@ -246,8 +247,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
                 &[role],
             )?);
         }
-        PartnershipRow::activate(conn, provider, partnered)?;
-        let actor = Actor::system("demo seed");
+        PartnershipRow::activate(change.conn(), provider, partnered)?;
         for (id, name, domain, reseller) in [
             (ADATUM_ID, "Adatum Corporation", "adatum.example", None),
             (
@@ -279,11 +279,11 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
                 created_at: t,
                 updated_at: t,
             };
-            let customer = customers::insert(conn, &actor, provider, row, reseller, &mut admin)?;
-            let user = UserRow::find_by_user_name(conn, &admin.user_name)?
+            let customer = customers::insert(change, provider, row, reseller, &mut admin)?;
+            let user = UserRow::find_by_user_name(change.conn(), &admin.user_name)?
                 .ok_or_else(|| ApiError::internal("demo admin missing"))?;
             UserRow::update(
-                conn,
+                change.conn(),
                 &user.id,
                 user.version,
                 &crate::models::user::UserChanges {
@@ -300,7 +300,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
                 tenant_name: customer.company_name,
             });
         }
-        load_sample_catalog(conn)?;
+        load_sample_catalog(change.conn())?;
         Ok(Credentials { accounts })
     })
 }

@@ -7,39 +7,32 @@
 //! failed first attempt releases its key so a corrected retry can run.
 //!
 //! Responses that show a secret once (temporary passwords, client secrets, link tokens; the
-//! handler marks them with [`shown_once`]) are stored encrypted (ChaCha20-Poly1305 under a key
-//! derived from `JWT_SECRET`), so the database never holds those secrets in clear (product.md
+//! handler marks them with [`shown_once`]) are stored encrypted (`crate::sealing`), so the database never holds those secrets in clear (product.md
 //! §1) while a retry still gets the first response — a script that lost the answer to "enroll"
 //! or "create customer" is not locked out. The request is compared by a canonical form of its
 //! JSON body (key order and whitespace do not matter).
 //!
-//! The change a keyed request makes and the key's `committed_at` mark commit together
-//! ([`mark_committed`], called by `db::transaction`); the response is stored right after. If the
+//! The change a keyed request makes and the key's `committed_at` mark commit together: the
+//! middleware puts the claimed key in the request's extensions, the authorized caller carries it
+//! into its `crate::change::Change`, which marks it at commit; the response is stored right after. If the
 //! process dies in between, a retry is not run again (that would repeat the change) but answered
-//! 409 `idempotency_response_unavailable`. Expired keys are purged by [`purge_periodically`].
+//! 409 `idempotency_response_unavailable`. Expired keys (`models::idempotency_key::RETENTION_HOURS`) are purged by
+//! [`purge_periodically`].
 
+use actix_web::HttpMessage;
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, ResponseError, web};
-use chrono::{Duration, NaiveDateTime};
-use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::auth::{password::sha256_hex, principal};
-use crate::db::{self, AnyConnection};
-use crate::domain::IdempotencyStatus;
+use crate::db;
 use crate::error::{ApiError, FieldError};
-use crate::models::now;
-use crate::schema::idempotency_keys as keys;
+use crate::models::idempotency_key::{self as keys, Claim, ClaimedKey, KeyRow};
+use crate::sealing::{open, seal};
 use crate::state::AppState;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chacha20poly1305::aead::{Aead, KeyInit};
-use chacha20poly1305::{ChaCha20Poly1305, Nonce};
-use sha2::{Digest, Sha256};
 
 /// The header naming the key.
 pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
@@ -47,182 +40,6 @@ pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 pub const ALIAS: HeaderName = HeaderName::from_static("ms-requestid");
 /// Set on a replayed response.
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
-/// How long keys are kept.
-pub const RETENTION_HOURS: i64 = 24;
-/// A key still `in_progress` after this long belongs to a request that died; it may be retaken.
-pub const ABANDONED_AFTER_SECONDS: i64 = 300;
-
-#[derive(Debug, Queryable, Selectable, Insertable)]
-#[diesel(table_name = keys)]
-#[diesel(treat_none_as_default_value = false)]
-struct KeyRow {
-    scope: String,
-    idempotency_key: String,
-    request_hash: String,
-    status: IdempotencyStatus,
-    response_status: Option<i32>,
-    response_headers: Option<String>,
-    response_body: Option<String>,
-    created_at: NaiveDateTime,
-    committed_at: Option<NaiveDateTime>,
-}
-
-enum Claim {
-    Run,
-    Replay(KeyRow),
-    /// The token's account changed since it was issued: no key is claimed and nothing is
-    /// replayed; the handler answers (401 where the operation needs a caller).
-    Revoked,
-}
-
-fn claim(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result<Claim, ApiError> {
-    let fresh = KeyRow {
-        scope: scope.to_owned(),
-        idempotency_key: key.to_owned(),
-        request_hash: hash.to_owned(),
-        status: IdempotencyStatus::InProgress,
-        response_status: None,
-        response_headers: None,
-        response_body: None,
-        created_at: now(),
-        committed_at: None,
-    };
-    for _ in 0..3 {
-        match diesel::insert_into(keys::table)
-            .values(&fresh)
-            .execute(conn)
-        {
-            Ok(_) => return Ok(Claim::Run),
-            Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
-            Err(e) => return Err(e.into()),
-        }
-        let existing: Option<KeyRow> = keys::table
-            .find((scope, key))
-            .select(KeyRow::as_select())
-            .first(conn)
-            .optional()?;
-        let Some(existing) = existing else { continue };
-        let age = now() - existing.created_at;
-        let expired = age > Duration::hours(RETENTION_HOURS);
-        let stale = existing.status == IdempotencyStatus::InProgress
-            && age > Duration::seconds(ABANDONED_AFTER_SECONDS);
-        // A request that died after its change committed: running it again would repeat it.
-        if stale && existing.committed_at.is_some() && !expired {
-            return Err(response_lost());
-        }
-        let abandoned = stale;
-        if expired || abandoned {
-            release(conn, scope, key)?;
-            continue;
-        }
-        if existing.request_hash != hash {
-            return Err(ApiError::unprocessable(
-                "idempotency_key_reused",
-                "This Idempotency-Key was already used with a different request; use a new key for a new request.",
-            ));
-        }
-        if existing.status == IdempotencyStatus::InProgress {
-            return Err(ApiError::conflict(
-                "idempotency_request_in_progress",
-                "A request with this Idempotency-Key is still being processed; retry shortly.",
-            )
-            .with_header(header::RETRY_AFTER, "1"));
-        }
-        return Ok(Claim::Replay(existing));
-    }
-    Err(ApiError::conflict(
-        "idempotency_request_in_progress",
-        "A request with this Idempotency-Key is still being processed; retry shortly.",
-    ))
-}
-
-fn response_lost() -> ApiError {
-    ApiError::conflict(
-        "idempotency_response_unavailable",
-        "The change requested with this Idempotency-Key was applied, but its response was lost; read the resource instead of retrying, or use a new key.",
-    )
-}
-
-/// The key of the keyed request being served (set by [`middleware`] around the handler).
-#[derive(Debug, Clone)]
-pub struct ClaimedKey {
-    scope: String,
-    key: String,
-}
-
-tokio::task_local! {
-    static CLAIMED: ClaimedKey;
-}
-
-thread_local! {
-    static CLAIMED_HERE: std::cell::RefCell<Option<ClaimedKey>> = const { std::cell::RefCell::new(None) };
-}
-
-/// The key of the keyed request this task serves, if any (read by `db::run` before it leaves
-/// the async task for a blocking thread).
-pub fn claimed() -> Option<ClaimedKey> {
-    CLAIMED.try_with(Clone::clone).ok()
-}
-
-/// Makes `claim` the key of the work on this blocking thread until the guard drops (`db::run`).
-pub fn enter(claim: Option<ClaimedKey>) -> impl Drop {
-    struct Leave;
-    impl Drop for Leave {
-        fn drop(&mut self) {
-            CLAIMED_HERE.with(|c| c.borrow_mut().take());
-        }
-    }
-    CLAIMED_HERE.with(|c| *c.borrow_mut() = claim);
-    Leave
-}
-
-/// Inside a transaction of a keyed request (`db::transaction`): records that its change
-/// committed, in the same transaction, so the mark exists exactly when the change does.
-pub fn mark_committed(conn: &mut AnyConnection) -> Result<(), ApiError> {
-    let Some(claim) = CLAIMED_HERE.with(|c| c.borrow().clone()) else {
-        return Ok(());
-    };
-    diesel::update(
-        keys::table
-            .find((&claim.scope, &claim.key))
-            .filter(keys::committed_at.is_null()),
-    )
-    .set(keys::committed_at.eq(Some(now())))
-    .execute(conn)?;
-    Ok(())
-}
-
-fn release(conn: &mut AnyConnection, scope: &str, key: &str) -> Result<(), ApiError> {
-    diesel::delete(keys::table.find((scope, key))).execute(conn)?;
-    Ok(())
-}
-
-fn complete(
-    conn: &mut AnyConnection,
-    scope: &str,
-    key: &str,
-    status: u16,
-    headers: String,
-    body: String,
-) -> Result<(), ApiError> {
-    diesel::update(keys::table.find((scope, key)))
-        .set((
-            keys::status.eq(IdempotencyStatus::Completed),
-            keys::response_status.eq(Some(i32::from(status))),
-            keys::response_headers.eq(Some(headers)),
-            keys::response_body.eq(Some(body)),
-        ))
-        .execute(conn)?;
-    Ok(())
-}
-
-/// Deletes keys older than the retention period (a range scan of the `created_at` index);
-/// returns how many.
-pub fn purge_expired(conn: &mut AnyConnection) -> Result<usize, ApiError> {
-    let cutoff = now() - Duration::hours(RETENTION_HOURS);
-    Ok(diesel::delete(keys::table.filter(keys::created_at.lt(cutoff))).execute(conn)?)
-}
-
 /// How often `serve` purges expired keys.
 pub const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
@@ -232,11 +49,25 @@ pub async fn purge_periodically(pool: db::Pool) {
     let mut tick = actix_web::rt::time::interval(PURGE_INTERVAL);
     loop {
         tick.tick().await;
-        match db::run(&pool, purge_expired).await {
+        match db::run(&pool, keys::purge_expired).await {
             Ok(0) => {}
             Ok(n) => log::info!("purged {n} expired idempotency keys"),
             Err(e) => log::warn!("idempotency purge failed: {e}"),
         }
+    }
+}
+
+/// The key this request claimed, if any, for a workflow without an authorized caller (the
+/// anonymous enrolment) to carry into its change; `Authorized` carries it for every other one.
+#[derive(Debug, Clone)]
+pub struct Claimed(pub Option<ClaimedKey>);
+
+impl actix_web::FromRequest for Claimed {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Claimed, ApiError>>;
+
+    fn from_request(req: &actix_web::HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(Claimed(req.extensions().get::<ClaimedKey>().cloned())))
     }
 }
 
@@ -251,41 +82,6 @@ pub fn shown_once(mut res: HttpResponse) -> HttpResponse {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res.extensions_mut().insert(ShownOnce);
     res
-}
-
-/// Stored bodies that are encrypted start with this prefix.
-const SEALED: &str = "sealed:v1:";
-
-fn cipher(jwt_secret: &str) -> ChaCha20Poly1305 {
-    let key = Sha256::digest(format!("partner-center idempotency store\n{jwt_secret}").as_bytes());
-    ChaCha20Poly1305::new(&key)
-}
-
-/// Encrypts a stored body: `sealed:v1:` + base64url(nonce ‖ ciphertext). Also seals
-/// webhook signing secrets.
-pub fn seal(jwt_secret: &str, body: &[u8]) -> Result<String, ApiError> {
-    let nonce: [u8; 12] = rand::random();
-    let sealed = cipher(jwt_secret)
-        .encrypt(&Nonce::from(nonce), body)
-        .map_err(|_| ApiError::internal("idempotency seal failed"))?;
-    let mut out = nonce.to_vec();
-    out.extend(sealed);
-    Ok(format!("{SEALED}{}", URL_SAFE_NO_PAD.encode(out)))
-}
-
-/// Decrypts what [`seal`] stored (plain bodies pass through); `None` if it cannot be opened
-/// (e.g. `JWT_SECRET` changed since).
-pub fn open(jwt_secret: &str, stored: String) -> Option<Vec<u8>> {
-    let Some(encoded) = stored.strip_prefix(SEALED) else {
-        return Some(stored.into_bytes());
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(encoded).ok()?;
-    if bytes.len() < 12 {
-        return None;
-    }
-    let (nonce, sealed) = bytes.split_at(12);
-    let nonce: [u8; 12] = nonce.try_into().ok()?;
-    cipher(jwt_secret).decrypt(&Nonce::from(nonce), sealed).ok()
 }
 
 /// A canonical form of a JSON body (object keys sorted, no whitespace); other bodies as they are.
@@ -427,7 +223,7 @@ pub async fn middleware(
                     Err(e) => return Err(e),
                 }
             }
-            claim(conn, &scope, &key, &hash)
+            keys::claim(conn, &scope, &key, &hash)
         })
         .await
     };
@@ -442,16 +238,17 @@ pub async fn middleware(
             Ok(req.into_response(replay(row, &state.config.jwt_secret)))
         }
         Ok(Claim::Run) => {
-            let claimed = ClaimedKey {
+            req.extensions_mut().insert(ClaimedKey {
                 scope: scope.clone(),
                 key: key.clone(),
-            };
-            let res = CLAIMED.scope(claimed, next.call(req)).await;
+            });
+            let res = next.call(req).await;
             let res = match res {
                 Ok(r) => r,
                 Err(e) => {
                     let (scope, key) = (scope.clone(), key.clone());
-                    let _ = db::run(&state.pool, move |conn| release(conn, &scope, &key)).await;
+                    let _ =
+                        db::run(&state.pool, move |conn| keys::release(conn, &scope, &key)).await;
                     return Err(e);
                 }
             };
@@ -477,11 +274,11 @@ pub async fn middleware(
                 };
                 let headers = serde_json::to_string(&headers).unwrap_or_default();
                 db::run(&state.pool, move |conn| {
-                    complete(conn, &scope, &key, status.as_u16(), headers, stored?)
+                    keys::complete(conn, &scope, &key, status.as_u16(), headers, stored?)
                 })
                 .await
             } else {
-                db::run(&state.pool, move |conn| release(conn, &scope, &key)).await
+                db::run(&state.pool, move |conn| keys::release(conn, &scope, &key)).await
             };
             if let Err(e) = outcome {
                 log::error!("idempotency bookkeeping failed: {e}");

@@ -1,8 +1,10 @@
 //! partner-center: a self-hostable REST API for the cloud-reseller channel (product.md).
 //! `app::build` is what the binary serves and what every test mounts.
 
+pub mod api;
 pub mod app;
 pub mod auth;
+pub mod change;
 pub mod client_address;
 pub mod conditional;
 pub mod config;
@@ -21,10 +23,12 @@ pub mod metrics;
 pub mod models;
 pub mod money;
 pub mod openapi;
+pub mod outbox;
 pub mod paging;
 pub mod rate_limit;
 pub mod request_id;
 pub mod schema;
+pub mod sealing;
 pub mod services;
 pub mod state;
 pub mod validate;

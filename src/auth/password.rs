@@ -137,6 +137,34 @@ pub fn secret() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
+/// A new secret that is shown once (a temporary password or a client secret) with its argon2id
+/// hash, the only form stored. Made before a change's transaction opens, so hashing never holds a
+/// lock (call off the actix workers).
+#[derive(Debug)]
+pub struct NewSecret {
+    /// The secret in clear: answered once, never stored.
+    pub clear: String,
+    /// Its argon2id hash (PHC string).
+    pub hash: String,
+}
+
+impl NewSecret {
+    /// A new temporary password ([`temporary`]).
+    pub fn temporary_password() -> Result<NewSecret, ApiError> {
+        Self::hashed(temporary())
+    }
+
+    /// A new client secret ([`secret`]).
+    pub fn client_secret() -> Result<NewSecret, ApiError> {
+        Self::hashed(secret())
+    }
+
+    fn hashed(clear: String) -> Result<NewSecret, ApiError> {
+        let hash = hash(&clear)?;
+        Ok(NewSecret { clear, hash })
+    }
+}
+
 /// A random single-use link token and its SHA-256 hex digest (only the digest is stored).
 pub fn link_token() -> (String, String) {
     let token = secret();

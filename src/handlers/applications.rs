@@ -11,47 +11,18 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
+use crate::api::applications::Application;
+use crate::auth::password::NewSecret;
 use crate::auth::{Authorized, ops};
 use crate::domain::Role;
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::ValidJson;
 use crate::idempotency;
-use crate::models::application::ApplicationRow;
-use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::applications::{self as service, NewApplication};
 use crate::state::AppState;
 use crate::validate;
-
-/// An application as the API shows it (never its secret).
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Application {
-    /// Application id.
-    pub id: Uuid,
-    /// Display name, as written into audit records.
-    #[schema(example = "Nightly billing sync")]
-    pub display_name: String,
-    /// The client id to sign in with (`client_credentials` grant).
-    pub client_id: Uuid,
-    /// Roles (from `admin_agent`, `sales_agent`, `helpdesk_agent`).
-    pub roles: Vec<Role>,
-    /// Creation time.
-    pub created_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<ApplicationRow> for Application {
-    fn from(r: ApplicationRow) -> Application {
-        Application {
-            id: r.id.uuid(),
-            display_name: r.display_name,
-            client_id: r.client_id.uuid(),
-            roles: Role::split(&r.roles),
-            created_at: utc(r.created_at),
-        }
-    }
-}
 
 /// Roles must be ones an application may hold.
 fn application_roles(roles: &[Role]) -> Result<(), ValidationError> {
@@ -129,9 +100,11 @@ pub async fn create_application(
         roles: body.0.roles,
     };
     let (row, client_secret) = caller
-        .run(&state.pool, move |conn, caller| {
-            service::create(conn, caller, new)
-        })
+        .change_with(
+            &state.pool,
+            NewSecret::client_secret,
+            move |change, caller, secret| service::create(change, caller, new, secret),
+        )
         .await?;
     let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/applications/{}", row.id)))
@@ -190,8 +163,8 @@ pub async fn delete_application(
 ) -> Result<HttpResponse, ApiError> {
     let application_id = path.into_inner();
     caller
-        .run(&state.pool, move |conn, caller| {
-            service::delete(conn, caller, application_id)
+        .change(&state.pool, move |change, caller| {
+            service::delete(change, caller, application_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -209,8 +209,8 @@ pub async fn create_cart(
     let customer_id = path.into_inner();
     let lines = body.0.into_lines()?;
     let created = caller
-        .run(&state.pool, move |conn, caller| {
-            service::create(conn, caller, customer_id, lines)
+        .change(&state.pool, move |change, caller| {
+            service::create(change, caller, customer_id, lines)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -286,8 +286,8 @@ pub async fn update_cart(
     let (customer_id, cart_id) = path.into_inner();
     let lines = body.0.into_lines()?;
     let updated = caller
-        .run(&state.pool, move |conn, caller| {
-            service::update(conn, caller, customer_id, cart_id, precondition, lines)
+        .change(&state.pool, move |change, caller| {
+            service::update(change, caller, customer_id, cart_id, precondition, lines)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -322,8 +322,8 @@ pub async fn delete_cart(
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
     caller
-        .run(&state.pool, move |conn, caller| {
-            service::delete(conn, caller, customer_id, cart_id, precondition)
+        .change(&state.pool, move |change, caller| {
+            service::delete(change, caller, customer_id, cart_id, precondition)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -359,8 +359,8 @@ pub async fn create_cart_checkout(
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
     let placed = caller
-        .run(&state.pool, move |conn, caller| {
-            service::checkout(conn, caller, customer_id, cart_id, precondition)
+        .change(&state.pool, move |change, caller| {
+            service::checkout(change, caller, customer_id, cart_id, precondition)
         })
         .await?;
     PlacedOrder::created(placed)

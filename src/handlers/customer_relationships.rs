@@ -123,8 +123,8 @@ pub async fn delete_customer_relationship(
 ) -> Result<HttpResponse, ApiError> {
     let customer_id = path.into_inner();
     caller
-        .run(&state.pool, move |conn, caller| {
-            service::remove_relationship(conn, caller, customer_id)
+        .change(&state.pool, move |change, caller| {
+            service::remove_relationship(change, caller, customer_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

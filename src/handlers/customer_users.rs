@@ -9,6 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::password::NewSecret;
 use crate::auth::{Authorized, ops};
 use crate::domain::Role;
 use crate::error::{ApiError, Problem};
@@ -124,9 +125,13 @@ pub async fn reset_customer_user_password(
 ) -> Result<HttpResponse, ApiError> {
     let (customer_id, user_id) = path.into_inner();
     let (user, temporary_password) = caller
-        .run(&state.pool, move |conn, caller| {
-            service::reset_password(conn, caller, customer_id, user_id)
-        })
+        .change_with(
+            &state.pool,
+            NewSecret::temporary_password,
+            move |change, caller, temporary| {
+                service::reset_password(change, caller, customer_id, user_id, temporary)
+            },
+        )
         .await?;
     Ok(idempotency::shown_once(HttpResponse::Ok().json(
         CustomerUserCredentials {

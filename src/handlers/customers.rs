@@ -9,120 +9,17 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::customers::{BillingProfile, Customer};
 use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
 use crate::idempotency;
-use crate::models::customer::{CustomerChanges, CustomerFilter, CustomerRow};
-use crate::models::utc;
+use crate::models::customer::{CustomerChanges, CustomerFilter};
 use crate::paging::{Page, PageParams, Paged};
-use crate::services::customers::{self as service, NewCustomer};
+use crate::services::customers::{self as service, AdminAccount, NewCustomer};
 use crate::state::AppState;
 use crate::validate;
-
-/// A postal address.
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Address {
-    /// First line.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(
-        pattern = r"[^\s\u0085]",
-        example = "1 Main St",
-        min_length = 1,
-        max_length = 200
-    )]
-    pub address_line1: String,
-    /// Second line.
-    #[validate(length(max = 200))]
-    #[schema(max_length = 200)]
-    pub address_line2: Option<String>,
-    /// City.
-    #[validate(length(min = 1, max = 100))]
-    #[schema(example = "Redmond", min_length = 1, max_length = 100)]
-    pub city: String,
-    /// State or region.
-    #[validate(length(max = 100))]
-    #[schema(example = "WA", max_length = 100)]
-    pub state: Option<String>,
-    /// Postal code.
-    #[validate(length(min = 1, max = 20))]
-    #[schema(example = "98052", min_length = 1, max_length = 20)]
-    pub postal_code: String,
-    /// ISO 3166-1 alpha-2 country code.
-    #[validate(custom(function = "validate::country"))]
-    #[schema(example = "US", min_length = 2, max_length = 2, pattern = "^[A-Z]{2}$")]
-    pub country: String,
-}
-
-/// A customer's billing profile.
-#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct BillingProfile {
-    /// Billing email address.
-    #[validate(email, length(max = 254))]
-    #[schema(
-        example = "billing@contoso.example",
-        format = "email",
-        max_length = 254
-    )]
-    pub email: String,
-    /// Culture (language tag).
-    #[validate(custom(function = "validate::culture"))]
-    #[schema(
-        example = "en-US",
-        min_length = 2,
-        max_length = 16,
-        pattern = "^[A-Za-z0-9]{1,8}(-[A-Za-z0-9]{1,8})*$"
-    )]
-    pub culture: String,
-    /// Billing address.
-    #[validate(nested)]
-    pub address: Address,
-}
-
-/// A customer as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Customer {
-    /// Customer id.
-    pub id: Uuid,
-    /// Company name.
-    pub company_name: String,
-    /// Unique default domain.
-    pub domain: String,
-    /// Billing profile.
-    pub billing_profile: BillingProfile,
-    /// Creation time.
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    /// Last change.
-    pub updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<CustomerRow> for Customer {
-    fn from(r: CustomerRow) -> Customer {
-        Customer {
-            id: r.id.uuid(),
-            company_name: r.company_name,
-            domain: r.domain,
-            billing_profile: BillingProfile {
-                email: r.billing_email,
-                culture: r.culture,
-                address: Address {
-                    address_line1: r.address_line1,
-                    address_line2: r.address_line2,
-                    city: r.city,
-                    state: r.state,
-                    postal_code: r.postal_code,
-                    country: r.country,
-                },
-            },
-            created_at: utc(r.created_at),
-            updated_at: utc(r.updated_at),
-        }
-    }
-}
 
 /// Request to create a customer.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -197,23 +94,28 @@ pub async fn create_customer(
     body: ValidJson<CreateCustomer>,
 ) -> Result<HttpResponse, ApiError> {
     let req = body.0;
+    let domain = req.domain.clone();
     let (created, admin) = caller
-        .run(&state.pool, move |conn, caller| {
-            let b = req.billing_profile;
-            let new = NewCustomer {
-                company_name: req.company_name,
-                domain: req.domain,
-                billing_email: b.email,
-                culture: b.culture,
-                address_line1: b.address.address_line1,
-                address_line2: b.address.address_line2,
-                city: b.address.city,
-                state: b.address.state,
-                postal_code: b.address.postal_code,
-                country: b.address.country,
-            };
-            service::create(conn, caller, new, req.indirect_reseller_id)
-        })
+        .change_with(
+            &state.pool,
+            move || AdminAccount::generate(&domain),
+            move |change, caller, admin| {
+                let b = req.billing_profile;
+                let new = NewCustomer {
+                    company_name: req.company_name,
+                    domain: req.domain,
+                    billing_email: b.email,
+                    culture: b.culture,
+                    address_line1: b.address.address_line1,
+                    address_line2: b.address.address_line2,
+                    city: b.address.city,
+                    state: b.address.state,
+                    postal_code: b.address.postal_code,
+                    country: b.address.country,
+                };
+                service::create(change, caller, new, req.indirect_reseller_id, admin)
+            },
+        )
         .await?;
     let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/customers/{}", created.id)))
@@ -394,8 +296,8 @@ pub async fn update_customer(
     let customer_id = path.into_inner();
     let changes = body.0.into_changes();
     let updated = caller
-        .run(&state.pool, move |conn, caller| {
-            service::update(conn, caller, customer_id, precondition, changes)
+        .change(&state.pool, move |change, caller| {
+            service::update(change, caller, customer_id, precondition, changes)
         })
         .await?;
     Ok(HttpResponse::Ok()

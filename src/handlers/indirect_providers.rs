@@ -57,8 +57,8 @@ pub async fn delete_indirect_provider(
 ) -> Result<HttpResponse, ApiError> {
     let provider_id = path.into_inner();
     caller
-        .run(&state.pool, move |conn, caller| {
-            service::end(conn, caller, provider_id)
+        .change(&state.pool, move |change, caller| {
+            service::end(change, caller, provider_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -165,8 +165,8 @@ pub async fn create_invitation(
     let issued = IssuedLink::issue(state.config.invitation_ttl_days);
     let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
     let (row, provider) = caller
-        .run(&state.pool, move |conn, caller| {
-            service::invite(conn, caller, &req.email, req.message, &issued)
+        .change(&state.pool, move |change, caller| {
+            service::invite(change, caller, &req.email, req.message, &issued)
         })
         .await?;
     let email_draft = invitation_draft(&provider, &row, &link);
@@ -228,8 +228,8 @@ pub async fn delete_invitation(
 ) -> Result<HttpResponse, ApiError> {
     let invitation_id = path.into_inner();
     caller
-        .run(&state.pool, move |conn, caller| {
-            service::revoke(conn, caller, invitation_id)
+        .change(&state.pool, move |change, caller| {
+            service::revoke(change, caller, invitation_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -394,8 +394,8 @@ pub async fn delete_indirect_reseller(
 ) -> Result<HttpResponse, ApiError> {
     let reseller_id = path.into_inner();
     caller
-        .run(&state.pool, move |conn, caller| {
-            service::end(conn, caller, reseller_id)
+        .change(&state.pool, move |change, caller| {
+            service::end(change, caller, reseller_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -69,8 +69,8 @@ pub async fn delete_my_partner_delegated_admin(
 ) -> Result<HttpResponse, ApiError> {
     let partner_id = path.into_inner();
     caller
-        .run(&state.pool, move |conn, caller| {
-            service::remove_delegated_admin(conn, caller, partner_id)
+        .change(&state.pool, move |change, caller| {
+            service::remove_delegated_admin(change, caller, partner_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -5,97 +5,20 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::api::orders::Order;
+use crate::api::subscriptions::Subscription;
 use crate::auth::{Authorized, ops};
-use crate::domain::OrderStatus;
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::ValidJson;
 use crate::handlers::carts::LineItems;
-use crate::handlers::subscriptions::Subscription;
-use crate::models::offer::BillingCycle;
-use crate::models::order::OrderRow;
-use crate::models::utc;
-use crate::money::Money;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::orders::{self as service, Placed};
 use crate::state::AppState;
-
-/// One priced line of an order.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct OrderLineItem {
-    /// The offer bought.
-    pub offer_id: String,
-    /// The offer's name when ordered.
-    pub offer_name: String,
-    /// Number of licenses.
-    #[serde(deserialize_with = "crate::extract::whole_number")]
-    pub quantity: i32,
-    /// Billing cycle.
-    pub billing_cycle: BillingCycle,
-    /// The indirect reseller of record, if any.
-    pub partner_id_on_record: Option<Uuid>,
-    /// Price per license per month when ordered.
-    pub unit_price: Money,
-    /// `unitPrice × quantity`: the line's price per month.
-    pub line_total: Money,
-    /// The subscription this line created.
-    pub subscription_id: Uuid,
-}
-
-/// An order.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Order {
-    /// Order id.
-    pub id: Uuid,
-    /// The customer it is for.
-    pub customer_id: Uuid,
-    /// Always `completed`.
-    #[schema(value_type = String, example = "completed")]
-    pub status: OrderStatus,
-    /// The priced lines.
-    pub line_items: Vec<OrderLineItem>,
-    /// Sum of the line totals (per month).
-    pub total: Money,
-    /// When it was placed.
-    pub created_at: DateTime<Utc>,
-}
-
-impl TryFrom<OrderRow> for Order {
-    type Error = ApiError;
-
-    /// The wire form of `r`; an internal error when its stored lines cannot be read.
-    fn try_from(r: OrderRow) -> Result<Order, ApiError> {
-        let currency = r.currency.clone();
-        Ok(Order {
-            id: r.id.uuid(),
-            customer_id: r.customer_id.uuid(),
-            line_items: r
-                .lines()?
-                .into_iter()
-                .map(|l| OrderLineItem {
-                    unit_price: Money::new(l.unit_price_minor, &currency),
-                    line_total: Money::new(l.line_total_minor, &currency),
-                    offer_id: l.offer_id.to_string(),
-                    offer_name: l.offer_name,
-                    quantity: l.quantity,
-                    billing_cycle: l.billing_cycle,
-                    partner_id_on_record: l.partner_id_on_record,
-                    subscription_id: l.subscription_id,
-                })
-                .collect(),
-            status: r.status,
-            total: Money::new(r.total_minor, &currency),
-            created_at: utc(r.created_at),
-        })
-    }
-}
 
 /// A placed order with the subscriptions it created.
 #[derive(Debug, Serialize, ToSchema)]
@@ -161,8 +84,8 @@ pub async fn create_order(
     let customer_id = path.into_inner();
     let lines = body.0.into_lines()?;
     let placed = caller
-        .run(&state.pool, move |conn, caller| {
-            service::create(conn, caller, customer_id, &lines)
+        .change(&state.pool, move |change, caller| {
+            service::create(change, caller, customer_id, &lines)
         })
         .await?;
     PlacedOrder::created(placed)

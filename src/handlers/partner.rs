@@ -4,62 +4,19 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, web};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
-use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::partner::Partner;
 use crate::auth::{Authorized, ops};
-use crate::domain::TenantKind;
 use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
-use crate::models::partner::{PartnerChanges, PartnerRow};
-use crate::models::utc;
+use crate::models::partner::PartnerChanges;
 use crate::services::partner as service;
 use crate::state::AppState;
 use crate::validate;
-
-/// A partner organisation's profile as the API shows it.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Partner {
-    /// Partner id.
-    pub id: Uuid,
-    /// `indirect_provider` or `indirect_reseller`.
-    pub kind: TenantKind,
-    /// Organisation name.
-    #[schema(example = "Contoso Distribution")]
-    pub name: String,
-    /// Support email shown to customers.
-    #[schema(example = "support@contoso-distribution.example")]
-    pub support_email: Option<String>,
-    /// Support phone shown to customers.
-    #[schema(example = "+1 425 555 0100")]
-    pub support_phone: Option<String>,
-    /// Website shown to customers.
-    #[schema(example = "https://contoso-distribution.example")]
-    pub website: Option<String>,
-    /// Creation time.
-    pub created_at: chrono::DateTime<chrono::Utc>,
-    /// Last change.
-    pub updated_at: chrono::DateTime<chrono::Utc>,
-}
-
-impl From<PartnerRow> for Partner {
-    fn from(r: PartnerRow) -> Partner {
-        Partner {
-            id: r.id.uuid(),
-            kind: r.tenant_kind(),
-            name: r.name,
-            support_email: r.support_email,
-            support_phone: r.support_phone,
-            website: r.website,
-            created_at: utc(r.created_at),
-            updated_at: utc(r.updated_at),
-        }
-    }
-}
 
 /// Changes to the partner profile: absent fields stay as they are; `null` clears an optional
 /// field.
@@ -135,8 +92,8 @@ pub async fn update_partner(
 ) -> Result<HttpResponse, ApiError> {
     let changes = body.0.into_changes();
     let updated = caller
-        .run(&state.pool, move |conn, caller| {
-            service::update(conn, caller, precondition, changes)
+        .change(&state.pool, move |change, caller| {
+            service::update(change, caller, precondition, changes)
         })
         .await?;
     Ok(HttpResponse::Ok()

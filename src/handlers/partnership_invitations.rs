@@ -59,8 +59,8 @@ pub async fn accept_partnership_invitation(
 ) -> Result<HttpResponse, ApiError> {
     let token = body.0.token;
     let accepted = caller
-        .run(&state.pool, move |conn, caller| {
-            service::accept(conn, caller, &token)
+        .change(&state.pool, move |change, caller| {
+            service::accept(change, caller, &token)
         })
         .await?;
     Ok(HttpResponse::Ok().json(IndirectPartner::from(accepted)))
@@ -161,6 +161,7 @@ pub struct Enrollment {
 pub async fn enroll_partnership_invitation(
     state: web::Data<AppState>,
     request_id: RequestId,
+    claimed: idempotency::Claimed,
     body: ValidJson<EnrollReseller>,
 ) -> Result<HttpResponse, ApiError> {
     // Anonymous: the link token is the credential (no §5 row, no `Authorized`); the workflow,
@@ -172,8 +173,14 @@ pub async fn enroll_partnership_invitation(
         admin_email: req.admin_email,
         admin_display_name: req.admin_display_name,
     };
-    let (enrolled, temporary_password) =
-        service::enroll_through_link(&state.pool, &state.hasher, request_id.0, enrollment).await?;
+    let (enrolled, temporary_password) = service::enroll_through_link(
+        &state.pool,
+        &state.hasher,
+        request_id.0,
+        claimed.0,
+        enrollment,
+    )
+    .await?;
     let res = HttpResponse::Created().json(Enrollment {
         partner: enrolled.reseller.into(),
         admin_user: AdminUserCredentials {

@@ -175,8 +175,8 @@ pub async fn create_relationship_request(
     };
     let (dap, provider_id) = (req.include_delegated_admin, req.indirect_provider_id);
     let (row, partner, provider) = caller
-        .run(&state.pool, move |conn, caller| {
-            service::create_request(conn, caller, dap, provider_id, &recipient, &issued)
+        .change(&state.pool, move |change, caller| {
+            service::create_request(change, caller, dap, provider_id, &recipient, &issued)
         })
         .await?;
     let email_draft = request_draft(&partner, provider.as_ref(), &row, &link);
@@ -259,8 +259,8 @@ pub async fn accept_relationship_request(
 ) -> Result<HttpResponse, ApiError> {
     let token = body.0.token;
     let accepted = caller
-        .run(&state.pool, move |conn, caller| {
-            service::accept_request(conn, caller, &token)
+        .change(&state.pool, move |change, caller| {
+            service::accept_request(change, caller, &token)
         })
         .await?;
     Ok(HttpResponse::Ok().json(AcceptedRelationshipRequest {

@@ -6,102 +6,23 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, get, patch, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::subscriptions::Subscription;
 use crate::auth::{Authorized, ops};
-use crate::db::AnyConnection;
-use crate::domain::{Id, SubscriptionStatus};
+use crate::domain::SubscriptionStatus;
 use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
-use crate::models::offer::BillingCycle;
-use crate::models::subscription::{SubscriptionFilter, SubscriptionRow};
-use crate::models::utc;
+use crate::models::subscription::Named;
+use crate::models::subscription::SubscriptionFilter;
 use crate::paging::{Page, PageParams, Paged};
-use crate::services::subscriptions::{self as service, Named, Patch};
+use crate::services::subscriptions::{self as service, Patch};
 use crate::state::AppState;
 use crate::validate;
-
-/// A subscription.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct Subscription {
-    /// Subscription id.
-    pub id: Uuid,
-    /// The customer that owns it.
-    pub customer_id: Uuid,
-    /// The offer.
-    pub offer_id: String,
-    /// The offer's name.
-    pub offer_name: String,
-    /// Number of licenses.
-    pub quantity: i32,
-    /// `active` or `suspended`.
-    pub status: SubscriptionStatus,
-    /// Billing cycle.
-    pub billing_cycle: BillingCycle,
-    /// Whether it renews automatically.
-    pub auto_renew: bool,
-    /// Friendly name (defaults to the offer's name).
-    pub friendly_name: String,
-    /// The partner that bills it: the indirect provider.
-    pub billing_partner_id: Uuid,
-    /// The indirect reseller of record, if any.
-    pub partner_id_on_record: Option<Uuid>,
-    /// The designated support contact (the indirect provider unless set to a reseller).
-    pub support_contact_partner_id: Uuid,
-    /// The order that created it (none for a subscription created by an upgrade).
-    pub order_id: Option<Uuid>,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Subscription {
-    /// The wire form of `row`, whose offer is named `offer_name`.
-    pub fn new(row: SubscriptionRow, offer_name: String) -> Subscription {
-        Subscription {
-            id: row.id.uuid(),
-            customer_id: row.customer_id.uuid(),
-            offer_name,
-            quantity: row.quantity,
-            status: row.status,
-            billing_cycle: BillingCycle::parse(&row.billing_cycle).unwrap_or(BillingCycle::Monthly),
-            auto_renew: row.auto_renew,
-            friendly_name: row.friendly_name,
-            billing_partner_id: row.billing_partner_id.uuid(),
-            partner_id_on_record: row.partner_id_on_record.map(Id::uuid),
-            support_contact_partner_id: row.support_contact_partner_id.uuid(),
-            order_id: row.order_id.map(Id::uuid),
-            offer_id: row.offer_id.to_string(),
-            created_at: utc(row.created_at),
-            updated_at: utc(row.updated_at),
-        }
-    }
-
-    /// The wire form of one row with its ETag, looking up its offer's name (for event
-    /// snapshots, which read the row themselves).
-    pub fn one(
-        conn: &mut AnyConnection,
-        row: SubscriptionRow,
-    ) -> Result<(String, Subscription), ApiError> {
-        let tag = etag::etag(row.version);
-        let wire = service::named(conn, vec![row])?.pop();
-        wire.map(|w| (tag, w.into()))
-            .ok_or_else(|| ApiError::internal("subscription lost"))
-    }
-}
-
-impl From<Named> for Subscription {
-    fn from(n: Named) -> Subscription {
-        Subscription::new(n.row, n.offer_name)
-    }
-}
 
 /// A subscription with its ETag (the row version).
 fn respond(n: Named) -> HttpResponse {
@@ -268,9 +189,9 @@ pub async fn update_subscription(
         partner_id_on_record: b.partner_id_on_record,
     };
     let updated = caller
-        .run(&state.pool, move |conn, caller| {
+        .change(&state.pool, move |change, caller| {
             service::update(
-                conn,
+                change,
                 caller,
                 customer_id,
                 subscription_id,

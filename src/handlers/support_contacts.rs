@@ -198,9 +198,9 @@ pub async fn update_support_contact(
     let (customer_id, subscription_id) = path.into_inner();
     let partner_id = body.0.partner_id;
     let designated = caller
-        .run(&state.pool, move |conn, caller| {
+        .change(&state.pool, move |change, caller| {
             service::set(
-                conn,
+                change,
                 caller,
                 customer_id,
                 subscription_id,

@@ -9,12 +9,12 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::api::subscriptions::Subscription;
 use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
 use crate::etag::Precondition;
 use crate::extract::ValidJson;
 use crate::handlers::offers::Offer;
-use crate::handlers::subscriptions::Subscription;
 use crate::paging::Page;
 use crate::services::subscriptions::{self as service, Ineligibility};
 use crate::state::AppState;
@@ -140,9 +140,9 @@ pub async fn create_subscription_upgrade(
     let b = body.0;
     let target_offer_id = crate::models::offer::parse_id(&b.target_offer_id, "targetOfferId")?;
     let done = caller
-        .run(&state.pool, move |conn, caller| {
+        .change(&state.pool, move |change, caller| {
             service::upgrade(
-                conn,
+                change,
                 caller,
                 customer_id,
                 subscription_id,

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
+use crate::auth::password::NewSecret;
 use crate::auth::{Authorized, ops};
 use crate::domain::Role;
 use crate::error::{ApiError, Problem};
@@ -157,9 +158,11 @@ pub async fn create_user(
         roles: req.roles,
     };
     let (row, temporary_password) = caller
-        .run(&state.pool, move |conn, caller| {
-            service::create(conn, caller, new)
-        })
+        .change_with(
+            &state.pool,
+            NewSecret::temporary_password,
+            move |change, caller, temporary| service::create(change, caller, new, temporary),
+        )
         .await?;
     let res = HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/v1/users/{}", row.id)))
@@ -276,14 +279,14 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     let user_id = path.into_inner();
     let patch = body.0;
-    let change = UserUpdate {
+    let update = UserUpdate {
         display_name: patch.display_name,
         roles: patch.roles,
         disabled: patch.disabled,
     };
     let row = caller
-        .run(&state.pool, move |conn, caller| {
-            service::update(conn, caller, user_id, precondition, change)
+        .change(&state.pool, move |change, caller| {
+            service::update(change, caller, user_id, precondition, update)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -316,8 +319,8 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, ApiError> {
     let user_id = path.into_inner();
     caller
-        .run(&state.pool, move |conn, caller| {
-            service::delete(conn, caller, user_id)
+        .change(&state.pool, move |change, caller| {
+            service::delete(change, caller, user_id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -360,9 +363,13 @@ pub async fn reset_user_password(
 ) -> Result<HttpResponse, ApiError> {
     let user_id = path.into_inner();
     let (row, temporary_password) = caller
-        .run(&state.pool, move |conn, caller| {
-            service::reset_password(conn, caller, user_id)
-        })
+        .change_with(
+            &state.pool,
+            NewSecret::temporary_password,
+            move |change, caller, temporary| {
+                service::reset_password(change, caller, user_id, temporary)
+            },
+        )
         .await?;
     let res = HttpResponse::Ok().json(PasswordReset {
         user_name: row.user_name,

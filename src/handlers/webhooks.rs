@@ -2,7 +2,7 @@
 //! register endpoints for event types and get a signing secret once (stored sealed), rotate it
 //! (the old one keeps signing for 24 h), send a test event, read the delivery log, redeliver one
 //! delivery or replay a time window. `GET /v1/webhook-events` lists the event types. The wire
-//! types are in [`wire`]; every workflow is in `services::webhooks`. A new URL's target check
+//! types are in `crate::api::webhooks`; every workflow is in `services::webhooks`. A new URL's target check
 //! (async DNS) runs in the handler, after authorization and before the service call.
 
 use actix_web::http::header;
@@ -20,9 +20,7 @@ use crate::paging::{Page, PageParams, Paged};
 use crate::services::webhooks::{self as service, NewWebhook, WebhookChanges};
 use crate::state::AppState;
 
-pub mod wire;
-
-pub use wire::*;
+pub use crate::api::webhooks::*;
 
 /// Register an endpoint for event types; its signing secret appears only in this response.
 #[utoipa::path(
@@ -52,8 +50,8 @@ pub async fn create_webhook(
         description: req.description,
     };
     let row = caller
-        .run(&state.pool, move |conn, caller| {
-            service::create(conn, caller, new, sealed)
+        .change(&state.pool, move |change, caller| {
+            service::create(change, caller, new, sealed)
         })
         .await?;
     let res = HttpResponse::Created()
@@ -158,8 +156,8 @@ pub async fn update_webhook(
         enabled: patch.enabled,
     };
     let row = caller
-        .run(&state.pool, move |conn, caller| {
-            service::update(conn, caller, id, precondition, changes)
+        .change(&state.pool, move |change, caller| {
+            service::update(change, caller, id, precondition, changes)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -187,8 +185,8 @@ pub async fn delete_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     caller
-        .run(&state.pool, move |conn, caller| {
-            service::delete(conn, caller, id)
+        .change(&state.pool, move |change, caller| {
+            service::delete(change, caller, id)
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -217,8 +215,8 @@ pub async fn rotate_webhook_secret(
     let id = path.into_inner();
     let (secret, sealed) = service::new_secret(&state.config.jwt_secret)?;
     let until = caller
-        .run(&state.pool, move |conn, caller| {
-            service::rotate_secret(conn, caller, id, sealed)
+        .change(&state.pool, move |change, caller| {
+            service::rotate_secret(change, caller, id, sealed)
         })
         .await?;
     Ok(idempotency::shown_once(HttpResponse::Ok().json(
@@ -250,8 +248,8 @@ pub async fn test_webhook(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let event = caller
-        .run(&state.pool, move |conn, caller| {
-            service::send_test(conn, caller, id)
+        .change(&state.pool, move |change, caller| {
+            service::send_test(change, caller, id)
         })
         .await?;
     Ok(HttpResponse::Accepted().json(Queued {
@@ -328,8 +326,8 @@ pub async fn redeliver_webhook_delivery(
 ) -> Result<HttpResponse, ApiError> {
     let (id, delivery_id) = path.into_inner();
     let event_id = caller
-        .run(&state.pool, move |conn, caller| {
-            service::redeliver(conn, caller, id, delivery_id)
+        .change(&state.pool, move |change, caller| {
+            service::redeliver(change, caller, id, delivery_id)
         })
         .await?;
     Ok(HttpResponse::Accepted().json(Queued {
@@ -365,8 +363,8 @@ pub async fn replay_webhook_events(
     let id = path.into_inner();
     let Replay { from, to } = body.0;
     let (event_ids, truncated) = caller
-        .run(&state.pool, move |conn, caller| {
-            service::replay(conn, caller, id, from, to)
+        .change(&state.pool, move |change, caller| {
+            service::replay(change, caller, id, from, to)
         })
         .await?;
     Ok(HttpResponse::Accepted().json(Queued {

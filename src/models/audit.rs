@@ -8,7 +8,6 @@ use uuid::Uuid;
 
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id};
-use crate::error::ApiError;
 use crate::schema::audit_records as audit;
 
 /// An audit record.
@@ -59,6 +58,12 @@ impl Actor {
         }
     }
 
+    /// The same actor for the request `request_id`.
+    pub fn with_request_id(mut self, request_id: String) -> Actor {
+        self.request_id = request_id;
+        self
+    }
+
     /// A user acting for itself without a token (changing its own password).
     pub fn user(user: &super::user::UserRow, request_id: String) -> Actor {
         Actor {
@@ -71,7 +76,7 @@ impl Actor {
     }
 }
 
-/// An audit record being written: `Audit::new(AuditOperation::X, id).customer(c).new_value(v).write(conn, actor)`.
+/// An audit record of a change: `change.audit(Audit::new(AuditOperation::X, id).customer(c).new_value(v))`.
 #[derive(Debug)]
 pub struct Audit {
     operation: AuditOperation,
@@ -138,9 +143,9 @@ impl Audit {
         self
     }
 
-    /// Writes the record (call inside the change's transaction), and with it the change's
-    /// webhook event when its operation is one (the outbox, [`crate::webhooks::record`]).
-    pub fn write(self, conn: &mut AnyConnection, actor: &Actor) -> Result<(), ApiError> {
+    /// The row to write for `actor`, and what the change knows of the resource for its event
+    /// (`crate::change::Change` buffers records and writes them at commit).
+    pub fn into_row(self, actor: &Actor) -> (AuditRow, Known) {
         let row = AuditRow {
             id: super::ids::new(),
             partner_id: self.partner_id.or(actor.partner_id).map(Id::from),
@@ -156,11 +161,21 @@ impl Audit {
             request_id: actor.request_id.clone(),
             created_at: super::now(),
         };
-        diesel::insert_into(audit::table)
-            .values(&row)
-            .execute(conn)?;
-        crate::webhooks::record(conn, &row, self.resource, self.subscription)
+        let known = Known {
+            resource: self.resource,
+            subscription: self.subscription,
+        };
+        (row, known)
     }
+}
+
+/// What a change already holds of an audited resource after it, so its event needs no read.
+#[derive(Debug, Default)]
+pub struct Known {
+    /// The resource as a GET of it answers.
+    pub resource: Option<serde_json::Value>,
+    /// The subscription row the change wrote.
+    pub subscription: Option<super::subscription::SubscriptionRow>,
 }
 
 /// Filters for reading audit records (product.md §6).
@@ -179,6 +194,17 @@ pub struct AuditFilter {
 }
 
 impl AuditRow {
+    /// Writes a change's records in one statement.
+    pub fn insert_all(conn: &mut AnyConnection, rows: &[AuditRow]) -> QueryResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        crate::db::on_backend!(conn, |c| diesel::insert_into(audit::table)
+            .values(rows)
+            .execute(c))?;
+        Ok(())
+    }
+
     /// One keyset page (by id, oldest first) of a partner's audit records.
     pub fn page(
         conn: &mut AnyConnection,

@@ -13,6 +13,7 @@ pub mod application;
 pub mod audit;
 pub mod cart;
 pub mod customer;
+pub mod idempotency_key;
 pub mod invitation;
 pub mod offer;
 pub mod order;

@@ -323,3 +323,12 @@ impl SubscriptionRow {
         Ok(n == 1)
     }
 }
+
+/// A subscription with its offer's name (what the wire form shows).
+#[derive(Debug, Clone)]
+pub struct Named {
+    /// The subscription.
+    pub row: SubscriptionRow,
+    /// Its offer's name.
+    pub offer_name: String,
+}

@@ -11,7 +11,7 @@ use crate::domain::{DeliveryStatus, Id};
 use crate::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhooks};
 
 /// A registered endpoint. `secret` and `previous_secret` are sealed (see
-/// [`crate::idempotency::seal`]), never in clear.
+/// `crate::sealing::seal`), never in clear.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = webhooks)]
 #[diesel(treat_none_as_default_value = false)]
@@ -114,6 +114,19 @@ impl WebhookRow {
             .load(conn)
     }
 
+    /// The enabled registrations of any of `partner_ids` (one statement for a change's
+    /// recipients, however many partners its events go to).
+    pub fn enabled_for_partners(
+        conn: &mut AnyConnection,
+        partner_ids: &[Id],
+    ) -> QueryResult<Vec<WebhookRow>> {
+        webhooks::table
+            .filter(webhooks::partner_id.eq_any(partner_ids))
+            .filter(webhooks::enabled.eq(true))
+            .select(WebhookRow::as_select())
+            .load(conn)
+    }
+
     /// Writes every column of `row` back (the caller read it in the same transaction).
     pub fn save(conn: &mut AnyConnection, row: &WebhookRow) -> QueryResult<()> {
         diesel::update(webhooks::table.find(&row.id))
@@ -161,7 +174,7 @@ pub struct EventRow {
     pub partner_id: Id,
     pub event_type: String,
     /// `change id/operation/resource id` (the change id is server-generated per transaction,
-    /// see [`crate::webhooks::change_scope`]): one event per partner and change, however many
+    /// see `crate::change::Change`): one event per partner and change, however many
     /// audit records the change writes.
     pub change_key: String,
     pub payload: String,
@@ -169,19 +182,33 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    /// Records the event unless this partner already has one for the same change (the unique
-    /// `(partner_id, change_key)` index decides, in one statement); whether it was inserted.
-    pub fn insert_once(conn: &mut AnyConnection, row: &EventRow) -> QueryResult<bool> {
-        let inserted = match conn {
-            AnyConnection::Postgresql(c) => diesel::insert_into(webhook_events::table)
-                .values(row)
-                .on_conflict_do_nothing()
-                .execute(c)?,
-            AnyConnection::Sqlite(c) => diesel::insert_or_ignore_into(webhook_events::table)
-                .values(row)
-                .execute(c)?,
-        };
-        Ok(inserted == 1)
+    /// A new event for `partner` with a fresh id (`msg_` + a time-ordered UUID), made now.
+    pub fn new(
+        partner: &Id,
+        event_type: &str,
+        change_key: String,
+        payload: serde_json::Value,
+    ) -> EventRow {
+        EventRow {
+            id: format!("msg_{}", Uuid::now_v7().simple()),
+            partner_id: *partner,
+            event_type: event_type.to_owned(),
+            change_key,
+            payload: payload.to_string(),
+            created_at: super::now(),
+        }
+    }
+
+    /// Records a change's events in one statement (their `(partner_id, change_key)` pairs are
+    /// distinct: the change id is new, and `crate::outbox` writes each pair once).
+    pub fn insert_all(conn: &mut AnyConnection, rows: &[EventRow]) -> QueryResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        crate::db::on_backend!(conn, |c| diesel::insert_into(webhook_events::table)
+            .values(rows)
+            .execute(c))?;
+        Ok(())
     }
 
     /// An event by id.
@@ -271,6 +298,17 @@ impl DeliveryRow {
         self.status == DeliveryStatus::Pending
             && self.claim_token.is_some()
             && self.next_attempt_at.is_some_and(|n| n > at)
+    }
+
+    /// Inserts a change's deliveries in one statement.
+    pub fn insert_all(conn: &mut AnyConnection, rows: &[DeliveryRow]) -> QueryResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        crate::db::on_backend!(conn, |c| diesel::insert_into(webhook_deliveries::table)
+            .values(rows)
+            .execute(c))?;
+        Ok(())
     }
 
     /// Inserts a delivery.

@@ -5,14 +5,16 @@
 
 use uuid::Uuid;
 
-use crate::auth::{Principal, password};
-use crate::db::{self, AnyConnection};
+use crate::api::applications::Application;
+use crate::auth::Principal;
+use crate::auth::password::NewSecret;
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::Role;
 use crate::domain::{AuditOperation, Id};
 use crate::error::ApiError;
-use crate::handlers::applications::Application;
 use crate::models::application::ApplicationRow;
-use crate::models::audit::{Actor, Audit};
+use crate::models::audit::Audit;
 use crate::models::{ids, now};
 use crate::paging::PageRequest;
 
@@ -28,30 +30,29 @@ pub struct NewApplication {
 /// Creates an application of the caller's partner; returns the row and its client secret (shown
 /// once; only its hash is stored). Hashes the secret: call inside the request's blocking hop.
 pub fn create(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     new: NewApplication,
+    client_secret: NewSecret,
 ) -> Result<(ApplicationRow, String), ApiError> {
     let partner_id = caller.partner_id()?;
-    let client_secret = password::secret();
     let row = ApplicationRow {
         id: ids::new(),
         partner_id: Id::from(partner_id),
         display_name: new.display_name.trim().to_owned(),
         client_id: Id::from(Uuid::new_v4()),
-        secret_hash: password::hash(&client_secret)?,
+        secret_hash: client_secret.hash,
         roles: Role::join(&new.roles),
         created_at: now(),
         version: 1,
     };
-    db::transaction(conn, |conn| {
-        ApplicationRow::insert(conn, &row)?;
+    ApplicationRow::insert(change.conn(), &row)?;
+    change.audit(
         Audit::new(AuditOperation::CreateApplication, row.id)
             .partner(partner_id)
-            .new_value(Application::from(row.clone()))
-            .write(conn, &Actor::from(caller))
-    })?;
-    Ok((row, client_secret))
+            .new_value(Application::from(row.clone())),
+    );
+    Ok((row, client_secret.clear))
 }
 
 /// One page of the caller's partner's applications (up to `page.limit + 1` rows in id order).
@@ -72,18 +73,18 @@ pub fn list(
 /// Deletes an application of the caller's partner, with its audit record; its tokens stop
 /// working on their next request. Errors: 404 when the partner has no such application.
 pub fn delete(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     application_id: Uuid,
 ) -> Result<(), ApiError> {
     let partner_id = caller.partner_id()?;
-    db::transaction(conn, |conn| {
-        let row = ApplicationRow::find_for_partner(conn, partner_id, application_id)?
-            .ok_or_else(|| ApiError::not_found("The application"))?;
-        ApplicationRow::delete(conn, &row.id)?;
+    let row = ApplicationRow::find_for_partner(change.conn(), partner_id, application_id)?
+        .ok_or_else(|| ApiError::not_found("The application"))?;
+    ApplicationRow::delete(change.conn(), &row.id)?;
+    change.audit(
         Audit::new(AuditOperation::DeleteApplication, row.id)
             .partner(partner_id)
-            .old_value(Application::from(row))
-            .write(conn, &Actor::from(caller))
-    })
+            .old_value(Application::from(row)),
+    );
+    Ok(())
 }

@@ -4,7 +4,8 @@
 use uuid::Uuid;
 
 use crate::auth::password;
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
 use crate::domain::{Role, TenantKind};
 use crate::error::ApiError;
@@ -75,15 +76,15 @@ pub fn bootstrap(
     }
     let temporary_password = password::temporary();
     let hash = password::hash(&temporary_password)?;
-    db::transaction(conn, |conn| {
-        if UserRow::find_by_user_name(conn, &email)?.is_some() {
+    Change::run(conn, Actor::system("bootstrap"), None, |change| {
+        if UserRow::find_by_user_name(change.conn(), &email)?.is_some() {
             return Err(ApiError::conflict(
                 "duplicate_user_name",
                 format!("A user named {email} already exists."),
             ));
         }
         let partner_id = insert_partner(
-            conn,
+            change.conn(),
             TenantKind::IndirectProvider,
             name,
             Some(email.clone()),
@@ -97,16 +98,17 @@ pub fn bootstrap(
             Role::join(&[Role::GlobalAdmin]),
             true,
         );
-        UserRow::insert(conn, &user)?;
-        let actor = Actor::system("bootstrap");
-        Audit::new(AuditOperation::CreatePartner, partner_id)
-            .partner(partner_id)
-            .new_value(serde_json::json!({ "name": name, "kind": "indirect_provider" }))
-            .write(conn, &actor)?;
-        Audit::new(AuditOperation::CreateUser, user.id)
-            .partner(partner_id)
-            .new_value(serde_json::json!({ "userName": email, "roles": ["global_admin"] }))
-            .write(conn, &actor)?;
+        UserRow::insert(change.conn(), &user)?;
+        change.audit(
+            Audit::new(AuditOperation::CreatePartner, partner_id)
+                .partner(partner_id)
+                .new_value(serde_json::json!({ "name": name, "kind": "indirect_provider" })),
+        );
+        change.audit(
+            Audit::new(AuditOperation::CreateUser, user.id)
+                .partner(partner_id)
+                .new_value(serde_json::json!({ "userName": email, "roles": ["global_admin"] })),
+        );
         Ok(Bootstrapped {
             partner_id,
             partner_name: name.to_owned(),

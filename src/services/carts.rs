@@ -9,11 +9,12 @@ use uuid::Uuid;
 
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, CartStatus};
 use crate::error::ApiError;
 use crate::etag::Precondition;
-use crate::models::audit::{Actor, Audit};
+use crate::models::audit::Audit;
 use crate::models::cart::{self, CartRow, LineItem};
 use crate::services::orders::{self, Placed, Priced};
 
@@ -44,23 +45,22 @@ fn reach(
 ///
 /// Errors: 404 `not_found` (customer out of reach), 422 per `services::orders::check`.
 pub fn create(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     customer_id: Uuid,
     lines: Vec<LineItem>,
 ) -> Result<PricedCart, ApiError> {
-    db::transaction(conn, |conn| {
-        visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
-        let provider_id = caller.partner_id()?;
-        let priced = orders::check(conn, provider_id, customer_id, &lines)?;
-        let row = CartRow::new(provider_id, customer_id, &lines);
-        CartRow::insert(conn, &row)?;
+    visibility::customer(change.conn(), caller, customer_id, Operation::ManageOrders)?;
+    let provider_id = caller.partner_id()?;
+    let priced = orders::check(change.conn(), provider_id, customer_id, &lines)?;
+    let row = CartRow::new(provider_id, customer_id, &lines);
+    CartRow::insert(change.conn(), &row)?;
+    change.audit(
         Audit::new(AuditOperation::CreateCart, row.id)
             .customer(customer_id)
-            .new_value(serde_json::json!({ "lineItems": lines }))
-            .write(conn, &Actor::from(caller))?;
-        Ok(PricedCart { cart: row, priced })
-    })
+            .new_value(serde_json::json!({ "lineItems": lines })),
+    );
+    Ok(PricedCart { cart: row, priced })
 }
 
 /// The caller's cart, priced from the current catalog.
@@ -84,33 +84,32 @@ pub fn get(
 /// Errors: 404 `not_found`, 409 `cart_checked_out` / `cart_expired`, 412
 /// `precondition_failed` (stale `If-Match`), 422 per `services::orders::check`.
 pub fn update(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     customer_id: Uuid,
     cart_id: Uuid,
     precondition: Precondition,
     lines: Vec<LineItem>,
 ) -> Result<PricedCart, ApiError> {
-    db::transaction(conn, |conn| {
-        let before = reach(conn, caller, customer_id, cart_id)?;
-        before.ensure_open()?;
-        let expected = precondition.expect(before.version)?;
-        let provider_id = caller.partner_id()?;
-        let priced = orders::check(conn, provider_id, customer_id, &lines)?;
-        if !CartRow::replace_lines(conn, &before.id, expected, &lines)? {
-            return Err(ApiError::precondition_failed());
-        }
-        let after = CartRow::find(conn, provider_id, customer_id, cart_id)?
-            .ok_or_else(|| ApiError::not_found("The cart"))?;
+    let before = reach(change.conn(), caller, customer_id, cart_id)?;
+    before.ensure_open()?;
+    let expected = precondition.expect(before.version)?;
+    let provider_id = caller.partner_id()?;
+    let priced = orders::check(change.conn(), provider_id, customer_id, &lines)?;
+    if !CartRow::replace_lines(change.conn(), &before.id, expected, &lines)? {
+        return Err(ApiError::precondition_failed());
+    }
+    let after = CartRow::find(change.conn(), provider_id, customer_id, cart_id)?
+        .ok_or_else(|| ApiError::not_found("The cart"))?;
+    change.audit(
         Audit::new(AuditOperation::UpdateCart, after.id)
             .customer(customer_id)
             .old_value(serde_json::json!({ "lineItems": before.lines()? }))
-            .new_value(serde_json::json!({ "lineItems": lines }))
-            .write(conn, &Actor::from(caller))?;
-        Ok(PricedCart {
-            cart: after,
-            priced,
-        })
+            .new_value(serde_json::json!({ "lineItems": lines })),
+    );
+    Ok(PricedCart {
+        cart: after,
+        priced,
     })
 }
 
@@ -119,24 +118,24 @@ pub fn update(
 ///
 /// Errors: 404 `not_found`, 409 `cart_checked_out`, 412 `precondition_failed`.
 pub fn delete(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     customer_id: Uuid,
     cart_id: Uuid,
     precondition: Precondition,
 ) -> Result<(), ApiError> {
-    db::transaction(conn, |conn| {
-        let cart = reach(conn, caller, customer_id, cart_id)?;
-        cart.ensure_not_checked_out()?;
-        let expected = precondition.expect(cart.version)?;
-        if !CartRow::delete(conn, &cart.id, expected)? {
-            return Err(ApiError::precondition_failed());
-        }
+    let cart = reach(change.conn(), caller, customer_id, cart_id)?;
+    cart.ensure_not_checked_out()?;
+    let expected = precondition.expect(cart.version)?;
+    if !CartRow::delete(change.conn(), &cart.id, expected)? {
+        return Err(ApiError::precondition_failed());
+    }
+    change.audit(
         Audit::new(AuditOperation::DeleteCart, cart.id)
             .customer(customer_id)
-            .old_value(serde_json::json!({ "lineItems": cart.lines()? }))
-            .write(conn, &Actor::from(caller))
-    })
+            .old_value(serde_json::json!({ "lineItems": cart.lines()? })),
+    );
+    Ok(())
 }
 
 /// Checks out an open cart at the `If-Match` version: in ONE transaction that locks the
@@ -147,29 +146,27 @@ pub fn delete(
 /// Errors: 404 `not_found`, 409 `cart_checked_out` / `cart_expired`, 412
 /// `precondition_failed`, 422 per `services::orders::check`.
 pub fn checkout(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     customer_id: Uuid,
     cart_id: Uuid,
     precondition: Precondition,
 ) -> Result<Placed, ApiError> {
-    db::transaction(conn, |conn| {
-        let cart = reach(conn, caller, customer_id, cart_id)?;
-        cart.ensure_open()?;
-        let expected = precondition.expect(cart.version)?;
-        let provider_id = caller.partner_id()?;
-        let actor = Actor::from(caller);
-        let placed = orders::place(conn, &actor, provider_id, customer_id, &cart.lines()?)?;
-        if !CartRow::check_out(conn, &cart.id, expected, &placed.order.id)? {
-            return Err(cart::checked_out());
-        }
+    let cart = reach(change.conn(), caller, customer_id, cart_id)?;
+    cart.ensure_open()?;
+    let expected = precondition.expect(cart.version)?;
+    let provider_id = caller.partner_id()?;
+    let placed = orders::place(change, provider_id, customer_id, &cart.lines()?)?;
+    if !CartRow::check_out(change.conn(), &cart.id, expected, &placed.order.id)? {
+        return Err(cart::checked_out());
+    }
+    change.audit(
         Audit::new(AuditOperation::CheckoutCart, cart.id)
             .partner(provider_id)
             .customer(customer_id)
             .new_value(
                 serde_json::json!({ "status": CartStatus::CheckedOut, "orderId": placed.order.id }),
-            )
-            .write(conn, &actor)?;
-        Ok(placed)
-    })
+            ),
+    );
+    Ok(placed)
 }

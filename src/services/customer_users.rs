@@ -7,9 +7,11 @@
 use uuid::Uuid;
 
 use crate::auth::Principal;
+use crate::auth::password::NewSecret;
 use crate::auth::permissions::Operation;
 use crate::auth::visibility;
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
 use crate::error::ApiError;
 use crate::models::audit::Audit;
@@ -40,19 +42,22 @@ pub fn list(
 /// Errors: 404 (customer out of reach, or no such user of it), 403 `delegated_admin_required`,
 /// 409 `concurrent_update`.
 pub fn reset_password(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     customer_id: Uuid,
     user_id: Uuid,
+    temporary: NewSecret,
 ) -> Result<(UserRow, String), ApiError> {
-    let (temporary_password, hash) = users::temporary_password()?;
-    let user = db::transaction(conn, |conn| {
-        visibility::customer(conn, caller, customer_id, Operation::ManageCustomerUsers)?;
-        let user = UserRow::find_for_customer(conn, customer_id, user_id)?
-            .ok_or_else(|| ApiError::not_found("The user"))?;
-        let audit =
-            Audit::new(AuditOperation::ResetCustomerUserPassword, user.id).customer(customer_id);
-        users::set_temporary_password(conn, caller, &user, hash, audit)
-    })?;
-    Ok((user, temporary_password))
+    visibility::customer(
+        change.conn(),
+        caller,
+        customer_id,
+        Operation::ManageCustomerUsers,
+    )?;
+    let user = UserRow::find_for_customer(change.conn(), customer_id, user_id)?
+        .ok_or_else(|| ApiError::not_found("The user"))?;
+    let audit =
+        Audit::new(AuditOperation::ResetCustomerUserPassword, user.id).customer(customer_id);
+    let user = users::set_temporary_password(change, &user, &temporary.hash, audit)?;
+    Ok((user, temporary.clear))
 }

@@ -8,16 +8,17 @@
 use actix_web::http::StatusCode;
 use uuid::Uuid;
 
+use crate::api::customers::Customer;
 use crate::auth::Principal;
 use crate::auth::permissions::Operation;
 use crate::auth::visibility;
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::etag::Precondition;
-use crate::handlers::customers::Customer;
-use crate::models::audit::{Actor, Audit};
+use crate::models::audit::Audit;
 use crate::models::customer::{CustomerChanges, CustomerFilter, CustomerRow};
 use crate::models::partnership::PartnershipRow;
 use crate::models::relationship::RelationshipRow;
@@ -37,7 +38,8 @@ pub struct AdminAccount {
 }
 
 impl AdminAccount {
-    /// A new admin account for `domain` (hashes the password: call off the actix workers).
+    /// A new admin account for `domain` (hashes the password: call off the actix workers and
+    /// before the change's transaction opens).
     pub fn generate(domain: &str) -> Result<AdminAccount, ApiError> {
         let temporary_password = crate::auth::password::temporary();
         Ok(AdminAccount {
@@ -79,13 +81,13 @@ pub struct NewCustomer {
 /// Errors: 409 `duplicate_domain` on `domain`, 422 `partnership_required` on
 /// `indirectResellerId` (no active partnership between the provider and that reseller).
 pub fn create(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     new: NewCustomer,
     indirect_reseller_id: Option<Uuid>,
+    mut admin: AdminAccount,
 ) -> Result<(CustomerRow, AdminAccount), ApiError> {
     let provider_id = caller.partner_id()?;
-    let mut admin = AdminAccount::generate(&new.domain)?;
     let t = now();
     let customer = CustomerRow {
         id: ids::new(),
@@ -104,8 +106,7 @@ pub fn create(
         updated_at: t,
     };
     let created = insert(
-        conn,
-        &Actor::from(caller),
+        change,
         provider_id,
         customer,
         indirect_reseller_id,
@@ -118,74 +119,78 @@ pub fn create(
 /// uses fixed ids): the customer, its admin user, the relationships with DAP and the audit
 /// records. Errors as [`create`].
 pub fn insert(
-    conn: &mut AnyConnection,
-    actor: &Actor,
+    change: &mut Change<'_>,
     provider_id: Uuid,
     customer: CustomerRow,
     indirect_reseller_id: Option<Uuid>,
     admin_account: &mut AdminAccount,
 ) -> Result<CustomerRow, ApiError> {
-    db::transaction(conn, |conn| {
-        if CustomerRow::find_by_domain(conn, &customer.domain)?.is_some() {
-            return Err(duplicate_domain(&customer.domain));
-        }
-        if let Some(reseller) = indirect_reseller_id {
-            PartnershipRow::require_active(
-                conn,
-                provider_id,
-                reseller,
-                "indirectResellerId",
-                "This indirect reseller has no active partnership with you; invite it first (POST /v1/indirect-resellers/invitations).",
-            )?;
-        }
-        CustomerRow::insert(conn, &customer).map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => duplicate_domain(&customer.domain),
-            other => other.into(),
-        })?;
-        let customer_id: Uuid = customer.id.uuid();
-        admin_account.user_name =
-            free_admin_name(conn, &admin_account.user_name, &customer.domain)?;
-        let user = NewUser::new(
-            None,
-            Some(customer_id),
-            &admin_account.user_name,
-            &format!("{} admin", customer.company_name),
-            admin_account.password_hash.clone(),
-            Role::join(&[Role::CustomerAdmin]),
-            true,
-        );
-        UserRow::insert(conn, &user)?;
-        RelationshipRow::insert(conn, &RelationshipRow::new(provider_id, customer_id, true))?;
-        // Every relationship before the audit record: its customer-created event goes to each
-        // partner that has one (product.md §11).
-        let reseller_rel = indirect_reseller_id.map(|r| RelationshipRow::new(r, customer_id, true));
-        if let Some(rel) = &reseller_rel {
-            RelationshipRow::insert(conn, rel)?;
-        }
-        let snapshot = serde_json::json!({
-            "companyName": customer.company_name,
-            "domain": customer.domain,
-            "indirectResellerId": indirect_reseller_id,
-        });
+    if CustomerRow::find_by_domain(change.conn(), &customer.domain)?.is_some() {
+        return Err(duplicate_domain(&customer.domain));
+    }
+    if let Some(reseller) = indirect_reseller_id {
+        PartnershipRow::require_active(
+            change.conn(),
+            provider_id,
+            reseller,
+            "indirectResellerId",
+            "This indirect reseller has no active partnership with you; invite it first (POST /v1/indirect-resellers/invitations).",
+        )?;
+    }
+    CustomerRow::insert(change.conn(), &customer).map_err(|e| match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => duplicate_domain(&customer.domain),
+        other => other.into(),
+    })?;
+    let customer_id: Uuid = customer.id.uuid();
+    admin_account.user_name =
+        free_admin_name(change.conn(), &admin_account.user_name, &customer.domain)?;
+    let user = NewUser::new(
+        None,
+        Some(customer_id),
+        &admin_account.user_name,
+        &format!("{} admin", customer.company_name),
+        admin_account.password_hash.clone(),
+        Role::join(&[Role::CustomerAdmin]),
+        true,
+    );
+    UserRow::insert(change.conn(), &user)?;
+    RelationshipRow::insert(
+        change.conn(),
+        &RelationshipRow::new(provider_id, customer_id, true),
+    )?;
+    // Every relationship before the audit record: its customer-created event goes to each
+    // partner that has one (product.md §11).
+    let reseller_rel = indirect_reseller_id.map(|r| RelationshipRow::new(r, customer_id, true));
+    if let Some(rel) = &reseller_rel {
+        RelationshipRow::insert(change.conn(), rel)?;
+    }
+    let snapshot = serde_json::json!({
+        "companyName": customer.company_name,
+        "domain": customer.domain,
+        "indirectResellerId": indirect_reseller_id,
+    });
+    change.audit(
         Audit::new(AuditOperation::CreateCustomer, customer.id)
             .partner(provider_id)
             .customer(customer_id)
-            .new_value(&snapshot)
-            .write(conn, actor)?;
-        if let (Some(reseller), Some(rel)) = (indirect_reseller_id, reseller_rel) {
-            for partner in [provider_id, reseller] {
+            .new_value(&snapshot),
+    );
+    if let (Some(reseller), Some(rel)) = (indirect_reseller_id, reseller_rel) {
+        for partner in [provider_id, reseller] {
+            change.audit(
                 Audit::new(AuditOperation::CreateCustomerRelationship, rel.id)
                     .partner(partner)
                     .customer(customer_id)
-                    .new_value(serde_json::json!({ "partnerId": reseller, "delegatedAdmin": true }))
-                    .write(conn, actor)?;
-            }
+                    .new_value(
+                        serde_json::json!({ "partnerId": reseller, "delegatedAdmin": true }),
+                    ),
+            );
         }
-        Ok(customer)
-    })
+    }
+    Ok(customer)
 }
 
 /// The customers within the caller's reach matching `filter`, one page (up to `page.limit + 1`
@@ -218,28 +223,32 @@ pub fn get(
 /// Applies `changes` to a customer within reach if its version is still the one `precondition`
 /// names (412 `precondition_failed` otherwise), with an audit record of before and after.
 pub fn update(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     customer_id: Uuid,
     precondition: Precondition,
     changes: CustomerChanges,
 ) -> Result<CustomerRow, ApiError> {
-    db::transaction(conn, |conn| {
-        let reached = visibility::customer(conn, caller, customer_id, Operation::UpdateCustomer)?;
-        let before = reached.customer;
-        let expected = precondition.expect(before.version)?;
-        if !CustomerRow::update(conn, &before.id, expected, &changes)? {
-            return Err(ApiError::precondition_failed());
-        }
-        let after = CustomerRow::find(conn, customer_id)?
-            .ok_or_else(|| ApiError::not_found("The customer"))?;
+    let reached = visibility::customer(
+        change.conn(),
+        caller,
+        customer_id,
+        Operation::UpdateCustomer,
+    )?;
+    let before = reached.customer;
+    let expected = precondition.expect(before.version)?;
+    if !CustomerRow::update(change.conn(), &before.id, expected, &changes)? {
+        return Err(ApiError::precondition_failed());
+    }
+    let after = CustomerRow::find(change.conn(), customer_id)?
+        .ok_or_else(|| ApiError::not_found("The customer"))?;
+    change.audit(
         Audit::new(AuditOperation::UpdateCustomer, after.id)
             .customer(customer_id)
             .old_value(Customer::from(before))
-            .new_value(Customer::from(after.clone()))
-            .write(conn, &Actor::from(caller))?;
-        Ok(after)
-    })
+            .new_value(Customer::from(after.clone())),
+    );
+    Ok(after)
 }
 
 /// `preferred` (`admin@{domain}`) if no one signs in with it yet, else `admin-{4 hex}@{domain}`:

@@ -19,14 +19,15 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use uuid::Uuid;
 
+use crate::api::orders::Order;
+use crate::api::subscriptions::Subscription;
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id};
 use crate::error::ApiError;
-use crate::handlers::orders::Order;
-use crate::handlers::subscriptions::Subscription;
-use crate::models::audit::{Actor, Audit};
+use crate::models::audit::Audit;
 use crate::models::cart::LineItem;
 use crate::models::offer::OfferRow;
 use crate::models::order::{OrderLine, OrderRow};
@@ -236,37 +237,19 @@ pub fn check(
     Ok(priced)
 }
 
-/// Serializes upgrades of one customer with its orders (the rules above count its
-/// subscriptions); see `CustomerRow::lock`. Orders and checkouts take this lock through
-/// `visibility::customer` with [`Operation::ManageOrders`], once per transaction.
-pub fn lock_customer(conn: &mut AnyConnection, customer_id: Uuid) -> Result<(), ApiError> {
-    Ok(crate::models::customer::CustomerRow::lock(
-        conn,
-        customer_id,
-    )?)
-}
-
 /// Places an order of the caller (an indirect provider: the §5 row `ManageOrders` admits only
 /// providers) for `customer_id`, in one transaction: reaches the customer (locking it), checks
 /// `lines` and writes the order and its subscriptions (see [`place`]).
 ///
 /// Errors: 404 `not_found` (customer out of reach), 422 per [`check`].
 pub fn create(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     customer_id: Uuid,
     lines: &[LineItem],
 ) -> Result<Placed, ApiError> {
-    db::transaction(conn, |conn| {
-        visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
-        place(
-            conn,
-            &Actor::from(caller),
-            caller.partner_id()?,
-            customer_id,
-            lines,
-        )
-    })
+    visibility::customer(change.conn(), caller, customer_id, Operation::ManageOrders)?;
+    place(change, caller.partner_id()?, customer_id, lines)
 }
 
 /// The caller's orders for a customer within reach, one page (up to `page.limit + 1` rows in id
@@ -305,13 +288,12 @@ pub fn get(
 /// subscription. Runs inside the caller's transaction, which has already reached (and so
 /// locked) the customer: [`create`] and `services::carts::checkout`. Errors: see [`check`].
 pub(super) fn place(
-    conn: &mut AnyConnection,
-    actor: &Actor,
+    change: &mut Change<'_>,
     provider_id: Uuid,
     customer_id: Uuid,
     lines: &[LineItem],
 ) -> Result<Placed, ApiError> {
-    let priced = check(conn, provider_id, customer_id, lines)?;
+    let priced = check(change.conn(), provider_id, customer_id, lines)?;
     let t = now();
     let order_id = ids::new();
     let provider = Id::from(provider_id);
@@ -363,32 +345,34 @@ pub(super) fn place(
         created_at: t,
         version: 1,
     };
-    OrderRow::insert(conn, &order)?;
-    Audit::new(AuditOperation::CreateOrder, order.id)
-        .partner(provider_id)
-        .customer(customer_id)
-        .new_value(serde_json::json!({
-            "lineItems": order_lines,
-            "totalMinor": order.total_minor,
-            "currency": order.currency,
-        }))
-        .resource(Order::try_from(order.clone())?)
-        .write(conn, actor)?;
-    for (s, p) in subscriptions.iter().zip(&priced.lines) {
-        SubscriptionRow::insert(conn, s)?;
-        Audit::new(AuditOperation::CreateSubscription, s.id)
+    OrderRow::insert(change.conn(), &order)?;
+    change.audit(
+        Audit::new(AuditOperation::CreateOrder, order.id)
             .partner(provider_id)
             .customer(customer_id)
-            .resource(Subscription::new(s.clone(), p.offer.name.clone()))
-            .subscription(s.clone())
             .new_value(serde_json::json!({
-                "orderId": order.id,
-                "offerId": s.offer_id,
-                "quantity": s.quantity,
-                "billingCycle": s.billing_cycle,
-                "partnerIdOnRecord": s.partner_id_on_record,
+                "lineItems": order_lines,
+                "totalMinor": order.total_minor,
+                "currency": order.currency,
             }))
-            .write(conn, actor)?;
+            .resource(Order::try_from(order.clone())?),
+    );
+    for (s, p) in subscriptions.iter().zip(&priced.lines) {
+        SubscriptionRow::insert(change.conn(), s)?;
+        change.audit(
+            Audit::new(AuditOperation::CreateSubscription, s.id)
+                .partner(provider_id)
+                .customer(customer_id)
+                .resource(Subscription::new(s.clone(), p.offer.name.clone()))
+                .subscription(s.clone())
+                .new_value(serde_json::json!({
+                    "orderId": order.id,
+                    "offerId": s.offer_id,
+                    "quantity": s.quantity,
+                    "billingCycle": s.billing_cycle,
+                    "partnerIdOnRecord": s.partner_id_on_record,
+                })),
+        );
     }
     Ok(Placed {
         order,

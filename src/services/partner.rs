@@ -2,13 +2,14 @@
 //! public support details as a compare-and-swap on the row version, with an audit record of
 //! before and after, in one transaction.
 
+use crate::api::partner::Partner;
 use crate::auth::Principal;
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
 use crate::error::ApiError;
 use crate::etag::Precondition;
-use crate::handlers::partner::Partner;
-use crate::models::audit::{Actor, Audit};
+use crate::models::audit::Audit;
 use crate::models::partner::{PartnerChanges, PartnerRow};
 
 /// The caller's partner.
@@ -20,24 +21,23 @@ pub fn get(conn: &mut AnyConnection, caller: &Principal) -> Result<PartnerRow, A
 /// Applies `changes` to the caller's partner if its version is still the one `precondition`
 /// names (412 `precondition_failed` otherwise), with an `update_partner` audit record.
 pub fn update(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     precondition: Precondition,
     changes: PartnerChanges,
 ) -> Result<PartnerRow, ApiError> {
     let partner_id = caller.partner_id()?;
-    db::transaction(conn, |conn| {
-        let before = get(conn, caller)?;
-        let expected = precondition.expect(before.version)?;
-        if !PartnerRow::update(conn, partner_id, expected, &changes)? {
-            return Err(ApiError::precondition_failed());
-        }
-        let after = get(conn, caller)?;
+    let before = get(change.conn(), caller)?;
+    let expected = precondition.expect(before.version)?;
+    if !PartnerRow::update(change.conn(), partner_id, expected, &changes)? {
+        return Err(ApiError::precondition_failed());
+    }
+    let after = get(change.conn(), caller)?;
+    change.audit(
         Audit::new(AuditOperation::UpdatePartner, partner_id)
             .partner(partner_id)
             .old_value(Partner::from(before))
-            .new_value(Partner::from(after.clone()))
-            .write(conn, &Actor::from(caller))?;
-        Ok(after)
-    })
+            .new_value(Partner::from(after.clone())),
+    );
+    Ok(after)
 }

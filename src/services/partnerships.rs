@@ -15,11 +15,13 @@ use uuid::Uuid;
 use super::links::{self, invalid_link_token};
 use super::support_contacts::{self, RevertCause};
 use crate::auth::{Principal, password};
+use crate::change::Change;
 use crate::db::{self, AnyConnection, Pool};
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::domain::{AuditOperation, LinkStatus, PartnershipStatus};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
+use crate::models::idempotency_key::ClaimedKey;
 use crate::models::invitation::InvitationRow;
 use crate::models::partner::PartnerRow;
 use crate::models::partnership::{PartnershipRow, Side};
@@ -29,32 +31,29 @@ use crate::paging::PageRequest;
 /// Records a pending invitation from the caller's provider to `email` (link token already
 /// issued). Returns the invitation and the provider (for the email draft).
 pub fn invite(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     email: &str,
     message: Option<String>,
     link: &links::IssuedLink,
 ) -> Result<(InvitationRow, PartnerRow), ApiError> {
     let provider_id = caller.partner_id()?;
-    let actor = Actor::from(caller);
-    db::transaction(conn, |conn| {
-        let provider = PartnerRow::find(conn, provider_id)?
-            .ok_or_else(|| ApiError::not_found("The partner"))?;
-        let row = InvitationRow::new(
-            provider_id,
-            email,
-            message,
-            link.token_hash.clone(),
-            link.expires_at,
-        );
-        InvitationRow::insert(conn, &row)?;
-        Audit::new(AuditOperation::CreatePartnershipInvitation, row.id,
-        )
-        .partner(provider_id)
-        .new_value(serde_json::json!({ "email": row.email, "expiresAt": crate::models::utc(row.expires_at) }))
-        .write(conn, &actor)?;
-        Ok((row, provider))
-    })
+    let provider = PartnerRow::find(change.conn(), provider_id)?
+        .ok_or_else(|| ApiError::not_found("The partner"))?;
+    let row = InvitationRow::new(
+        provider_id,
+        email,
+        message,
+        link.token_hash.clone(),
+        link.expires_at,
+    );
+    InvitationRow::insert(change.conn(), &row)?;
+    change.audit(Audit::new(AuditOperation::CreatePartnershipInvitation, row.id,
+    )
+    .partner(provider_id)
+    .new_value(serde_json::json!({ "email": row.email, "expiresAt": crate::models::utc(row.expires_at) }))
+    );
+    Ok((row, provider))
 }
 
 /// One page of the invitations the caller's provider sent (up to `page.limit + 1` rows in id
@@ -75,31 +74,29 @@ pub fn list_invitations(
 /// Revokes a pending invitation of the caller's provider so its link stops working. Errors: 404
 /// `not_found` (not this provider's), 409 `invitation_not_pending` (already accepted or revoked).
 pub fn revoke(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     invitation_id: Uuid,
 ) -> Result<(), ApiError> {
     let provider_id = caller.partner_id()?;
-    let actor = Actor::from(caller);
-    db::transaction(conn, |conn| {
-        let row = InvitationRow::find_for_provider(conn, provider_id, invitation_id)?
-            .ok_or_else(|| ApiError::not_found("The invitation"))?;
-        if !InvitationRow::revoke(conn, &row.id)? {
-            return Err(ApiError::conflict(
-                "invitation_not_pending",
-                format!(
-                    "This invitation is already {}; only a pending invitation can be revoked.",
-                    row.status
-                ),
-            ));
-        }
+    let row = InvitationRow::find_for_provider(change.conn(), provider_id, invitation_id)?
+        .ok_or_else(|| ApiError::not_found("The invitation"))?;
+    if !InvitationRow::revoke(change.conn(), &row.id)? {
+        return Err(ApiError::conflict(
+            "invitation_not_pending",
+            format!(
+                "This invitation is already {}; only a pending invitation can be revoked.",
+                row.status
+            ),
+        ));
+    }
+    change.audit(
         Audit::new(AuditOperation::RevokePartnershipInvitation, row.id)
             .partner(provider_id)
             .old_value(serde_json::json!({ "status": row.status }))
-            .new_value(serde_json::json!({ "status": LinkStatus::Revoked }))
-            .write(conn, &actor)?;
-        Ok(())
-    })
+            .new_value(serde_json::json!({ "status": LinkStatus::Revoked })),
+    );
+    Ok(())
 }
 
 /// The invitation behind a link token while it can still be used. Errors: 422
@@ -127,8 +124,7 @@ fn consume(
 /// Starts (or restarts) the pair's partnership and audits `create_partner_relationship` for both.
 /// Errors: 409 `partnership_exists` when the pair already has an active partnership.
 fn start(
-    conn: &mut AnyConnection,
-    actor: &Actor,
+    change: &mut Change<'_>,
     invitation: &InvitationRow,
     reseller_id: Uuid,
 ) -> Result<PartnershipRow, ApiError> {
@@ -139,8 +135,8 @@ fn start(
             "You already have an active partnership with this indirect provider.",
         )
     };
-    let (row, was_active) =
-        PartnershipRow::activate(conn, provider_id, reseller_id).map_err(|e| match e {
+    let (row, was_active) = PartnershipRow::activate(change.conn(), provider_id, reseller_id)
+        .map_err(|e| match e {
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
@@ -151,15 +147,16 @@ fn start(
         return Err(exists());
     }
     for partner in [provider_id, reseller_id] {
-        Audit::new(AuditOperation::CreatePartnerRelationship, row.id)
-            .partner(partner)
-            .new_value(serde_json::json!({
-                "providerId": provider_id,
-                "resellerId": reseller_id,
-                "status": PartnershipStatus::Active,
-                "invitationId": invitation.id,
-            }))
-            .write(conn, actor)?;
+        change.audit(
+            Audit::new(AuditOperation::CreatePartnerRelationship, row.id)
+                .partner(partner)
+                .new_value(serde_json::json!({
+                    "providerId": provider_id,
+                    "resellerId": reseller_id,
+                    "status": PartnershipStatus::Active,
+                    "invitationId": invitation.id,
+                })),
+        );
     }
     Ok(row)
 }
@@ -168,23 +165,20 @@ fn start(
 /// provider. Errors: 422 `invalid_link_token`, 409 `partnership_exists` (the invitation stays
 /// usable then).
 pub fn accept(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     token: &str,
 ) -> Result<(PartnershipRow, PartnerRow), ApiError> {
     let reseller_id = caller.partner_id()?;
-    let actor = Actor::from(caller);
-    db::transaction(conn, |conn| {
-        let email = match caller.actor_kind {
-            ActorKind::User => UserRow::find(conn, caller.actor_id)?.map(|u| u.user_name),
-            ActorKind::Application => None,
-        };
-        let invitation = consume(conn, token, reseller_id, email.as_deref())?;
-        let partnership = start(conn, &actor, &invitation, reseller_id)?;
-        let provider = PartnerRow::find(conn, invitation.provider_id.uuid())?
-            .ok_or_else(|| ApiError::not_found("The indirect provider"))?;
-        Ok((partnership, provider))
-    })
+    let email = match caller.actor_kind {
+        ActorKind::User => UserRow::find(change.conn(), caller.actor_id)?.map(|u| u.user_name),
+        ActorKind::Application => None,
+    };
+    let invitation = consume(change.conn(), token, reseller_id, email.as_deref())?;
+    let partnership = start(change, &invitation, reseller_id)?;
+    let provider = PartnerRow::find(change.conn(), invitation.provider_id.uuid())?
+        .ok_or_else(|| ApiError::not_found("The indirect provider"))?;
+    Ok((partnership, provider))
 }
 
 /// A new reseller organisation enrolling through an invitation link.
@@ -235,6 +229,7 @@ pub async fn enroll_through_link(
     pool: &Pool,
     hasher: &password::Hasher,
     request_id: String,
+    claim: Option<ClaimedKey>,
     req: Enrollment,
 ) -> Result<(Enrolled, String), ApiError> {
     let token = req.token.clone();
@@ -249,7 +244,10 @@ pub async fn enroll_through_link(
             admin_display_name: req.admin_display_name,
             password_hash,
         };
-        enroll(conn, request_id, &req.token, &new)
+        let enrolling = Actor::system("enrollment").with_request_id(request_id);
+        Change::run(conn, enrolling, claim.as_ref(), |change| {
+            enroll(change, &req.token, &new)
+        })
     })
     .await?;
     Ok((enrolled, temporary_password))
@@ -260,65 +258,64 @@ pub async fn enroll_through_link(
 /// done by that new admin. Errors: 422 `invalid_link_token`, 409 `duplicate_user_name` on
 /// `adminEmail`.
 pub fn enroll(
-    conn: &mut AnyConnection,
-    request_id: String,
+    change: &mut Change<'_>,
     token: &str,
     new: &NewReseller,
 ) -> Result<Enrolled, ApiError> {
-    db::transaction(conn, |conn| {
-        let email = new.admin_email.trim().to_lowercase();
-        // Check the link first, so a bad token never reveals whether a user name is taken.
-        usable_invitation(conn, token)?;
-        if UserRow::find_by_user_name(conn, &email)?.is_some() {
-            return Err(ApiError::field(
-                StatusCode::CONFLICT,
-                "duplicate_user_name",
-                "adminEmail",
-                format!(
-                    "A user named {email} already exists; sign in and accept the invitation with POST /v1/partnership-invitations/accept instead."
-                ),
-            ));
-        }
-        let reseller_id = super::bootstrap::insert_partner(
-            conn,
-            TenantKind::IndirectReseller,
-            new.partner_name.trim(),
-            Some(email.clone()),
-        )?;
-        let invitation = consume(conn, token, reseller_id, Some(&email))?;
-        let user = NewUser::new(
-            Some(reseller_id),
-            None,
-            &email,
-            new.admin_display_name.trim(),
-            new.password_hash.clone(),
-            Role::join(&[Role::GlobalAdmin]),
-            true,
-        );
-        UserRow::insert(conn, &user)?;
-        let actor = Actor {
-            kind: "user",
-            id: Some(user.id.uuid()),
-            name: user.display_name.clone(),
-            partner_id: Some(reseller_id),
-            request_id,
-        };
-        Audit::new(AuditOperation::CreatePartner, reseller_id)
-            .new_value(
-                serde_json::json!({ "name": new.partner_name.trim(), "kind": "indirect_reseller" }),
-            )
-            .write(conn, &actor)?;
+    let email = new.admin_email.trim().to_lowercase();
+    // Check the link first, so a bad token never reveals whether a user name is taken.
+    usable_invitation(change.conn(), token)?;
+    if UserRow::find_by_user_name(change.conn(), &email)?.is_some() {
+        return Err(ApiError::field(
+            StatusCode::CONFLICT,
+            "duplicate_user_name",
+            "adminEmail",
+            format!(
+                "A user named {email} already exists; sign in and accept the invitation with POST /v1/partnership-invitations/accept instead."
+            ),
+        ));
+    }
+    let reseller_id = super::bootstrap::insert_partner(
+        change.conn(),
+        TenantKind::IndirectReseller,
+        new.partner_name.trim(),
+        Some(email.clone()),
+    )?;
+    let invitation = consume(change.conn(), token, reseller_id, Some(&email))?;
+    let user = NewUser::new(
+        Some(reseller_id),
+        None,
+        &email,
+        new.admin_display_name.trim(),
+        new.password_hash.clone(),
+        Role::join(&[Role::GlobalAdmin]),
+        true,
+    );
+    UserRow::insert(change.conn(), &user)?;
+    change.act_as(Actor {
+        kind: "user",
+        id: Some(user.id.uuid()),
+        name: user.display_name.clone(),
+        partner_id: Some(reseller_id),
+        request_id: change.actor().request_id.clone(),
+    });
+    change.audit(
+        Audit::new(AuditOperation::CreatePartner, reseller_id).new_value(
+            serde_json::json!({ "name": new.partner_name.trim(), "kind": "indirect_reseller" }),
+        ),
+    );
+    change.audit(
         Audit::new(AuditOperation::CreateUser, user.id)
-            .new_value(serde_json::json!({ "userName": email, "roles": ["global_admin"] }))
-            .write(conn, &actor)?;
-        let partnership = start(conn, &actor, &invitation, reseller_id)?;
-        let missing = || ApiError::internal("enrolled partner vanished");
-        Ok(Enrolled {
-            reseller: PartnerRow::find(conn, reseller_id)?.ok_or_else(missing)?,
-            user_name: email.clone(),
-            partnership,
-            provider: PartnerRow::find(conn, invitation.provider_id.uuid())?.ok_or_else(missing)?,
-        })
+            .new_value(serde_json::json!({ "userName": email, "roles": ["global_admin"] })),
+    );
+    let partnership = start(change, &invitation, reseller_id)?;
+    let missing = || ApiError::internal("enrolled partner vanished");
+    Ok(Enrolled {
+        reseller: PartnerRow::find(change.conn(), reseller_id)?.ok_or_else(missing)?,
+        user_name: email.clone(),
+        partnership,
+        provider: PartnerRow::find(change.conn(), invitation.provider_id.uuid())?
+            .ok_or_else(missing)?,
     })
 }
 
@@ -369,32 +366,29 @@ pub fn get_reseller(
 /// DAP stay, subscriptions the reseller supported for this provider revert to the provider
 /// (product.md §2, §4), `remove_partner_relationship` is audited for both. Errors: 404
 /// `not_found` (never partnered), 409 `partnership_not_active` (already ended).
-pub fn end(conn: &mut AnyConnection, caller: &Principal, other_id: Uuid) -> Result<(), ApiError> {
+pub fn end(change: &mut Change<'_>, caller: &Principal, other_id: Uuid) -> Result<(), ApiError> {
     let me = caller.partner_id()?;
     let (provider_id, reseller_id) = match side(caller) {
         Side::Provider => (me, other_id),
         Side::Reseller => (other_id, me),
     };
-    let actor = Actor::from(caller);
-    let actor = &actor;
-    db::transaction(conn, |conn| {
-        let row = PartnershipRow::find(conn, provider_id, reseller_id)?
-            .ok_or_else(|| ApiError::not_found("The partnership"))?;
-        if !PartnershipRow::end(conn, &row.id)? {
-            return Err(ApiError::conflict(
-                "partnership_not_active",
-                "This partnership has already ended.",
-            ));
-        }
-        let reverted = support_contacts::revert(
-            conn,
-            actor,
-            reseller_id,
-            None,
-            Some(provider_id),
-            RevertCause::PartnershipEnded,
-        )?;
-        for partner in [provider_id, reseller_id] {
+    let row = PartnershipRow::find(change.conn(), provider_id, reseller_id)?
+        .ok_or_else(|| ApiError::not_found("The partnership"))?;
+    if !PartnershipRow::end(change.conn(), &row.id)? {
+        return Err(ApiError::conflict(
+            "partnership_not_active",
+            "This partnership has already ended.",
+        ));
+    }
+    let reverted = support_contacts::revert(
+        change,
+        reseller_id,
+        None,
+        Some(provider_id),
+        RevertCause::PartnershipEnded,
+    )?;
+    for partner in [provider_id, reseller_id] {
+        change.audit(
             Audit::new(AuditOperation::RemovePartnerRelationship, row.id)
                 .partner(partner)
                 .old_value(serde_json::json!({ "status": PartnershipStatus::Active }))
@@ -403,9 +397,8 @@ pub fn end(conn: &mut AnyConnection, caller: &Principal, other_id: Uuid) -> Resu
                     "resellerId": reseller_id,
                     "status": PartnershipStatus::Ended,
                     "revertedSupportContactSubscriptionIds": reverted,
-                }))
-                .write(conn, actor)?;
-        }
-        Ok(())
-    })
+                })),
+        );
+    }
+    Ok(())
 }

@@ -13,11 +13,12 @@ use super::links::{self, IssuedLink, invalid_link_token};
 use super::support_contacts::{self, RevertCause};
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, LinkStatus};
 use crate::domain::{Id, TenantKind};
 use crate::error::ApiError;
-use crate::models::audit::{Actor, Audit};
+use crate::models::audit::Audit;
 use crate::models::customer::CustomerRow;
 use crate::models::partner::PartnerRow;
 use crate::models::partnership::{PartnershipRow, partnership_required};
@@ -33,7 +34,7 @@ use crate::paging::PageRequest;
 /// Errors: 422 `partnership_required` on `indirectProviderId` when the caller is not an indirect
 /// reseller with an active partnership with that provider.
 pub fn create_request(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     include_delegated_admin: bool,
     indirect_provider_id: Option<Uuid>,
@@ -41,43 +42,41 @@ pub fn create_request(
     link: &IssuedLink,
 ) -> Result<(RelationshipRequestRow, PartnerRow, Option<PartnerRow>), ApiError> {
     let partner_id = caller.partner_id()?;
-    let actor = Actor::from(caller);
-    let actor = &actor;
-    db::transaction(conn, |conn| {
-        let partner = PartnerRow::find(conn, partner_id)?
-            .ok_or_else(|| ApiError::not_found("The partner"))?;
-        if let Some(customer_id) = recipient.customer_id
-            && CustomerRow::find(conn, customer_id)?.is_none()
-        {
-            return Err(ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_customer",
-                "customerId",
-                "No customer has this id; omit `customerId` to address the request by e-mail only.",
-            ));
-        }
-        let provider = match indirect_provider_id {
-            None => None,
-            Some(provider_id) => {
-                const DETAIL: &str = "Only an indirect reseller names an indirect provider, and only one it has an active partnership with (GET /v1/indirect-providers).";
-                const FIELD: &str = "indirectProviderId";
-                if partner.tenant_kind() != TenantKind::IndirectReseller {
-                    return Err(partnership_required(FIELD, DETAIL));
-                }
-                PartnershipRow::require_active(conn, provider_id, partner_id, FIELD, DETAIL)?;
-                PartnerRow::find(conn, provider_id)?
+    let partner = PartnerRow::find(change.conn(), partner_id)?
+        .ok_or_else(|| ApiError::not_found("The partner"))?;
+    if let Some(customer_id) = recipient.customer_id
+        && CustomerRow::find(change.conn(), customer_id)?.is_none()
+    {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_customer",
+            "customerId",
+            "No customer has this id; omit `customerId` to address the request by e-mail only.",
+        ));
+    }
+    let provider = match indirect_provider_id {
+        None => None,
+        Some(provider_id) => {
+            const DETAIL: &str = "Only an indirect reseller names an indirect provider, and only one it has an active partnership with (GET /v1/indirect-providers).";
+            const FIELD: &str = "indirectProviderId";
+            if partner.tenant_kind() != TenantKind::IndirectReseller {
+                return Err(partnership_required(FIELD, DETAIL));
             }
-        };
-        let row = RelationshipRequestRow::new(
-            partner_id,
-            indirect_provider_id,
-            include_delegated_admin,
-            link.token_hash.clone(),
-            link.expires_at,
-            recipient,
-        );
-        RelationshipRequestRow::insert(conn, &row)?;
-        for involved in std::iter::once(partner_id).chain(indirect_provider_id) {
+            PartnershipRow::require_active(change.conn(), provider_id, partner_id, FIELD, DETAIL)?;
+            PartnerRow::find(change.conn(), provider_id)?
+        }
+    };
+    let row = RelationshipRequestRow::new(
+        partner_id,
+        indirect_provider_id,
+        include_delegated_admin,
+        link.token_hash.clone(),
+        link.expires_at,
+        recipient,
+    );
+    RelationshipRequestRow::insert(change.conn(), &row)?;
+    for involved in std::iter::once(partner_id).chain(indirect_provider_id) {
+        change.audit(
             Audit::new(AuditOperation::CreateRelationshipRequest, row.id)
                 .partner(involved)
                 .new_value(serde_json::json!({
@@ -85,11 +84,10 @@ pub fn create_request(
                     "indirectProviderId": indirect_provider_id,
                     "includeDelegatedAdmin": include_delegated_admin,
                     "expiresAt": crate::models::utc(row.expires_at),
-                }))
-                .write(conn, actor)?;
-        }
-        Ok((row, partner, provider))
-    })
+                })),
+        );
+    }
+    Ok((row, partner, provider))
 }
 
 /// One page of the caller's partner's relationship requests (up to `page.limit + 1` rows in id
@@ -125,43 +123,50 @@ pub struct Accepted {
 /// its partnership with the requesting reseller is still active (product.md §2). The pending→accepted compare-and-swap lets
 /// exactly one of two concurrent acceptances through. Errors: 422 `invalid_link_token`.
 pub fn accept_request(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     token: &str,
 ) -> Result<Accepted, ApiError> {
     let customer_id = caller.tenant_id;
-    let actor = Actor::from(caller);
-    let actor = &actor;
-    db::transaction(conn, |conn| {
-        visibility::customer(conn, caller, customer_id, Operation::CustomerSelfService)?;
-        let request = links::usable(conn, token, RelationshipRequestRow::find_by_token_hash)?;
-        if !request.is_meant_for(conn, customer_id)? {
-            return Err(invalid_link_token());
+    visibility::customer(
+        change.conn(),
+        caller,
+        customer_id,
+        Operation::CustomerSelfService,
+    )?;
+    let request = links::usable(
+        change.conn(),
+        token,
+        RelationshipRequestRow::find_by_token_hash,
+    )?;
+    if !request.is_meant_for(change.conn(), customer_id)? {
+        return Err(invalid_link_token());
+    }
+    if !RelationshipRequestRow::accept(change.conn(), &request.id, customer_id)? {
+        return Err(invalid_link_token());
+    }
+    let still_partnered = match &request.indirect_provider_id {
+        Some(provider) => {
+            PartnershipRow::is_active(change.conn(), provider.uuid(), request.partner_id.uuid())?
         }
-        if !RelationshipRequestRow::accept(conn, &request.id, customer_id)? {
-            return Err(invalid_link_token());
-        }
-        let still_partnered = match &request.indirect_provider_id {
-            Some(provider) => {
-                PartnershipRow::is_active(conn, provider.uuid(), request.partner_id.uuid())?
-            }
-            None => false,
-        };
-        let provider = request
-            .indirect_provider_id
-            .as_ref()
-            .filter(|_| still_partnered);
-        let involved = std::iter::once(&request.partner_id).chain(provider);
-        let mut relationships = Vec::new();
-        for partner_id in involved.map(|p| p.uuid()) {
-            let partner = PartnerRow::find(conn, partner_id)?
-                .ok_or_else(|| ApiError::not_found("The partner"))?;
-            let (rel, before) = RelationshipRow::upsert(
-                conn,
-                partner_id,
-                customer_id,
-                request.include_delegated_admin,
-            )?;
+        None => false,
+    };
+    let provider = request
+        .indirect_provider_id
+        .as_ref()
+        .filter(|_| still_partnered);
+    let involved = std::iter::once(&request.partner_id).chain(provider);
+    let mut relationships = Vec::new();
+    for partner_id in involved.map(|p| p.uuid()) {
+        let partner = PartnerRow::find(change.conn(), partner_id)?
+            .ok_or_else(|| ApiError::not_found("The partner"))?;
+        let (rel, before) = RelationshipRow::upsert(
+            change.conn(),
+            partner_id,
+            customer_id,
+            request.include_delegated_admin,
+        )?;
+        change.audit(
             Audit::new(AuditOperation::AcceptRelationshipRequest, rel.id)
                 .partner(partner_id)
                 .customer(customer_id)
@@ -170,19 +175,18 @@ pub fn accept_request(
                     "partnerId": partner_id,
                     "delegatedAdmin": rel.delegated_admin,
                     "relationshipRequestId": request.id,
-                }))
-                .write(conn, actor)?;
-            relationships.push((rel, partner));
-        }
-        Ok(Accepted {
-            customer_id,
-            request: RelationshipRequestRow {
-                status: LinkStatus::Accepted,
-                customer_id: Some(Id::from(customer_id)),
-                ..request
-            },
-            relationships,
-        })
+                })),
+        );
+        relationships.push((rel, partner));
+    }
+    Ok(Accepted {
+        customer_id,
+        request: RelationshipRequestRow {
+            status: LinkStatus::Accepted,
+            customer_id: Some(Id::from(customer_id)),
+            ..request
+        },
+        relationships,
     })
 }
 
@@ -191,36 +195,37 @@ pub fn accept_request(
 /// reseller's support-contact assignments for this customer revert (product.md §2, §4). Removing
 /// DAP that is already gone changes nothing. Errors: 404 `not_found` (no relationship).
 pub fn remove_delegated_admin(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     partner_id: Uuid,
 ) -> Result<(), ApiError> {
     let customer_id = caller.tenant_id;
-    let actor = Actor::from(caller);
-    let actor = &actor;
-    db::transaction(conn, |conn| {
-        visibility::customer(conn, caller, customer_id, Operation::CustomerSelfService)?;
-        let rel = RelationshipRow::find(conn, partner_id, customer_id)?
-            .ok_or_else(|| ApiError::not_found("The partner"))?;
-        if !rel.delegated_admin {
-            return Ok(());
-        }
-        RelationshipRow::set_delegated_admin(conn, &rel.id, false)?;
-        revert_if_reseller(
-            conn,
-            actor,
-            partner_id,
-            customer_id,
-            RevertCause::DelegatedAdminRemoved,
-        )?;
+    visibility::customer(
+        change.conn(),
+        caller,
+        customer_id,
+        Operation::CustomerSelfService,
+    )?;
+    let rel = RelationshipRow::find(change.conn(), partner_id, customer_id)?
+        .ok_or_else(|| ApiError::not_found("The partner"))?;
+    if !rel.delegated_admin {
+        return Ok(());
+    }
+    RelationshipRow::set_delegated_admin(change.conn(), &rel.id, false)?;
+    revert_if_reseller(
+        change,
+        partner_id,
+        customer_id,
+        RevertCause::DelegatedAdminRemoved,
+    )?;
+    change.audit(
         Audit::new(AuditOperation::DapRemoved, rel.id)
             .partner(partner_id)
             .customer(customer_id)
             .old_value(serde_json::json!({ "delegatedAdmin": true }))
-            .new_value(serde_json::json!({ "partnerId": partner_id, "delegatedAdmin": false }))
-            .write(conn, actor)?;
-        Ok(())
-    })
+            .new_value(serde_json::json!({ "partnerId": partner_id, "delegatedAdmin": false })),
+    );
+    Ok(())
 }
 
 /// The caller's partner removes its own relationship with `customer_id` (product.md §2): refused
@@ -229,51 +234,47 @@ pub fn remove_delegated_admin(
 /// caller's lists (other partners keep theirs), a reseller's support-contact assignments revert,
 /// and `remove_customer_relationship` is audited. Errors also as [`visibility::customer`].
 pub fn remove_relationship(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     customer_id: Uuid,
 ) -> Result<(), ApiError> {
-    let actor = Actor::from(caller);
-    db::transaction(conn, |conn| {
-        let reached = visibility::customer(
-            conn,
-            caller,
-            customer_id,
-            Operation::RemoveCustomerRelationship,
-        )?;
-        let rel = reached
-            .relationship
-            .ok_or_else(|| ApiError::not_found("The relationship"))?;
-        let partner_id = rel.partner_id.uuid();
-        let active = SubscriptionRow::active_ids_for_partner(conn, customer_id, partner_id)?;
-        if !active.is_empty() {
-            return Err(ApiError::conflict(
-                "active_subscriptions",
-                format!(
-                    "The customer still has active subscriptions billed by or attributed to you: {}. Suspend them first, then remove the relationship.",
-                    active.iter().map(Id::as_str).collect::<Vec<_>>().join(", ")
-                ),
-            )
-            .with("activeSubscriptionIds", &active));
-        }
-        RelationshipRow::delete(conn, &rel.id)?;
-        revert_if_reseller(
-            conn,
-            &actor,
-            partner_id,
-            customer_id,
-            RevertCause::RelationshipRemoved,
-        )?;
-        Audit::new(AuditOperation::RemoveCustomerRelationship, rel.id,
+    let reached = visibility::customer(
+        change.conn(),
+        caller,
+        customer_id,
+        Operation::RemoveCustomerRelationship,
+    )?;
+    let rel = reached
+        .relationship
+        .ok_or_else(|| ApiError::not_found("The relationship"))?;
+    let partner_id = rel.partner_id.uuid();
+    let active = SubscriptionRow::active_ids_for_partner(change.conn(), customer_id, partner_id)?;
+    if !active.is_empty() {
+        return Err(ApiError::conflict(
+            "active_subscriptions",
+            format!(
+                "The customer still has active subscriptions billed by or attributed to you: {}. Suspend them first, then remove the relationship.",
+                active.iter().map(Id::as_str).collect::<Vec<_>>().join(", ")
+            ),
         )
-        .partner(partner_id)
-        .customer(customer_id)
-        .old_value(
-            serde_json::json!({ "partnerId": partner_id, "delegatedAdmin": rel.delegated_admin }),
-        )
-        .write(conn, &actor)?;
-        Ok(())
-    })
+        .with("activeSubscriptionIds", &active));
+    }
+    RelationshipRow::delete(change.conn(), &rel.id)?;
+    revert_if_reseller(
+        change,
+        partner_id,
+        customer_id,
+        RevertCause::RelationshipRemoved,
+    )?;
+    change.audit(Audit::new(AuditOperation::RemoveCustomerRelationship, rel.id,
+    )
+    .partner(partner_id)
+    .customer(customer_id)
+    .old_value(
+        serde_json::json!({ "partnerId": partner_id, "delegatedAdmin": rel.delegated_admin }),
+    )
+    );
+    Ok(())
 }
 
 /// One page of the relationships of a customer the caller reaches (`ReadCustomers`), each with
@@ -322,16 +323,15 @@ fn page_for(
 /// Reverts the support-contact assignments of `partner_id` for `customer_id` when it is an
 /// indirect reseller (a provider is the default contact itself; nothing to revert).
 fn revert_if_reseller(
-    conn: &mut AnyConnection,
-    actor: &Actor,
+    change: &mut Change<'_>,
     partner_id: Uuid,
     customer_id: Uuid,
     cause: RevertCause,
 ) -> Result<(), ApiError> {
-    let is_reseller = PartnerRow::find(conn, partner_id)?
+    let is_reseller = PartnerRow::find(change.conn(), partner_id)?
         .is_some_and(|p| p.tenant_kind() == TenantKind::IndirectReseller);
     if is_reseller {
-        support_contacts::revert(conn, actor, partner_id, Some(customer_id), None, cause)?;
+        support_contacts::revert(change, partner_id, Some(customer_id), None, cause)?;
     }
     Ok(())
 }

@@ -8,11 +8,12 @@ use uuid::Uuid;
 
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id, ServiceRequestStatus};
 use crate::error::ApiError;
 use crate::etag::Precondition;
-use crate::models::audit::{Actor, Audit};
+use crate::models::audit::Audit;
 use crate::models::service_request::{ServiceRequestChanges, ServiceRequestRow, StoredNote};
 use crate::models::{ids, now};
 use crate::paging::PageRequest;
@@ -65,41 +66,40 @@ fn snapshot(row: &ServiceRequestRow) -> serde_json::Value {
 /// relationship with DAP, else 404 / 403 `delegated_admin_required`), status `open`, no notes;
 /// audited as `create_service_request`.
 pub fn create(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     principal: &Principal,
     customer_id: Uuid,
     new: NewRequest,
 ) -> Result<ServiceRequestRow, ApiError> {
-    db::transaction(conn, |conn| {
-        visibility::customer(
-            conn,
-            principal,
-            customer_id,
-            Operation::ManageServiceRequests,
-        )?;
-        let partner_id = principal.partner_id()?;
-        let t = now();
-        let row = ServiceRequestRow {
-            id: ids::new(),
-            customer_id: Id::from(customer_id),
-            partner_id: Id::from(partner_id),
-            title: new.title.trim().to_owned(),
-            description: new.description,
-            severity: new.severity.to_owned(),
-            status: ServiceRequestStatus::Open,
-            notes: "[]".to_owned(),
-            created_by: principal.display_name.clone(),
-            version: 1,
-            created_at: t,
-            updated_at: t,
-        };
-        ServiceRequestRow::insert(conn, &row)?;
+    visibility::customer(
+        change.conn(),
+        principal,
+        customer_id,
+        Operation::ManageServiceRequests,
+    )?;
+    let partner_id = principal.partner_id()?;
+    let t = now();
+    let row = ServiceRequestRow {
+        id: ids::new(),
+        customer_id: Id::from(customer_id),
+        partner_id: Id::from(partner_id),
+        title: new.title.trim().to_owned(),
+        description: new.description,
+        severity: new.severity.to_owned(),
+        status: ServiceRequestStatus::Open,
+        notes: "[]".to_owned(),
+        created_by: principal.display_name.clone(),
+        version: 1,
+        created_at: t,
+        updated_at: t,
+    };
+    ServiceRequestRow::insert(change.conn(), &row)?;
+    change.audit(
         Audit::new(AuditOperation::CreateServiceRequest, row.id)
             .customer(customer_id)
-            .new_value(snapshot(&row))
-            .write(conn, &Actor::from(principal))?;
-        Ok(row)
-    })
+            .new_value(snapshot(&row)),
+    );
+    Ok(row)
 }
 
 /// One page (up to `page.limit + 1` rows in id order) of the service requests the caller's
@@ -159,65 +159,63 @@ fn find(
 /// A note on a request that is closed and stays closed is 409 `service_request_closed`; a patch
 /// that reopens the request, or closes it, may carry a note. An empty patch changes nothing.
 pub fn update(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     principal: &Principal,
     customer_id: Uuid,
     id: Uuid,
     precondition: Precondition,
     patch: Patch,
 ) -> Result<ServiceRequestRow, ApiError> {
-    db::transaction(conn, |conn| {
-        let before = find(
-            conn,
-            principal,
-            customer_id,
-            id,
-            Operation::ManageServiceRequests,
-        )?;
-        let expected = precondition.expect(before.version)?;
-        if patch.is_empty() {
-            return Ok(before);
+    let before = find(
+        change.conn(),
+        principal,
+        customer_id,
+        id,
+        Operation::ManageServiceRequests,
+    )?;
+    let expected = precondition.expect(before.version)?;
+    if patch.is_empty() {
+        return Ok(before);
+    }
+    let stays_closed = patch.status.unwrap_or(before.status) == ServiceRequestStatus::Closed;
+    if patch.add_note.is_some() && before.status == ServiceRequestStatus::Closed && stays_closed {
+        return Err(ApiError::conflict(
+            "service_request_closed",
+            "This service request is closed and takes no notes; reopen it first (PATCH with \"status\": \"open\", which may carry the note).",
+        ));
+    }
+    let notes = match &patch.add_note {
+        Some(text) => {
+            let mut notes = before.notes();
+            notes.push(StoredNote {
+                text: text.clone(),
+                author: principal.display_name.clone(),
+                created_at: now(),
+            });
+            Some(serde_json::to_string(&notes).map_err(ApiError::internal)?)
         }
-        let stays_closed = patch.status.unwrap_or(before.status) == ServiceRequestStatus::Closed;
-        if patch.add_note.is_some() && before.status == ServiceRequestStatus::Closed && stays_closed
-        {
-            return Err(ApiError::conflict(
-                "service_request_closed",
-                "This service request is closed and takes no notes; reopen it first (PATCH with \"status\": \"open\", which may carry the note).",
-            ));
-        }
-        let notes = match &patch.add_note {
-            Some(text) => {
-                let mut notes = before.notes();
-                notes.push(StoredNote {
-                    text: text.clone(),
-                    author: principal.display_name.clone(),
-                    created_at: now(),
-                });
-                Some(serde_json::to_string(&notes).map_err(ApiError::internal)?)
-            }
-            None => None,
-        };
-        let changes = ServiceRequestChanges {
-            title: patch.title.map(|t| t.trim().to_owned()),
-            severity: patch.severity.map(str::to_owned),
-            status: patch.status,
-            notes,
-        };
-        if !ServiceRequestRow::update(conn, &before.id, expected, &changes)? {
-            return Err(ApiError::precondition_failed());
-        }
-        let after = ServiceRequestRow::find(conn, customer_id, principal.partner_id()?, id)?
-            .ok_or_else(|| ApiError::not_found("The service request"))?;
-        let mut new_value = snapshot(&after);
-        if let Some(text) = &patch.add_note {
-            new_value["addedNote"] = serde_json::Value::from(text.as_str());
-        }
+        None => None,
+    };
+    let changes = ServiceRequestChanges {
+        title: patch.title.map(|t| t.trim().to_owned()),
+        severity: patch.severity.map(str::to_owned),
+        status: patch.status,
+        notes,
+    };
+    if !ServiceRequestRow::update(change.conn(), &before.id, expected, &changes)? {
+        return Err(ApiError::precondition_failed());
+    }
+    let after = ServiceRequestRow::find(change.conn(), customer_id, principal.partner_id()?, id)?
+        .ok_or_else(|| ApiError::not_found("The service request"))?;
+    let mut new_value = snapshot(&after);
+    if let Some(text) = &patch.add_note {
+        new_value["addedNote"] = serde_json::Value::from(text.as_str());
+    }
+    change.audit(
         Audit::new(AuditOperation::UpdateServiceRequest, after.id)
             .customer(customer_id)
             .old_value(snapshot(&before))
-            .new_value(new_value)
-            .write(conn, &Actor::from(principal))?;
-        Ok(after)
-    })
+            .new_value(new_value),
+    );
+    Ok(after)
 }

@@ -15,6 +15,7 @@ use actix_web::http::StatusCode;
 use uuid::Uuid;
 
 use crate::auth::password;
+use crate::change::Change;
 use crate::db::{self, AnyConnection};
 use crate::domain::AuditOperation;
 use crate::domain::{ActorKind, Role, TenantKind};
@@ -344,14 +345,14 @@ fn set_own_password(
     new_hash: String,
     request_id: String,
 ) -> Result<(), ApiError> {
-    db::transaction(conn, |conn| {
-        buckets.refund(conn)?;
+    Change::run(conn, Actor::user(user, request_id), None, |change| {
+        buckets.refund(change.conn())?;
         let changes = UserChanges {
             password_hash: Some(new_hash),
             must_change_password: Some(false),
             ..Default::default()
         };
-        if !UserRow::update(conn, &user.id, user.version, &changes)? {
+        if !UserRow::update(change.conn(), &user.id, user.version, &changes)? {
             return Err(ApiError::conflict(
                 "concurrent_update",
                 "The account changed meanwhile; retry.",
@@ -361,6 +362,7 @@ fn set_own_password(
         if let Some(c) = user.customer_id {
             audit = audit.customer(c.uuid());
         }
-        audit.write(conn, &Actor::user(user, request_id))
+        change.audit(audit);
+        Ok(())
     })
 }

@@ -16,25 +16,19 @@ use uuid::Uuid;
 
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id, SubscriptionStatus};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
 use crate::models::offer::{BillingCycle, OfferRow};
 use crate::models::partnership::PartnershipRow;
-use crate::models::subscription::{SubscriptionChanges, SubscriptionFilter, SubscriptionRow};
+use crate::models::subscription::{
+    Named, SubscriptionChanges, SubscriptionFilter, SubscriptionRow,
+};
 use crate::models::{ids, now};
 use crate::paging::PageRequest;
-
-/// A subscription with its offer's name (what the wire form shows).
-#[derive(Debug, Clone)]
-pub struct Named {
-    /// The subscription.
-    pub row: SubscriptionRow,
-    /// Its offer's name.
-    pub offer_name: String,
-}
 
 /// `rows` with their offers' names (one lookup for all of them), in the same order.
 pub fn named(conn: &mut AnyConnection, rows: Vec<SubscriptionRow>) -> Result<Vec<Named>, ApiError> {
@@ -160,23 +154,23 @@ fn quantity_error(message: String) -> ApiError {
 /// provider changes `partnerIdOnRecord`; 422 `partnership_required` on `partnerIdOnRecord` when
 /// the reseller has no active partnership with the billing provider.
 pub fn update(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     principal: &Principal,
     customer_id: Uuid,
     subscription_id: Uuid,
     precondition: Precondition,
     patch: Patch,
 ) -> Result<Named, ApiError> {
-    let after = db::transaction(conn, |conn| {
+    let after = {
         let (_, row) = visibility::subscription(
-            conn,
+            change.conn(),
             principal,
             customer_id,
             subscription_id,
             Operation::ManageSubscriptions,
         )?;
         let expected = precondition.expect(row.version)?;
-        let offer = offer_of(conn, &row)?;
+        let offer = offer_of(change.conn(), &row)?;
         let status = patch.status.unwrap_or(row.status);
         let quantity = patch.quantity.filter(|q| *q != row.quantity);
         if let Some(q) = quantity {
@@ -200,7 +194,7 @@ pub fn update(
             }
             if let Some(r) = reseller {
                 PartnershipRow::require_active(
-                    conn,
+                    change.conn(),
                     row.billing_partner_id.uuid(),
                     r,
                     "partnerIdOnRecord",
@@ -224,26 +218,26 @@ pub fn update(
             && changes.friendly_name.is_none()
             && changes.partner_id_on_record.is_none()
         {
-            return Ok(row);
+            return named_one(change.conn(), row);
         }
-        if !SubscriptionRow::update(conn, &row.id, expected, &changes)? {
+        if !SubscriptionRow::update(change.conn(), &row.id, expected, &changes)? {
             return Err(ApiError::precondition_failed());
         }
         let customer_id = row.customer_id.uuid();
-        let after = SubscriptionRow::find(conn, customer_id, row.id.uuid())?
+        let after = SubscriptionRow::find(change.conn(), customer_id, row.id.uuid())?
             .ok_or_else(|| ApiError::not_found("The subscription"))?;
-        let actor = Actor::from(principal);
-        for partner in audit_partners(&row, &actor) {
-            Audit::new(AuditOperation::UpdateSubscription, row.id)
-                .partner(partner)
-                .customer(customer_id)
-                .old_value(snapshot(&row))
-                .new_value(snapshot(&after))
-                .write(conn, &actor)?;
+        for partner in audit_partners(&row, change.actor()) {
+            change.audit(
+                Audit::new(AuditOperation::UpdateSubscription, row.id)
+                    .partner(partner)
+                    .customer(customer_id)
+                    .old_value(snapshot(&row))
+                    .new_value(snapshot(&after)),
+            );
         }
-        Ok(after)
-    })?;
-    named_one(conn, after)
+        after
+    };
+    named_one(change.conn(), after)
 }
 
 /// Why an upgrade target cannot be chosen now.
@@ -402,7 +396,7 @@ pub struct Upgraded {
 /// `quantity_out_of_range` on `quantity` (not 1 to the source's licenses, outside the target's
 /// min/max, or leaving fewer than the source offer's minimum behind).
 pub fn upgrade(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     customer_id: Uuid,
     subscription_id: Uuid,
@@ -410,19 +404,19 @@ pub fn upgrade(
     quantity: Option<i32>,
     precondition: Precondition,
 ) -> Result<Upgraded, ApiError> {
-    let (source, target) = db::transaction(conn, |conn| {
+    let (source, target) = {
         // Reaching the customer for `UpgradeSubscription` takes its row lock, which serializes
         // its orders and upgrades (both count its subscriptions).
         let (reached, row) = visibility::subscription(
-            conn,
+            change.conn(),
             caller,
             customer_id,
             subscription_id,
             Operation::UpgradeSubscription,
         )?;
         let expected = precondition.expect(row.version)?;
-        let source_offer = offer_of(conn, &row)?;
-        let chosen = options_for(conn, &reached, &row, &source_offer)?
+        let source_offer = offer_of(change.conn(), &row)?;
+        let chosen = options_for(change.conn(), &reached, &row, &source_offer)?
             .into_iter()
             .find(|o| o.offer.id == *target_offer_id);
         let target = match chosen {
@@ -478,7 +472,7 @@ pub fn upgrade(
                 ..Default::default()
             }
         };
-        if !SubscriptionRow::update(conn, &row.id, expected, &changes)? {
+        if !SubscriptionRow::update(change.conn(), &row.id, expected, &changes)? {
             return Err(ApiError::precondition_failed());
         }
         let t = now();
@@ -494,31 +488,31 @@ pub fn upgrade(
             updated_at: t,
             ..row.clone()
         };
-        SubscriptionRow::insert(conn, &new)?;
-        let source = SubscriptionRow::find(conn, customer_id, row.id.uuid())?
+        SubscriptionRow::insert(change.conn(), &new)?;
+        let source = SubscriptionRow::find(change.conn(), customer_id, row.id.uuid())?
             .ok_or_else(|| ApiError::not_found("The subscription"))?;
-        let actor = Actor::from(caller);
-        for partner in audit_partners(&row, &actor) {
-            Audit::new(AuditOperation::UpgradeSubscription, row.id)
-                .partner(partner)
-                .customer(customer_id)
-                .old_value(snapshot(&row))
-                .new_value(serde_json::json!({
-                    "source": snapshot(&source),
-                    "target": { "id": new.id, "subscription": snapshot(&new) },
-                }))
-                .write(conn, &actor)?;
-            Audit::new(AuditOperation::CreateSubscription, new.id)
+        for partner in audit_partners(&row, change.actor()) {
+            change.audit(
+                Audit::new(AuditOperation::UpgradeSubscription, row.id)
+                    .partner(partner)
+                    .customer(customer_id)
+                    .old_value(snapshot(&row))
+                    .new_value(serde_json::json!({
+                        "source": snapshot(&source),
+                        "target": { "id": new.id, "subscription": snapshot(&new) },
+                    })),
+            );
+            change.audit(Audit::new(AuditOperation::CreateSubscription, new.id)
                 .partner(partner)
                 .customer(customer_id)
                 .new_value(
                     serde_json::json!({ "upgradedFrom": row.id, "subscription": snapshot(&new) }),
                 )
-                .write(conn, &actor)?;
+                );
         }
-        Ok((source, new))
-    })?;
-    let mut both = named(conn, vec![source, target])?.into_iter();
+        (source, new)
+    };
+    let mut both = named(change.conn(), vec![source, target])?.into_iter();
     match (both.next(), both.next()) {
         (Some(source), Some(target)) => Ok(Upgraded { source, target }),
         _ => Err(ApiError::internal("upgrade lost a subscription")),

@@ -17,7 +17,8 @@ use uuid::Uuid;
 
 use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id};
 use crate::domain::{PartnershipStatus, TenantKind};
 use crate::error::{ApiError, FieldError};
@@ -300,56 +301,54 @@ pub fn eligible(
 /// for the provider, each reseller involved and the caller's partner; setting the current
 /// contact again changes nothing. Errors: 404 `not_found`, 412, 422 `support_contact_not_eligible`.
 pub fn set(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     principal: &Principal,
     customer_id: Uuid,
     subscription_id: Uuid,
     partner_id: Uuid,
     precondition: Precondition,
 ) -> Result<Designated, ApiError> {
-    db::transaction(conn, |conn| {
-        let (_, before) = visibility::subscription(
-            conn,
-            principal,
-            customer_id,
-            subscription_id,
-            Operation::SetSupportContact,
-        )?;
-        precondition.expect(before.version)?;
-        let contact = eligible(conn, &before, partner_id)?;
-        if contact.id == before.support_contact_partner_id {
-            return Ok(Designated {
-                subscription: before,
-                contact,
-            });
-        }
-        if !SubscriptionRow::set_support_contact(conn, &before, &contact.id)? {
-            return Err(ApiError::precondition_failed());
-        }
-        let after = SubscriptionRow::find(conn, customer_id, subscription_id)?
-            .ok_or_else(|| ApiError::not_found("The subscription"))?;
-        let actor = Actor::from(principal);
-        let involved: BTreeSet<Uuid> = [
-            &before.billing_partner_id,
-            &before.support_contact_partner_id,
-            &after.support_contact_partner_id,
-        ]
-        .into_iter()
-        .map(|p| p.uuid())
-        .chain(actor.partner_id)
-        .collect();
-        for p in involved {
-            Audit::new(AuditOperation::UpdateSupportContact, after.id)
-                .partner(p)
-                .customer(customer_id)
-                .old_value(serde_json::json!({ "supportContactPartnerId": before.support_contact_partner_id }))
-                .new_value(serde_json::json!({ "supportContactPartnerId": after.support_contact_partner_id }))
-                .write(conn, &actor)?;
-        }
-        Ok(Designated {
-            subscription: after,
+    let (_, before) = visibility::subscription(
+        change.conn(),
+        principal,
+        customer_id,
+        subscription_id,
+        Operation::SetSupportContact,
+    )?;
+    precondition.expect(before.version)?;
+    let contact = eligible(change.conn(), &before, partner_id)?;
+    if contact.id == before.support_contact_partner_id {
+        return Ok(Designated {
+            subscription: before,
             contact,
-        })
+        });
+    }
+    if !SubscriptionRow::set_support_contact(change.conn(), &before, &contact.id)? {
+        return Err(ApiError::precondition_failed());
+    }
+    let after = SubscriptionRow::find(change.conn(), customer_id, subscription_id)?
+        .ok_or_else(|| ApiError::not_found("The subscription"))?;
+    let actor = Actor::from(principal);
+    let involved: BTreeSet<Uuid> = [
+        &before.billing_partner_id,
+        &before.support_contact_partner_id,
+        &after.support_contact_partner_id,
+    ]
+    .into_iter()
+    .map(|p| p.uuid())
+    .chain(actor.partner_id)
+    .collect();
+    for p in involved {
+        change.audit(Audit::new(AuditOperation::UpdateSupportContact, after.id)
+            .partner(p)
+            .customer(customer_id)
+            .old_value(serde_json::json!({ "supportContactPartnerId": before.support_contact_partner_id }))
+            .new_value(serde_json::json!({ "supportContactPartnerId": after.support_contact_partner_id }))
+            );
+    }
+    Ok(Designated {
+        subscription: after,
+        contact,
     })
 }
 
@@ -382,30 +381,29 @@ impl RevertCause {
 /// change (and refuses) or has committed before this runs (and is reverted here). Returns the
 /// reverted subscription ids.
 pub fn revert(
-    conn: &mut AnyConnection,
-    actor: &Actor,
+    change: &mut Change<'_>,
     reseller_id: Uuid,
     customer_id: Option<Uuid>,
     provider_id: Option<Uuid>,
     cause: RevertCause,
 ) -> Result<Vec<Id>, ApiError> {
-    let rows = SubscriptionRow::supported_by(conn, reseller_id, customer_id, provider_id)?;
+    let rows = SubscriptionRow::supported_by(change.conn(), reseller_id, customer_id, provider_id)?;
     let mut reverted = Vec::with_capacity(rows.len());
     let me = Id::from(reseller_id);
     for row in rows {
         let provider = row.billing_partner_id;
         // Conditioned on the contact, not the version: a concurrent quantity change must not
         // make the customer's DAP removal fail, and a contact changed meanwhile is left alone.
-        if !SubscriptionRow::replace_support_contact(conn, &row.id, &me, &provider)? {
+        if !SubscriptionRow::replace_support_contact(change.conn(), &row.id, &me, &provider)? {
             continue;
         }
         for partner in [provider.uuid(), reseller_id] {
-            Audit::new(AuditOperation::SupportContactReverted, row.id)
+            change.audit(Audit::new(AuditOperation::SupportContactReverted, row.id)
                 .partner(partner)
                 .customer(row.customer_id.uuid())
                 .old_value(serde_json::json!({ "supportContactPartnerId": reseller_id }))
                 .new_value(serde_json::json!({ "supportContactPartnerId": provider, "reason": cause.as_str() }))
-                .write(conn, actor)?;
+                );
         }
         reverted.push(row.id);
     }

@@ -15,13 +15,15 @@
 use actix_web::http::StatusCode;
 use uuid::Uuid;
 
-use crate::auth::{Principal, password};
-use crate::db::{self, AnyConnection};
+use crate::auth::Principal;
+use crate::auth::password::NewSecret;
+use crate::change::Change;
+use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
 use crate::domain::Role;
 use crate::error::ApiError;
 use crate::etag::Precondition;
-use crate::models::audit::{Actor, Audit};
+use crate::models::audit::Audit;
 use crate::models::partner::PartnerRow;
 use crate::models::user::{NewUser, UserChanges, UserRow};
 use crate::paging::PageRequest;
@@ -115,40 +117,34 @@ fn duplicate_user_name(user_name: &str) -> ApiError {
     )
 }
 
-/// A new temporary password and its argon2id hash (hashes: call off the actix workers).
-pub fn temporary_password() -> Result<(String, String), ApiError> {
-    let temporary = password::temporary();
-    let hash = password::hash(&temporary)?;
-    Ok((temporary, hash))
-}
-
 /// Gives `user` the temporary password whose hash is `hash`: it must be changed at the next
 /// sign-in and the user's current tokens stop working (the credentials version advances). A
 /// compare-and-swap on the version the caller read (409 `concurrent_update` when the user
 /// changed meanwhile); writes `audit` (the operation and its partner or customer) with the new
 /// state as its new value. Call inside the workflow's transaction; returns the user as changed.
 pub fn set_temporary_password(
-    conn: &mut AnyConnection,
-    caller: &Principal,
+    change: &mut Change<'_>,
     user: &UserRow,
-    hash: String,
+    hash: &str,
     audit: Audit,
 ) -> Result<UserRow, ApiError> {
     let changes = UserChanges {
-        password_hash: Some(hash),
+        password_hash: Some(hash.to_owned()),
         must_change_password: Some(true),
         ..Default::default()
     };
-    if !UserRow::update(conn, &user.id, user.version, &changes)? {
+    if !UserRow::update(change.conn(), &user.id, user.version, &changes)? {
         return Err(ApiError::conflict(
             "concurrent_update",
             "The user changed while its password was being reset; retry.",
         ));
     }
-    audit
-        .new_value(serde_json::json!({ "userName": user.user_name, "mustChangePassword": true }))
-        .write(conn, &Actor::from(caller))?;
-    UserRow::find(conn, user.id.uuid())?.ok_or_else(|| ApiError::not_found("The user"))
+    change.audit(
+        audit.new_value(
+            serde_json::json!({ "userName": user.user_name, "mustChangePassword": true }),
+        ),
+    );
+    UserRow::find(change.conn(), user.id.uuid())?.ok_or_else(|| ApiError::not_found("The user"))
 }
 
 /// One page of the caller's partner's users (up to `page.limit + 1` rows in id order).
@@ -180,18 +176,18 @@ pub fn get(
 /// password (shown once). Errors: 403 `global_admin_protected`, 409 `duplicate_user_name` on
 /// `userName`.
 pub fn create(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     new: NewPartnerUser,
+    temporary: NewSecret,
 ) -> Result<(UserRow, String), ApiError> {
     let partner_id = caller.partner_id()?;
     if new.roles.contains(&Role::GlobalAdmin) {
         guard_global_admin(caller)?;
     }
-    let (temporary_password, hash) = temporary_password()?;
-    let row = db::transaction(conn, |conn| {
+    let row = {
         let user_name = new.user_name.trim().to_lowercase();
-        if UserRow::find_by_user_name(conn, &user_name)?.is_some() {
+        if UserRow::find_by_user_name(change.conn(), &user_name)?.is_some() {
             return Err(duplicate_user_name(&user_name));
         }
         let insert = NewUser::new(
@@ -199,119 +195,116 @@ pub fn create(
             None,
             &user_name,
             new.display_name.trim(),
-            hash,
+            temporary.hash,
             Role::join(&new.roles),
             true,
         );
-        UserRow::insert(conn, &insert).map_err(|e| match e {
+        UserRow::insert(change.conn(), &insert).map_err(|e| match e {
             diesel::result::Error::DatabaseError(
                 diesel::result::DatabaseErrorKind::UniqueViolation,
                 _,
             ) => duplicate_user_name(&user_name),
             other => other.into(),
         })?;
-        let row = find(conn, partner_id, insert.id.uuid())?;
-        Audit::new(AuditOperation::CreateUser, row.id)
-            .partner(partner_id)
-            .new_value(snapshot(&row))
-            .write(conn, &Actor::from(caller))?;
-        Ok(row)
-    })?;
-    Ok((row, temporary_password))
+        let row = find(change.conn(), partner_id, insert.id.uuid())?;
+        change.audit(
+            Audit::new(AuditOperation::CreateUser, row.id)
+                .partner(partner_id)
+                .new_value(snapshot(&row)),
+        );
+        row
+    };
+    Ok((row, temporary.clear))
 }
 
 /// Changes a user of the caller's partner, compare-and-swap on its version. Errors: 404, 403
 /// `global_admin_protected`, 409 `self_protected` (disabling oneself), 409 `last_global_admin`,
 /// 412 when `precondition` is stale.
 pub fn update(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     user_id: Uuid,
     precondition: Precondition,
-    change: UserUpdate,
+    update: UserUpdate,
 ) -> Result<UserRow, ApiError> {
     let partner_id = caller.partner_id()?;
-    db::transaction(conn, |conn| {
-        PartnerRow::lock(conn, partner_id)?;
-        let before = find(conn, partner_id, user_id)?;
-        let was_ga = is_global_admin(&before);
-        let grants_ga = change
-            .roles
-            .as_ref()
-            .is_some_and(|r| r.contains(&Role::GlobalAdmin));
-        if was_ga || grants_ga {
-            guard_global_admin(caller)?;
-        }
-        if change.disabled == Some(true) {
-            guard_self(caller, &before, "disable")?;
-        }
-        let loses_ga = change
-            .roles
-            .as_ref()
-            .is_some_and(|r| !r.contains(&Role::GlobalAdmin));
-        if was_ga && !before.disabled && (loses_ga || change.disabled == Some(true)) {
-            guard_last_global_admin(conn, partner_id, &before)?;
-        }
-        let expected = precondition.expect(before.version)?;
-        let changes = UserChanges {
-            display_name: change.display_name.map(|d| d.trim().to_owned()),
-            roles: change.roles.as_deref().map(Role::join),
-            disabled: change.disabled,
-            ..Default::default()
-        };
-        if !UserRow::update(conn, &before.id, expected, &changes)? {
-            return Err(ApiError::precondition_failed());
-        }
-        let after = find(conn, partner_id, user_id)?;
+    PartnerRow::lock(change.conn(), partner_id)?;
+    let before = find(change.conn(), partner_id, user_id)?;
+    let was_ga = is_global_admin(&before);
+    let grants_ga = update
+        .roles
+        .as_ref()
+        .is_some_and(|r| r.contains(&Role::GlobalAdmin));
+    if was_ga || grants_ga {
+        guard_global_admin(caller)?;
+    }
+    if update.disabled == Some(true) {
+        guard_self(caller, &before, "disable")?;
+    }
+    let loses_ga = update
+        .roles
+        .as_ref()
+        .is_some_and(|r| !r.contains(&Role::GlobalAdmin));
+    if was_ga && !before.disabled && (loses_ga || update.disabled == Some(true)) {
+        guard_last_global_admin(change.conn(), partner_id, &before)?;
+    }
+    let expected = precondition.expect(before.version)?;
+    let changes = UserChanges {
+        display_name: update.display_name.map(|d| d.trim().to_owned()),
+        roles: update.roles.as_deref().map(Role::join),
+        disabled: update.disabled,
+        ..Default::default()
+    };
+    if !UserRow::update(change.conn(), &before.id, expected, &changes)? {
+        return Err(ApiError::precondition_failed());
+    }
+    let after = find(change.conn(), partner_id, user_id)?;
+    change.audit(
         Audit::new(AuditOperation::UpdateUser, after.id)
             .partner(partner_id)
             .old_value(snapshot(&before))
-            .new_value(snapshot(&after))
-            .write(conn, &Actor::from(caller))?;
-        Ok(after)
-    })
+            .new_value(snapshot(&after)),
+    );
+    Ok(after)
 }
 
 /// Deletes a user of the caller's partner. Errors: 404, 403 `global_admin_protected`, 409
 /// `self_protected`, 409 `last_global_admin`.
-pub fn delete(conn: &mut AnyConnection, caller: &Principal, user_id: Uuid) -> Result<(), ApiError> {
+pub fn delete(change: &mut Change<'_>, caller: &Principal, user_id: Uuid) -> Result<(), ApiError> {
     let partner_id = caller.partner_id()?;
-    db::transaction(conn, |conn| {
-        PartnerRow::lock(conn, partner_id)?;
-        let before = find(conn, partner_id, user_id)?;
-        if is_global_admin(&before) {
-            guard_global_admin(caller)?;
-        }
-        guard_self(caller, &before, "delete")?;
-        if is_global_admin(&before) && !before.disabled {
-            guard_last_global_admin(conn, partner_id, &before)?;
-        }
-        UserRow::delete(conn, &before.id)?;
+    PartnerRow::lock(change.conn(), partner_id)?;
+    let before = find(change.conn(), partner_id, user_id)?;
+    if is_global_admin(&before) {
+        guard_global_admin(caller)?;
+    }
+    guard_self(caller, &before, "delete")?;
+    if is_global_admin(&before) && !before.disabled {
+        guard_last_global_admin(change.conn(), partner_id, &before)?;
+    }
+    UserRow::delete(change.conn(), &before.id)?;
+    change.audit(
         Audit::new(AuditOperation::DeleteUser, before.id)
             .partner(partner_id)
-            .old_value(snapshot(&before))
-            .write(conn, &Actor::from(caller))?;
-        Ok(())
-    })
+            .old_value(snapshot(&before)),
+    );
+    Ok(())
 }
 
 /// Gives a user of the caller's partner a new temporary password (returned, shown once) that
 /// must be changed at the next sign-in; the user's current tokens stop working. Errors: 404,
 /// 403 `global_admin_protected`.
 pub fn reset_password(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     user_id: Uuid,
+    temporary: NewSecret,
 ) -> Result<(UserRow, String), ApiError> {
     let partner_id = caller.partner_id()?;
-    let (temporary_password, hash) = temporary_password()?;
-    let row = db::transaction(conn, |conn| {
-        let before = find(conn, partner_id, user_id)?;
-        if is_global_admin(&before) {
-            guard_global_admin(caller)?;
-        }
-        let audit = Audit::new(AuditOperation::ResetUserPassword, before.id).partner(partner_id);
-        set_temporary_password(conn, caller, &before, hash, audit)
-    })?;
-    Ok((row, temporary_password))
+    let before = find(change.conn(), partner_id, user_id)?;
+    if is_global_admin(&before) {
+        guard_global_admin(caller)?;
+    }
+    let audit = Audit::new(AuditOperation::ResetUserPassword, before.id).partner(partner_id);
+    let row = set_temporary_password(change, &before, &temporary.hash, audit)?;
+    Ok((row, temporary.clear))
 }

@@ -11,16 +11,18 @@ use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::api::webhooks::{Webhook, WebhookEventType};
 use crate::auth::Principal;
-use crate::db::{self, AnyConnection};
+use crate::change::Change;
+use crate::db::AnyConnection;
+use crate::domain::events;
 use crate::domain::{AuditOperation, Id};
 use crate::error::ApiError;
 use crate::etag::Precondition;
-use crate::handlers::webhooks::{Webhook, WebhookEventType};
-use crate::idempotency;
-use crate::models::audit::{Actor, Audit};
+use crate::models::audit::Audit;
 use crate::models::webhook::{AttemptRow, DeliveryFilter, DeliveryRow, EventRow, WebhookRow};
 use crate::models::{ids, now, utc};
+use crate::outbox;
 use crate::paging::PageRequest;
 use crate::webhooks;
 
@@ -48,7 +50,7 @@ pub async fn check_target(url: &str, allow_private: bool) -> Result<(), ApiError
 /// (the only form stored).
 pub fn new_secret(seal_key: &str) -> Result<(String, String), ApiError> {
     let secret = webhooks::new_secret();
-    let sealed = idempotency::seal(seal_key, secret.as_bytes())?;
+    let sealed = crate::sealing::seal(seal_key, secret.as_bytes())?;
     Ok((secret, sealed))
 }
 
@@ -100,7 +102,7 @@ fn find(
 /// Registers an endpoint for the caller's partner with the secret sealed as `sealed_secret`,
 /// audited as `create_webhook`. Returns the new row (version 1).
 pub fn create(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     new: NewWebhook,
     sealed_secret: String,
@@ -124,13 +126,12 @@ pub fn create(
         created_at: t,
         updated_at: t,
     };
-    db::transaction(conn, |conn| {
-        WebhookRow::insert(conn, &row)?;
+    WebhookRow::insert(change.conn(), &row)?;
+    change.audit(
         Audit::new(AuditOperation::CreateWebhook, row.id)
             .partner(partner_id)
-            .new_value(Webhook::from(row.clone()))
-            .write(conn, &Actor::from(caller))
-    })?;
+            .new_value(Webhook::from(row.clone())),
+    );
     Ok(row)
 }
 
@@ -161,123 +162,118 @@ pub fn get(
 /// `precondition_failed` otherwise), bumping the version, audited as `update_webhook` with
 /// before and after. Enabling clears `disabled_reason` and the failing clock.
 pub fn update(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     webhook_id: Uuid,
     precondition: Precondition,
     changes: WebhookChanges,
 ) -> Result<WebhookRow, ApiError> {
-    db::transaction(conn, |conn| {
-        let before = find(conn, caller, webhook_id)?;
-        precondition.expect(before.version)?;
-        let mut after = before.clone();
-        if let Some(url) = changes.url {
-            after.url = url;
+    let before = find(change.conn(), caller, webhook_id)?;
+    precondition.expect(before.version)?;
+    let mut after = before.clone();
+    if let Some(url) = changes.url {
+        after.url = url;
+    }
+    if let Some(events) = changes.events {
+        after.event_types = unique(events).join(",");
+    }
+    if let Some(d) = changes.description {
+        after.description = d.trim().to_owned();
+    }
+    if let Some(enabled) = changes.enabled {
+        after.enabled = enabled;
+        if enabled {
+            after.disabled_reason = None;
+            after.failing_since = None;
         }
-        if let Some(events) = changes.events {
-            after.event_types = unique(events).join(",");
-        }
-        if let Some(d) = changes.description {
-            after.description = d.trim().to_owned();
-        }
-        if let Some(enabled) = changes.enabled {
-            after.enabled = enabled;
-            if enabled {
-                after.disabled_reason = None;
-                after.failing_since = None;
-            }
-        }
-        after.version += 1;
-        after.updated_at = now();
-        WebhookRow::save(conn, &after)?;
+    }
+    after.version += 1;
+    after.updated_at = now();
+    WebhookRow::save(change.conn(), &after)?;
+    change.audit(
         Audit::new(AuditOperation::UpdateWebhook, after.id)
             .partner(caller.partner_id()?)
             .old_value(Webhook::from(before))
-            .new_value(Webhook::from(after.clone()))
-            .write(conn, &Actor::from(caller))?;
-        Ok(after)
-    })
+            .new_value(Webhook::from(after.clone())),
+    );
+    Ok(after)
 }
 
 /// Deletes a webhook with its delivery log, audited as `delete_webhook`.
 pub fn delete(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     webhook_id: Uuid,
 ) -> Result<(), ApiError> {
-    db::transaction(conn, |conn| {
-        let row = find(conn, caller, webhook_id)?;
-        WebhookRow::delete(conn, &row.id)?;
+    let row = find(change.conn(), caller, webhook_id)?;
+    WebhookRow::delete(change.conn(), &row.id)?;
+    change.audit(
         Audit::new(AuditOperation::DeleteWebhook, row.id)
             .partner(caller.partner_id()?)
-            .old_value(Webhook::from(row))
-            .write(conn, &Actor::from(caller))
-    })
+            .old_value(Webhook::from(row)),
+    );
+    Ok(())
 }
 
 /// Replaces a webhook's secret with `sealed_secret`; the previous one keeps signing for
 /// [`PREVIOUS_SECRET_HOURS`]. Audited as `rotate_webhook_secret`. Returns until when the
 /// previous secret signs.
 pub fn rotate_secret(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     webhook_id: Uuid,
     sealed_secret: String,
 ) -> Result<NaiveDateTime, ApiError> {
-    db::transaction(conn, |conn| {
-        let mut row = find(conn, caller, webhook_id)?;
-        let t = now();
-        let until = t + Duration::hours(PREVIOUS_SECRET_HOURS);
-        row.previous_secret = Some(std::mem::replace(&mut row.secret, sealed_secret));
-        row.previous_secret_expires_at = Some(until);
-        row.version += 1;
-        row.updated_at = t;
-        WebhookRow::save(conn, &row)?;
+    let mut row = find(change.conn(), caller, webhook_id)?;
+    let t = now();
+    let until = t + Duration::hours(PREVIOUS_SECRET_HOURS);
+    row.previous_secret = Some(std::mem::replace(&mut row.secret, sealed_secret));
+    row.previous_secret_expires_at = Some(until);
+    row.version += 1;
+    row.updated_at = t;
+    WebhookRow::save(change.conn(), &row)?;
+    change.audit(
         Audit::new(AuditOperation::RotateWebhookSecret, row.id)
             .partner(caller.partner_id()?)
-            .new_value(json!({ "previousSecretExpiresAt": utc(until) }))
-            .write(conn, &Actor::from(caller))?;
-        Ok(until)
-    })
+            .new_value(json!({ "previousSecretExpiresAt": utc(until) })),
+    );
+    Ok(until)
 }
 
 /// Queues a `test-created` event for this webhook only (its resource is the webhook as GET
 /// shows it). Errors: 409 `webhook_disabled`.
 pub fn send_test(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     webhook_id: Uuid,
 ) -> Result<EventRow, ApiError> {
-    db::transaction(conn, |conn| {
-        let row = find(conn, caller, webhook_id)?;
-        if !row.enabled {
-            return Err(ApiError::conflict(
-                "webhook_disabled",
-                "The webhook is disabled; enable it (PATCH `enabled: true`) to send a test event.",
-            ));
-        }
-        let partner = Id::from(caller.partner_id()?);
-        let payload = webhooks::Payload {
-            event_type: webhooks::TEST_EVENT,
-            resource_uri: format!("/v1/webhooks/{}", row.id),
-            resource_name: "webhook",
-            audit_uri: "/v1/audit-records?resourceType=webhook".to_owned(),
-            changed_at: now(),
-            partner_id: partner.as_str(),
-            customer_id: None,
-        }
-        .json(json!(Webhook::from(row.clone())));
-        let key = format!("test/{}", Uuid::now_v7());
-        webhooks::enqueue(
-            conn,
-            &partner,
-            webhooks::TEST_EVENT,
-            &key,
-            payload,
-            Some(&row),
-        )?
-        .ok_or_else(|| ApiError::internal("a fresh test event key was already recorded"))
-    })
+    let row = find(change.conn(), caller, webhook_id)?;
+    if !row.enabled {
+        return Err(ApiError::conflict(
+            "webhook_disabled",
+            "The webhook is disabled; enable it (PATCH `enabled: true`) to send a test event.",
+        ));
+    }
+    let partner = Id::from(caller.partner_id()?);
+    let payload = outbox::Payload {
+        event_type: events::TEST_EVENT,
+        resource_uri: format!("/v1/webhooks/{}", row.id),
+        resource_name: "webhook",
+        audit_uri: "/v1/audit-records?resourceType=webhook".to_owned(),
+        changed_at: now(),
+        partner_id: partner.as_str(),
+        customer_id: None,
+    }
+    .json(json!(Webhook::from(row.clone())));
+    let key = format!("test/{}", change.id());
+    outbox::write_one(
+        change.conn(),
+        &partner,
+        events::TEST_EVENT,
+        key,
+        payload,
+        &row,
+    )
 }
 
 /// One page of a webhook's deliveries matching `filter` (up to `page.limit + 1` rows in id
@@ -306,32 +302,30 @@ pub fn deliveries(
 /// `not_found` (no such delivery of this webhook), 409 `delivery_in_progress` (a worker holds
 /// its lease).
 pub fn redeliver(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     webhook_id: Uuid,
     delivery_id: Uuid,
 ) -> Result<String, ApiError> {
-    db::transaction(conn, |conn| {
-        let hook = find(conn, caller, webhook_id)?;
-        let d = DeliveryRow::find_for_webhook(conn, &hook.id, delivery_id)?
-            .ok_or_else(|| ApiError::not_found("The delivery"))?;
-        let t = now();
-        if d.leased(t) {
-            return Err(ApiError::conflict(
-                "delivery_in_progress",
-                "A worker is sending this delivery now; retry once its attempt is recorded.",
-            ));
-        }
-        DeliveryRow::requeue(conn, &d.id, t)?;
-        Ok(d.event_id)
-    })
+    let hook = find(change.conn(), caller, webhook_id)?;
+    let d = DeliveryRow::find_for_webhook(change.conn(), &hook.id, delivery_id)?
+        .ok_or_else(|| ApiError::not_found("The delivery"))?;
+    let t = now();
+    if d.leased(t) {
+        return Err(ApiError::conflict(
+            "delivery_in_progress",
+            "A worker is sending this delivery now; retry once its attempt is recorded.",
+        ));
+    }
+    DeliveryRow::requeue(change.conn(), &d.id, t)?;
+    Ok(d.event_id)
 }
 
 /// Queues a new delivery to this webhook of every event of its types in `[from, to)`, oldest
 /// first, at most [`REPLAY_MAX`]. Returns the event ids and whether the window held more.
 /// Errors: 422 `validation_failed` on `to` unless `to` is after `from`.
 pub fn replay(
-    conn: &mut AnyConnection,
+    change: &mut Change<'_>,
     caller: &Principal,
     webhook_id: Uuid,
     from: DateTime<Utc>,
@@ -345,32 +339,30 @@ pub fn replay(
             "must be after `from`",
         ));
     }
-    db::transaction(conn, |conn| {
-        let hook = find(conn, caller, webhook_id)?;
-        let t = now();
-        let mut events: Vec<EventRow> = EventRow::in_window(
-            conn,
-            &hook.partner_id,
-            &hook.events(),
-            from.naive_utc(),
-            to.naive_utc(),
-            REPLAY_MAX + 1,
-        )?;
-        let truncated = events.len() as i64 > REPLAY_MAX;
-        events.truncate(REPLAY_MAX as usize);
-        for e in &events {
-            DeliveryRow::insert(conn, &DeliveryRow::new(&hook.id, e, t))?;
-        }
-        let ids = events.into_iter().map(|e| e.id).collect::<Vec<_>>();
-        Ok((ids, truncated))
-    })
+    let hook = find(change.conn(), caller, webhook_id)?;
+    let t = now();
+    let mut events: Vec<EventRow> = EventRow::in_window(
+        change.conn(),
+        &hook.partner_id,
+        &hook.events(),
+        from.naive_utc(),
+        to.naive_utc(),
+        REPLAY_MAX + 1,
+    )?;
+    let truncated = events.len() as i64 > REPLAY_MAX;
+    events.truncate(REPLAY_MAX as usize);
+    for e in &events {
+        DeliveryRow::insert(change.conn(), &DeliveryRow::new(&hook.id, e, t))?;
+    }
+    let ids = events.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    Ok((ids, truncated))
 }
 
 /// The event types a webhook can subscribe to, each with an example body addressed to the
 /// caller's partner (nothing is read but the caller).
 pub fn event_types(caller: &Principal) -> Result<Vec<WebhookEventType>, ApiError> {
     let partner = caller.partner_id()?;
-    Ok(webhooks::EVENT_TYPES
+    Ok(events::EVENT_TYPES
         .iter()
         .map(|e| WebhookEventType {
             name: e.name.to_owned(),
@@ -381,7 +373,7 @@ pub fn event_types(caller: &Principal) -> Result<Vec<WebhookEventType>, ApiError
         .collect())
 }
 
-fn example_payload(e: &webhooks::EventType, partner: Uuid) -> Value {
+fn example_payload(e: &events::EventType, partner: Uuid) -> Value {
     json!({
         "type": e.name,
         "timestamp": "2026-11-30T12:00:00.123456Z",

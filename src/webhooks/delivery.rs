@@ -183,7 +183,7 @@ pub fn signature(
     }
     let mut out = Vec::new();
     for sealed in secrets {
-        let secret = crate::idempotency::open(jwt_secret, sealed)
+        let secret = crate::sealing::open(jwt_secret, sealed)
             .and_then(|b| String::from_utf8(b).ok())
             .ok_or("the signing secret cannot be read (JWT_SECRET changed?)")?;
         let wh = standardwebhooks::Webhook::new(&secret).map_err(|e| e.to_string())?;

@@ -218,7 +218,9 @@ async fn purge_with_one_expired_key_removes_only_that_key() {
     )
     .await;
     let purged = app
-        .with_conn(|conn| partner_center::idempotency::purge_expired(conn).expect("purge"))
+        .with_conn(|conn| {
+            partner_center::models::idempotency_key::purge_expired(conn).expect("purge")
+        })
         .await;
     assert_eq!(purged, 1);
     let left: Vec<String> = app

@@ -448,6 +448,7 @@ async fn list_my_subscriptions_shows_only_the_customers_own_and_pages() {
 
 #[actix_rt::test]
 async fn revert_hands_reseller_supported_subscriptions_back_to_the_provider() {
+    use partner_center::change::Change;
     use partner_center::models::audit::Actor;
     use partner_center::services::support_contacts::{RevertCause, revert};
     let w = World::new().await;
@@ -466,14 +467,15 @@ async fn revert_hands_reseller_supported_subscriptions_back_to_the_provider() {
     let reverted = w
         .app
         .with_conn(move |conn| {
-            revert(
-                conn,
-                &Actor::system("test"),
-                northwind,
-                Some(tailspin),
-                None,
-                RevertCause::DelegatedAdminRemoved,
-            )
+            Change::run(conn, Actor::system("test"), None, |change| {
+                revert(
+                    change,
+                    northwind,
+                    Some(tailspin),
+                    None,
+                    RevertCause::DelegatedAdminRemoved,
+                )
+            })
             .unwrap()
         })
         .await;
@@ -498,7 +500,7 @@ async fn revert_hands_reseller_supported_subscriptions_back_to_the_provider() {
 
 #[actix_rt::test]
 async fn set_support_contact_racing_dap_removal_never_leaves_an_ineligible_contact() {
-    use diesel::Connection;
+    use partner_center::change::Change;
     use partner_center::models::audit::Actor;
     use partner_center::models::relationship::RelationshipRow;
     use partner_center::services::support_contacts::{RevertCause, revert};
@@ -511,15 +513,13 @@ async fn set_support_contact_racing_dap_removal_never_leaves_an_ineligible_conta
     let (changed, wait) = std::sync::mpsc::channel();
     let removal = std::thread::spawn(move || {
         let mut conn = pool.get().unwrap();
-        conn.transaction::<_, partner_center::error::ApiError, _>(|conn| {
-            let rel = RelationshipRow::find(conn, northwind, tailspin)?.unwrap();
-            RelationshipRow::set_delegated_admin(conn, &rel.id, false)?;
+        Change::run(&mut conn, Actor::system("test"), None, |change| {
+            let rel = RelationshipRow::find(change.conn(), northwind, tailspin)?.unwrap();
+            RelationshipRow::set_delegated_admin(change.conn(), &rel.id, false)?;
             changed.send(()).unwrap();
             std::thread::sleep(std::time::Duration::from_millis(400));
-            let actor = Actor::system("test");
             revert(
-                conn,
-                &actor,
+                change,
                 northwind,
                 Some(tailspin),
                 None,

@@ -5,6 +5,7 @@
 use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use partner_center::change::Change;
 use partner_center::db::{self, AnyConnection};
 use partner_center::models::audit::{Actor, Audit};
 use partner_center::webhooks::delivery;
@@ -202,14 +203,15 @@ async fn audited_change_that_rolls_back_emits_no_event() {
     let change = move |commit: bool| {
         let (customer, provider) = (customer.clone(), provider.clone());
         move |conn: &mut AnyConnection| {
-            let result = db::transaction(conn, |conn| {
-                Audit::new(
-                    partner_center::domain::AuditOperation::UpdateCustomer,
-                    customer.parse::<uuid::Uuid>().unwrap(),
-                )
-                .partner(provider.parse().unwrap())
-                .customer(customer.parse().unwrap())
-                .write(conn, &Actor::system("test"))?;
+            let result = Change::run(conn, Actor::system("test"), None, |change| {
+                change.audit(
+                    Audit::new(
+                        partner_center::domain::AuditOperation::UpdateCustomer,
+                        customer.parse::<uuid::Uuid>().unwrap(),
+                    )
+                    .partner(provider.parse().unwrap())
+                    .customer(customer.parse().unwrap()),
+                );
                 if commit {
                     Ok(())
                 } else {

@@ -10,10 +10,10 @@ use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 use crate::domain::DeliveryStatus;
+use crate::domain::events::{self, EventName};
 use crate::models::utc;
 use crate::models::webhook::{AttemptRow, DeliveryRow, WebhookRow};
 use crate::validate;
-use crate::webhooks::{self, EventName};
 
 /// A registered endpoint as the API shows it (never its secret).
 #[derive(Debug, Serialize, ToSchema)]
@@ -61,7 +61,7 @@ impl From<WebhookRow> for Webhook {
 }
 
 fn event_types(events: &[String]) -> Result<(), ValidationError> {
-    if events.iter().all(|e| webhooks::is_event_type(e)) {
+    if events.iter().all(|e| events::is_event_type(e)) {
         return Ok(());
     }
     let mut e = ValidationError::new("event_type");
@@ -255,14 +255,14 @@ pub struct WebhookEventData {
 #[serde(untagged)]
 pub enum EventResource {
     /// `customer-created`, `customer-updated`.
-    Customer(crate::handlers::customers::Customer),
+    Customer(crate::api::customers::Customer),
     /// `subscription-created`, `subscription-updated`, `subscription-upgraded`,
     /// `support-contact-updated`.
-    Subscription(crate::handlers::subscriptions::Subscription),
+    Subscription(crate::api::subscriptions::Subscription),
     /// `order-created`.
-    Order(crate::handlers::orders::Order),
+    Order(crate::api::orders::Order),
     /// `service-request-updated`.
-    ServiceRequest(crate::handlers::service_requests::ServiceRequest),
+    ServiceRequest(crate::api::service_requests::ServiceRequest),
     /// Relationship, partnership and test events, and the minimal resource sent to a partner
     /// that can no longer see it.
     Other(serde_json::Map<String, Value>),

@@ -1,0 +1,11 @@
+//! The wire representations: what a GET returns and what an event carries, each built from its
+//! row by a pure `From`/`TryFrom` (no I/O). Handlers answer with them; services and the outbox
+//! build event payloads and audit values from them, so neither imports a handler.
+
+pub mod applications;
+pub mod customers;
+pub mod orders;
+pub mod partner;
+pub mod service_requests;
+pub mod subscriptions;
+pub mod webhooks;

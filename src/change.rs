@@ -1,0 +1,95 @@
+//! [`Change`]: one unit of work. Every state change runs as one: the connection inside one
+//! transaction, who makes it (the [`Actor`] of its audit records), a server-generated change id,
+//! the `Idempotency-Key` the request claimed (if any), and the audit records the services append
+//! while they work. At commit the change writes its audit records in one statement, their
+//! webhook events and deliveries through [`crate::outbox`], and the key's committed mark — all in
+//! the same transaction, so none of them exists without the change, and the change never exists
+//! without them.
+//!
+//! Requests open a change through their authorized caller (`Authorized::change`); the CLI, the
+//! demo seeding and background workers open one with a system actor ([`Actor::system`]). Nothing
+//! about a change travels in thread- or task-local state.
+
+use uuid::Uuid;
+
+use crate::db::{self, AnyConnection};
+use crate::error::ApiError;
+use crate::models::audit::{Actor, Audit, AuditRow, Known};
+use crate::models::idempotency_key::ClaimedKey;
+
+/// One unit of work in progress (see the module documentation).
+pub struct Change<'c> {
+    conn: &'c mut AnyConnection,
+    actor: Actor,
+    id: Uuid,
+    audits: Vec<Audit>,
+}
+
+impl<'c> Change<'c> {
+    /// Runs `f` as one change of `actor` on `conn`: one transaction (`db::transaction`); when
+    /// `f` succeeds, the buffered audit records, their events and the idempotency `claim`'s
+    /// committed mark are written before the commit. When `f` fails nothing is written.
+    pub fn run<T>(
+        conn: &mut AnyConnection,
+        actor: Actor,
+        claim: Option<&ClaimedKey>,
+        f: impl FnOnce(&mut Change<'_>) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
+        db::transaction(conn, |conn| {
+            let mut change = Change {
+                conn: &mut *conn,
+                actor,
+                id: Uuid::now_v7(),
+                audits: Vec::new(),
+            };
+            let value = f(&mut change)?;
+            change.flush()?;
+            if let Some(claim) = claim {
+                claim.mark_committed(conn)?;
+            }
+            Ok(value)
+        })
+    }
+
+    /// The connection, inside the change's transaction.
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        self.conn
+    }
+
+    /// Who makes the change.
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    /// The change id: server-generated, never derived from anything the client sends, shared
+    /// by every event of the change (each partner gets one event per change and resource).
+    pub fn id(&self) -> Uuid {
+        self.id
+    }
+
+    /// Names who makes the change when it comes into being inside it (an enrolment's new global
+    /// admin): every record of the change, buffered or not, is written for `actor`.
+    pub fn act_as(&mut self, actor: Actor) {
+        self.actor = actor;
+    }
+
+    /// Appends an audit record (product.md §6), written with its event at commit.
+    pub fn audit(&mut self, audit: Audit) {
+        self.audits.push(audit);
+    }
+
+    /// Writes the audit records in one statement, then their events and deliveries.
+    fn flush(self) -> Result<(), ApiError> {
+        if self.audits.is_empty() {
+            return Ok(());
+        }
+        let records: Vec<(AuditRow, Known)> = self
+            .audits
+            .into_iter()
+            .map(|a| a.into_row(&self.actor))
+            .collect();
+        let rows: Vec<AuditRow> = records.iter().map(|(r, _)| r.clone()).collect();
+        AuditRow::insert_all(self.conn, &rows)?;
+        crate::outbox::write(self.conn, self.id, records)
+    }
+}

@@ -1,0 +1,157 @@
+//! The event catalogue (product.md §11): every event type a partner can subscribe to, what it
+//! means, which audited operations produce it and the type of resource it carries. The one home
+//! of "which change is which event" ([`event_for`]). Vocabulary only; no I/O.
+
+use super::AuditOperation;
+
+/// The `test-created` event type (`POST /v1/webhooks/{webhookId}/test`).
+pub const TEST_EVENT: &str = "test-created";
+
+/// An event type: its name, what it means, and the audit operations that produce it.
+#[derive(Debug)]
+pub struct EventType {
+    /// The name (Partner Center's where it has one).
+    pub name: &'static str,
+    /// What happened.
+    pub description: &'static str,
+    /// The audit operation types that produce it.
+    pub operations: &'static [AuditOperation],
+    /// The resource type of `data.resource`.
+    pub resource_type: &'static str,
+}
+
+/// The name of an event type, documented as an enum of [`EVENT_TYPES`] (their one home).
+pub struct EventName;
+
+impl utoipa::PartialSchema for EventName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some("An event type (GET /v1/webhook-events lists them)."))
+            .enum_values(Some(EVENT_TYPES.iter().map(|e| e.name)))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for EventName {}
+
+/// Every event type (product.md §11).
+pub const EVENT_TYPES: &[EventType] = &[
+    EventType {
+        name: "customer-created",
+        description: "A customer was created (sent to the partners with a relationship with it).",
+        operations: &[AuditOperation::CreateCustomer],
+        resource_type: "customer",
+    },
+    EventType {
+        name: "customer-updated",
+        description: "A customer's billing profile changed.",
+        operations: &[AuditOperation::UpdateCustomer],
+        resource_type: "customer",
+    },
+    EventType {
+        name: "reseller-relationship-accepted-by-customer",
+        description: "A customer accepted your relationship request.",
+        operations: &[AuditOperation::AcceptRelationshipRequest],
+        resource_type: "customer_relationship",
+    },
+    EventType {
+        name: "dap-admin-relationship-terminated",
+        description: "A customer removed your delegated admin privileges (DAP).",
+        operations: &[AuditOperation::DapRemoved],
+        resource_type: "customer_relationship",
+    },
+    EventType {
+        name: "customer-relationship-removed",
+        description: "Your relationship with a customer was removed.",
+        operations: &[AuditOperation::RemoveCustomerRelationship],
+        resource_type: "customer_relationship",
+    },
+    EventType {
+        name: "indirect-reseller-partnership-accepted",
+        description: "An indirect reseller accepted a partnership invitation.",
+        operations: &[AuditOperation::CreatePartnerRelationship],
+        resource_type: "partnership",
+    },
+    EventType {
+        name: "indirect-reseller-partnership-ended",
+        description: "A partnership between an indirect provider and an indirect reseller ended.",
+        operations: &[AuditOperation::RemovePartnerRelationship],
+        resource_type: "partnership",
+    },
+    EventType {
+        name: "order-created",
+        description: "An order was placed for a customer.",
+        operations: &[AuditOperation::CreateOrder],
+        resource_type: "order",
+    },
+    EventType {
+        name: "subscription-created",
+        description: "A subscription was created (by an order or an upgrade).",
+        operations: &[AuditOperation::CreateSubscription],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "subscription-updated",
+        description: "A subscription's quantity, status, auto-renew, name or reseller of record changed.",
+        operations: &[AuditOperation::UpdateSubscription],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "subscription-upgraded",
+        description: "A subscription was upgraded to another offer (the resource is the source subscription).",
+        operations: &[AuditOperation::UpgradeSubscription],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "support-contact-updated",
+        description: "A subscription's designated support contact changed, including the automatic reverts.",
+        operations: &[
+            AuditOperation::UpdateSupportContact,
+            AuditOperation::SupportContactReverted,
+        ],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "service-request-updated",
+        description: "A service request's title, description, severity or status changed, or a note was added.",
+        operations: &[AuditOperation::UpdateServiceRequest],
+        resource_type: "service_request",
+    },
+    EventType {
+        name: TEST_EVENT,
+        description: "A test event sent by POST /v1/webhooks/{webhookId}/test.",
+        operations: &[],
+        resource_type: "webhook",
+    },
+];
+
+/// The event type a change of `operation_type` produces, if any.
+pub fn event_for(operation_type: &str) -> Option<&'static EventType> {
+    let operation = AuditOperation::parse(operation_type)?;
+    EVENT_TYPES
+        .iter()
+        .find(|e| e.operations.contains(&operation))
+}
+
+/// Whether `name` is an event type.
+pub fn is_event_type(name: &str) -> bool {
+    EVENT_TYPES.iter().any(|e| e.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_event_type_but_the_test_event_comes_from_an_audit_operation() {
+        for e in EVENT_TYPES {
+            assert_eq!(e.operations.is_empty(), e.name == TEST_EVENT, "{}", e.name);
+            for op in e.operations {
+                assert_eq!(event_for(op.as_str()).map(|x| x.name), Some(e.name));
+            }
+        }
+        assert!(event_for("create_user").is_none());
+    }
+}

@@ -1,0 +1,314 @@
+//! The transactional outbox (product.md §11): the events of a change and their deliveries,
+//! written by [`crate::change::Change`] at commit in the change's own transaction, so an event
+//! exists if and only if its change committed. Which change is which event is decided by the
+//! catalogue ([`crate::domain::events`]); who receives it by [`recipients`]; what it carries is
+//! the resource as a GET of it answers (`crate::api`), or, for a partner that can no longer see
+//! it, only its id and the field the event is about.
+//!
+//! A change's events go out in at most four statements whatever the change wrote: the rows the
+//! audit records do not carry (read only when the change did not pass them), the recipients'
+//! enabled endpoints, the events, the deliveries.
+
+use std::collections::{HashMap, HashSet};
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::api;
+use crate::db::AnyConnection;
+use crate::domain::Id;
+use crate::domain::events::{EventType, event_for};
+use crate::error::ApiError;
+use crate::models::audit::{AuditRow, Known};
+use crate::models::customer::CustomerRow;
+use crate::models::offer::OfferRow;
+use crate::models::order::OrderRow;
+use crate::models::relationship::RelationshipRow;
+use crate::models::service_request::ServiceRequestRow;
+use crate::models::subscription::SubscriptionRow;
+use crate::models::webhook::{DeliveryRow, EventRow, WebhookRow};
+
+/// Writes the events of the audit records of change `change` (already written, in the same
+/// transaction) and a pending delivery for each enabled endpoint of a recipient that subscribes
+/// to the event. A change that writes several audit records of one operation on one resource (one
+/// per partner involved) still gives each partner one event.
+pub fn write(
+    conn: &mut AnyConnection,
+    change: Uuid,
+    audits: Vec<(AuditRow, Known)>,
+) -> Result<(), ApiError> {
+    let mut events: Vec<EventRow> = Vec::new();
+    let mut seen: HashSet<(Id, String)> = HashSet::new();
+    for (audit, known) in audits {
+        let Some(event_type) = event_for(&audit.operation_type) else {
+            continue;
+        };
+        // A subscription is read at most once, for its snapshot and for who may see it (not at
+        // all when the change passed the row it wrote).
+        let subscription = match (event_type.resource_type, audit.customer_id) {
+            ("subscription", _) if known.subscription.is_some() => known.subscription,
+            ("subscription", Some(c)) => {
+                SubscriptionRow::find(conn, c.uuid(), resource_id(&audit)?)?
+            }
+            _ => None,
+        };
+        let resource = match known.resource {
+            Some(resource) => resource,
+            None => snapshot(conn, event_type.resource_type, &audit, subscription.clone())?,
+        };
+        let change_key = format!("{change}/{}/{}", audit.operation_type, audit.resource_id);
+        for (partner, sees) in recipients(
+            conn,
+            event_type.resource_type,
+            &audit,
+            subscription.as_ref(),
+        )? {
+            if !seen.insert((partner, change_key.clone())) {
+                continue;
+            }
+            let resource = if sees {
+                resource.clone()
+            } else {
+                minimal(event_type, &audit, &resource)
+            };
+            let payload = Payload {
+                event_type: event_type.name,
+                resource_uri: resource_uri(event_type.resource_type, &audit),
+                resource_name: event_type.resource_type,
+                audit_uri: format!(
+                    "/v1/audit-records?resourceType={}&operationType={}",
+                    audit.resource_type, audit.operation_type
+                ),
+                changed_at: audit.created_at,
+                partner_id: partner.as_str(),
+                customer_id: audit.customer_id.as_ref().map(Id::as_str),
+            }
+            .json(resource);
+            events.push(EventRow::new(
+                &partner,
+                event_type.name,
+                change_key.clone(),
+                payload,
+            ));
+        }
+    }
+    if events.is_empty() {
+        return Ok(());
+    }
+    let partners: Vec<Id> = events
+        .iter()
+        .map(|e| e.partner_id)
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
+    let mut endpoints: HashMap<Id, Vec<WebhookRow>> = HashMap::new();
+    for w in WebhookRow::enabled_for_partners(conn, &partners)? {
+        endpoints.entry(w.partner_id).or_default().push(w);
+    }
+    let deliveries: Vec<DeliveryRow> = events
+        .iter()
+        .flat_map(|e| {
+            endpoints
+                .get(&e.partner_id)
+                .into_iter()
+                .flatten()
+                .filter(|w| w.wants(&e.event_type))
+                .map(|w| DeliveryRow::new(&w.id, e, e.created_at))
+        })
+        .collect();
+    EventRow::insert_all(conn, &events)?;
+    DeliveryRow::insert_all(conn, &deliveries)?;
+    Ok(())
+}
+
+/// Writes one event for `partner` outside the catalogue's changes (the test event of `POST
+/// /v1/webhooks/{webhookId}/test`) and its one delivery to `endpoint`. Returns the event.
+pub fn write_one(
+    conn: &mut AnyConnection,
+    partner: &Id,
+    event_type: &str,
+    change_key: String,
+    payload: Value,
+    endpoint: &WebhookRow,
+) -> Result<EventRow, ApiError> {
+    let event = EventRow::new(partner, event_type, change_key, payload);
+    EventRow::insert_all(conn, std::slice::from_ref(&event))?;
+    DeliveryRow::insert_all(
+        conn,
+        &[DeliveryRow::new(&endpoint.id, &event, event.created_at)],
+    )?;
+    Ok(event)
+}
+
+/// The parts of an event body (Standard Webhooks: `{type, timestamp, data}`).
+#[derive(Debug)]
+pub struct Payload<'a> {
+    /// The event type.
+    pub event_type: &'a str,
+    /// Where to GET the resource.
+    pub resource_uri: String,
+    /// Its resource type.
+    pub resource_name: &'a str,
+    /// The audit records of the change.
+    pub audit_uri: String,
+    /// When the change committed.
+    pub changed_at: chrono::NaiveDateTime,
+    /// The receiving partner.
+    pub partner_id: &'a str,
+    /// The customer concerned.
+    pub customer_id: Option<&'a str>,
+}
+
+impl Payload<'_> {
+    /// The body, with `resource` (the resource as a GET of `resource_uri` returns it).
+    pub fn json(&self, resource: Value) -> Value {
+        let at = crate::models::utc(self.changed_at);
+        json!({
+            "type": self.event_type,
+            "timestamp": at,
+            "data": {
+                "resourceUri": self.resource_uri,
+                "resourceName": self.resource_name,
+                "auditUri": self.audit_uri,
+                "changedAt": at,
+                "partnerId": self.partner_id,
+                "customerId": self.customer_id,
+                "resource": resource,
+            }
+        })
+    }
+}
+
+fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {
+    let customer = audit
+        .customer_id
+        .as_ref()
+        .map(Id::as_str)
+        .unwrap_or_default();
+    let id = &audit.resource_id;
+    match resource_type {
+        "customer" => format!("/v1/customers/{id}"),
+        "subscription" => format!("/v1/customers/{customer}/subscriptions/{id}"),
+        "order" => format!("/v1/customers/{customer}/orders/{id}"),
+        "service_request" => format!("/v1/customers/{customer}/service-requests/{id}"),
+        "customer_relationship" => format!("/v1/customers/{customer}/relationships"),
+        "partnership" => "/v1/indirect-resellers".to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// The partners that receive the event, each with whether it can see the resource after the
+/// change (product.md §5): a customer's partners with a relationship, a subscription's billing
+/// partner, reseller of record and support contact see it; the audit record's partner (the one
+/// the change is recorded for) is told too, but when the change took the resource away from it
+/// (e.g. it is no longer the support contact) it is not among those who see it.
+fn recipients(
+    conn: &mut AnyConnection,
+    resource_type: &str,
+    audit: &AuditRow,
+    subscription: Option<&SubscriptionRow>,
+) -> Result<Vec<(Id, bool)>, ApiError> {
+    let mut seeing: Vec<Id> = Vec::new();
+    let customer = audit.customer_id.map(Id::uuid);
+    let restricted = match (resource_type, customer) {
+        ("customer", Some(c)) => {
+            seeing.extend(
+                RelationshipRow::for_customer(conn, c)?
+                    .into_iter()
+                    .map(|r| r.partner_id),
+            );
+            true
+        }
+        ("subscription", Some(_)) => {
+            if let Some(s) = subscription {
+                seeing.push(s.billing_partner_id);
+                seeing.extend(s.partner_id_on_record);
+                seeing.push(s.support_contact_partner_id);
+            }
+            true
+        }
+        _ => false,
+    };
+    let mut out: Vec<(Id, bool)> = Vec::new();
+    if let Some(p) = &audit.partner_id {
+        out.push((*p, !restricted || seeing.contains(p)));
+    }
+    for p in seeing {
+        if !out.iter().any(|(o, _)| *o == p) {
+            out.push((p, true));
+        }
+    }
+    Ok(out)
+}
+
+/// What a partner that cannot see the resource after the change is told: the resource's id and
+/// the field the event is about (for `support-contact-updated`, the new support contact), never
+/// the snapshot.
+fn minimal(event_type: &EventType, audit: &AuditRow, resource: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    out.insert("id".to_owned(), Value::from(audit.resource_id.as_str()));
+    let field = match event_type.name {
+        "support-contact-updated" => Some("supportContactPartnerId"),
+        "subscription-updated" => Some("partnerIdOnRecord"),
+        _ => None,
+    };
+    if let Some(f) = field {
+        out.insert(
+            f.to_owned(),
+            resource.get(f).cloned().unwrap_or(Value::Null),
+        );
+    }
+    Value::Object(out)
+}
+
+/// The resource as a GET of its URI returns it; for relationships and partnerships, which have
+/// no single GET, the audit record's new (or old) value.
+fn snapshot(
+    conn: &mut AnyConnection,
+    resource_type: &str,
+    audit: &AuditRow,
+    subscription: Option<SubscriptionRow>,
+) -> Result<Value, ApiError> {
+    let id = resource_id(audit)?;
+    let customer = audit.customer_id.map(Id::uuid);
+    let partner = audit.partner_id.map(Id::uuid);
+    let loaded = match (resource_type, customer, partner) {
+        ("customer", _, _) => CustomerRow::find(conn, id)?
+            .map(|r| serde_json::to_value(api::customers::Customer::from(r))),
+        ("subscription", Some(_), _) => match subscription {
+            Some(row) => {
+                let offer_name = OfferRow::find(conn, &row.offer_id)?
+                    .map(|o| o.name)
+                    .unwrap_or_default();
+                Some(serde_json::to_value(api::subscriptions::Subscription::new(
+                    row, offer_name,
+                )))
+            }
+            None => None,
+        },
+        ("order", Some(c), Some(p)) => match OrderRow::find(conn, p, c, id)? {
+            Some(r) => Some(serde_json::to_value(api::orders::Order::try_from(r)?)),
+            None => None,
+        },
+        ("service_request", Some(c), Some(p)) => ServiceRequestRow::find(conn, c, p, id)?
+            .map(|r| serde_json::to_value(api::service_requests::ServiceRequest::from(r))),
+        _ => None,
+    };
+    match loaded {
+        Some(v) => v.map_err(|e| ApiError::internal(format!("event snapshot: {e}"))),
+        None => Ok(audit
+            .new_value
+            .as_deref()
+            .or(audit.old_value.as_deref())
+            .and_then(|v| serde_json::from_str(v).ok())
+            .unwrap_or(Value::Null)),
+    }
+}
+
+/// The audited resource's id; one that is not a UUID is an internal error, never a nil id.
+fn resource_id(audit: &AuditRow) -> Result<Uuid, ApiError> {
+    audit
+        .resource_id
+        .parse()
+        .map_err(|e| ApiError::internal(format!("audit resource id {:?}: {e}", audit.resource_id)))
+}
