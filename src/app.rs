@@ -85,7 +85,7 @@ pub fn build(
         .default_service(web::to(unknown_route))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(known_methods))
-        .wrap(from_fn(rate_limit::middleware))
+        .wrap(from_fn(rate_limit::layer::middleware))
         .wrap(from_fn(hardening::middleware))
         .wrap(Compress::default())
         .wrap(from_fn(conditional::middleware))

@@ -136,7 +136,7 @@ impl Config {
         let jwt_secret = match var("JWT_SECRET") {
             Some(s) if s.len() >= 32 => s,
             Some(_) => return Err("JWT_SECRET must be at least 32 bytes long".to_owned()),
-            None if demo => crate::auth::password::secret(),
+            None if demo => demo_jwt_secret(),
             None => {
                 return Err("JWT_SECRET is required outside demo mode (at least 32 bytes; e.g. `openssl rand -base64 48`)".to_owned());
             }
@@ -226,4 +226,12 @@ impl Config {
             metrics_token: None,
         }
     }
+}
+
+/// A random signing secret for a demo run (tokens die with the process): 32 random bytes,
+/// base64url.
+fn demo_jwt_secret() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }

@@ -1,17 +1,20 @@
-//! Orders on the wire (product.md §3): an order with its priced lines, as GET answers it and as
-//! its `order-created` event carries it.
+//! Orders on the wire (product.md §3): the line items a cart or an order request names, and an
+//! order with its priced lines, as GET answers it and as its `order-created` event carries it.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
+use validator::Validate;
 
 use crate::domain::OrderStatus;
 use crate::error::ApiError;
+use crate::models::cart::LineItem;
 use crate::models::offer::BillingCycle;
 use crate::models::order::OrderRow;
 use crate::models::utc;
 use crate::money::Money;
+use crate::validate;
 
 /// One priced line of an order.
 #[derive(Debug, Serialize, ToSchema)]
@@ -82,5 +85,63 @@ impl TryFrom<OrderRow> for Order {
             total: Money::new(r.total_minor, &currency),
             created_at: utc(r.created_at),
         })
+    }
+}
+
+/// One line of a cart or order request.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LineItemInput {
+    /// The offer to buy (GET /v1/offers).
+    #[validate(custom(function = "validate::offer_id"))]
+    #[schema(
+        example = "019a8f3c-2001-737d-82f2-a4276b0bd666",
+        format = Uuid
+    )]
+    pub offer_id: String,
+    /// Number of licenses, within the offer's `minQuantity`–`maxQuantity`.
+    #[validate(range(min = 1, max = 1_000_000))]
+    #[schema(example = 10, minimum = 1, maximum = 1_000_000)]
+    #[serde(deserialize_with = "crate::extract::whole_number")]
+    pub quantity: i32,
+    /// Billing cycle, one of the offer's `billingCycles`.
+    pub billing_cycle: BillingCycle,
+    /// The indirect reseller of record (earns incentives): a reseller with an active partnership
+    /// with you, or `null`.
+    #[serde(default)]
+    pub partner_id_on_record: Option<Uuid>,
+}
+
+impl TryFrom<LineItemInput> for LineItem {
+    type Error = ApiError;
+
+    /// The line of a validated input (its `offerId` is a UUID; anything else is a 422).
+    fn try_from(l: LineItemInput) -> Result<LineItem, ApiError> {
+        Ok(LineItem {
+            offer_id: crate::models::offer::parse_id(&l.offer_id, "offerId")?,
+            quantity: l.quantity,
+            billing_cycle: l.billing_cycle,
+            partner_id_on_record: l.partner_id_on_record,
+        })
+    }
+}
+
+/// The line items of a cart (`POST …/carts`, `PUT …/carts/{cartId}`) or a direct order.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LineItems {
+    /// 1 to 100 lines; each becomes one subscription at checkout.
+    #[validate(length(min = 1, max = 100), nested)]
+    #[schema(min_items = 1, max_items = 100)]
+    pub line_items: Vec<LineItemInput>,
+}
+
+impl LineItems {
+    /// The lines as the services take them.
+    pub fn into_lines(self) -> Result<Vec<LineItem>, ApiError> {
+        self.line_items
+            .into_iter()
+            .map(LineItem::try_from)
+            .collect()
     }
 }

@@ -9,13 +9,13 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::api::orders::LineItems;
 use crate::api::orders::Order;
 use crate::api::subscriptions::Subscription;
 use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
 use crate::etag;
 use crate::extract::ValidJson;
-use crate::handlers::carts::LineItems;
 use crate::paging::{Page, PageParams, Paged};
 use crate::services::orders::{self as service, Placed};
 use crate::state::AppState;

@@ -7,25 +7,18 @@
 //! the OpenAPI document and Swagger UI are not counted. Every counted response carries the IETF
 //! rate-limit headers (draft-ietf-httpapi-ratelimit-headers): `RateLimit-Policy: "default";q=600;w=60`
 //! (the quota `q` per window of `w` seconds) and `RateLimit: "default";r=42;t=7` (`r` requests
-//! left, `t` seconds until the budget is whole again).
+//! left, `t` seconds until the budget is whole again). The middleware that applies it is
+//! [`layer`].
+
+pub mod layer;
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use actix_web::body::{BoxBody, MessageBody};
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::http::{StatusCode, header};
-use actix_web::middleware::Next;
-use actix_web::{Error, ResponseError, web};
+use actix_web::http::header::HeaderName;
 use governor::clock::{Clock, DefaultClock};
 use governor::middleware::StateInformationMiddleware;
 use governor::{DefaultKeyedRateLimiter, Quota};
-
-use crate::auth::principal;
-use crate::client_address;
-use crate::error::ApiError;
-use crate::state::AppState;
 
 /// The per-caller limiter.
 pub struct RequestLimiter {
@@ -103,63 +96,4 @@ impl RequestLimiter {
             }),
         }
     }
-}
-
-fn counted(path: &str) -> bool {
-    !(path.starts_with("/health/")
-        || path.starts_with("/swagger-ui")
-        || path.starts_with("/api-docs/")
-        || path == "/metrics")
-}
-
-/// Middleware: 429 `rate_limited` with `Retry-After` once the caller's budget is spent; the
-/// rate-limit headers on every counted response.
-pub async fn middleware(
-    req: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<BoxBody>, Error> {
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    if let Some(limiter) = state.as_ref().and_then(|s| s.request_limiter.as_ref())
-        && counted(req.path())
-    {
-        let key = principal::bearer(req.request())
-            .and_then(|token| state.as_ref().and_then(|s| s.jwt.verify(token).ok()))
-            .map(|claims| format!("{}:{}", claims.act.as_str(), claims.sub))
-            .or_else(|| {
-                let trusted = state
-                    .as_ref()
-                    .map_or(&[][..], |s| &s.config.trusted_proxies[..]);
-                Some(format!(
-                    "ip:{}",
-                    client_address::key(req.request(), trusted)
-                ))
-            })
-            .unwrap_or_else(|| "anonymous".to_owned());
-        let budget = match limiter.check(&key) {
-            Ok(budget) => budget,
-            Err(spent) => {
-                let wait = spent.reset;
-                let mut err = ApiError::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
-                    format!("Too many requests; retry in {wait} seconds."),
-                )
-                .with_header(header::RETRY_AFTER, wait.to_string());
-                for (name, value) in spent.headers() {
-                    err = err.with_header(name, value);
-                }
-                return Ok(req.into_response(err.error_response()));
-            }
-        };
-        let mut res = next.call(req).await?;
-        for (name, value) in budget.headers() {
-            if let Ok(v) = HeaderValue::from_str(&value) {
-                res.headers_mut().insert(name, v);
-            }
-        }
-        return Ok(res.map_into_boxed_body());
-    }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
 }
