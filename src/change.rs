@@ -1,9 +1,9 @@
 //! [`Change`]: one unit of work. Every state change runs as one: the connection inside one
 //! transaction, who makes it (the [`Actor`] of its audit records), a server-generated change id,
 //! the `Idempotency-Key` the request claimed (if any), and the audit records the services append
-//! while they work. At commit the change writes its audit records in one statement, their
-//! webhook events and deliveries through [`crate::outbox`], and the key's committed mark — all in
-//! the same transaction, so none of them exists without the change, and the change never exists
+//! while they work. At commit the change prepares the records' webhook events and deliveries
+//! ([`crate::outbox`]) and writes records, events and deliveries together (one statement on
+//! PostgreSQL), with the key's committed mark — all in the same transaction, so none of them exists without the change, and the change never exists
 //! without them.
 //!
 //! Requests open a change through their authorized caller (`Authorized::change`); the CLI, the
@@ -15,7 +15,9 @@ use uuid::Uuid;
 use crate::db::{self, AnyConnection};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit, AuditRow, Known};
+use crate::models::change_rows;
 use crate::models::idempotency_key::ClaimedKey;
+use crate::outbox;
 
 /// One unit of work in progress (see the module documentation).
 pub struct Change<'c> {
@@ -78,7 +80,7 @@ impl<'c> Change<'c> {
         self.audits.push(audit);
     }
 
-    /// Writes the audit records in one statement, then their events and deliveries.
+    /// Writes the audit records with their events and deliveries (one statement on PostgreSQL).
     fn flush(self) -> Result<(), ApiError> {
         if self.audits.is_empty() {
             return Ok(());
@@ -88,8 +90,8 @@ impl<'c> Change<'c> {
             .into_iter()
             .map(|a| a.into_row(&self.actor))
             .collect();
-        let rows: Vec<AuditRow> = records.iter().map(|(r, _)| r.clone()).collect();
-        AuditRow::insert_all(self.conn, &rows)?;
-        crate::outbox::write(self.conn, self.id, records)
+        let (events, deliveries) = outbox::prepare(self.conn, self.id, &records)?;
+        let rows: Vec<AuditRow> = records.into_iter().map(|(r, _)| r).collect();
+        Ok(change_rows::insert(self.conn, &rows, &events, &deliveries)?)
     }
 }

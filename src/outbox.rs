@@ -5,9 +5,10 @@
 //! the resource as a GET of it answers (`crate::api`), or, for a partner that can no longer see
 //! it, only its id and the field the event is about.
 //!
-//! A change's events go out in at most four statements whatever the change wrote: the rows the
-//! audit records do not carry (read only when the change did not pass them), the recipients'
-//! enabled endpoints, the events, the deliveries.
+//! Preparing a change's events reads at most what its audit records do not carry (only when the
+//! change did not pass the rows) and, in one statement, the recipients' enabled endpoints; the
+//! change then writes its audit records, events and deliveries together
+//! (`models::change_rows`, one statement on PostgreSQL).
 
 use std::collections::{HashMap, HashSet};
 
@@ -20,6 +21,7 @@ use crate::domain::Id;
 use crate::domain::events::{EventType, event_for};
 use crate::error::ApiError;
 use crate::models::audit::{AuditRow, Known};
+use crate::models::change_rows;
 use crate::models::customer::CustomerRow;
 use crate::models::offer::OfferRow;
 use crate::models::order::OrderRow;
@@ -28,15 +30,15 @@ use crate::models::service_request::ServiceRequestRow;
 use crate::models::subscription::SubscriptionRow;
 use crate::models::webhook::{DeliveryRow, EventRow, WebhookRow};
 
-/// Writes the events of the audit records of change `change` (already written, in the same
-/// transaction) and a pending delivery for each enabled endpoint of a recipient that subscribes
-/// to the event. A change that writes several audit records of one operation on one resource (one
-/// per partner involved) still gives each partner one event.
-pub fn write(
+/// The events of a change's audit records (change id `change`) and a pending delivery for each
+/// enabled endpoint of a recipient that subscribes to the event, to be written with the records
+/// in the change's transaction. A change that writes several audit records of one operation on
+/// one resource (one per partner involved) still gives each partner one event.
+pub fn prepare(
     conn: &mut AnyConnection,
     change: Uuid,
-    audits: Vec<(AuditRow, Known)>,
-) -> Result<(), ApiError> {
+    audits: &[(AuditRow, Known)],
+) -> Result<(Vec<EventRow>, Vec<DeliveryRow>), ApiError> {
     let mut events: Vec<EventRow> = Vec::new();
     let mut seen: HashSet<(Id, String)> = HashSet::new();
     for (audit, known) in audits {
@@ -46,15 +48,15 @@ pub fn write(
         // A subscription is read at most once, for its snapshot and for who may see it (not at
         // all when the change passed the row it wrote).
         let subscription = match (event_type.resource_type, audit.customer_id) {
-            ("subscription", _) if known.subscription.is_some() => known.subscription,
+            ("subscription", _) if known.subscription.is_some() => known.subscription.clone(),
             ("subscription", Some(c)) => {
                 SubscriptionRow::find(conn, c.uuid(), resource_id(&audit)?)?
             }
             _ => None,
         };
-        let resource = match known.resource {
-            Some(resource) => resource,
-            None => snapshot(conn, event_type.resource_type, &audit, subscription.clone())?,
+        let resource = match &known.resource {
+            Some(resource) => resource.clone(),
+            None => snapshot(conn, event_type.resource_type, audit, subscription.clone())?,
         };
         let change_key = format!("{change}/{}/{}", audit.operation_type, audit.resource_id);
         for (partner, sees) in recipients(
@@ -69,11 +71,11 @@ pub fn write(
             let resource = if sees {
                 resource.clone()
             } else {
-                minimal(event_type, &audit, &resource)
+                minimal(event_type, audit, &resource)
             };
             let payload = Payload {
                 event_type: event_type.name,
-                resource_uri: resource_uri(event_type.resource_type, &audit),
+                resource_uri: resource_uri(event_type.resource_type, audit),
                 resource_name: event_type.resource_type,
                 audit_uri: format!(
                     "/v1/audit-records?resourceType={}&operationType={}",
@@ -93,7 +95,7 @@ pub fn write(
         }
     }
     if events.is_empty() {
-        return Ok(());
+        return Ok((events, Vec::new()));
     }
     let partners: Vec<Id> = events
         .iter()
@@ -116,9 +118,7 @@ pub fn write(
                 .map(|w| DeliveryRow::new(&w.id, e, e.created_at))
         })
         .collect();
-    EventRow::insert_all(conn, &events)?;
-    DeliveryRow::insert_all(conn, &deliveries)?;
-    Ok(())
+    Ok((events, deliveries))
 }
 
 /// Writes one event for `partner` outside the catalogue's changes (the test event of `POST
@@ -132,11 +132,8 @@ pub fn write_one(
     endpoint: &WebhookRow,
 ) -> Result<EventRow, ApiError> {
     let event = EventRow::new(partner, event_type, change_key, payload);
-    EventRow::insert_all(conn, std::slice::from_ref(&event))?;
-    DeliveryRow::insert_all(
-        conn,
-        &[DeliveryRow::new(&endpoint.id, &event, event.created_at)],
-    )?;
+    let delivery = DeliveryRow::new(&endpoint.id, &event, event.created_at);
+    change_rows::insert(conn, &[], std::slice::from_ref(&event), &[delivery])?;
     Ok(event)
 }
 

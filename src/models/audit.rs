@@ -194,17 +194,6 @@ pub struct AuditFilter {
 }
 
 impl AuditRow {
-    /// Writes a change's records in one statement.
-    pub fn insert_all(conn: &mut AnyConnection, rows: &[AuditRow]) -> QueryResult<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        crate::db::on_backend!(conn, |c| diesel::insert_into(audit::table)
-            .values(rows)
-            .execute(c))?;
-        Ok(())
-    }
-
     /// One keyset page (by id, oldest first) of a partner's audit records.
     pub fn page(
         conn: &mut AnyConnection,

@@ -12,6 +12,7 @@
 pub mod application;
 pub mod audit;
 pub mod cart;
+pub mod change_rows;
 pub mod customer;
 pub mod idempotency_key;
 pub mod invitation;

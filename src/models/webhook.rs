@@ -102,18 +102,6 @@ impl WebhookRow {
         q.order(webhooks::id.asc()).limit(limit).load(conn)
     }
 
-    /// A partner's enabled registrations.
-    pub fn enabled_for_partner(
-        conn: &mut AnyConnection,
-        partner_id: &Id,
-    ) -> QueryResult<Vec<WebhookRow>> {
-        webhooks::table
-            .filter(webhooks::partner_id.eq(partner_id))
-            .filter(webhooks::enabled.eq(true))
-            .select(WebhookRow::as_select())
-            .load(conn)
-    }
-
     /// The enabled registrations of any of `partner_ids` (one statement for a change's
     /// recipients, however many partners its events go to).
     pub fn enabled_for_partners(
@@ -197,18 +185,6 @@ impl EventRow {
             payload: payload.to_string(),
             created_at: super::now(),
         }
-    }
-
-    /// Records a change's events in one statement (their `(partner_id, change_key)` pairs are
-    /// distinct: the change id is new, and `crate::outbox` writes each pair once).
-    pub fn insert_all(conn: &mut AnyConnection, rows: &[EventRow]) -> QueryResult<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        crate::db::on_backend!(conn, |c| diesel::insert_into(webhook_events::table)
-            .values(rows)
-            .execute(c))?;
-        Ok(())
     }
 
     /// An event by id.
@@ -298,17 +274,6 @@ impl DeliveryRow {
         self.status == DeliveryStatus::Pending
             && self.claim_token.is_some()
             && self.next_attempt_at.is_some_and(|n| n > at)
-    }
-
-    /// Inserts a change's deliveries in one statement.
-    pub fn insert_all(conn: &mut AnyConnection, rows: &[DeliveryRow]) -> QueryResult<()> {
-        if rows.is_empty() {
-            return Ok(());
-        }
-        crate::db::on_backend!(conn, |c| diesel::insert_into(webhook_deliveries::table)
-            .values(rows)
-            .execute(c))?;
-        Ok(())
     }
 
     /// Inserts a delivery.
