@@ -47,5 +47,5 @@ pub use id::Id;
 pub use roles::{ActorKind, Role, Roles, TenantKind};
 pub use status::{
     BillingCycle, CartStatus, DeliveryStatus, IdempotencyStatus, LinkStatus, OrderStatus,
-    PartnershipStatus, ServiceRequestStatus, SubscriptionStatus,
+    PartnershipStatus, ServiceRequestStatus, Severity, SubscriptionStatus,
 };

@@ -1,4 +1,5 @@
-//! The status of every stateful row, one enum each, and the [`BillingCycle`] of a subscription,
+//! The status of every stateful row, one enum each, the [`BillingCycle`] of a subscription and
+//! the [`Severity`] of a service request,
 //! stored as its snake_case name in a `TEXT` column (the migrations hold the status names in
 //! `CHECK` constraints). A stored value outside the enum is a deserialization error — a 500 whose
 //! cause is logged — never a silent default.
@@ -132,6 +133,18 @@ statuses! {
         Annual = "annual",
     }
 
+    /// How urgent a service request is.
+    Severity {
+        /// No business impact yet.
+        Low = "low",
+        /// Some users affected.
+        Medium = "medium",
+        /// Business operations degraded.
+        High = "high",
+        /// Business operations stopped.
+        Critical = "critical",
+    }
+
     /// A webhook delivery (product.md §11).
     DeliveryStatus {
         /// Waiting for its next attempt.
@@ -167,5 +180,6 @@ mod tests {
         assert!("".parse::<CartStatus>().is_err());
         assert!("weekly".parse::<BillingCycle>().is_err());
         assert!("Monthly".parse::<BillingCycle>().is_err());
+        assert!("urgent".parse::<Severity>().is_err());
     }
 }

@@ -13,6 +13,7 @@ use validator::Validate;
 
 use crate::auth::{Authorized, ops};
 use crate::domain::ServiceRequestStatus;
+pub use crate::domain::Severity;
 use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
@@ -22,46 +23,6 @@ use crate::paging::{Page, PageParams, Paged};
 use crate::services::service_requests::{self as service, NewRequest, Patch};
 use crate::state::AppState;
 use crate::validate;
-
-/// How urgent a service request is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// No business impact yet.
-    Low,
-    /// Some users affected.
-    Medium,
-    /// Business operations degraded.
-    High,
-    /// Business operations stopped.
-    Critical,
-}
-
-impl Severity {
-    const ALL: [Severity; 4] = [
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
-
-    /// The snake_case wire and storage name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-
-    fn parse(stored: &str) -> Severity {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == stored)
-            .unwrap_or(Severity::Medium)
-    }
-}
 
 /// A note on a service request.
 #[derive(Debug, Serialize, ToSchema)]
@@ -118,7 +79,7 @@ impl From<ServiceRequestRow> for ServiceRequest {
             id: r.id.uuid(),
             customer_id: r.customer_id.uuid(),
             partner_id: r.partner_id.uuid(),
-            severity: Severity::parse(&r.severity),
+            severity: r.severity,
             status: r.status,
             notes,
             title: r.title,
@@ -192,7 +153,7 @@ pub async fn create_service_request(
     let new = NewRequest {
         title: req.title,
         description: req.description,
-        severity: req.severity.as_str(),
+        severity: req.severity,
     };
     let row = caller
         .run(&state.pool, move |conn, caller| {
@@ -332,7 +293,7 @@ pub async fn update_service_request(
     let b = body.0;
     let patch = Patch {
         title: b.title,
-        severity: b.severity.map(Severity::as_str),
+        severity: b.severity,
         status: b.status,
         add_note: b.add_note,
     };

@@ -1,7 +1,8 @@
-//! Stored vocabularies are closed: a row whose stored roles, partner kind or billing cycle is
-//! outside the vocabulary (written behind the API's back) makes the request that reads it answer
-//! 500 `internal_error` with nothing of the stored value in the body — never a default role set,
-//! kind or cycle. And the "last global admin" count matches the role name exactly.
+//! Stored vocabularies are closed: a row whose stored roles, partner kind, billing cycle or
+//! severity is outside the vocabulary (written behind the API's back) makes the request that
+//! reads it answer 500 `internal_error` with nothing of the stored value in the body — never a
+//! default role set, kind, cycle or severity. And the "last global admin" count matches the role
+//! name exactly.
 
 use serde_json::json;
 
@@ -203,4 +204,30 @@ async fn only_the_exact_role_name_counts_as_another_global_admin() {
     ))
     .await;
     app.patch(&ga_path, &ga, step_down).await.assert(200);
+}
+
+#[actix_rt::test]
+async fn a_service_request_with_an_unknown_stored_severity_is_an_error_not_medium() {
+    let app = TestApp::new().await;
+    let agent = app.token(PARTNERED_AA).await;
+    let list = format!(
+        "/v1/customers/{}/service-requests",
+        app.customer_id("tailspin.example").await
+    );
+    let res = app
+        .post(
+            &list,
+            &agent,
+            json!({ "title": "Outlook", "description": "Sign-in fails.", "severity": "high" }),
+        )
+        .await;
+    res.assert(201);
+    let id = res.str("id");
+    app.execute_sql(&format!(
+        "UPDATE service_requests SET severity = 'urgent' WHERE id = '{id}'"
+    ))
+    .await;
+
+    assert_internal(&app.get(&format!("{list}/{id}"), &agent).await, "urgent");
+    assert_internal(&app.get(&list, &agent).await, "urgent");
 }
