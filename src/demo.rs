@@ -88,7 +88,7 @@ fn demo_partner(
         conn,
         &NewPartner {
             id,
-            kind: kind.as_str().to_owned(),
+            kind,
             name: name.to_owned(),
             support_email: Some(format!("support@{domain}")),
             support_phone: None,
@@ -349,7 +349,7 @@ fn accounts_of_existing(conn: &mut AnyConnection, _any: UserRow) -> Result<Crede
             } else {
                 CHANGED.to_owned()
             },
-            roles: Role::split(&user.roles),
+            roles: user.roles.to_vec(),
             tenant_kind,
             tenant_id,
             tenant_name,

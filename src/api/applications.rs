@@ -31,7 +31,7 @@ impl From<ApplicationRow> for Application {
             id: r.id.uuid(),
             display_name: r.display_name,
             client_id: r.client_id.uuid(),
-            roles: Role::split(&r.roles),
+            roles: r.roles.to_vec(),
             created_at: utc(r.created_at),
         }
     }

@@ -1,54 +1,14 @@
 //! Service requests on the wire (product.md §4): a request with its notes, as GET answers it and
-//! as its events carry it, and its severity (also a request field).
+//! as its events carry it.
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::ServiceRequestStatus;
+use crate::domain::{ServiceRequestStatus, Severity};
 use crate::models::service_request::ServiceRequestRow;
 use crate::models::utc;
-
-/// How urgent a service request is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Severity {
-    /// No business impact yet.
-    Low,
-    /// Some users affected.
-    Medium,
-    /// Business operations degraded.
-    High,
-    /// Business operations stopped.
-    Critical,
-}
-
-impl Severity {
-    const ALL: [Severity; 4] = [
-        Severity::Low,
-        Severity::Medium,
-        Severity::High,
-        Severity::Critical,
-    ];
-
-    /// The snake_case wire and storage name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-
-    fn parse(stored: &str) -> Severity {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == stored)
-            .unwrap_or(Severity::Medium)
-    }
-}
 
 /// A note on a service request.
 #[derive(Debug, Serialize, ToSchema)]
@@ -105,7 +65,7 @@ impl From<ServiceRequestRow> for ServiceRequest {
             id: r.id.uuid(),
             customer_id: r.customer_id.uuid(),
             partner_id: r.partner_id.uuid(),
-            severity: Severity::parse(&r.severity),
+            severity: r.severity,
             status: r.status,
             notes,
             title: r.title,

@@ -56,7 +56,7 @@ impl Subscription {
             offer_name,
             quantity: row.quantity,
             status: row.status,
-            billing_cycle: BillingCycle::parse(&row.billing_cycle).unwrap_or(BillingCycle::Monthly),
+            billing_cycle: row.billing_cycle,
             auto_renew: row.auto_renew,
             friendly_name: row.friendly_name,
             billing_partner_id: row.billing_partner_id.uuid(),

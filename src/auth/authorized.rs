@@ -56,35 +56,7 @@ pub mod ops {
         )*};
     }
 
-    rows!(
-        ReadPartnerProfile,
-        UpdatePartnerProfile,
-        ManagePartnerUsers,
-        ManageApplications,
-        ManageIndirectResellers,
-        ListIndirectResellers,
-        AcceptPartnershipInvitation,
-        ManageIndirectProviders,
-        ListIndirectProviders,
-        ReadCustomers,
-        CreateCustomer,
-        UpdateCustomer,
-        ManageRelationshipRequests,
-        RemoveCustomerRelationship,
-        ManageCustomerUsers,
-        ReadOffers,
-        ManageOrders,
-        ReadSubscriptions,
-        ManageSubscriptions,
-        UpgradeSubscription,
-        ReadSupportContact,
-        SetSupportContact,
-        ReadServiceRequests,
-        ManageServiceRequests,
-        ReadAuditRecords,
-        CustomerSelfService,
-        ManageWebhooks,
-    );
+    crate::auth::permissions::operations!(names rows);
 }
 
 /// A caller whose token allows the operation `P`. Errors at extraction: 401 `unauthorized`

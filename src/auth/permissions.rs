@@ -14,65 +14,103 @@ use Role::{
     UserManagementAdmin as UMA,
 };
 
-/// Every operation that needs a role, one per row (or half-row) of product.md §5.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    /// Read own partner profile (`GET /v1/partner`).
-    ReadPartnerProfile,
-    /// Update own partner profile (`PATCH /v1/partner`).
-    UpdatePartnerProfile,
-    /// Partner users and their roles (UMA cannot touch global admins; see `services::users`).
-    ManagePartnerUsers,
-    /// Applications (app-only credentials).
-    ManageApplications,
-    /// Reseller partnerships, provider side: invite, revoke an invitation, end.
-    ManageIndirectResellers,
-    /// Reseller partnerships, provider side: list resellers and invitations.
-    ListIndirectResellers,
-    /// Reseller partnerships, reseller side: accept an invitation.
-    AcceptPartnershipInvitation,
-    /// Reseller partnerships, reseller side: end a partnership with an indirect provider.
-    ManageIndirectProviders,
-    /// Reseller partnerships, reseller side: list indirect providers.
-    ListIndirectProviders,
-    /// Customers: list, search, read.
-    ReadCustomers,
-    /// Customers: create (provider side).
-    CreateCustomer,
-    /// Customers: update billing profile.
-    UpdateCustomer,
-    /// Relationship requests: create, list.
-    ManageRelationshipRequests,
-    /// Remove a customer relationship.
-    RemoveCustomerRelationship,
-    /// Customer users: list, reset password (DAP).
-    ManageCustomerUsers,
-    /// Offers: read.
-    ReadOffers,
-    /// Carts, orders, checkout (provider side only).
-    ManageOrders,
-    /// Subscriptions: read.
-    ReadSubscriptions,
-    /// Subscriptions: quantity, suspend, reactivate, reseller of record, auto-renew, name.
-    ManageSubscriptions,
-    /// Subscriptions: upgrade (DAP).
-    UpgradeSubscription,
-    /// Support contact: read, candidates.
-    ReadSupportContact,
-    /// Support contact: set (seed "Assign a reseller as a technical support contact" lists all five roles).
-    SetSupportContact,
-    /// Service requests (DAP): read.
-    ReadServiceRequests,
-    /// Service requests (DAP): create, update, add note.
-    ManageServiceRequests,
-    /// Audit records: read.
-    ReadAuditRecords,
-    /// Customer self-service (`/v1/my/...`, accepting a relationship request): the customer's
-    /// own admin.
-    CustomerSelfService,
-    /// Webhooks: register, change, rotate secret, test, deliveries, replay (product.md §11).
-    ManageWebhooks,
+/// The one list of the §5 operations, each with its doc comment, in table order: hands it to
+/// `$then!` — `operations!(docs declare)` with the doc comments (for [`Operation`] and
+/// [`Operation::ALL`], below), `operations!(names then)` with the names only (for the marker
+/// types `super::authorized::ops`). A new operation is added here and nowhere else; the §5 rule
+/// of each is [`Operation::rule`].
+macro_rules! operations {
+    (docs $then:ident) => {
+        $crate::auth::permissions::operations! { @list [docs $then] }
+    };
+    (names $then:ident) => {
+        $crate::auth::permissions::operations! { @list [names $then] }
+    };
+    (@list $how:tt) => {
+        $crate::auth::permissions::operations! { @emit $how
+            /// Read own partner profile (`GET /v1/partner`).
+            ReadPartnerProfile,
+            /// Update own partner profile (`PATCH /v1/partner`).
+            UpdatePartnerProfile,
+            /// Partner users and their roles (UMA cannot touch global admins; see `services::users`).
+            ManagePartnerUsers,
+            /// Applications (app-only credentials).
+            ManageApplications,
+            /// Reseller partnerships, provider side: invite, revoke an invitation, end.
+            ManageIndirectResellers,
+            /// Reseller partnerships, provider side: list resellers and invitations.
+            ListIndirectResellers,
+            /// Reseller partnerships, reseller side: accept an invitation.
+            AcceptPartnershipInvitation,
+            /// Reseller partnerships, reseller side: end a partnership with an indirect provider.
+            ManageIndirectProviders,
+            /// Reseller partnerships, reseller side: list indirect providers.
+            ListIndirectProviders,
+            /// Customers: list, search, read.
+            ReadCustomers,
+            /// Customers: create (provider side).
+            CreateCustomer,
+            /// Customers: update billing profile.
+            UpdateCustomer,
+            /// Relationship requests: create, list.
+            ManageRelationshipRequests,
+            /// Remove a customer relationship.
+            RemoveCustomerRelationship,
+            /// Customer users: list, reset password (DAP).
+            ManageCustomerUsers,
+            /// Offers: read.
+            ReadOffers,
+            /// Carts, orders, checkout (provider side only).
+            ManageOrders,
+            /// Subscriptions: read.
+            ReadSubscriptions,
+            /// Subscriptions: quantity, suspend, reactivate, reseller of record, auto-renew, name.
+            ManageSubscriptions,
+            /// Subscriptions: upgrade (DAP).
+            UpgradeSubscription,
+            /// Support contact: read, candidates.
+            ReadSupportContact,
+            /// Support contact: set (seed "Assign a reseller as a technical support contact" lists all five roles).
+            SetSupportContact,
+            /// Service requests (DAP): read.
+            ReadServiceRequests,
+            /// Service requests (DAP): create, update, add note.
+            ManageServiceRequests,
+            /// Audit records: read.
+            ReadAuditRecords,
+            /// Customer self-service (`/v1/my/...`, accepting a relationship request): the customer's
+            /// own admin.
+            CustomerSelfService,
+            /// Webhooks: register, change, rotate secret, test, deliveries, replay (product.md §11).
+            ManageWebhooks,
+        }
+    };
+    (@emit [docs $then:ident] $($body:tt)*) => {
+        $then! { $($body)* }
+    };
+    (@emit [names $then:ident] $($(#[doc = $doc:literal])* $name:ident,)*) => {
+        $then!($($name),*);
+    };
 }
+pub(crate) use operations;
+
+/// Declares [`Operation`] and [`Operation::ALL`] from `operations!`.
+macro_rules! declare_operations {
+    ($($(#[doc = $doc:literal])* $name:ident,)*) => {
+        /// Every operation that needs a role, one per row (or half-row) of product.md §5.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Operation {
+            $($(#[doc = $doc])* $name,)*
+        }
+
+        impl Operation {
+            /// Every operation, in table order.
+            pub const ALL: &'static [Operation] = &[$(Operation::$name),*];
+        }
+    };
+}
+
+operations!(docs declare_operations);
 
 /// The kind of organisation whose users and applications may perform an operation: the
 /// tenant-kind column of the §5 table.
@@ -255,7 +293,7 @@ mod tests {
     const N: bool = false;
 
     /// One row of the §5 table: the operation, then GA, UMA, AA, SA, HA. An exhaustive match, so
-    /// a new operation does not compile until its row is written here (and added to `ALL`).
+    /// a new operation does not compile until its row is written here.
     #[rustfmt::skip]
     fn row(op: Operation) -> [bool; 5] {
         match op {
@@ -328,35 +366,7 @@ mod tests {
         }
     }
 
-    const ALL: [Operation; 27] = [
-        ReadPartnerProfile,
-        UpdatePartnerProfile,
-        ManagePartnerUsers,
-        ManageApplications,
-        ManageIndirectResellers,
-        ListIndirectResellers,
-        AcceptPartnershipInvitation,
-        ManageIndirectProviders,
-        ListIndirectProviders,
-        ReadCustomers,
-        CreateCustomer,
-        UpdateCustomer,
-        ManageRelationshipRequests,
-        RemoveCustomerRelationship,
-        ManageCustomerUsers,
-        ReadOffers,
-        ManageOrders,
-        ReadSubscriptions,
-        ManageSubscriptions,
-        UpgradeSubscription,
-        ReadSupportContact,
-        SetSupportContact,
-        ReadServiceRequests,
-        ManageServiceRequests,
-        ReadAuditRecords,
-        CustomerSelfService,
-        ManageWebhooks,
-    ];
+    const ALL: &[Operation] = Operation::ALL;
 
     #[test]
     fn all_lists_every_operation_once() {
@@ -368,7 +378,7 @@ mod tests {
 
     #[test]
     fn allowed_roles_match_the_product_table_cell_by_cell() {
-        for op in ALL {
+        for &op in ALL {
             for (role, expected) in Role::PARTNER_ROLES.into_iter().zip(row(op)) {
                 assert_eq!(
                     op.allowed_roles().contains(&role),
@@ -382,7 +392,7 @@ mod tests {
 
     #[test]
     fn customer_admin_may_only_use_self_service() {
-        for op in ALL {
+        for &op in ALL {
             assert_eq!(
                 allows(&[Role::CustomerAdmin], op),
                 op == CustomerSelfService,
@@ -393,14 +403,14 @@ mod tests {
 
     #[test]
     fn needs_delegated_admin_matches_the_dap_rows() {
-        for op in ALL {
+        for &op in ALL {
             assert_eq!(op.needs_delegated_admin(), dap(op), "{op:?}");
         }
     }
 
     #[test]
     fn tenants_match_the_side_of_each_row() {
-        for op in ALL {
+        for &op in ALL {
             let admitted: String = [
                 (TenantKind::IndirectProvider, "P"),
                 (TenantKind::IndirectReseller, "R"),

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::jwt::Claims;
 use crate::db::AnyConnection;
 use crate::domain::Id;
-use crate::domain::{ActorKind, Role, TenantKind};
+use crate::domain::{ActorKind, Role, Roles, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::Actor;
 use crate::models::customer::CustomerRow;
@@ -128,11 +128,11 @@ struct Loaded {
     user_name: Option<String>,
     partner_id: Option<Id>,
     customer_id: Option<Id>,
-    roles: String,
+    roles: Roles,
     /// Users only: disabled, must change password, credentials version.
     state: Option<(bool, bool, i64)>,
     /// The partner's kind and name.
-    partner: Option<(String, String)>,
+    partner: Option<(TenantKind, String)>,
     /// A customer user's company name.
     company: Option<String>,
 }
@@ -140,17 +140,17 @@ struct Loaded {
 /// A user's display name, user name, partner, customer, roles; disabled, must change password,
 /// credentials version.
 type UserColumns = (
-    (String, String, Option<Id>, Option<Id>, String),
+    (String, String, Option<Id>, Option<Id>, Roles),
     (bool, bool, i64),
 );
 
 /// An application's display name, partner and roles, with the partner's kind and name.
-type ApplicationColumns = (String, Id, String, (String, String));
+type ApplicationColumns = (String, Id, Roles, (TenantKind, String));
 
 impl Loaded {
     fn user(
         columns: UserColumns,
-        partner: Option<(String, String)>,
+        partner: Option<(TenantKind, String)>,
         company: Option<String>,
     ) -> Loaded {
         let ((display_name, user_name, partner_id, customer_id, roles), state) = columns;
@@ -199,11 +199,7 @@ impl Loaded {
             self.partner,
             self.company,
         ) {
-            (Some(pid), _, Some((kind, name)), _) => (
-                TenantKind::parse(&kind).unwrap_or(TenantKind::IndirectReseller),
-                pid.uuid(),
-                name,
-            ),
+            (Some(pid), _, Some((kind, name)), _) => (kind, pid.uuid(), name),
             (None, Some(cid), _, Some(company)) => (TenantKind::Customer, cid.uuid(), company),
             _ => return Err(gone()),
         };
@@ -218,7 +214,7 @@ impl Loaded {
             tenant_kind,
             tenant_id,
             tenant_name,
-            roles: Role::split(&self.roles),
+            roles: self.roles.to_vec(),
             request_id,
             preloaded: None,
         })
@@ -269,7 +265,7 @@ fn load_user(conn: &mut AnyConnection, id: Id) -> QueryResult<Option<Loaded>> {
                 (partners::kind, partners::name).nullable(),
                 customers::company_name.nullable(),
             ))
-            .get_result::<(UserColumns, Option<(String, String)>, Option<String>)>(c)
+            .get_result::<(UserColumns, Option<(TenantKind, String)>, Option<String>)>(c)
             .optional()
             .map(|row| row.map(|(user, partner, company)| Loaded::user(user, partner, company)))
     })
@@ -301,7 +297,7 @@ fn load_user_reaching(
             ))
             .get_result::<(
                 UserColumns,
-                (String, String),
+                (TenantKind, String),
                 Option<RelationshipRow>,
                 Option<CustomerRow>,
             )>(c)

@@ -1,20 +1,18 @@
-//! The status of every stateful row, one enum each, stored as its snake_case name in a `TEXT`
-//! column (the PostgreSQL migrations hold the same names in `CHECK` constraints). A stored value
-//! outside the enum is a deserialization error — a 500 whose cause is logged — never a silent
-//! default.
+//! The status of every stateful row, one enum each, the [`BillingCycle`] of a subscription and
+//! the [`Severity`] of a service request,
+//! stored as its snake_case name in a `TEXT` column (the migrations hold the status names in
+//! `CHECK` constraints). A stored value outside the enum is a deserialization error — a 500 whose
+//! cause is logged — never a silent default.
 
 use std::fmt;
 use std::str::FromStr;
 
-use diesel::backend::Backend;
-use diesel::deserialize::{self, FromSql};
-use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// Defines a status enum with its snake_case names, `as_str`, `FromStr`, `Display` and the
-/// diesel `Text` mapping for every backend.
+/// Defines a closed vocabulary stored as text: an enum with its snake_case names, `ALL`,
+/// `as_str`, `FromStr`, `Display` and the diesel `Text` mapping for every backend.
 macro_rules! statuses {
     ($(
         $(#[$meta:meta])*
@@ -62,23 +60,7 @@ macro_rules! statuses {
             }
         }
 
-        impl<DB: Backend> ToSql<Text, DB> for $name
-        where
-            str: ToSql<Text, DB>,
-        {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
-                self.as_str().to_sql(out)
-            }
-        }
-
-        impl<DB: Backend> FromSql<Text, DB> for $name
-        where
-            String: FromSql<Text, DB>,
-        {
-            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
-                Ok(String::from_sql(bytes)?.parse()?)
-            }
-        }
+        text_column!($name);
     )*};
 }
 
@@ -143,6 +125,26 @@ statuses! {
         Completed = "completed",
     }
 
+    /// How often a subscription is billed (product.md §3).
+    BillingCycle {
+        /// Billed every month.
+        Monthly = "monthly",
+        /// Billed once a year.
+        Annual = "annual",
+    }
+
+    /// How urgent a service request is.
+    Severity {
+        /// No business impact yet.
+        Low = "low",
+        /// Some users affected.
+        Medium = "medium",
+        /// Business operations degraded.
+        High = "high",
+        /// Business operations stopped.
+        Critical = "critical",
+    }
+
     /// A webhook delivery (product.md §11).
     DeliveryStatus {
         /// Waiting for its next attempt.
@@ -176,5 +178,8 @@ mod tests {
     fn an_unknown_name_is_an_error_not_a_default() {
         assert!("paused".parse::<SubscriptionStatus>().is_err());
         assert!("".parse::<CartStatus>().is_err());
+        assert!("weekly".parse::<BillingCycle>().is_err());
+        assert!("Monthly".parse::<BillingCycle>().is_err());
+        assert!("urgent".parse::<Severity>().is_err());
     }
 }

@@ -46,7 +46,7 @@ impl From<UserRow> for CustomerUser {
     fn from(u: UserRow) -> CustomerUser {
         CustomerUser {
             id: u.id.uuid(),
-            roles: Role::split(&u.roles),
+            roles: u.roles.to_vec(),
             user_name: u.user_name,
             display_name: u.display_name,
             must_change_password: u.must_change_password,

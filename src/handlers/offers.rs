@@ -65,7 +65,7 @@ impl TryFrom<OfferRow> for Offer {
         let texts = |ids: Vec<crate::domain::Id>| ids.iter().map(ToString::to_string).collect();
         Ok(Offer {
             unit_price: Money::new(r.unit_price_minor, &r.currency),
-            billing_cycles: r.billing_cycles(),
+            billing_cycles: r.billing_cycles().to_vec(),
             prerequisite_offer_ids: texts(r.prerequisite_ids()?),
             upgrade_target_offer_ids: texts(r.upgrade_target_ids()?),
             id: r.id.to_string(),

@@ -10,9 +10,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::service_requests::{ServiceRequest, Severity};
+use crate::api::service_requests::ServiceRequest;
 use crate::auth::{Authorized, ops};
 use crate::domain::ServiceRequestStatus;
+use crate::domain::Severity;
 use crate::error::{ApiError, Problem};
 use crate::etag::{self, Precondition};
 use crate::extract::ValidJson;
@@ -84,7 +85,7 @@ pub async fn create_service_request(
     let new = NewRequest {
         title: req.title,
         description: req.description,
-        severity: req.severity.as_str(),
+        severity: req.severity,
     };
     let row = caller
         .change(&state.pool, move |change, caller| {
@@ -224,7 +225,7 @@ pub async fn update_service_request(
     let b = body.0;
     let patch = Patch {
         title: b.title,
-        severity: b.severity.map(Severity::as_str),
+        severity: b.severity,
         status: b.status,
         add_note: b.add_note,
     };

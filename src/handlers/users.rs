@@ -54,7 +54,7 @@ impl From<UserRow> for User {
             id: r.id.uuid(),
             user_name: r.user_name,
             display_name: r.display_name,
-            roles: Role::split(&r.roles),
+            roles: r.roles.to_vec(),
             disabled: r.disabled,
             must_change_password: r.must_change_password,
             created_at: utc(r.created_at),

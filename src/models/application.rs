@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::domain::Id;
+use crate::domain::{Id, Roles};
 use crate::schema::applications;
 
 /// An application of a partner.
@@ -19,7 +19,8 @@ pub struct ApplicationRow {
     pub display_name: String,
     pub client_id: Id,
     pub secret_hash: String,
-    pub roles: String,
+    /// An unknown stored role fails the read.
+    pub roles: Roles,
     pub created_at: NaiveDateTime,
     /// The row version (1 at creation; an application is never changed, only deleted).
     pub version: i64,

@@ -7,8 +7,7 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use diesel::sql_types::Text;
 
 use crate::db::AnyConnection;
 use crate::domain::Id;
@@ -38,34 +37,53 @@ pub fn parse_id(id: &str, field: &str) -> Result<Id, ApiError> {
     ))
 }
 
-/// How often a subscription is billed (product.md §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum BillingCycle {
-    /// Billed every month.
-    Monthly,
-    /// Billed once a year.
-    Annual,
+pub use crate::domain::BillingCycle;
+
+/// The billing cycles an offer can be bought with, stored as a JSON array of their names
+/// (`["monthly","annual"]`). Reading a value that is not such an array of known cycles is a
+/// deserialization error (a 500 whose cause is logged), never a shorter list.
+#[derive(Debug, Clone, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub struct BillingCycles {
+    cycles: Vec<BillingCycle>,
+    json: String,
 }
 
-impl BillingCycle {
-    /// The snake_case wire and storage name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BillingCycle::Monthly => "monthly",
-            BillingCycle::Annual => "annual",
-        }
+impl BillingCycles {
+    /// The cycles `cycles`, in this order.
+    pub fn new(cycles: Vec<BillingCycle>) -> BillingCycles {
+        let names: Vec<&str> = cycles.iter().map(|c| c.as_str()).collect();
+        let json = serde_json::to_string(&names).unwrap_or_else(|_| "[]".to_owned());
+        BillingCycles { cycles, json }
     }
 
-    /// Parses the stored form.
-    pub fn parse(s: &str) -> Option<BillingCycle> {
-        match s {
-            "monthly" => Some(BillingCycle::Monthly),
-            "annual" => Some(BillingCycle::Annual),
-            _ => None,
-        }
+    /// The cycles, in stored order.
+    pub fn as_slice(&self) -> &[BillingCycle] {
+        &self.cycles
+    }
+
+    /// The stored JSON array.
+    pub fn as_str(&self) -> &str {
+        &self.json
     }
 }
+
+impl std::str::FromStr for BillingCycles {
+    type Err = String;
+    /// Parses the stored JSON array; an unknown cycle name is an error.
+    fn from_str(json: &str) -> Result<BillingCycles, String> {
+        let names: Vec<String> = serde_json::from_str(json)
+            .map_err(|e| format!("stored billing cycles {json:?}: {e}"))?;
+        let cycles = names
+            .iter()
+            .map(|n| n.parse::<BillingCycle>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| format!("stored billing cycles {json:?}: {e}"))?;
+        Ok(BillingCycles::new(cycles))
+    }
+}
+
+crate::domain::text_column!(BillingCycles);
 
 /// A catalog offer.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -81,8 +99,8 @@ pub struct OfferRow {
     /// Price per license per month, in the currency's minor unit.
     pub unit_price_minor: i64,
     pub currency: String,
-    /// JSON array of billing cycle names.
-    pub billing_cycles: String,
+    /// The billing cycles it can be bought with (a JSON array of names).
+    pub billing_cycles: BillingCycles,
     pub is_add_on: bool,
     /// JSON array of offer ids.
     pub prerequisite_offer_ids: String,
@@ -104,10 +122,6 @@ pub struct OfferFilter {
     pub q: Option<String>,
     /// Only add-ons (`true`) or only base offers (`false`).
     pub is_add_on: Option<bool>,
-}
-
-fn strings(json: &str) -> Vec<String> {
-    serde_json::from_str(json).unwrap_or_default()
 }
 
 /// The offer ids stored as the JSON array `json` in `column`; a value that is not such an array
@@ -143,11 +157,8 @@ impl OfferRow {
     }
 
     /// The billing cycles this offer can be bought with.
-    pub fn billing_cycles(&self) -> Vec<BillingCycle> {
-        strings(&self.billing_cycles)
-            .iter()
-            .filter_map(|c| BillingCycle::parse(c))
-            .collect()
+    pub fn billing_cycles(&self) -> &[BillingCycle] {
+        self.billing_cycles.as_slice()
     }
 
     /// Whether the offer can be bought with `cycle`.
@@ -249,5 +260,25 @@ impl OfferRow {
             ))
             .execute(conn)?;
         Ok(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_billing_cycles_read_back_and_unknown_ones_are_errors() {
+        let cycles = BillingCycles::new(vec![BillingCycle::Monthly, BillingCycle::Annual]);
+        assert_eq!(cycles.as_str(), r#"["monthly","annual"]"#);
+        assert_eq!(cycles.as_str().parse::<BillingCycles>(), Ok(cycles));
+        for stored in [
+            r#"["monthly","weekly"]"#,
+            r#"["Monthly"]"#,
+            "monthly",
+            "[1]",
+        ] {
+            assert!(stored.parse::<BillingCycles>().is_err(), "{stored:?}");
+        }
     }
 }

@@ -13,7 +13,8 @@ use crate::schema::partners;
 #[diesel(table_name = partners)]
 pub struct PartnerRow {
     pub id: Id,
-    pub kind: String,
+    /// `indirect_provider` or `indirect_reseller` (an unknown stored kind fails the read).
+    pub kind: TenantKind,
     pub name: String,
     pub support_email: Option<String>,
     pub support_phone: Option<String>,
@@ -29,7 +30,7 @@ pub struct PartnerRow {
 #[diesel(treat_none_as_default_value = false)]
 pub struct NewPartner {
     pub id: Id,
-    pub kind: String,
+    pub kind: TenantKind,
     pub name: String,
     pub support_email: Option<String>,
     pub support_phone: Option<String>,
@@ -101,7 +102,7 @@ impl PartnerRow {
 
     /// The partner's tenant kind.
     pub fn tenant_kind(&self) -> TenantKind {
-        TenantKind::parse(&self.kind).unwrap_or(TenantKind::IndirectReseller)
+        self.kind
     }
 }
 

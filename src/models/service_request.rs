@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::domain::{Id, ServiceRequestStatus};
+use crate::domain::{Id, ServiceRequestStatus, Severity};
 use crate::schema::service_requests as sr;
 
 /// A service request.
@@ -20,7 +20,8 @@ pub struct ServiceRequestRow {
     pub partner_id: Id,
     pub title: String,
     pub description: String,
-    pub severity: String,
+    /// An unknown stored severity fails the read.
+    pub severity: Severity,
     pub status: ServiceRequestStatus,
     /// JSON array of `{ "text", "author", "createdAt" }`.
     pub notes: String,
@@ -47,7 +48,7 @@ pub struct StoredNote {
 #[diesel(table_name = sr)]
 pub struct ServiceRequestChanges {
     pub title: Option<String>,
-    pub severity: Option<String>,
+    pub severity: Option<Severity>,
     pub status: Option<ServiceRequestStatus>,
     pub notes: Option<String>,
 }

@@ -10,7 +10,7 @@ use diesel::sql_types::{Bool, Nullable};
 use uuid::Uuid;
 
 use crate::db::{AnyConnection, MultiBackend};
-use crate::domain::{Id, SubscriptionStatus};
+use crate::domain::{BillingCycle, Id, SubscriptionStatus};
 use crate::schema::subscriptions as s;
 
 /// A subscription.
@@ -24,7 +24,8 @@ pub struct SubscriptionRow {
     pub order_id: Option<Id>,
     pub quantity: i32,
     pub status: SubscriptionStatus,
-    pub billing_cycle: String,
+    /// An unknown stored cycle fails the read.
+    pub billing_cycle: BillingCycle,
     pub auto_renew: bool,
     pub friendly_name: String,
     pub billing_partner_id: Id,

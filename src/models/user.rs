@@ -1,11 +1,13 @@
 //! `users`: partner users (agents) and customer users, signed in with a password.
 
 use chrono::NaiveDateTime;
+use diesel::dsl;
 use diesel::prelude::*;
+use diesel::sql_types::Text;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
-use crate::domain::Id;
+use crate::domain::{Id, Role, Roles};
 use crate::schema::users;
 
 /// A user of a partner (`partner_id`) or of a customer (`customer_id`); exactly one is set.
@@ -18,7 +20,8 @@ pub struct UserRow {
     pub user_name: String,
     pub display_name: String,
     pub password_hash: String,
-    pub roles: String,
+    /// An unknown stored role fails the read.
+    pub roles: Roles,
     pub must_change_password: bool,
     pub disabled: bool,
     pub version: i64,
@@ -40,7 +43,7 @@ pub struct NewUser {
     pub user_name: String,
     pub display_name: String,
     pub password_hash: String,
-    pub roles: String,
+    pub roles: Roles,
     pub must_change_password: bool,
     pub disabled: bool,
     pub version: i64,
@@ -56,7 +59,7 @@ impl NewUser {
         user_name: &str,
         display_name: &str,
         password_hash: String,
-        roles: String,
+        roles: Roles,
         must_change_password: bool,
     ) -> NewUser {
         let now = super::now();
@@ -82,7 +85,7 @@ impl NewUser {
 #[diesel(table_name = users)]
 pub struct UserChanges {
     pub display_name: Option<String>,
-    pub roles: Option<String>,
+    pub roles: Option<Roles>,
     pub disabled: Option<bool>,
     pub password_hash: Option<String>,
     pub must_change_password: Option<bool>,
@@ -96,6 +99,27 @@ impl UserChanges {
         self.password_hash.is_some() || self.disabled.is_some() || self.roles.is_some()
     }
 }
+
+diesel::define_sql_function! {
+    /// SQL `replace(text, from, to)`: every occurrence of `from` replaced, case-sensitively, the
+    /// same on SQLite and PostgreSQL.
+    fn replace(x: Text, from: Text, to: Text) -> Text;
+}
+
+/// SQL: the user's stored roles hold `role` — exactly that name, as a whole comma-separated
+/// token (`,roles,` contains `,role,`), so `global_admin_x` or `GLOBAL_ADMIN` never match
+/// `global_admin`. Written with `replace` rather than `LIKE`, whose `_` matches any character and
+/// which ignores case on SQLite.
+pub fn holds_role(
+    role: Role,
+) -> dsl::Ne<replace<WrappedRoles, String, &'static str>, WrappedRoles> {
+    let wrapped = || ",".into_sql::<Text>().concat(users::roles).concat(",");
+    replace(wrapped(), Roles::token(role), "").ne(wrapped())
+}
+
+/// SQL `',' || roles || ','`.
+type WrappedRoles =
+    dsl::Concat<dsl::Concat<dsl::AsExprOf<&'static str, Text>, users::roles>, &'static str>;
 
 impl UserRow {
     /// The user with `id`, if any.
@@ -177,8 +201,7 @@ impl UserRow {
             .filter(users::partner_id.eq(Id::from(partner_id)))
             .filter(users::id.ne(except_id))
             .filter(users::disabled.eq(false))
-            // Stored roles are comma-joined names; no other role name contains this one.
-            .filter(users::roles.like("%global_admin%"))
+            .filter(holds_role(Role::GlobalAdmin))
             .count()
             .get_result(conn)
     }

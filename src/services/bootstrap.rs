@@ -40,7 +40,7 @@ pub fn insert_partner(
         conn,
         &NewPartner {
             id,
-            kind: kind.as_str().to_owned(),
+            kind,
             name: name.to_owned(),
             support_email,
             support_phone: None,

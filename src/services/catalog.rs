@@ -16,7 +16,9 @@ use crate::db::{self, AnyConnection};
 use crate::domain::Id;
 use crate::error::{ApiError, FieldError};
 use crate::models::now;
-use crate::models::offer::{BillingCycle, OfferFilter, OfferRow, ids_json, is_valid_id};
+use crate::models::offer::{
+    BillingCycle, BillingCycles, OfferFilter, OfferRow, ids_json, is_valid_id,
+};
 use crate::money::{self, Money};
 use crate::paging::PageRequest;
 
@@ -200,7 +202,7 @@ fn validate(conn: &mut AnyConnection, file: &CatalogFile) -> Result<Vec<OfferRow
         }
         let mut cycles = HashSet::new();
         for (j, cycle) in offer.billing_cycles.iter().enumerate() {
-            if BillingCycle::parse(cycle).is_none() {
+            if cycle.parse::<BillingCycle>().is_err() {
                 bad(
                     &format!("billingCycles[{j}]"),
                     "billing_cycle",
@@ -295,7 +297,6 @@ fn offer_ids(ids: &[String]) -> Result<Vec<Id>, ApiError> {
 }
 
 fn row(o: &CatalogOffer, t: chrono::NaiveDateTime) -> Result<OfferRow, ApiError> {
-    let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".to_owned());
     let id = catalog_id(&o.id).ok_or_else(|| ApiError::internal(format!("offer id {:?}", o.id)))?;
     Ok(OfferRow {
         id,
@@ -307,7 +308,14 @@ fn row(o: &CatalogOffer, t: chrono::NaiveDateTime) -> Result<OfferRow, ApiError>
         max_quantity: i32::try_from(o.max_quantity).unwrap_or(1),
         unit_price_minor: o.unit_price.amount_minor,
         currency: o.unit_price.currency.clone(),
-        billing_cycles: json(&o.billing_cycles),
+        // Validated above: every name is a billing cycle.
+        billing_cycles: BillingCycles::new(
+            o.billing_cycles
+                .iter()
+                .map(|c| c.parse())
+                .collect::<Result<_, _>>()
+                .map_err(ApiError::internal)?,
+        ),
         is_add_on: o.is_add_on,
         prerequisite_offer_ids: ids_json(&offer_ids(&o.prerequisite_offer_ids)?),
         upgrade_target_offer_ids: ids_json(&offer_ids(&o.upgrade_target_offer_ids)?),

@@ -307,7 +307,7 @@ pub(super) fn place(
             order_id: Some(order_id),
             quantity: p.line.quantity,
             status: crate::domain::SubscriptionStatus::Active,
-            billing_cycle: p.line.billing_cycle.as_str().to_owned(),
+            billing_cycle: p.line.billing_cycle,
             auto_renew: true,
             friendly_name: p.offer.name.clone(),
             billing_partner_id: provider,

@@ -10,7 +10,7 @@ use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
-use crate::domain::{AuditOperation, Id, ServiceRequestStatus};
+use crate::domain::{AuditOperation, Id, ServiceRequestStatus, Severity};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
@@ -25,8 +25,8 @@ pub struct NewRequest {
     pub title: String,
     /// What the customer needs.
     pub description: String,
-    /// `low`, `medium`, `high` or `critical`.
-    pub severity: &'static str,
+    /// How urgent it is.
+    pub severity: Severity,
 }
 
 /// Changes to a service request; `None` leaves a field as it is.
@@ -35,7 +35,7 @@ pub struct Patch {
     /// New title.
     pub title: Option<String>,
     /// New severity.
-    pub severity: Option<&'static str>,
+    pub severity: Option<Severity>,
     /// New status.
     pub status: Option<ServiceRequestStatus>,
     /// A note to append.
@@ -85,7 +85,7 @@ pub fn create(
         partner_id: Id::from(partner_id),
         title: new.title.trim().to_owned(),
         description: new.description,
-        severity: new.severity.to_owned(),
+        severity: new.severity,
         status: ServiceRequestStatus::Open,
         notes: "[]".to_owned(),
         created_by: principal.display_name.clone(),
@@ -198,7 +198,7 @@ pub fn update(
     };
     let changes = ServiceRequestChanges {
         title: patch.title.map(|t| t.trim().to_owned()),
-        severity: patch.severity.map(str::to_owned),
+        severity: patch.severity,
         status: patch.status,
         notes,
     };

@@ -126,7 +126,7 @@ fn find_user(conn: &mut AnyConnection, username: &str) -> Result<Candidate, ApiE
             user.id.uuid(),
             tkind,
             tid,
-            Role::split(&user.roles),
+            user.roles.to_vec(),
             user.credentials_version,
         )),
     })
@@ -146,7 +146,7 @@ fn find_application(conn: &mut AnyConnection, client_id: &str) -> Result<Candida
             app.id.uuid(),
             partner.tenant_kind(),
             app.partner_id.uuid(),
-            Role::split(&app.roles),
+            app.roles.to_vec(),
             0,
         )),
     })

@@ -22,7 +22,7 @@ use crate::domain::{AuditOperation, Id, SubscriptionStatus};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
-use crate::models::offer::{BillingCycle, OfferRow};
+use crate::models::offer::OfferRow;
 use crate::models::partnership::PartnershipRow;
 use crate::models::subscription::{
     Named, SubscriptionChanges, SubscriptionFilter, SubscriptionRow,
@@ -314,7 +314,7 @@ pub fn ineligibility(
     if !dap {
         reasons.push(Ineligibility::DelegatedAdminRequired);
     }
-    if !BillingCycle::parse(&row.billing_cycle).is_some_and(|c| target.offers_cycle(c)) {
+    if !target.offers_cycle(row.billing_cycle) {
         reasons.push(Ineligibility::BillingCycleNotOffered);
     }
     reasons

@@ -55,14 +55,14 @@ fn snapshot(u: &UserRow) -> serde_json::Value {
     serde_json::json!({
         "userName": u.user_name,
         "displayName": u.display_name,
-        "roles": Role::split(&u.roles),
+        "roles": u.roles.to_vec(),
         "disabled": u.disabled,
         "mustChangePassword": u.must_change_password,
     })
 }
 
 fn is_global_admin(u: &UserRow) -> bool {
-    Role::split(&u.roles).contains(&Role::GlobalAdmin)
+    u.roles.contains(&Role::GlobalAdmin)
 }
 
 /// 403 `global_admin_protected` unless the caller is a global admin.

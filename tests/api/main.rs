@@ -26,6 +26,7 @@ mod partnerships;
 mod permissions;
 mod relationships;
 mod service_requests;
+mod stored_vocabularies;
 mod subscriptions;
 mod support_contact_reverts;
 mod support_contacts;

@@ -51,7 +51,7 @@ async fn active_subscription(
         "INSERT INTO offers (id, name, description, product_family, min_quantity, max_quantity, \
            unit_price_minor, currency, billing_cycles, is_add_on, prerequisite_offer_ids, \
            upgrade_target_offer_ids, limit_per_customer, created_at, updated_at) \
-         VALUES ('{offer}', 'Test offer', 'For tests', 'test', 1, 100, 1000, 'USD', 'monthly', \
+         VALUES ('{offer}', 'Test offer', 'For tests', 'test', 1, 100, 1000, 'USD', '[\"monthly\"]', \
            FALSE, '[]', '[]', NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00'); \
          INSERT INTO subscriptions (id, customer_id, offer_id, order_id, quantity, status, \
            billing_cycle, auto_renew, friendly_name, billing_partner_id, partner_id_on_record, \

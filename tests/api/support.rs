@@ -386,7 +386,7 @@ impl TestApp {
     /// tests of sign-in itself use [`TestApp::sign_in`] and [`TestApp::token_with`]. Panics
     /// when the account could not sign in (unknown, disabled, temporary password).
     pub async fn token(&self, username: &str) -> String {
-        use partner_center::domain::{ActorKind, Role, TenantKind};
+        use partner_center::domain::{ActorKind, TenantKind};
         use partner_center::models::{partner::PartnerRow, user::UserRow};
         let state = self.state.clone();
         let username = username.to_owned();
@@ -416,7 +416,7 @@ impl TestApp {
                     user.id.uuid(),
                     kind,
                     tenant,
-                    Role::split(&user.roles),
+                    user.roles.to_vec(),
                     user.credentials_version,
                 )
                 .expect("mint token")
@@ -496,6 +496,11 @@ impl TestApp {
         })
         .await
         .expect("sql task");
+    }
+
+    /// Whether the test database is PostgreSQL (else SQLite), for SQL that differs.
+    pub fn is_postgres(&self) -> bool {
+        db::Backend::of(&self.state.config.database_url) == db::Backend::Postgres
     }
 
     /// The id of a seeded customer by domain, read as the provider's global admin.
