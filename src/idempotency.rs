@@ -31,7 +31,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use crate::auth::{password::sha256_hex, principal};
 use crate::db::{self, AnyConnection};
 use crate::domain::IdempotencyStatus;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::models::now;
 use crate::schema::idempotency_keys as keys;
 use crate::state::AppState;
@@ -117,13 +117,13 @@ fn claim(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result
         }
         if existing.request_hash != hash {
             return Err(ApiError::unprocessable(
-                "idempotency_key_reused",
+                ProblemCode::IdempotencyKeyReused,
                 "This Idempotency-Key was already used with a different request; use a new key for a new request.",
             ));
         }
         if existing.status == IdempotencyStatus::InProgress {
             return Err(ApiError::conflict(
-                "idempotency_request_in_progress",
+                ProblemCode::IdempotencyRequestInProgress,
                 "A request with this Idempotency-Key is still being processed; retry shortly.",
             )
             .with_header(header::RETRY_AFTER, "1"));
@@ -131,14 +131,14 @@ fn claim(conn: &mut AnyConnection, scope: &str, key: &str, hash: &str) -> Result
         return Ok(Claim::Replay(existing));
     }
     Err(ApiError::conflict(
-        "idempotency_request_in_progress",
+        ProblemCode::IdempotencyRequestInProgress,
         "A request with this Idempotency-Key is still being processed; retry shortly.",
     ))
 }
 
 fn response_lost() -> ApiError {
     ApiError::conflict(
-        "idempotency_response_unavailable",
+        ProblemCode::IdempotencyResponseUnavailable,
         "The change requested with this Idempotency-Key was applied, but its response was lost; read the resource instead of retrying, or use a new key.",
     )
 }
@@ -332,7 +332,7 @@ fn replay(row: KeyRow, jwt_secret: &str) -> HttpResponse {
     match open(jwt_secret, row.response_body.unwrap_or_default()) {
         Some(body) => res.body(body),
         None => ApiError::conflict(
-            "idempotency_response_unavailable",
+            ProblemCode::IdempotencyResponseUnavailable,
             "The first response to this Idempotency-Key can no longer be read (the server key changed); use a new key.",
         )
         .error_response(),

@@ -22,6 +22,7 @@ pub mod models;
 pub mod money;
 pub mod openapi;
 pub mod paging;
+pub mod problem_code;
 pub mod rate_limit;
 pub mod request_id;
 pub mod schema;

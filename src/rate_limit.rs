@@ -24,7 +24,7 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 
 use crate::auth::principal;
 use crate::client_address;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::state::AppState;
 
 /// The per-caller limiter.
@@ -141,7 +141,7 @@ pub async fn middleware(
                 let wait = spent.reset;
                 let mut err = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
+                    ProblemCode::RateLimited,
                     format!("Too many requests; retry in {wait} seconds."),
                 )
                 .with_header(header::RETRY_AFTER, wait.to_string());

@@ -7,7 +7,7 @@ use crate::auth::password;
 use crate::db::{self, AnyConnection};
 use crate::domain::AuditOperation;
 use crate::domain::{Role, TenantKind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::{Actor, Audit};
 use crate::models::partner::{NewPartner, PartnerRow};
 use crate::models::user::{NewUser, UserRow};
@@ -63,13 +63,13 @@ pub fn bootstrap(
     let email = admin_email.trim().to_lowercase();
     if name.is_empty() || name.len() > 200 {
         return Err(ApiError::unprocessable(
-            "invalid_partner_name",
+            ProblemCode::InvalidPartnerName,
             "--partner-name must be 1 to 200 characters",
         ));
     }
     if !validator::ValidateEmail::validate_email(&email) {
         return Err(ApiError::unprocessable(
-            "invalid_email",
+            ProblemCode::InvalidEmail,
             "--admin-email must be an email address",
         ));
     }
@@ -78,7 +78,7 @@ pub fn bootstrap(
     db::transaction(conn, |conn| {
         if UserRow::find_by_user_name(conn, &email)?.is_some() {
             return Err(ApiError::conflict(
-                "duplicate_user_name",
+                ProblemCode::DuplicateUserName,
                 format!("A user named {email} already exists."),
             ));
         }

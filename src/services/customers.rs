@@ -14,7 +14,7 @@ use crate::auth::visibility;
 use crate::db::{self, AnyConnection};
 use crate::domain::AuditOperation;
 use crate::domain::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::handlers::customers::Customer;
 use crate::models::audit::{Actor, Audit};
@@ -260,7 +260,7 @@ fn free_admin_name(
         }
     }
     Err(ApiError::conflict(
-        "duplicate_user_name",
+        ProblemCode::DuplicateUserName,
         "No free sign-in name for the customer's admin could be found; retry.",
     ))
 }
@@ -268,7 +268,7 @@ fn free_admin_name(
 fn duplicate_domain(domain: &str) -> ApiError {
     ApiError::field(
         StatusCode::CONFLICT,
-        "duplicate_domain",
+        ProblemCode::DuplicateDomain,
         "domain",
         format!("A customer with the domain `{domain}` already exists."),
     )

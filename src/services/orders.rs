@@ -23,7 +23,7 @@ use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
 use crate::domain::{AuditOperation, Id};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::handlers::orders::Order;
 use crate::handlers::subscriptions::Subscription;
 use crate::models::audit::{Actor, Audit};
@@ -66,7 +66,7 @@ pub struct Placed {
     pub subscriptions: Vec<SubscriptionRow>,
 }
 
-fn line_error(i: usize, field: &str, code: &'static str, message: String) -> ApiError {
+fn line_error(i: usize, field: &str, code: ProblemCode, message: String) -> ApiError {
     ApiError::field(
         StatusCode::UNPROCESSABLE_ENTITY,
         code,
@@ -77,7 +77,7 @@ fn line_error(i: usize, field: &str, code: &'static str, message: String) -> Api
 
 fn too_large() -> ApiError {
     ApiError::unprocessable(
-        "amount_too_large",
+        ProblemCode::AmountTooLarge,
         "The order total does not fit in 64-bit minor units; split the order.",
     )
 }
@@ -96,7 +96,7 @@ pub fn price(conn: &mut AnyConnection, lines: &[LineItem]) -> Result<Priced, Api
             line_error(
                 i,
                 "offerId",
-                "unknown_offer",
+                ProblemCode::UnknownOffer,
                 format!(
                     "No offer `{}` in the catalog (GET /v1/offers).",
                     line.offer_id
@@ -108,7 +108,7 @@ pub fn price(conn: &mut AnyConnection, lines: &[LineItem]) -> Result<Priced, Api
                 return Err(line_error(
                     i,
                     "offerId",
-                    "mixed_currencies",
+                    ProblemCode::MixedCurrencies,
                     format!(
                         "`{}` is priced in {}, the rest of the order in {c}; one order has one currency.",
                         offer.id, offer.currency
@@ -155,7 +155,7 @@ pub fn check(
             return Err(line_error(
                 i,
                 "billingCycle",
-                "billing_cycle_not_offered",
+                ProblemCode::BillingCycleNotOffered,
                 format!("`{}` is billed {} only.", offer.id, offered.join(" or ")),
             ));
         }
@@ -191,7 +191,7 @@ pub fn check(
             return Err(line_error(
                 i,
                 "offerId",
-                "prerequisite_required",
+                ProblemCode::PrerequisiteRequired,
                 format!(
                     "`{}` is an add-on: the customer needs an active subscription to one of {} (or a line for one in this order).",
                     p.offer.id,
@@ -225,7 +225,7 @@ pub fn check(
             return Err(line_error(
                 i,
                 "offerId",
-                "limit_per_customer_exceeded",
+                ProblemCode::LimitPerCustomerExceeded,
                 format!(
                     "A customer may hold at most {limit} subscription(s) to `{}`, counting existing ones and this order.",
                     p.offer.id

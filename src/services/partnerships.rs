@@ -18,7 +18,7 @@ use crate::auth::{Principal, password};
 use crate::db::{self, AnyConnection, Pool};
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::domain::{AuditOperation, LinkStatus, PartnershipStatus};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::{Actor, Audit};
 use crate::models::invitation::InvitationRow;
 use crate::models::partner::PartnerRow;
@@ -86,7 +86,7 @@ pub fn revoke(
             .ok_or_else(|| ApiError::not_found("The invitation"))?;
         if !InvitationRow::revoke(conn, &row.id)? {
             return Err(ApiError::conflict(
-                "invitation_not_pending",
+                ProblemCode::InvitationNotPending,
                 format!(
                     "This invitation is already {}; only a pending invitation can be revoked.",
                     row.status
@@ -135,7 +135,7 @@ fn start(
     let provider_id = invitation.provider_id.uuid();
     let exists = || {
         ApiError::conflict(
-            "partnership_exists",
+            ProblemCode::PartnershipExists,
             "You already have an active partnership with this indirect provider.",
         )
     };
@@ -272,7 +272,7 @@ pub fn enroll(
         if UserRow::find_by_user_name(conn, &email)?.is_some() {
             return Err(ApiError::field(
                 StatusCode::CONFLICT,
-                "duplicate_user_name",
+                ProblemCode::DuplicateUserName,
                 "adminEmail",
                 format!(
                     "A user named {email} already exists; sign in and accept the invitation with POST /v1/partnership-invitations/accept instead."
@@ -382,7 +382,7 @@ pub fn end(conn: &mut AnyConnection, caller: &Principal, other_id: Uuid) -> Resu
             .ok_or_else(|| ApiError::not_found("The partnership"))?;
         if !PartnershipRow::end(conn, &row.id)? {
             return Err(ApiError::conflict(
-                "partnership_not_active",
+                ProblemCode::PartnershipNotActive,
                 "This partnership has already ended.",
             ));
         }

@@ -16,7 +16,7 @@ use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
 use crate::domain::{AuditOperation, LinkStatus};
 use crate::domain::{Id, TenantKind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::{Actor, Audit};
 use crate::models::customer::CustomerRow;
 use crate::models::partner::PartnerRow;
@@ -51,7 +51,7 @@ pub fn create_request(
         {
             return Err(ApiError::field(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_customer",
+                ProblemCode::UnknownCustomer,
                 "customerId",
                 "No customer has this id; omit `customerId` to address the request by e-mail only.",
             ));
@@ -248,7 +248,7 @@ pub fn remove_relationship(
         let active = SubscriptionRow::active_ids_for_partner(conn, customer_id, partner_id)?;
         if !active.is_empty() {
             return Err(ApiError::conflict(
-                "active_subscriptions",
+                ProblemCode::ActiveSubscriptions,
                 format!(
                     "The customer still has active subscriptions billed by or attributed to you: {}. Suspend them first, then remove the relationship.",
                     active.iter().map(Id::as_str).collect::<Vec<_>>().join(", ")

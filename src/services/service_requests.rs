@@ -10,7 +10,7 @@ use crate::auth::permissions::Operation;
 use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
 use crate::domain::{AuditOperation, Id, ServiceRequestStatus};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
 use crate::models::service_request::{ServiceRequestChanges, ServiceRequestRow, StoredNote};
@@ -182,7 +182,7 @@ pub fn update(
         if patch.add_note.is_some() && before.status == ServiceRequestStatus::Closed && stays_closed
         {
             return Err(ApiError::conflict(
-                "service_request_closed",
+                ProblemCode::ServiceRequestClosed,
                 "This service request is closed and takes no notes; reopen it first (PATCH with \"status\": \"open\", which may carry the note).",
             ));
         }

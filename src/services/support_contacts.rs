@@ -20,7 +20,7 @@ use crate::auth::{Principal, visibility};
 use crate::db::{self, AnyConnection};
 use crate::domain::{AuditOperation, Id};
 use crate::domain::{PartnershipStatus, TenantKind};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
 use crate::models::partner::{PartnerRow, SupportContactStanding};
@@ -106,7 +106,7 @@ impl Ineligible {
         };
         let mut e = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "support_contact_not_eligible",
+            ProblemCode::SupportContactNotEligible,
             detail.clone(),
         )
         .with("reason", self.as_str());

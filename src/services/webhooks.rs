@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::db::{self, AnyConnection};
 use crate::domain::{AuditOperation, Id};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::handlers::webhooks::{Webhook, WebhookEventType};
 use crate::idempotency;
@@ -37,7 +37,7 @@ pub async fn check_target(url: &str, allow_private: bool) -> Result<(), ApiError
         None => Ok(()),
         Some(why) => Err(ApiError::field(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "webhook_target_refused",
+            ProblemCode::WebhookTargetRefused,
             "url",
             format!("The URL is refused: it {why}."),
         )),
@@ -252,7 +252,7 @@ pub fn send_test(
         let row = find(conn, caller, webhook_id)?;
         if !row.enabled {
             return Err(ApiError::conflict(
-                "webhook_disabled",
+                ProblemCode::WebhookDisabled,
                 "The webhook is disabled; enable it (PATCH `enabled: true`) to send a test event.",
             ));
         }
@@ -318,7 +318,7 @@ pub fn redeliver(
         let t = now();
         if d.leased(t) {
             return Err(ApiError::conflict(
-                "delivery_in_progress",
+                ProblemCode::DeliveryInProgress,
                 "A worker is sending this delivery now; retry once its attempt is recorded.",
             ));
         }
@@ -340,7 +340,7 @@ pub fn replay(
     if to <= from {
         return Err(ApiError::field(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ProblemCode::ValidationFailed,
             "to",
             "must be after `from`",
         ));
