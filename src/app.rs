@@ -10,7 +10,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::rate_limit;
 use crate::state::AppState;
 use crate::{
@@ -195,7 +195,7 @@ async fn known_methods(
 fn method_not_allowed(req: &HttpRequest, allowed: &[&str]) -> ApiError {
     ApiError::new(
         actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        ProblemCode::MethodNotAllowed,
         format!(
             "{} {} is not an operation; this path answers {}.",
             req.method(),
@@ -215,7 +215,7 @@ async fn unknown_route(
     }
     Err(ApiError::new(
         actix_web::http::StatusCode::NOT_FOUND,
-        "route_not_found",
+        ProblemCode::RouteNotFound,
         format!(
             "No operation answers {} {}; see /api-docs/openapi.json.",
             req.method(),

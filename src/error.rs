@@ -2,7 +2,6 @@
 //! Every handler, extractor and middleware answers errors through it; 5xx bodies never carry
 //! internal text (that goes to the log with the request id).
 
-use std::borrow::Cow;
 use std::fmt;
 
 use actix_web::http::StatusCode;
@@ -12,6 +11,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::request_id;
+
+pub use crate::problem_code::ProblemCode;
 
 /// One field at fault in a request.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -56,9 +57,10 @@ pub struct Problem {
     pub status: u16,
     /// What went wrong in this occurrence, and what to do about it.
     pub detail: String,
-    /// Stable snake_case code to branch on, e.g. `validation_failed`, `not_found`,
+    /// Stable snake_case code to branch on, one of `ProblemCode` (each listed with its usual
+    /// status; `GET /problems/{code}` describes it), e.g. `validation_failed`, `not_found`,
     /// `insufficient_role`, `delegated_admin_required`, `support_contact_not_eligible`.
-    pub code: String,
+    pub code: ProblemCode,
     /// Fields at fault (validation problems).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -89,8 +91,8 @@ pub struct ApiError(Box<ErrorData>);
 pub struct ErrorData {
     /// HTTP status.
     pub status: StatusCode,
-    /// Stable snake_case code (the problem's `code`, and its `type` suffix).
-    pub code: Cow<'static, str>,
+    /// The problem's `code` (and its `type` suffix).
+    pub code: ProblemCode,
     /// Client-facing explanation.
     pub detail: String,
     /// Fields at fault.
@@ -106,15 +108,12 @@ pub struct ErrorData {
 }
 
 impl ApiError {
-    /// A problem with a status, code and detail.
-    pub fn new(
-        status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
-        detail: impl Into<String>,
-    ) -> Self {
+    /// A problem with a status, code and detail (the status is usually [`ProblemCode::status`];
+    /// see [`ApiError::of`]).
+    pub fn new(status: StatusCode, code: ProblemCode, detail: impl Into<String>) -> Self {
         ApiError(Box::new(ErrorData {
             status,
-            code: code.into(),
+            code,
             detail: detail.into(),
             errors: Vec::new(),
             extensions: serde_json::Map::new(),
@@ -123,19 +122,24 @@ impl ApiError {
         }))
     }
 
+    /// A problem answered with its code's usual status ([`ProblemCode::status`]).
+    pub fn of(code: ProblemCode, detail: impl Into<String>) -> Self {
+        Self::new(code.status(), code, detail)
+    }
+
     /// 404 `not_found`: the resource does not exist or is outside the caller's reach (the two
     /// are never told apart, product.md §5).
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
-            "not_found",
+            ProblemCode::NotFound,
             format!("{what} was not found."),
         )
     }
 
     /// 401 `unauthorized` with `WWW-Authenticate: Bearer`.
     pub fn unauthorized(detail: impl Into<String>) -> Self {
-        let mut e = Self::new(StatusCode::UNAUTHORIZED, "unauthorized", detail);
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, ProblemCode::Unauthorized, detail);
         e.headers.push((
             header::WWW_AUTHENTICATE,
             "Bearer realm=\"partner-center\", error=\"invalid_token\"".to_owned(),
@@ -149,7 +153,7 @@ impl ApiError {
     pub fn token_revoked() -> Self {
         let mut e = Self::new(
             StatusCode::UNAUTHORIZED,
-            "token_revoked",
+            ProblemCode::TokenRevoked,
             "This access token was revoked: the account's credentials, status or roles changed after it was issued. Sign in again.",
         );
         e.headers.push((
@@ -160,7 +164,7 @@ impl ApiError {
     }
 
     /// 403 with a specific code, e.g. `delegated_admin_required`.
-    pub fn forbidden(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+    pub fn forbidden(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::FORBIDDEN, code, detail)
     }
 
@@ -172,34 +176,35 @@ impl ApiError {
         };
         let mut e = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ProblemCode::ValidationFailed,
             detail,
         );
         e.errors = errors;
         e
     }
 
-    /// One field at fault with its own status and code, e.g. 409 `duplicate_domain` on `domain`.
+    /// One field at fault with its own status and code, e.g. 409 `duplicate_domain` on `domain`
+    /// (the field error's reason is the problem's code).
     pub fn field(
         status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
+        code: ProblemCode,
         field: &str,
         message: impl Into<String>,
     ) -> Self {
-        let code = code.into();
         let message = message.into();
-        let mut e = Self::new(status, code.clone(), message.clone());
-        e.errors.push(FieldError::new(field, code, message));
+        let mut e = Self::new(status, code, message.clone());
+        e.errors
+            .push(FieldError::new(field, code.as_str(), message));
         e
     }
 
     /// 409 with a specific code.
-    pub fn conflict(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, code, detail)
     }
 
     /// 422 with a specific domain-rule code.
-    pub fn unprocessable(code: impl Into<Cow<'static, str>>, detail: impl Into<String>) -> Self {
+    pub fn unprocessable(code: ProblemCode, detail: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, detail)
     }
 
@@ -207,7 +212,7 @@ impl ApiError {
     pub fn precondition_failed() -> Self {
         Self::new(
             StatusCode::PRECONDITION_FAILED,
-            "precondition_failed",
+            ProblemCode::PreconditionFailed,
             "The resource changed since you read it (If-Match does not match the current ETag); read it again and retry.",
         )
     }
@@ -216,7 +221,7 @@ impl ApiError {
     pub fn internal(log: impl fmt::Display) -> Self {
         let mut e = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
+            ProblemCode::InternalError,
             "An unexpected error occurred; quote the request id when reporting it.",
         );
         e.0.cause = Some(format!("internal error: {log}"));
@@ -227,7 +232,7 @@ impl ApiError {
     pub fn unavailable(log: impl fmt::Display) -> Self {
         let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "database_unavailable",
+            ProblemCode::DatabaseUnavailable,
             "The database is unavailable; retry shortly.",
         );
         e.0.cause = Some(format!("database unavailable: {log}"));
@@ -239,7 +244,7 @@ impl ApiError {
     pub fn sign_in_busy() -> Self {
         let mut e = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
-            "sign_in_busy",
+            ProblemCode::SignInBusy,
             "Too many sign-ins are being checked right now; retry in a second.",
         );
         e.headers.push((header::RETRY_AFTER, "1".to_owned()));
@@ -252,7 +257,7 @@ impl ApiError {
         let seconds = spent.retry_after;
         let mut e = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
+            ProblemCode::RateLimited,
             format!(
                 "Too many sign-in attempts from this address (limit `{}`); retry in {seconds} seconds.",
                 spent.policy
@@ -287,12 +292,12 @@ impl ApiError {
             type_: format!(
                 "{}/problems/{}",
                 PROBLEM_BASE.get().map(String::as_str).unwrap_or_default(),
-                self.code.replace('_', "-")
+                self.code.as_str().replace('_', "-")
             ),
             title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
             status: self.status.as_u16(),
             detail: self.detail.clone(),
-            code: self.code.to_string(),
+            code: self.code,
             errors: self.errors.clone(),
             request_id: request_id::current(),
             extensions: (!self.extensions.is_empty()).then(|| self.extensions.clone()),
@@ -351,18 +356,18 @@ impl From<diesel::result::Error> for ApiError {
             E::DatabaseError(K::UniqueViolation, info) => {
                 log::info!("unique violation: {}", info.message());
                 ApiError::conflict(
-                    "already_exists",
+                    ProblemCode::AlreadyExists,
                     "A resource with the same unique value already exists.",
                 )
             }
             E::DatabaseError(K::SerializationFailure, _) => ApiError::conflict(
-                "concurrent_update",
+                ProblemCode::ConcurrentUpdate,
                 "Another request changed the same data at the same time; retry.",
             ),
             E::DatabaseError(K::ForeignKeyViolation, info) => {
                 log::info!("foreign key violation: {}", info.message());
                 ApiError::unprocessable(
-                    "unknown_reference",
+                    ProblemCode::UnknownReference,
                     "The request refers to a resource that does not exist.",
                 )
             }
@@ -370,7 +375,7 @@ impl From<diesel::result::Error> for ApiError {
             // PostgreSQL refuses NUL in text; the extractors refuse it first, this is the net.
             E::DatabaseError(_, info) if info.message().contains("invalid byte sequence") => {
                 ApiError::unprocessable(
-                    "invalid_text",
+                    ProblemCode::InvalidText,
                     "A text value contains a character that cannot be stored (NUL).",
                 )
             }

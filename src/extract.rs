@@ -15,7 +15,7 @@ use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use validator::Validate;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 
 /// Largest JSON body accepted (64 KiB).
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -150,7 +150,7 @@ pub fn parse_json<T: DeserializeOwned + Validate>(body: &[u8]) -> Result<T, ApiE
             }
             _ => ApiError::new(
                 StatusCode::BAD_REQUEST,
-                "invalid_json",
+                ProblemCode::InvalidJson,
                 format!("The body is not valid JSON: {inner}"),
             ),
         }
@@ -189,7 +189,7 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
             if !json {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
+                    ProblemCode::UnsupportedMediaType,
                     "Send the body as JSON with `Content-Type: application/json`.",
                 ));
             }
@@ -221,13 +221,13 @@ fn payload_error(message: &str) -> ApiError {
     if message.contains("overflow") || message.contains("larger") || message.contains("limit") {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
+            ProblemCode::PayloadTooLarge,
             format!("The body is larger than {JSON_LIMIT} bytes."),
         )
     } else {
         ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_body",
+            ProblemCode::InvalidBody,
             "The body could not be read.",
         )
     }
@@ -238,7 +238,7 @@ pub fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     match err {
         JsonPayloadError::ContentType => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
+            ProblemCode::UnsupportedMediaType,
             "Send the body as JSON with `Content-Type: application/json`.",
         ),
         JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
@@ -247,7 +247,7 @@ pub fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
         JsonPayloadError::Deserialize(e) if e.is_data() => data_error(String::new(), e.to_string()),
         other => ApiError::new(
             StatusCode::BAD_REQUEST,
-            "invalid_json",
+            ProblemCode::InvalidJson,
             format!("The body is not valid JSON: {other}"),
         ),
     }
@@ -275,7 +275,7 @@ pub fn query_error(err: QueryPayloadError, _: &HttpRequest) -> actix_web::Error 
 pub fn form_error(err: UrlencodedError, _: &HttpRequest) -> actix_web::Error {
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        "invalid_form",
+        ProblemCode::InvalidForm,
         format!("The form body is invalid: {err}"),
     )
     .into()

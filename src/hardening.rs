@@ -15,7 +15,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 
 /// The largest request head (header names and values together) the API reads, in bytes.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
@@ -33,7 +33,7 @@ pub async fn middleware(
     if head_bytes > MAX_HEADER_BYTES {
         let err = ApiError::new(
             StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
-            "request_header_fields_too_large",
+            ProblemCode::RequestHeaderFieldsTooLarge,
             format!(
                 "The request's headers take {head_bytes} bytes; at most {MAX_HEADER_BYTES} are read."
             ),
@@ -83,29 +83,32 @@ fn as_problem(res: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
     let status = res.status();
     let (code, detail) = match status {
         StatusCode::PAYLOAD_TOO_LARGE => (
-            "payload_too_large",
+            ProblemCode::PayloadTooLarge,
             format!(
                 "The body is larger than {} bytes.",
                 crate::extract::JSON_LIMIT
             ),
         ),
         StatusCode::REQUEST_TIMEOUT => (
-            "request_timeout",
+            ProblemCode::RequestTimeout,
             "The request was not received in time.".to_owned(),
         ),
         StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => (
-            "request_header_fields_too_large",
+            ProblemCode::RequestHeaderFieldsTooLarge,
             format!("The request's headers are larger than {MAX_HEADER_BYTES} bytes."),
         ),
         StatusCode::UNSUPPORTED_MEDIA_TYPE => (
-            "unsupported_media_type",
+            ProblemCode::UnsupportedMediaType,
             "Send the body as JSON with `Content-Type: application/json`.".to_owned(),
         ),
         other if other.is_server_error() => (
-            "internal_error",
+            ProblemCode::InternalError,
             "An unexpected error occurred; quote the request id when reporting it.".to_owned(),
         ),
-        _ => ("bad_request", "The request could not be read.".to_owned()),
+        _ => (
+            ProblemCode::BadRequest,
+            "The request could not be read.".to_owned(),
+        ),
     };
     let mut err = ApiError::new(status, code, detail);
     for name in [

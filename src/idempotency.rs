@@ -29,7 +29,7 @@ use actix_web::{Error, HttpResponse, ResponseError, web};
 
 use crate::auth::{password::sha256_hex, principal};
 use crate::db;
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::models::idempotency_key::{self as keys, Claim, ClaimedKey, KeyRow};
 use crate::sealing::{open, seal};
 use crate::state::AppState;
@@ -128,7 +128,7 @@ fn replay(row: KeyRow, jwt_secret: &str) -> HttpResponse {
     match open(jwt_secret, row.response_body.unwrap_or_default()) {
         Some(body) => res.body(body),
         None => ApiError::conflict(
-            "idempotency_response_unavailable",
+            ProblemCode::IdempotencyResponseUnavailable,
             "The first response to this Idempotency-Key can no longer be read (the server key changed); use a new key.",
         )
         .error_response(),

@@ -25,6 +25,7 @@ pub mod money;
 pub mod openapi;
 pub mod outbox;
 pub mod paging;
+pub mod problem_code;
 pub mod rate_limit;
 pub mod request_id;
 pub mod schema;

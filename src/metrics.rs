@@ -18,7 +18,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpRequest, HttpResponse, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::state::AppState;
 
 /// Latency buckets in seconds, 1 ms to 10 s.
@@ -98,7 +98,7 @@ pub async fn get_metrics(
     let Some(expected) = state.config.metrics_token.as_deref() else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
-            "route_not_found",
+            ProblemCode::RouteNotFound,
             "Metrics are off; set METRICS_TOKEN to serve them.",
         ));
     };

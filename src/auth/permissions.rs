@@ -7,7 +7,7 @@
 //! marked DAP, delegated admin privileges); that is checked by [`super::visibility`].
 
 use crate::domain::{Role, TenantKind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 
 use Role::{
     AdminAgent as AA, GlobalAdmin as GA, HelpdeskAgent as HA, SalesAgent as SA,
@@ -246,7 +246,7 @@ pub fn check(roles: &[Role], kind: TenantKind, op: Operation) -> Result<(), ApiE
     if !allows(roles, op) {
         let names: Vec<&str> = op.allowed_roles().iter().map(|r| r.as_str()).collect();
         return Err(ApiError::forbidden(
-            "insufficient_role",
+            ProblemCode::InsufficientRole,
             format!(
                 "This operation needs one of these roles: {}.",
                 names.join(", ")
@@ -260,17 +260,17 @@ pub fn check(roles: &[Role], kind: TenantKind, op: Operation) -> Result<(), ApiE
     }
     Err(match tenants {
         Tenants::IndirectProvider(detail) => {
-            ApiError::forbidden("indirect_provider_required", detail)
+            ApiError::forbidden(ProblemCode::IndirectProviderRequired, detail)
         }
         Tenants::IndirectReseller(detail) => {
-            ApiError::forbidden("indirect_reseller_required", detail)
+            ApiError::forbidden(ProblemCode::IndirectResellerRequired, detail)
         }
         Tenants::Partners => ApiError::forbidden(
-            "partner_required",
+            ProblemCode::PartnerRequired,
             "This operation is for partner users and applications.",
         ),
         Tenants::Customers => ApiError::forbidden(
-            "customer_required",
+            ProblemCode::CustomerRequired,
             "This operation is for a customer's own admin.",
         ),
     })
@@ -430,7 +430,7 @@ mod tests {
         assert!(check(&[Role::SalesAgent], provider, ReadCustomers).is_ok());
         let err = check(&[Role::SalesAgent], provider, ManagePartnerUsers).unwrap_err();
         assert_eq!(err.status.as_u16(), 403);
-        assert_eq!(err.code, "insufficient_role");
+        assert_eq!(err.code, ProblemCode::InsufficientRole);
         assert!(err.detail.contains("global_admin, user_management_admin"));
         assert_eq!(
             err.extensions["requiredRoles"],
@@ -442,24 +442,25 @@ mod tests {
     fn check_with_role_on_the_wrong_side_names_the_side() {
         let reseller = TenantKind::IndirectReseller;
         let provider = TenantKind::IndirectProvider;
-        let code = |kind, op| {
-            check(&[Role::GlobalAdmin], kind, op)
-                .unwrap_err()
-                .code
-                .to_string()
-        };
-        assert_eq!(code(reseller, ManageOrders), "indirect_provider_required");
-        assert_eq!(code(reseller, CreateCustomer), "indirect_provider_required");
+        let code = |kind, op| check(&[Role::GlobalAdmin], kind, op).unwrap_err().code;
+        assert_eq!(
+            code(reseller, ManageOrders),
+            ProblemCode::IndirectProviderRequired
+        );
+        assert_eq!(
+            code(reseller, CreateCustomer),
+            ProblemCode::IndirectProviderRequired
+        );
         assert_eq!(
             code(provider, AcceptPartnershipInvitation),
-            "indirect_reseller_required"
+            ProblemCode::IndirectResellerRequired
         );
         assert_eq!(
             code(TenantKind::Customer, ReadCustomers),
-            "partner_required"
+            ProblemCode::PartnerRequired
         );
         let err = check(&[Role::CustomerAdmin], provider, CustomerSelfService).unwrap_err();
-        assert_eq!(err.code, "customer_required");
+        assert_eq!(err.code, ProblemCode::CustomerRequired);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use super::jwt::Claims;
 use crate::db::AnyConnection;
 use crate::domain::Id;
 use crate::domain::{ActorKind, Role, Roles, TenantKind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::Actor;
 use crate::models::customer::CustomerRow;
 use crate::models::relationship::RelationshipRow;
@@ -48,7 +48,7 @@ impl Principal {
     pub fn partner_id(&self) -> Result<Uuid, ApiError> {
         match self.tenant_kind {
             TenantKind::Customer => Err(ApiError::forbidden(
-                "partner_required",
+                ProblemCode::PartnerRequired,
                 "This operation is for partner users and applications.",
             )),
             _ => Ok(self.tenant_id),

@@ -9,7 +9,7 @@ use super::Principal;
 use super::permissions::{self, Operation};
 use crate::db::AnyConnection;
 use crate::domain::TenantKind;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::models::customer::CustomerRow;
 use crate::models::relationship::RelationshipRow;
 use crate::models::subscription::{SubscriptionRow, SubscriptionScope};
@@ -60,7 +60,7 @@ pub fn customer(
     let (relationship, customer) = found.ok_or_else(not_found)?;
     if op.needs_delegated_admin() && !relationship.delegated_admin {
         return Err(ApiError::forbidden(
-            "delegated_admin_required",
+            ProblemCode::DelegatedAdminRequired,
             "Your relationship with this customer does not include delegated admin privileges (DAP). \
              Send a relationship request that includes DAP and have the customer accept it.",
         ));

@@ -16,7 +16,7 @@ use validator::Validate;
 use crate::auth::Authenticated;
 use crate::client_address;
 use crate::domain::{ActorKind, Role, TenantKind};
-use crate::error::{ApiError, Problem};
+use crate::error::{ApiError, Problem, ProblemCode};
 use crate::extract::ValidJson;
 use crate::request_id::RequestId;
 use crate::services::sign_in::{self, Grant, Outcome};
@@ -133,7 +133,7 @@ pub async fn create_token(
     let address = client_address::key(&req, &state.config.trusted_proxies);
     match sign_in::token(&state, grant, &address).await {
         Ok(outcome) => Ok(token_response(outcome)),
-        Err(e) if e.code == "sign_in_busy" => Ok(busy()),
+        Err(e) if e.code == ProblemCode::SignInBusy => Ok(busy()),
         Err(e) => Err(e),
     }
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::offer::BillingCycle;
 use crate::db::AnyConnection;
 use crate::domain::{CartStatus, Id};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::schema::carts as c;
 
 /// How long a cart stays open after its last change, in days.
@@ -52,7 +52,7 @@ pub struct CartRow {
 /// 409 `cart_checked_out`: the cart was already checked out (see [`CartRow::ensure_open`]).
 pub fn checked_out() -> ApiError {
     ApiError::conflict(
-        "cart_checked_out",
+        ProblemCode::CartCheckedOut,
         "This cart was already checked out; its order is in `orderId`.",
     )
 }
@@ -110,7 +110,7 @@ impl CartRow {
         self.ensure_not_checked_out()?;
         if self.is_expired() {
             return Err(ApiError::conflict(
-                "cart_expired",
+                ProblemCode::CartExpired,
                 "This cart expired; delete it and create a new one (POST …/carts).",
             ));
         }

@@ -10,7 +10,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::AnyConnection;
 use crate::domain::IdempotencyStatus;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::models::now;
 use crate::schema::idempotency_keys as keys;
 use actix_web::http::header;
@@ -100,13 +100,13 @@ pub fn claim(
         }
         if existing.request_hash != hash {
             return Err(ApiError::unprocessable(
-                "idempotency_key_reused",
+                ProblemCode::IdempotencyKeyReused,
                 "This Idempotency-Key was already used with a different request; use a new key for a new request.",
             ));
         }
         if existing.status == IdempotencyStatus::InProgress {
             return Err(ApiError::conflict(
-                "idempotency_request_in_progress",
+                ProblemCode::IdempotencyRequestInProgress,
                 "A request with this Idempotency-Key is still being processed; retry shortly.",
             )
             .with_header(header::RETRY_AFTER, "1"));
@@ -114,7 +114,7 @@ pub fn claim(
         return Ok(Claim::Replay(existing));
     }
     Err(ApiError::conflict(
-        "idempotency_request_in_progress",
+        ProblemCode::IdempotencyRequestInProgress,
         "A request with this Idempotency-Key is still being processed; retry shortly.",
     ))
 }
@@ -122,7 +122,7 @@ pub fn claim(
 /// 409 `idempotency_response_unavailable`.
 pub fn response_lost() -> ApiError {
     ApiError::conflict(
-        "idempotency_response_unavailable",
+        ProblemCode::IdempotencyResponseUnavailable,
         "The change requested with this Idempotency-Key was applied, but its response was lost; read the resource instead of retrying, or use a new key.",
     )
 }

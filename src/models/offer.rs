@@ -11,7 +11,7 @@ use diesel::sql_types::Text;
 
 use crate::db::AnyConnection;
 use crate::domain::Id;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::schema::offers as o;
 
 /// Whether `id` is a valid offer id: a UUID in canonical form (lower case, hyphenated), as every
@@ -31,7 +31,7 @@ pub fn parse_id(id: &str, field: &str) -> Result<Id, ApiError> {
     }
     Err(ApiError::field(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "offer_id",
+        ProblemCode::OfferId,
         field,
         "must be an offer id (a UUID from GET /v1/offers)",
     ))
@@ -147,7 +147,7 @@ impl OfferRow {
         }
         Err(ApiError::field(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "quantity_out_of_range",
+            ProblemCode::QuantityOutOfRange,
             field,
             format!(
                 "`{}` is sold in quantities of {} to {} licenses.",

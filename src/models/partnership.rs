@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::partner::PartnerRow;
 use crate::db::AnyConnection;
 use crate::domain::{Id, PartnershipStatus};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::schema::{partners, partnerships as p};
 
 /// A provider ↔ reseller partnership.
@@ -75,7 +75,7 @@ impl PartnershipRow {
 pub fn partnership_required(field: &str, detail: &str) -> ApiError {
     ApiError::field(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "partnership_required",
+        ProblemCode::PartnershipRequired,
         field,
         detail,
     )

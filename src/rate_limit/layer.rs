@@ -10,7 +10,7 @@ use actix_web::{Error, ResponseError, web};
 
 use crate::auth::principal;
 use crate::client_address;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::state::AppState;
 
 fn counted(path: &str) -> bool {
@@ -49,7 +49,7 @@ pub async fn middleware(
                 let wait = spent.reset;
                 let mut err = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
-                    "rate_limited",
+                    ProblemCode::RateLimited,
                     format!("Too many requests; retry in {wait} seconds."),
                 )
                 .with_header(header::RETRY_AFTER, wait.to_string());

@@ -8,7 +8,7 @@ use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
 use crate::domain::{Role, TenantKind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::{Actor, Audit};
 use crate::models::partner::{NewPartner, PartnerRow};
 use crate::models::user::{NewUser, UserRow};
@@ -64,13 +64,13 @@ pub fn bootstrap(
     let email = admin_email.trim().to_lowercase();
     if name.is_empty() || name.len() > 200 {
         return Err(ApiError::unprocessable(
-            "invalid_partner_name",
+            ProblemCode::InvalidPartnerName,
             "--partner-name must be 1 to 200 characters",
         ));
     }
     if !validator::ValidateEmail::validate_email(&email) {
         return Err(ApiError::unprocessable(
-            "invalid_email",
+            ProblemCode::InvalidEmail,
             "--admin-email must be an email address",
         ));
     }
@@ -79,7 +79,7 @@ pub fn bootstrap(
     Change::run(conn, Actor::system("bootstrap"), None, |change| {
         if UserRow::find_by_user_name(change.conn(), &email)?.is_some() {
             return Err(ApiError::conflict(
-                "duplicate_user_name",
+                ProblemCode::DuplicateUserName,
                 format!("A user named {email} already exists."),
             ));
         }

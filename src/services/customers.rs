@@ -16,7 +16,7 @@ use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
 use crate::domain::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
 use crate::models::customer::{CustomerChanges, CustomerFilter, CustomerRow};
@@ -269,7 +269,7 @@ fn free_admin_name(
         }
     }
     Err(ApiError::conflict(
-        "duplicate_user_name",
+        ProblemCode::DuplicateUserName,
         "No free sign-in name for the customer's admin could be found; retry.",
     ))
 }
@@ -277,7 +277,7 @@ fn free_admin_name(
 fn duplicate_domain(domain: &str) -> ApiError {
     ApiError::field(
         StatusCode::CONFLICT,
-        "duplicate_domain",
+        ProblemCode::DuplicateDomain,
         "domain",
         format!("A customer with the domain `{domain}` already exists."),
     )

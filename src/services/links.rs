@@ -12,7 +12,7 @@ use chrono::{Duration, NaiveDateTime};
 use crate::auth::password;
 use crate::db::AnyConnection;
 use crate::domain::LinkStatus;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::models::invitation::InvitationRow;
 use crate::models::relationship_request::RelationshipRequestRow;
 
@@ -55,7 +55,7 @@ pub fn hash(token: &str) -> String {
 pub fn invalid_link_token() -> ApiError {
     ApiError::field(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_link_token",
+        ProblemCode::InvalidLinkToken,
         "token",
         "This link cannot be used: it is unknown, was already used, was revoked or has expired. \
          Ask the sender for a new link.",

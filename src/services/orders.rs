@@ -26,7 +26,7 @@ use crate::auth::{Principal, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::Audit;
 use crate::models::cart::LineItem;
 use crate::models::offer::OfferRow;
@@ -67,7 +67,7 @@ pub struct Placed {
     pub subscriptions: Vec<SubscriptionRow>,
 }
 
-fn line_error(i: usize, field: &str, code: &'static str, message: String) -> ApiError {
+fn line_error(i: usize, field: &str, code: ProblemCode, message: String) -> ApiError {
     ApiError::field(
         StatusCode::UNPROCESSABLE_ENTITY,
         code,
@@ -78,7 +78,7 @@ fn line_error(i: usize, field: &str, code: &'static str, message: String) -> Api
 
 fn too_large() -> ApiError {
     ApiError::unprocessable(
-        "amount_too_large",
+        ProblemCode::AmountTooLarge,
         "The order total does not fit in 64-bit minor units; split the order.",
     )
 }
@@ -97,7 +97,7 @@ pub fn price(conn: &mut AnyConnection, lines: &[LineItem]) -> Result<Priced, Api
             line_error(
                 i,
                 "offerId",
-                "unknown_offer",
+                ProblemCode::UnknownOffer,
                 format!(
                     "No offer `{}` in the catalog (GET /v1/offers).",
                     line.offer_id
@@ -109,7 +109,7 @@ pub fn price(conn: &mut AnyConnection, lines: &[LineItem]) -> Result<Priced, Api
                 return Err(line_error(
                     i,
                     "offerId",
-                    "mixed_currencies",
+                    ProblemCode::MixedCurrencies,
                     format!(
                         "`{}` is priced in {}, the rest of the order in {c}; one order has one currency.",
                         offer.id, offer.currency
@@ -156,7 +156,7 @@ pub fn check(
             return Err(line_error(
                 i,
                 "billingCycle",
-                "billing_cycle_not_offered",
+                ProblemCode::BillingCycleNotOffered,
                 format!("`{}` is billed {} only.", offer.id, offered.join(" or ")),
             ));
         }
@@ -192,7 +192,7 @@ pub fn check(
             return Err(line_error(
                 i,
                 "offerId",
-                "prerequisite_required",
+                ProblemCode::PrerequisiteRequired,
                 format!(
                     "`{}` is an add-on: the customer needs an active subscription to one of {} (or a line for one in this order).",
                     p.offer.id,
@@ -226,7 +226,7 @@ pub fn check(
             return Err(line_error(
                 i,
                 "offerId",
-                "limit_per_customer_exceeded",
+                ProblemCode::LimitPerCustomerExceeded,
                 format!(
                     "A customer may hold at most {limit} subscription(s) to `{}`, counting existing ones and this order.",
                     p.offer.id

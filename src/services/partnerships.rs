@@ -19,7 +19,7 @@ use crate::change::Change;
 use crate::db::{self, AnyConnection, Pool};
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::domain::{AuditOperation, LinkStatus, PartnershipStatus};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::{Actor, Audit};
 use crate::models::idempotency_key::ClaimedKey;
 use crate::models::invitation::InvitationRow;
@@ -83,7 +83,7 @@ pub fn revoke(
         .ok_or_else(|| ApiError::not_found("The invitation"))?;
     if !InvitationRow::revoke(change.conn(), &row.id)? {
         return Err(ApiError::conflict(
-            "invitation_not_pending",
+            ProblemCode::InvitationNotPending,
             format!(
                 "This invitation is already {}; only a pending invitation can be revoked.",
                 row.status
@@ -131,7 +131,7 @@ fn start(
     let provider_id = invitation.provider_id.uuid();
     let exists = || {
         ApiError::conflict(
-            "partnership_exists",
+            ProblemCode::PartnershipExists,
             "You already have an active partnership with this indirect provider.",
         )
     };
@@ -268,7 +268,7 @@ pub fn enroll(
     if UserRow::find_by_user_name(change.conn(), &email)?.is_some() {
         return Err(ApiError::field(
             StatusCode::CONFLICT,
-            "duplicate_user_name",
+            ProblemCode::DuplicateUserName,
             "adminEmail",
             format!(
                 "A user named {email} already exists; sign in and accept the invitation with POST /v1/partnership-invitations/accept instead."
@@ -376,7 +376,7 @@ pub fn end(change: &mut Change<'_>, caller: &Principal, other_id: Uuid) -> Resul
         .ok_or_else(|| ApiError::not_found("The partnership"))?;
     if !PartnershipRow::end(change.conn(), &row.id)? {
         return Err(ApiError::conflict(
-            "partnership_not_active",
+            ProblemCode::PartnershipNotActive,
             "This partnership has already ended.",
         ));
     }

@@ -17,7 +17,7 @@ use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, LinkStatus};
 use crate::domain::{Id, TenantKind};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::Audit;
 use crate::models::customer::CustomerRow;
 use crate::models::partner::PartnerRow;
@@ -49,7 +49,7 @@ pub fn create_request(
     {
         return Err(ApiError::field(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_customer",
+            ProblemCode::UnknownCustomer,
             "customerId",
             "No customer has this id; omit `customerId` to address the request by e-mail only.",
         ));
@@ -251,7 +251,7 @@ pub fn remove_relationship(
     let active = SubscriptionRow::active_ids_for_partner(change.conn(), customer_id, partner_id)?;
     if !active.is_empty() {
         return Err(ApiError::conflict(
-            "active_subscriptions",
+            ProblemCode::ActiveSubscriptions,
             format!(
                 "The customer still has active subscriptions billed by or attributed to you: {}. Suspend them first, then remove the relationship.",
                 active.iter().map(Id::as_str).collect::<Vec<_>>().join(", ")

@@ -11,7 +11,7 @@ use crate::auth::{Principal, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id, ServiceRequestStatus, Severity};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
 use crate::models::service_request::{ServiceRequestChanges, ServiceRequestRow, StoredNote};
@@ -180,7 +180,7 @@ pub fn update(
     let stays_closed = patch.status.unwrap_or(before.status) == ServiceRequestStatus::Closed;
     if patch.add_note.is_some() && before.status == ServiceRequestStatus::Closed && stays_closed {
         return Err(ApiError::conflict(
-            "service_request_closed",
+            ProblemCode::ServiceRequestClosed,
             "This service request is closed and takes no notes; reopen it first (PATCH with \"status\": \"open\", which may carry the note).",
         ));
     }

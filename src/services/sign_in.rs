@@ -19,7 +19,7 @@ use crate::change::Change;
 use crate::db::{self, AnyConnection};
 use crate::domain::AuditOperation;
 use crate::domain::{ActorKind, Role, TenantKind};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::models::application::ApplicationRow;
 use crate::models::audit::{Actor, Audit};
 use crate::models::partner::PartnerRow;
@@ -318,7 +318,7 @@ pub async fn change_password(
         _ => {
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
-                "invalid_credentials",
+                ProblemCode::InvalidCredentials,
                 "The user name or current password is incorrect.",
             ));
         }
@@ -354,7 +354,7 @@ fn set_own_password(
         };
         if !UserRow::update(change.conn(), &user.id, user.version, &changes)? {
             return Err(ApiError::conflict(
-                "concurrent_update",
+                ProblemCode::ConcurrentUpdate,
                 "The account changed meanwhile; retry.",
             ));
         }

@@ -19,7 +19,7 @@ use crate::auth::{Principal, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id, SubscriptionStatus};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
 use crate::models::offer::OfferRow;
@@ -138,7 +138,7 @@ fn offer_of(conn: &mut AnyConnection, row: &SubscriptionRow) -> Result<OfferRow,
 fn quantity_error(message: String) -> ApiError {
     ApiError::field(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "quantity_out_of_range",
+        ProblemCode::QuantityOutOfRange,
         "quantity",
         message,
     )
@@ -176,7 +176,7 @@ pub fn update(
         if let Some(q) = quantity {
             if status == SubscriptionStatus::Suspended {
                 return Err(ApiError::conflict(
-                    "subscription_suspended",
+                    ProblemCode::SubscriptionSuspended,
                     "The license count of a suspended subscription cannot change; reactivate it (`\"status\": \"active\"`, in the same request if you like).",
                 ));
             }
@@ -188,7 +188,7 @@ pub fn update(
         if let Some(reseller) = on_record {
             if principal.tenant_id != row.billing_partner_id {
                 return Err(ApiError::forbidden(
-                    "indirect_provider_required",
+                    ProblemCode::IndirectProviderRequired,
                     "The reseller of record is set by the indirect provider that bills the subscription.",
                 ));
             }
@@ -269,24 +269,24 @@ impl Ineligibility {
             |status, code, message: String| ApiError::field(status, code, "targetOfferId", message);
         match self {
             Ineligibility::SubscriptionNotActive => ApiError::conflict(
-                "subscription_not_active",
+                ProblemCode::SubscriptionNotActive,
                 "Only an active subscription can be upgraded; reactivate it first.",
             ),
             Ineligibility::AlreadyOwned => on_target(
                 StatusCode::CONFLICT,
-                "already_owned",
+                ProblemCode::AlreadyOwned,
                 format!(
                     "The customer already has a subscription to `{}`.",
                     target.id
                 ),
             ),
             Ineligibility::DelegatedAdminRequired => ApiError::forbidden(
-                "delegated_admin_required",
+                ProblemCode::DelegatedAdminRequired,
                 "Your relationship with this customer does not include delegated admin privileges (DAP).",
             ),
             Ineligibility::BillingCycleNotOffered => on_target(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "billing_cycle_not_offered",
+                ProblemCode::BillingCycleNotOffered,
                 format!(
                     "`{}` is not sold with a {} billing cycle.",
                     target.id, row.billing_cycle
@@ -430,7 +430,7 @@ pub fn upgrade(
                     Some(reason) => reason.error(&row, &source_offer),
                     None => ApiError::field(
                         StatusCode::UNPROCESSABLE_ENTITY,
-                        "upgrade_not_available",
+                        ProblemCode::UpgradeNotAvailable,
                         "targetOfferId",
                         format!(
                             "`{}` can be upgraded to {} only (GET …/upgrades).",

@@ -21,7 +21,7 @@ use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id};
 use crate::domain::{PartnershipStatus, TenantKind};
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::{Actor, Audit};
 use crate::models::partner::{PartnerRow, SupportContactStanding};
@@ -107,7 +107,7 @@ impl Ineligible {
         };
         let mut e = ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "support_contact_not_eligible",
+            ProblemCode::SupportContactNotEligible,
             detail.clone(),
         )
         .with("reason", self.as_str());

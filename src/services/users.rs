@@ -21,7 +21,7 @@ use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
 use crate::domain::Role;
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
 use crate::models::partner::PartnerRow;
@@ -71,7 +71,7 @@ fn guard_global_admin(caller: &Principal) -> Result<(), ApiError> {
         return Ok(());
     }
     Err(ApiError::forbidden(
-        "global_admin_protected",
+        ProblemCode::GlobalAdminProtected,
         "Only a global admin can create, change, reset or delete a global admin, or grant the global_admin role.",
     ))
 }
@@ -80,7 +80,7 @@ fn guard_global_admin(caller: &Principal) -> Result<(), ApiError> {
 fn guard_self(caller: &Principal, target: &UserRow, what: &str) -> Result<(), ApiError> {
     if caller.actor_id == target.id.uuid() {
         return Err(ApiError::conflict(
-            "self_protected",
+            ProblemCode::SelfProtected,
             format!("You cannot {what} your own account; ask another admin."),
         ));
     }
@@ -95,7 +95,7 @@ fn guard_last_global_admin(
 ) -> Result<(), ApiError> {
     if UserRow::count_other_enabled_global_admins(conn, partner_id, &target.id)? == 0 {
         return Err(ApiError::conflict(
-            "last_global_admin",
+            ProblemCode::LastGlobalAdmin,
             "This is the organisation's last enabled global admin; make another user a global admin first.",
         ));
     }
@@ -111,7 +111,7 @@ fn find(conn: &mut AnyConnection, partner_id: Uuid, user_id: Uuid) -> Result<Use
 fn duplicate_user_name(user_name: &str) -> ApiError {
     ApiError::field(
         StatusCode::CONFLICT,
-        "duplicate_user_name",
+        ProblemCode::DuplicateUserName,
         "userName",
         format!("A user named `{user_name}` already exists; sign-in names are unique."),
     )
@@ -135,7 +135,7 @@ pub fn set_temporary_password(
     };
     if !UserRow::update(change.conn(), &user.id, user.version, &changes)? {
         return Err(ApiError::conflict(
-            "concurrent_update",
+            ProblemCode::ConcurrentUpdate,
             "The user changed while its password was being reset; retry.",
         ));
     }

@@ -17,7 +17,7 @@ use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::events;
 use crate::domain::{AuditOperation, Id};
-use crate::error::ApiError;
+use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
 use crate::models::webhook::{AttemptRow, DeliveryFilter, DeliveryRow, EventRow, WebhookRow};
@@ -39,7 +39,7 @@ pub async fn check_target(url: &str, allow_private: bool) -> Result<(), ApiError
         None => Ok(()),
         Some(why) => Err(ApiError::field(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "webhook_target_refused",
+            ProblemCode::WebhookTargetRefused,
             "url",
             format!("The URL is refused: it {why}."),
         )),
@@ -250,7 +250,7 @@ pub fn send_test(
     let row = find(change.conn(), caller, webhook_id)?;
     if !row.enabled {
         return Err(ApiError::conflict(
-            "webhook_disabled",
+            ProblemCode::WebhookDisabled,
             "The webhook is disabled; enable it (PATCH `enabled: true`) to send a test event.",
         ));
     }
@@ -313,7 +313,7 @@ pub fn redeliver(
     let t = now();
     if d.leased(t) {
         return Err(ApiError::conflict(
-            "delivery_in_progress",
+            ProblemCode::DeliveryInProgress,
             "A worker is sending this delivery now; retry once its attempt is recorded.",
         ));
     }
@@ -334,7 +334,7 @@ pub fn replay(
     if to <= from {
         return Err(ApiError::field(
             StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
+            ProblemCode::ValidationFailed,
             "to",
             "must be after `from`",
         ));

@@ -24,6 +24,7 @@ mod paging;
 mod partner;
 mod partnerships;
 mod permissions;
+mod problems;
 mod relationships;
 mod service_requests;
 mod stored_vocabularies;
