@@ -50,7 +50,7 @@ pub fn prepare(
         let subscription = match (event_type.resource_type, audit.customer_id) {
             ("subscription", _) if known.subscription.is_some() => known.subscription.clone(),
             ("subscription", Some(c)) => {
-                SubscriptionRow::find(conn, c.uuid(), resource_id(&audit)?)?
+                SubscriptionRow::find(conn, c.uuid(), resource_id(audit)?)?
             }
             _ => None,
         };
@@ -62,7 +62,7 @@ pub fn prepare(
         for (partner, sees) in recipients(
             conn,
             event_type.resource_type,
-            &audit,
+            audit,
             subscription.as_ref(),
         )? {
             if !seen.insert((partner, change_key.clone())) {
