@@ -5,7 +5,7 @@
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Compress, Logger, from_fn};
-use actix_web::{App, HttpRequest, HttpResponse, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -87,16 +87,24 @@ pub fn build(
         .wrap(from_fn(known_methods))
         .wrap(from_fn(rate_limit::layer::middleware))
         .wrap(from_fn(hardening::middleware))
-        .wrap(Compress::default())
         .wrap(from_fn(conditional::middleware))
         .wrap(from_fn(metrics::middleware))
         .wrap(
             // The path only (`%U`): query strings may carry link tokens, which must not be logged.
-            Logger::new("%a %{method}xi %U %s %b %Dms rid=%{x-request-id}o")
-                .custom_request_replace("method", |req| req.method().to_string()),
+            // The request id from the request's extensions (set by the outer request-id
+            // middleware before this runs), so every access line carries it.
+            Logger::new("%a %{method}xi %U %s %b %Dms rid=%{rid}xi")
+                .custom_request_replace("method", |req| req.method().to_string())
+                .custom_request_replace("rid", |req| {
+                    req.extensions()
+                        .get::<request_id::RequestId>()
+                        .map_or_else(|| "-".to_owned(), |r| r.0.clone())
+                }),
         )
         .wrap(cors)
         .wrap(from_fn(request_id::middleware))
+        // Outermost, so the request-id middleware stamps problem documents before compression.
+        .wrap(Compress::default())
 }
 
 /// Where the OpenAPI document is served (Swagger UI loads it from here).

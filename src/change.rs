@@ -13,6 +13,7 @@
 use uuid::Uuid;
 
 use crate::db::{self, AnyConnection};
+use crate::domain::Id;
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit, AuditRow, Known};
 use crate::models::change_rows;
@@ -25,6 +26,7 @@ pub struct Change<'c> {
     actor: Actor,
     id: Uuid,
     audits: Vec<Audit>,
+    related: Vec<(Id, Id)>,
 }
 
 impl<'c> Change<'c> {
@@ -43,6 +45,7 @@ impl<'c> Change<'c> {
                 actor,
                 id: Uuid::now_v7(),
                 audits: Vec::new(),
+                related: Vec::new(),
             };
             let value = f(&mut change)?;
             change.flush()?;
@@ -75,6 +78,14 @@ impl<'c> Change<'c> {
         self.actor = actor;
     }
 
+    /// Records that `partner_id` has a relationship with `customer_id`, as this change has just
+    /// checked while reaching the customer: the events of the change then need not read it again
+    /// to know that the partner may see the customer's resources.
+    pub fn reached(&mut self, customer_id: Uuid, partner_id: Uuid) {
+        self.related
+            .push((Id::from(customer_id), Id::from(partner_id)));
+    }
+
     /// Appends an audit record (product.md §6), written with its event at commit.
     pub fn audit(&mut self, audit: Audit) {
         self.audits.push(audit);
@@ -90,7 +101,7 @@ impl<'c> Change<'c> {
             .into_iter()
             .map(|a| a.into_row(&self.actor))
             .collect();
-        let (events, deliveries) = outbox::prepare(self.conn, self.id, &records)?;
+        let (events, deliveries) = outbox::prepare(self.conn, self.id, &records, &self.related)?;
         let rows: Vec<AuditRow> = records.into_iter().map(|(r, _)| r).collect();
         Ok(change_rows::insert(self.conn, &rows, &events, &deliveries)?)
     }

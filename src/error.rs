@@ -10,8 +10,6 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::request_id;
-
 pub use crate::problem_code::ProblemCode;
 
 /// One field at fault in a request.
@@ -251,23 +249,6 @@ impl ApiError {
         e
     }
 
-    /// 429 `rate_limited` with `Retry-After` and the IETF `RateLimit-Policy` / `RateLimit`
-    /// headers of the spent policy: too many sign-in attempts.
-    pub fn sign_in_throttled(spent: crate::models::sign_in_throttle::Spent) -> Self {
-        let seconds = spent.retry_after;
-        let mut e = Self::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            ProblemCode::RateLimited,
-            format!(
-                "Too many sign-in attempts from this address (limit `{}`); retry in {seconds} seconds.",
-                spent.policy
-            ),
-        );
-        e.headers.push((header::RETRY_AFTER, seconds.to_string()));
-        e.headers.extend(spent.headers());
-        e
-    }
-
     /// The response headers this error carries.
     pub fn headers(&self) -> &[(HeaderName, String)] {
         &self.headers
@@ -299,7 +280,7 @@ impl ApiError {
             detail: self.detail.clone(),
             code: self.code,
             errors: self.errors.clone(),
-            request_id: request_id::current(),
+            request_id: None,
             extensions: (!self.extensions.is_empty()).then(|| self.extensions.clone()),
         }
     }

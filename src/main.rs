@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use partner_center::app;
 use partner_center::config::Config;
 use partner_center::state::AppState;
-use partner_center::{db, demo, idempotency, request_id, services, webhooks};
+use partner_center::{db, demo, idempotency, services, webhooks};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -76,13 +76,11 @@ enum CatalogCommand {
 fn init_logging() {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
         .format(|buf, record| {
-            let rid = request_id::current().unwrap_or_else(|| "-".to_owned());
             writeln!(
                 buf,
-                "{} {:<5} [{}] {}: {}",
+                "{} {:<5} {}: {}",
                 chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
                 record.level(),
-                rid,
                 record.target(),
                 record.args()
             )

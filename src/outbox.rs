@@ -38,8 +38,11 @@ pub fn prepare(
     conn: &mut AnyConnection,
     change: Uuid,
     audits: &[(AuditRow, Known)],
+    related: &[(Id, Id)],
 ) -> Result<(Vec<EventRow>, Vec<DeliveryRow>), ApiError> {
     let mut events: Vec<EventRow> = Vec::new();
+    // Whether a (customer, partner) pair has a relationship, as checked by the change or here.
+    let mut related: HashMap<(Id, Id), bool> = related.iter().map(|pair| (*pair, true)).collect();
     let mut seen: HashSet<(Id, String)> = HashSet::new();
     for (audit, known) in audits {
         let Some(event_type) = event_for(&audit.operation_type) else {
@@ -64,6 +67,7 @@ pub fn prepare(
             event_type.resource_type,
             audit,
             subscription.as_ref(),
+            &mut related,
         )? {
             if !seen.insert((partner, change_key.clone())) {
                 continue;
@@ -195,15 +199,20 @@ fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {
 }
 
 /// The partners that receive the event, each with whether it can see the resource after the
-/// change (product.md §5): a customer's partners with a relationship, a subscription's billing
-/// partner, reseller of record and support contact see it; the audit record's partner (the one
-/// the change is recorded for) is told too, but when the change took the resource away from it
-/// (e.g. it is no longer the support contact) it is not among those who see it.
+/// change — exactly those a GET of it would answer (product.md §5, `auth::visibility`): a
+/// customer's partners with a relationship; a subscription's billing partner, reseller of record
+/// and support contact when they have a relationship with its customer (a reseller of record
+/// without one gets 404 on GET, so no event). The audit record's partner (the one the change is
+/// recorded for) is told too, but when the change took the resource away from it (e.g. it is no
+/// longer the support contact) it is not among those who see it. `related` holds the
+/// relationships the change has already checked (and those read before); others are read in one
+/// statement.
 fn recipients(
     conn: &mut AnyConnection,
     resource_type: &str,
     audit: &AuditRow,
     subscription: Option<&SubscriptionRow>,
+    related: &mut HashMap<(Id, Id), bool>,
 ) -> Result<Vec<(Id, bool)>, ApiError> {
     let mut seeing: Vec<Id> = Vec::new();
     let customer = audit.customer_id.map(Id::uuid);
@@ -216,11 +225,28 @@ fn recipients(
             );
             true
         }
-        ("subscription", Some(_)) => {
+        ("subscription", Some(c)) => {
             if let Some(s) = subscription {
-                seeing.push(s.billing_partner_id);
-                seeing.extend(s.partner_id_on_record);
-                seeing.push(s.support_contact_partner_id);
+                let mut candidates = vec![s.billing_partner_id];
+                candidates.extend(s.partner_id_on_record);
+                candidates.push(s.support_contact_partner_id);
+                candidates.dedup();
+                let unknown: Vec<Id> = candidates
+                    .iter()
+                    .filter(|p| !related.contains_key(&(s.customer_id, **p)))
+                    .copied()
+                    .collect();
+                if !unknown.is_empty() {
+                    let found = RelationshipRow::related_among(conn, c, &unknown)?;
+                    for p in unknown {
+                        related.insert((s.customer_id, p), found.contains(&p));
+                    }
+                }
+                seeing.extend(
+                    candidates
+                        .into_iter()
+                        .filter(|p| related.get(&(s.customer_id, *p)) == Some(&true)),
+                );
             }
             true
         }

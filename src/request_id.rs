@@ -1,19 +1,17 @@
 //! `X-Request-Id` (alias `MS-CorrelationId`): echoed when the client sends a sane one, generated
-//! otherwise, returned on every response, stored in request extensions for handlers and audit
-//! records, and kept in a task-local so problem documents and log lines carry it. Partner
-//! Center's own `MS-CorrelationId` and `MS-RequestId` are echoed under their own names when sent.
+//! otherwise, returned on every response, stored in request extensions for handlers, audit
+//! records and the access log, and stamped into every problem document (`requestId`) by
+//! [`middleware`] — errors are made deep in services that know nothing of the request, so the
+//! stamp happens on the way out, and no thread- or task-local carries the id. Partner Center's
+//! own `MS-CorrelationId` and `MS-RequestId` are echoed under their own names when sent.
 
-use actix_web::body::MessageBody;
+use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpMessage};
+use actix_web::{Error, HttpMessage, web};
 
 use crate::error::ApiError;
-
-tokio::task_local! {
-    static CURRENT: String;
-}
 
 /// The request id of the current request, in request extensions.
 #[derive(Debug, Clone)]
@@ -26,23 +24,18 @@ pub const ALIAS: HeaderName = HeaderName::from_static("ms-correlationid");
 /// Partner Center's per-request id (also accepted as an idempotency key), echoed when sent.
 pub const MS_REQUEST_ID: HeaderName = HeaderName::from_static("ms-requestid");
 
-/// The current request's id, when called while serving a request.
-pub fn current() -> Option<String> {
-    CURRENT.try_with(|id| id.clone()).ok()
-}
-
 fn sane(value: &HeaderValue) -> Option<String> {
     let s = value.to_str().ok()?.trim();
     let ok = !s.is_empty() && s.len() <= 128 && s.bytes().all(|b| b.is_ascii_graphic());
     ok.then(|| s.to_owned())
 }
 
-/// Middleware: assigns the id, runs the rest of the request inside its task-local scope and
-/// sets the response header.
+/// Middleware: assigns the id, puts it in the request's extensions, stamps it into the problem
+/// document of an error response and sets the response header.
 pub async fn middleware(
     req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     let id = req
         .headers()
         .get(&HEADER)
@@ -57,8 +50,9 @@ pub async fn middleware(
         })
         .collect();
     req.extensions_mut().insert(RequestId(id.clone()));
-    let mut res = CURRENT.scope(id.clone(), next.call(req)).await?;
+    let res = next.call(req).await?;
     log_cause(&id, &res);
+    let mut res = stamp_problem(res, &id).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, v);
     }
@@ -66,6 +60,33 @@ pub async fn middleware(
         res.headers_mut().insert(name, value);
     }
     Ok(res)
+}
+
+/// Adds `requestId` to a problem+json body (bodies of other types pass through untouched).
+async fn stamp_problem(
+    res: ServiceResponse<impl MessageBody + 'static>,
+    id: &str,
+) -> ServiceResponse<BoxBody> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !is_problem {
+        return res.map_into_boxed_body();
+    }
+    let (http_req, http_res) = res.into_parts();
+    let (http_res, body) = http_res.into_parts();
+    let bytes = body::to_bytes(body).await.unwrap_or_default();
+    let stamped = match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(mut problem)) => {
+            problem.insert("requestId".to_owned(), id.into());
+            serde_json::to_vec(&problem)
+                .map(web::Bytes::from)
+                .unwrap_or(bytes)
+        }
+        _ => bytes,
+    };
+    ServiceResponse::new(http_req, http_res.set_body(BoxBody::new(stamped)))
 }
 
 /// Logs the cause a 5xx [`ApiError`] carries, once, with the request id (bodies stay generic).

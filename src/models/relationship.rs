@@ -80,6 +80,19 @@ impl RelationshipRow {
             .load(conn)
     }
 
+    /// Which of `partners` have a relationship with `customer_id` (one indexed lookup).
+    pub fn related_among(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+        partners: &[Id],
+    ) -> QueryResult<Vec<Id>> {
+        rel::table
+            .filter(rel::customer_id.eq(Id::from(customer_id)))
+            .filter(rel::partner_id.eq_any(partners))
+            .select(rel::partner_id)
+            .load(conn)
+    }
+
     /// Inserts a relationship.
     pub fn insert(conn: &mut AnyConnection, row: &RelationshipRow) -> QueryResult<()> {
         diesel::insert_into(rel::table)

@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::db::AnyConnection;
+use crate::error::{ApiError, ProblemCode};
 use crate::schema::sign_in_throttle as t;
 
 /// Milliseconds since the epoch.
@@ -213,5 +214,26 @@ impl Buckets {
             refund(conn, &bucket.name, bucket.per_minute)?;
         }
         Ok(())
+    }
+}
+
+impl From<Spent> for ApiError {
+    /// 429 `rate_limited` with `Retry-After` and the IETF `RateLimit-Policy` / `RateLimit`
+    /// headers of the spent policy: too many sign-in attempts.
+    fn from(spent: Spent) -> ApiError {
+        let seconds = spent.retry_after;
+        let mut e = ApiError::new(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            ProblemCode::RateLimited,
+            format!(
+                "Too many sign-in attempts from this address (limit `{}`); retry in {seconds} seconds.",
+                spent.policy
+            ),
+        )
+        .with_header(actix_web::http::header::RETRY_AFTER, seconds.to_string());
+        for (name, value) in spent.headers() {
+            e = e.with_header(name, value);
+        }
+        e
     }
 }

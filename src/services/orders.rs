@@ -293,6 +293,8 @@ pub(super) fn place(
     customer_id: Uuid,
     lines: &[LineItem],
 ) -> Result<Placed, ApiError> {
+    // The caller reached the customer through its relationship (the caller's change).
+    change.reached(customer_id, provider_id);
     let priced = check(change.conn(), provider_id, customer_id, lines)?;
     let t = now();
     let order_id = ids::new();

@@ -307,7 +307,7 @@ pub async fn change_password(
         Ok(UserRow::find_by_user_name(conn, &username)?)
     })
     .await?
-    .map_err(ApiError::sign_in_throttled)?;
+    .map_err(ApiError::from)?;
     let hash = user
         .as_ref()
         .filter(|u| !u.disabled)

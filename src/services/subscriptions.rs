@@ -169,6 +169,7 @@ pub fn update(
             subscription_id,
             Operation::ManageSubscriptions,
         )?;
+        change.reached(customer_id, principal.tenant_id);
         let expected = precondition.expect(row.version)?;
         let offer = offer_of(change.conn(), &row)?;
         let status = patch.status.unwrap_or(row.status);
@@ -414,6 +415,7 @@ pub fn upgrade(
             subscription_id,
             Operation::UpgradeSubscription,
         )?;
+        change.reached(customer_id, caller.tenant_id);
         let expected = precondition.expect(row.version)?;
         let source_offer = offer_of(change.conn(), &row)?;
         let chosen = options_for(change.conn(), &reached, &row, &source_offer)?

@@ -683,6 +683,47 @@ async fn reseller_of_record_receives_its_subscription_events_and_others_none() {
 }
 
 #[actix_web::test]
+async fn reseller_of_record_without_a_relationship_gets_404_on_get_and_no_event() {
+    let app = TestApp::new().await;
+    let reseller_hook = Receiver::start(200).await;
+    let provider = app.token(PROVIDER_GA).await;
+    let reseller = app.token(PARTNERED_GA).await;
+    let events = ["subscription-created", "subscription-updated"];
+    register(&app, &reseller, &reseller_hook.url, &events).await;
+    let northwind = app.tenant_id(PARTNERED_GA).await;
+    // Northwind is partnered with the provider but has no relationship with Adatum.
+    let adatum = app.customer_id("adatum.example").await;
+    let offer = app
+        .get(&format!("/v1/offers/{M365_BUSINESS_BASIC}"), &provider)
+        .await;
+    let cycle = offer.body["billingCycles"][0].as_str().unwrap().to_owned();
+    let placed = app
+        .order(
+            &provider,
+            &adatum,
+            vec![line(M365_BUSINESS_BASIC, 5, &cycle, Some(&northwind))],
+        )
+        .await;
+    let sub_id = placed["subscriptions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/v1/customers/{adatum}/subscriptions/{sub_id}");
+    app.patch(&path, &provider, json!({ "quantity": 7 }))
+        .await
+        .assert(200);
+    deliver(&app).await;
+
+    app.get(&path, &reseller)
+        .await
+        .assert_problem(404, "not_found");
+    assert!(
+        reseller_hook.received().is_empty(),
+        "a partner that gets 404 on GET got an event"
+    );
+}
+
+#[actix_web::test]
 async fn customer_removing_dap_sends_dap_admin_relationship_terminated_to_that_partner() {
     let app = TestApp::new().await;
     let northwind_hook = Receiver::start(200).await;
