@@ -7,9 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::error::{
-    JsonPayloadError, PathError, PayloadError, QueryPayloadError, UrlencodedError,
-};
+use actix_web::error::{JsonPathError, QueryPayloadError, UrlencodedError};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
@@ -279,11 +277,6 @@ pub fn form_error(err: UrlencodedError, _: &HttpRequest) -> actix_web::Error {
         format!("The form body is invalid: {err}"),
     )
     .into()
-}
-
-/// Error for raw payload failures.
-pub fn raw_payload_error(err: PayloadError) -> ApiError {
-    payload_error(&err.to_string())
 }
 
 /// For PATCH fields where `null` means "clear": with `#[serde(default, deserialize_with =

@@ -55,11 +55,6 @@ impl Principal {
         }
     }
 
-    /// Whether the caller belongs to an indirect provider.
-    pub fn is_provider(&self) -> bool {
-        self.tenant_kind == TenantKind::IndirectProvider
-    }
-
     /// Whether the caller holds `role`.
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
