@@ -7,8 +7,8 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::error::{JsonPathError, QueryPayloadError, UrlencodedError};
-    JsonPayloadError, PathError, QueryPayloadError, UrlencodedError,
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError, UrlencodedError};
+use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
 use validator::Validate;
