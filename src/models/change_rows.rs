@@ -1,11 +1,12 @@
 //! What a change writes at its commit (`crate::change::Change`): its audit records, their
 //! webhook events and the events' deliveries. On PostgreSQL the three inserts go out as ONE
-//! statement (a data-modifying `WITH`), so however many records a change holds its bookkeeping
-//! costs one round trip; on SQLite (in-process, no round trips) as three multi-row inserts.
+//! prepared statement (a data-modifying `WITH`), so however many records a change holds its
+//! bookkeeping costs one round trip; on SQLite (in-process, no round trips) as three multi-row
+//! inserts.
 
 use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::query_builder::BoxedSqlQuery;
+use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Integer, Nullable, Text, Timestamp};
 
 use super::audit::AuditRow;
@@ -52,43 +53,126 @@ const DELIVERY_COLUMNS: &str = "webhook_deliveries (id, webhook_id, event_id, ev
      status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at, \
      claim_token)";
 
-/// The SQL of one statement and its binds, built together so a placeholder never drifts from
-/// its value.
-struct Statement<'a> {
-    sql: String,
-    query: Option<BoxedSqlQuery<'a, Pg, diesel::query_builder::SqlQuery>>,
-    binds: usize,
+/// The one statement of a change's bookkeeping on PostgreSQL: each insert but the last is a
+/// member of a `WITH`. Its SQL depends only on how many rows of each kind it writes, so diesel
+/// prepares it once per shape and connection (a one-line order always writes the same shape) and
+/// afterwards only binds.
+struct Bookkeeping<'a> {
+    audits: &'a [AuditRow],
+    events: &'a [EventRow],
+    deliveries: &'a [DeliveryRow],
 }
 
-impl<'a> Statement<'a> {
-    /// Appends `INSERT INTO <columns> VALUES (…), (…)` with `width` placeholders per row.
-    fn values(&mut self, columns: &str, rows: usize, width: usize) {
-        self.sql.push_str("INSERT INTO ");
-        self.sql.push_str(columns);
-        self.sql.push_str(" VALUES ");
-        for r in 0..rows {
-            self.sql.push_str(if r == 0 { "(" } else { ", (" });
-            for c in 0..width {
-                if c > 0 {
-                    self.sql.push_str(", ");
-                }
-                self.binds += 1;
-                self.sql.push('$');
-                self.sql.push_str(&self.binds.to_string());
-            }
-            self.sql.push(')');
-        }
-    }
+impl QueryId for Bookkeeping<'_> {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
 
-    fn bind<T, V>(&mut self, value: V)
-    where
-        V: diesel::serialize::ToSql<T, Pg> + Send + 'a,
-        T: diesel::sql_types::SqlType + diesel::query_builder::QueryId + Send + 'static,
-        Pg: diesel::sql_types::HasSqlType<T>,
-    {
-        let q = self.query.take().expect("query present while binding");
-        self.query = Some(q.bind::<T, V>(value));
+impl QueryFragment<Pg> for Bookkeeping<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let parts = [
+            (AUDIT_COLUMNS, self.audits.len()),
+            (EVENT_COLUMNS, self.events.len()),
+            (DELIVERY_COLUMNS, self.deliveries.len()),
+        ];
+        let present = parts.iter().filter(|(_, n)| *n > 0).count();
+        let mut written = 0;
+        for (part, (columns, rows)) in parts.into_iter().enumerate() {
+            if rows == 0 {
+                continue;
+            }
+            written += 1;
+            let last = written == present;
+            if !last {
+                out.push_sql(if written == 1 { "WITH " } else { ", " });
+                out.push_sql(&format!("w{written} AS ("));
+            }
+            out.push_sql("INSERT INTO ");
+            out.push_sql(columns);
+            out.push_sql(" VALUES ");
+            for r in 0..rows {
+                out.push_sql(if r == 0 { "(" } else { ", (" });
+                match part {
+                    0 => audit_values(&mut out, &self.audits[r])?,
+                    1 => event_values(&mut out, &self.events[r])?,
+                    _ => delivery_values(&mut out, &self.deliveries[r])?,
+                }
+                out.push_sql(")");
+            }
+            if !last {
+                out.push_sql(") ");
+            }
+        }
+        Ok(())
     }
+}
+
+fn audit_values<'b>(out: &mut AstPass<'_, 'b, Pg>, a: &'b AuditRow) -> QueryResult<()> {
+    out.push_bind_param::<Text, _>(&a.id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&a.partner_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&a.customer_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&a.actor_type)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&a.actor_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&a.actor_name)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&a.operation_type)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&a.resource_type)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&a.resource_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&a.old_value)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&a.new_value)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&a.request_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Timestamp, _>(&a.created_at)
+}
+
+fn event_values<'b>(out: &mut AstPass<'_, 'b, Pg>, e: &'b EventRow) -> QueryResult<()> {
+    out.push_bind_param::<Text, _>(&e.id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&e.partner_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&e.event_type)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&e.change_key)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&e.payload)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Timestamp, _>(&e.created_at)
+}
+
+fn delivery_values<'b>(out: &mut AstPass<'_, 'b, Pg>, d: &'b DeliveryRow) -> QueryResult<()> {
+    out.push_bind_param::<Text, _>(&d.id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&d.webhook_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&d.event_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&d.event_type)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&d.status)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Integer, _>(&d.attempts)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Timestamp>, _>(&d.next_attempt_at)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Integer>, _>(&d.last_status_code)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&d.last_error)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Timestamp, _>(&d.created_at)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Timestamp, _>(&d.updated_at)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&d.claim_token)
 }
 
 fn insert_pg(
@@ -97,71 +181,16 @@ fn insert_pg(
     events: &[EventRow],
     deliveries: &[DeliveryRow],
 ) -> QueryResult<()> {
-    // Each insert but the last is a `WITH` member; the last is the statement itself.
-    let parts: Vec<(&str, usize, usize)> = [
-        (AUDIT_COLUMNS, audits.len(), 13),
-        (EVENT_COLUMNS, events.len(), 6),
-        (DELIVERY_COLUMNS, deliveries.len(), 12),
-    ]
-    .into_iter()
-    .filter(|(_, rows, _)| *rows > 0)
-    .collect();
-    let Some((last, init)) = parts.split_last() else {
+    if audits.is_empty() && events.is_empty() && deliveries.is_empty() {
         return Ok(());
-    };
-    let mut st = Statement {
-        sql: String::new(),
-        query: None,
-        binds: 0,
-    };
-    for (i, (columns, rows, width)) in init.iter().enumerate() {
-        st.sql.push_str(if i == 0 { "WITH " } else { ", " });
-        st.sql.push_str(&format!("w{i} AS ("));
-        st.values(columns, *rows, *width);
-        st.sql.push_str(")\n");
     }
-    st.values(last.0, last.1, last.2);
-    st.query = Some(diesel::sql_query(st.sql.clone()).into_boxed());
-    for a in audits {
-        st.bind::<Text, _>(a.id.as_str().to_owned());
-        st.bind::<Nullable<Text>, _>(a.partner_id.map(|p| p.as_str().to_owned()));
-        st.bind::<Nullable<Text>, _>(a.customer_id.map(|c| c.as_str().to_owned()));
-        st.bind::<Text, _>(a.actor_type.clone());
-        st.bind::<Nullable<Text>, _>(a.actor_id.map(|i| i.as_str().to_owned()));
-        st.bind::<Text, _>(a.actor_name.clone());
-        st.bind::<Text, _>(a.operation_type.clone());
-        st.bind::<Text, _>(a.resource_type.clone());
-        st.bind::<Text, _>(a.resource_id.clone());
-        st.bind::<Nullable<Text>, _>(a.old_value.clone());
-        st.bind::<Nullable<Text>, _>(a.new_value.clone());
-        st.bind::<Text, _>(a.request_id.clone());
-        st.bind::<Timestamp, _>(a.created_at);
+    Bookkeeping {
+        audits,
+        events,
+        deliveries,
     }
-    for e in events {
-        st.bind::<Text, _>(e.id.clone());
-        st.bind::<Text, _>(e.partner_id.as_str().to_owned());
-        st.bind::<Text, _>(e.event_type.clone());
-        st.bind::<Text, _>(e.change_key.clone());
-        st.bind::<Text, _>(e.payload.clone());
-        st.bind::<Timestamp, _>(e.created_at);
-    }
-    for d in deliveries {
-        st.bind::<Text, _>(d.id.as_str().to_owned());
-        st.bind::<Text, _>(d.webhook_id.as_str().to_owned());
-        st.bind::<Text, _>(d.event_id.clone());
-        st.bind::<Text, _>(d.event_type.clone());
-        st.bind::<Text, _>(d.status.as_str().to_owned());
-        st.bind::<Integer, _>(d.attempts);
-        st.bind::<Nullable<Timestamp>, _>(d.next_attempt_at);
-        st.bind::<Nullable<Integer>, _>(d.last_status_code);
-        st.bind::<Nullable<Text>, _>(d.last_error.clone());
-        st.bind::<Timestamp, _>(d.created_at);
-        st.bind::<Timestamp, _>(d.updated_at);
-        st.bind::<Nullable<Text>, _>(d.claim_token.clone());
-    }
-    st.query
-        .take()
-        .expect("query built")
-        .execute(conn)
-        .map(drop)
+    .execute(conn)
+    .map(drop)
 }
+
+impl<Conn> RunQueryDsl<Conn> for Bookkeeping<'_> {}
