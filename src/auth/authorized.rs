@@ -26,6 +26,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use super::Principal;
 use super::jwt::Claims;
 use super::permissions::{self, Operation};
+use super::principal::PartnerCaller;
 use super::principal::bearer;
 use crate::change::Change;
 use crate::db::{self, AnyConnection, Pool};
@@ -39,11 +40,61 @@ use crate::state::AppState;
 pub trait Permission: 'static {
     /// The row.
     const OPERATION: Operation;
+    /// Who its callers are: a [`PartnerCaller`] for a row only partners may perform (its
+    /// services read the partner id without asking), else a [`Principal`].
+    type Caller: Caller;
+}
+
+/// The caller a row's services get, narrowed once from the reloaded [`Principal`].
+pub trait Caller: Send + Sized + 'static {
+    /// Narrows `principal` (already checked against the row, so this cannot fail for a row
+    /// that admits only this kind of caller; 403 `partner_required` otherwise).
+    fn narrow(principal: Principal) -> Result<Self, ApiError>;
+
+    /// The caller as loaded.
+    fn principal(&self) -> &Principal;
+}
+
+impl Caller for Principal {
+    fn narrow(principal: Principal) -> Result<Principal, ApiError> {
+        Ok(principal)
+    }
+
+    fn principal(&self) -> &Principal {
+        self
+    }
+}
+
+impl Caller for PartnerCaller {
+    fn narrow(principal: Principal) -> Result<PartnerCaller, ApiError> {
+        PartnerCaller::try_from(principal)
+    }
+
+    fn principal(&self) -> &Principal {
+        self
+    }
+}
+
+/// Picks a row's [`Permission::Caller`] from whether only partners may perform it.
+pub struct CallerOf<const PARTNERS_ONLY: bool>;
+
+/// The caller type [`CallerOf`] picks.
+pub trait Pick {
+    /// The caller type.
+    type Caller: Caller;
+}
+
+impl Pick for CallerOf<true> {
+    type Caller = PartnerCaller;
+}
+
+impl Pick for CallerOf<false> {
+    type Caller = Principal;
 }
 
 /// One zero-sized type per [`Operation`], for `Authorized<ops::…>`.
 pub mod ops {
-    use super::{Operation, Permission};
+    use super::{CallerOf, Operation, Permission, Pick};
 
     macro_rules! rows {
         ($($name:ident),* $(,)?) => {$(
@@ -52,6 +103,7 @@ pub mod ops {
             pub struct $name;
             impl Permission for $name {
                 const OPERATION: Operation = Operation::$name;
+                type Caller = <CallerOf<{ Operation::$name.partners_only() }> as Pick>::Caller;
             }
         )*};
     }
@@ -78,10 +130,10 @@ pub struct Authorized<P: Permission> {
 impl<P: Permission> Authorized<P> {
     /// Reloads the caller on `conn` and checks `P` against its current roles: 401
     /// `token_revoked` or 403 as at extraction.
-    pub fn caller(&self, conn: &mut AnyConnection) -> Result<Principal, ApiError> {
+    pub fn caller(&self, conn: &mut AnyConnection) -> Result<P::Caller, ApiError> {
         let principal = Principal::load(conn, &self.claims, self.request_id.clone(), self.reach)?;
         permissions::require(&principal, P::OPERATION)?;
-        Ok(principal)
+        P::Caller::narrow(principal)
     }
 
     /// Runs `f` with the reloaded caller in one blocking hop on one pooled connection (the
@@ -89,7 +141,7 @@ impl<P: Permission> Authorized<P> {
     /// transaction when it changes anything.
     pub async fn run<T, F>(self, pool: &Pool, f: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut AnyConnection, &Principal) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection, &P::Caller) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         db::run(pool, move |conn| {
@@ -105,14 +157,17 @@ impl<P: Permission> Authorized<P> {
     /// is written then).
     pub async fn change<T, F>(self, pool: &Pool, f: F) -> Result<T, ApiError>
     where
-        F: FnOnce(&mut Change<'_>, &Principal) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Change<'_>, &P::Caller) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         db::run(pool, move |conn| {
             let caller = self.caller(conn)?;
-            Change::run(conn, Actor::from(&caller), self.claim.as_ref(), |change| {
-                f(change, &caller)
-            })
+            Change::run(
+                conn,
+                Actor::from(caller.principal()),
+                self.claim.as_ref(),
+                |change| f(change, &caller),
+            )
         })
         .await
     }
@@ -123,15 +178,18 @@ impl<P: Permission> Authorized<P> {
     pub async fn change_with<A, T, Q, F>(self, pool: &Pool, prepare: Q, f: F) -> Result<T, ApiError>
     where
         Q: FnOnce() -> Result<A, ApiError> + Send + 'static,
-        F: FnOnce(&mut Change<'_>, &Principal, A) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Change<'_>, &P::Caller, A) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
         db::run(pool, move |conn| {
             let caller = self.caller(conn)?;
             let prepared = prepare()?;
-            Change::run(conn, Actor::from(&caller), self.claim.as_ref(), |change| {
-                f(change, &caller, prepared)
-            })
+            Change::run(
+                conn,
+                Actor::from(caller.principal()),
+                self.claim.as_ref(),
+                |change| f(change, &caller, prepared),
+            )
         })
         .await
     }

@@ -10,5 +10,5 @@ pub mod permissions;
 pub mod principal;
 pub mod visibility;
 
-pub use authorized::{Authenticated, Authorized, ops};
-pub use principal::Principal;
+pub use authorized::{Authenticated, Authorized, Caller, ops};
+pub use principal::{PartnerCaller, Principal};

@@ -147,7 +147,7 @@ const PROVIDERS_BY_RESELLER: &str = "Only an indirect reseller accepts partnersh
 impl Operation {
     /// The row: the roles that may perform this operation and the tenant kinds they must belong
     /// to (product.md §5).
-    pub fn rule(self) -> (&'static [Role], Tenants) {
+    pub const fn rule(self) -> (&'static [Role], Tenants) {
         use Operation::*;
         use Tenants::{Customers, IndirectProvider, IndirectReseller, Partners};
         match self {
@@ -191,6 +191,12 @@ impl Operation {
             CustomerSelfService => (&[Role::CustomerAdmin], Customers),
             ManageWebhooks => (&[GA, AA], Partners),
         }
+    }
+
+    /// Whether only partners (indirect providers, indirect resellers or both) may perform this
+    /// operation: its caller is then a [`super::PartnerCaller`].
+    pub const fn partners_only(self) -> bool {
+        !matches!(self.rule().1, Tenants::Customers)
     }
 
     /// The roles that may perform this operation (product.md §5).
@@ -279,6 +285,35 @@ pub fn check(roles: &[Role], kind: TenantKind, op: Operation) -> Result<(), ApiE
 /// [`check`] for a loaded caller (its current roles and tenant kind).
 pub fn require(principal: &super::Principal, op: Operation) -> Result<(), ApiError> {
     check(&principal.roles, principal.tenant_kind, op)
+}
+
+/// The rule under the `ManagePartnerUsers` row (product.md §5: a user management admin manages
+/// partner users except global admins): 403 `global_admin_protected` unless the caller is a
+/// global admin, for any change to, reset of, or grant of the global admin role.
+pub fn may_manage_global_admins(principal: &super::Principal) -> Result<(), ApiError> {
+    if principal.has_role(Role::GlobalAdmin) {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        ProblemCode::GlobalAdminProtected,
+        "Only a global admin can create, change, reset or delete a global admin, or grant the global_admin role.",
+    ))
+}
+
+/// The rule under the `ManageSubscriptions` row for the reseller of record (product.md §3):
+/// only the indirect provider that bills a subscription sets it; 403
+/// `indirect_provider_required` for anyone else.
+pub fn may_set_reseller_of_record(
+    principal: &super::Principal,
+    billing_partner_id: uuid::Uuid,
+) -> Result<(), ApiError> {
+    if principal.tenant_kind != TenantKind::Customer && principal.tenant_id == billing_partner_id {
+        return Ok(());
+    }
+    Err(ApiError::forbidden(
+        ProblemCode::IndirectProviderRequired,
+        "The reseller of record is set by the indirect provider that bills the subscription.",
+    ))
 }
 
 #[cfg(test)]

@@ -107,6 +107,38 @@ impl Principal {
     }
 }
 
+/// A caller that belongs to a partner (an indirect provider or an indirect reseller): what the
+/// services of a §5 row only partners may perform get (`Authorized` narrows the caller once), so
+/// they read its partner id without asking. Dereferences to the [`Principal`].
+#[derive(Debug, Clone)]
+pub struct PartnerCaller {
+    principal: Principal,
+}
+
+impl PartnerCaller {
+    /// The caller's partner id.
+    pub fn partner_id(&self) -> Uuid {
+        self.principal.tenant_id
+    }
+}
+
+impl TryFrom<Principal> for PartnerCaller {
+    type Error = ApiError;
+
+    /// 403 `partner_required` for a customer user.
+    fn try_from(principal: Principal) -> Result<PartnerCaller, ApiError> {
+        principal.partner_id()?;
+        Ok(PartnerCaller { principal })
+    }
+}
+
+impl std::ops::Deref for PartnerCaller {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.principal
+    }
+}
+
 /// A partner's relationship with a customer, joined with the customer.
 type Reach = (RelationshipRow, CustomerRow);
 

@@ -59,16 +59,22 @@ pub fn customer(
     };
     let (relationship, customer) = found.ok_or_else(not_found)?;
     if op.needs_delegated_admin() && !relationship.delegated_admin {
-        return Err(ApiError::forbidden(
-            ProblemCode::DelegatedAdminRequired,
-            "Your relationship with this customer does not include delegated admin privileges (DAP). \
-             Send a relationship request that includes DAP and have the customer accept it.",
-        ));
+        return Err(delegated_admin_required());
     }
     Ok(Reached {
         customer,
         relationship: Some(relationship),
     })
+}
+
+/// 403 `delegated_admin_required`: the one answer for a DAP row reached without delegated admin
+/// privileges (here, and among an upgrade's reasons, `services::subscriptions`).
+pub fn delegated_admin_required() -> ApiError {
+    ApiError::forbidden(
+        ProblemCode::DelegatedAdminRequired,
+        "Your relationship with this customer does not include delegated admin privileges (DAP). \
+         Send a relationship request that includes DAP and have the customer accept it.",
+    )
 }
 
 /// Authorizes `op` on one subscription of a reachable customer (see [`customer`]). An indirect

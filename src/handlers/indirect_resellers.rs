@@ -299,11 +299,14 @@ fn partnership_status(value: &str) -> Result<(), validator::ValidationError> {
 
 /// One page of the caller's partnerships (its resellers for a provider, its providers for a
 /// reseller), for the two list operations.
-pub async fn list_partnerships<P: crate::auth::authorized::Permission>(
+pub async fn list_partnerships<P>(
     caller: Authorized<P>,
     state: &AppState,
     query: Paged<PartnershipQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<HttpResponse, ApiError>
+where
+    P: crate::auth::authorized::Permission<Caller = crate::auth::PartnerCaller>,
+{
     let status = match query.filters.status.as_deref() {
         Some(s) => s.parse().map_err(ApiError::internal)?,
         None => PartnershipStatus::Active,

@@ -6,7 +6,7 @@
 use uuid::Uuid;
 
 use crate::api::applications::Application;
-use crate::auth::Principal;
+use crate::auth::PartnerCaller;
 use crate::auth::password::NewSecret;
 use crate::change::Change;
 use crate::db::AnyConnection;
@@ -31,11 +31,11 @@ pub struct NewApplication {
 /// once; only its hash is stored). Hashes the secret: call inside the request's blocking hop.
 pub fn create(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     new: NewApplication,
     client_secret: NewSecret,
 ) -> Result<(ApplicationRow, String), ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     let row = ApplicationRow {
         id: ids::new(),
         partner_id: Id::from(partner_id),
@@ -58,10 +58,10 @@ pub fn create(
 /// One page of the caller's partner's applications (up to `page.limit + 1` rows in id order).
 pub fn list(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     page: &PageRequest,
 ) -> Result<Vec<ApplicationRow>, ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     Ok(ApplicationRow::page(
         conn,
         partner_id,
@@ -74,10 +74,10 @@ pub fn list(
 /// working on their next request. Errors: 404 when the partner has no such application.
 pub fn delete(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     application_id: Uuid,
 ) -> Result<(), ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     let row = ApplicationRow::find_for_partner(change.conn(), partner_id, application_id)?
         .ok_or_else(|| ApiError::not_found("The application"))?;
     ApplicationRow::delete(change.conn(), &row.id)?;

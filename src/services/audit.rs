@@ -2,7 +2,7 @@
 //! keyset-paged. (Records are written by each workflow, in its own transaction, through
 //! [`crate::models::audit::Audit`].)
 
-use crate::auth::Principal;
+use crate::auth::PartnerCaller;
 use crate::db::AnyConnection;
 use crate::error::ApiError;
 use crate::models::audit::{AuditFilter, AuditRow};
@@ -13,11 +13,11 @@ use crate::paging::PageRequest;
 /// page, not an error (the two are independent parameters of the document).
 pub fn list(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     filter: &AuditFilter,
     page: &PageRequest,
 ) -> Result<Vec<AuditRow>, ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     Ok(AuditRow::page(
         conn,
         partner_id,

@@ -8,7 +8,7 @@
 use uuid::Uuid;
 
 use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
+use crate::auth::{PartnerCaller, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, CartStatus};
@@ -31,12 +31,12 @@ pub struct PricedCart {
 /// transaction the customer is locked until it ends (see `visibility::customer`).
 fn reach(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     customer_id: Uuid,
     cart_id: Uuid,
 ) -> Result<CartRow, ApiError> {
     visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
-    CartRow::find(conn, caller.partner_id()?, customer_id, cart_id)?
+    CartRow::find(conn, caller.partner_id(), customer_id, cart_id)?
         .ok_or_else(|| ApiError::not_found("The cart"))
 }
 
@@ -46,12 +46,12 @@ fn reach(
 /// Errors: 404 `not_found` (customer out of reach), 422 per `services::orders::check`.
 pub fn create(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     customer_id: Uuid,
     lines: Vec<LineItem>,
 ) -> Result<PricedCart, ApiError> {
     visibility::customer(change.conn(), caller, customer_id, Operation::ManageOrders)?;
-    let provider_id = caller.partner_id()?;
+    let provider_id = caller.partner_id();
     let priced = orders::check(change.conn(), provider_id, customer_id, &lines)?;
     let row = CartRow::new(provider_id, customer_id, &lines);
     CartRow::insert(change.conn(), &row)?;
@@ -69,7 +69,7 @@ pub fn create(
 /// `mixed_currencies` when the catalog changed under a line.
 pub fn get(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     customer_id: Uuid,
     cart_id: Uuid,
 ) -> Result<PricedCart, ApiError> {
@@ -85,7 +85,7 @@ pub fn get(
 /// `precondition_failed` (stale `If-Match`), 422 per `services::orders::check`.
 pub fn update(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     customer_id: Uuid,
     cart_id: Uuid,
     precondition: Precondition,
@@ -94,7 +94,7 @@ pub fn update(
     let before = reach(change.conn(), caller, customer_id, cart_id)?;
     before.ensure_open()?;
     let expected = precondition.expect(before.version)?;
-    let provider_id = caller.partner_id()?;
+    let provider_id = caller.partner_id();
     let priced = orders::check(change.conn(), provider_id, customer_id, &lines)?;
     if !CartRow::replace_lines(change.conn(), &before.id, expected, &lines)? {
         return Err(ApiError::precondition_failed());
@@ -119,7 +119,7 @@ pub fn update(
 /// Errors: 404 `not_found`, 409 `cart_checked_out`, 412 `precondition_failed`.
 pub fn delete(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     customer_id: Uuid,
     cart_id: Uuid,
     precondition: Precondition,
@@ -147,7 +147,7 @@ pub fn delete(
 /// `precondition_failed`, 422 per `services::orders::check`.
 pub fn checkout(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     customer_id: Uuid,
     cart_id: Uuid,
     precondition: Precondition,
@@ -155,7 +155,7 @@ pub fn checkout(
     let cart = reach(change.conn(), caller, customer_id, cart_id)?;
     cart.ensure_open()?;
     let expected = precondition.expect(cart.version)?;
-    let provider_id = caller.partner_id()?;
+    let provider_id = caller.partner_id();
     let placed = orders::place(change, provider_id, customer_id, &cart.lines()?)?;
     if !CartRow::check_out(change.conn(), &cart.id, expected, &placed.order.id)? {
         return Err(cart::checked_out());

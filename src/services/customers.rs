@@ -9,9 +9,9 @@ use actix_web::http::StatusCode;
 use uuid::Uuid;
 
 use crate::api::customers::Customer;
-use crate::auth::Principal;
 use crate::auth::permissions::Operation;
 use crate::auth::visibility;
+use crate::auth::{PartnerCaller, Principal};
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
@@ -82,12 +82,12 @@ pub struct NewCustomer {
 /// `indirectResellerId` (no active partnership between the provider and that reseller).
 pub fn create(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     new: NewCustomer,
     indirect_reseller_id: Option<Uuid>,
     mut admin: AdminAccount,
 ) -> Result<(CustomerRow, AdminAccount), ApiError> {
-    let provider_id = caller.partner_id()?;
+    let provider_id = caller.partner_id();
     let t = now();
     let customer = CustomerRow {
         id: ids::new(),
@@ -197,11 +197,11 @@ pub fn insert(
 /// rows in id order; see `paging`).
 pub fn list(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     filter: &CustomerFilter,
     page: &PageRequest,
 ) -> Result<Vec<CustomerRow>, ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     Ok(CustomerRow::page_for_partner(
         conn,
         partner_id,

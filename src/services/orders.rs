@@ -22,7 +22,7 @@ use uuid::Uuid;
 use crate::api::orders::Order;
 use crate::api::subscriptions::Subscription;
 use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
+use crate::auth::{PartnerCaller, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id};
@@ -244,26 +244,26 @@ pub fn check(
 /// Errors: 404 `not_found` (customer out of reach), 422 per [`check`].
 pub fn create(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     customer_id: Uuid,
     lines: &[LineItem],
 ) -> Result<Placed, ApiError> {
     visibility::customer(change.conn(), caller, customer_id, Operation::ManageOrders)?;
-    place(change, caller.partner_id()?, customer_id, lines)
+    place(change, caller.partner_id(), customer_id, lines)
 }
 
 /// The caller's orders for a customer within reach, one page (up to `page.limit + 1` rows in id
 /// order; see `paging`). Errors: 404 `not_found` (customer out of reach).
 pub fn list(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     customer_id: Uuid,
     page: &PageRequest,
 ) -> Result<Vec<OrderRow>, ApiError> {
     visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
     Ok(OrderRow::page(
         conn,
-        caller.partner_id()?,
+        caller.partner_id(),
         customer_id,
         page.after.as_deref(),
         page.rows_to_fetch(),
@@ -273,12 +273,12 @@ pub fn list(
 /// One of the caller's orders for a customer within reach; 404 `not_found` otherwise.
 pub fn get(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     customer_id: Uuid,
     order_id: Uuid,
 ) -> Result<OrderRow, ApiError> {
     visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
-    OrderRow::find(conn, caller.partner_id()?, customer_id, order_id)?
+    OrderRow::find(conn, caller.partner_id(), customer_id, order_id)?
         .ok_or_else(|| ApiError::not_found("The order"))
 }
 

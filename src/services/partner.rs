@@ -3,7 +3,7 @@
 //! before and after, in one transaction.
 
 use crate::api::partner::Partner;
-use crate::auth::Principal;
+use crate::auth::PartnerCaller;
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
@@ -13,8 +13,8 @@ use crate::models::audit::Audit;
 use crate::models::partner::{PartnerChanges, PartnerRow};
 
 /// The caller's partner.
-pub fn get(conn: &mut AnyConnection, caller: &Principal) -> Result<PartnerRow, ApiError> {
-    let partner_id = caller.partner_id()?;
+pub fn get(conn: &mut AnyConnection, caller: &PartnerCaller) -> Result<PartnerRow, ApiError> {
+    let partner_id = caller.partner_id();
     PartnerRow::find(conn, partner_id)?.ok_or_else(|| ApiError::not_found("The partner"))
 }
 
@@ -22,11 +22,11 @@ pub fn get(conn: &mut AnyConnection, caller: &Principal) -> Result<PartnerRow, A
 /// names (412 `precondition_failed` otherwise), with an `update_partner` audit record.
 pub fn update(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     precondition: Precondition,
     changes: PartnerChanges,
 ) -> Result<PartnerRow, ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     let before = get(change.conn(), caller)?;
     let expected = precondition.expect(before.version)?;
     if !PartnerRow::update(change.conn(), partner_id, expected, &changes)? {

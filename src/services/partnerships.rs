@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::links::{self, invalid_link_token};
 use super::support_contacts::{self, RevertCause};
-use crate::auth::{Principal, password};
+use crate::auth::{PartnerCaller, Principal, password};
 use crate::change::Change;
 use crate::db::{self, AnyConnection, Pool};
 use crate::domain::{ActorKind, Role, TenantKind};
@@ -32,12 +32,12 @@ use crate::paging::PageRequest;
 /// issued). Returns the invitation and the provider (for the email draft).
 pub fn invite(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     email: &str,
     message: Option<String>,
     link: &links::IssuedLink,
 ) -> Result<(InvitationRow, PartnerRow), ApiError> {
-    let provider_id = caller.partner_id()?;
+    let provider_id = caller.partner_id();
     let provider = PartnerRow::find(change.conn(), provider_id)?
         .ok_or_else(|| ApiError::not_found("The partner"))?;
     let row = InvitationRow::new(
@@ -60,12 +60,12 @@ pub fn invite(
 /// order; see `paging`).
 pub fn list_invitations(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     page: &PageRequest,
 ) -> Result<Vec<InvitationRow>, ApiError> {
     Ok(InvitationRow::page_for_provider(
         conn,
-        caller.partner_id()?,
+        caller.partner_id(),
         page.after.as_deref(),
         page.rows_to_fetch(),
     )?)
@@ -75,10 +75,10 @@ pub fn list_invitations(
 /// `not_found` (not this provider's), 409 `invitation_not_pending` (already accepted or revoked).
 pub fn revoke(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     invitation_id: Uuid,
 ) -> Result<(), ApiError> {
-    let provider_id = caller.partner_id()?;
+    let provider_id = caller.partner_id();
     let row = InvitationRow::find_for_provider(change.conn(), provider_id, invitation_id)?
         .ok_or_else(|| ApiError::not_found("The invitation"))?;
     if !InvitationRow::revoke(change.conn(), &row.id)? {
@@ -166,10 +166,10 @@ fn start(
 /// usable then).
 pub fn accept(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     token: &str,
 ) -> Result<(PartnershipRow, PartnerRow), ApiError> {
-    let reseller_id = caller.partner_id()?;
+    let reseller_id = caller.partner_id();
     let email = match caller.actor_kind {
         ActorKind::User => UserRow::find(change.conn(), caller.actor_id)?.map(|u| u.user_name),
         ActorKind::Application => None,
@@ -333,14 +333,14 @@ fn side(caller: &Principal) -> Side {
 /// in id order).
 pub fn list(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     status: PartnershipStatus,
     page: &PageRequest,
 ) -> Result<Vec<(PartnershipRow, PartnerRow)>, ApiError> {
     Ok(PartnershipRow::page(
         conn,
         side(caller),
-        caller.partner_id()?,
+        caller.partner_id(),
         status,
         page.after.as_deref(),
         page.rows_to_fetch(),
@@ -351,12 +351,12 @@ pub fn list(
 /// 404 `not_found` when they never partnered.
 pub fn get_reseller(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     reseller_id: Uuid,
 ) -> Result<(PartnershipRow, PartnerRow), ApiError> {
     let not_found = || ApiError::not_found("The indirect reseller");
     let ship =
-        PartnershipRow::find(conn, caller.partner_id()?, reseller_id)?.ok_or_else(not_found)?;
+        PartnershipRow::find(conn, caller.partner_id(), reseller_id)?.ok_or_else(not_found)?;
     let partner = PartnerRow::find(conn, reseller_id)?.ok_or_else(not_found)?;
     Ok((ship, partner))
 }
@@ -366,8 +366,12 @@ pub fn get_reseller(
 /// DAP stay, subscriptions the reseller supported for this provider revert to the provider
 /// (product.md §2, §4), `remove_partner_relationship` is audited for both. Errors: 404
 /// `not_found` (never partnered), 409 `partnership_not_active` (already ended).
-pub fn end(change: &mut Change<'_>, caller: &Principal, other_id: Uuid) -> Result<(), ApiError> {
-    let me = caller.partner_id()?;
+pub fn end(
+    change: &mut Change<'_>,
+    caller: &PartnerCaller,
+    other_id: Uuid,
+) -> Result<(), ApiError> {
+    let me = caller.partner_id();
     let (provider_id, reseller_id) = match side(caller) {
         Side::Provider => (me, other_id),
         Side::Reseller => (other_id, me),

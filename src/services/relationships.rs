@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::links::{self, IssuedLink, invalid_link_token};
 use super::support_contacts::{self, RevertCause};
 use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
+use crate::auth::{PartnerCaller, Principal, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, LinkStatus};
@@ -35,13 +35,13 @@ use crate::paging::PageRequest;
 /// reseller with an active partnership with that provider.
 pub fn create_request(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     include_delegated_admin: bool,
     indirect_provider_id: Option<Uuid>,
     recipient: &Recipient,
     link: &IssuedLink,
 ) -> Result<(RelationshipRequestRow, PartnerRow, Option<PartnerRow>), ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     let partner = PartnerRow::find(change.conn(), partner_id)?
         .ok_or_else(|| ApiError::not_found("The partner"))?;
     if let Some(customer_id) = recipient.customer_id
@@ -94,12 +94,12 @@ pub fn create_request(
 /// order).
 pub fn list_requests(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     page: &PageRequest,
 ) -> Result<Vec<RelationshipRequestRow>, ApiError> {
     Ok(RelationshipRequestRow::page_for_partner(
         conn,
-        caller.partner_id()?,
+        caller.partner_id(),
         page.after.as_deref(),
         page.rows_to_fetch(),
     )?)

@@ -7,7 +7,7 @@
 use uuid::Uuid;
 
 use crate::auth::permissions::Operation;
-use crate::auth::{Principal, visibility};
+use crate::auth::{PartnerCaller, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id, ServiceRequestStatus, Severity};
@@ -67,7 +67,7 @@ fn snapshot(row: &ServiceRequestRow) -> serde_json::Value {
 /// audited as `create_service_request`.
 pub fn create(
     change: &mut Change<'_>,
-    principal: &Principal,
+    principal: &PartnerCaller,
     customer_id: Uuid,
     new: NewRequest,
 ) -> Result<ServiceRequestRow, ApiError> {
@@ -77,7 +77,7 @@ pub fn create(
         customer_id,
         Operation::ManageServiceRequests,
     )?;
-    let partner_id = principal.partner_id()?;
+    let partner_id = principal.partner_id();
     let t = now();
     let row = ServiceRequestRow {
         id: ids::new(),
@@ -107,7 +107,7 @@ pub fn create(
 /// only those in `status`. Errors: 404 `not_found`, 403 `delegated_admin_required`.
 pub fn list(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     customer_id: Uuid,
     status: Option<ServiceRequestStatus>,
     page: &PageRequest,
@@ -116,7 +116,7 @@ pub fn list(
     Ok(ServiceRequestRow::page(
         conn,
         customer_id,
-        caller.partner_id()?,
+        caller.partner_id(),
         status,
         page.after.as_deref(),
         page.rows_to_fetch(),
@@ -127,7 +127,7 @@ pub fn list(
 /// [`find`].
 pub fn get(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     customer_id: Uuid,
     id: Uuid,
 ) -> Result<ServiceRequestRow, ApiError> {
@@ -144,13 +144,13 @@ pub fn get(
 /// check); another partner's request, or one of another customer, is 404 `not_found`.
 fn find(
     conn: &mut AnyConnection,
-    principal: &Principal,
+    principal: &PartnerCaller,
     customer_id: Uuid,
     id: Uuid,
     op: Operation,
 ) -> Result<ServiceRequestRow, ApiError> {
     visibility::customer(conn, principal, customer_id, op)?;
-    ServiceRequestRow::find(conn, customer_id, principal.partner_id()?, id)?
+    ServiceRequestRow::find(conn, customer_id, principal.partner_id(), id)?
         .ok_or_else(|| ApiError::not_found("The service request"))
 }
 
@@ -160,7 +160,7 @@ fn find(
 /// that reopens the request, or closes it, may carry a note. An empty patch changes nothing.
 pub fn update(
     change: &mut Change<'_>,
-    principal: &Principal,
+    principal: &PartnerCaller,
     customer_id: Uuid,
     id: Uuid,
     precondition: Precondition,
@@ -205,7 +205,7 @@ pub fn update(
     if !ServiceRequestRow::update(change.conn(), &before.id, expected, &changes)? {
         return Err(ApiError::precondition_failed());
     }
-    let after = ServiceRequestRow::find(change.conn(), customer_id, principal.partner_id()?, id)?
+    let after = ServiceRequestRow::find(change.conn(), customer_id, principal.partner_id(), id)?
         .ok_or_else(|| ApiError::not_found("The service request"))?;
     let mut new_value = snapshot(&after);
     if let Some(text) = &patch.add_note {

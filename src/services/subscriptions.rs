@@ -14,7 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::permissions::Operation;
+use crate::auth::permissions::{self, Operation};
 use crate::auth::{Principal, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
@@ -187,12 +187,7 @@ pub fn update(
             .partner_id_on_record
             .filter(|r| r.map(Id::from) != row.partner_id_on_record);
         if let Some(reseller) = on_record {
-            if principal.tenant_id != row.billing_partner_id {
-                return Err(ApiError::forbidden(
-                    ProblemCode::IndirectProviderRequired,
-                    "The reseller of record is set by the indirect provider that bills the subscription.",
-                ));
-            }
+            permissions::may_set_reseller_of_record(principal, row.billing_partner_id.uuid())?;
             if let Some(r) = reseller {
                 PartnershipRow::require_active(
                     change.conn(),
@@ -281,10 +276,7 @@ impl Ineligibility {
                     target.id
                 ),
             ),
-            Ineligibility::DelegatedAdminRequired => ApiError::forbidden(
-                ProblemCode::DelegatedAdminRequired,
-                "Your relationship with this customer does not include delegated admin privileges (DAP).",
-            ),
+            Ineligibility::DelegatedAdminRequired => visibility::delegated_admin_required(),
             Ineligibility::BillingCycleNotOffered => on_target(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ProblemCode::BillingCycleNotOffered,

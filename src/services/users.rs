@@ -15,8 +15,9 @@
 use actix_web::http::StatusCode;
 use uuid::Uuid;
 
-use crate::auth::Principal;
 use crate::auth::password::NewSecret;
+use crate::auth::permissions;
+use crate::auth::{PartnerCaller, Principal};
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
@@ -63,17 +64,6 @@ fn snapshot(u: &UserRow) -> serde_json::Value {
 
 fn is_global_admin(u: &UserRow) -> bool {
     u.roles.contains(&Role::GlobalAdmin)
-}
-
-/// 403 `global_admin_protected` unless the caller is a global admin.
-fn guard_global_admin(caller: &Principal) -> Result<(), ApiError> {
-    if caller.has_role(Role::GlobalAdmin) {
-        return Ok(());
-    }
-    Err(ApiError::forbidden(
-        ProblemCode::GlobalAdminProtected,
-        "Only a global admin can create, change, reset or delete a global admin, or grant the global_admin role.",
-    ))
 }
 
 /// 409 `self_protected` when the caller is the target.
@@ -150,10 +140,10 @@ pub fn set_temporary_password(
 /// One page of the caller's partner's users (up to `page.limit + 1` rows in id order).
 pub fn list(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     page: &PageRequest,
 ) -> Result<Vec<UserRow>, ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     Ok(UserRow::page(
         conn,
         partner_id,
@@ -166,10 +156,10 @@ pub fn list(
 /// A user of the caller's partner; 404 otherwise.
 pub fn get(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     user_id: Uuid,
 ) -> Result<UserRow, ApiError> {
-    find(conn, caller.partner_id()?, user_id)
+    find(conn, caller.partner_id(), user_id)
 }
 
 /// Creates a user of the caller's partner with a temporary password; returns the row and the
@@ -177,13 +167,13 @@ pub fn get(
 /// `userName`.
 pub fn create(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     new: NewPartnerUser,
     temporary: NewSecret,
 ) -> Result<(UserRow, String), ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     if new.roles.contains(&Role::GlobalAdmin) {
-        guard_global_admin(caller)?;
+        permissions::may_manage_global_admins(caller)?;
     }
     let row = {
         let user_name = new.user_name.trim().to_lowercase();
@@ -222,12 +212,12 @@ pub fn create(
 /// 412 when `precondition` is stale.
 pub fn update(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     user_id: Uuid,
     precondition: Precondition,
     update: UserUpdate,
 ) -> Result<UserRow, ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     PartnerRow::lock(change.conn(), partner_id)?;
     let before = find(change.conn(), partner_id, user_id)?;
     let was_ga = is_global_admin(&before);
@@ -236,7 +226,7 @@ pub fn update(
         .as_ref()
         .is_some_and(|r| r.contains(&Role::GlobalAdmin));
     if was_ga || grants_ga {
-        guard_global_admin(caller)?;
+        permissions::may_manage_global_admins(caller)?;
     }
     if update.disabled == Some(true) {
         guard_self(caller, &before, "disable")?;
@@ -270,12 +260,16 @@ pub fn update(
 
 /// Deletes a user of the caller's partner. Errors: 404, 403 `global_admin_protected`, 409
 /// `self_protected`, 409 `last_global_admin`.
-pub fn delete(change: &mut Change<'_>, caller: &Principal, user_id: Uuid) -> Result<(), ApiError> {
-    let partner_id = caller.partner_id()?;
+pub fn delete(
+    change: &mut Change<'_>,
+    caller: &PartnerCaller,
+    user_id: Uuid,
+) -> Result<(), ApiError> {
+    let partner_id = caller.partner_id();
     PartnerRow::lock(change.conn(), partner_id)?;
     let before = find(change.conn(), partner_id, user_id)?;
     if is_global_admin(&before) {
-        guard_global_admin(caller)?;
+        permissions::may_manage_global_admins(caller)?;
     }
     guard_self(caller, &before, "delete")?;
     if is_global_admin(&before) && !before.disabled {
@@ -295,14 +289,14 @@ pub fn delete(change: &mut Change<'_>, caller: &Principal, user_id: Uuid) -> Res
 /// 403 `global_admin_protected`.
 pub fn reset_password(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     user_id: Uuid,
     temporary: NewSecret,
 ) -> Result<(UserRow, String), ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     let before = find(change.conn(), partner_id, user_id)?;
     if is_global_admin(&before) {
-        guard_global_admin(caller)?;
+        permissions::may_manage_global_admins(caller)?;
     }
     let audit = Audit::new(AuditOperation::ResetUserPassword, before.id).partner(partner_id);
     let row = set_temporary_password(change, &before, &temporary.hash, audit)?;

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::api::webhooks::{Webhook, WebhookEventType};
-use crate::auth::Principal;
+use crate::auth::PartnerCaller;
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::events;
@@ -92,10 +92,10 @@ fn unique(events: Vec<String>) -> Vec<String> {
 /// One of the caller's partner's webhooks; 404 `not_found` otherwise.
 fn find(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     webhook_id: Uuid,
 ) -> Result<WebhookRow, ApiError> {
-    WebhookRow::find_for_partner(conn, caller.partner_id()?, webhook_id)?
+    WebhookRow::find_for_partner(conn, caller.partner_id(), webhook_id)?
         .ok_or_else(|| ApiError::not_found("The webhook"))
 }
 
@@ -103,11 +103,11 @@ fn find(
 /// audited as `create_webhook`. Returns the new row (version 1).
 pub fn create(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     new: NewWebhook,
     sealed_secret: String,
 ) -> Result<WebhookRow, ApiError> {
-    let partner_id = caller.partner_id()?;
+    let partner_id = caller.partner_id();
     let t = now();
     let row = WebhookRow {
         id: ids::new(),
@@ -138,12 +138,12 @@ pub fn create(
 /// One page of the caller's partner's webhooks (up to `page.limit + 1` rows in id order).
 pub fn list(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     page: &PageRequest,
 ) -> Result<Vec<WebhookRow>, ApiError> {
     Ok(WebhookRow::page(
         conn,
-        caller.partner_id()?,
+        caller.partner_id(),
         page.after.as_deref(),
         page.rows_to_fetch(),
     )?)
@@ -152,7 +152,7 @@ pub fn list(
 /// One of the caller's partner's webhooks; 404 `not_found` otherwise.
 pub fn get(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     webhook_id: Uuid,
 ) -> Result<WebhookRow, ApiError> {
     find(conn, caller, webhook_id)
@@ -163,7 +163,7 @@ pub fn get(
 /// before and after. Enabling clears `disabled_reason` and the failing clock.
 pub fn update(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     webhook_id: Uuid,
     precondition: Precondition,
     changes: WebhookChanges,
@@ -192,7 +192,7 @@ pub fn update(
     WebhookRow::save(change.conn(), &after)?;
     change.audit(
         Audit::new(AuditOperation::UpdateWebhook, after.id)
-            .partner(caller.partner_id()?)
+            .partner(caller.partner_id())
             .old_value(Webhook::from(before))
             .new_value(Webhook::from(after.clone())),
     );
@@ -202,14 +202,14 @@ pub fn update(
 /// Deletes a webhook with its delivery log, audited as `delete_webhook`.
 pub fn delete(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     webhook_id: Uuid,
 ) -> Result<(), ApiError> {
     let row = find(change.conn(), caller, webhook_id)?;
     WebhookRow::delete(change.conn(), &row.id)?;
     change.audit(
         Audit::new(AuditOperation::DeleteWebhook, row.id)
-            .partner(caller.partner_id()?)
+            .partner(caller.partner_id())
             .old_value(Webhook::from(row)),
     );
     Ok(())
@@ -220,7 +220,7 @@ pub fn delete(
 /// previous secret signs.
 pub fn rotate_secret(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     webhook_id: Uuid,
     sealed_secret: String,
 ) -> Result<NaiveDateTime, ApiError> {
@@ -234,7 +234,7 @@ pub fn rotate_secret(
     WebhookRow::save(change.conn(), &row)?;
     change.audit(
         Audit::new(AuditOperation::RotateWebhookSecret, row.id)
-            .partner(caller.partner_id()?)
+            .partner(caller.partner_id())
             .new_value(json!({ "previousSecretExpiresAt": utc(until) })),
     );
     Ok(until)
@@ -244,7 +244,7 @@ pub fn rotate_secret(
 /// shows it). Errors: 409 `webhook_disabled`.
 pub fn send_test(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     webhook_id: Uuid,
 ) -> Result<EventRow, ApiError> {
     let row = find(change.conn(), caller, webhook_id)?;
@@ -254,7 +254,7 @@ pub fn send_test(
             "The webhook is disabled; enable it (PATCH `enabled: true`) to send a test event.",
         ));
     }
-    let partner = Id::from(caller.partner_id()?);
+    let partner = Id::from(caller.partner_id());
     let payload = outbox::Payload {
         event_type: events::TEST_EVENT,
         resource_uri: format!("/v1/webhooks/{}", row.id),
@@ -280,7 +280,7 @@ pub fn send_test(
 /// order) with the attempts of those deliveries.
 pub fn deliveries(
     conn: &mut AnyConnection,
-    caller: &Principal,
+    caller: &PartnerCaller,
     webhook_id: Uuid,
     filter: &DeliveryFilter,
     page: &PageRequest,
@@ -303,7 +303,7 @@ pub fn deliveries(
 /// its lease).
 pub fn redeliver(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     webhook_id: Uuid,
     delivery_id: Uuid,
 ) -> Result<String, ApiError> {
@@ -326,7 +326,7 @@ pub fn redeliver(
 /// Errors: 422 `validation_failed` on `to` unless `to` is after `from`.
 pub fn replay(
     change: &mut Change<'_>,
-    caller: &Principal,
+    caller: &PartnerCaller,
     webhook_id: Uuid,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
@@ -360,8 +360,8 @@ pub fn replay(
 
 /// The event types a webhook can subscribe to, each with an example body addressed to the
 /// caller's partner (nothing is read but the caller).
-pub fn event_types(caller: &Principal) -> Result<Vec<WebhookEventType>, ApiError> {
-    let partner = caller.partner_id()?;
+pub fn event_types(caller: &PartnerCaller) -> Result<Vec<WebhookEventType>, ApiError> {
+    let partner = caller.partner_id();
     Ok(events::EVENT_TYPES
         .iter()
         .map(|e| WebhookEventType {
