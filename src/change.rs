@@ -101,8 +101,8 @@ impl<'c> Change<'c> {
             .into_iter()
             .map(|a| a.into_row(&self.actor))
             .collect();
-        let (events, deliveries) = outbox::prepare(self.conn, self.id, &records, &self.related)?;
+        let events = outbox::prepare(self.conn, self.id, &records, &self.related)?;
         let rows: Vec<AuditRow> = records.into_iter().map(|(r, _)| r).collect();
-        Ok(change_rows::insert(self.conn, &rows, &events, &deliveries)?)
+        Ok(change_rows::insert(self.conn, &rows, &events)?)
     }
 }

@@ -6,9 +6,9 @@
 //! it, only its id and the field the event is about.
 //!
 //! Preparing a change's events reads at most what its audit records do not carry (only when the
-//! change did not pass the rows) and, in one statement, the recipients' enabled endpoints; the
-//! change then writes its audit records, events and deliveries together
-//! (`models::change_rows`, one statement on PostgreSQL).
+//! change did not pass the rows); the change then writes its audit records and events together
+//! and fans the events out to the endpoints subscribed to them (`models::change_rows`, one
+//! statement on PostgreSQL).
 
 use std::collections::{HashMap, HashSet};
 
@@ -30,16 +30,16 @@ use crate::models::service_request::ServiceRequestRow;
 use crate::models::subscription::SubscriptionRow;
 use crate::models::webhook::{DeliveryRow, EventRow, WebhookRow};
 
-/// The events of a change's audit records (change id `change`) and a pending delivery for each
-/// enabled endpoint of a recipient that subscribes to the event, to be written with the records
-/// in the change's transaction. A change that writes several audit records of one operation on
-/// one resource (one per partner involved) still gives each partner one event.
+/// The events of a change's audit records (change id `change`), to be written with the records
+/// in the change's transaction (which also fans them out to the endpoints subscribed to them,
+/// `models::change_rows`). A change that writes several audit records of one operation on one
+/// resource (one per partner involved) still gives each partner one event.
 pub fn prepare(
     conn: &mut AnyConnection,
     change: Uuid,
     audits: &[(AuditRow, Known)],
     related: &[(Id, Id)],
-) -> Result<(Vec<EventRow>, Vec<DeliveryRow>), ApiError> {
+) -> Result<Vec<EventRow>, ApiError> {
     let mut events: Vec<EventRow> = Vec::new();
     // Whether a (customer, partner) pair has a relationship, as checked by the change or here.
     let mut related: HashMap<(Id, Id), bool> = related.iter().map(|pair| (*pair, true)).collect();
@@ -98,31 +98,7 @@ pub fn prepare(
             ));
         }
     }
-    if events.is_empty() {
-        return Ok((events, Vec::new()));
-    }
-    let partners: Vec<Id> = events
-        .iter()
-        .map(|e| e.partner_id)
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
-    let mut endpoints: HashMap<Id, Vec<WebhookRow>> = HashMap::new();
-    for w in WebhookRow::enabled_for_partners(conn, &partners)? {
-        endpoints.entry(w.partner_id).or_default().push(w);
-    }
-    let deliveries: Vec<DeliveryRow> = events
-        .iter()
-        .flat_map(|e| {
-            endpoints
-                .get(&e.partner_id)
-                .into_iter()
-                .flatten()
-                .filter(|w| w.wants(&e.event_type))
-                .map(|w| DeliveryRow::new(&w.id, e, e.created_at))
-        })
-        .collect();
-    Ok((events, deliveries))
+    Ok(events)
 }
 
 /// Writes one event for `partner` outside the catalogue's changes (the test event of `POST
@@ -137,7 +113,7 @@ pub fn write_one(
 ) -> Result<EventRow, ApiError> {
     let event = EventRow::new(partner, event_type, change_key, payload);
     let delivery = DeliveryRow::new(&endpoint.id, &event, event.created_at);
-    change_rows::insert(conn, &[], std::slice::from_ref(&event), &[delivery])?;
+    change_rows::insert_one(conn, &event, &delivery)?;
     Ok(event)
 }
 

@@ -1,47 +1,98 @@
 //! What a change writes at its commit (`crate::change::Change`): its audit records, their
-//! webhook events and the events' deliveries. On PostgreSQL the three inserts go out as ONE
-//! prepared statement (a data-modifying `WITH`), so however many records a change holds its
-//! bookkeeping costs one round trip; on SQLite (in-process, no round trips) as three multi-row
-//! inserts.
+//! webhook events, and a pending delivery of each event to every enabled endpoint of its partner
+//! that subscribes to its type ([`SUBSCRIBED`], the one home of that rule). On PostgreSQL all of
+//! it is ONE prepared statement (a data-modifying `WITH` whose deliveries are selected from the
+//! events it inserts joined with the endpoints), so a change's bookkeeping costs one round trip
+//! however many records it holds and whoever listens; on SQLite (in-process, no round trips) it
+//! is three statements.
+//!
+//! A delivery's id is its event's time-ordered id prefix (so the delivery log keeps the order of
+//! the events) followed by 64 bits that tell the event's deliveries apart.
 
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{Integer, Nullable, Text, Timestamp};
+use diesel::sql_types::{Nullable, Text, Timestamp};
 
 use super::audit::AuditRow;
 use super::webhook::{DeliveryRow, EventRow};
 use crate::db::AnyConnection;
 use crate::schema::{audit_records, webhook_deliveries, webhook_events};
 
-/// Writes `audits`, `events` and `deliveries` (each may be empty).
+/// Whether endpoint `w` (a `webhooks` row) subscribes to event `e`'s type: its comma-separated
+/// `event_types` hold that name (event type names are lowercase words joined by `-`, so they
+/// never hold a `LIKE` wildcard).
+const SUBSCRIBED: &str = "w.enabled AND w.partner_id = e.partner_id \
+     AND (',' || w.event_types || ',') LIKE ('%,' || e.event_type || ',%')";
+
+/// The columns of a new delivery, in the order the `SELECT`s below produce them.
+const DELIVERY_COLUMNS: &str = "webhook_deliveries (id, webhook_id, event_id, event_type, \
+     status, attempts, next_attempt_at, created_at, updated_at)";
+
+/// The values of a delivery of event `e` to endpoint `w`, after its id (pending, due at once).
+const DELIVERY_VALUES: &str =
+    "w.id, e.id, e.event_type, 'pending', 0, e.created_at, e.created_at, e.created_at";
+
+/// Writes a change's `audits` and `events` (either may be empty) and fans each event out to the
+/// endpoints subscribed to it.
 pub fn insert(
     conn: &mut AnyConnection,
     audits: &[AuditRow],
     events: &[EventRow],
-    deliveries: &[DeliveryRow],
 ) -> QueryResult<()> {
     match conn {
-        AnyConnection::Postgresql(c) => insert_pg(c, audits, events, deliveries),
+        AnyConnection::Postgresql(c) => {
+            if audits.is_empty() && events.is_empty() {
+                return Ok(());
+            }
+            Bookkeeping { audits, events }.execute(c).map(drop)
+        }
         AnyConnection::Sqlite(c) => {
             if !audits.is_empty() {
                 diesel::insert_into(audit_records::table)
                     .values(audits)
                     .execute(c)?;
             }
-            if !events.is_empty() {
-                diesel::insert_into(webhook_events::table)
-                    .values(events)
-                    .execute(c)?;
+            if events.is_empty() {
+                return Ok(());
             }
-            if !deliveries.is_empty() {
-                diesel::insert_into(webhook_deliveries::table)
-                    .values(deliveries)
-                    .execute(c)?;
+            diesel::insert_into(webhook_events::table)
+                .values(events)
+                .execute(c)?;
+            let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
+            let placeholders = vec!["?"; ids.len()].join(", ");
+            let mut fan_out = diesel::sql_query(format!(
+                "INSERT INTO {DELIVERY_COLUMNS} \
+                 SELECT lower(substr(e.id, 5, 8) || '-' || substr(e.id, 13, 4) || '-' || \
+                 substr(e.id, 17, 4) || '-' || hex(randomblob(2)) || '-' || hex(randomblob(6))), \
+                 {DELIVERY_VALUES} FROM webhook_events e JOIN webhooks w ON {SUBSCRIBED} \
+                 WHERE e.id IN ({placeholders})"
+            ))
+            .into_boxed();
+            for id in ids {
+                fan_out = fan_out.bind::<Text, _>(id);
             }
-            Ok(())
+            fan_out.execute(c).map(drop)
         }
     }
+}
+
+/// Writes one event with its one delivery, whatever the endpoint subscribes to (the test event
+/// of `POST /v1/webhooks/{webhookId}/test`).
+pub fn insert_one(
+    conn: &mut AnyConnection,
+    event: &EventRow,
+    delivery: &DeliveryRow,
+) -> QueryResult<()> {
+    crate::db::on_backend!(conn, |c| {
+        diesel::insert_into(webhook_events::table)
+            .values(event)
+            .execute(c)?;
+        diesel::insert_into(webhook_deliveries::table)
+            .values(delivery)
+            .execute(c)
+            .map(drop)
+    })
 }
 
 const AUDIT_COLUMNS: &str = "audit_records (id, partner_id, customer_id, actor_type, actor_id, \
@@ -49,18 +100,13 @@ const AUDIT_COLUMNS: &str = "audit_records (id, partner_id, customer_id, actor_t
      created_at)";
 const EVENT_COLUMNS: &str =
     "webhook_events (id, partner_id, event_type, change_key, payload, created_at)";
-const DELIVERY_COLUMNS: &str = "webhook_deliveries (id, webhook_id, event_id, event_type, \
-     status, attempts, next_attempt_at, last_status_code, last_error, created_at, updated_at, \
-     claim_token)";
 
-/// The one statement of a change's bookkeeping on PostgreSQL: each insert but the last is a
-/// member of a `WITH`. Its SQL depends only on how many rows of each kind it writes, so diesel
-/// prepares it once per shape and connection (a one-line order always writes the same shape) and
-/// afterwards only binds.
+/// The one statement of a change's bookkeeping on PostgreSQL. Its SQL depends only on how many
+/// records and events it writes, so diesel prepares it once per shape and connection (a one-line
+/// order always writes the same shape) and afterwards only binds.
 struct Bookkeeping<'a> {
     audits: &'a [AuditRow],
     events: &'a [EventRow],
-    deliveries: &'a [DeliveryRow],
 }
 
 impl QueryId for Bookkeeping<'_> {
@@ -70,41 +116,48 @@ impl QueryId for Bookkeeping<'_> {
 
 impl QueryFragment<Pg> for Bookkeeping<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let parts = [
-            (AUDIT_COLUMNS, self.audits.len()),
-            (EVENT_COLUMNS, self.events.len()),
-            (DELIVERY_COLUMNS, self.deliveries.len()),
-        ];
-        let present = parts.iter().filter(|(_, n)| *n > 0).count();
-        let mut written = 0;
-        for (part, (columns, rows)) in parts.into_iter().enumerate() {
-            if rows == 0 {
-                continue;
-            }
-            written += 1;
-            let last = written == present;
-            if !last {
-                out.push_sql(if written == 1 { "WITH " } else { ", " });
-                out.push_sql(&format!("w{written} AS ("));
-            }
-            out.push_sql("INSERT INTO ");
-            out.push_sql(columns);
-            out.push_sql(" VALUES ");
-            for r in 0..rows {
-                out.push_sql(if r == 0 { "(" } else { ", (" });
-                match part {
-                    0 => audit_values(&mut out, &self.audits[r])?,
-                    1 => event_values(&mut out, &self.events[r])?,
-                    _ => delivery_values(&mut out, &self.deliveries[r])?,
-                }
-                out.push_sql(")");
-            }
-            if !last {
-                out.push_sql(") ");
-            }
+        if self.events.is_empty() {
+            return values(&mut out, AUDIT_COLUMNS, self.audits, audit_values);
         }
+        out.push_sql("WITH ");
+        if !self.audits.is_empty() {
+            out.push_sql("records AS (");
+            values(&mut out, AUDIT_COLUMNS, self.audits, audit_values)?;
+            out.push_sql("), ");
+        }
+        out.push_sql("e AS (");
+        values(&mut out, EVENT_COLUMNS, self.events, event_values)?;
+        out.push_sql(" RETURNING id, partner_id, event_type, created_at) ");
+        out.push_sql("INSERT INTO ");
+        out.push_sql(DELIVERY_COLUMNS);
+        out.push_sql(
+            " SELECT (substr(e.id, 5, 16) || substr(md5(w.id || e.id), 1, 16))::uuid::text, ",
+        );
+        out.push_sql(DELIVERY_VALUES);
+        out.push_sql(" FROM e JOIN webhooks w ON ");
+        out.push_sql(SUBSCRIBED);
         Ok(())
     }
+}
+
+impl<Conn> RunQueryDsl<Conn> for Bookkeeping<'_> {}
+
+/// `INSERT INTO <columns> VALUES (…), (…)`, each row's binds pushed by `row`.
+fn values<'b, T>(
+    out: &mut AstPass<'_, 'b, Pg>,
+    columns: &str,
+    rows: &'b [T],
+    row: fn(&mut AstPass<'_, 'b, Pg>, &'b T) -> QueryResult<()>,
+) -> QueryResult<()> {
+    out.push_sql("INSERT INTO ");
+    out.push_sql(columns);
+    out.push_sql(" VALUES ");
+    for (i, r) in rows.iter().enumerate() {
+        out.push_sql(if i == 0 { "(" } else { ", (" });
+        row(out, r)?;
+        out.push_sql(")");
+    }
+    Ok(())
 }
 
 fn audit_values<'b>(out: &mut AstPass<'_, 'b, Pg>, a: &'b AuditRow) -> QueryResult<()> {
@@ -148,49 +201,3 @@ fn event_values<'b>(out: &mut AstPass<'_, 'b, Pg>, e: &'b EventRow) -> QueryResu
     out.push_sql(", ");
     out.push_bind_param::<Timestamp, _>(&e.created_at)
 }
-
-fn delivery_values<'b>(out: &mut AstPass<'_, 'b, Pg>, d: &'b DeliveryRow) -> QueryResult<()> {
-    out.push_bind_param::<Text, _>(&d.id)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Text, _>(&d.webhook_id)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Text, _>(&d.event_id)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Text, _>(&d.event_type)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Text, _>(&d.status)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Integer, _>(&d.attempts)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Nullable<Timestamp>, _>(&d.next_attempt_at)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Nullable<Integer>, _>(&d.last_status_code)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Nullable<Text>, _>(&d.last_error)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Timestamp, _>(&d.created_at)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Timestamp, _>(&d.updated_at)?;
-    out.push_sql(", ");
-    out.push_bind_param::<Nullable<Text>, _>(&d.claim_token)
-}
-
-fn insert_pg(
-    conn: &mut PgConnection,
-    audits: &[AuditRow],
-    events: &[EventRow],
-    deliveries: &[DeliveryRow],
-) -> QueryResult<()> {
-    if audits.is_empty() && events.is_empty() && deliveries.is_empty() {
-        return Ok(());
-    }
-    Bookkeeping {
-        audits,
-        events,
-        deliveries,
-    }
-    .execute(conn)
-    .map(drop)
-}
-
-impl<Conn> RunQueryDsl<Conn> for Bookkeeping<'_> {}

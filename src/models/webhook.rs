@@ -49,11 +49,6 @@ impl WebhookRow {
             .collect()
     }
 
-    /// Whether it subscribes to `event_type`.
-    pub fn wants(&self, event_type: &str) -> bool {
-        self.event_types.split(',').any(|e| e == event_type)
-    }
-
     /// Inserts a registration.
     pub fn insert(conn: &mut AnyConnection, row: &WebhookRow) -> QueryResult<()> {
         diesel::insert_into(webhooks::table)
@@ -100,19 +95,6 @@ impl WebhookRow {
             q = q.filter(webhooks::id.gt(after.to_owned()));
         }
         q.order(webhooks::id.asc()).limit(limit).load(conn)
-    }
-
-    /// The enabled registrations of any of `partner_ids` (one statement for a change's
-    /// recipients, however many partners its events go to).
-    pub fn enabled_for_partners(
-        conn: &mut AnyConnection,
-        partner_ids: &[Id],
-    ) -> QueryResult<Vec<WebhookRow>> {
-        webhooks::table
-            .filter(webhooks::partner_id.eq_any(partner_ids))
-            .filter(webhooks::enabled.eq(true))
-            .select(WebhookRow::as_select())
-            .load(conn)
     }
 
     /// Writes every column of `row` back (the caller read it in the same transaction).
