@@ -1,0 +1,6 @@
+mod auth;
+mod authorization_first;
+mod isolation;
+mod link_tokens;
+mod owasp;
+mod permissions;

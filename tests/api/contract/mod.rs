@@ -1,0 +1,9 @@
+mod cli;
+mod errors;
+mod examples;
+mod http;
+mod idempotency;
+mod openapi;
+mod paging;
+mod problems;
+mod stored_vocabularies;

@@ -1,0 +1,3 @@
+mod customers;
+mod relationships;
+mod service_requests;

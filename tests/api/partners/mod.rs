@@ -1,0 +1,4 @@
+mod applications;
+mod partner;
+mod partnerships;
+mod users;
