@@ -1,10 +1,10 @@
 //! [`Change`]: one unit of work. Every state change runs as one: the connection inside one
 //! transaction, who makes it (the [`Actor`] of its audit records), a server-generated change id,
 //! the `Idempotency-Key` the request claimed (if any), and the audit records the services append
-//! while they work. At commit the change prepares the records' webhook events and deliveries
-//! ([`crate::outbox`]) and writes records, events and deliveries together (one statement on
-//! PostgreSQL), with the key's committed mark — all in the same transaction, so none of them exists without the change, and the change never exists
-//! without them.
+//! while they work. At commit the change prepares the records' webhook events
+//! ([`crate::outbox`]) and writes records, events and their deliveries together (one statement
+//! on PostgreSQL), with the key's committed mark — all in the same transaction, so none of them
+//! exists without the change, and the change never exists without them.
 //!
 //! Requests open a change through their authorized caller (`Authorized::change`); the CLI, the
 //! demo seeding and background workers open one with a system actor ([`Actor::system`]). Nothing
