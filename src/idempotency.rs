@@ -6,8 +6,9 @@
 //! `idempotency_request_in_progress`. Keys are scoped to the caller (the token's subject). A
 //! failed first attempt releases its key so a corrected retry can run.
 //!
-//! Responses that show a secret once (temporary passwords, client secrets, link tokens; the
-//! handler marks them with [`shown_once`]) are stored encrypted (`crate::sealing`), so the database never holds those secrets in clear (product.md
+//! Responses that show a secret once (temporary passwords, client secrets, link tokens; their
+//! body type says so, `crate::respond::Body::SHOWS_SECRET`, and its responder marks them
+//! [`ShownOnce`]) are stored encrypted (`crate::sealing`), so the database never holds those secrets in clear (product.md
 //! §1) while a retry still gets the first response — a script that lost the answer to "enroll"
 //! or "create customer" is not locked out. The request is compared by a canonical form of its
 //! JSON body (key order and whitespace do not matter).
@@ -71,18 +72,10 @@ impl actix_web::FromRequest for Claimed {
     }
 }
 
-/// Marks a response as carrying secrets shown once (response extension set by [`shown_once`]).
+/// Marks a response as carrying secrets shown once: a response extension set by every
+/// `crate::respond` responder of a body with `SHOWS_SECRET` (with `Cache-Control: no-store`).
 #[derive(Debug, Clone, Copy)]
 pub struct ShownOnce;
-
-/// Marks `res` as showing a secret once (temporary password, client secret, link token):
-/// `Cache-Control: no-store`, and the idempotency store keeps its body only encrypted.
-pub fn shown_once(mut res: HttpResponse) -> HttpResponse {
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res.extensions_mut().insert(ShownOnce);
-    res
-}
 
 /// A canonical form of a JSON body (object keys sorted, no whitespace); other bodies as they are.
 fn canonical_body(body: &[u8]) -> Vec<u8> {

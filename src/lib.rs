@@ -28,6 +28,7 @@ pub mod paging;
 pub mod problem_code;
 pub mod rate_limit;
 pub mod request_id;
+pub mod respond;
 pub mod schema;
 pub mod sealing;
 pub mod services;

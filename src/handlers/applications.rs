@@ -4,8 +4,7 @@
 //! signs in with the `client_credentials` grant of `POST /v1/auth/token`; deleting it makes its
 //! tokens stop working on their next request.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{delete, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -16,10 +15,9 @@ use crate::auth::password::NewSecret;
 use crate::auth::{Authorized, ops};
 use crate::domain::Role;
 use crate::error::{ApiError, Problem};
-use crate::etag;
 use crate::extract::ValidJson;
-use crate::idempotency;
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Created, Json, NoContent};
 use crate::services::applications::{self as service, NewApplication};
 use crate::state::AppState;
 use crate::validate;
@@ -94,7 +92,7 @@ pub async fn create_application(
     caller: Authorized<ops::ManageApplications>,
     state: web::Data<AppState>,
     body: ValidJson<CreateApplication>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<CreatedApplication>, ApiError> {
     let new = NewApplication {
         display_name: body.0.display_name,
         roles: body.0.roles,
@@ -106,14 +104,15 @@ pub async fn create_application(
             move |change, caller, secret| service::create(change, caller, new, secret),
         )
         .await?;
-    let res = HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/applications/{}", row.id)))
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(CreatedApplication {
+    let version = row.version;
+    Ok(Created::new(
+        format!("/v1/applications/{}", row.id),
+        CreatedApplication {
             application: row.into(),
             client_secret,
-        });
-    Ok(idempotency::shown_once(res))
+        },
+    )
+    .tagged(version))
 }
 
 /// List your partner organisation's applications, oldest first (secrets are never shown).
@@ -132,14 +131,18 @@ pub async fn list_applications(
     caller: Authorized<ops::ManageApplications>,
     state: web::Data<AppState>,
     query: Paged,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<Application>>, ApiError> {
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
             service::list(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Application::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.id.as_str(),
+        Application::from,
+    )))
 }
 
 /// Delete an application: its secret stops working, and so do its tokens, on their next
@@ -160,14 +163,14 @@ pub async fn delete_application(
     caller: Authorized<ops::ManageApplications>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<NoContent, ApiError> {
     let application_id = path.into_inner();
     caller
         .change(&state.pool, move |change, caller| {
             service::delete(change, caller, application_id)
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// Registers the application operations.
@@ -176,3 +179,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(create_application)
         .service(delete_application);
 }
+
+// Show a secret once: sealed by the idempotency store, `Cache-Control: no-store`.
+crate::secret_bodies!(CreatedApplication);

@@ -1,7 +1,7 @@
 //! Audit records (product.md §6): every state change, filtered by time window, customer,
 //! resource type and operation type, keyset-paged. A partner reads its own records only.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,6 +14,7 @@ use crate::error::{ApiError, Problem};
 use crate::models::audit::{AuditFilter, AuditRow};
 use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::Json;
 use crate::services::audit as service;
 use crate::state::AppState;
 
@@ -131,7 +132,7 @@ pub async fn list_audit_records(
     caller: Authorized<ops::ReadAuditRecords>,
     state: web::Data<AppState>,
     query: Paged<AuditQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<AuditRecord>>, ApiError> {
     let filter = query.filters.to_filter();
     let page = query.page.clone();
     let rows = caller
@@ -139,5 +140,11 @@ pub async fn list_audit_records(
             service::list(conn, caller, &filter, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), AuditRecord::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.id.as_str(),
+        AuditRecord::from,
+    )))
 }
+
+crate::bodies!(AuditRecord);

@@ -19,6 +19,7 @@ use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::{ApiError, Problem, ProblemCode};
 use crate::extract::ValidJson;
 use crate::request_id::RequestId;
+use crate::respond::{Json, NoContent};
 use crate::services::sign_in::{self, Grant, Outcome};
 use crate::state::AppState;
 
@@ -309,7 +310,7 @@ pub async fn change_password(
     req: HttpRequest,
     request_id: RequestId,
     body: ValidJson<PasswordChange>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<NoContent, ApiError> {
     let change = sign_in::PasswordChange {
         username: body.0.username,
         current_password: body.0.current_password,
@@ -317,7 +318,7 @@ pub async fn change_password(
     };
     let address = client_address::key(&req, &state.config.trusted_proxies);
     sign_in::change_password(&state, change, &address, request_id.0).await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// The caller: who signed in, for which organisation, with which roles.
@@ -355,11 +356,11 @@ pub struct Me {
 pub async fn get_me(
     caller: Authenticated,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Me>, ApiError> {
     let principal = caller
         .run(&state.pool, |_, caller| Ok(caller.clone()))
         .await?;
-    Ok(HttpResponse::Ok().json(Me {
+    Ok(Json::new(Me {
         id: principal.actor_id,
         actor_kind: principal.actor_kind,
         display_name: principal.display_name,
@@ -370,3 +371,5 @@ pub async fn get_me(
         roles: principal.roles,
     }))
 }
+
+crate::bodies!(Me);

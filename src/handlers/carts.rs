@@ -4,8 +4,7 @@
 //! (`If-Match`), `DELETE` cancels it, and `POST …/checkout` creates its order and subscriptions
 //! in one transaction.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, post, put, web};
+use actix_web::{delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -16,13 +15,14 @@ use crate::auth::{Authorized, ops};
 use crate::domain;
 use crate::domain::Id;
 use crate::error::{ApiError, Problem};
-use crate::etag::{self, Precondition};
+use crate::etag::Precondition;
 use crate::extract::ValidJson;
 use crate::handlers::orders::PlacedOrder;
 use crate::models::cart::CartRow;
 use crate::models::offer::BillingCycle;
 use crate::models::utc;
 use crate::money::Money;
+use crate::respond::{Created, NoContent, Tagged};
 use crate::services::carts::{self as service, PricedCart};
 use crate::state::AppState;
 
@@ -146,7 +146,7 @@ pub async fn create_cart(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: ValidJson<LineItems>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<Cart>, ApiError> {
     let customer_id = path.into_inner();
     let lines = body.0.into_lines()?;
     let created = caller
@@ -154,13 +154,12 @@ pub async fn create_cart(
             service::create(change, caller, customer_id, lines)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/v1/customers/{customer_id}/carts/{}", created.cart.id),
-        ))
-        .insert_header((header::ETAG, etag::etag(created.cart.version)))
-        .json(Cart::from(created)))
+    let version = created.cart.version;
+    Ok(Created::new(
+        format!("/v1/customers/{customer_id}/carts/{}", created.cart.id),
+        Cart::from(created),
+    )
+    .tagged(version))
 }
 
 /// Read a cart: the review, each line with its unit price and line total, and the cart total
@@ -184,16 +183,14 @@ pub async fn get_cart(
     caller: Authorized<ops::ManageOrders>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Cart>, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
     let cart = caller
         .run(&state.pool, move |conn, caller| {
             service::get(conn, caller, customer_id, cart_id)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(cart.cart.version)))
-        .json(Cart::from(cart)))
+    Ok(Tagged::new(cart.cart.version, Cart::from(cart)))
 }
 
 /// Replace a cart's lines (checked like a new cart) and restart its 7-day expiry. Send
@@ -223,7 +220,7 @@ pub async fn update_cart(
     path: web::Path<(Uuid, Uuid)>,
     precondition: Precondition,
     body: ValidJson<LineItems>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Cart>, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
     let lines = body.0.into_lines()?;
     let updated = caller
@@ -231,9 +228,7 @@ pub async fn update_cart(
             service::update(change, caller, customer_id, cart_id, precondition, lines)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(updated.cart.version)))
-        .json(Cart::from(updated)))
+    Ok(Tagged::new(updated.cart.version, Cart::from(updated)))
 }
 
 /// Cancel a cart: it is deleted and nothing is ordered. A checked-out cart cannot be deleted.
@@ -260,14 +255,14 @@ pub async fn delete_cart(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     precondition: Precondition,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<NoContent, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
     caller
         .change(&state.pool, move |change, caller| {
             service::delete(change, caller, customer_id, cart_id, precondition)
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// Check out a cart: validates every line again and creates ONE order and its subscriptions in
@@ -297,7 +292,7 @@ pub async fn create_cart_checkout(
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
     precondition: Precondition,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<PlacedOrder>, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
     let placed = caller
         .change(&state.pool, move |change, caller| {
@@ -315,3 +310,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(delete_cart)
         .service(create_cart_checkout);
 }
+
+crate::bodies!(Cart);

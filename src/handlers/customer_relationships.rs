@@ -2,7 +2,7 @@
 //! customer the caller reaches, and removing the caller's own relationship (global admin only;
 //! refused while the customer's subscriptions billed by or attributed to the caller are active).
 
-use actix_web::{HttpResponse, delete, get, web};
+use actix_web::{delete, get, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -15,6 +15,7 @@ use crate::models::partner::PartnerRow;
 use crate::models::relationship::RelationshipRow;
 use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Json, NoContent};
 use crate::services::relationships as service;
 use crate::state::AppState;
 
@@ -80,7 +81,7 @@ pub async fn list_customer_relationships(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     query: Paged,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<CustomerRelationship>>, ApiError> {
     let customer_id = path.into_inner();
     let page = query.page.clone();
     let rows = caller
@@ -88,13 +89,11 @@ pub async fn list_customer_relationships(
             service::list_for_customer(conn, caller, customer_id, &page)
         })
         .await?;
-    Ok(
-        HttpResponse::Ok().json(query.answer(
-            rows,
-            |r| r.0.id.as_str(),
-            CustomerRelationship::from,
-        )),
-    )
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.0.id.as_str(),
+        CustomerRelationship::from,
+    )))
 }
 
 /// Remove the caller's own relationship with a customer (global admin only).
@@ -120,14 +119,14 @@ pub async fn delete_customer_relationship(
     caller: Authorized<ops::RemoveCustomerRelationship>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<NoContent, ApiError> {
     let customer_id = path.into_inner();
     caller
         .change(&state.pool, move |change, caller| {
             service::remove_relationship(change, caller, customer_id)
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// Registers the customer-relationship operations.
@@ -135,3 +134,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_customer_relationships)
         .service(delete_customer_relationship);
 }
+
+crate::bodies!(CustomerRelationship);

@@ -3,7 +3,7 @@
 //! once and to be changed at the next sign-in. Without DAP these answer 403
 //! `delegated_admin_required`.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -13,10 +13,10 @@ use crate::auth::password::NewSecret;
 use crate::auth::{Authorized, ops};
 use crate::domain::Role;
 use crate::error::{ApiError, Problem};
-use crate::idempotency;
 use crate::models::user::UserRow;
 use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::Json;
 use crate::services::customer_users as service;
 use crate::state::AppState;
 
@@ -75,7 +75,7 @@ pub async fn list_customer_users(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     query: Paged,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<CustomerUser>>, ApiError> {
     let customer_id = path.into_inner();
     let page = query.page.clone();
     let rows = caller
@@ -83,7 +83,11 @@ pub async fn list_customer_users(
             service::list(conn, caller, customer_id, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), CustomerUser::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.id.as_str(),
+        CustomerUser::from,
+    )))
 }
 
 /// A reset password: the temporary password, shown only in this response.
@@ -122,7 +126,7 @@ pub async fn reset_customer_user_password(
     caller: Authorized<ops::ManageCustomerUsers>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<CustomerUserCredentials>, ApiError> {
     let (customer_id, user_id) = path.into_inner();
     let (user, temporary_password) = caller
         .change_with(
@@ -133,12 +137,10 @@ pub async fn reset_customer_user_password(
             },
         )
         .await?;
-    Ok(idempotency::shown_once(HttpResponse::Ok().json(
-        CustomerUserCredentials {
-            user_name: user.user_name,
-            temporary_password,
-        },
-    )))
+    Ok(Json::new(CustomerUserCredentials {
+        user_name: user.user_name,
+        temporary_password,
+    }))
 }
 
 /// Registers the customer-user operations.
@@ -146,3 +148,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_customer_users)
         .service(reset_customer_user_password);
 }
+
+crate::bodies!(CustomerUser);
+
+// Show a secret once: sealed by the idempotency store, `Cache-Control: no-store`.
+crate::secret_bodies!(CustomerUserCredentials);

@@ -2,8 +2,7 @@
 //! list and search the customers the caller has a relationship with, read, and update the
 //! billing profile with `If-Match`.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -12,11 +11,11 @@ use validator::Validate;
 use crate::api::customers::{BillingProfile, Customer};
 use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::etag::{self, Precondition};
+use crate::etag::Precondition;
 use crate::extract::ValidJson;
-use crate::idempotency;
 use crate::models::customer::{CustomerChanges, CustomerFilter};
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Created, Json, Tagged};
 use crate::services::customers::{self as service, AdminAccount, NewCustomer};
 use crate::state::AppState;
 use crate::validate;
@@ -92,7 +91,7 @@ pub async fn create_customer(
     caller: Authorized<ops::CreateCustomer>,
     state: web::Data<AppState>,
     body: ValidJson<CreateCustomer>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<CreatedCustomer>, ApiError> {
     let req = body.0;
     let domain = req.domain.clone();
     let (created, admin) = caller
@@ -117,17 +116,18 @@ pub async fn create_customer(
             },
         )
         .await?;
-    let res = HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/customers/{}", created.id)))
-        .insert_header((header::ETAG, etag::etag(created.version)))
-        .json(CreatedCustomer {
+    let version = created.version;
+    Ok(Created::new(
+        format!("/v1/customers/{}", created.id),
+        CreatedCustomer {
             customer: created.into(),
             admin_user: AdminUserCredentials {
                 user_name: admin.user_name,
                 temporary_password: admin.temporary_password,
             },
-        });
-    Ok(idempotency::shown_once(res))
+        },
+    )
+    .tagged(version))
 }
 
 /// Customer list filters.
@@ -159,7 +159,7 @@ pub async fn list_customers(
     caller: Authorized<ops::ReadCustomers>,
     state: web::Data<AppState>,
     query: Paged<CustomerQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<Customer>>, ApiError> {
     let filter = CustomerFilter {
         q: query.filters.q.clone(),
         indirect_reseller_id: query.filters.indirect_reseller_id,
@@ -170,7 +170,11 @@ pub async fn list_customers(
             service::list(conn, caller, &filter, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Customer::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.id.as_str(),
+        Customer::from,
+    )))
 }
 
 /// Read a customer the caller has a relationship with (others answer 404).
@@ -190,16 +194,14 @@ pub async fn get_customer(
     caller: Authorized<ops::ReadCustomers>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Customer>, ApiError> {
     let customer_id = path.into_inner();
     let customer = caller
         .run(&state.pool, move |conn, caller| {
             service::get(conn, caller, customer_id)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(customer.version)))
-        .json(Customer::from(customer)))
+    Ok(Tagged::new(customer.version, Customer::from(customer)))
 }
 
 /// Changes to an address; absent fields stay as they are.
@@ -292,7 +294,7 @@ pub async fn update_customer(
     path: web::Path<Uuid>,
     precondition: Precondition,
     body: ValidJson<UpdateCustomer>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Customer>, ApiError> {
     let customer_id = path.into_inner();
     let changes = body.0.into_changes();
     let updated = caller
@@ -300,9 +302,7 @@ pub async fn update_customer(
             service::update(change, caller, customer_id, precondition, changes)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(updated.version)))
-        .json(Customer::from(updated)))
+    Ok(Tagged::new(updated.version, Customer::from(updated)))
 }
 
 impl UpdateCustomer {
@@ -331,3 +331,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_customer)
         .service(update_customer);
 }
+
+// Show a secret once: sealed by the idempotency store, `Cache-Control: no-store`.
+crate::secret_bodies!(CreatedCustomer);

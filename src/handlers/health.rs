@@ -1,12 +1,13 @@
 //! Health probes: `/health/live` (the process answers) and `/health/ready` (the database answers).
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db;
 use crate::error::{ApiError, Problem};
+use crate::respond::Json;
 use crate::state::AppState;
 
 /// A probe's answer.
@@ -20,8 +21,8 @@ pub struct Health {
 /// Liveness: the process is up.
 #[utoipa::path(tag = "operations", responses((status = 200, description = "The process is up.", body = Health)))]
 #[get("/health/live")]
-pub async fn get_live() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+pub async fn get_live() -> Json<Health> {
+    Json::new(Health { status: "ok" })
 }
 
 /// Readiness: the database answers a query.
@@ -33,15 +34,17 @@ pub async fn get_live() -> HttpResponse {
     )
 )]
 #[get("/health/ready")]
-pub async fn get_ready(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn get_ready(state: web::Data<AppState>) -> Result<Json<Health>, ApiError> {
     db::run(&state.pool, |conn| {
         db::ping(conn).map_err(ApiError::unavailable)
     })
     .await?;
-    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+    Ok(Json::new(Health { status: "ok" }))
 }
 
 /// Registers the probes.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_live).service(get_ready);
 }
+
+crate::bodies!(Health);

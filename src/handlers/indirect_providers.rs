@@ -2,13 +2,14 @@
 //! providers the caller's reseller is partnered with, and end a partnership. Only an indirect
 //! reseller calls these (403 `indirect_reseller_required`).
 
-use actix_web::{HttpResponse, delete, get, web};
+use actix_web::{delete, get, web};
 use uuid::Uuid;
 
 use super::indirect_resellers::{IndirectPartner, PartnershipQuery, list_partnerships};
 use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Json, NoContent};
 use crate::services::partnerships as service;
 use crate::state::AppState;
 
@@ -29,7 +30,7 @@ pub async fn list_indirect_providers(
     caller: Authorized<ops::ListIndirectProviders>,
     state: web::Data<AppState>,
     query: Paged<PartnershipQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<IndirectPartner>>, ApiError> {
     list_partnerships(caller, &state, query).await
 }
 
@@ -54,14 +55,14 @@ pub async fn delete_indirect_provider(
     caller: Authorized<ops::ManageIndirectProviders>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<NoContent, ApiError> {
     let provider_id = path.into_inner();
     caller
         .change(&state.pool, move |change, caller| {
             service::end(change, caller, provider_id)
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// Registers the reseller-side partnership operations.

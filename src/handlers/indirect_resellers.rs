@@ -4,8 +4,7 @@
 //! invitations, list partnered resellers, read one, and end a partnership. Only an indirect
 //! provider calls these (403 `indirect_provider_required`).
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::{delete, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -15,14 +14,13 @@ use validator::Validate;
 use crate::auth::{Authorized, ops};
 use crate::domain::{Id, LinkStatus, PartnershipStatus, TenantKind};
 use crate::error::{ApiError, Problem};
-use crate::etag;
 use crate::extract::ValidJson;
-use crate::idempotency;
 use crate::models::invitation::InvitationRow;
 use crate::models::partner::PartnerRow;
 use crate::models::partnership::PartnershipRow;
 use crate::models::{now, utc};
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Created, Json, NoContent, Tagged};
 use crate::services::links::{IssuedLink, Link};
 use crate::services::partnerships as service;
 use crate::state::AppState;
@@ -160,7 +158,7 @@ pub async fn create_invitation(
     caller: Authorized<ops::ManageIndirectResellers>,
     state: web::Data<AppState>,
     body: ValidJson<CreateInvitation>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<CreatedInvitation>, ApiError> {
     let req = body.0;
     let issued = IssuedLink::issue(state.config.invitation_ttl_days);
     let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
@@ -170,15 +168,14 @@ pub async fn create_invitation(
         })
         .await?;
     let email_draft = invitation_draft(&provider, &row, &link);
-    let res = HttpResponse::Created().json(CreatedInvitation {
+    Ok(Created::unlocated(CreatedInvitation {
         id: row.id.uuid(),
         status: row.status,
         email: row.email,
         link,
         expires_at: utc(row.expires_at),
         email_draft,
-    });
-    Ok(idempotency::shown_once(res))
+    }))
 }
 
 /// List the invitations the caller's provider sent, oldest first, with their status.
@@ -197,14 +194,18 @@ pub async fn list_invitations(
     caller: Authorized<ops::ListIndirectResellers>,
     state: web::Data<AppState>,
     query: Paged,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<Invitation>>, ApiError> {
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
             service::list_invitations(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Invitation::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.id.as_str(),
+        Invitation::from,
+    )))
 }
 
 /// Revoke a pending invitation: its link stops working at once.
@@ -225,14 +226,14 @@ pub async fn delete_invitation(
     caller: Authorized<ops::ManageIndirectResellers>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<NoContent, ApiError> {
     let invitation_id = path.into_inner();
     caller
         .change(&state.pool, move |change, caller| {
             service::revoke(change, caller, invitation_id)
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// The other party of a reseller partnership: an indirect reseller (the provider's view) or an
@@ -303,7 +304,7 @@ pub async fn list_partnerships<P>(
     caller: Authorized<P>,
     state: &AppState,
     query: Paged<PartnershipQuery>,
-) -> Result<HttpResponse, ApiError>
+) -> Result<Json<Page<IndirectPartner>>, ApiError>
 where
     P: crate::auth::authorized::Permission<Caller = crate::auth::PartnerCaller>,
 {
@@ -317,7 +318,11 @@ where
             service::list(conn, caller, status, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.0.id.as_str(), IndirectPartner::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.0.id.as_str(),
+        IndirectPartner::from,
+    )))
 }
 
 /// List the indirect resellers partnered with the caller's provider (active ones unless
@@ -337,7 +342,7 @@ pub async fn list_indirect_resellers(
     caller: Authorized<ops::ListIndirectResellers>,
     state: web::Data<AppState>,
     query: Paged<PartnershipQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<IndirectPartner>>, ApiError> {
     list_partnerships(caller, &state, query).await
 }
 
@@ -361,16 +366,17 @@ pub async fn get_indirect_reseller(
     caller: Authorized<ops::ListIndirectResellers>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<IndirectPartner>, ApiError> {
     let reseller_id = path.into_inner();
     let (ship, partner) = caller
         .run(&state.pool, move |conn, caller| {
             service::get_reseller(conn, caller, reseller_id)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(ship.version + partner.version)))
-        .json(IndirectPartner::from((ship, partner))))
+    Ok(Tagged::new(
+        ship.version + partner.version,
+        IndirectPartner::from((ship, partner)),
+    ))
 }
 
 /// End the partnership with an indirect reseller.
@@ -394,14 +400,14 @@ pub async fn delete_indirect_reseller(
     caller: Authorized<ops::ManageIndirectResellers>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<NoContent, ApiError> {
     let reseller_id = path.into_inner();
     caller
         .change(&state.pool, move |change, caller| {
             service::end(change, caller, reseller_id)
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// Registers the provider-side partnership operations (the literal `invitations` routes before
@@ -414,3 +420,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_indirect_reseller)
         .service(delete_indirect_reseller);
 }
+
+crate::bodies!(IndirectPartner, Invitation);
+
+// Show a secret once: sealed by the idempotency store, `Cache-Control: no-store`.
+crate::secret_bodies!(CreatedInvitation);

@@ -2,13 +2,14 @@
 //! holding a relationship with its organisation (with their support contact details) and removes
 //! a partner's delegated admin privileges; the relationship stays.
 
-use actix_web::{HttpResponse, delete, get, web};
+use actix_web::{delete, get, web};
 use uuid::Uuid;
 
 use super::customer_relationships::CustomerRelationship;
 use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Json, NoContent};
 use crate::services::relationships as service;
 use crate::state::AppState;
 
@@ -29,20 +30,18 @@ pub async fn list_my_partners(
     caller: Authorized<ops::CustomerSelfService>,
     state: web::Data<AppState>,
     query: Paged,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<CustomerRelationship>>, ApiError> {
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
             service::list_my_partners(conn, caller, &page)
         })
         .await?;
-    Ok(
-        HttpResponse::Ok().json(query.answer(
-            rows,
-            |r| r.0.id.as_str(),
-            CustomerRelationship::from,
-        )),
-    )
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.0.id.as_str(),
+        CustomerRelationship::from,
+    )))
 }
 
 /// Remove a partner's delegated admin privileges (customer admin).
@@ -66,14 +65,14 @@ pub async fn delete_my_partner_delegated_admin(
     caller: Authorized<ops::CustomerSelfService>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<NoContent, ApiError> {
     let partner_id = path.into_inner();
     caller
         .change(&state.pool, move |change, caller| {
             service::remove_delegated_admin(change, caller, partner_id)
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// Registers the customer self-service partner operations.

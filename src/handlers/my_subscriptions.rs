@@ -2,7 +2,7 @@
 //! "product support page" of seed "Assign support contacts" — each subscription with the name,
 //! email, phone and website of its designated support contact. For the customer's admin only.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -12,6 +12,7 @@ use crate::domain::SubscriptionStatus;
 use crate::error::{ApiError, Problem};
 use crate::handlers::support_contacts::SupportContact;
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::Json;
 use crate::services::support_contacts::{self as service, Supported};
 use crate::state::AppState;
 
@@ -69,14 +70,14 @@ pub async fn list_my_subscriptions(
     caller: Authorized<ops::CustomerSelfService>,
     state: web::Data<AppState>,
     query: Paged,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<MySubscription>>, ApiError> {
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
             service::product_support_page(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(
+    Ok(Json::new(query.answer(
         rows,
         |s| s.subscription.id.as_str(),
         MySubscription::from,
@@ -87,3 +88,5 @@ pub async fn list_my_subscriptions(
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_my_subscriptions);
 }
+
+crate::bodies!(MySubscription);

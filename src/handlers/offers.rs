@@ -3,8 +3,7 @@
 //! import FILE`; their ids are UUIDs the catalog file assigns and keeps. An offer's ETag is its
 //! row version, which each import that updates it advances.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -12,11 +11,11 @@ use validator::Validate;
 
 use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::etag;
 use crate::models::offer::{BillingCycle, OfferFilter, OfferRow};
 use crate::models::utc;
 use crate::money::Money;
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Json, Tagged};
 use crate::services::catalog as service;
 use crate::state::AppState;
 
@@ -115,7 +114,7 @@ pub async fn list_offers(
     caller: Authorized<ops::ReadOffers>,
     state: web::Data<AppState>,
     query: Paged<OfferQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<Offer>>, ApiError> {
     let filter = OfferFilter {
         product_family: query.filters.product_family.clone(),
         q: query.filters.q.clone(),
@@ -127,7 +126,7 @@ pub async fn list_offers(
             service::list(conn, &filter, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
+    Ok(Json::new(
         query
             .answer(rows, |r| r.id.as_str(), Offer::try_from)
             .transpose()?,
@@ -151,17 +150,17 @@ pub async fn get_offer(
     caller: Authorized<ops::ReadOffers>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Offer>, ApiError> {
     let id = crate::domain::Id::from(path.into_inner());
     let row = caller
         .run(&state.pool, move |conn, _| service::get(conn, &id))
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(Offer::try_from(row)?))
+    Ok(Tagged::new(row.version, Offer::try_from(row)?))
 }
 
 /// Registers the catalog operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_offers).service(get_offer);
 }
+
+crate::bodies!(Offer);

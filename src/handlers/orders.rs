@@ -3,8 +3,7 @@
 //! only; orders are immutable and always `completed` (created whole or not at all), so an
 //! order's ETag is its row version, 1.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{get, post, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -14,9 +13,9 @@ use crate::api::orders::Order;
 use crate::api::subscriptions::Subscription;
 use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::etag;
 use crate::extract::ValidJson;
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Created, Json, Tagged};
 use crate::services::orders::{self as service, Placed};
 use crate::state::AppState;
 
@@ -32,7 +31,7 @@ pub struct PlacedOrder {
 
 impl PlacedOrder {
     /// 201 with the order's `Location`.
-    pub fn created(placed: Placed) -> Result<HttpResponse, ApiError> {
+    pub fn created(placed: Placed) -> Result<Created<PlacedOrder>, ApiError> {
         let lines = placed.order.lines()?;
         let subscriptions = placed
             .subscriptions
@@ -44,12 +43,13 @@ impl PlacedOrder {
             "/v1/customers/{}/orders/{}",
             placed.order.customer_id, placed.order.id
         );
-        Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, location))
-            .json(PlacedOrder {
+        Ok(Created::new(
+            location,
+            PlacedOrder {
                 order: placed.order.try_into()?,
                 subscriptions,
-            }))
+            },
+        ))
     }
 }
 
@@ -80,7 +80,7 @@ pub async fn create_order(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: ValidJson<LineItems>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<PlacedOrder>, ApiError> {
     let customer_id = path.into_inner();
     let lines = body.0.into_lines()?;
     let placed = caller
@@ -109,7 +109,7 @@ pub async fn list_orders(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     query: Paged,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<Order>>, ApiError> {
     let customer_id = path.into_inner();
     let page = query.page.clone();
     let rows = caller
@@ -117,7 +117,7 @@ pub async fn list_orders(
             service::list(conn, caller, customer_id, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
+    Ok(Json::new(
         query
             .answer(rows, |r| r.id.as_str(), Order::try_from)
             .transpose()?,
@@ -144,16 +144,14 @@ pub async fn get_order(
     caller: Authorized<ops::ManageOrders>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Order>, ApiError> {
     let (customer_id, order_id) = path.into_inner();
     let row = caller
         .run(&state.pool, move |conn, caller| {
             service::get(conn, caller, customer_id, order_id)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(Order::try_from(row)?))
+    Ok(Tagged::new(row.version, Order::try_from(row)?))
 }
 
 /// Registers the order operations.
@@ -162,3 +160,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_orders)
         .service(get_order);
 }
+
+crate::bodies!(PlacedOrder);

@@ -2,8 +2,7 @@
 //! (email, phone, website) that customers see for their designated support contact (§4). Every
 //! partner role reads it; only a global admin updates it, with `If-Match`.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, patch, web};
+use actix_web::{get, patch, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use validator::Validate;
@@ -11,9 +10,10 @@ use validator::Validate;
 use crate::api::partner::Partner;
 use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::etag::{self, Precondition};
+use crate::etag::Precondition;
 use crate::extract::ValidJson;
 use crate::models::partner::PartnerChanges;
+use crate::respond::Tagged;
 use crate::services::partner as service;
 use crate::state::AppState;
 use crate::validate;
@@ -62,11 +62,9 @@ pub struct UpdatePartner {
 pub async fn get_partner(
     caller: Authorized<ops::ReadPartnerProfile>,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Partner>, ApiError> {
     let row = caller.run(&state.pool, service::get).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(Partner::from(row)))
+    Ok(Tagged::new(row.version, Partner::from(row)))
 }
 
 /// Update the caller's own partner profile (global admin). Send `If-Match` with the ETag you
@@ -89,16 +87,14 @@ pub async fn update_partner(
     state: web::Data<AppState>,
     precondition: Precondition,
     body: ValidJson<UpdatePartner>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Partner>, ApiError> {
     let changes = body.0.into_changes();
     let updated = caller
         .change(&state.pool, move |change, caller| {
             service::update(change, caller, precondition, changes)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(updated.version)))
-        .json(Partner::from(updated)))
+    Ok(Tagged::new(updated.version, Partner::from(updated)))
 }
 
 impl UpdatePartner {

@@ -4,7 +4,7 @@
 //! partnership in one step. A used, expired, revoked, unknown or wrong-purpose token answers 422
 //! `invalid_link_token`, always with the same detail.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -21,6 +21,7 @@ use crate::idempotency;
 use crate::models::partner::PartnerRow;
 use crate::models::utc;
 use crate::request_id::RequestId;
+use crate::respond::{Created, Json};
 use crate::services::partnerships::{self as service, Enrollment as NewEnrollment};
 use crate::state::AppState;
 use crate::validate;
@@ -56,14 +57,14 @@ pub async fn accept_partnership_invitation(
     caller: Authorized<ops::AcceptPartnershipInvitation>,
     state: web::Data<AppState>,
     body: ValidJson<AcceptLink>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<IndirectPartner>, ApiError> {
     let token = body.0.token;
     let accepted = caller
         .change(&state.pool, move |change, caller| {
             service::accept(change, caller, &token)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(IndirectPartner::from(accepted)))
+    Ok(Json::new(IndirectPartner::from(accepted)))
 }
 
 /// Request to enroll a new indirect reseller through an invitation link.
@@ -163,7 +164,7 @@ pub async fn enroll_partnership_invitation(
     request_id: RequestId,
     claimed: idempotency::Claimed,
     body: ValidJson<EnrollReseller>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<Enrollment>, ApiError> {
     // Anonymous: the link token is the credential (no §5 row, no `Authorized`); the workflow,
     // writes included, is the service's.
     let req = body.0;
@@ -181,15 +182,14 @@ pub async fn enroll_partnership_invitation(
         enrollment,
     )
     .await?;
-    let res = HttpResponse::Created().json(Enrollment {
+    Ok(Created::unlocated(Enrollment {
         partner: enrolled.reseller.into(),
         admin_user: AdminUserCredentials {
             user_name: enrolled.user_name,
             temporary_password,
         },
         indirect_provider: (enrolled.partnership, enrolled.provider).into(),
-    });
-    Ok(idempotency::shown_once(res))
+    }))
 }
 
 /// Registers the reseller-side invitation operations.
@@ -197,3 +197,6 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(accept_partnership_invitation)
         .service(enroll_partnership_invitation);
 }
+
+// Show a secret once: sealed by the idempotency store, `Cache-Control: no-store`.
+crate::secret_bodies!(Enrollment);

@@ -3,12 +3,13 @@
 //! description of that kind of problem and what to do about it. The pages are generated from
 //! [`ProblemCode`]: every code the server answers has one, and any other code is 404.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, FieldError, Problem, ProblemCode};
+use crate::respond::Json;
 
 /// A problem type.
 #[derive(Debug, Serialize, ToSchema)]
@@ -51,7 +52,7 @@ impl From<ProblemCode> for ProblemType {
     )
 )]
 #[get("/problems/{code}")]
-pub async fn get_problem(code: web::Path<String>) -> Result<HttpResponse, ApiError> {
+pub async fn get_problem(code: web::Path<String>) -> Result<Json<ProblemType>, ApiError> {
     let code = code.into_inner().replace('-', "_");
     let valid = (1..=64).contains(&code.len())
         && code.starts_with(|c: char| c.is_ascii_lowercase())
@@ -67,10 +68,12 @@ pub async fn get_problem(code: web::Path<String>) -> Result<HttpResponse, ApiErr
     }
     let known = ProblemCode::parse(&code)
         .ok_or_else(|| ApiError::not_found(&format!("The problem type `{code}`")))?;
-    Ok(HttpResponse::Ok().json(ProblemType::from(known)))
+    Ok(Json::new(ProblemType::from(known)))
 }
 
 /// Registers the route.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_problem);
 }
+
+crate::bodies!(ProblemType);

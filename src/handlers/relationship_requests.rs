@@ -5,7 +5,7 @@
 //! link; the customer's admin accepts it, which creates the relationships or restores DAP on
 //! existing ones.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -19,11 +19,11 @@ use crate::auth::{Authorized, ops};
 use crate::domain::{Id, LinkStatus};
 use crate::error::{ApiError, Problem};
 use crate::extract::ValidJson;
-use crate::idempotency;
 use crate::models::partner::PartnerRow;
 use crate::models::relationship_request::{Recipient, RelationshipRequestRow};
 use crate::models::{now, utc};
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Created, Json};
 use crate::services::links::{IssuedLink, Link};
 use crate::services::relationships as service;
 use crate::state::AppState;
@@ -165,7 +165,7 @@ pub async fn create_relationship_request(
     caller: Authorized<ops::ManageRelationshipRequests>,
     state: web::Data<AppState>,
     body: ValidJson<CreateRelationshipRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<CreatedRelationshipRequest>, ApiError> {
     let req = body.0;
     let issued = IssuedLink::issue(state.config.invitation_ttl_days);
     let link = issued.url(&state.config.public_base_url, ACCEPT_PATH);
@@ -180,7 +180,7 @@ pub async fn create_relationship_request(
         })
         .await?;
     let email_draft = request_draft(&partner, provider.as_ref(), &row, &link);
-    let res = HttpResponse::Created().json(CreatedRelationshipRequest {
+    Ok(Created::unlocated(CreatedRelationshipRequest {
         id: row.id.uuid(),
         status: row.status,
         include_delegated_admin: row.include_delegated_admin,
@@ -188,8 +188,7 @@ pub async fn create_relationship_request(
         link,
         expires_at: utc(row.expires_at),
         email_draft,
-    });
-    Ok(idempotency::shown_once(res))
+    }))
 }
 
 /// List the caller's partner's relationship requests, oldest first, with their status.
@@ -208,14 +207,18 @@ pub async fn list_relationship_requests(
     caller: Authorized<ops::ManageRelationshipRequests>,
     state: web::Data<AppState>,
     query: Paged,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<RelationshipRequest>>, ApiError> {
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
             service::list_requests(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), RelationshipRequest::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.id.as_str(),
+        RelationshipRequest::from,
+    )))
 }
 
 /// An accepted relationship request and the relationships it created or updated.
@@ -256,14 +259,14 @@ pub async fn accept_relationship_request(
     caller: Authorized<ops::CustomerSelfService>,
     state: web::Data<AppState>,
     body: ValidJson<AcceptLink>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<AcceptedRelationshipRequest>, ApiError> {
     let token = body.0.token;
     let accepted = caller
         .change(&state.pool, move |change, caller| {
             service::accept_request(change, caller, &token)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(AcceptedRelationshipRequest {
+    Ok(Json::new(AcceptedRelationshipRequest {
         id: accepted.request.id.uuid(),
         customer_id: accepted.customer_id,
         status: accepted.request.status,
@@ -281,3 +284,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_relationship_requests)
         .service(accept_relationship_request);
 }
+
+crate::bodies!(AcceptedRelationshipRequest, RelationshipRequest);
+
+// Show a secret once: sealed by the idempotency store, `Cache-Control: no-store`.
+crate::secret_bodies!(CreatedRelationshipRequest);

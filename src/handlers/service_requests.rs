@@ -3,8 +3,7 @@
 //! relationship with DAP (403 `delegated_admin_required` without); global admins, admin agents
 //! and helpdesk agents change, sales agents only read.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, patch, post, web};
+use actix_web::{get, patch, post, web};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -15,18 +14,18 @@ use crate::auth::{Authorized, ops};
 use crate::domain::ServiceRequestStatus;
 use crate::domain::Severity;
 use crate::error::{ApiError, Problem};
-use crate::etag::{self, Precondition};
+use crate::etag::Precondition;
 use crate::extract::ValidJson;
 use crate::models::service_request::ServiceRequestRow;
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Created, Json, Tagged};
 use crate::services::service_requests::{self as service, NewRequest, Patch};
 use crate::state::AppState;
 use crate::validate;
 
 /// A service request with its ETag.
-fn respond(mut res: actix_web::HttpResponseBuilder, row: ServiceRequestRow) -> HttpResponse {
-    res.insert_header((header::ETAG, etag::etag(row.version)))
-        .json(ServiceRequest::from(row))
+fn respond(row: ServiceRequestRow) -> Tagged<ServiceRequest> {
+    Tagged::new(row.version, ServiceRequest::from(row))
 }
 
 /// Request to open a service request.
@@ -79,7 +78,7 @@ pub async fn create_service_request(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: ValidJson<CreateServiceRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<ServiceRequest>, ApiError> {
     let customer_id = path.into_inner();
     let req = body.0;
     let new = NewRequest {
@@ -93,9 +92,8 @@ pub async fn create_service_request(
         })
         .await?;
     let location = format!("/v1/customers/{customer_id}/service-requests/{}", row.id);
-    let mut res = HttpResponse::Created();
-    res.insert_header((header::LOCATION, location));
-    Ok(respond(res, row))
+    let version = row.version;
+    Ok(Created::new(location, ServiceRequest::from(row)).tagged(version))
 }
 
 /// Service request list filters.
@@ -126,7 +124,7 @@ pub async fn list_service_requests(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     query: Paged<ServiceRequestQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<ServiceRequest>>, ApiError> {
     let customer_id = path.into_inner();
     let status = query.filters.status;
     let page = query.page.clone();
@@ -135,7 +133,11 @@ pub async fn list_service_requests(
             service::list(conn, caller, customer_id, status, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), ServiceRequest::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.id.as_str(),
+        ServiceRequest::from,
+    )))
 }
 
 /// Read one of the caller's service requests for a customer. Needs DAP.
@@ -158,14 +160,14 @@ pub async fn get_service_request(
     caller: Authorized<ops::ReadServiceRequests>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<ServiceRequest>, ApiError> {
     let (customer_id, id) = path.into_inner();
     let row = caller
         .run(&state.pool, move |conn, caller| {
             service::get(conn, caller, customer_id, id)
         })
         .await?;
-    Ok(respond(HttpResponse::Ok(), row))
+    Ok(respond(row))
 }
 
 /// Changes to a service request; absent fields stay as they are.
@@ -220,7 +222,7 @@ pub async fn update_service_request(
     path: web::Path<(Uuid, Uuid)>,
     precondition: Precondition,
     body: ValidJson<UpdateServiceRequest>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<ServiceRequest>, ApiError> {
     let (customer_id, id) = path.into_inner();
     let b = body.0;
     let patch = Patch {
@@ -234,7 +236,7 @@ pub async fn update_service_request(
             service::update(change, caller, customer_id, id, precondition, patch)
         })
         .await?;
-    Ok(respond(HttpResponse::Ok(), row))
+    Ok(respond(row))
 }
 
 /// Registers the service request operations.

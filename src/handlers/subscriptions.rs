@@ -4,8 +4,7 @@
 //! is reseller of record or support contact for (`auth::visibility`). Upgrades are in
 //! `handlers::upgrades`.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, patch, web};
+use actix_web::{get, patch, web};
 use serde::{Deserialize, Deserializer};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -15,20 +14,19 @@ use crate::api::subscriptions::Subscription;
 use crate::auth::{Authorized, ops};
 use crate::domain::SubscriptionStatus;
 use crate::error::{ApiError, Problem};
-use crate::etag::{self, Precondition};
+use crate::etag::Precondition;
 use crate::extract::ValidJson;
 use crate::models::subscription::Named;
 use crate::models::subscription::SubscriptionFilter;
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Json, Tagged};
 use crate::services::subscriptions::{self as service, Patch};
 use crate::state::AppState;
 use crate::validate;
 
 /// A subscription with its ETag (the row version).
-fn respond(n: Named) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(n.row.version)))
-        .json(Subscription::from(n))
+fn respond(n: Named) -> Tagged<Subscription> {
+    Tagged::new(n.row.version, Subscription::from(n))
 }
 
 /// Subscription list filters.
@@ -65,7 +63,7 @@ pub async fn list_subscriptions(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     query: Paged<SubscriptionQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<Subscription>>, ApiError> {
     let customer_id = path.into_inner();
     let q = &query.filters;
     let filter = SubscriptionFilter {
@@ -83,7 +81,11 @@ pub async fn list_subscriptions(
             service::list(conn, caller, customer_id, &filter, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |n| n.row.id.as_str(), Subscription::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |n| n.row.id.as_str(),
+        Subscription::from,
+    )))
 }
 
 /// Read a subscription, with its ETag.
@@ -106,7 +108,7 @@ pub async fn get_subscription(
     caller: Authorized<ops::ReadSubscriptions>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Subscription>, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
     let named = caller
         .run(&state.pool, move |conn, caller| {
@@ -178,7 +180,7 @@ pub async fn update_subscription(
     path: web::Path<(Uuid, Uuid)>,
     precondition: Precondition,
     body: ValidJson<UpdateSubscription>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Subscription>, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
     let b = body.0;
     let patch = Patch {

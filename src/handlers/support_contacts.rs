@@ -4,8 +4,7 @@
 //! All five partner roles may; the caller needs a relationship with the customer, and a reseller
 //! reaches only the subscriptions it is reseller of record or support contact for.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, put, web};
+use actix_web::{get, put, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -14,10 +13,11 @@ use validator::Validate;
 use crate::auth::{Authorized, ops};
 use crate::domain::{Id, TenantKind};
 use crate::error::{ApiError, Problem};
-use crate::etag::{self, Precondition};
+use crate::etag::Precondition;
 use crate::extract::ValidJson;
 use crate::models::partner::PartnerRow;
 use crate::paging::Page;
+use crate::respond::{Json, Tagged};
 use crate::services::support_contacts::{self as service, Designated};
 use crate::state::AppState;
 
@@ -90,10 +90,8 @@ pub struct SetSupportContact {
 }
 
 /// The contact with its subscription's ETag.
-fn respond(d: Designated) -> HttpResponse {
-    HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(d.subscription.version)))
-        .json(SupportContact::from(d))
+fn respond(d: Designated) -> Tagged<SupportContact> {
+    Tagged::new(d.subscription.version, SupportContact::from(d))
 }
 
 /// Read a subscription's designated support contact (the indirect provider unless set to an
@@ -117,7 +115,7 @@ pub async fn get_support_contact(
     caller: Authorized<ops::ReadSupportContact>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<SupportContact>, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
     let designated = caller
         .run(&state.pool, move |conn, caller| {
@@ -150,7 +148,7 @@ pub async fn list_support_contact_candidates(
     caller: Authorized<ops::ReadSupportContact>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<SupportContact>>, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
     let (sub, partners) = caller
         .run(&state.pool, move |conn, caller| {
@@ -161,7 +159,7 @@ pub async fn list_support_contact_candidates(
         .into_iter()
         .map(|p| SupportContact::new(p, &sub.billing_partner_id))
         .collect();
-    Ok(HttpResponse::Ok().json(Page::whole(items)))
+    Ok(Json::new(Page::whole(items)))
 }
 
 /// Set a subscription's designated support contact to an eligible indirect reseller, or back to
@@ -194,7 +192,7 @@ pub async fn update_support_contact(
     path: web::Path<(Uuid, Uuid)>,
     precondition: Precondition,
     body: ValidJson<SetSupportContact>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<SupportContact>, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
     let partner_id = body.0.partner_id;
     let designated = caller
@@ -218,3 +216,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(list_support_contact_candidates)
         .service(update_support_contact);
 }
+
+crate::bodies!(SupportContact);

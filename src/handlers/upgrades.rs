@@ -2,8 +2,7 @@
 //! whether each is possible now and why not, and upgrade — moving all or some licenses into a
 //! new subscription to the target offer, atomically. Upgrading needs DAP.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -16,6 +15,7 @@ use crate::etag::Precondition;
 use crate::extract::ValidJson;
 use crate::handlers::offers::Offer;
 use crate::paging::Page;
+use crate::respond::{Created, Json};
 use crate::services::subscriptions::{self as service, Ineligibility};
 use crate::state::AppState;
 use crate::validate;
@@ -85,7 +85,7 @@ pub async fn list_subscription_upgrades(
     caller: Authorized<ops::ReadSubscriptions>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<UpgradeOption>>, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
     let options = caller
         .run(&state.pool, move |conn, caller| {
@@ -102,7 +102,7 @@ pub async fn list_subscription_upgrades(
             })
         })
         .collect::<Result<_, ApiError>>()?;
-    Ok(HttpResponse::Ok().json(Page::whole(options)))
+    Ok(Json::new(Page::whole(options)))
 }
 
 /// Upgrade a subscription to one of its offer's upgrade targets (needs DAP): creates the target
@@ -135,7 +135,7 @@ pub async fn create_subscription_upgrade(
     path: web::Path<(Uuid, Uuid)>,
     precondition: Precondition,
     body: ValidJson<CreateUpgrade>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<Upgrade>, ApiError> {
     let (customer_id, subscription_id) = path.into_inner();
     let b = body.0;
     let target_offer_id = crate::models::offer::parse_id(&b.target_offer_id, "targetOfferId")?;
@@ -153,15 +153,13 @@ pub async fn create_subscription_upgrade(
         })
         .await?;
     let target = Subscription::from(done.target);
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/v1/customers/{customer_id}/subscriptions/{}", target.id),
-        ))
-        .json(Upgrade {
+    Ok(Created::new(
+        format!("/v1/customers/{customer_id}/subscriptions/{}", target.id),
+        Upgrade {
             source: done.source.into(),
             target,
-        }))
+        },
+    ))
 }
 
 /// Registers the upgrade operations.
@@ -169,3 +167,5 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(list_subscription_upgrades)
         .service(create_subscription_upgrade);
 }
+
+crate::bodies!(Upgrade, UpgradeOption);

@@ -3,8 +3,7 @@
 //! once), read, change, disable, delete and reset the password of users; the rules protecting
 //! global admins live in [`crate::services::users`].
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{delete, get, patch, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -14,12 +13,12 @@ use crate::auth::password::NewSecret;
 use crate::auth::{Authorized, ops};
 use crate::domain::Role;
 use crate::error::{ApiError, Problem};
-use crate::etag::{self, Precondition};
+use crate::etag::Precondition;
 use crate::extract::ValidJson;
-use crate::idempotency;
 use crate::models::user::UserRow;
 use crate::models::utc;
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Created, Json, NoContent, Tagged};
 use crate::services::users::{self as service, NewPartnerUser, UserUpdate};
 use crate::state::AppState;
 use crate::validate;
@@ -150,7 +149,7 @@ pub async fn create_user(
     caller: Authorized<ops::ManagePartnerUsers>,
     state: web::Data<AppState>,
     body: ValidJson<CreateUser>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<CreatedUser>, ApiError> {
     let req = body.0;
     let new = NewPartnerUser {
         user_name: req.user_name,
@@ -164,14 +163,15 @@ pub async fn create_user(
             move |change, caller, temporary| service::create(change, caller, new, temporary),
         )
         .await?;
-    let res = HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/users/{}", row.id)))
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(CreatedUser {
+    let version = row.version;
+    Ok(Created::new(
+        format!("/v1/users/{}", row.id),
+        CreatedUser {
             user: row.into(),
             temporary_password,
-        });
-    Ok(idempotency::shown_once(res))
+        },
+    )
+    .tagged(version))
 }
 
 /// List the users of your partner organisation, oldest first.
@@ -190,14 +190,14 @@ pub async fn list_users(
     caller: Authorized<ops::ManagePartnerUsers>,
     state: web::Data<AppState>,
     query: Paged,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<User>>, ApiError> {
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
             service::list(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), User::from)))
+    Ok(Json::new(query.answer(rows, |r| r.id.as_str(), User::from)))
 }
 
 /// Read a user of your partner organisation (other partners' users answer 404).
@@ -217,16 +217,14 @@ pub async fn get_user(
     caller: Authorized<ops::ManagePartnerUsers>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<User>, ApiError> {
     let user_id = path.into_inner();
     let row = caller
         .run(&state.pool, move |conn, caller| {
             service::get(conn, caller, user_id)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(User::from(row)))
+    Ok(Tagged::new(row.version, User::from(row)))
 }
 
 /// Changes to a user; absent fields stay as they are.
@@ -276,7 +274,7 @@ pub async fn update_user(
     path: web::Path<Uuid>,
     precondition: Precondition,
     body: ValidJson<UpdateUser>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<User>, ApiError> {
     let user_id = path.into_inner();
     let patch = body.0;
     let update = UserUpdate {
@@ -289,9 +287,7 @@ pub async fn update_user(
             service::update(change, caller, user_id, precondition, update)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(User::from(row)))
+    Ok(Tagged::new(row.version, User::from(row)))
 }
 
 /// Delete a user of your partner organisation; its tokens stop working at once.
@@ -316,14 +312,14 @@ pub async fn delete_user(
     caller: Authorized<ops::ManagePartnerUsers>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<NoContent, ApiError> {
     let user_id = path.into_inner();
     caller
         .change(&state.pool, move |change, caller| {
             service::delete(change, caller, user_id)
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// A user's new temporary password.
@@ -360,7 +356,7 @@ pub async fn reset_user_password(
     caller: Authorized<ops::ManagePartnerUsers>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<PasswordReset>, ApiError> {
     let user_id = path.into_inner();
     let (row, temporary_password) = caller
         .change_with(
@@ -371,11 +367,10 @@ pub async fn reset_user_password(
             },
         )
         .await?;
-    let res = HttpResponse::Ok().json(PasswordReset {
+    Ok(Json::new(PasswordReset {
         user_name: row.user_name,
         temporary_password,
-    });
-    Ok(idempotency::shown_once(res))
+    }))
 }
 
 /// Registers the partner user operations.
@@ -387,3 +382,8 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(delete_user)
         .service(reset_user_password);
 }
+
+crate::bodies!(User);
+
+// Show a secret once: sealed by the idempotency store, `Cache-Control: no-store`.
+crate::secret_bodies!(CreatedUser, PasswordReset);

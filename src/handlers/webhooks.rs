@@ -5,18 +5,17 @@
 //! types are in `crate::api::webhooks`; every workflow is in `services::webhooks`. A new URL's target check
 //! (async DNS) runs in the handler, after authorization and before the service call.
 
-use actix_web::http::header;
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{delete, get, patch, post, web};
 use uuid::Uuid;
 
 use crate::auth::{Authorized, ops};
 use crate::error::{ApiError, Problem};
-use crate::etag::{self, Precondition};
+use crate::etag::Precondition;
 use crate::extract::ValidJson;
-use crate::idempotency;
 use crate::models::utc;
 use crate::models::webhook::DeliveryFilter;
 use crate::paging::{Page, PageParams, Paged};
+use crate::respond::{Accepted, Created, Json, NoContent, Tagged};
 use crate::services::webhooks::{self as service, NewWebhook, WebhookChanges};
 use crate::state::AppState;
 
@@ -40,7 +39,7 @@ pub async fn create_webhook(
     caller: Authorized<ops::ManageWebhooks>,
     state: web::Data<AppState>,
     body: ValidJson<CreateWebhook>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Created<CreatedWebhook>, ApiError> {
     let req = body.0;
     service::check_target(&req.url, state.config.webhook_allow_private_targets).await?;
     let (secret, sealed) = service::new_secret(&state.config.jwt_secret)?;
@@ -54,14 +53,15 @@ pub async fn create_webhook(
             service::create(change, caller, new, sealed)
         })
         .await?;
-    let res = HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/v1/webhooks/{}", row.id)))
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(CreatedWebhook {
+    let version = row.version;
+    Ok(Created::new(
+        format!("/v1/webhooks/{}", row.id),
+        CreatedWebhook {
             webhook: row.into(),
             secret,
-        });
-    Ok(idempotency::shown_once(res))
+        },
+    )
+    .tagged(version))
 }
 
 /// List your organisation's webhooks, oldest first (secrets are never shown).
@@ -80,14 +80,18 @@ pub async fn list_webhooks(
     caller: Authorized<ops::ManageWebhooks>,
     state: web::Data<AppState>,
     query: Paged,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<Webhook>>, ApiError> {
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
             service::list(conn, caller, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(rows, |r| r.id.as_str(), Webhook::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.id.as_str(),
+        Webhook::from,
+    )))
 }
 
 /// Read one webhook (says whether it was disabled for failing, and since when it fails).
@@ -107,16 +111,14 @@ pub async fn get_webhook(
     caller: Authorized<ops::ManageWebhooks>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Webhook>, ApiError> {
     let id = path.into_inner();
     let row = caller
         .run(&state.pool, move |conn, caller| {
             service::get(conn, caller, id)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(Webhook::from(row)))
+    Ok(Tagged::new(row.version, Webhook::from(row)))
 }
 
 /// Change a webhook's URL, event types, description, or enable/disable it.
@@ -143,7 +145,7 @@ pub async fn update_webhook(
     path: web::Path<Uuid>,
     precondition: Precondition,
     body: ValidJson<UpdateWebhook>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Tagged<Webhook>, ApiError> {
     let id = path.into_inner();
     let patch = body.0;
     if let Some(url) = &patch.url {
@@ -160,9 +162,7 @@ pub async fn update_webhook(
             service::update(change, caller, id, precondition, changes)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::ETAG, etag::etag(row.version)))
-        .json(Webhook::from(row)))
+    Ok(Tagged::new(row.version, Webhook::from(row)))
 }
 
 /// Delete a webhook with its delivery log; nothing more is sent to it.
@@ -182,14 +182,14 @@ pub async fn delete_webhook(
     caller: Authorized<ops::ManageWebhooks>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<NoContent, ApiError> {
     let id = path.into_inner();
     caller
         .change(&state.pool, move |change, caller| {
             service::delete(change, caller, id)
         })
         .await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(NoContent)
 }
 
 /// Rotate the signing secret: the new one appears only in this response; the old one keeps
@@ -211,7 +211,7 @@ pub async fn rotate_webhook_secret(
     caller: Authorized<ops::ManageWebhooks>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<RotatedSecret>, ApiError> {
     let id = path.into_inner();
     let (secret, sealed) = service::new_secret(&state.config.jwt_secret)?;
     let until = caller
@@ -219,12 +219,10 @@ pub async fn rotate_webhook_secret(
             service::rotate_secret(change, caller, id, sealed)
         })
         .await?;
-    Ok(idempotency::shown_once(HttpResponse::Ok().json(
-        RotatedSecret {
-            secret,
-            previous_secret_expires_at: utc(until),
-        },
-    )))
+    Ok(Json::new(RotatedSecret {
+        secret,
+        previous_secret_expires_at: utc(until),
+    }))
 }
 
 /// Send a `test-created` event to this webhook now (it appears in the delivery log).
@@ -245,14 +243,14 @@ pub async fn test_webhook(
     caller: Authorized<ops::ManageWebhooks>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Accepted<Queued>, ApiError> {
     let id = path.into_inner();
     let event = caller
         .change(&state.pool, move |change, caller| {
             service::send_test(change, caller, id)
         })
         .await?;
-    Ok(HttpResponse::Accepted().json(Queued {
+    Ok(Accepted::new(Queued {
         queued: 1,
         event_ids: vec![event.id],
         truncated: false,
@@ -278,7 +276,7 @@ pub async fn list_webhook_deliveries(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     query: Paged<DeliveryQuery>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<Page<Delivery>>, ApiError> {
     let id = path.into_inner();
     let filter = DeliveryFilter {
         status: (query.filters.status.as_deref())
@@ -293,7 +291,7 @@ pub async fn list_webhook_deliveries(
             service::deliveries(conn, caller, id, &filter, &page)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(query.answer(
+    Ok(Json::new(query.answer(
         rows,
         |r| r.id.as_str(),
         |r| Delivery::new(r, &attempts),
@@ -323,14 +321,14 @@ pub async fn redeliver_webhook_delivery(
     caller: Authorized<ops::ManageWebhooks>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Accepted<Queued>, ApiError> {
     let (id, delivery_id) = path.into_inner();
     let event_id = caller
         .change(&state.pool, move |change, caller| {
             service::redeliver(change, caller, id, delivery_id)
         })
         .await?;
-    Ok(HttpResponse::Accepted().json(Queued {
+    Ok(Accepted::new(Queued {
         queued: 1,
         event_ids: vec![event_id],
         truncated: false,
@@ -359,7 +357,7 @@ pub async fn replay_webhook_events(
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     body: ValidJson<Replay>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Accepted<Queued>, ApiError> {
     let id = path.into_inner();
     let Replay { from, to } = body.0;
     let (event_ids, truncated) = caller
@@ -367,7 +365,7 @@ pub async fn replay_webhook_events(
             service::replay(change, caller, id, from, to)
         })
         .await?;
-    Ok(HttpResponse::Accepted().json(Queued {
+    Ok(Accepted::new(Queued {
         queued: event_ids.len() as i64,
         event_ids,
         truncated,
@@ -387,11 +385,11 @@ pub async fn replay_webhook_events(
 pub async fn list_webhook_events(
     caller: Authorized<ops::ManageWebhooks>,
     state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<Json<WebhookEventTypes>, ApiError> {
     let items = caller
         .run(&state.pool, |_, caller| service::event_types(caller))
         .await?;
-    Ok(HttpResponse::Ok().json(WebhookEventTypes { items }))
+    Ok(Json::new(WebhookEventTypes { items }))
 }
 
 /// Registers the webhook operations.
