@@ -1,3 +1,3 @@
-mod customers;
+mod profiles;
 mod relationships;
 mod service_requests;
