@@ -27,7 +27,7 @@ pub enum AnyConnection {
 
 /// Runs `$body` with `$c` bound to the concrete connection inside an [`AnyConnection`]: the
 /// same diesel query, type-checked once per backend. For the hottest statements only (the
-/// caller's load on every request, issue 7): through `AnyConnection` diesel renders a query's
+/// caller's load on every request): through `AnyConnection` diesel renders a query's
 /// whole SQL text again on every run, even when its prepared statement is cached (the
 /// multi-connection wrapper serializes before the backend sees it; 10 % of the server's CPU
 /// on a signed-in read in a `perf` profile), while the concrete connection finds a cached
@@ -171,7 +171,7 @@ pub fn pool(url: &str) -> Result<Pool, String> {
 /// (compiled with `SQLITE_ENABLE_QPSG`, set in `.cargo/config.toml`). Without it SQLite 3.50
 /// plans `LIMIT ?` with the bound value and expires the statement at the next bind, so diesel's
 /// statement cache never hits for `.first()` and `.limit(n)`: a signed-in read served 12.7k
-/// instead of 30.4k requests/s (issue 7).
+/// instead of 30.4k requests/s.
 pub fn sqlite_plans_are_stable(conn: &mut SqliteConnection) -> bool {
     diesel::select(diesel::dsl::sql::<diesel::sql_types::Integer>(
         "sqlite_compileoption_used('ENABLE_QPSG')",

@@ -1,4 +1,4 @@
-//! Response hardening on every route (issue 8, OWASP API8): `X-Content-Type-Options: nosniff`
+//! Response hardening on every route (OWASP API8): `X-Content-Type-Options: nosniff`
 //! on every response; `Cache-Control: no-store` on every response to a request that carries
 //! credentials (`Authorization`), unless the handler chose its own; heads larger than
 //! [`MAX_HEADER_BYTES`] refused with 431; and any error answer that is not already JSON (actix's

@@ -206,7 +206,7 @@ pub async fn middleware(
         let (scope, key, hash) = (scope.clone(), key.clone(), hash.clone());
         db::run(&state.pool, move |conn| {
             // A revoked token (password changed, disabled, role changed) must not replay the
-            // answers, secrets included, that it was given before (issue 8).
+            // answers, secrets included, that it was given before.
             if let Some(claims) = &caller {
                 match principal::Principal::load(conn, claims, String::new(), None) {
                     Ok(_) => {}

@@ -241,7 +241,7 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
     let (worker_pool, worker_config) = (state.pool.clone(), state.config.clone());
     log::info!("serving on http://{bind} (Swagger UI: {base}/swagger-ui/)");
     // Each worker's blocking threads need not outnumber the pooled connections they wait for:
-    // fewer threads, fewer allocator arenas, a smaller resident set under load (issue 7).
+    // fewer threads, fewer allocator arenas, a smaller resident set under load.
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let blocking_threads = (state.pool.max_size() as usize).div_ceil(workers).max(2);
     let server = HttpServer::new(move || {

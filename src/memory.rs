@@ -1,4 +1,4 @@
-//! The process's memory, kept small (issue 7: RSS under 64 MiB under read load, under 128 MiB
+//! The process's memory, kept small (RSS under 64 MiB under read load, under 128 MiB
 //! during a sign-in burst). Two glibc allocator settings; no effect with another allocator.
 
 /// Makes glibc serve every allocation of 1 MiB or more (argon2's 19 MiB working memory) with its

@@ -241,7 +241,7 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     finish(api);
 }
 
-/// Makes the collected document as strict and as readable as the server (issue 10): list
+/// Makes the collected document as strict and as readable as the server: list
 /// schemas reference their named item schema; every 429 documents `Retry-After` and the rate-limit
 /// headers; GETs answering an `ETag` take `If-None-Match` and document 304; `If-Match` is a
 /// required-format string, never nullable; a summary is one sentence without backticks and every

@@ -7,7 +7,7 @@
 //! 1. **At extraction, no I/O**: the bearer token is verified (401) and the roles and tenant kind
 //!    it was issued with are checked against the row (403). Those claims are trustworthy for that
 //!    purpose because any change to a user's roles, state or password advances its credentials
-//!    version and revokes the token (issue 8), and an application's roles never change.
+//!    version and revokes the token, and an application's roles never change.
 //! 2. **Inside the handler's one `db::run`** ([`Authorized::run`]): the caller is reloaded
 //!    ([`Principal::load`], 401 `token_revoked` if it was disabled, deleted or changed since) and
 //!    the row is checked again against its current roles, then the service runs on the same

@@ -196,7 +196,7 @@ pub fn check_policy(password: &str) -> Result<(), &'static str> {
 }
 
 /// A bounded pool of threads for argon2 work (sign-in and password change), apart from the
-/// database blocking pool (issue 7 item 4, issue 8 finding 3): at most `threads` hashes run at
+/// database blocking pool: at most `threads` hashes run at
 /// once, so their memory (19 MiB each) is bounded, and at most `queue` more wait. Beyond that,
 /// [`Hasher::run`] answers 503 `sign_in_busy` with `Retry-After` at once, and reads never wait
 /// behind a burst of sign-ins. A thread keeps its working memory while jobs are waiting and
@@ -212,7 +212,7 @@ type Job = Box<dyn FnOnce() + Send>;
 /// Puts the calling thread in Linux's `SCHED_IDLE` class (threads have their own policy): a
 /// thread of any other class that wakes preempts it at once, and it runs on the CPU time left
 /// over. Password hashing is the only work here that keeps every core busy for hundreds of
-/// milliseconds (issue 7 item 4). Measured on 2 cores, PostgreSQL, reads' p99 during a 16-client
+/// milliseconds. Measured on 2 cores, PostgreSQL, reads' p99 during a 16-client
 /// sign-in burst against reads alone: 1.94 vs 2.12 ms (at nice 10: 5.38 vs 2.12 ms) with
 /// `kernel.sched_autogroup_enabled = 0`; with autogroup on, the kernel first shares the CPU
 /// between sessions (the server's and PostgreSQL's) and no thread policy changes that share

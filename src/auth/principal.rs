@@ -62,12 +62,12 @@ impl Principal {
 
     /// Loads the principal for verified claims; 401 `token_revoked` if the actor no longer
     /// exists, is disabled, must change its password, has moved tenant, or its credentials
-    /// version advanced after the token was issued (issue 8: password change or reset,
+    /// version advanced after the token was issued (password change or reset,
     /// disable/enable, role change).
     ///
     /// With `reach = Some(customer_id)` and a partner's token, the same statement also reads the
     /// partner's relationship with that customer joined with the customer (the caller and the
-    /// reach check of a customer-scoped read in one round trip, issue 7); `visibility::customer`
+    /// reach check of a customer-scoped read in one round trip); `visibility::customer`
     /// then uses it instead of querying ([`Principal::preloaded`]).
     pub fn load(
         conn: &mut AnyConnection,

@@ -108,7 +108,7 @@ impl InvitationRow {
     }
 
     /// Marks a pending invitation accepted by `reseller_id`, through its user `email` (recorded
-    /// for the provider to see: invitations are bearer links, issue 8); false when it was no
+    /// for the provider to see: invitations are bearer links); false when it was no
     /// longer pending (someone else accepted or revoked it first).
     pub fn accept(
         conn: &mut AnyConnection,

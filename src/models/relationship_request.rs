@@ -29,7 +29,7 @@ pub struct RelationshipRequestRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     /// The customer admin's e-mail the request was addressed to, if named: only a customer with
-    /// a user of that sign-in name may accept (issue 8, bound links).
+    /// a user of that sign-in name may accept (bound links).
     pub customer_email: Option<String>,
     /// The customer the request was created for, if named: only that customer may accept.
     pub intended_customer_id: Option<Id>,

@@ -94,7 +94,7 @@ pub struct UserChanges {
 impl UserChanges {
     /// Whether applying these changes revokes the user's existing access tokens: a new password
     /// (changed by the user or reset by an admin), a disable or enable, or a role change
-    /// (issue 8, "Revocation"). A display-name change does not.
+    /// (revocation). A display-name change does not.
     pub fn revokes_tokens(&self) -> bool {
         self.password_hash.is_some() || self.disabled.is_some() || self.roles.is_some()
     }

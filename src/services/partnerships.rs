@@ -222,8 +222,8 @@ pub struct Enrollment {
 
 /// The anonymous enrollment workflow (`POST /v1/partnership-invitations/enroll`, no §5 row: the
 /// link token is the credential): a cheap check of the link first, so made-up tokens never reach
-/// argon2; the admin's temporary password hashed on the bounded hashing pool (issue 8, finding
-/// 3); then [`enroll`] in one transaction. Returns what was created and the temporary password
+/// argon2; the admin's temporary password hashed on the bounded hashing pool; then [`enroll`]
+/// in one transaction. Returns what was created and the temporary password
 /// (shown once). Errors as [`enroll`], and 503 `sign_in_busy` from the hashing pool.
 pub async fn enroll_through_link(
     pool: &Pool,

@@ -1,4 +1,4 @@
-//! Signing in and changing a password (product.md §7, issue 8), and who is signed in.
+//! Signing in and changing a password (product.md §7), and who is signed in.
 //!
 //! Both workflows take the same steps:
 //! 1. one database hop reserves an attempt in the throttling buckets (per name and address, per
@@ -83,7 +83,7 @@ impl Candidate {
     }
 }
 
-/// The throttling buckets of an attempt by `name` from `address` (issue 8).
+/// The throttling buckets of an attempt by `name` from `address`.
 fn attempt_buckets(state: &AppState, kind: &str, name: &str, address: &str) -> Buckets {
     Buckets::for_attempt(
         kind,
