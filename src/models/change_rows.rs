@@ -59,14 +59,17 @@ pub fn insert(
             diesel::insert_into(webhook_events::table)
                 .values(events)
                 .execute(c)?;
+            // CROSS JOIN keeps the change's few events as the outer loop: with a plain join
+            // SQLite may walk every event of the partner through the endpoint's partner id
+            // (orders on SQLite fell from 2,100/s to 460/s as the events table grew).
             let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
             let placeholders = vec!["?"; ids.len()].join(", ");
             let mut fan_out = diesel::sql_query(format!(
                 "INSERT INTO {DELIVERY_COLUMNS} \
                  SELECT lower(substr(e.id, 5, 8) || '-' || substr(e.id, 13, 4) || '-' || \
                  substr(e.id, 17, 4) || '-' || hex(randomblob(2)) || '-' || hex(randomblob(6))), \
-                 {DELIVERY_VALUES} FROM webhook_events e JOIN webhooks w ON {SUBSCRIBED} \
-                 WHERE e.id IN ({placeholders})"
+                 {DELIVERY_VALUES} FROM webhook_events e CROSS JOIN webhooks w \
+                 WHERE e.id IN ({placeholders}) AND {SUBSCRIBED}"
             ))
             .into_boxed();
             for id in ids {
