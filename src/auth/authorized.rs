@@ -137,8 +137,8 @@ impl<P: Permission> Authorized<P> {
     }
 
     /// Runs `f` with the reloaded caller in one blocking hop on one pooled connection (the
-    /// request's only trip to the blocking pool). `f` is a service call; it opens its own
-    /// transaction when it changes anything.
+    /// request's only trip to the blocking pool), outside any transaction: for reads. A write
+    /// uses [`Authorized::change`].
     pub async fn run<T, F>(self, pool: &Pool, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut AnyConnection, &P::Caller) -> Result<T, ApiError> + Send + 'static,
@@ -160,16 +160,8 @@ impl<P: Permission> Authorized<P> {
         F: FnOnce(&mut Change<'_>, &P::Caller) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        db::run(pool, move |conn| {
-            let caller = self.caller(conn)?;
-            Change::run(
-                conn,
-                Actor::from(caller.principal()),
-                self.claim.as_ref(),
-                |change| f(change, &caller),
-            )
-        })
-        .await
+        self.change_with(pool, || Ok(()), move |change, caller, ()| f(change, caller))
+            .await
     }
 
     /// As [`Authorized::change`], with `prepare` run after the caller is authorized and before

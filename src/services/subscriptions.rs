@@ -161,78 +161,75 @@ pub fn update(
     precondition: Precondition,
     patch: Patch,
 ) -> Result<Named, ApiError> {
-    let after = {
-        let (_, row) = visibility::subscription(
-            change.conn(),
-            principal,
-            customer_id,
-            subscription_id,
-            Operation::ManageSubscriptions,
-        )?;
-        change.reached(customer_id, principal.tenant_id);
-        let expected = precondition.expect(row.version)?;
-        let offer = offer_of(change.conn(), &row)?;
-        let status = patch.status.unwrap_or(row.status);
-        let quantity = patch.quantity.filter(|q| *q != row.quantity);
-        if let Some(q) = quantity {
-            if status == SubscriptionStatus::Suspended {
-                return Err(ApiError::conflict(
-                    ProblemCode::SubscriptionSuspended,
-                    "The license count of a suspended subscription cannot change; reactivate it (`\"status\": \"active\"`, in the same request if you like).",
-                ));
-            }
-            offer.check_quantity(q, "quantity")?;
+    let (_, row) = visibility::subscription(
+        change.conn(),
+        principal,
+        customer_id,
+        subscription_id,
+        Operation::ManageSubscriptions,
+    )?;
+    change.reached(customer_id, principal.tenant_id);
+    let expected = precondition.expect(row.version)?;
+    let offer = offer_of(change.conn(), &row)?;
+    let status = patch.status.unwrap_or(row.status);
+    let quantity = patch.quantity.filter(|q| *q != row.quantity);
+    if let Some(q) = quantity {
+        if status == SubscriptionStatus::Suspended {
+            return Err(ApiError::conflict(
+                ProblemCode::SubscriptionSuspended,
+                "The license count of a suspended subscription cannot change; reactivate it (`\"status\": \"active\"`, in the same request if you like).",
+            ));
         }
-        let on_record = patch
-            .partner_id_on_record
-            .filter(|r| r.map(Id::from) != row.partner_id_on_record);
-        if let Some(reseller) = on_record {
-            permissions::may_set_reseller_of_record(principal, row.billing_partner_id.uuid())?;
-            if let Some(r) = reseller {
-                PartnershipRow::require_active(
-                    change.conn(),
-                    row.billing_partner_id.uuid(),
-                    r,
-                    "partnerIdOnRecord",
-                    "The reseller of record must be an indirect reseller with an active partnership with the billing provider.",
-                )?;
-            }
+        offer.check_quantity(q, "quantity")?;
+    }
+    let on_record = patch
+        .partner_id_on_record
+        .filter(|r| r.map(Id::from) != row.partner_id_on_record);
+    if let Some(reseller) = on_record {
+        permissions::may_set_reseller_of_record(principal, row.billing_partner_id.uuid())?;
+        if let Some(r) = reseller {
+            PartnershipRow::require_active(
+                change.conn(),
+                row.billing_partner_id.uuid(),
+                r,
+                "partnerIdOnRecord",
+                "The reseller of record must be an indirect reseller with an active partnership with the billing provider.",
+            )?;
         }
-        let changes = SubscriptionChanges {
-            quantity,
-            status: patch.status.filter(|s| *s != row.status),
-            auto_renew: patch.auto_renew.filter(|a| *a != row.auto_renew),
-            friendly_name: patch
-                .friendly_name
-                .map(|n| n.trim().to_owned())
-                .filter(|n| *n != row.friendly_name),
-            partner_id_on_record: on_record.map(|r| r.map(Id::from)),
-        };
-        if changes.quantity.is_none()
-            && changes.status.is_none()
-            && changes.auto_renew.is_none()
-            && changes.friendly_name.is_none()
-            && changes.partner_id_on_record.is_none()
-        {
-            return named_one(change.conn(), row);
-        }
-        if !SubscriptionRow::update(change.conn(), &row.id, expected, &changes)? {
-            return Err(ApiError::precondition_failed());
-        }
-        let customer_id = row.customer_id.uuid();
-        let after = SubscriptionRow::find(change.conn(), customer_id, row.id.uuid())?
-            .ok_or_else(|| ApiError::not_found("The subscription"))?;
-        for partner in audit_partners(&row, change.actor()) {
-            change.audit(
-                Audit::new(AuditOperation::UpdateSubscription, row.id)
-                    .partner(partner)
-                    .customer(customer_id)
-                    .old_value(snapshot(&row))
-                    .new_value(snapshot(&after)),
-            );
-        }
-        after
+    }
+    let changes = SubscriptionChanges {
+        quantity,
+        status: patch.status.filter(|s| *s != row.status),
+        auto_renew: patch.auto_renew.filter(|a| *a != row.auto_renew),
+        friendly_name: patch
+            .friendly_name
+            .map(|n| n.trim().to_owned())
+            .filter(|n| *n != row.friendly_name),
+        partner_id_on_record: on_record.map(|r| r.map(Id::from)),
     };
+    if changes.quantity.is_none()
+        && changes.status.is_none()
+        && changes.auto_renew.is_none()
+        && changes.friendly_name.is_none()
+        && changes.partner_id_on_record.is_none()
+    {
+        return named_one(change.conn(), row);
+    }
+    if !SubscriptionRow::update(change.conn(), &row.id, expected, &changes)? {
+        return Err(ApiError::precondition_failed());
+    }
+    let customer_id = row.customer_id.uuid();
+    let after = SubscriptionRow::find(change.conn(), customer_id, row.id.uuid())?
+        .ok_or_else(|| ApiError::not_found("The subscription"))?;
+    for partner in audit_partners(&row, change.actor()) {
+        change.audit(
+            Audit::new(AuditOperation::UpdateSubscription, row.id)
+                .partner(partner)
+                .customer(customer_id)
+                .old_value(snapshot(&row))
+                .new_value(snapshot(&after)),
+        );
+    }
     named_one(change.conn(), after)
 }
 

@@ -175,35 +175,32 @@ pub fn create(
     if new.roles.contains(&Role::GlobalAdmin) {
         permissions::may_manage_global_admins(caller)?;
     }
-    let row = {
-        let user_name = new.user_name.trim().to_lowercase();
-        if UserRow::find_by_user_name(change.conn(), &user_name)?.is_some() {
-            return Err(duplicate_user_name(&user_name));
-        }
-        let insert = NewUser::new(
-            Some(partner_id),
-            None,
-            &user_name,
-            new.display_name.trim(),
-            temporary.hash,
-            Role::join(&new.roles),
-            true,
-        );
-        UserRow::insert(change.conn(), &insert).map_err(|e| match e {
-            diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::UniqueViolation,
-                _,
-            ) => duplicate_user_name(&user_name),
-            other => other.into(),
-        })?;
-        let row = find(change.conn(), partner_id, insert.id.uuid())?;
-        change.audit(
-            Audit::new(AuditOperation::CreateUser, row.id)
-                .partner(partner_id)
-                .new_value(snapshot(&row)),
-        );
-        row
-    };
+    let user_name = new.user_name.trim().to_lowercase();
+    if UserRow::find_by_user_name(change.conn(), &user_name)?.is_some() {
+        return Err(duplicate_user_name(&user_name));
+    }
+    let insert = NewUser::new(
+        Some(partner_id),
+        None,
+        &user_name,
+        new.display_name.trim(),
+        temporary.hash,
+        Role::join(&new.roles),
+        true,
+    );
+    UserRow::insert(change.conn(), &insert).map_err(|e| match e {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ) => duplicate_user_name(&user_name),
+        other => other.into(),
+    })?;
+    let row = find(change.conn(), partner_id, insert.id.uuid())?;
+    change.audit(
+        Audit::new(AuditOperation::CreateUser, row.id)
+            .partner(partner_id)
+            .new_value(snapshot(&row)),
+    );
     Ok((row, temporary.clear))
 }
 
