@@ -59,9 +59,9 @@ pub fn insert(
             diesel::insert_into(webhook_events::table)
                 .values(events)
                 .execute(c)?;
-            // CROSS JOIN keeps the change's few events as the outer loop: with a plain join
-            // SQLite may walk every event of the partner through the endpoint's partner id
-            // (orders on SQLite fell from 2,100/s to 460/s as the events table grew).
+            // CROSS JOIN keeps the change's few events as the outer loop (SQLite could
+            // otherwise walk the partner's events through the endpoint's partner id). It did
+            // not change the SQLite order rate measured at 1M rows (README "Performance").
             let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
             let placeholders = vec!["?"; ids.len()].join(", ");
             let mut fan_out = diesel::sql_query(format!(
