@@ -15,11 +15,11 @@ SELECT pg_temp.bench_id('9000', i), '@PROVIDER@', pg_temp.bench_id('8000', i), T
 FROM generate_series(1, @CUSTOMERS@) AS i;
 INSERT INTO subscriptions (id, customer_id, offer_id, order_id, quantity, status, billing_cycle,
     auto_renew, friendly_name, billing_partner_id, partner_id_on_record,
-    support_contact_partner_id, version, created_at, updated_at)
+    support_contact_partner_id, version, created_at, updated_at, term_start_date)
 SELECT pg_temp.bench_id('a000', i),
     pg_temp.bench_id('8000', CASE WHEN i <= @DEEP_SUBS@ THEN 1 ELSE 2 END), '@OFFER@', NULL, 1,
     'active', 'monthly', TRUE, 'Bench subscription ' || i, '@PROVIDER@', NULL, '@PROVIDER@', 1,
-    '2026-01-01 00:00:00', '2026-01-01 00:00:00'
+    '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00'
 FROM generate_series(1, @DEEP_SUBS@ + @HEAVY_SUBS@) AS i;
 INSERT INTO audit_records (id, partner_id, customer_id, actor_type, actor_id, actor_name,
     operation_type, resource_type, resource_id, old_value, new_value, request_id, created_at)

@@ -22,10 +22,10 @@ WITH RECURSIVE n(i, c) AS (
     WHERE i < @DEEP_SUBS@ + @HEAVY_SUBS@)
 INSERT INTO subscriptions (id, customer_id, offer_id, order_id, quantity, status, billing_cycle,
     auto_renew, friendly_name, billing_partner_id, partner_id_on_record,
-    support_contact_partner_id, version, created_at, updated_at)
+    support_contact_partner_id, version, created_at, updated_at, term_start_date)
 SELECT printf('00000000-0000-7000-a000-%012x', i), printf('00000000-0000-7000-8000-%012x', c),
     '@OFFER@', NULL, 1, 'active', 'monthly', 1, 'Bench subscription ' || i, '@PROVIDER@', NULL,
-    '@PROVIDER@', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00'
+    '@PROVIDER@', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', '2026-01-01 00:00:00'
 FROM n;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @AUDITS@)
 INSERT INTO audit_records (id, partner_id, customer_id, actor_type, actor_id, actor_name,

@@ -58,6 +58,16 @@ pub struct Config {
     /// `METRICS_TOKEN`: the bearer token `GET /metrics` requires (at least 16 bytes; default
     /// none: `/metrics` answers 404).
     pub metrics_token: Option<String>,
+    /// `CANCELLATION_WINDOW_HOURS`: hours after a purchase or renewal within which seats may be
+    /// returned and a subscription cancelled, for offers without their own (default 168; 0:
+    /// none).
+    pub cancellation_window_hours: i64,
+    /// `TEST_CLOCKS_ENABLED`: whether providers may create test clocks and customers on them
+    /// (default false; true in demo mode). Off, `/v1/test-clocks` answers 404.
+    pub test_clocks_enabled: bool,
+    /// `LIFECYCLE_POLL_INTERVAL_MS`: how often an idle lifecycle runner looks for due
+    /// renewals, expiries and test-clock advances (default 1000).
+    pub lifecycle_poll_interval_ms: u64,
 }
 
 /// The default `WEBHOOK_RETRY_SCHEDULE` (seconds): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
@@ -199,6 +209,10 @@ impl Config {
                 }
                 t => t,
             },
+            cancellation_window_hours: number("CANCELLATION_WINDOW_HOURS", 168, 0, 720)?,
+            test_clocks_enabled: flag("TEST_CLOCKS_ENABLED", demo)?,
+            lifecycle_poll_interval_ms: number("LIFECYCLE_POLL_INTERVAL_MS", 1000, 10, 60_000)?
+                as u64,
         })
     }
 
@@ -224,7 +238,20 @@ impl Config {
             webhook_poll_interval_ms: 250,
             cors_allowed_origins: Vec::new(),
             metrics_token: None,
+            cancellation_window_hours: 168,
+            test_clocks_enabled: true,
+            lifecycle_poll_interval_ms: 1000,
         }
+    }
+}
+
+/// A `true`/`false` (or `1`/`0`) variable, `default` when unset.
+fn flag(name: &str, default: bool) -> Result<bool, String> {
+    match var(name).as_deref() {
+        None => Ok(default),
+        Some("true" | "1") => Ok(true),
+        Some("false" | "0") => Ok(false),
+        Some(v) => Err(format!("{name} must be true or false (got {v:?})")),
     }
 }
 

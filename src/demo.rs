@@ -278,6 +278,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
                 version: 1,
                 created_at: t,
                 updated_at: t,
+                test_clock_id: None,
             };
             let customer = customers::insert(change, provider, row, reseller, &mut admin)?;
             let user = UserRow::find_by_user_name(change.conn(), &admin.user_name)?

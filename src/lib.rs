@@ -35,3 +35,4 @@ pub mod services;
 pub mod state;
 pub mod validate;
 pub mod webhooks;
+pub mod workers;

@@ -257,6 +257,7 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
     actix_web::rt::System::new()
         .block_on(async move {
             actix_web::rt::spawn(idempotency::purge_periodically(purge_pool));
+            partner_center::workers::lifecycle::spawn(worker_pool.clone(), worker_config.clone());
             webhooks::delivery::spawn(worker_pool, worker_config);
             server.await
         })

@@ -28,6 +28,7 @@ use crate::models::order::OrderRow;
 use crate::models::relationship::RelationshipRow;
 use crate::models::service_request::ServiceRequestRow;
 use crate::models::subscription::SubscriptionRow;
+use crate::models::test_clock::TestClockRow;
 use crate::models::webhook::{DeliveryRow, EventRow, WebhookRow};
 
 /// The events of a change's audit records (change id `change`), to be written with the records
@@ -279,9 +280,10 @@ fn snapshot(
                 let offer_name = OfferRow::find(conn, &row.offer_id)?
                     .map(|o| o.name)
                     .unwrap_or_default();
+                let now = TestClockRow::time_on(conn, row.test_clock_id.as_ref())?;
                 Some(serde_json::to_value(api::subscriptions::Subscription::new(
-                    row, offer_name,
-                )))
+                    row, offer_name, now,
+                )?))
             }
             None => None,
         },

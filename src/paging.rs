@@ -208,6 +208,21 @@ impl<F> Paged<F> {
             links: PageLinks { next },
         }
     }
+
+    /// As [`Paged::answer`], with a `map` that may fail (the first error is the answer).
+    pub fn try_answer<R, T, E>(
+        &self,
+        rows: Vec<R>,
+        id_of: impl Fn(&R) -> &str,
+        map: impl FnMut(R) -> Result<T, E>,
+    ) -> Result<Page<T>, E> {
+        let page = self.answer(rows, id_of, map);
+        Ok(Page {
+            items: page.items.into_iter().collect::<Result<_, E>>()?,
+            next_cursor: page.next_cursor,
+            links: page.links,
+        })
+    }
 }
 
 impl<F: DeserializeOwned + Validate + 'static> FromRequest for Paged<F> {

@@ -240,6 +240,33 @@ problem_codes! {
     BillingCycleNotOffered = "billing_cycle_not_offered", UNPROCESSABLE_ENTITY,
         "Billing cycle not offered",
         "The offer is not sold with this billing cycle; `detail` lists the cycles it is sold with.";
+    TermNotOffered = "term_not_offered", UNPROCESSABLE_ENTITY,
+        "Term not offered",
+        "The offer does not sell this term with this billing cycle; `detail` lists the terms and cycles it sells (GET /v1/offers/{offerId}).";
+    SeatReductionWindowPassed = "seat_reduction_window_passed", CONFLICT,
+        "Seat reduction window passed",
+        "Only seats bought within the cancellation window (`refundableQuantity`) can be removed now; `detail` gives the date from which fewer seats apply: schedule them with `scheduledNextTermInstructions.quantity`.";
+    CancellationWindowPassed = "cancellation_window_passed", CONFLICT,
+        "Cancellation window passed",
+        "The subscription can be cancelled only until `cancellationAllowedUntil`; turn auto-renew off and it expires at the end of its term (`detail` gives the date).";
+    SubscriptionEnded = "subscription_ended", CONFLICT,
+        "Subscription ended",
+        "The subscription is expired, disabled or deleted; those statuses are final and it can no longer change.";
+    NextTermNotAvailable = "next_term_not_available", UNPROCESSABLE_ENTITY,
+        "Next term not available",
+        "`scheduledNextTermInstructions` names an offer outside the subscription's product family and upgrade targets, or a term, cycle or quantity that offer does not sell.";
+    UnknownTestClock = "unknown_test_clock", UNPROCESSABLE_ENTITY,
+        "Unknown test clock",
+        "`testClockId` is not one of your test clocks, or test clocks are not enabled on this server.";
+    TestClockNotForward = "test_clock_not_forward", UNPROCESSABLE_ENTITY,
+        "Test clock moves forward only",
+        "A test clock advances to a time after its `frozenTime` only.";
+    TestClockAdvancing = "test_clock_advancing", CONFLICT,
+        "Test clock advancing",
+        "The clock is still running an advance; wait until its `status` is `ready`.";
+    TestClockInUse = "test_clock_in_use", CONFLICT,
+        "Test clock in use",
+        "Customers live on this clock; a clock is deleted only when no customer does.";
     PrerequisiteRequired = "prerequisite_required", UNPROCESSABLE_ENTITY,
         "Prerequisite required",
         "The offer is an add-on: the customer needs an active subscription to one of its base offers, or a line for one in the same order.";

@@ -64,6 +64,7 @@ crate::bodies!(
     crate::api::partner::Partner,
     crate::api::service_requests::ServiceRequest,
     crate::api::subscriptions::Subscription,
+    crate::api::test_clocks::TestClock,
     crate::api::webhooks::Webhook,
     crate::api::webhooks::Delivery,
     crate::api::webhooks::Queued,

@@ -32,6 +32,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        test_clock_id -> Nullable<Text>,
     }
 }
 
@@ -140,6 +141,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         version -> BigInt,
+        terms -> Nullable<Text>,
+        cancellation_window_hours -> Nullable<Integer>,
     }
 }
 
@@ -186,6 +189,37 @@ diesel::table! {
         billing_partner_id -> Text,
         partner_id_on_record -> Nullable<Text>,
         support_contact_partner_id -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        term_duration -> Text,
+        term_start_date -> Timestamp,
+        cancellation_allowed_until -> Nullable<Timestamp>,
+        refundable -> Text,
+        scheduled_next_term -> Nullable<Text>,
+        test_clock_id -> Nullable<Text>,
+        next_transition -> Nullable<Text>,
+        next_transition_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    subscription_transitions (subscription_id, transition, due_at) {
+        subscription_id -> Text,
+        transition -> Text,
+        due_at -> Timestamp,
+        applied_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    test_clocks (id) {
+        id -> Text,
+        partner_id -> Text,
+        name -> Text,
+        frozen_time -> Timestamp,
+        advance_to -> Nullable<Timestamp>,
+        status -> Text,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
@@ -314,6 +348,8 @@ diesel::joinable!(subscriptions -> customers (customer_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    subscription_transitions,
+    test_clocks,
     partners,
     customers,
     users,

@@ -88,6 +88,8 @@ pub struct Customer {
     pub created_at: chrono::DateTime<chrono::Utc>,
     /// Last change.
     pub updated_at: chrono::DateTime<chrono::Utc>,
+    /// The test clock it lives on, if any (its subscriptions' times come from the clock).
+    pub test_clock_id: Option<Uuid>,
 }
 
 impl From<CustomerRow> for Customer {
@@ -110,6 +112,7 @@ impl From<CustomerRow> for Customer {
             },
             created_at: utc(r.created_at),
             updated_at: utc(r.updated_at),
+            test_clock_id: r.test_clock_id.map(crate::domain::Id::uuid),
         }
     }
 }

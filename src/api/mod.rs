@@ -8,4 +8,5 @@ pub mod orders;
 pub mod partner;
 pub mod service_requests;
 pub mod subscriptions;
+pub mod test_clocks;
 pub mod webhooks;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::domain::OrderStatus;
+use crate::domain::{OrderStatus, TermDuration};
 use crate::error::ApiError;
 use crate::models::cart::LineItem;
 use crate::models::offer::BillingCycle;
@@ -29,6 +29,9 @@ pub struct OrderLineItem {
     pub quantity: i32,
     /// Billing cycle.
     pub billing_cycle: BillingCycle,
+    /// The term bought (absent on orders placed before terms existed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub term_duration: Option<TermDuration>,
     /// The indirect reseller of record, if any.
     pub partner_id_on_record: Option<Uuid>,
     /// Price per license per month when ordered.
@@ -77,6 +80,7 @@ impl TryFrom<OrderRow> for Order {
                     offer_name: l.offer_name,
                     quantity: l.quantity,
                     billing_cycle: l.billing_cycle,
+                    term_duration: l.term_duration,
                     partner_id_on_record: l.partner_id_on_record,
                     subscription_id: l.subscription_id,
                 })
@@ -104,8 +108,13 @@ pub struct LineItemInput {
     #[schema(example = 10, minimum = 1, maximum = 1_000_000)]
     #[serde(deserialize_with = "crate::extract::whole_number")]
     pub quantity: i32,
-    /// Billing cycle, one of the offer's `billingCycles`.
+    /// Billing cycle, one the offer sells with the term.
     pub billing_cycle: BillingCycle,
+    /// The term, one of the offer's `terms` sold with `billingCycle`. Left out: the term the
+    /// cycle implies (monthly → P1M, annual → P1Y, triennial → P3Y) when the offer sells it,
+    /// else the offer's first term sold with the cycle.
+    #[serde(default)]
+    pub term_duration: Option<TermDuration>,
     /// The indirect reseller of record (earns incentives): a reseller with an active partnership
     /// with you, or `null`.
     #[serde(default)]
@@ -122,6 +131,7 @@ impl TryFrom<LineItemInput> for LineItem {
             quantity: l.quantity,
             billing_cycle: l.billing_cycle,
             partner_id_on_record: l.partner_id_on_record,
+            term_duration: l.term_duration,
         })
     }
 }

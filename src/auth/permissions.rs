@@ -83,6 +83,8 @@ macro_rules! operations {
             CustomerSelfService,
             /// Webhooks: register, change, rotate secret, test, deliveries, replay (product.md §11).
             ManageWebhooks,
+            /// Test clocks: create, read, advance, delete (product.md §12; only where enabled).
+            ManageTestClocks,
         }
     };
     (@emit [docs $then:ident] $($body:tt)*) => {
@@ -190,6 +192,13 @@ impl Operation {
             ReadAuditRecords => (&[GA, UMA, AA, SA, HA], Partners),
             CustomerSelfService => (&[Role::CustomerAdmin], Customers),
             ManageWebhooks => (&[GA, AA], Partners),
+            ManageTestClocks => (
+                &[GA, AA],
+                IndirectProvider(
+                    "Test clocks belong to an indirect provider: the customers that live on them \
+                     are the provider's.",
+                ),
+            ),
         }
     }
 
@@ -378,6 +387,8 @@ mod tests {
             CustomerSelfService        =>      [N, N,  N,  N,  N],
             // Webhooks: register, change, rotate secret, test, deliveries, replay
             ManageWebhooks             =>      [Y, N,  Y,  N,  N],
+            // Test clocks: create, advance (only where enabled)
+            ManageTestClocks           =>      [Y, N,  Y,  N,  N],
         }
     }
 
@@ -394,7 +405,8 @@ mod tests {
     #[rustfmt::skip]
     fn side(op: Operation) -> &'static str {
         match op {
-            ManageIndirectResellers | ListIndirectResellers | CreateCustomer | ManageOrders => "P",
+            ManageIndirectResellers | ListIndirectResellers | CreateCustomer | ManageOrders
+            | ManageTestClocks => "P",
             AcceptPartnershipInvitation | ManageIndirectProviders | ListIndirectProviders => "R",
             CustomerSelfService => "C",
             _ => "PR",

@@ -105,6 +105,24 @@ operations! {
     UpdateSubscription = "update_subscription" on "subscription",
     /// A subscription was upgraded to another offer.
     UpgradeSubscription = "upgrade_subscription" on "subscription",
+    /// A subscription was cancelled within its cancellation window (product.md §12).
+    CancelSubscription = "cancel_subscription" on "subscription",
+    /// A subscription's term ends within 30 or 7 days (the lifecycle runner).
+    AnnounceRenewal = "announce_renewal" on "subscription",
+    /// A subscription started a new term, with its scheduled instructions applied.
+    RenewSubscription = "renew_subscription" on "subscription",
+    /// A subscription's term ended without renewal.
+    ExpireSubscription = "expire_subscription" on "subscription",
+    /// An expired subscription was disabled (30 days after expiry).
+    DisableSubscription = "disable_subscription" on "subscription",
+    /// A disabled subscription was deleted (90 days after being disabled).
+    DeleteSubscription = "delete_subscription" on "subscription",
+    /// A test clock was created.
+    CreateTestClock = "create_test_clock" on "test_clock",
+    /// A test clock was advanced.
+    AdvanceTestClock = "advance_test_clock" on "test_clock",
+    /// A test clock was deleted.
+    DeleteTestClock = "delete_test_clock" on "test_clock",
     /// A subscription's designated support contact changed.
     UpdateSupportContact = "update_support_contact" on "subscription",
     /// A support contact reverted to the provider (partnership or relationship ended).

@@ -105,6 +105,39 @@ pub const EVENT_TYPES: &[EventType] = &[
         resource_type: "subscription",
     },
     EventType {
+        name: "subscription-renewal-upcoming",
+        description: "A subscription's term ends in 30 or 7 days: it renews then (with its scheduled instructions) if auto-renew is on, else it expires.",
+        operations: &[AuditOperation::AnnounceRenewal],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "subscription-renewed",
+        description: "A subscription started a new term, with its scheduled next-term instructions applied.",
+        operations: &[AuditOperation::RenewSubscription],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "subscription-expired",
+        description: "A subscription's term ended without renewal; it is read-only from now on.",
+        operations: &[AuditOperation::ExpireSubscription],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "subscription-disabled",
+        description: "An expired subscription was disabled, 30 days after it expired.",
+        operations: &[AuditOperation::DisableSubscription],
+        resource_type: "subscription",
+    },
+    EventType {
+        name: "subscription-deleted",
+        description: "A subscription was cancelled within its window, or deleted 90 days after being disabled.",
+        operations: &[
+            AuditOperation::CancelSubscription,
+            AuditOperation::DeleteSubscription,
+        ],
+        resource_type: "subscription",
+    },
+    EventType {
         name: "support-contact-updated",
         description: "A subscription's designated support contact changed, including the automatic reverts.",
         operations: &[

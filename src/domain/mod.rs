@@ -42,11 +42,13 @@ pub mod events;
 pub mod id;
 pub mod roles;
 pub mod status;
+pub mod term;
 
 pub use audit::AuditOperation;
 pub use id::Id;
 pub use roles::{ActorKind, Role, Roles, TenantKind};
 pub use status::{
     BillingCycle, CartStatus, DeliveryStatus, IdempotencyStatus, LinkStatus, OrderStatus,
-    PartnershipStatus, ServiceRequestStatus, Severity, SubscriptionStatus,
+    PartnershipStatus, ServiceRequestStatus, Severity, SubscriptionStatus, TermDuration,
+    TestClockStatus, Transition,
 };

@@ -99,12 +99,21 @@ statuses! {
         Completed = "completed",
     }
 
-    /// A subscription (product.md §3).
+    /// A subscription (product.md §3, §12). `expired`, `disabled` and `deleted` are final: a
+    /// term that ends without renewing expires, 30 days later the subscription is disabled and
+    /// 90 days after that deleted; cancelling inside the window deletes it at once. Clients
+    /// should accept values added later.
     SubscriptionStatus {
         /// In use and billed.
         Active = "active",
-        /// Suspended; reactivate to use it again.
+        /// Suspended; reactivate to use it again. The term runs on.
         Suspended = "suspended",
+        /// The term ended without renewal; read-only.
+        Expired = "expired",
+        /// 30 days after expiry; read-only.
+        Disabled = "disabled",
+        /// Cancelled, or 90 days after being disabled; read-only.
+        Deleted = "deleted",
     }
 
     /// A service request (product.md §4).
@@ -125,12 +134,52 @@ statuses! {
         Completed = "completed",
     }
 
-    /// How often a subscription is billed (product.md §3).
+    /// How often a subscription is billed (product.md §3, §12).
     BillingCycle {
         /// Billed every month.
         Monthly = "monthly",
         /// Billed once a year.
         Annual = "annual",
+        /// Billed once every three years (three-year terms only).
+        Triennial = "triennial",
+    }
+
+    /// The length of a subscription's term, as an ISO 8601 duration (product.md §12).
+    TermDuration {
+        /// One month; billed monthly.
+        #[serde(rename = "P1M")]
+        P1M = "P1M",
+        /// One year; billed monthly or annually.
+        #[serde(rename = "P1Y")]
+        P1Y = "P1Y",
+        /// Three years; billed monthly, annually or triennially.
+        #[serde(rename = "P3Y")]
+        P3Y = "P3Y",
+    }
+
+    /// The next thing the lifecycle runner does to a subscription (product.md §12), stored with
+    /// its due time.
+    Transition {
+        /// Work out the first transition (rows that predate terms).
+        Reschedule = "reschedule",
+        /// `subscription-renewal-upcoming`, 30 days before the term ends.
+        RenewalNotice30 = "renewal_notice_30",
+        /// `subscription-renewal-upcoming`, 7 days before the term ends.
+        RenewalNotice7 = "renewal_notice_7",
+        /// The term ends: renew (active with auto-renew) or expire.
+        TermEnd = "term_end",
+        /// 30 days after expiry: disable.
+        Disable = "disable",
+        /// 90 days after being disabled: delete.
+        Delete = "delete",
+    }
+
+    /// A test clock (product.md §12).
+    TestClockStatus {
+        /// At its frozen time; every transition due by then has run.
+        Ready = "ready",
+        /// Running the transitions due up to the time it was advanced to.
+        Advancing = "advancing",
     }
 
     /// How urgent a service request is.

@@ -14,6 +14,7 @@ use crate::api::orders::LineItems;
 use crate::auth::{Authorized, ops};
 use crate::domain;
 use crate::domain::Id;
+use crate::domain::TermDuration;
 use crate::error::{ApiError, Problem};
 use crate::etag::Precondition;
 use crate::extract::ValidJson;
@@ -38,6 +39,8 @@ pub struct CartLineItem {
     pub quantity: i32,
     /// Billing cycle.
     pub billing_cycle: BillingCycle,
+    /// The term (`null` when the offer sells no term with this cycle: checkout refuses it).
+    pub term_duration: Option<TermDuration>,
     /// The indirect reseller of record, if any.
     pub partner_id_on_record: Option<Uuid>,
     /// Price per license per month.
@@ -104,7 +107,8 @@ impl From<PricedCart> for Cart {
                 .lines
                 .into_iter()
                 .map(|p| CartLineItem {
-                    unit_price: Money::new(p.offer.unit_price_minor, &currency),
+                    unit_price: Money::new(p.unit_price_minor, &currency),
+                    term_duration: p.term.as_ref().map(|t| t.term_duration),
                     line_total: Money::new(p.line_total_minor, &currency),
                     offer_id: p.line.offer_id.to_string(),
                     offer_name: p.offer.name,
@@ -294,9 +298,10 @@ pub async fn create_cart_checkout(
     precondition: Precondition,
 ) -> Result<Created<PlacedOrder>, ApiError> {
     let (customer_id, cart_id) = path.into_inner();
+    let window = state.config.cancellation_window_hours;
     let placed = caller
         .change(&state.pool, move |change, caller| {
-            service::checkout(change, caller, customer_id, cart_id, precondition)
+            service::checkout(change, caller, customer_id, cart_id, precondition, window)
         })
         .await?;
     PlacedOrder::created(placed)

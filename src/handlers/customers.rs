@@ -47,6 +47,10 @@ pub struct CreateCustomer {
     /// Billing profile.
     #[validate(nested)]
     pub billing_profile: BillingProfile,
+    /// A test clock of yours (`POST /v1/test-clocks`; only where test clocks are enabled): the
+    /// customer then lives on the clock's time, for trying subscription terms out.
+    #[serde(default)]
+    pub test_clock_id: Option<Uuid>,
 }
 
 /// The new customer's first admin account.
@@ -83,7 +87,7 @@ pub struct CreatedCustomer {
         (status = 201, description = "Created.", body = CreatedCustomer, headers(("Location" = String, description = "The customer's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough, or the caller is not an indirect provider (`indirect_provider_required`).", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`duplicate_domain`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or `partnership_required` on `indirectResellerId`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Invalid fields, `partnership_required` on `indirectResellerId`, or `unknown_test_clock` on `testClockId`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/customers")]
@@ -94,6 +98,7 @@ pub async fn create_customer(
 ) -> Result<Created<CreatedCustomer>, ApiError> {
     let req = body.0;
     let domain = req.domain.clone();
+    let clocks = state.config.test_clocks_enabled;
     let (created, admin) = caller
         .change_with(
             &state.pool,
@@ -111,8 +116,9 @@ pub async fn create_customer(
                     state: b.address.state,
                     postal_code: b.address.postal_code,
                     country: b.address.country,
+                    test_clock_id: req.test_clock_id,
                 };
-                service::create(change, caller, new, req.indirect_reseller_id, admin)
+                service::create(change, caller, new, req.indirect_reseller_id, admin, clocks)
             },
         )
         .await?;

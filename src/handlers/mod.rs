@@ -22,6 +22,7 @@ pub mod relationship_requests;
 pub mod service_requests;
 pub mod subscriptions;
 pub mod support_contacts;
+pub mod test_clocks;
 pub mod upgrades;
 pub mod users;
 pub mod webhooks;
@@ -54,4 +55,5 @@ pub fn configure(cfg: &mut ServiceConfig) {
     users::configure(cfg);
     applications::configure(cfg);
     webhooks::configure(cfg);
+    test_clocks::configure(cfg);
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use crate::auth::{Authorized, ops};
+use crate::domain::TermDuration;
 use crate::error::{ApiError, Problem};
 use crate::models::offer::{BillingCycle, OfferFilter, OfferRow};
 use crate::models::utc;
@@ -40,8 +41,13 @@ pub struct Offer {
     pub max_quantity: i32,
     /// Price per license per month (integer minor units).
     pub unit_price: Money,
-    /// Billing cycles it is sold with.
+    /// Billing cycles it is sold with (on any of its terms).
     pub billing_cycles: Vec<BillingCycle>,
+    /// The terms it sells, each with its billing cycles and their prices.
+    pub terms: Vec<OfferTermInfo>,
+    /// Hours after a purchase or renewal within which seats may be returned and a subscription
+    /// cancelled (`null`: the instance's default, 168 unless configured).
+    pub cancellation_window_hours: Option<i32>,
     /// Whether it is an add-on (needs an active subscription to one of its prerequisites).
     pub is_add_on: bool,
     /// Offers one of which the customer must own (active) to buy this one.
@@ -56,13 +62,56 @@ pub struct Offer {
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A term an offer sells.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OfferTermInfo {
+    /// The term's length (ISO 8601 duration).
+    pub term_duration: TermDuration,
+    /// The billing cycles it is sold with.
+    pub billing_cycles: Vec<BillingCycle>,
+    /// The price of each of those cycles.
+    pub prices: Vec<TermPriceInfo>,
+}
+
+/// The price of one billing cycle of a term.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TermPriceInfo {
+    /// The billing cycle.
+    pub billing_cycle: BillingCycle,
+    /// Price per license per month (integer minor units).
+    pub unit_price: Money,
+}
+
 impl TryFrom<OfferRow> for Offer {
     type Error = ApiError;
 
     /// The wire form of `r`; an internal error when its stored offer id lists cannot be read.
     fn try_from(r: OfferRow) -> Result<Offer, ApiError> {
         let texts = |ids: Vec<crate::domain::Id>| ids.iter().map(ToString::to_string).collect();
+        let terms = r
+            .terms()?
+            .into_iter()
+            .map(|t| OfferTermInfo {
+                prices: t
+                    .billing_cycles
+                    .iter()
+                    .map(|c| TermPriceInfo {
+                        billing_cycle: *c,
+                        unit_price: Money::new(
+                            t.unit_price_minor(*c, r.unit_price_minor),
+                            &r.currency,
+                        ),
+                    })
+                    .collect(),
+                term_duration: t.term_duration,
+                billing_cycles: t.billing_cycles,
+            })
+            .collect();
         Ok(Offer {
+            terms,
+            cancellation_window_hours: r.cancellation_window_hours,
             unit_price: Money::new(r.unit_price_minor, &r.currency),
             billing_cycles: r.billing_cycles().to_vec(),
             prerequisite_offer_ids: texts(r.prerequisite_ids()?),

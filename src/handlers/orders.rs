@@ -37,8 +37,8 @@ impl PlacedOrder {
             .subscriptions
             .into_iter()
             .zip(lines)
-            .map(|(s, l)| Subscription::new(s, l.offer_name))
-            .collect();
+            .map(|(s, l)| Subscription::new(s, l.offer_name, placed.at))
+            .collect::<Result<_, _>>()?;
         let location = format!(
             "/v1/customers/{}/orders/{}",
             placed.order.customer_id, placed.order.id
@@ -83,9 +83,10 @@ pub async fn create_order(
 ) -> Result<Created<PlacedOrder>, ApiError> {
     let customer_id = path.into_inner();
     let lines = body.0.into_lines()?;
+    let window = state.config.cancellation_window_hours;
     let placed = caller
         .change(&state.pool, move |change, caller| {
-            service::create(change, caller, customer_id, &lines)
+            service::create(change, caller, customer_id, &lines, window)
         })
         .await?;
     PlacedOrder::created(placed)

@@ -13,6 +13,7 @@ use validator::Validate;
 use crate::api::subscriptions::Subscription;
 use crate::auth::{Authorized, ops};
 use crate::domain::SubscriptionStatus;
+use crate::domain::term::NextTerm;
 use crate::error::{ApiError, Problem};
 use crate::etag::Precondition;
 use crate::extract::ValidJson;
@@ -25,8 +26,8 @@ use crate::state::AppState;
 use crate::validate;
 
 /// A subscription with its ETag (the row version).
-fn respond(n: Named) -> Tagged<Subscription> {
-    Tagged::new(n.row.version, Subscription::from(n))
+fn respond(n: Named) -> Result<Tagged<Subscription>, ApiError> {
+    Ok(Tagged::new(n.row.version, Subscription::try_from(n)?))
 }
 
 /// Subscription list filters.
@@ -81,11 +82,11 @@ pub async fn list_subscriptions(
             service::list(conn, caller, customer_id, &filter, &page)
         })
         .await?;
-    Ok(Json::new(query.answer(
+    Ok(Json::new(query.try_answer(
         rows,
         |n| n.row.id.as_str(),
-        Subscription::from,
-    )))
+        Subscription::try_from,
+    )?))
 }
 
 /// Read a subscription, with its ETag.
@@ -115,7 +116,7 @@ pub async fn get_subscription(
             service::get(conn, caller, customer_id, subscription_id)
         })
         .await?;
-    Ok(respond(named))
+    respond(named)
 }
 
 /// Distinguishes an absent field (`None`) from an explicit `null` (`Some(None)`).
@@ -132,7 +133,8 @@ pub struct UpdateSubscription {
     #[schema(example = 15, minimum = 1, maximum = 1_000_000)]
     #[serde(default, deserialize_with = "crate::extract::whole_number_opt")]
     pub quantity: Option<i32>,
-    /// `suspended` to suspend, `active` to reactivate.
+    /// `suspended` to suspend, `active` to reactivate, `deleted` to cancel (only until
+    /// `cancellationAllowedUntil`; the other fields are then ignored).
     pub status: Option<SubscriptionStatus>,
     /// Whether it renews automatically.
     pub auto_renew: Option<bool>,
@@ -150,11 +152,18 @@ pub struct UpdateSubscription {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Uuid>)]
     pub partner_id_on_record: Option<Option<Uuid>>,
+    /// What the next term changes (offer of the same family or an upgrade target, term,
+    /// billing cycle, seats), applied at renewal; `null` clears it. Left out, it stays as it is.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<NextTerm>)]
+    pub scheduled_next_term_instructions: Option<Option<NextTerm>>,
 }
 
-/// Change a subscription: add or remove licenses, suspend, reactivate, auto-renew, friendly
-/// name, reseller of record. Send `If-Match` with the ETag you read: when another change came
-/// first the answer is 412 and nothing changes.
+/// Change a subscription: add or remove licenses, suspend, reactivate, cancel, auto-renew,
+/// friendly name, reseller of record, instructions for the next term. Seats can be removed only
+/// while they are returnable (`refundableQuantity`), and the subscription cancelled only until
+/// `cancellationAllowedUntil`; otherwise schedule the change for the next term. Send `If-Match`
+/// with the ETag you read: when another change came first the answer is 412 and nothing changes.
 #[utoipa::path(
     tag = "subscriptions",
     params(
@@ -168,9 +177,9 @@ pub struct UpdateSubscription {
         (status = 200, description = "Updated.", body = Subscription, headers(("ETag" = String))),
         (status = 403, description = "Role not enough, or `indirect_provider_required` (only the billing provider changes `partnerIdOnRecord`).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer or subscription within reach.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`subscription_suspended`: the quantity of a suspended subscription cannot change.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`subscription_suspended` (the quantity of a suspended subscription cannot change), `subscription_ended` (expired, disabled or deleted), `seat_reduction_window_passed` or `cancellation_window_passed` (with `possibleFrom`: when the change can apply).", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The ETag is stale.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, `quantity_out_of_range` on `quantity`, or `partnership_required` on `partnerIdOnRecord`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Invalid fields, `quantity_out_of_range` on `quantity`, `partnership_required` on `partnerIdOnRecord`, or `next_term_not_available` on `scheduledNextTermInstructions.*`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[patch("/customers/{customerId}/subscriptions/{subscriptionId}")]
@@ -189,7 +198,9 @@ pub async fn update_subscription(
         auto_renew: b.auto_renew,
         friendly_name: b.friendly_name,
         partner_id_on_record: b.partner_id_on_record,
+        scheduled_next_term: b.scheduled_next_term_instructions,
     };
+    let window = state.config.cancellation_window_hours;
     let updated = caller
         .change(&state.pool, move |change, caller| {
             service::update(
@@ -199,10 +210,11 @@ pub async fn update_subscription(
                 subscription_id,
                 precondition,
                 patch,
+                window,
             )
         })
         .await?;
-    Ok(respond(updated))
+    respond(updated)
 }
 
 /// Registers the subscription operations.

@@ -152,11 +152,11 @@ pub async fn create_subscription_upgrade(
             )
         })
         .await?;
-    let target = Subscription::from(done.target);
+    let target = Subscription::try_from(done.target)?;
     Ok(Created::new(
         format!("/v1/customers/{customer_id}/subscriptions/{}", target.id),
         Upgrade {
-            source: done.source.into(),
+            source: done.source.try_into()?,
             target,
         },
     ))

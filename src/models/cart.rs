@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::offer::BillingCycle;
 use crate::db::AnyConnection;
-use crate::domain::{CartStatus, Id};
+use crate::domain::{CartStatus, Id, TermDuration};
 use crate::error::{ApiError, ProblemCode};
 use crate::schema::carts as c;
 
@@ -28,6 +28,9 @@ pub struct LineItem {
     pub billing_cycle: BillingCycle,
     /// The indirect reseller of record, if any.
     pub partner_id_on_record: Option<Uuid>,
+    /// The term (`None`: the default term of the cycle, see `domain::term::default_term`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_duration: Option<TermDuration>,
 }
 
 /// A cart.

@@ -27,6 +27,8 @@ pub struct CustomerRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The test clock the customer lives on (product.md §12), if any; set at creation only.
+    pub test_clock_id: Option<Id>,
 }
 
 /// Changes to a customer (`None` leaves a column as it is).

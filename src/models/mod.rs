@@ -25,6 +25,7 @@ pub mod relationship_request;
 pub mod service_request;
 pub mod sign_in_throttle;
 pub mod subscription;
+pub mod test_clock;
 pub mod user;
 pub mod webhook;
 

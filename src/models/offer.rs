@@ -10,7 +10,8 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use crate::db::AnyConnection;
-use crate::domain::Id;
+use crate::domain::term::{self, OfferTerm};
+use crate::domain::{Id, TermDuration};
 use crate::error::{ApiError, ProblemCode};
 use crate::schema::offers as o;
 
@@ -111,6 +112,12 @@ pub struct OfferRow {
     pub updated_at: NaiveDateTime,
     /// Row version (the ETag): 1 when first imported, advanced by every import that updates it.
     pub version: i64,
+    /// JSON array of [`OfferTerm`]; `None` for an offer imported before terms existed (it sells
+    /// the terms its billing cycles imply, see [`term::terms_of_cycles`]).
+    pub terms: Option<String>,
+    /// Hours after a purchase or renewal within which seats may be returned and the
+    /// subscription cancelled; `None`: the instance's default (`CANCELLATION_WINDOW_HOURS`).
+    pub cancellation_window_hours: Option<i32>,
 }
 
 /// Filters for listing offers.
@@ -164,6 +171,40 @@ impl OfferRow {
     /// Whether the offer can be bought with `cycle`.
     pub fn offers_cycle(&self, cycle: BillingCycle) -> bool {
         self.billing_cycles().contains(&cycle)
+    }
+
+    /// The terms this offer sells, in catalog order.
+    pub fn terms(&self) -> Result<Vec<OfferTerm>, ApiError> {
+        match &self.terms {
+            None => Ok(term::terms_of_cycles(self.billing_cycles())),
+            Some(json) => serde_json::from_str(json).map_err(|e| {
+                ApiError::internal(format!("offer {}: stored terms {json:?}: {e}", self.id))
+            }),
+        }
+    }
+
+    /// The term a line buying this offer with `cycle` gets: `wanted` when the offer sells that
+    /// pair, the default term of the cycle ([`term::default_term`]) when `wanted` is `None`.
+    /// `Ok(None)` when the offer does not sell it.
+    pub fn term_for(
+        &self,
+        wanted: Option<TermDuration>,
+        cycle: BillingCycle,
+    ) -> Result<Option<OfferTerm>, ApiError> {
+        let terms = self.terms()?;
+        Ok(match wanted {
+            Some(d) => terms
+                .into_iter()
+                .find(|t| t.term_duration == d && t.billing_cycles.contains(&cycle)),
+            None => term::default_term(&terms, cycle).cloned(),
+        })
+    }
+
+    /// The cancellation window of this offer, in hours (`default_hours` unless the offer has
+    /// its own).
+    pub fn window_hours(&self, default_hours: i64) -> i64 {
+        self.cancellation_window_hours
+            .map_or(default_hours, i64::from)
     }
 
     /// Ids of the offers one of which the customer must own for this one (add-ons).
@@ -255,6 +296,8 @@ impl OfferRow {
                 o::prerequisite_offer_ids.eq(&row.prerequisite_offer_ids),
                 o::upgrade_target_offer_ids.eq(&row.upgrade_target_offer_ids),
                 o::limit_per_customer.eq(row.limit_per_customer),
+                o::terms.eq(&row.terms),
+                o::cancellation_window_hours.eq(row.cancellation_window_hours),
                 o::updated_at.eq(row.updated_at),
                 o::version.eq(o::version + 1),
             ))

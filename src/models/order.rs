@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::offer::BillingCycle;
 use crate::db::AnyConnection;
-use crate::domain::{Id, OrderStatus};
+use crate::domain::{Id, OrderStatus, TermDuration};
 use crate::error::ApiError;
 use crate::schema::orders as o;
 
@@ -25,6 +25,9 @@ pub struct OrderLine {
     pub quantity: i32,
     /// Billing cycle.
     pub billing_cycle: BillingCycle,
+    /// The term bought (`None` in orders placed before terms existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_duration: Option<TermDuration>,
     /// The indirect reseller of record, if any.
     pub partner_id_on_record: Option<Uuid>,
     /// Price per license per month at the time, in minor units of the order's currency.

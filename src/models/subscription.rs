@@ -10,7 +10,9 @@ use diesel::sql_types::{Bool, Nullable};
 use uuid::Uuid;
 
 use crate::db::{AnyConnection, MultiBackend};
-use crate::domain::{BillingCycle, Id, SubscriptionStatus};
+use crate::domain::term::{self, NextTerm, Refundable, RefundableSeats};
+use crate::domain::{BillingCycle, Id, SubscriptionStatus, TermDuration, Transition};
+use crate::error::ApiError;
 use crate::schema::subscriptions as s;
 
 /// A subscription.
@@ -32,8 +34,65 @@ pub struct SubscriptionRow {
     pub partner_id_on_record: Option<Id>,
     pub support_contact_partner_id: Id,
     pub version: i64,
+    /// Creation time (`startDate`).
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The current term's length (product.md §12).
+    pub term_duration: TermDuration,
+    /// When the current term started (a purchase or the last renewal).
+    pub term_start_date: NaiveDateTime,
+    /// Until when the subscription may be cancelled (the purchase's or renewal's window).
+    pub cancellation_allowed_until: Option<NaiveDateTime>,
+    /// JSON array of [`RefundableSeats`]: the lots of seats that may be returned.
+    pub refundable: String,
+    /// JSON [`NextTerm`]: what the next term changes, if anything.
+    pub scheduled_next_term: Option<String>,
+    /// The customer's test clock, if it lives on one (its times come from the clock).
+    pub test_clock_id: Option<Id>,
+    /// What the lifecycle runner does next, and when.
+    pub next_transition: Option<Transition>,
+    pub next_transition_at: Option<NaiveDateTime>,
+}
+
+impl SubscriptionRow {
+    /// When the current term ends (00:00 UTC after its commitment end date).
+    pub fn term_end(&self) -> NaiveDateTime {
+        term::term_end(self.term_start_date, self.term_duration)
+    }
+
+    /// The returnable seats (all lots, open or not).
+    pub fn refundable(&self) -> Result<Refundable, ApiError> {
+        serde_json::from_str::<Vec<RefundableSeats>>(&self.refundable)
+            .map(Refundable)
+            .map_err(|e| ApiError::internal(format!("subscription {} refundable: {e}", self.id)))
+    }
+
+    /// The instructions for the next term, if any.
+    pub fn next_term(&self) -> Result<Option<NextTerm>, ApiError> {
+        self.scheduled_next_term
+            .as_deref()
+            .map(serde_json::from_str::<NextTerm>)
+            .transpose()
+            .map_err(|e| ApiError::internal(format!("subscription {} next term: {e}", self.id)))
+    }
+
+    /// Whether the status is final (`expired`, `disabled`, `deleted`).
+    pub fn has_ended(&self) -> bool {
+        !matches!(
+            self.status,
+            SubscriptionStatus::Active | SubscriptionStatus::Suspended
+        )
+    }
+}
+
+/// The JSON text of `refundable` lots.
+pub fn refundable_json(r: &Refundable) -> String {
+    serde_json::to_string(&r.0).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The JSON text of next-term instructions.
+pub fn next_term_json(n: &NextTerm) -> String {
+    serde_json::to_string(n).unwrap_or_default()
 }
 
 impl SubscriptionRow {
@@ -190,6 +249,35 @@ pub struct SubscriptionChanges {
     pub auto_renew: Option<bool>,
     pub friendly_name: Option<String>,
     pub partner_id_on_record: Option<Option<Id>>,
+    pub refundable: Option<String>,
+    pub scheduled_next_term: Option<Option<String>>,
+    pub next_transition: Option<Option<Transition>>,
+    pub next_transition_at: Option<Option<NaiveDateTime>>,
+    pub offer_id: Option<Id>,
+    pub billing_cycle: Option<BillingCycle>,
+    pub term_duration: Option<TermDuration>,
+    pub term_start_date: Option<NaiveDateTime>,
+    pub cancellation_allowed_until: Option<Option<NaiveDateTime>>,
+}
+
+impl SubscriptionChanges {
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.quantity.is_none()
+            && self.status.is_none()
+            && self.auto_renew.is_none()
+            && self.friendly_name.is_none()
+            && self.partner_id_on_record.is_none()
+            && self.refundable.is_none()
+            && self.scheduled_next_term.is_none()
+            && self.next_transition.is_none()
+            && self.next_transition_at.is_none()
+            && self.offer_id.is_none()
+            && self.billing_cycle.is_none()
+            && self.term_duration.is_none()
+            && self.term_start_date.is_none()
+            && self.cancellation_allowed_until.is_none()
+    }
 }
 
 impl SubscriptionRow {
@@ -223,8 +311,9 @@ impl SubscriptionRow {
         q.order(s::id.asc()).limit(limit).load(conn)
     }
 
-    /// How many subscriptions `customer_id` holds to each of `offer_ids` (any status), one
-    /// indexed aggregate over (customer_id, offer_id, status); offers it holds none of are absent.
+    /// How many subscriptions `customer_id` holds to each of `offer_ids` (active or suspended:
+    /// ended ones no longer count), one indexed aggregate over (customer_id, offer_id, status);
+    /// offers it holds none of are absent.
     pub fn count_by_offer(
         conn: &mut AnyConnection,
         customer_id: Uuid,
@@ -233,6 +322,7 @@ impl SubscriptionRow {
         let rows: Vec<(Id, i64)> = s::table
             .filter(s::customer_id.eq(Id::from(customer_id)))
             .filter(s::offer_id.eq_any(offer_ids))
+            .filter(s::status.eq_any([SubscriptionStatus::Active, SubscriptionStatus::Suspended]))
             .group_by(s::offer_id)
             .select((s::offer_id, diesel::dsl::count_star()))
             .load(conn)?;
@@ -332,4 +422,67 @@ pub struct Named {
     pub row: SubscriptionRow,
     /// Its offer's name.
     pub offer_name: String,
+    /// The subscription's time now: the real time, or its customer's test clock's.
+    pub now: NaiveDateTime,
+}
+
+impl SubscriptionRow {
+    /// The subscription whose lifecycle transition is due first (at or before `now`) among
+    /// those on real time (`clock` `None`) or on test clock `clock`, oldest due first. On
+    /// PostgreSQL the row is locked for the caller's transaction and rows locked by another
+    /// runner are skipped (`FOR UPDATE SKIP LOCKED`), so runners on several replicas never
+    /// take the same one; SQLite has a single writer.
+    pub fn claim_due(
+        conn: &mut AnyConnection,
+        clock: Option<&Id>,
+        now: NaiveDateTime,
+    ) -> QueryResult<Option<SubscriptionRow>> {
+        macro_rules! due {
+            ($clock:expr) => {
+                s::table
+                    .filter(s::next_transition_at.le(now))
+                    .filter($clock)
+                    .order((s::next_transition_at.asc(), s::id.asc()))
+                    .select(SubscriptionRow::as_select())
+            };
+        }
+        use AnyConnection::{Postgresql, Sqlite};
+        match (conn, clock) {
+            (Postgresql(c), None) => due!(s::test_clock_id.is_null())
+                .for_update()
+                .skip_locked()
+                .first(c)
+                .optional(),
+            (Postgresql(c), Some(id)) => due!(s::test_clock_id.eq(*id))
+                .for_update()
+                .skip_locked()
+                .first(c)
+                .optional(),
+            (Sqlite(c), None) => due!(s::test_clock_id.is_null()).first(c).optional(),
+            (Sqlite(c), Some(id)) => due!(s::test_clock_id.eq(*id)).first(c).optional(),
+        }
+    }
+
+    /// Records that `transition` of subscription `id`, due at `due`, is being applied; `false`
+    /// when it was applied before (then nothing else may be written for it).
+    pub fn record_transition(
+        conn: &mut AnyConnection,
+        id: &Id,
+        transition: Transition,
+        due: NaiveDateTime,
+    ) -> QueryResult<bool> {
+        use crate::schema::subscription_transitions as st;
+        let n = crate::db::on_backend!(conn, |c| {
+            diesel::insert_into(st::table)
+                .values((
+                    st::subscription_id.eq(id),
+                    st::transition.eq(transition),
+                    st::due_at.eq(due),
+                    st::applied_at.eq(super::now()),
+                ))
+                .on_conflict_do_nothing()
+                .execute(c)
+        })?;
+        Ok(n == 1)
+    }
 }

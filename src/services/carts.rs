@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
 use crate::models::cart::{self, CartRow, LineItem};
+use crate::models::customer::CustomerRow;
 use crate::services::orders::{self, Placed, Priced};
 
 /// A cart with its lines priced from the current catalog (the review).
@@ -34,10 +35,11 @@ fn reach(
     caller: &PartnerCaller,
     customer_id: Uuid,
     cart_id: Uuid,
-) -> Result<CartRow, ApiError> {
-    visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
-    CartRow::find(conn, caller.partner_id(), customer_id, cart_id)?
-        .ok_or_else(|| ApiError::not_found("The cart"))
+) -> Result<(CustomerRow, CartRow), ApiError> {
+    let reached = visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
+    let cart = CartRow::find(conn, caller.partner_id(), customer_id, cart_id)?
+        .ok_or_else(|| ApiError::not_found("The cart"))?;
+    Ok((reached.customer, cart))
 }
 
 /// Creates an active cart of the caller (an indirect provider) for `customer_id`, expiring in
@@ -73,7 +75,7 @@ pub fn get(
     customer_id: Uuid,
     cart_id: Uuid,
 ) -> Result<PricedCart, ApiError> {
-    let cart = reach(conn, caller, customer_id, cart_id)?;
+    let (_, cart) = reach(conn, caller, customer_id, cart_id)?;
     let priced = orders::price(conn, &cart.lines()?)?;
     Ok(PricedCart { cart, priced })
 }
@@ -91,7 +93,7 @@ pub fn update(
     precondition: Precondition,
     lines: Vec<LineItem>,
 ) -> Result<PricedCart, ApiError> {
-    let before = reach(change.conn(), caller, customer_id, cart_id)?;
+    let (_, before) = reach(change.conn(), caller, customer_id, cart_id)?;
     before.ensure_open()?;
     let expected = precondition.expect(before.version)?;
     let provider_id = caller.partner_id();
@@ -124,7 +126,7 @@ pub fn delete(
     cart_id: Uuid,
     precondition: Precondition,
 ) -> Result<(), ApiError> {
-    let cart = reach(change.conn(), caller, customer_id, cart_id)?;
+    let (_, cart) = reach(change.conn(), caller, customer_id, cart_id)?;
     cart.ensure_not_checked_out()?;
     let expected = precondition.expect(cart.version)?;
     if !CartRow::delete(change.conn(), &cart.id, expected)? {
@@ -151,12 +153,13 @@ pub fn checkout(
     customer_id: Uuid,
     cart_id: Uuid,
     precondition: Precondition,
+    window_hours: i64,
 ) -> Result<Placed, ApiError> {
-    let cart = reach(change.conn(), caller, customer_id, cart_id)?;
+    let (customer, cart) = reach(change.conn(), caller, customer_id, cart_id)?;
     cart.ensure_open()?;
     let expected = precondition.expect(cart.version)?;
     let provider_id = caller.partner_id();
-    let placed = orders::place(change, provider_id, customer_id, &cart.lines()?)?;
+    let placed = orders::place(change, provider_id, &customer, &cart.lines()?, window_hours)?;
     if !CartRow::check_out(change.conn(), &cart.id, expected, &placed.order.id)? {
         return Err(cart::checked_out());
     }

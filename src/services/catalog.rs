@@ -2,8 +2,11 @@
 //! the handler's authorization extractor) and importing them (§8 `partner-center catalog import
 //! FILE`; demo mode loads `examples/catalog.json`). The file is
 //! `{ "offers": [ { "id", "name", "description", "productFamily", "minQuantity", "maxQuantity",
-//! "unitPrice": { "amountMinor", "currency" }, "billingCycles", "isAddOn",
-//! "prerequisiteOfferIds", "upgradeTargetOfferIds", "limitPerCustomer" } ] }`. Offer ids are
+//! "unitPrice": { "amountMinor", "currency" }, "terms": [ { "termDuration", "billingCycles",
+//! "prices": [ { "billingCycle", "unitPrice" } ] } ], "cancellationWindowHours", "isAddOn",
+//! "prerequisiteOfferIds", "upgradeTargetOfferIds", "limitPerCustomer" } ] }`. A file from
+//! before terms names `billingCycles` instead of `terms`: each cycle then sells the term it
+//! implies (monthly: P1M, annual: P1Y, triennial: P3Y) at the offer's unit price. Offer ids are
 //! UUIDs (canonical lower-case form) chosen by the file's author and kept across versions of the
 //! file: importing again updates the offers with the same ids in place. Everything is validated
 //! before anything is written, and the whole file is imported in one transaction.
@@ -13,7 +16,8 @@ use std::collections::HashSet;
 use serde::Deserialize;
 
 use crate::db::{self, AnyConnection};
-use crate::domain::Id;
+use crate::domain::term::{self, OfferTerm, TermPrice};
+use crate::domain::{Id, TermDuration};
 use crate::error::{ApiError, FieldError};
 use crate::models::now;
 use crate::models::offer::{
@@ -26,6 +30,8 @@ use crate::paging::PageRequest;
 pub const MAX_QUANTITY: i64 = 1_000_000;
 /// Largest unit price in minor units (so that any order total fits in 64 bits).
 pub const MAX_UNIT_PRICE_MINOR: i64 = 10_000_000_000;
+/// Longest cancellation window an offer may have, in hours (30 days).
+pub const MAX_WINDOW_HOURS: i64 = 720;
 
 /// A catalog file.
 #[derive(Debug, Deserialize)]
@@ -54,8 +60,17 @@ pub struct CatalogOffer {
     pub max_quantity: i64,
     /// Price per license per month.
     pub unit_price: Money,
-    /// `monthly` and/or `annual`.
+    /// The billing cycles (files from before terms; with `terms`, optional and then the
+    /// cycles the terms sell).
+    #[serde(default)]
     pub billing_cycles: Vec<String>,
+    /// The terms the offer sells, with their billing cycles and prices.
+    #[serde(default)]
+    pub terms: Option<Vec<CatalogTerm>>,
+    /// Hours after a purchase or renewal within which seats may be returned and the
+    /// subscription cancelled (default: the instance's `CANCELLATION_WINDOW_HOURS`; 0: none).
+    #[serde(default)]
+    pub cancellation_window_hours: Option<i64>,
     /// Whether the offer is an add-on (then it needs prerequisites).
     #[serde(default)]
     pub is_add_on: bool,
@@ -68,6 +83,31 @@ pub struct CatalogOffer {
     /// Most subscriptions to this offer one customer may hold (`null`: no limit).
     #[serde(default)]
     pub limit_per_customer: Option<i64>,
+}
+
+/// One term of a catalog offer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CatalogTerm {
+    /// `P1M`, `P1Y` or `P3Y`.
+    pub term_duration: String,
+    /// The billing cycles the term is sold with (P1M: monthly; P1Y: monthly, annual; P3Y:
+    /// monthly, annual, triennial).
+    pub billing_cycles: Vec<String>,
+    /// Prices per license per month for some of those cycles (the others cost the offer's
+    /// `unitPrice`).
+    #[serde(default)]
+    pub prices: Vec<CatalogPrice>,
+}
+
+/// The price of one billing cycle of a term.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CatalogPrice {
+    /// The billing cycle.
+    pub billing_cycle: String,
+    /// Price per license per month, in the offer's currency.
+    pub unit_price: Money,
 }
 
 /// What an import did.
@@ -193,11 +233,11 @@ fn validate(conn: &mut AnyConnection, file: &CatalogFile) -> Result<Vec<OfferRow
                 "must be an ISO 4217 code such as USD".into(),
             );
         }
-        if offer.billing_cycles.is_empty() {
+        if offer.terms.is_none() && offer.billing_cycles.is_empty() {
             bad(
                 "billingCycles",
                 "required",
-                "must name at least one billing cycle".into(),
+                "must name at least one billing cycle (or give `terms`)".into(),
             );
         }
         let mut cycles = HashSet::new();
@@ -206,15 +246,28 @@ fn validate(conn: &mut AnyConnection, file: &CatalogFile) -> Result<Vec<OfferRow
                 bad(
                     &format!("billingCycles[{j}]"),
                     "billing_cycle",
-                    "must be `monthly` or `annual`".into(),
+                    "must be `monthly`, `annual` or `triennial`".into(),
                 );
-            } else if !cycles.insert(cycle) {
+            } else if !cycles.insert(cycle.as_str()) {
                 bad(
                     &format!("billingCycles[{j}]"),
                     "duplicate",
                     format!("`{cycle}` appears twice"),
                 );
             }
+        }
+        if let Some(terms) = &offer.terms {
+            check_terms(terms, offer, &cycles, &mut bad);
+        }
+        if offer
+            .cancellation_window_hours
+            .is_some_and(|h| !(0..=MAX_WINDOW_HOURS).contains(&h))
+        {
+            bad(
+                "cancellationWindowHours",
+                "range",
+                format!("must be between 0 and {MAX_WINDOW_HOURS}, or null"),
+            );
         }
         if offer.is_add_on && offer.prerequisite_offer_ids.is_empty() {
             bad(
@@ -280,6 +333,132 @@ fn validate(conn: &mut AnyConnection, file: &CatalogFile) -> Result<Vec<OfferRow
     file.offers.iter().map(|o| row(o, t)).collect()
 }
 
+/// Checks an offer's `terms`: known, distinct durations; each sold with at least one of the
+/// cycles its length allows, none twice; prices for those cycles only, in the offer's currency
+/// and range; and `billingCycles`, when the file gives them too, naming exactly the cycles the
+/// terms sell.
+fn check_terms(
+    terms: &[CatalogTerm],
+    offer: &CatalogOffer,
+    listed: &HashSet<&str>,
+    bad: &mut impl FnMut(&str, &str, String),
+) {
+    if terms.is_empty() {
+        bad("terms", "required", "must name at least one term".into());
+    }
+    let mut durations = HashSet::new();
+    let mut sold: HashSet<&str> = HashSet::new();
+    for (k, term) in terms.iter().enumerate() {
+        let Ok(duration) = term.term_duration.parse::<TermDuration>() else {
+            bad(
+                &format!("terms[{k}].termDuration"),
+                "term_duration",
+                "must be `P1M`, `P1Y` or `P3Y`".into(),
+            );
+            continue;
+        };
+        if !durations.insert(duration) {
+            bad(
+                &format!("terms[{k}].termDuration"),
+                "duplicate",
+                format!("`{duration}` appears twice"),
+            );
+        }
+        if term.billing_cycles.is_empty() {
+            bad(
+                &format!("terms[{k}].billingCycles"),
+                "required",
+                "must name at least one billing cycle".into(),
+            );
+        }
+        let allowed: Vec<&str> = duration.cycles().iter().map(|c| c.as_str()).collect();
+        let mut in_term = HashSet::new();
+        for (j, cycle) in term.billing_cycles.iter().enumerate() {
+            let path = format!("terms[{k}].billingCycles[{j}]");
+            if !allowed.contains(&cycle.as_str()) {
+                bad(
+                    &path,
+                    "billing_cycle",
+                    format!("a {duration} term is billed {} only", allowed.join(" or ")),
+                );
+            } else if !in_term.insert(cycle.as_str()) {
+                bad(&path, "duplicate", format!("`{cycle}` appears twice"));
+            } else {
+                sold.insert(cycle.as_str());
+            }
+        }
+        for (j, price) in term.prices.iter().enumerate() {
+            let path = format!("terms[{k}].prices[{j}]");
+            if !in_term.contains(price.billing_cycle.as_str()) {
+                bad(
+                    &format!("{path}.billingCycle"),
+                    "billing_cycle",
+                    "must be one of the term's billing cycles".into(),
+                );
+            }
+            if price.unit_price.currency != offer.unit_price.currency {
+                bad(
+                    &format!("{path}.unitPrice.currency"),
+                    "currency",
+                    format!(
+                        "must be the offer's currency, {}",
+                        offer.unit_price.currency
+                    ),
+                );
+            }
+            if !(0..=MAX_UNIT_PRICE_MINOR).contains(&price.unit_price.amount_minor) {
+                bad(
+                    &format!("{path}.unitPrice.amountMinor"),
+                    "range",
+                    format!("must be between 0 and {MAX_UNIT_PRICE_MINOR}"),
+                );
+            }
+        }
+    }
+    if !listed.is_empty() && *listed != sold {
+        bad(
+            "billingCycles",
+            "terms",
+            "must list exactly the cycles the terms sell, or be left out".into(),
+        );
+    }
+}
+
+/// The terms of a validated catalog offer: its `terms`, or those its `billingCycles` imply.
+fn offer_terms(o: &CatalogOffer) -> Result<Vec<OfferTerm>, ApiError> {
+    let Some(terms) = &o.terms else {
+        let cycles = parse_cycles(&o.billing_cycles)?;
+        return Ok(term::terms_of_cycles(&cycles));
+    };
+    terms
+        .iter()
+        .map(|t| {
+            Ok(OfferTerm {
+                term_duration: t.term_duration.parse().map_err(ApiError::internal)?,
+                billing_cycles: parse_cycles(&t.billing_cycles)?,
+                prices: t
+                    .prices
+                    .iter()
+                    .map(|p| {
+                        Ok(TermPrice {
+                            billing_cycle: p.billing_cycle.parse().map_err(ApiError::internal)?,
+                            unit_price_minor: p.unit_price.amount_minor,
+                        })
+                    })
+                    .collect::<Result<_, ApiError>>()?,
+            })
+        })
+        .collect()
+}
+
+fn parse_cycles(names: &[String]) -> Result<Vec<BillingCycle>, ApiError> {
+    names
+        .iter()
+        .map(|c| c.parse())
+        .collect::<Result<_, _>>()
+        .map_err(ApiError::internal)
+}
+
 /// `id` as an offer id, when it is one (a UUID in canonical form).
 fn catalog_id(id: &str) -> Option<Id> {
     if is_valid_id(id) {
@@ -298,6 +477,13 @@ fn offer_ids(ids: &[String]) -> Result<Vec<Id>, ApiError> {
 
 fn row(o: &CatalogOffer, t: chrono::NaiveDateTime) -> Result<OfferRow, ApiError> {
     let id = catalog_id(&o.id).ok_or_else(|| ApiError::internal(format!("offer id {:?}", o.id)))?;
+    let terms = offer_terms(o)?;
+    let mut cycles: Vec<BillingCycle> = Vec::new();
+    for c in terms.iter().flat_map(|t| &t.billing_cycles) {
+        if !cycles.contains(c) {
+            cycles.push(*c);
+        }
+    }
     Ok(OfferRow {
         id,
         name: o.name.trim().to_owned(),
@@ -308,14 +494,8 @@ fn row(o: &CatalogOffer, t: chrono::NaiveDateTime) -> Result<OfferRow, ApiError>
         max_quantity: i32::try_from(o.max_quantity).unwrap_or(1),
         unit_price_minor: o.unit_price.amount_minor,
         currency: o.unit_price.currency.clone(),
-        // Validated above: every name is a billing cycle.
-        billing_cycles: BillingCycles::new(
-            o.billing_cycles
-                .iter()
-                .map(|c| c.parse())
-                .collect::<Result<_, _>>()
-                .map_err(ApiError::internal)?,
-        ),
+        // Validated above: every name is a billing cycle, and the terms sell these cycles.
+        billing_cycles: BillingCycles::new(cycles),
         is_add_on: o.is_add_on,
         prerequisite_offer_ids: ids_json(&offer_ids(&o.prerequisite_offer_ids)?),
         upgrade_target_offer_ids: ids_json(&offer_ids(&o.upgrade_target_offer_ids)?),
@@ -323,5 +503,9 @@ fn row(o: &CatalogOffer, t: chrono::NaiveDateTime) -> Result<OfferRow, ApiError>
         created_at: t,
         updated_at: t,
         version: 1,
+        terms: Some(serde_json::to_string(&terms).map_err(|e| ApiError::internal(e.to_string()))?),
+        cancellation_window_hours: o
+            .cancellation_window_hours
+            .and_then(|h| i32::try_from(h).ok()),
     })
 }

@@ -14,14 +14,15 @@ use crate::auth::visibility;
 use crate::auth::{PartnerCaller, Principal};
 use crate::change::Change;
 use crate::db::AnyConnection;
-use crate::domain::AuditOperation;
 use crate::domain::Role;
+use crate::domain::{AuditOperation, Id};
 use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
 use crate::models::customer::{CustomerChanges, CustomerFilter, CustomerRow};
 use crate::models::partnership::PartnershipRow;
 use crate::models::relationship::RelationshipRow;
+use crate::models::test_clock::TestClockRow;
 use crate::models::user::{NewUser, UserRow};
 use crate::models::{ids, now};
 use crate::paging::PageRequest;
@@ -73,21 +74,36 @@ pub struct NewCustomer {
     pub postal_code: String,
     /// ISO 3166-1 alpha-2 country.
     pub country: String,
+    /// The caller's test clock the customer lives on, if any.
+    pub test_clock_id: Option<Uuid>,
 }
 
 /// Creates a customer for the caller (an indirect provider: the §5 row `CreateCustomer` admits
 /// only providers), optionally for `indirect_reseller_id`; returns it with its admin account.
 ///
 /// Errors: 409 `duplicate_domain` on `domain`, 422 `partnership_required` on
-/// `indirectResellerId` (no active partnership between the provider and that reseller).
+/// `indirectResellerId` (no active partnership between the provider and that reseller), 422
+/// `unknown_test_clock` on `testClockId` (not one of the caller's clocks, or test clocks are
+/// not enabled: `clocks_enabled` false).
 pub fn create(
     change: &mut Change<'_>,
     caller: &PartnerCaller,
     new: NewCustomer,
     indirect_reseller_id: Option<Uuid>,
     mut admin: AdminAccount,
+    clocks_enabled: bool,
 ) -> Result<(CustomerRow, AdminAccount), ApiError> {
     let provider_id = caller.partner_id();
+    if let Some(clock) = new.test_clock_id
+        && (!clocks_enabled || TestClockRow::find(change.conn(), provider_id, clock)?.is_none())
+    {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemCode::UnknownTestClock,
+            "testClockId",
+            "No such test clock of yours (POST /v1/test-clocks; test clocks must be enabled).",
+        ));
+    }
     let t = now();
     let customer = CustomerRow {
         id: ids::new(),
@@ -104,6 +120,7 @@ pub fn create(
         version: 1,
         created_at: t,
         updated_at: t,
+        test_clock_id: new.test_clock_id.map(Id::from),
     };
     let created = insert(
         change,

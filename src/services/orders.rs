@@ -25,14 +25,17 @@ use crate::auth::permissions::Operation;
 use crate::auth::{PartnerCaller, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
-use crate::domain::{AuditOperation, Id};
+use crate::domain::term::{OfferTerm, Refundable, after_hours};
+use crate::domain::{self, AuditOperation, Id};
 use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::Audit;
 use crate::models::cart::LineItem;
+use crate::models::customer::CustomerRow;
 use crate::models::offer::OfferRow;
 use crate::models::order::{OrderLine, OrderRow};
 use crate::models::partnership::PartnershipRow;
-use crate::models::subscription::SubscriptionRow;
+use crate::models::subscription::{SubscriptionRow, refundable_json};
+use crate::models::test_clock::TestClockRow;
 use crate::models::{ids, now};
 use crate::paging::PageRequest;
 
@@ -43,6 +46,11 @@ pub struct PricedLine {
     pub line: LineItem,
     /// Its offer, as the catalog has it now.
     pub offer: OfferRow,
+    /// The term the line buys (`None` when the offer sells none with the line's cycle and
+    /// term: [`check`] refuses the line).
+    pub term: Option<OfferTerm>,
+    /// Price per license per month of the term and cycle, in minor units.
+    pub unit_price_minor: i64,
     /// `unit price × quantity`, in minor units (price per month of the line).
     pub line_total_minor: i64,
 }
@@ -65,6 +73,8 @@ pub struct Placed {
     pub order: OrderRow,
     /// Its subscriptions.
     pub subscriptions: Vec<SubscriptionRow>,
+    /// The customer's time when it was placed (the real time, or its test clock's).
+    pub at: chrono::NaiveDateTime,
 }
 
 fn line_error(i: usize, field: &str, code: ProblemCode, message: String) -> ApiError {
@@ -119,8 +129,11 @@ pub fn price(conn: &mut AnyConnection, lines: &[LineItem]) -> Result<Priced, Api
             Some(_) => {}
             None => currency = Some(offer.currency.clone()),
         }
-        let line_total_minor = offer
-            .unit_price_minor
+        let term = offer.term_for(line.term_duration, line.billing_cycle)?;
+        let unit_price_minor = term.as_ref().map_or(offer.unit_price_minor, |t| {
+            t.unit_price_minor(line.billing_cycle, offer.unit_price_minor)
+        });
+        let line_total_minor = unit_price_minor
             .checked_mul(i64::from(line.quantity))
             .ok_or_else(too_large)?;
         total_minor = total_minor
@@ -129,6 +142,8 @@ pub fn price(conn: &mut AnyConnection, lines: &[LineItem]) -> Result<Priced, Api
         priced.push(PricedLine {
             line: line.clone(),
             offer,
+            term,
+            unit_price_minor,
             line_total_minor,
         });
     }
@@ -158,6 +173,27 @@ pub fn check(
                 "billingCycle",
                 ProblemCode::BillingCycleNotOffered,
                 format!("`{}` is billed {} only.", offer.id, offered.join(" or ")),
+            ));
+        }
+        if p.term.is_none() {
+            let sold: Vec<String> = offer
+                .terms()?
+                .iter()
+                .map(|t| {
+                    let cycles: Vec<&str> = t.billing_cycles.iter().map(|c| c.as_str()).collect();
+                    format!("{} ({})", t.term_duration, cycles.join(", "))
+                })
+                .collect();
+            return Err(line_error(
+                i,
+                "termDuration",
+                ProblemCode::TermNotOffered,
+                format!(
+                    "`{}` is not sold with this term and a {} billing cycle; it sells {}.",
+                    offer.id,
+                    line.billing_cycle,
+                    sold.join("; ")
+                ),
             ));
         }
         if let Some(reseller) = line.partner_id_on_record {
@@ -239,7 +275,8 @@ pub fn check(
 
 /// Places an order of the caller (an indirect provider: the §5 row `ManageOrders` admits only
 /// providers) for `customer_id`, in one transaction: reaches the customer (locking it), checks
-/// `lines` and writes the order and its subscriptions (see [`place`]).
+/// `lines` and writes the order and its subscriptions (see [`place`]). `window_hours` is the
+/// instance's default cancellation window.
 ///
 /// Errors: 404 `not_found` (customer out of reach), 422 per [`check`].
 pub fn create(
@@ -247,9 +284,17 @@ pub fn create(
     caller: &PartnerCaller,
     customer_id: Uuid,
     lines: &[LineItem],
+    window_hours: i64,
 ) -> Result<Placed, ApiError> {
-    visibility::customer(change.conn(), caller, customer_id, Operation::ManageOrders)?;
-    place(change, caller.partner_id(), customer_id, lines)
+    let reached =
+        visibility::customer(change.conn(), caller, customer_id, Operation::ManageOrders)?;
+    place(
+        change,
+        caller.partner_id(),
+        &reached.customer,
+        lines,
+        window_hours,
+    )
 }
 
 /// The caller's orders for a customer within reach, one page (up to `page.limit + 1` rows in id
@@ -282,44 +327,69 @@ pub fn get(
         .ok_or_else(|| ApiError::not_found("The order"))
 }
 
-/// Checks `lines` and writes the order of `provider_id` for `customer_id` and one subscription
+/// Checks `lines` and writes the order of `provider_id` for `customer` and one subscription
 /// per line: `active`, billed by the provider, support contact the provider, auto-renewing,
-/// named after the offer. Audits `create_order` once and `create_subscription` per
-/// subscription. Runs inside the caller's transaction, which has already reached (and so
-/// locked) the customer: [`create`] and `services::carts::checkout`. Errors: see [`check`].
+/// named after the offer, its term starting now (the customer's test clock's time when it
+/// lives on one), with the offer's cancellation window (`window_hours` unless the offer has
+/// its own) for all its seats and the term's first transition scheduled (product.md §12).
+/// Audits `create_order` once and `create_subscription` per subscription. Runs inside the
+/// caller's transaction, which has already reached (and so locked) the customer: [`create`]
+/// and `services::carts::checkout`. Errors: see [`check`].
 pub(super) fn place(
     change: &mut Change<'_>,
     provider_id: Uuid,
-    customer_id: Uuid,
+    customer: &CustomerRow,
     lines: &[LineItem],
+    window_hours: i64,
 ) -> Result<Placed, ApiError> {
+    let customer_id = customer.id.uuid();
     // The caller reached the customer through its relationship (the caller's change).
     change.reached(customer_id, provider_id);
     let priced = check(change.conn(), provider_id, customer_id, lines)?;
     let t = now();
+    let at = TestClockRow::time_on(change.conn(), customer.test_clock_id.as_ref())?;
     let order_id = ids::new();
     let provider = Id::from(provider_id);
     let subscriptions: Vec<SubscriptionRow> = priced
         .lines
         .iter()
-        .map(|p| SubscriptionRow {
-            id: ids::new(),
-            customer_id: Id::from(customer_id),
-            offer_id: p.offer.id,
-            order_id: Some(order_id),
-            quantity: p.line.quantity,
-            status: crate::domain::SubscriptionStatus::Active,
-            billing_cycle: p.line.billing_cycle,
-            auto_renew: true,
-            friendly_name: p.offer.name.clone(),
-            billing_partner_id: provider,
-            partner_id_on_record: p.line.partner_id_on_record.map(Id::from),
-            support_contact_partner_id: provider,
-            version: 1,
-            created_at: t,
-            updated_at: t,
+        .map(|p| {
+            let term = p
+                .term
+                .as_ref()
+                .ok_or_else(|| ApiError::internal("checked line without a term"))?;
+            let window = p.offer.window_hours(window_hours);
+            let end = domain::term::term_end(at, term.term_duration);
+            let (next, next_at) = domain::term::next_in_term(at, end, at);
+            let mut refundable = Refundable::default();
+            refundable.add(p.line.quantity, after_hours(at, window), at);
+            Ok(SubscriptionRow {
+                id: ids::new(),
+                customer_id: Id::from(customer_id),
+                offer_id: p.offer.id,
+                order_id: Some(order_id),
+                quantity: p.line.quantity,
+                status: crate::domain::SubscriptionStatus::Active,
+                billing_cycle: p.line.billing_cycle,
+                auto_renew: true,
+                friendly_name: p.offer.name.clone(),
+                billing_partner_id: provider,
+                partner_id_on_record: p.line.partner_id_on_record.map(Id::from),
+                support_contact_partner_id: provider,
+                version: 1,
+                created_at: at,
+                updated_at: t,
+                term_duration: term.term_duration,
+                term_start_date: at,
+                cancellation_allowed_until: Some(after_hours(at, window)),
+                refundable: refundable_json(&refundable),
+                scheduled_next_term: None,
+                test_clock_id: customer.test_clock_id,
+                next_transition: Some(next),
+                next_transition_at: Some(next_at),
+            })
         })
-        .collect();
+        .collect::<Result<_, ApiError>>()?;
     let order_lines: Vec<OrderLine> = priced
         .lines
         .iter()
@@ -329,8 +399,9 @@ pub(super) fn place(
             offer_name: p.offer.name.clone(),
             quantity: p.line.quantity,
             billing_cycle: p.line.billing_cycle,
+            term_duration: Some(s.term_duration),
             partner_id_on_record: p.line.partner_id_on_record,
-            unit_price_minor: p.offer.unit_price_minor,
+            unit_price_minor: p.unit_price_minor,
             line_total_minor: p.line_total_minor,
             subscription_id: s.id.uuid(),
         })
@@ -365,13 +436,14 @@ pub(super) fn place(
             Audit::new(AuditOperation::CreateSubscription, s.id)
                 .partner(provider_id)
                 .customer(customer_id)
-                .resource(Subscription::new(s.clone(), p.offer.name.clone()))
+                .resource(Subscription::new(s.clone(), p.offer.name.clone(), at)?)
                 .subscription(s.clone())
                 .new_value(serde_json::json!({
                     "orderId": order.id,
                     "offerId": s.offer_id,
                     "quantity": s.quantity,
                     "billingCycle": s.billing_cycle,
+                    "termDuration": s.term_duration,
                     "partnerIdOnRecord": s.partner_id_on_record,
                 })),
         );
@@ -379,5 +451,6 @@ pub(super) fn place(
     Ok(Placed {
         order,
         subscriptions,
+        at,
     })
 }

@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
+use chrono::NaiveDateTime;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -18,6 +19,7 @@ use crate::auth::permissions::{self, Operation};
 use crate::auth::{Principal, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
+use crate::domain::term::NextTerm;
 use crate::domain::{AuditOperation, Id, SubscriptionStatus};
 use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
@@ -25,15 +27,22 @@ use crate::models::audit::{Actor, Audit};
 use crate::models::offer::OfferRow;
 use crate::models::partnership::PartnershipRow;
 use crate::models::subscription::{
-    Named, SubscriptionChanges, SubscriptionFilter, SubscriptionRow,
+    Named, SubscriptionChanges, SubscriptionFilter, SubscriptionRow, next_term_json,
 };
-use crate::models::{ids, now};
+use crate::models::test_clock::TestClockRow;
+use crate::models::{ids, now, utc};
 use crate::paging::PageRequest;
+use crate::services::terms;
 
-/// `rows` with their offers' names (one lookup for all of them), in the same order.
+/// `rows` with their offers' names (one lookup for all of them) and their time (the real time,
+/// or their customers' test clocks' time: one more lookup when any lives on a clock), in the
+/// same order.
 pub fn named(conn: &mut AnyConnection, rows: Vec<SubscriptionRow>) -> Result<Vec<Named>, ApiError> {
     let offer_ids: Vec<Id> = rows.iter().map(|r| r.offer_id).collect();
     let offers = OfferRow::find_many(conn, &offer_ids)?;
+    let clocks: Vec<Id> = rows.iter().filter_map(|r| r.test_clock_id).collect();
+    let times = TestClockRow::times(conn, &clocks)?;
+    let real = now();
     Ok(rows
         .into_iter()
         .map(|row| Named {
@@ -41,6 +50,10 @@ pub fn named(conn: &mut AnyConnection, rows: Vec<SubscriptionRow>) -> Result<Vec
                 .get(&row.offer_id)
                 .map(|o| o.name.clone())
                 .unwrap_or_default(),
+            now: row
+                .test_clock_id
+                .and_then(|c| times.get(&c).copied())
+                .unwrap_or(real),
             row,
         })
         .collect())
@@ -92,12 +105,12 @@ pub fn get(
 }
 
 /// Requested changes to a subscription (`None`: unchanged; `partner_id_on_record: Some(None)`
-/// clears the reseller of record).
+/// clears the reseller of record, `scheduled_next_term: Some(None)` clears the instructions).
 #[derive(Debug, Default, Clone)]
 pub struct Patch {
     /// New license count.
     pub quantity: Option<i32>,
-    /// Suspend or reactivate.
+    /// Suspend, reactivate, or cancel (`deleted`).
     pub status: Option<SubscriptionStatus>,
     /// Auto-renew.
     pub auto_renew: Option<bool>,
@@ -105,23 +118,28 @@ pub struct Patch {
     pub friendly_name: Option<String>,
     /// Reseller of record.
     pub partner_id_on_record: Option<Option<Uuid>>,
+    /// What the next term changes.
+    pub scheduled_next_term: Option<Option<NextTerm>>,
 }
 
 /// The audit snapshot of a subscription.
-fn snapshot(row: &SubscriptionRow) -> serde_json::Value {
+pub(super) fn snapshot(row: &SubscriptionRow) -> serde_json::Value {
     serde_json::json!({
         "offerId": row.offer_id,
         "quantity": row.quantity,
         "status": row.status,
         "billingCycle": row.billing_cycle,
+        "termDuration": row.term_duration,
+        "termStartDate": utc(row.term_start_date),
         "autoRenew": row.auto_renew,
         "friendlyName": row.friendly_name,
         "partnerIdOnRecord": row.partner_id_on_record,
         "supportContactPartnerId": row.support_contact_partner_id,
+        "scheduledNextTermInstructions": row.next_term().ok().flatten(),
     })
 }
 
-fn audit_partners(row: &SubscriptionRow, actor: &Actor) -> Vec<Uuid> {
+pub(super) fn audit_partners(row: &SubscriptionRow, actor: &Actor) -> Vec<Uuid> {
     let billing = row.billing_partner_id.uuid();
     let mut partners = vec![billing];
     if let Some(p) = actor.partner_id.filter(|p| *p != billing) {
@@ -145,12 +163,22 @@ fn quantity_error(message: String) -> ApiError {
 }
 
 /// Applies `patch` to a subscription within the caller's reach (`ManageSubscriptions`), in one
-/// transaction with its audit record; a patch that changes nothing writes nothing.
+/// transaction with its audit record; a patch that changes nothing writes nothing. Times are
+/// the subscription's (its customer's test clock's when it lives on one); `window_hours` is the
+/// instance's default cancellation window (product.md §12).
+///
+/// `"status": "deleted"` cancels the subscription (audit `cancel_subscription`, event
+/// `subscription-deleted`) while its cancellation window is open; the other fields of such a
+/// patch are ignored.
 ///
 /// Errors: 404 `not_found` (customer or subscription); 412 when `If-Match` is stale or another change won the compare-and-swap; 409
+/// `subscription_ended` (expired, disabled or deleted); 409 `cancellation_window_passed`; 409
+/// `seat_reduction_window_passed` (fewer seats than removed are still returnable); 409
 /// `subscription_suspended` when the quantity changes on a subscription that is (or stays)
 /// suspended — reactivate it in the same request; 422 `quantity_out_of_range` on `quantity`
-/// (outside the offer's min/max); 403 `indirect_provider_required` when anyone but the billing
+/// (outside the offer's min/max); 422 `invalid_value` on `status` (`expired` and `disabled`
+/// are the runner's); 422 `next_term_not_available` / `quantity_out_of_range` on
+/// `scheduledNextTermInstructions.*`; 403 `indirect_provider_required` when anyone but the billing
 /// provider changes `partnerIdOnRecord`; 422 `partnership_required` on `partnerIdOnRecord` when
 /// the reseller has no active partnership with the billing provider.
 pub fn update(
@@ -160,6 +188,7 @@ pub fn update(
     subscription_id: Uuid,
     precondition: Precondition,
     patch: Patch,
+    window_hours: i64,
 ) -> Result<Named, ApiError> {
     let (_, row) = visibility::subscription(
         change.conn(),
@@ -170,9 +199,62 @@ pub fn update(
     )?;
     change.reached(customer_id, principal.tenant_id);
     let expected = precondition.expect(row.version)?;
+    if row.has_ended() {
+        return Err(terms::ended(&row));
+    }
+    let now = TestClockRow::time_on(change.conn(), row.test_clock_id.as_ref())?;
     let offer = offer_of(change.conn(), &row)?;
+    let changes = match patch.status {
+        Some(SubscriptionStatus::Deleted) => terms::cancel(&row, now)?,
+        Some(SubscriptionStatus::Expired | SubscriptionStatus::Disabled) => {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProblemCode::ValidationFailed,
+                "status",
+                "must be `active`, `suspended` or `deleted` (cancel); subscriptions expire and are disabled by themselves",
+            ));
+        }
+        _ => changes_of(change, principal, &row, &offer, patch, window_hours, now)?,
+    };
+    if changes.is_empty() {
+        return named_one(change.conn(), row);
+    }
+    if !SubscriptionRow::update(change.conn(), &row.id, expected, &changes)? {
+        return Err(ApiError::precondition_failed());
+    }
+    let customer_id = row.customer_id.uuid();
+    let after = SubscriptionRow::find(change.conn(), customer_id, row.id.uuid())?
+        .ok_or_else(|| ApiError::not_found("The subscription"))?;
+    let operation = if after.status == SubscriptionStatus::Deleted {
+        AuditOperation::CancelSubscription
+    } else {
+        AuditOperation::UpdateSubscription
+    };
+    for partner in audit_partners(&row, change.actor()) {
+        change.audit(
+            Audit::new(operation, row.id)
+                .partner(partner)
+                .customer(customer_id)
+                .old_value(snapshot(&row))
+                .new_value(snapshot(&after)),
+        );
+    }
+    named_one(change.conn(), after)
+}
+
+/// The column changes of a patch that does not cancel (see [`update`]).
+fn changes_of(
+    change: &mut Change<'_>,
+    principal: &Principal,
+    row: &SubscriptionRow,
+    offer: &OfferRow,
+    patch: Patch,
+    window_hours: i64,
+    now: NaiveDateTime,
+) -> Result<SubscriptionChanges, ApiError> {
     let status = patch.status.unwrap_or(row.status);
     let quantity = patch.quantity.filter(|q| *q != row.quantity);
+    let mut refundable = None;
     if let Some(q) = quantity {
         if status == SubscriptionStatus::Suspended {
             return Err(ApiError::conflict(
@@ -181,6 +263,12 @@ pub fn update(
             ));
         }
         offer.check_quantity(q, "quantity")?;
+        refundable = Some(terms::change_seats(
+            row,
+            q,
+            offer.window_hours(window_hours),
+            now,
+        )?);
     }
     let on_record = patch
         .partner_id_on_record
@@ -197,7 +285,16 @@ pub fn update(
             )?;
         }
     }
-    let changes = SubscriptionChanges {
+    let next_term = match patch.scheduled_next_term {
+        Some(Some(next)) => {
+            let target = OfferRow::find(change.conn(), &next.offer_id)?;
+            terms::check_next_term(offer, target.as_ref(), &next)?;
+            Some(Some(next_term_json(&next))).filter(|n| *n != row.scheduled_next_term)
+        }
+        Some(None) => row.scheduled_next_term.as_ref().map(|_| None),
+        None => None,
+    };
+    Ok(SubscriptionChanges {
         quantity,
         status: patch.status.filter(|s| *s != row.status),
         auto_renew: patch.auto_renew.filter(|a| *a != row.auto_renew),
@@ -206,31 +303,10 @@ pub fn update(
             .map(|n| n.trim().to_owned())
             .filter(|n| *n != row.friendly_name),
         partner_id_on_record: on_record.map(|r| r.map(Id::from)),
-    };
-    if changes.quantity.is_none()
-        && changes.status.is_none()
-        && changes.auto_renew.is_none()
-        && changes.friendly_name.is_none()
-        && changes.partner_id_on_record.is_none()
-    {
-        return named_one(change.conn(), row);
-    }
-    if !SubscriptionRow::update(change.conn(), &row.id, expected, &changes)? {
-        return Err(ApiError::precondition_failed());
-    }
-    let customer_id = row.customer_id.uuid();
-    let after = SubscriptionRow::find(change.conn(), customer_id, row.id.uuid())?
-        .ok_or_else(|| ApiError::not_found("The subscription"))?;
-    for partner in audit_partners(&row, change.actor()) {
-        change.audit(
-            Audit::new(AuditOperation::UpdateSubscription, row.id)
-                .partner(partner)
-                .customer(customer_id)
-                .old_value(snapshot(&row))
-                .new_value(snapshot(&after)),
-        );
-    }
-    named_one(change.conn(), after)
+        refundable,
+        scheduled_next_term: next_term,
+        ..Default::default()
+    })
 }
 
 /// Why an upgrade target cannot be chosen now.
@@ -477,6 +553,10 @@ pub fn upgrade(
             version: 1,
             created_at: t,
             updated_at: t,
+            // Co-termed (product.md §12): the source's term, its end and its transitions;
+            // nothing to return and nothing scheduled.
+            refundable: "[]".to_owned(),
+            scheduled_next_term: None,
             ..row.clone()
         };
         SubscriptionRow::insert(change.conn(), &new)?;

@@ -222,6 +222,15 @@ const ROUTES: &[(&str, &str, Operation)] = &[
     ),
     ("POST", "/v1/webhooks/{webhookId}/replay", ManageWebhooks),
     ("GET", "/v1/webhook-events", ManageWebhooks),
+    ("POST", "/v1/test-clocks", ManageTestClocks),
+    ("GET", "/v1/test-clocks", ManageTestClocks),
+    ("GET", "/v1/test-clocks/{clockId}", ManageTestClocks),
+    ("DELETE", "/v1/test-clocks/{clockId}", ManageTestClocks),
+    (
+        "POST",
+        "/v1/test-clocks/{clockId}/advance",
+        ManageTestClocks,
+    ),
 ];
 
 /// Secured operations about the caller itself, with no §5 row.

@@ -140,15 +140,15 @@ async fn an_offer_with_an_unknown_stored_billing_cycle_is_an_error_not_a_shorter
     let app = TestApp::new().await;
     let ga = app.token(PROVIDER_GA).await;
     app.execute_sql(&format!(
-        "UPDATE offers SET billing_cycles = '[\"monthly\",\"triennial\"]' WHERE id = '{M365_E3}'"
+        "UPDATE offers SET billing_cycles = '[\"monthly\",\"weekly\"]' WHERE id = '{M365_E3}'"
     ))
     .await;
 
     assert_internal(
         &app.get(&format!("/v1/offers/{M365_E3}"), &ga).await,
-        "triennial",
+        "weekly",
     );
-    assert_internal(&app.get("/v1/offers?limit=100", &ga).await, "triennial");
+    assert_internal(&app.get("/v1/offers?limit=100", &ga).await, "weekly");
     let customer = app.customer_id("adatum.example").await;
     assert_internal(
         &app.post(
@@ -157,7 +157,7 @@ async fn an_offer_with_an_unknown_stored_billing_cycle_is_an_error_not_a_shorter
             json!({ "lineItems": [line(M365_E3, 10, "monthly", None)] }),
         )
         .await,
-        "triennial",
+        "weekly",
     );
     // Other offers read as before.
     app.get(&format!("/v1/offers/{M365_E5}"), &ga)

@@ -38,9 +38,10 @@ async fn active_subscription(
            FALSE, '[]', '[]', NULL, '2026-01-01 00:00:00', '2026-01-01 00:00:00'); \
          INSERT INTO subscriptions (id, customer_id, offer_id, order_id, quantity, status, \
            billing_cycle, auto_renew, friendly_name, billing_partner_id, partner_id_on_record, \
-           support_contact_partner_id, version, created_at, updated_at) \
+           support_contact_partner_id, version, created_at, updated_at, term_start_date) \
          VALUES ('{id}', '{customer}', '{offer}', NULL, 5, 'active', 'monthly', TRUE, 'Seats', \
-           '{provider}', {on_record}, '{support}', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00');"
+           '{provider}', {on_record}, '{support}', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', \
+           '2026-01-01 00:00:00');"
     ))
     .await;
     id

@@ -1,0 +1,16 @@
+DROP TABLE subscription_transitions;
+DROP INDEX subscriptions_clock_due_idx;
+DROP INDEX subscriptions_due_idx;
+ALTER TABLE subscriptions DROP COLUMN next_transition_at;
+ALTER TABLE subscriptions DROP COLUMN next_transition;
+ALTER TABLE subscriptions DROP COLUMN test_clock_id;
+ALTER TABLE subscriptions DROP COLUMN scheduled_next_term;
+ALTER TABLE subscriptions DROP COLUMN refundable;
+ALTER TABLE subscriptions DROP COLUMN cancellation_allowed_until;
+ALTER TABLE subscriptions DROP COLUMN term_start_date;
+ALTER TABLE subscriptions DROP COLUMN term_duration;
+DROP INDEX customers_test_clock_idx;
+ALTER TABLE customers DROP COLUMN test_clock_id;
+DROP TABLE test_clocks;
+ALTER TABLE offers DROP COLUMN cancellation_window_hours;
+ALTER TABLE offers DROP COLUMN terms;

@@ -1,0 +1,3 @@
+//! Background loops that run inside `serve` beside the HTTP workers.
+
+pub mod lifecycle;
