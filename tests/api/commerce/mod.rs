@@ -1,4 +1,5 @@
 mod carts;
+mod lifecycle;
 mod offers;
 mod orders;
 mod subscriptions;
