@@ -8,15 +8,19 @@ PYTHONPATH:  python3 ci/client_scenario.py http://127.0.0.1:8080
 
 import sys
 import uuid
+from datetime import datetime, timezone
 
 from pc_client import AuthenticatedClient, Client
 from pc_client.api.audit import list_audit_records
 from pc_client.api.auth import create_token
-from pc_client.api.carts_and_orders import create_cart, create_cart_checkout, get_cart
+from pc_client.api.carts_and_orders import create_cart, create_cart_checkout, create_order, get_cart
 from pc_client.api.catalog import list_offers
 from pc_client.api.customers import create_customer
+from pc_client.api.subscriptions import get_subscription
 from pc_client.api.support_contact import list_support_contact_candidates
+from pc_client.api.test_clocks import create_test_clock, create_test_clock_advance
 from pc_client.models import (
+    AdvanceTestClock,
     Address,
     AuditRecord,
     BillingCycle,
@@ -28,7 +32,11 @@ from pc_client.models import (
     LineItems,
     Offer,
     PlacedOrder,
+    Subscription,
     SupportContact,
+    TermDuration,
+    TestClock,
+    CreateTestClock,
     TokenRequest,
     TokenResponse,
 )
@@ -125,10 +133,98 @@ def main(base):
     if not audit.items:
         sys.exit("no audit records for the new customer")
 
+    renewed = renew_on_a_test_clock(base, standard.id, suffix)
+
     print(
         f"client scenario: customer {customer_id}, order {placed.order.id}, "
-        f"{len(candidates.items)} support-contact candidates, {len(audit.items)} audit records"
+        f"{len(candidates.items)} support-contact candidates, {len(audit.items)} audit records, "
+        f"subscription {renewed.id} renewed on a test clock (term from {renewed.term_start_date})"
     )
+
+
+def renew_on_a_test_clock(base, offer_id, suffix):
+    """As the provider's admin agent: a customer on a test clock buys a month-long term; the
+    clock advances past its end and the subscription has renewed."""
+    token = expect(
+        create_token.sync(
+            client=Client(base_url=base),
+            body=TokenRequest(
+                grant_type="password",
+                username="admin.agent@contoso-distribution.example",
+                password="Demo-Passw0rd!",
+            ),
+        ),
+        TokenResponse,
+        "sign in (admin agent)",
+    )
+    client = AuthenticatedClient(base_url=base, token=token.access_token)
+    clock = expect(
+        create_test_clock.sync(
+            client=client,
+            body=CreateTestClock(name=f"scenario {suffix}", frozen_time=datetime(2027, 1, 1, 9, tzinfo=timezone.utc)),
+        ),
+        TestClock,
+        "create test clock",
+    )
+    created = expect(
+        create_customer.sync(
+            client=client,
+            body=CreateCustomer(
+                company_name=f"Clocked {suffix}",
+                domain=f"clocked-{suffix}.example",
+                billing_profile=BillingProfile(
+                    email=f"billing@clocked-{suffix}.example",
+                    culture="en-US",
+                    address=Address(
+                        address_line_1="1 Main St", city="Redmond", postal_code="98052", country="US"
+                    ),
+                ),
+                indirect_reseller_id=None,
+                test_clock_id=clock.id,
+            ),
+        ),
+        CreatedCustomer,
+        "create customer on the clock",
+    )
+    customer_id = created.customer.id
+    placed = expect(
+        create_order.sync(
+            customer_id=customer_id,
+            client=client,
+            body=LineItems(
+                line_items=[
+                    LineItemInput(
+                        offer_id=offer_id,
+                        quantity=5,
+                        billing_cycle=BillingCycle.MONTHLY,
+                        term_duration=TermDuration.P1M,
+                    )
+                ]
+            ),
+        ),
+        PlacedOrder,
+        "order on the clock",
+    )
+    first = placed.subscriptions[0]
+    advanced = expect(
+        create_test_clock_advance.sync(
+            clock_id=clock.id,
+            client=client,
+            body=AdvanceTestClock(frozen_time=datetime(2027, 2, 2, tzinfo=timezone.utc)),
+        ),
+        TestClock,
+        "advance the clock",
+    )
+    if str(advanced.status) not in ("ready", "TestClockStatus.READY"):
+        sys.exit(f"advance: clock is {advanced.status}")
+    renewed = expect(
+        get_subscription.sync(customer_id=customer_id, subscription_id=first.id, client=client),
+        Subscription,
+        "read the renewed subscription",
+    )
+    if renewed.term_start_date <= first.term_start_date or str(renewed.status) not in ("active", "SubscriptionStatus.ACTIVE"):
+        sys.exit(f"not renewed: {renewed.term_start_date} {renewed.status}")
+    return renewed
 
 
 if __name__ == "__main__":

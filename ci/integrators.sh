@@ -39,6 +39,7 @@ curl -sf "$BASE/health/ready" >/dev/null || { cat "$TOOLS/server.log"; echo "the
 
 section "README walkthrough (examples/walkthrough.sh)"
 examples/walkthrough.sh "$BASE"
+examples/walkthrough.sh "$BASE" "A subscription's life"
 
 section "generated Python client (openapi-python-client) runs the scenario"
 (cd "$TOOLS" && venv/bin/openapi-python-client generate --path openapi.json --meta none \

@@ -1,22 +1,24 @@
 #!/usr/bin/env bash
-# Runs the README's walkthrough (the ```sh blocks of its "Walkthrough" section, as printed there)
-# against a fresh `serve --demo`, and fails on any unexpected status: every curl call must answer
-# 2xx, unless its line ends in a comment naming the status it shows (`# 403: ...`, `# 204`).
+# Runs a README walkthrough (the ```sh blocks of one of its sections, as printed there; by default
+# "Walkthrough") against a fresh `serve --demo`, and fails on any unexpected status: every curl
+# call must answer 2xx, unless its line ends in a comment naming the status it shows
+# (`# 403: ...`, `# 204`).
 #
-#   examples/walkthrough.sh [BASE_URL]     (default http://127.0.0.1:8080)
+#   examples/walkthrough.sh [BASE_URL] [SECTION]   (default http://127.0.0.1:8080, Walkthrough)
 #
 # Needs bash, curl and python3, like the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:-http://127.0.0.1:8080}
+SECTION=${2:-Walkthrough}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 # The walkthrough's shell blocks, in order; a trailing `# NNN` comment becomes `expect NNN;`.
-python3 - README.md > "$WORK/steps.sh" <<'PY'
+python3 - README.md "$SECTION" > "$WORK/steps.sh" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
-section = text.split("\n## Walkthrough", 1)[1].split("\n## ", 1)[0]
+section = text.split("\n## " + sys.argv[2], 1)[1].split("\n## ", 1)[0]
 for block in re.findall(r"```sh\n(.*?)```", section, re.S):
     for line in block.splitlines():
         m = re.search(r"#\s*([1-5][0-9]{2})\b", line)
@@ -49,8 +51,8 @@ source "$WORK/steps.sh" > "$WORK/out.log"
 
 calls=$(wc -l < "$CALLS")
 if [ -s "$FAILURES" ]; then
-  echo "walkthrough: $calls calls, $(wc -l < "$FAILURES") unexpected:"
+  echo "walkthrough ($SECTION): $calls calls, $(wc -l < "$FAILURES") unexpected:"
   cat "$FAILURES"
   exit 1
 fi
-echo "walkthrough: $calls calls, all with the expected status"
+echo "walkthrough ($SECTION): $calls calls, all with the expected status"
