@@ -28,8 +28,10 @@ done
 
 if [ "$TINY" = 1 ]; then
   CUSTOMERS=2000 DEEP_SUBS=2000 HEAVY_SUBS=500 AUDITS=2000 DURATION=1 PGSCALE=1 PROFILE=debug
+  DUE=2000
 else
   CUSTOMERS=1000000 DEEP_SUBS=200000 HEAVY_SUBS=5000 AUDITS=1000000 DURATION=10 PGSCALE=10
+  DUE=100000
   PROFILE=release
 fi
 CUSTOMERS=${BENCH_CUSTOMERS:-$CUSTOMERS}
@@ -182,6 +184,7 @@ bench_backend() {
   export BENCH_BODY="{\"lineItems\":[{\"offerId\":\"$OFFER\",\"quantity\":1,\"billingCycle\":\"monthly\"}]}"
   for i in $(seq 1001 2000); do echo "/v1/customers/$(bid 8000 "$i")/orders"; done >"$WORK/spread"
   BENCH_PATHS="$WORK/spread" measure "$app/v1/customers"
+  local spread_rps=$RPS
   if [ -n "$tps" ]; then
     row "$backend" "POST orders, spread over 1,000 customers" "$(ratio "$RPS" "$tps")" "of pgbench" "$(rss_mib "$server")"
   else
@@ -201,6 +204,9 @@ bench_backend() {
   RPS=$heavy_rps P50=$heavy_p50 P99=$heavy_p99 ERRORS=$heavy_errors
   row "$backend" "POST orders, one customer with $HEAVY_SUBS subs" "$(ratio "$RPS" "$new_rps")" "of new customers' mean" "$(rss_mib "$server")"
   unset BENCH_METHOD BENCH_BODY
+  if [ "$backend" = postgres ]; then
+    lifecycle "$url" "$provider" "$app/v1/customers/$one" "$spread_rps" "$read_p99" "$server"
+  fi
 
   # Reads while 16 clients sign in at once: the burst runs 2 s longer on both sides.
   measure "$app/v1/customers/$one"
@@ -226,6 +232,41 @@ bench_backend() {
   echo "$backend	peak	$(peak_mib "$server")" >"$WORK/$backend.peak"
   kill "$server" "$floor_pid" 2>/dev/null || true
   unset BENCH_TOKEN
+}
+
+# lifecycle URL PROVIDER READ_URL ORDERS_RPS READ_P99 SERVER — PostgreSQL: $DUE subscriptions fall
+# due at the same instant; the server's lifecycle runner renews them while reads are measured.
+# Rows: renewals per second (beside orders per second) and the reads' p99 while the runner works
+# (against reads alone).
+lifecycle() {
+  local url=$1 provider=$2 read_url=$3 orders_rps=$4 read_p99=$5 server=$6
+  psql "$url" -v ON_ERROR_STOP=1 -qc "INSERT INTO subscriptions (id, customer_id, offer_id,
+      order_id, quantity, status, billing_cycle, auto_renew, friendly_name, billing_partner_id,
+      partner_id_on_record, support_contact_partner_id, version, created_at, updated_at,
+      term_duration, term_start_date, next_transition, next_transition_at)
+    SELECT '00000000-0000-7000-d000-' || lpad(to_hex(i), 12, '0'),
+      '00000000-0000-7000-8000-' || lpad(to_hex(1 + i % $CUSTOMERS), 12, '0'), '$OFFER', NULL, 1,
+      'active', 'monthly', TRUE, 'Due', '$provider', NULL, '$provider', 1,
+      now() AT TIME ZONE 'UTC' - INTERVAL '1 month', now() AT TIME ZONE 'UTC',
+      'P1M', now() AT TIME ZONE 'UTC' - INTERVAL '1 month', 'term_end',
+      now() AT TIME ZONE 'UTC' - INTERVAL '1 second'
+    FROM generate_series(1, $DUE) AS i"
+  local t0 renewed=0 took
+  t0=$(date +%s.%N)
+  measure "$read_url"
+  local during_p99=$P99 during_rps=$RPS during_p50=$P50
+  for _ in $(seq 1 3600); do
+    renewed=$(psql "$url" -tAc "SELECT count(*) FROM subscription_transitions WHERE transition = 'term_end'")
+    [ "$renewed" -ge "$DUE" ] && break
+    sleep 0.5
+  done
+  took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+  RPS=$(awk -v n="$renewed" -v s="$took" 'BEGIN { printf "%.0f", n / s }') P50="—" P99="—" ERRORS=0
+  row postgres "lifecycle: $renewed renewals (all due at once), per s" "$(ratio "$RPS" "$orders_rps")" "of orders spread" "$(rss_mib "$server")"
+  RPS=$during_rps P50=$during_p50 P99=$during_p99
+  row postgres "reads while the runner renews (p99)" \
+    "$(awk -v p="$during_p99" -v r="$read_p99" 'BEGIN { printf "%.2f×", (r > 0 ? p / r : 0) }')" \
+    "p99 of reads alone" "$(rss_mib "$server")"
 }
 
 echo "partner-center benchmark: $PROFILE build, $CUSTOMERS customers, ${DURATION}s per scenario, wrk -t2 -c8"
