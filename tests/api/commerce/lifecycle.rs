@@ -482,3 +482,51 @@ async fn two_runners_renew_every_due_subscription_exactly_once_even_when_one_die
         0
     );
 }
+
+#[actix_rt::test]
+async fn a_long_advance_answers_202_and_the_runner_finishes_it() {
+    let app = TestApp::new().await;
+    let ga = app.token(PROVIDER_GA).await;
+    let (clock, customer, _) = clocked_customer(&app, &ga, "2027-01-01T09:00:00Z").await;
+    let order = app
+        .post(
+            &format!("/v1/customers/{customer}/orders"),
+            &ga,
+            json!({ "lineItems": [line(EXCHANGE_ONLINE_PLAN_1, 2, "monthly", None)] }),
+        )
+        .await;
+    order.assert(201);
+    let url = format!(
+        "/v1/customers/{customer}/subscriptions/{}",
+        order.body["subscriptions"][0]["id"].as_str().unwrap()
+    );
+    // Fifty years of monthly terms: a notice and a renewal a month, more than one answer runs.
+    let res = app
+        .post(
+            &format!("/v1/test-clocks/{clock}/advance"),
+            &ga,
+            json!({ "frozenTime": "2077-01-01T00:00:00Z" }),
+        )
+        .await;
+    res.assert(202);
+    assert_eq!(res.body["status"], "advancing");
+    assert_eq!(res.body["advanceTo"], "2077-01-01T00:00:00Z");
+    app.post(
+        &format!("/v1/test-clocks/{clock}/advance"),
+        &ga,
+        json!({ "frozenTime": "2078-01-01T00:00:00Z" }),
+    )
+    .await
+    .assert_problem(409, "test_clock_advancing");
+    let mut rounds = 0;
+    while app.get(&format!("/v1/test-clocks/{clock}"), &ga).await.body["status"] != "ready" {
+        partner_center::workers::lifecycle::round(&app.state.pool, 168).await;
+        rounds += 1;
+        assert!(rounds < 100, "the runner did not finish the advance");
+    }
+    let clock = app.get(&format!("/v1/test-clocks/{clock}"), &ga).await;
+    assert_eq!(clock.body["frozenTime"], "2077-01-01T00:00:00Z");
+    let sub = app.get(&url, &ga).await;
+    assert_eq!(sub.body["termStartDate"], "2077-01-01T00:00:00Z");
+    assert_eq!(sub.body["status"], "active");
+}
