@@ -293,9 +293,7 @@ impl PendingKey {
     /// Records the body the operation read (its canonical JSON form: key order and whitespace
     /// do not matter).
     pub fn read_body(&self, body: &[u8]) {
-        let hash = hex::encode(sha2::Sha256::digest(
-            &String::from_utf8_lossy(&canonical_body(body)).as_bytes(),
-        ));
+        let hash = hex::encode(sha2::Sha256::digest(canonical_body(body)));
         *self
             .0
             .body_hash
