@@ -33,9 +33,9 @@ fn respond(row: ServiceRequestRow) -> Tagged<ServiceRequest> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateServiceRequest {
     /// Short summary.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
     #[schema(
-        pattern = r"[^\s\u0085]",
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         example = "Users cannot sign in to Outlook",
         min_length = 1,
         max_length = 200
@@ -175,8 +175,12 @@ pub async fn get_service_request(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateServiceRequest {
     /// New title.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(pattern = r"[^\s\u0085]", min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
+    #[schema(
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub title: Option<String>,
     /// New severity.
     pub severity: Option<Severity>,

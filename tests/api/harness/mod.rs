@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 mod builders;
+pub mod logs;
 pub use builders::*;
 
 use actix_http::Request;
