@@ -1111,3 +1111,52 @@ async fn refused_webhook_target_does_not_tell_what_its_host_resolves_to() {
         "a private answer and no answer read the same"
     );
 }
+
+async fn event_count(app: &TestApp) -> i64 {
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use partner_center::schema::webhook_events as e;
+        e::table.count().get_result::<i64>(conn).expect("count")
+    })
+    .await
+}
+
+#[actix_web::test]
+async fn change_without_a_subscribed_endpoint_writes_no_event() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let before = event_count(&app).await;
+    app.create_customer(&token, "Quiet Ltd", "quiet.example", None)
+        .await;
+    assert_eq!(event_count(&app).await, before, "nobody listens: no event");
+    let (webhook_id, _) = register(
+        &app,
+        &token,
+        "http://127.0.0.1:9/hook",
+        &["customer-created"],
+    )
+    .await;
+    app.create_customer(&token, "Heard Ltd", "heard.example", None)
+        .await;
+    assert_eq!(event_count(&app).await, before + 1);
+    // Another type, and a disabled endpoint, write nothing either.
+    let quiet = app.customer_id("quiet.example").await;
+    app.patch(
+        &format!("/v1/customers/{quiet}"),
+        &token,
+        json!({ "companyName": "Quieter Ltd" }),
+    )
+    .await
+    .assert(200);
+    assert_eq!(event_count(&app).await, before + 1);
+    app.patch(
+        &format!("/v1/webhooks/{webhook_id}"),
+        &token,
+        json!({ "enabled": false }),
+    )
+    .await
+    .assert(200);
+    app.create_customer(&token, "Unheard Ltd", "unheard.example", None)
+        .await;
+    assert_eq!(event_count(&app).await, before + 1);
+}
