@@ -83,6 +83,7 @@ pub fn build(
         .route("/metrics", web::get().to(metrics::get_metrics))
         .app_data(web::Data::new(known))
         .default_service(web::to(unknown_route))
+        .wrap(from_fn(crate::auth::authorized::confirm_refusals))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(known_methods))
         .wrap(from_fn(rate_limit::layer::middleware))

@@ -18,6 +18,7 @@ pub mod extract;
 pub mod handlers;
 pub mod hardening;
 pub mod idempotency;
+pub mod log_noise;
 pub mod memory;
 pub mod metrics;
 pub mod models;

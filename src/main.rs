@@ -74,18 +74,23 @@ enum CatalogCommand {
 }
 
 fn init_logging() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
-        .format(|buf, record| {
-            writeln!(
-                buf,
-                "{} {:<5} {}: {}",
-                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
-                record.level(),
-                record.target(),
-                record.args()
-            )
-        })
-        .init();
+    let logger =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
+            .format(|buf, record| {
+                writeln!(
+                    buf,
+                    "{} {:<5} {}: {}",
+                    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                    record.level(),
+                    record.target(),
+                    record.args()
+                )
+            })
+            .build();
+    let max = logger.filter();
+    if log::set_boxed_logger(Box::new(partner_center::log_noise::Demote(logger))).is_ok() {
+        log::set_max_level(max);
+    }
 }
 
 fn open_database(config: &Config) -> Result<db::Pool, String> {

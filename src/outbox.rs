@@ -8,7 +8,8 @@
 //! Preparing a change's events reads at most what its audit records do not carry (only when the
 //! change did not pass the rows); the change then writes its audit records and events together
 //! and fans the events out to the endpoints subscribed to them (`models::change_rows`, one
-//! statement on PostgreSQL).
+//! statement on PostgreSQL); an event no enabled endpoint of its partner subscribes to is not
+//! written at all.
 
 use std::collections::{HashMap, HashSet};
 

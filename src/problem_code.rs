@@ -142,6 +142,9 @@ problem_codes! {
     RateLimited = "rate_limited", TOO_MANY_REQUESTS,
         "Rate limited",
         "Too many requests; wait `Retry-After` seconds (see `RateLimit`) before retrying.";
+    QuotaExceeded = "quota_exceeded", CONFLICT,
+        "Quota exceeded",
+        "Creating this would pass a limit on how many of these one tenant (or one resource) may hold: `limit` names it and `max` gives its value. Waiting does not help; remove some first (the README lists the limits and the variables that set them).";
     InternalError = "internal_error", INTERNAL_SERVER_ERROR,
         "Internal error",
         "An unexpected error; quote the request id (`requestId`, `X-Request-Id`) when reporting it.";

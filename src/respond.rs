@@ -63,6 +63,7 @@ crate::bodies!(
     crate::api::orders::Order,
     crate::api::partner::Partner,
     crate::api::service_requests::ServiceRequest,
+    crate::api::service_requests::Note,
     crate::api::subscriptions::Subscription,
     crate::api::test_clocks::TestClock,
     crate::api::webhooks::Webhook,

@@ -235,11 +235,21 @@ diesel::table! {
         description -> Text,
         severity -> Text,
         status -> Text,
-        notes -> Text,
         created_by -> Text,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        note_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    service_request_notes (id) {
+        id -> Text,
+        service_request_id -> Text,
+        text -> Text,
+        author -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -363,6 +373,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     orders,
     subscriptions,
     service_requests,
+    service_request_notes,
     audit_records,
     idempotency_keys,
     sign_in_throttle,

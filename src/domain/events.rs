@@ -148,7 +148,7 @@ pub const EVENT_TYPES: &[EventType] = &[
     },
     EventType {
         name: "service-request-updated",
-        description: "A service request's title, description, severity or status changed, or a note was added.",
+        description: "A service request's title, description, severity or status changed, or a note was added: the resource is the request as GET returns it (its `noteCount`, not its notes) with the added note as `addedNote`, never the earlier ones.",
         operations: &[AuditOperation::UpdateServiceRequest],
         resource_type: "service_request",
     },

@@ -49,9 +49,9 @@ pub enum ApplicationRole {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateApplication {
     /// Display name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
     #[schema(
-        pattern = r"[^\s\u0085]",
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         example = "Nightly billing sync",
         min_length = 1,
         max_length = 200

@@ -25,9 +25,9 @@ use crate::validate;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateCustomer {
     /// Company name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
     #[schema(
-        pattern = r"[^\s\u0085]",
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         example = "Contoso Ltd",
         min_length = 1,
         max_length = 200
@@ -267,8 +267,12 @@ pub struct BillingProfilePatch {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateCustomer {
     /// Company name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^\s\u0085]")]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$"
+    )]
     pub company_name: Option<String>,
     /// Billing profile changes.
     #[validate(nested)]

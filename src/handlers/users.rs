@@ -104,9 +104,9 @@ pub struct CreateUser {
     )]
     pub user_name: String,
     /// Display name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
     #[schema(
-        pattern = r"[^\s\u0085]",
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         example = "Pat Agent",
         min_length = 1,
         max_length = 200
@@ -232,8 +232,12 @@ pub async fn get_user(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateUser {
     /// Display name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(pattern = r"[^\s\u0085]", min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
+    #[schema(
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub display_name: Option<String>,
     /// The complete new set of partner roles (at least one).
     #[validate(length(min = 1, max = 5), custom(function = "partner_roles"))]

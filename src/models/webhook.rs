@@ -331,6 +331,11 @@ impl DeliveryRow {
             .map(|_| ())
     }
 
+    /// Whether the delivery `id` still exists (its webhook's deletion removes it).
+    pub fn exists(conn: &mut AnyConnection, id: &Id) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(webhook_deliveries::table.find(id))).get_result(conn)
+    }
+
     /// Records the outcome of an attempt made under the claim `row.claim_token`: status,
     /// attempts, next attempt, last status and error as in `row`, and releases the claim.
     /// Returns `false` (and changes nothing) when the claim no longer holds (its lease expired

@@ -284,19 +284,6 @@ fn finish(
 ) -> Result<(), ApiError> {
     let t = now();
     db::transaction(conn, |conn| {
-        AttemptRow::insert(
-            conn,
-            &AttemptRow {
-                id: ids::new(),
-                delivery_id: delivery.id,
-                attempted_at: t,
-                status_code: outcome.status_code,
-                error: outcome.error.clone(),
-                response_headers: outcome.headers.clone(),
-                response_body: outcome.body.clone(),
-                duration_ms: outcome.duration_ms,
-            },
-        )?;
         let attempts = delivery.attempts + 1;
         let (status, next) = if outcome.delivered() {
             (DeliveryStatus::Delivered, None)
@@ -316,6 +303,27 @@ fn finish(
                 last_error: outcome.error.clone(),
                 updated_at: t,
                 ..delivery.clone()
+            },
+        )?;
+        if !held && !DeliveryRow::exists(conn, &delivery.id)? {
+            // Its webhook was deleted while the attempt ran: nothing is left to record.
+            log::debug!(
+                "webhook delivery {}: its webhook was deleted during the attempt",
+                delivery.id
+            );
+            return Ok(());
+        }
+        AttemptRow::insert(
+            conn,
+            &AttemptRow {
+                id: ids::new(),
+                delivery_id: delivery.id,
+                attempted_at: t,
+                status_code: outcome.status_code,
+                error: outcome.error.clone(),
+                response_headers: outcome.headers.clone(),
+                response_body: outcome.body.clone(),
+                duration_ms: outcome.duration_ms,
             },
         )?;
         if !held {
@@ -384,10 +392,9 @@ impl actix_tls::connect::Resolve for PublicOnly {
                     .await
                     .map_err(|_| format!("resolving {host} timed out"))??
                     .collect();
-            if !self.allow_private
-                && let Some(a) = addrs.iter().find(|a| !super::is_public(&a.ip()))
-            {
-                return Err(format!("{host} resolves to the non-public address {}", a.ip()).into());
+            if !self.allow_private && addrs.iter().any(|a| !super::is_public(&a.ip())) {
+                // The owner reads this in the delivery log: say why, not what the name resolves to.
+                return Err(format!("{host} does not resolve to public addresses only").into());
             }
             Ok(addrs)
         })
@@ -495,7 +502,10 @@ mod tests {
             allow_private: false,
         };
         let err = strict.lookup("localhost", 443).await.unwrap_err();
-        assert!(err.to_string().contains("non-public"), "{err}");
+        assert!(
+            err.to_string().contains("public addresses only") && !err.to_string().contains("127."),
+            "{err}"
+        );
         let lenient = PublicOnly {
             allow_private: true,
         };

@@ -188,6 +188,16 @@ const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/customers/{customerId}/service-requests/{serviceRequestId}",
         ManageServiceRequests,
     ),
+    (
+        "GET",
+        "/v1/customers/{customerId}/service-requests/{serviceRequestId}/notes",
+        ReadServiceRequests,
+    ),
+    (
+        "POST",
+        "/v1/customers/{customerId}/service-requests/{serviceRequestId}/notes",
+        ManageServiceRequests,
+    ),
     ("GET", "/v1/partner", ReadPartnerProfile),
     ("PATCH", "/v1/partner", UpdatePartnerProfile),
     ("GET", "/v1/users", ManagePartnerUsers),

@@ -90,6 +90,8 @@ const STEPS: &[Step] = &[
     ),
     Step("get_service_request", Some(PROVIDER_GA), 200, &[]),
     Step("update_service_request", Some(PROVIDER_GA), 200, &[]),
+    Step("create_service_request_note", Some(PROVIDER_GA), 201, &[]),
+    Step("list_service_request_notes", Some(PROVIDER_GA), 200, &[]),
     Step("list_customer_relationships", Some(PROVIDER_GA), 200, &[]),
     Step("list_relationship_requests", Some(PARTNERED_GA), 200, &[]),
     Step("create_relationship_request", Some(PARTNERED_GA), 201, &[]),

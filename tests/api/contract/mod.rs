@@ -1,4 +1,5 @@
 mod cli;
+mod edges;
 mod errors;
 mod examples;
 mod http;
