@@ -58,6 +58,10 @@ pub struct Config {
     /// `METRICS_TOKEN`: the bearer token `GET /metrics` requires (at least 16 bytes; default
     /// none: `/metrics` answers 404).
     pub metrics_token: Option<String>,
+    /// `GDAP_DEFAULT_ROLES`: the directory roles (template ids, comma-separated) of the GDAP
+    /// relationship `enableGDAPByDefault` creates (default: the catalog's roles marked
+    /// `defaultForNewCustomers` in `data/directory-roles.json`).
+    pub gdap_default_roles: Vec<String>,
 }
 
 /// The default `WEBHOOK_RETRY_SCHEDULE` (seconds): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
@@ -199,6 +203,7 @@ impl Config {
                 }
                 t => t,
             },
+            gdap_default_roles: gdap_default_roles()?,
         })
     }
 
@@ -224,7 +229,41 @@ impl Config {
             webhook_poll_interval_ms: 250,
             cors_allowed_origins: Vec::new(),
             metrics_token: None,
+            gdap_default_roles: catalog_default_roles(),
         }
+    }
+}
+
+/// The catalog's default GDAP roles (`defaultForNewCustomers`).
+fn catalog_default_roles() -> Vec<String> {
+    crate::domain::gdap::directory_roles()
+        .iter()
+        .filter(|r| r.default_for_new_customers)
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// `GDAP_DEFAULT_ROLES`, each a role template id of the catalog.
+fn gdap_default_roles() -> Result<Vec<String>, String> {
+    let Some(list) = var("GDAP_DEFAULT_ROLES") else {
+        return Ok(catalog_default_roles());
+    };
+    let ids: Vec<String> = list
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if ids.is_empty() {
+        return Err("GDAP_DEFAULT_ROLES must name at least one directory role".to_owned());
+    }
+    match ids
+        .iter()
+        .find(|id| crate::domain::gdap::directory_role(id).is_none())
+    {
+        Some(id) => Err(format!(
+            "GDAP_DEFAULT_ROLES: {id:?} is not a directory role template id (GET /v1/directory-roles lists them)"
+        )),
+        None => Ok(ids),
     }
 }
 

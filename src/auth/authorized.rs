@@ -26,7 +26,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use super::Principal;
 use super::jwt::Claims;
 use super::permissions::{self, Operation};
-use super::principal::PartnerCaller;
+use super::principal::{PartnerCaller, Reaching};
 use super::principal::bearer;
 use crate::change::Change;
 use crate::db::{self, AnyConnection, Pool};
@@ -131,7 +131,11 @@ impl<P: Permission> Authorized<P> {
     /// Reloads the caller on `conn` and checks `P` against its current roles: 401
     /// `token_revoked` or 403 as at extraction.
     pub fn caller(&self, conn: &mut AnyConnection) -> Result<P::Caller, ApiError> {
-        let principal = Principal::load(conn, &self.claims, self.request_id.clone(), self.reach)?;
+        let reaching = self.reach.map(|customer_id| Reaching {
+            customer_id,
+            delegated_roles: P::OPERATION.delegated_role_ids(),
+        });
+        let principal = Principal::load(conn, &self.claims, self.request_id.clone(), reaching)?;
         permissions::require(&principal, P::OPERATION)?;
         P::Caller::narrow(principal)
     }

@@ -83,12 +83,12 @@ const ROUTES: &[(&str, &str, Operation)] = &[
     (
         "GET",
         "/v1/customers/{customerId}/users",
-        ManageCustomerUsers,
+        ListCustomerUsers,
     ),
     (
         "POST",
         "/v1/customers/{customerId}/users/{userId}/password-reset",
-        ManageCustomerUsers,
+        ResetCustomerUserPassword,
     ),
     ("GET", "/v1/my/partners", CustomerSelfService),
     (
