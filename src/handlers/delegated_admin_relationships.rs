@@ -144,6 +144,15 @@ pub struct RelationshipRequestAction {
     pub action: RequestAction,
 }
 
+/// A customer's request on a relationship with it.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TerminateAction {
+    /// `terminate` (the only action a customer takes).
+    #[schema(example = "terminate")]
+    pub action: RequestAction,
+}
+
 /// The answer to a relationship request: the relationship after it and, for
 /// `lockForApproval`, the approval link (shown only here) with an email draft for the customer's
 /// admin.
@@ -172,6 +181,7 @@ pub struct RelationshipRequestResult {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AccessContainerInput {
     /// One of your security groups.
+    #[schema(example = "019a8f3c-1300-7000-8000-000000000001")]
     pub access_container_id: Uuid,
     /// `securityGroup` (the default).
     #[schema(example = "securityGroup")]
@@ -654,7 +664,7 @@ pub async fn list_my_delegated_admin_relationships(
 /// action here): the partner's access ends at once.
 #[utoipa::path(
     tag = "customer self-service",
-    request_body = RelationshipRequestAction,
+    request_body = TerminateAction,
     params(
         ("relationshipId" = Uuid, Path, description = "Relationship id"),
         ("Idempotency-Key" = Option<String>, Header)
@@ -673,7 +683,7 @@ pub async fn create_my_delegated_admin_relationship_request(
     caller: Authorized<ops::CustomerSelfService>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
-    body: ValidJson<RelationshipRequestAction>,
+    body: ValidJson<TerminateAction>,
 ) -> Result<Created<RelationshipRequestResult>, ApiError> {
     let id = path.into_inner();
     if let RequestAction::LockForApproval = body.0.action {

@@ -145,7 +145,7 @@ fn not_editable(row: &GdapRelationshipRow, what: &str) -> ApiError {
             row.status.as_str()
         ),
     )
-    .with("status", row.status.as_str())
+    .with("relationshipStatus", row.status.as_str())
 }
 
 /// The expiry rule's view of a relationship.
@@ -671,7 +671,7 @@ pub fn create_assignment(
                 rel.status.as_str()
             ),
         )
-        .with("status", rel.status.as_str()));
+        .with("relationshipStatus", rel.status.as_str()));
     }
     let group = SecurityGroupRow::find_for_partner(change.conn(), caller.partner_id(), new.group_id)?
         .ok_or_else(|| {
