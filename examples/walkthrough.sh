@@ -5,6 +5,8 @@
 #
 #   examples/walkthrough.sh [BASE_URL]     (default http://127.0.0.1:8080)
 #
+# WALKTHROUGH_SECTION names another README section to run the same way (examples/gdap.sh).
+#
 # Needs bash, curl and python3, like the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +18,8 @@ trap 'rm -rf "$WORK"' EXIT
 python3 - README.md > "$WORK/steps.sh" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
-section = text.split("\n## Walkthrough", 1)[1].split("\n## ", 1)[0]
+import os
+section = text.split("\n## " + os.environ.get("WALKTHROUGH_SECTION", "Walkthrough"), 1)[1].split("\n## ", 1)[0]
 for block in re.findall(r"```sh\n(.*?)```", section, re.S):
     for line in block.splitlines():
         m = re.search(r"#\s*([1-5][0-9]{2})\b", line)

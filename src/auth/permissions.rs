@@ -477,7 +477,11 @@ mod tests {
         for &op in ALL {
             assert_eq!(op.delegated_roles(), gdap(op), "{op:?}");
             let ids = crate::domain::gdap::split_roles(op.delegated_role_ids());
-            assert_eq!(ids.len(), gdap(op).len(), "{op:?}: a role name is not in the catalog");
+            assert_eq!(
+                ids.len(),
+                gdap(op).len(),
+                "{op:?}: a role name is not in the catalog"
+            );
         }
     }
 

@@ -91,11 +91,13 @@ impl Principal {
         let mut principal = actor
             .ok_or_else(gone)?
             .into_principal(actor_id, claims, request_id)?;
-        principal.preloaded = reach.zip(found).map(|(reaching, (found, granted))| Preloaded {
-            reaching,
-            found,
-            granted,
-        });
+        principal.preloaded = reach
+            .zip(found)
+            .map(|(reaching, (found, granted))| Preloaded {
+                reaching,
+                found,
+                granted,
+            });
         Ok(principal)
     }
 

@@ -10,9 +10,9 @@ use uuid::Uuid;
 
 use super::permissions::{self, Operation};
 use super::{Principal, Reaching};
-use crate::domain::gdap;
 use crate::db::AnyConnection;
 use crate::domain::TenantKind;
+use crate::domain::gdap;
 use crate::error::{ApiError, ProblemCode};
 use crate::models::customer::CustomerRow;
 use crate::models::relationship::RelationshipRow;
@@ -75,7 +75,9 @@ pub fn customer(
                 customer_id,
                 reaching.delegated_roles,
             )? {
-                Some((relationship, customer, granted)) => (Some((relationship, customer)), granted),
+                Some((relationship, customer, granted)) => {
+                    (Some((relationship, customer)), granted)
+                }
                 None => (None, false),
             }
         }

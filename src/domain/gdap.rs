@@ -334,7 +334,9 @@ mod tests {
         assert_eq!(duration_days("P2W"), Some(14));
         assert_eq!(duration_days("P2Y"), Some(730));
         assert_eq!(duration_days("P730D"), Some(730));
-        for bad in ["P0D", "P731D", "P3Y", "PT1H", "P1M", "30D", "P", "PD", "P-1D", "P1.5D"] {
+        for bad in [
+            "P0D", "P731D", "P3Y", "PT1H", "P1M", "30D", "P", "PD", "P-1D", "P1.5D",
+        ] {
             assert_eq!(duration_days(bad), None, "{bad}");
         }
     }
@@ -345,12 +347,24 @@ mod tests {
         assert_eq!(due(&term, at(0)).0, vec![]);
         assert_eq!(next_due(&term), Some(at(10)));
         let (t, term) = due(&term, at(10));
-        assert_eq!(t, vec![Transition::Expiring { days: 30, end_at: at(40) }]);
+        assert_eq!(
+            t,
+            vec![Transition::Expiring {
+                days: 30,
+                end_at: at(40)
+            }]
+        );
         assert_eq!(due(&term, at(11)).0, vec![]);
         assert_eq!(next_due(&term), Some(at(33)));
         // Caught up late: 7 days passed too, only 1 day is announced.
         let (t, term) = due(&term, at(39) + Duration::hours(1));
-        assert_eq!(t, vec![Transition::Expiring { days: 1, end_at: at(40) }]);
+        assert_eq!(
+            t,
+            vec![Transition::Expiring {
+                days: 1,
+                end_at: at(40)
+            }]
+        );
         assert_eq!(next_due(&term), Some(at(40)));
     }
 
@@ -365,7 +379,13 @@ mod tests {
     #[test]
     fn the_end_extends_an_auto_extending_relationship_by_180_days_as_often_as_due() {
         let (t, term) = due(&active(40, true), at(41));
-        assert_eq!(t, vec![Transition::Extended { from: at(40), to: at(220) }]);
+        assert_eq!(
+            t,
+            vec![Transition::Extended {
+                from: at(40),
+                to: at(220)
+            }]
+        );
         assert_eq!(term.status, GdapStatus::Active);
         assert_eq!(next_due(&term), Some(at(220)));
         let (t, _) = due(&active(40, true), at(399));

@@ -48,7 +48,11 @@ fn auto_extend(value: &str) -> Result<(), ValidationError> {
 pub struct RoleRef {
     /// A role template id from `GET /v1/directory-roles`.
     #[validate(length(min = 1, max = 64))]
-    #[schema(example = "729827e3-9c14-49f7-bb1b-9608f156bbb8", min_length = 1, max_length = 64)]
+    #[schema(
+        example = "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+        min_length = 1,
+        max_length = 64
+    )]
     pub role_definition_id: String,
 }
 
@@ -86,7 +90,12 @@ pub struct CustomerRef {
 pub struct CreateDelegatedAdminRelationship {
     /// Name, at most 50 characters, unique within your partner.
     #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
-    #[schema(example = "Adatum helpdesk", min_length = 1, max_length = 50, pattern = r"[^\s\u0085]")]
+    #[schema(
+        example = "Adatum helpdesk",
+        min_length = 1,
+        max_length = 50,
+        pattern = r"[^\s\u0085]"
+    )]
     pub display_name: String,
     /// How long it lasts once approved: ISO 8601 from P1D to P2Y (`P30D`, `P2W`, `P1Y`).
     #[validate(length(min = 3, max = 8))]
@@ -111,7 +120,12 @@ pub struct CreateDelegatedAdminRelationship {
 pub struct UpdateDelegatedAdminRelationship {
     /// New name (≤ 50, unique within your partner).
     #[validate(length(min = 1, max = 50), custom(function = "validate::not_blank"))]
-    #[schema(example = "Adatum helpdesk, 60 days", min_length = 1, max_length = 50, pattern = r"[^\s\u0085]")]
+    #[schema(
+        example = "Adatum helpdesk, 60 days",
+        min_length = 1,
+        max_length = 50,
+        pattern = r"[^\s\u0085]"
+    )]
     pub display_name: Option<String>,
     /// New duration (P1D–P2Y).
     #[validate(length(min = 3, max = 8))]
@@ -144,13 +158,20 @@ pub struct RelationshipRequestAction {
     pub action: RequestAction,
 }
 
+/// The one request a customer makes on a relationship with it.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum CustomerRequestAction {
+    /// End an `approvalPending` or `active` relationship at once.
+    Terminate,
+}
+
 /// A customer's request on a relationship with it.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TerminateAction {
     /// `terminate` (the only action a customer takes).
-    #[schema(example = "terminate")]
-    pub action: RequestAction,
+    pub action: CustomerRequestAction,
 }
 
 /// The answer to a relationship request: the relationship after it and, for
@@ -329,7 +350,9 @@ pub async fn get_delegated_admin_relationship(
 ) -> Result<Tagged<DelegatedAdminRelationship>, ApiError> {
     let id = path.into_inner();
     let r = caller
-        .run(&state.pool, move |conn, caller| service::get(conn, caller, id))
+        .run(&state.pool, move |conn, caller| {
+            service::get(conn, caller, id)
+        })
         .await?;
     Ok(answer(r))
 }
@@ -376,12 +399,20 @@ pub async fn update_delegated_admin_relationship(
     Ok(answer(r))
 }
 
-fn approval_draft(r: &DelegatedAdminRelationship, link: &str, expires: DateTime<Utc>) -> EmailDraft {
+fn approval_draft(
+    r: &DelegatedAdminRelationship,
+    link: &str,
+    expires: DateTime<Utc>,
+) -> EmailDraft {
     let roles: Vec<String> = r
         .access_details
         .unified_roles
         .iter()
-        .map(|u| u.display_name.clone().unwrap_or_else(|| u.role_definition_id.clone()))
+        .map(|u| {
+            u.display_name
+                .clone()
+                .unwrap_or_else(|| u.role_definition_id.clone())
+        })
         .collect();
     EmailDraft {
         to: None,
@@ -675,7 +706,7 @@ pub async fn list_my_delegated_admin_relationships(
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such relationship with your organisation.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`relationship_not_editable` (not awaiting approval or active), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or an action other than `terminate`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Invalid fields (an action other than `terminate`).", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/my/delegated-admin-relationships/{relationshipId}/requests")]
@@ -686,13 +717,7 @@ pub async fn create_my_delegated_admin_relationship_request(
     body: ValidJson<TerminateAction>,
 ) -> Result<Created<RelationshipRequestResult>, ApiError> {
     let id = path.into_inner();
-    if let RequestAction::LockForApproval = body.0.action {
-        return Err(ApiError::validation(vec![crate::error::FieldError::new(
-            "action",
-            "invalid",
-            "a customer can only terminate a relationship",
-        )]));
-    }
+    let CustomerRequestAction::Terminate = body.0.action;
     let r = caller
         .change(&state.pool, move |change, caller| {
             service::terminate_mine(change, caller, id)

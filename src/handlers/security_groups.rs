@@ -25,11 +25,19 @@ use crate::validate;
 pub struct CreateSecurityGroup {
     /// Name, unique within your partner.
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
-    #[schema(example = "Helpdesk", min_length = 1, max_length = 100, pattern = r"[^\s\u0085]")]
+    #[schema(
+        example = "Helpdesk",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\s\u0085]"
+    )]
     pub display_name: String,
     /// What the group is for.
     #[validate(length(max = 500))]
-    #[schema(example = "Agents who reset customer users' passwords", max_length = 500)]
+    #[schema(
+        example = "Agents who reset customer users' passwords",
+        max_length = 500
+    )]
     pub description: Option<String>,
 }
 
@@ -39,7 +47,12 @@ pub struct CreateSecurityGroup {
 pub struct UpdateSecurityGroup {
     /// New name, unique within your partner.
     #[validate(length(min = 1, max = 100), custom(function = "validate::not_blank"))]
-    #[schema(example = "Helpdesk tier 1", min_length = 1, max_length = 100, pattern = r"[^\s\u0085]")]
+    #[schema(
+        example = "Helpdesk tier 1",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\s\u0085]"
+    )]
     pub display_name: Option<String>,
     /// New description.
     #[validate(length(max = 500))]
@@ -133,7 +146,9 @@ pub async fn get_security_group(
 ) -> Result<Tagged<SecurityGroup>, ApiError> {
     let id = path.into_inner();
     let (row, members) = caller
-        .run(&state.pool, move |conn, caller| service::get(conn, caller, id))
+        .run(&state.pool, move |conn, caller| {
+            service::get(conn, caller, id)
+        })
         .await?;
     Ok(Tagged::new(row.version, SecurityGroup::new(row, members)))
 }

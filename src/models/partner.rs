@@ -157,8 +157,7 @@ impl PartnerRow {
         let rows: Vec<(PartnerRow, Option<PartnershipStatus>, Option<bool>)> =
             q.order(partners::id.asc()).load(conn)?;
         let ids: Vec<Id> = rows.iter().map(|(p, _, _)| p.id).collect();
-        let granular =
-            super::gdap::GdapRelationshipRow::active_partners(conn, customer_id, &ids)?;
+        let granular = super::gdap::GdapRelationshipRow::active_partners(conn, customer_id, &ids)?;
         Ok(rows
             .into_iter()
             .map(

@@ -140,10 +140,7 @@ fn name_taken(name: &str) -> ApiError {
 fn not_editable(row: &GdapRelationshipRow, what: &str) -> ApiError {
     ApiError::conflict(
         ProblemCode::RelationshipNotEditable,
-        format!(
-            "The relationship is {}; {what}.",
-            row.status.as_str()
-        ),
+        format!("The relationship is {}; {what}.", row.status.as_str()),
     )
     .with("relationshipStatus", row.status.as_str())
 }
@@ -256,7 +253,10 @@ pub fn create_default(
         let r = (row, customer.company_name.clone(), String::new());
         let r = named(change.conn(), r.0)?;
         change.audit(audit(AuditOperation::CreateDelegatedAdminRelationship, &r));
-        change.audit(audit(AuditOperation::ActivateDelegatedAdminRelationship, &r));
+        change.audit(audit(
+            AuditOperation::ActivateDelegatedAdminRelationship,
+            &r,
+        ));
     }
     Ok(())
 }
@@ -345,9 +345,8 @@ pub fn update(
     }
     let old = named(change.conn(), before)?;
     let r = named(change.conn(), after)?;
-    change.audit(
-        audit(AuditOperation::UpdateDelegatedAdminRelationship, &r).old_value(shown(&old)),
-    );
+    change
+        .audit(audit(AuditOperation::UpdateDelegatedAdminRelationship, &r).old_value(shown(&old)));
     Ok(r)
 }
 
@@ -404,7 +403,12 @@ pub fn terminate(
     id: Uuid,
 ) -> Result<Relationship, ApiError> {
     own(change.conn(), caller, id)?;
-    end(change, id, GdapStatus::Terminated, AuditOperation::TerminateDelegatedAdminRelationship)
+    end(
+        change,
+        id,
+        GdapStatus::Terminated,
+        AuditOperation::TerminateDelegatedAdminRelationship,
+    )
 }
 
 /// The customer's admin terminates one of its relationships. Errors: 404 (not the caller's
@@ -415,7 +419,12 @@ pub fn terminate_mine(
     id: Uuid,
 ) -> Result<Relationship, ApiError> {
     mine(change.conn(), caller, id)?;
-    end(change, id, GdapStatus::Terminated, AuditOperation::TerminateDelegatedAdminRelationship)
+    end(
+        change,
+        id,
+        GdapStatus::Terminated,
+        AuditOperation::TerminateDelegatedAdminRelationship,
+    )
 }
 
 /// The caller's customer's relationship `id` (never a draft); 404 otherwise.
@@ -424,7 +433,12 @@ fn mine(
     caller: &Principal,
     id: Uuid,
 ) -> Result<GdapRelationshipRow, ApiError> {
-    visibility::customer(conn, caller, caller.tenant_id, Operation::CustomerSelfService)?;
+    visibility::customer(
+        conn,
+        caller,
+        caller.tenant_id,
+        Operation::CustomerSelfService,
+    )?;
     GdapRelationshipRow::find(conn, id)?
         .filter(|r| r.customer_id == caller.tenant_id && r.status != GdapStatus::Created)
         .ok_or_else(|| ApiError::not_found("The delegated admin relationship"))
@@ -436,7 +450,12 @@ pub fn list_mine(
     caller: &Principal,
     page: &PageRequest,
 ) -> Result<Vec<Relationship>, ApiError> {
-    visibility::customer(conn, caller, caller.tenant_id, Operation::CustomerSelfService)?;
+    visibility::customer(
+        conn,
+        caller,
+        caller.tenant_id,
+        Operation::CustomerSelfService,
+    )?;
     let rows = GdapRelationshipRow::page(
         conn,
         None,
@@ -496,7 +515,10 @@ pub fn approve(
     }
     let r = named(change.conn(), row)?;
     change.audit(audit(AuditOperation::ApproveDelegatedAdminRelationship, &r));
-    change.audit(audit(AuditOperation::ActivateDelegatedAdminRelationship, &r));
+    change.audit(audit(
+        AuditOperation::ActivateDelegatedAdminRelationship,
+        &r,
+    ));
     Ok(r)
 }
 
@@ -673,15 +695,16 @@ pub fn create_assignment(
         )
         .with("relationshipStatus", rel.status.as_str()));
     }
-    let group = SecurityGroupRow::find_for_partner(change.conn(), caller.partner_id(), new.group_id)?
-        .ok_or_else(|| {
-            ApiError::field(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ProblemCode::UnknownSecurityGroup,
-                "accessContainer.accessContainerId",
-                "No security group of your partner has this id (GET /v1/security-groups).",
-            )
-        })?;
+    let group =
+        SecurityGroupRow::find_for_partner(change.conn(), caller.partner_id(), new.group_id)?
+            .ok_or_else(|| {
+                ApiError::field(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    ProblemCode::UnknownSecurityGroup,
+                    "accessContainer.accessContainerId",
+                    "No security group of your partner has this id (GET /v1/security-groups).",
+                )
+            })?;
     let field = "accessDetails.unifiedRoles";
     let roles = check_roles(&new.roles, field)?;
     let granted = gdap::split_roles(&rel.roles);
@@ -692,7 +715,8 @@ pub fn create_assignment(
         .enumerate()
         .find(|(_, r)| !granted.contains(r))
     {
-        let name = gdap::directory_role(&outside).map_or(outside.clone(), |r| r.display_name.clone());
+        let name =
+            gdap::directory_role(&outside).map_or(outside.clone(), |r| r.display_name.clone());
         return Err(ApiError::field(
             StatusCode::UNPROCESSABLE_ENTITY,
             ProblemCode::RoleNotInRelationship,

@@ -80,11 +80,7 @@ const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/customers/{customerId}/relationship",
         RemoveCustomerRelationship,
     ),
-    (
-        "GET",
-        "/v1/customers/{customerId}/users",
-        ListCustomerUsers,
-    ),
+    ("GET", "/v1/customers/{customerId}/users", ListCustomerUsers),
     (
         "POST",
         "/v1/customers/{customerId}/users/{userId}/password-reset",
@@ -225,8 +221,16 @@ const ROUTES: &[(&str, &str, Operation)] = &[
     ("POST", "/v1/security-groups", ManageSecurityGroups),
     ("GET", "/v1/security-groups", ManageSecurityGroups),
     ("GET", "/v1/security-groups/{groupId}", ManageSecurityGroups),
-    ("PATCH", "/v1/security-groups/{groupId}", ManageSecurityGroups),
-    ("DELETE", "/v1/security-groups/{groupId}", ManageSecurityGroups),
+    (
+        "PATCH",
+        "/v1/security-groups/{groupId}",
+        ManageSecurityGroups,
+    ),
+    (
+        "DELETE",
+        "/v1/security-groups/{groupId}",
+        ManageSecurityGroups,
+    ),
     (
         "PUT",
         "/v1/security-groups/{groupId}/members/{memberId}",

@@ -18,15 +18,37 @@ async fn every_dap_row_accepts_exactly_its_mapped_gdap_roles() {
     let tailspin = app.customer_id("tailspin.example").await;
     let sa = app.token(PROVIDER_SA).await;
     let sub = app
-        .order(&sa, &tailspin, vec![line(M365_BUSINESS_BASIC, 10, "monthly", Some(&northwind))])
+        .order(
+            &sa,
+            &tailspin,
+            vec![line(M365_BUSINESS_BASIC, 10, "monthly", Some(&northwind))],
+        )
         .await["subscriptions"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let admin = app.token(TAILSPIN_ADMIN).await;
-    app.delete(&format!("/v1/my/partners/{northwind}/delegated-admin"), &admin).await.assert(204);
-    let all: Vec<&str> = directory_roles().iter().map(|r| r.display_name.as_str()).collect();
-    let id = active_relationship(&app, &aa, &tailspin, TAILSPIN_ADMIN, "Everything", "P30D", "PT0S", &all).await;
+    app.delete(
+        &format!("/v1/my/partners/{northwind}/delegated-admin"),
+        &admin,
+    )
+    .await
+    .assert(204);
+    let all: Vec<&str> = directory_roles()
+        .iter()
+        .map(|r| r.display_name.as_str())
+        .collect();
+    let id = active_relationship(
+        &app,
+        &aa,
+        &tailspin,
+        TAILSPIN_ADMIN,
+        "Everything",
+        "P30D",
+        "PT0S",
+        &all,
+    )
+    .await;
     let me = partner_user_id(&app, &ga, PARTNERED_AA).await;
     let group_id = group(&app, &ga, "Rotating", &[&me]).await;
     let users = format!("/v1/customers/{tailspin}/users");
@@ -96,7 +118,10 @@ async fn every_dap_row_accepts_exactly_its_mapped_gdap_roles() {
             }
         }
         app.delete(
-            &format!("/v1/delegated-admin-relationships/{id}/accessAssignments/{}", assignment.str("id")),
+            &format!(
+                "/v1/delegated-admin-relationships/{id}/accessAssignments/{}",
+                assignment.str("id")
+            ),
             &aa,
         )
         .await
@@ -111,10 +136,15 @@ async fn an_application_in_the_group_gets_the_groups_gdap_rights() {
     let (ga, aa) = (app.token(PARTNERED_GA).await, app.token(PARTNERED_AA).await);
     let northwind = app.tenant_id(PARTNERED_GA).await;
     let tailspin = app.customer_id("tailspin.example").await;
-    app.delete(&format!("/v1/my/partners/{northwind}/delegated-admin"), &app.token(TAILSPIN_ADMIN).await)
-        .await
-        .assert(204);
-    let created = app.create_application(&ga, "Helpdesk robot", &["helpdesk_agent"]).await;
+    app.delete(
+        &format!("/v1/my/partners/{northwind}/delegated-admin"),
+        &app.token(TAILSPIN_ADMIN).await,
+    )
+    .await
+    .assert(204);
+    let created = app
+        .create_application(&ga, "Helpdesk robot", &["helpdesk_agent"])
+        .await;
     let client = created["application"]["clientId"].as_str().unwrap();
     let robot = created["application"]["id"].as_str().unwrap();
     let signed = app
@@ -123,13 +153,34 @@ async fn an_application_in_the_group_gets_the_groups_gdap_rights() {
     signed.assert(200);
     let token = signed.str("access_token");
     let users = format!("/v1/customers/{tailspin}/users");
-    app.get(&users, &token).await.assert_problem(403, "delegated_admin_required");
-    let id = active_relationship(&app, &aa, &tailspin, TAILSPIN_ADMIN, "Robots", "P30D", "PT0S", &["Directory Readers"]).await;
+    app.get(&users, &token)
+        .await
+        .assert_problem(403, "delegated_admin_required");
+    let id = active_relationship(
+        &app,
+        &aa,
+        &tailspin,
+        TAILSPIN_ADMIN,
+        "Robots",
+        "P30D",
+        "PT0S",
+        &["Directory Readers"],
+    )
+    .await;
     let robots = group(&app, &ga, "Robots", &[robot]).await;
-    assign(&app, &aa, &id, &robots, &["Directory Readers"]).await.assert(201);
+    assign(&app, &aa, &id, &robots, &["Directory Readers"])
+        .await
+        .assert(201);
     app.get(&users, &token).await.assert(200);
-    app.delete(&format!("/v1/security-groups/{robots}/members/{robot}"), &ga).await.assert(204);
-    app.get(&users, &token).await.assert_problem(403, "delegated_admin_required");
+    app.delete(
+        &format!("/v1/security-groups/{robots}/members/{robot}"),
+        &ga,
+    )
+    .await
+    .assert(204);
+    app.get(&users, &token)
+        .await
+        .assert_problem(403, "delegated_admin_required");
 }
 
 #[actix_web::test]
@@ -137,6 +188,13 @@ async fn a_dap_caller_keeps_every_dap_row_without_any_gdap() {
     let app = TestApp::new().await;
     let tailspin = app.customer_id("tailspin.example").await;
     let agent = app.token(PARTNERED_HA).await;
-    app.get(&format!("/v1/customers/{tailspin}/users"), &agent).await.assert(200);
-    app.get(&format!("/v1/customers/{tailspin}/service-requests"), &agent).await.assert(200);
+    app.get(&format!("/v1/customers/{tailspin}/users"), &agent)
+        .await
+        .assert(200);
+    app.get(
+        &format!("/v1/customers/{tailspin}/service-requests"),
+        &agent,
+    )
+    .await
+    .assert(200);
 }

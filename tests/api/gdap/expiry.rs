@@ -33,18 +33,44 @@ async fn relationship_with_p180d_extends_by_180_days_at_its_end() {
     let aa = app.token(PROVIDER_AA).await;
     let webhook = hook(&app, &aa).await;
     let adatum = app.customer_id("adatum.example").await;
-    let id = active_relationship(&app, &aa, &adatum, ADATUM_ADMIN, "Extends", "P30D", "P180D", &["Helpdesk Administrator"]).await;
+    let id = active_relationship(
+        &app,
+        &aa,
+        &adatum,
+        ADATUM_ADMIN,
+        "Extends",
+        "P30D",
+        "P180D",
+        &["Helpdesk Administrator"],
+    )
+    .await;
     let path = format!("/v1/delegated-admin-relationships/{id}");
     let end = time(&app.get(&path, &aa).await.body["endDateTime"]);
-    assert!(apply_due(&app, &id, end - Duration::days(30)).await.is_empty(), "no notices: it will not end");
+    assert!(
+        apply_due(&app, &id, end - Duration::days(30))
+            .await
+            .is_empty(),
+        "no notices: it will not end"
+    );
     let t = apply_due(&app, &id, end).await;
-    assert_eq!(t, vec![Transition::Extended { from: end, to: end + Duration::days(180) }]);
+    assert_eq!(
+        t,
+        vec![Transition::Extended {
+            from: end,
+            to: end + Duration::days(180)
+        }]
+    );
     let after = app.get(&path, &aa).await;
     assert_eq!(after.str("status"), "active");
     assert_eq!(time(&after.body["endDateTime"]), end + Duration::days(180));
     assert!(apply_due(&app, &id, end).await.is_empty(), "applied once");
     let types = delivered_types(&app, &aa, &webhook).await;
-    assert!(types.iter().any(|t| t == "granular-admin-relationship-auto-extended"), "{types:?}");
+    assert!(
+        types
+            .iter()
+            .any(|t| t == "granular-admin-relationship-auto-extended"),
+        "{types:?}"
+    );
 }
 
 #[actix_web::test]
@@ -53,20 +79,59 @@ async fn relationship_with_global_administrator_expires_despite_p180d_with_notic
     let aa = app.token(PROVIDER_AA).await;
     let webhook = hook(&app, &aa).await;
     let adatum = app.customer_id("adatum.example").await;
-    let id = active_relationship(&app, &aa, &adatum, ADATUM_ADMIN, "Global", "P60D", "P180D", &["Global Administrator"]).await;
+    let id = active_relationship(
+        &app,
+        &aa,
+        &adatum,
+        ADATUM_ADMIN,
+        "Global",
+        "P60D",
+        "P180D",
+        &["Global Administrator"],
+    )
+    .await;
     let path = format!("/v1/delegated-admin-relationships/{id}");
     let end = time(&app.get(&path, &aa).await.body["endDateTime"]);
     for days in [30, 7, 1] {
         let t = apply_due(&app, &id, end - Duration::days(days)).await;
-        assert_eq!(t, vec![Transition::Expiring { days: days as i32, end_at: end }]);
-        assert!(apply_due(&app, &id, end - Duration::days(days)).await.is_empty());
+        assert_eq!(
+            t,
+            vec![Transition::Expiring {
+                days: days as i32,
+                end_at: end
+            }]
+        );
+        assert!(
+            apply_due(&app, &id, end - Duration::days(days))
+                .await
+                .is_empty()
+        );
     }
-    assert_eq!(apply_due(&app, &id, end).await, vec![Transition::Expired { at: end }]);
+    assert_eq!(
+        apply_due(&app, &id, end).await,
+        vec![Transition::Expired { at: end }]
+    );
     assert_eq!(app.get(&path, &aa).await.str("status"), "expired");
     let types = delivered_types(&app, &aa, &webhook).await;
-    assert_eq!(types.iter().filter(|t| *t == "granular-admin-relationship-expiring").count(), 3);
-    assert_eq!(types.iter().filter(|t| *t == "granular-admin-relationship-expired").count(), 1);
-    assert!(!types.iter().any(|t| t == "granular-admin-relationship-auto-extended"));
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| *t == "granular-admin-relationship-expiring")
+            .count(),
+        3
+    );
+    assert_eq!(
+        types
+            .iter()
+            .filter(|t| *t == "granular-admin-relationship-expired")
+            .count(),
+        1
+    );
+    assert!(
+        !types
+            .iter()
+            .any(|t| t == "granular-admin-relationship-auto-extended")
+    );
 }
 
 #[actix_web::test]
@@ -74,13 +139,27 @@ async fn pending_approval_expires_with_its_link_and_the_link_stops_working() {
     let app = TestApp::new().await;
     let aa = app.token(PROVIDER_AA).await;
     let adatum = app.customer_id("adatum.example").await;
-    let res = draft(&app, &aa, &adatum, "Unanswered", "P30D", "PT0S", &["Directory Readers"]).await;
+    let res = draft(
+        &app,
+        &aa,
+        &adatum,
+        "Unanswered",
+        "P30D",
+        "PT0S",
+        &["Directory Readers"],
+    )
+    .await;
     let id = res.str("id");
     let locked = lock(&app, &aa, &id).await;
     let expires = time(&locked["expiresAt"]);
     assert_eq!(time(&locked["relationship"]["endDateTime"]), expires);
-    assert_eq!(apply_due(&app, &id, expires).await, vec![Transition::Expired { at: expires }]);
-    let after = app.get(&format!("/v1/delegated-admin-relationships/{id}"), &aa).await;
+    assert_eq!(
+        apply_due(&app, &id, expires).await,
+        vec![Transition::Expired { at: expires }]
+    );
+    let after = app
+        .get(&format!("/v1/delegated-admin-relationships/{id}"), &aa)
+        .await;
     assert_eq!(after.str("status"), "expired");
     decide(&app, &app.token(ADATUM_ADMIN).await, &locked, "approve")
         .await

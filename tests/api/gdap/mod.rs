@@ -83,7 +83,16 @@ pub async fn active_relationship(
     auto_extend: &str,
     role_names: &[&str],
 ) -> String {
-    let res = draft(app, partner, customer, name, duration, auto_extend, role_names).await;
+    let res = draft(
+        app,
+        partner,
+        customer,
+        name,
+        duration,
+        auto_extend,
+        role_names,
+    )
+    .await;
     res.assert(201);
     let id = res.str("id");
     let locked = lock(app, partner, &id).await;
@@ -101,9 +110,13 @@ pub async fn group(app: &TestApp, token: &str, name: &str, members: &[&str]) -> 
     res.assert(201);
     let id = res.str("id");
     for m in members {
-        app.put(&format!("/v1/security-groups/{id}/members/{m}"), token, json!({}))
-            .await
-            .assert(200);
+        app.put(
+            &format!("/v1/security-groups/{id}/members/{m}"),
+            token,
+            json!({}),
+        )
+        .await
+        .assert(200);
     }
     id
 }
@@ -163,7 +176,10 @@ pub fn time(v: &Value) -> NaiveDateTime {
 /// The event types of the deliveries queued for a webhook.
 pub async fn delivered_types(app: &TestApp, token: &str, webhook: &str) -> Vec<String> {
     let res = app
-        .get(&format!("/v1/webhooks/{webhook}/deliveries?limit=500"), token)
+        .get(
+            &format!("/v1/webhooks/{webhook}/deliveries?limit=500"),
+            token,
+        )
         .await;
     res.assert(200);
     res.items()
