@@ -147,6 +147,10 @@ impl std::ops::Deref for PartnerCaller {
 /// A partner's relationship with a customer, joined with the customer.
 type Reach = (RelationshipRow, CustomerRow);
 
+/// What a caller's reload read of the customer it reaches: the relationship (if any) and
+/// whether the caller holds a GDAP grant of the operation's roles there.
+type Found = (Option<Reach>, bool);
+
 /// What a customer-scoped read reaches: the path's customer, and the directory roles (template
 /// ids, `,id1,id2,`; empty when the operation needs no delegated admin) a GDAP grant must give
 /// the caller there (`permissions::Operation::delegated_role_ids`).
@@ -321,7 +325,7 @@ fn load_user_reaching(
     conn: &mut AnyConnection,
     id: Id,
     reaching: Reaching,
-) -> QueryResult<Option<(Loaded, (Option<Reach>, bool))>> {
+) -> QueryResult<Option<(Loaded, Found)>> {
     let customer_id = reaching.customer_id;
     crate::db::on_backend!(conn, |c| {
         users::table
@@ -384,7 +388,7 @@ fn load_application_reaching(
     conn: &mut AnyConnection,
     id: Id,
     reaching: Reaching,
-) -> QueryResult<Option<(Loaded, (Option<Reach>, bool))>> {
+) -> QueryResult<Option<(Loaded, Found)>> {
     let customer_id = reaching.customer_id;
     crate::db::on_backend!(conn, |c| {
         applications::table

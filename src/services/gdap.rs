@@ -223,8 +223,10 @@ pub fn create_default(
     let days = check_duration(DEFAULT_DURATION)?;
     for partner in partner_ids {
         let t = now();
-        let mut name: String = format!("Default {}", customer.domain);
-        name.truncate(name.floor_char_boundary(50));
+        let name: String = format!("Default {}", customer.domain)
+            .chars()
+            .take(50)
+            .collect();
         let auto = if includes_global_administrator(roles) {
             "PT0S"
         } else {

@@ -43,9 +43,7 @@ async fn every_dap_row_accepts_exactly_its_mapped_gdap_roles() {
         &aa,
         &tailspin,
         TAILSPIN_ADMIN,
-        "Everything",
-        "P30D",
-        "PT0S",
+        ("Everything", "P30D", "PT0S"),
         &all,
     )
     .await;
@@ -161,9 +159,7 @@ async fn an_application_in_the_group_gets_the_groups_gdap_rights() {
         &aa,
         &tailspin,
         TAILSPIN_ADMIN,
-        "Robots",
-        "P30D",
-        "PT0S",
+        ("Robots", "P30D", "PT0S"),
         &["Directory Readers"],
     )
     .await;

@@ -38,9 +38,7 @@ async fn relationship_with_p180d_extends_by_180_days_at_its_end() {
         &aa,
         &adatum,
         ADATUM_ADMIN,
-        "Extends",
-        "P30D",
-        "P180D",
+        ("Extends", "P30D", "P180D"),
         &["Helpdesk Administrator"],
     )
     .await;
@@ -84,9 +82,7 @@ async fn relationship_with_global_administrator_expires_despite_p180d_with_notic
         &aa,
         &adatum,
         ADATUM_ADMIN,
-        "Global",
-        "P60D",
-        "P180D",
+        ("Global", "P60D", "P180D"),
         &["Global Administrator"],
     )
     .await;

@@ -72,15 +72,13 @@ pub async fn decide(app: &TestApp, admin: &str, locked: &Value, verb: &str) -> R
     .await
 }
 
-/// Drafts, locks and approves a relationship; returns its id.
+/// Drafts (name, duration, auto-extension), locks and approves a relationship; returns its id.
 pub async fn active_relationship(
     app: &TestApp,
     partner: &str,
     customer: &str,
     admin: &str,
-    name: &str,
-    duration: &str,
-    auto_extend: &str,
+    (name, duration, auto_extend): (&str, &str, &str),
     role_names: &[&str],
 ) -> String {
     let res = draft(

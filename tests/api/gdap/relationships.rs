@@ -302,9 +302,7 @@ async fn create_access_assignment_refuses_each_wrong_item_with_its_own_error() {
         &aa,
         &adatum,
         ADATUM_ADMIN,
-        "Active",
-        "P30D",
-        "PT0S",
+        ("Active", "P30D", "PT0S"),
         &["Helpdesk Administrator"],
     )
     .await;
@@ -381,9 +379,7 @@ async fn deleting_an_access_assignment_ends_the_groups_access_at_once() {
         &aa,
         &tailspin,
         TAILSPIN_ADMIN,
-        "Readers",
-        "P30D",
-        "PT0S",
+        ("Readers", "P30D", "PT0S"),
         &["Directory Readers"],
     )
     .await;
@@ -453,9 +449,7 @@ async fn customer_admin_rejects_lists_and_terminates_its_relationships() {
         &aa,
         &tailspin,
         TAILSPIN_ADMIN,
-        "Kept",
-        "P30D",
-        "PT0S",
+        ("Kept", "P30D", "PT0S"),
         &["Directory Readers"],
     )
     .await;
@@ -513,9 +507,7 @@ async fn partner_terminates_an_active_relationship_and_its_access_ends() {
         &aa,
         &tailspin,
         TAILSPIN_ADMIN,
-        "Ended",
-        "P30D",
-        "PT0S",
+        ("Ended", "P30D", "PT0S"),
         &["Directory Readers"],
     )
     .await;

@@ -158,9 +158,7 @@ async fn deleting_a_group_deletes_its_assignments_and_the_members_lose_access() 
         &aa,
         &tailspin,
         TAILSPIN_ADMIN,
-        "Readers",
-        "P30D",
-        "PT0S",
+        ("Readers", "P30D", "PT0S"),
         &["Directory Readers"],
     )
     .await;
