@@ -14,8 +14,9 @@
 //!    connection. So a disabled user, a deleted application or a changed role takes effect on the
 //!    next request (product.md §7) without a second trip to the blocking pool. For an operation
 //!    that reads a customer's data under `/customers/{customerId}`, the same statement reads the
-//!    caller's relationship with that customer, which `visibility::customer` then uses: caller,
-//!    reach check and (for `GET /v1/customers/{id}`) the row in one round trip.
+//!    caller's relationship with that customer and whether the caller holds a GDAP grant of the
+//!    row's directory roles there, which `visibility::customer` then uses: caller, reach check,
+//!    the DAP-or-GDAP decision and (for `GET /v1/customers/{id}`) the row in one round trip.
 
 use std::future::{Ready, ready};
 use std::marker::PhantomData;

@@ -86,12 +86,12 @@ macro_rules! operations {
             CustomerSelfService,
             /// Webhooks: register, change, rotate secret, test, deliveries, replay (product.md §11).
             ManageWebhooks,
-            /// Security groups and their members (product.md §14).
+            /// Security groups and their members (§14).
             ManageSecurityGroups,
-            /// Directory roles: read the catalog (product.md §14; every partner role, like offers).
+            /// Directory roles: read the catalog (§14; every partner role, like offers).
             ReadDirectoryRoles,
             /// GDAP relationships and access assignments: create, read, edit, lock for approval,
-            /// terminate (product.md §14).
+            /// terminate (§14).
             ManageDelegatedAdminRelationships,
         }
     };
@@ -240,7 +240,7 @@ impl Operation {
     }
 
     /// Whether the caller's relationship with the customer must include delegated admin
-    /// privileges (product.md §2: customer users, service requests, upgrades) — or the caller a
+    /// privileges (§2: customer users, service requests, upgrades) — or the caller a
     /// GDAP grant of one of [`Operation::delegated_roles`].
     pub fn needs_delegated_admin(self) -> bool {
         !self.delegated_roles().is_empty()
@@ -248,7 +248,7 @@ impl Operation {
 
     /// The customer-side directory roles (names in `data/directory-roles.json`) a GDAP grant
     /// must give the caller for this operation when its partner has no DAP on the customer
-    /// (product.md §14); empty for operations that need no delegated admin. Global Administrator
+    /// (§14); empty for operations that need no delegated admin. Global Administrator
     /// grants every one.
     pub const fn delegated_roles(self) -> &'static [&'static str] {
         use Operation::*;
@@ -460,7 +460,7 @@ mod tests {
         )
     }
 
-    /// product.md §14's mapping of the DAP rows to directory roles, written out again.
+    /// §14's mapping of the DAP rows to directory roles, written out again.
     #[rustfmt::skip]
     fn gdap(op: Operation) -> &'static [&'static str] {
         match op {

@@ -1,7 +1,7 @@
 //! Which customers a caller may reach (product.md §5): a partner reaches a customer only through
 //! a customer relationship, and the DAP rows need that relationship to include delegated admin
 //! privileges — or the caller a GDAP grant of one of the row's directory roles on the customer
-//! (product.md §14); a customer user reaches only its own customer. Every customer-scoped lookup
+//! (§14); a customer user reaches only its own customer. Every customer-scoped lookup
 //! goes through [`customer`], so a missing check cannot hide in one handler. Outside reach is
 //! 404. The relationship, the customer and the GDAP grant are read in one statement (with the
 //! caller's reload for reads, `Principal::load`).

@@ -121,7 +121,7 @@ operations! {
     DeleteWebhook = "delete_webhook" on "webhook",
     /// A webhook's signing secret was rotated.
     RotateWebhookSecret = "rotate_webhook_secret" on "webhook",
-    /// A security group was created (product.md §14).
+    /// A security group was created (§14).
     CreateSecurityGroup = "create_security_group" on "security_group",
     /// A security group's name or description changed.
     UpdateSecurityGroup = "update_security_group" on "security_group",

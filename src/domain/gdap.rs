@@ -1,4 +1,4 @@
-//! The vocabulary of granular delegated admin (GDAP, product.md §14): the catalog of customer-side
+//! The vocabulary of granular delegated admin (GDAP): the catalog of customer-side
 //! directory roles (shipped as `data/directory-roles.json`, the one home of their template ids),
 //! the statuses of relationships and access assignments (Microsoft Graph's names), durations, and
 //! the expiry rule as a pure function ([`due`]): what is due for one relationship at a given time.
@@ -31,7 +31,7 @@ struct Catalog {
     roles: Vec<DirectoryRole>,
 }
 
-/// The role whose holder may do everything (product.md §14): it grants every delegated
+/// The role whose holder may do everything (§14): it grants every delegated
 /// operation and stops a relationship from extending itself.
 pub const GLOBAL_ADMINISTRATOR: &str = "Global Administrator";
 
@@ -172,7 +172,7 @@ pub fn duration_days(duration: &str) -> Option<i32> {
     (1..=730).contains(&days).then_some(days)
 }
 
-/// What the expiry rule needs of a relationship (product.md §14).
+/// What the expiry rule needs of a relationship (§14).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     /// Its status.

@@ -193,7 +193,7 @@ pub fn accept_request(
 /// The caller's customer (its admin acting) removes `partner_id`'s delegated admin
 /// privileges: the relationship stays, `dap_removed` is audited for that partner, and a
 /// reseller's support-contact assignments for this customer revert unless it still holds an
-/// active GDAP relationship with it (product.md §2, §4, §14). Removing
+/// active GDAP relationship with it (§2, §4, §14). Removing
 /// DAP that is already gone changes nothing. Errors: 404 `not_found` (no relationship).
 pub fn remove_delegated_admin(
     change: &mut Change<'_>,

@@ -4,7 +4,7 @@
 //!
 //! A new subscription's contact is its indirect provider (the billing partner). It may be set to
 //! an indirect reseller with an active partnership with that provider and a relationship with the
-//! customer that includes DAP or an active GDAP relationship with it (product.md §14); setting it
+//! customer that includes DAP or an active GDAP relationship with it (§14); setting it
 //! back to the provider is always allowed. When a reseller stops qualifying — its partnership
 //! with the provider ended, or it lost both DAP and its last active GDAP relationship, or its
 //! relationship with the customer was removed — every subscription naming it reverts to the

@@ -1,4 +1,4 @@
-//! product.md §5's DAP rows with a GDAP-only caller (§14): Northwind's admin agent, after
+//! §5's DAP rows with a GDAP-only caller (§14): Northwind's admin agent, after
 //! Tailspin removed Northwind's DAP, holding one directory role at a time through its security
 //! group. Each row is allowed exactly with the roles §14 maps to it (Global Administrator grants
 //! every one) and answers 403 `delegated_admin_required` naming those roles otherwise. An
