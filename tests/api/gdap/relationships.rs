@@ -605,3 +605,67 @@ async fn list_directory_roles_serves_the_catalog_with_template_ids() {
         .await
         .assert_problem(403, "insufficient_role");
 }
+
+#[actix_web::test]
+async fn reseller_keeps_its_support_contacts_while_dap_or_gdap_remains_and_loses_them_with_both() {
+    let app = TestApp::new().await;
+    let aa = app.token(PARTNERED_AA).await;
+    let northwind = app.tenant_id(PARTNERED_GA).await;
+    let provider = app.tenant_id(PROVIDER_GA).await;
+    let tailspin = app.customer_id("tailspin.example").await;
+    let sa = app.token(PROVIDER_SA).await;
+    let sub = app
+        .order(
+            &sa,
+            &tailspin,
+            vec![line(M365_BUSINESS_BASIC, 5, "monthly", Some(&northwind))],
+        )
+        .await["subscriptions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let contact = format!("/v1/customers/{tailspin}/subscriptions/{sub}/support-contact");
+    app.put(&contact, &sa, json!({ "partnerId": northwind }))
+        .await
+        .assert(200);
+    let id = active_relationship(
+        &app,
+        &aa,
+        &tailspin,
+        TAILSPIN_ADMIN,
+        ("Support", "P30D", "PT0S"),
+        &["Directory Readers"],
+    )
+    .await;
+
+    // DAP removed, GDAP active: still the support contact.
+    let admin = app.token(TAILSPIN_ADMIN).await;
+    app.delete(
+        &format!("/v1/my/partners/{northwind}/delegated-admin"),
+        &admin,
+    )
+    .await
+    .assert(204);
+    assert_eq!(app.get(&contact, &sa).await.body["partnerId"], northwind);
+
+    // The last GDAP relationship ends: back to the provider, audited with the reason.
+    app.post(
+        &format!("/v1/delegated-admin-relationships/{id}/requests"),
+        &aa,
+        json!({ "action": "terminate" }),
+    )
+    .await
+    .assert(201);
+    assert_eq!(app.get(&contact, &sa).await.body["partnerId"], provider);
+    let audit = app
+        .get(
+            "/v1/audit-records?operationType=support_contact_reverted",
+            &sa,
+        )
+        .await;
+    assert!(
+        audit.text.contains("granular_admin_ended"),
+        "{}",
+        audit.text
+    );
+}
