@@ -283,6 +283,9 @@ problem_codes! {
     UnknownDirectoryRole = "unknown_directory_role", UNPROCESSABLE_ENTITY,
         "Unknown directory role",
         "A `roleDefinitionId` is not a directory role this service knows; GET /v1/directory-roles lists them.";
+    DurationOutOfRange = "duration_out_of_range", UNPROCESSABLE_ENTITY,
+        "Duration out of range",
+        "A delegated admin relationship lasts from P1D to P2Y (730 days); `P800D` or `P3Y` is too long.";
     UnknownSecurityGroup = "unknown_security_group", UNPROCESSABLE_ENTITY,
         "Unknown security group",
         "The `accessContainerId` is not one of your partner's security groups (GET /v1/security-groups).";

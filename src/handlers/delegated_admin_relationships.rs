@@ -97,14 +97,20 @@ pub struct CreateDelegatedAdminRelationship {
         pattern = r"[^\s\u0085]"
     )]
     pub display_name: String,
-    /// How long it lasts once approved: ISO 8601 from P1D to P2Y (`P30D`, `P2W`, `P1Y`).
-    #[validate(length(min = 3, max = 8))]
-    #[schema(example = "P30D", min_length = 3, max_length = 8)]
+    /// How long it lasts once approved: ISO 8601 from P1D to P2Y (`P30D`, `P2W`, `P1Y`);
+    /// longer is 422 `duration_out_of_range`.
+    #[validate(length(min = 3, max = 6))]
+    #[schema(
+        example = "P30D",
+        min_length = 3,
+        max_length = 6,
+        pattern = r"^P[0-9]{1,4}[DWY]$"
+    )]
     pub duration: String,
     /// `P180D` to extend by 180 days at the end (not with Global Administrator), or `PT0S`
     /// (default) to expire.
     #[validate(custom(function = "auto_extend"))]
-    #[schema(example = "PT0S")]
+    #[schema(example = "PT0S", pattern = "^(PT0S|P180D)$")]
     pub auto_extend_duration: Option<String>,
     /// The customer.
     #[validate(nested)]
@@ -127,12 +133,18 @@ pub struct UpdateDelegatedAdminRelationship {
         pattern = r"[^\s\u0085]"
     )]
     pub display_name: Option<String>,
-    /// New duration (P1D–P2Y).
-    #[validate(length(min = 3, max = 8))]
-    #[schema(example = "P60D", min_length = 3, max_length = 8)]
+    /// New duration (P1D–P2Y; longer is 422 `duration_out_of_range`).
+    #[validate(length(min = 3, max = 6))]
+    #[schema(
+        example = "P60D",
+        min_length = 3,
+        max_length = 6,
+        pattern = r"^P[0-9]{1,4}[DWY]$"
+    )]
     pub duration: Option<String>,
     /// `PT0S` or `P180D`.
     #[validate(custom(function = "auto_extend"))]
+    #[schema(pattern = "^(PT0S|P180D)$")]
     pub auto_extend_duration: Option<String>,
     /// New roles.
     #[validate(nested)]

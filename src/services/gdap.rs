@@ -117,15 +117,29 @@ fn check_roles(roles: &[String], field: &str) -> Result<Vec<String>, ApiError> {
     Ok(out)
 }
 
-/// The number of days of `duration`; 422 on `duration` otherwise.
+/// The number of days of `duration`: 422 `validation_failed` on `duration` when it is not
+/// `P<n>D`, `P<n>W` or `P<n>Y`, 422 `duration_out_of_range` when it is not P1D–P2Y.
 fn check_duration(duration: &str) -> Result<i32, ApiError> {
-    gdap::duration_days(duration).ok_or_else(|| {
-        ApiError::validation(vec![FieldError::new(
+    if let Some(days) = gdap::duration_days(duration) {
+        return Ok(days);
+    }
+    let shaped = duration
+        .strip_prefix('P')
+        .and_then(|d| d.strip_suffix(['D', 'W', 'Y']))
+        .is_some_and(|n| !n.is_empty() && n.len() <= 4 && n.bytes().all(|b| b.is_ascii_digit()));
+    if shaped {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemCode::DurationOutOfRange,
             "duration",
-            "invalid",
-            "must be an ISO 8601 duration from P1D to P2Y in days, weeks or years (P30D, P2W, P1Y)",
-        )])
-    })
+            format!("{duration} is outside P1D–P2Y (730 days)."),
+        ));
+    }
+    Err(ApiError::validation(vec![FieldError::new(
+        "duration",
+        "invalid",
+        "must be an ISO 8601 duration in days, weeks or years (P30D, P2W, P1Y)",
+    )]))
 }
 
 fn name_taken(name: &str) -> ApiError {

@@ -210,6 +210,9 @@ async fn update_relationship_while_created_needs_the_current_etag_and_is_refused
         .assert(412);
     app.patch(&path, &aa, json!({ "duration": "P3Y" }))
         .await
+        .assert_problem(422, "duration_out_of_range");
+    app.patch(&path, &aa, json!({ "duration": "P1M" }))
+        .await
         .assert_problem(422, "validation_failed");
     lock(&app, &aa, &res.str("id")).await;
     app.patch(&path, &aa, json!({ "displayName": "Too late" }))
