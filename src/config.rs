@@ -68,6 +68,10 @@ pub struct Config {
     /// `LIFECYCLE_POLL_INTERVAL_MS`: how often an idle lifecycle runner looks for due
     /// renewals, expiries and test-clock advances (default 1000).
     pub lifecycle_poll_interval_ms: u64,
+    /// `GDAP_DEFAULT_ROLES`: the directory roles (template ids, comma-separated) of the GDAP
+    /// relationship `enableGDAPByDefault` creates (default: the catalog's roles marked
+    /// `defaultForNewCustomers` in `data/directory-roles.json`).
+    pub gdap_default_roles: Vec<String>,
 }
 
 /// The default `WEBHOOK_RETRY_SCHEDULE` (seconds): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
@@ -213,6 +217,7 @@ impl Config {
             test_clocks_enabled: flag("TEST_CLOCKS_ENABLED", demo)?,
             lifecycle_poll_interval_ms: number("LIFECYCLE_POLL_INTERVAL_MS", 1000, 10, 60_000)?
                 as u64,
+            gdap_default_roles: gdap_default_roles()?,
         })
     }
 
@@ -241,6 +246,7 @@ impl Config {
             cancellation_window_hours: 168,
             test_clocks_enabled: true,
             lifecycle_poll_interval_ms: 1000,
+            gdap_default_roles: catalog_default_roles(),
         }
     }
 }
@@ -252,6 +258,36 @@ fn flag(name: &str, default: bool) -> Result<bool, String> {
         Some("true" | "1") => Ok(true),
         Some("false" | "0") => Ok(false),
         Some(v) => Err(format!("{name} must be true or false (got {v:?})")),
+/// The catalog's default GDAP roles (`defaultForNewCustomers`).
+fn catalog_default_roles() -> Vec<String> {
+    crate::domain::gdap::directory_roles()
+        .iter()
+        .filter(|r| r.default_for_new_customers)
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// `GDAP_DEFAULT_ROLES`, each a role template id of the catalog.
+fn gdap_default_roles() -> Result<Vec<String>, String> {
+    let Some(list) = var("GDAP_DEFAULT_ROLES") else {
+        return Ok(catalog_default_roles());
+    };
+    let ids: Vec<String> = list
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if ids.is_empty() {
+        return Err("GDAP_DEFAULT_ROLES must name at least one directory role".to_owned());
+    }
+    match ids
+        .iter()
+        .find(|id| crate::domain::gdap::directory_role(id).is_none())
+    {
+        Some(id) => Err(format!(
+            "GDAP_DEFAULT_ROLES: {id:?} is not a directory role template id (GET /v1/directory-roles lists them)"
+        )),
+        None => Ok(ids),
     }
 }
 

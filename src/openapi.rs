@@ -42,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         (name = "carts and orders", description = "Provider side: carts (review, submit or cancel) and orders that create subscriptions."),
         (name = "subscriptions", description = "Customers' subscriptions: licenses, suspend and reactivate, reseller of record, upgrades."),
         (name = "audit", description = "Audit records of every state change."),
+        (name = "granular delegated admin", description = "GDAP: security groups of your users and applications, the directory-role catalog, time-bound delegated admin relationships a customer's admin approves, and access assignments that give your groups their roles."),
         (name = "webhooks", description = "Signed event deliveries (Standard Webhooks) to your endpoints: registrations, secrets, the delivery log, redelivery and replay."),
         (name = "operations", description = "Health probes.")
     )

@@ -172,6 +172,16 @@ fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {
         "service_request" => format!("/v1/customers/{customer}/service-requests/{id}"),
         "customer_relationship" => format!("/v1/customers/{customer}/relationships"),
         "partnership" => "/v1/indirect-resellers".to_owned(),
+        "delegated_admin_relationship" => format!("/v1/delegated-admin-relationships/{id}"),
+        "delegated_admin_access_assignment" => {
+            let relationship = audit
+                .new_value
+                .as_deref()
+                .and_then(|v| serde_json::from_str::<Value>(v).ok())
+                .and_then(|v| v["relationshipId"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            format!("/v1/delegated-admin-relationships/{relationship}/accessAssignments")
+        }
         _ => String::new(),
     }
 }

@@ -60,6 +60,10 @@ impl<T: Body> Body for Vec<T> {
 crate::bodies!(
     crate::api::applications::Application,
     crate::api::customers::Customer,
+    crate::api::gdap::AccessAssignment,
+    crate::api::gdap::DelegatedAdminRelationship,
+    crate::api::gdap::DirectoryRole,
+    crate::api::gdap::SecurityGroup,
     crate::api::orders::Order,
     crate::api::partner::Partner,
     crate::api::service_requests::ServiceRequest,

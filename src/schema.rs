@@ -353,6 +353,86 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    security_groups (id) {
+        id -> Text,
+        partner_id -> Text,
+        display_name -> Text,
+        description -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    security_group_members (group_id, member_id) {
+        group_id -> Text,
+        member_id -> Text,
+        user_id -> Nullable<Text>,
+        application_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gdap_relationships (id) {
+        id -> Text,
+        partner_id -> Text,
+        customer_id -> Text,
+        display_name -> Text,
+        duration -> Text,
+        duration_days -> Integer,
+        auto_extend_duration -> Text,
+        roles -> Text,
+        status -> Text,
+        activated_at -> Nullable<Timestamp>,
+        end_at -> Nullable<Timestamp>,
+        notified_days -> Nullable<Integer>,
+        next_transition_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gdap_approval_requests (id) {
+        id -> Text,
+        relationship_id -> Text,
+        customer_id -> Text,
+        token_hash -> Text,
+        status -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gdap_access_assignments (id) {
+        id -> Text,
+        relationship_id -> Text,
+        partner_id -> Text,
+        customer_id -> Text,
+        group_id -> Text,
+        roles -> Text,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gdap_grants (assignment_id, role_id) {
+        assignment_id -> Text,
+        role_id -> Text,
+        customer_id -> Text,
+        group_id -> Text,
+    }
+}
+
 diesel::joinable!(customer_relationships -> customers (customer_id));
 diesel::joinable!(subscriptions -> customers (customer_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
@@ -381,4 +461,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_events,
     webhook_deliveries,
     webhook_attempts,
+    security_groups,
+    security_group_members,
+    gdap_relationships,
+    gdap_approval_requests,
+    gdap_access_assignments,
+    gdap_grants,
 );

@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod customers;
+pub mod gdap;
 pub mod orders;
 pub mod partner;
 pub mod service_requests;

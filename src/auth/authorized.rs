@@ -14,9 +14,10 @@
 //!    connection. So a disabled user, a deleted application or a changed role takes effect on the
 //!    next request (product.md §7) without a second trip to the blocking pool. For an operation
 //!    that reads a customer's data under `/customers/{customerId}`, the same statement reads the
-//!    caller's relationship with that customer, which `visibility::customer` then uses: caller,
-//!    reach check and (for `GET /v1/customers/{id}`) the row in one round trip. A keyed POST's
-//!    `Idempotency-Key` is claimed there too, after the reload.
+//!    caller's relationship with that customer and whether the caller holds a GDAP grant of the
+//!    row's directory roles there, which `visibility::customer` then uses: caller, reach check,
+//!    the DAP-or-GDAP decision and (for `GET /v1/customers/{id}`) the row in one round trip. A
+//!    keyed POST's `Idempotency-Key` is claimed there too, after the reload.
 //!
 //! Checks answer in one order — authentication, authorization, idempotency, validation — even
 //! where a later check ran first: a request refused for its path, query or body before its hop
@@ -31,8 +32,8 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use super::Principal;
 use super::jwt::Claims;
 use super::permissions::{self, Operation};
-use super::principal::PartnerCaller;
 use super::principal::bearer;
+use super::principal::{PartnerCaller, Reaching};
 use crate::change::Change;
 use crate::db::{self, AnyConnection, Pool};
 use crate::error::ApiError;
@@ -140,7 +141,11 @@ impl<P: Permission> Authorized<P> {
     /// `token_revoked` or 403 as at extraction.
     pub fn caller(&self, conn: &mut AnyConnection) -> Result<P::Caller, ApiError> {
         self.reloaded.mark();
-        let principal = Principal::load(conn, &self.claims, self.request_id.clone(), self.reach)?;
+        let reaching = self.reach.map(|customer_id| Reaching {
+            customer_id,
+            delegated_roles: P::OPERATION.delegated_role_ids(),
+        });
+        let principal = Principal::load(conn, &self.claims, self.request_id.clone(), reaching)?;
         permissions::require(&principal, P::OPERATION)?;
         P::Caller::narrow(principal)
     }

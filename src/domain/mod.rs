@@ -39,6 +39,7 @@ pub(crate) use text_column;
 
 pub mod audit;
 pub mod events;
+pub mod gdap;
 pub mod id;
 pub mod roles;
 pub mod status;

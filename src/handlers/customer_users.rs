@@ -71,7 +71,7 @@ impl From<UserRow> for CustomerUser {
 )]
 #[get("/customers/{customerId}/users")]
 pub async fn list_customer_users(
-    caller: Authorized<ops::ManageCustomerUsers>,
+    caller: Authorized<ops::ListCustomerUsers>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     query: Paged,
@@ -123,7 +123,7 @@ pub struct CustomerUserCredentials {
 )]
 #[post("/customers/{customerId}/users/{userId}/password-reset")]
 pub async fn reset_customer_user_password(
-    caller: Authorized<ops::ManageCustomerUsers>,
+    caller: Authorized<ops::ResetCustomerUserPassword>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<Json<CustomerUserCredentials>, ApiError> {

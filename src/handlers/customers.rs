@@ -51,6 +51,12 @@ pub struct CreateCustomer {
     /// customer then lives on the clock's time, for trying subscription terms out.
     #[serde(default)]
     pub test_clock_id: Option<Uuid>,
+    /// Also give the caller (and the named indirect reseller) an active granular delegated admin
+    /// (GDAP) relationship with the customer: the configured default roles
+    /// (`GDAP_DEFAULT_ROLES`), for two years (Partner Center's name).
+    #[serde(rename = "enableGDAPByDefault")]
+    #[schema(example = false)]
+    pub enable_gdap_by_default: Option<bool>,
 }
 
 /// The new customer's first admin account.
@@ -76,8 +82,9 @@ pub struct CreatedCustomer {
 /// Create a customer, with its admin user and the caller's relationship (with DAP).
 ///
 /// Only an indirect provider creates customers. Naming `indirectResellerId` (a reseller with an
-/// active partnership) gives that reseller a relationship with DAP too. The admin user's
-/// temporary password appears only in this response.
+/// active partnership) gives that reseller a relationship with DAP too. With
+/// `enableGDAPByDefault`, each of them also gets an active GDAP relationship with the configured
+/// default roles. The admin user's temporary password appears only in this response.
 #[utoipa::path(
     tag = "customers",
     request_body = CreateCustomer,
@@ -99,6 +106,10 @@ pub async fn create_customer(
     let req = body.0;
     let domain = req.domain.clone();
     let clocks = state.config.test_clocks_enabled;
+    let gdap_roles = req
+        .enable_gdap_by_default
+        .unwrap_or(false)
+        .then(|| state.config.gdap_default_roles.clone());
     let (created, admin) = caller
         .change_with(
             &state.pool,
@@ -118,7 +129,8 @@ pub async fn create_customer(
                     country: b.address.country,
                     test_clock_id: req.test_clock_id,
                 };
-                service::create(change, caller, new, req.indirect_reseller_id, admin, clocks)
+                let reseller = req.indirect_reseller_id;
+                service::create(change, caller, new, reseller, admin, clocks, gdap_roles)
             },
         )
         .await?;

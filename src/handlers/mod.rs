@@ -8,6 +8,7 @@ pub mod carts;
 pub mod customer_relationships;
 pub mod customer_users;
 pub mod customers;
+pub mod delegated_admin_relationships;
 pub mod health;
 pub mod indirect_providers;
 pub mod indirect_resellers;
@@ -19,6 +20,7 @@ pub mod partner;
 pub mod partnership_invitations;
 pub mod problems;
 pub mod relationship_requests;
+pub mod security_groups;
 pub mod service_requests;
 pub mod subscriptions;
 pub mod support_contacts;
@@ -56,4 +58,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     applications::configure(cfg);
     webhooks::configure(cfg);
     test_clocks::configure(cfg);
+    security_groups::configure(cfg);
+    delegated_admin_relationships::configure(cfg);
 }

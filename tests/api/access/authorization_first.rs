@@ -80,15 +80,11 @@ const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/customers/{customerId}/relationship",
         RemoveCustomerRelationship,
     ),
-    (
-        "GET",
-        "/v1/customers/{customerId}/users",
-        ManageCustomerUsers,
-    ),
+    ("GET", "/v1/customers/{customerId}/users", ListCustomerUsers),
     (
         "POST",
         "/v1/customers/{customerId}/users/{userId}/password-reset",
-        ManageCustomerUsers,
+        ResetCustomerUserPassword,
     ),
     ("GET", "/v1/my/partners", CustomerSelfService),
     (
@@ -240,6 +236,90 @@ const ROUTES: &[(&str, &str, Operation)] = &[
         "POST",
         "/v1/test-clocks/{clockId}/advance",
         ManageTestClocks,
+    ),
+    ("POST", "/v1/security-groups", ManageSecurityGroups),
+    ("GET", "/v1/security-groups", ManageSecurityGroups),
+    ("GET", "/v1/security-groups/{groupId}", ManageSecurityGroups),
+    (
+        "PATCH",
+        "/v1/security-groups/{groupId}",
+        ManageSecurityGroups,
+    ),
+    (
+        "DELETE",
+        "/v1/security-groups/{groupId}",
+        ManageSecurityGroups,
+    ),
+    (
+        "PUT",
+        "/v1/security-groups/{groupId}/members/{memberId}",
+        ManageSecurityGroups,
+    ),
+    (
+        "DELETE",
+        "/v1/security-groups/{groupId}/members/{memberId}",
+        ManageSecurityGroups,
+    ),
+    ("GET", "/v1/directory-roles", ReadDirectoryRoles),
+    (
+        "POST",
+        "/v1/delegated-admin-relationships",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "GET",
+        "/v1/delegated-admin-relationships",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "GET",
+        "/v1/delegated-admin-relationships/{relationshipId}",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "PATCH",
+        "/v1/delegated-admin-relationships/{relationshipId}",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "POST",
+        "/v1/delegated-admin-relationships/{relationshipId}/requests",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "POST",
+        "/v1/delegated-admin-relationships/{relationshipId}/accessAssignments",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "GET",
+        "/v1/delegated-admin-relationships/{relationshipId}/accessAssignments",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "DELETE",
+        "/v1/delegated-admin-relationships/{relationshipId}/accessAssignments/{assignmentId}",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "POST",
+        "/v1/delegated-admin-relationships/approve",
+        CustomerSelfService,
+    ),
+    (
+        "POST",
+        "/v1/delegated-admin-relationships/reject",
+        CustomerSelfService,
+    ),
+    (
+        "GET",
+        "/v1/my/delegated-admin-relationships",
+        CustomerSelfService,
+    ),
+    (
+        "POST",
+        "/v1/my/delegated-admin-relationships/{relationshipId}/requests",
+        CustomerSelfService,
     ),
 ];
 
