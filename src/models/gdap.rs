@@ -213,15 +213,25 @@ impl GdapRelationshipRow {
             .load(conn)
     }
 
-    /// Ids of relationships with a transition due at `now`, soonest first (what a lifecycle
-    /// runner claims).
-    pub fn due(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<Id>> {
-        rel::table
+    /// Ids of relationships with a transition due at `now`, soonest first (what the lifecycle
+    /// runner applies), of customers on real time (`clock` `None`) or on test clock `clock`.
+    pub fn due(
+        conn: &mut AnyConnection,
+        clock: Option<&Id>,
+        now: NaiveDateTime,
+        limit: i64,
+    ) -> QueryResult<Vec<Id>> {
+        use crate::schema::customers as c;
+        let q = rel::table
+            .inner_join(c::table.on(c::id.eq(rel::customer_id)))
             .filter(rel::next_transition_at.le(now))
             .order(rel::next_transition_at.asc())
             .limit(limit)
-            .select(rel::id)
-            .load(conn)
+            .select(rel::id);
+        match clock {
+            None => q.filter(c::test_clock_id.is_null()).load(conn),
+            Some(id) => q.filter(c::test_clock_id.eq(*id)).load(conn),
+        }
     }
 }
 

@@ -34,6 +34,7 @@ use crate::models::gdap::{ApprovalRequestRow, AssignmentRow, GdapRelationshipRow
 use crate::models::partner::PartnerRow;
 use crate::models::relationship::RelationshipRow;
 use crate::models::security_group::SecurityGroupRow;
+use crate::models::test_clock::TestClockRow;
 use crate::models::{ids, now};
 use crate::paging::PageRequest;
 
@@ -518,7 +519,10 @@ pub fn approve(
         return Err(invalid_link_token());
     }
     let before = row.version;
-    let t = now();
+    // A customer on a test clock lives on its time (its relationships too).
+    let clock = CustomerRow::find(change.conn(), row.customer_id.uuid())?
+        .and_then(|c| c.test_clock_id);
+    let t = TestClockRow::time_on(change.conn(), clock.as_ref())?;
     row.status = GdapStatus::Active;
     row.activated_at = Some(t);
     row.end_at = Some(t + Duration::days(i64::from(row.duration_days)));
