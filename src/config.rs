@@ -258,6 +258,9 @@ fn flag(name: &str, default: bool) -> Result<bool, String> {
         Some("true" | "1") => Ok(true),
         Some("false" | "0") => Ok(false),
         Some(v) => Err(format!("{name} must be true or false (got {v:?})")),
+    }
+}
+
 /// The catalog's default GDAP roles (`defaultForNewCustomers`).
 fn catalog_default_roles() -> Vec<String> {
     crate::domain::gdap::directory_roles()

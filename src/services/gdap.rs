@@ -520,8 +520,8 @@ pub fn approve(
     }
     let before = row.version;
     // A customer on a test clock lives on its time (its relationships too).
-    let clock = CustomerRow::find(change.conn(), row.customer_id.uuid())?
-        .and_then(|c| c.test_clock_id);
+    let clock =
+        CustomerRow::find(change.conn(), row.customer_id.uuid())?.and_then(|c| c.test_clock_id);
     let t = TestClockRow::time_on(change.conn(), clock.as_ref())?;
     row.status = GdapStatus::Active;
     row.activated_at = Some(t);
