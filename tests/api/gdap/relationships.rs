@@ -18,11 +18,11 @@ const GDAP_EVENTS: [&str; 8] = [
     "granular-admin-access-assignment-deleted",
 ];
 
-/// The reseller's story: a P30D Helpdesk Administrator relationship for one of its customers,
-/// approved by that customer only; DAP removed; a group's helpdesk agent resets a password and
-/// one outside it gets 403 naming the roles; the reseller stays an eligible support contact;
-/// at the end the relationship expires, the reset is refused, the support contact reverts, and
-/// every event reaches the reseller's webhook.
+/// The reseller's story, on a test clock: a P30D Helpdesk Administrator relationship for one of
+/// its customers, approved by that customer only; DAP removed; a group's helpdesk agent resets a
+/// password and one outside it gets 403 naming the roles; the reseller stays an eligible support
+/// contact; the clock passes the end: the relationship expires, the reset is refused, the
+/// support contact reverts, and every event reaches the reseller's webhook.
 #[actix_web::test]
 async fn reseller_gdap_relationship_grants_the_helpdesk_group_until_it_expires() {
     let app = TestApp::new().await;
@@ -30,6 +30,21 @@ async fn reseller_gdap_relationship_grants_the_helpdesk_group_until_it_expires()
     let northwind = app.tenant_id(PARTNERED_GA).await;
     let provider = app.tenant_id(PROVIDER_GA).await;
     let tailspin = app.customer_id("tailspin.example").await;
+    // Tailspin lives on a test clock (a customer gets one at creation; the demo customer is
+    // moved onto it directly).
+    let clock = app
+        .post(
+            "/v1/test-clocks",
+            &app.token(PROVIDER_GA).await,
+            json!({ "name": "gdap", "frozenTime": "2027-01-01T00:00:00Z" }),
+        )
+        .await;
+    clock.assert(201);
+    let clock = clock.str("id");
+    app.execute_sql(&format!(
+        "UPDATE customers SET test_clock_id = '{clock}' WHERE id = '{tailspin}'"
+    ))
+    .await;
     let hook = app
         .post(
             "/v1/webhooks",
@@ -71,6 +86,7 @@ async fn reseller_gdap_relationship_grants_the_helpdesk_group_until_it_expires()
     let approved = decide(&app, &tailspin_admin, &locked, "approve").await;
     approved.assert(200);
     assert_eq!(approved.str("status"), "active");
+    assert_eq!(approved.body["activatedDateTime"], "2027-01-01T00:00:00Z");
     let end = time(&approved.body["endDateTime"]);
     assert_eq!(
         end - time(&approved.body["activatedDateTime"]),
@@ -145,9 +161,16 @@ async fn reseller_gdap_relationship_grants_the_helpdesk_group_until_it_expires()
         .await
         .assert(200);
 
-    // The end: expired, access gone, the support contact back to the provider.
-    let transitions = apply_due(&app, &id, end).await;
-    assert_eq!(transitions.len(), 1, "{transitions:?}");
+    // The clock passes the end: expired, access gone, the support contact back to the provider.
+    let advanced = app
+        .post(
+            &format!("/v1/test-clocks/{clock}/advance"),
+            &app.token(PROVIDER_GA).await,
+            json!({ "frozenTime": (end + Duration::seconds(1)).and_utc().to_rfc3339() }),
+        )
+        .await;
+    advanced.assert(200);
+    assert_eq!(advanced.body["status"], "ready");
     let after = app
         .get(&format!("/v1/delegated-admin-relationships/{id}"), &aa)
         .await;
