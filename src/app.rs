@@ -14,7 +14,8 @@ use crate::error::{ApiError, ProblemCode};
 use crate::rate_limit;
 use crate::state::AppState;
 use crate::{
-    conditional, cors, extract, handlers, hardening, idempotency, metrics, openapi, request_id,
+    conditional, cors, extract, handlers, hardening, idempotency, metrics, oauth, openapi,
+    request_id,
 };
 
 /// The OpenAPI document, collected from the registered handlers.
@@ -87,6 +88,7 @@ pub fn build(
         .wrap(from_fn(known_methods))
         .wrap(from_fn(rate_limit::layer::middleware))
         .wrap(from_fn(hardening::middleware))
+        .wrap(from_fn(oauth::middleware))
         .wrap(from_fn(conditional::middleware))
         .wrap(from_fn(metrics::middleware))
         .wrap(

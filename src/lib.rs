@@ -22,6 +22,7 @@ pub mod memory;
 pub mod metrics;
 pub mod models;
 pub mod money;
+pub mod oauth;
 pub mod openapi;
 pub mod outbox;
 pub mod paging;

@@ -18,6 +18,7 @@ use crate::client_address;
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::{ApiError, Problem, ProblemCode};
 use crate::extract::ValidJson;
+use crate::oauth::{self, OAuthError};
 use crate::request_id::RequestId;
 use crate::respond::{Json, NoContent};
 use crate::services::sign_in::{self, Grant, Outcome};
@@ -56,32 +57,6 @@ pub struct TokenResponse {
     pub expires_in: i64,
 }
 
-/// An OAuth error response (RFC 6749 §5.2).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OAuthError {
-    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unsupported_grant_type`, or
-    /// `password_change_required` (a temporary password must be changed with POST /v1/auth/password).
-    pub error: &'static str,
-    /// Human-readable explanation.
-    pub error_description: String,
-}
-
-fn oauth_error(
-    status: StatusCode,
-    error: &'static str,
-    description: impl Into<String>,
-) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    res.insert_header((header::CACHE_CONTROL, "no-store"));
-    if status == StatusCode::UNAUTHORIZED {
-        res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"partner-center\""));
-    }
-    res.json(OAuthError {
-        error,
-        error_description: description.into(),
-    })
-}
-
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.split_once(' ')?;
@@ -105,7 +80,9 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
 /// `invalid_client` (wrong client credentials). Failed attempts are limited per (user name or
 /// client id, client address) and per client address (`TOKEN_RATE_LIMIT_PER_MINUTE`,
 /// `SIGN_IN_ADDRESS_LIMIT_PER_MINUTE`); successful ones are not counted. Past a limit the answer
-/// is 429 with `Retry-After`; when every hashing thread is busy, 503 with `Retry-After`.
+/// is 429 with `Retry-After`; when every hashing thread is busy, 503 with `Retry-After`. Every
+/// error of this endpoint, including the request budget's 429, a 500 and the database's 503, is
+/// an OAuth error body (never problem+json).
 #[utoipa::path(
     tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
@@ -113,9 +90,11 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
         (status = 200, description = "Signed in.", body = TokenResponse),
         (status = 400, description = "`invalid_request`, `unsupported_grant_type`, `invalid_grant` or `password_change_required`.", body = OAuthError),
         (status = 401, description = "`invalid_client`.", body = OAuthError),
-        (status = 429, description = "Too many failed attempts for this user name or client id from this address, or from this address (`invalid_request`).", body = OAuthError,
+        (status = 413, description = "`invalid_request`: the body is larger than 64 KiB.", body = OAuthError),
+        (status = 429, description = "Too many failed attempts for this user name or client id from this address, or from this address; or too many requests from this caller (`invalid_request`).", body = OAuthError,
             headers(("Retry-After" = u64, description = "Seconds to wait before the next attempt."))),
-        (status = 503, description = "`temporarily_unavailable`: every password-hashing thread is busy (OAuth error body); or the database is unavailable (problem+json).", body = OAuthError,
+        (status = 500, description = "`server_error`: an unexpected error; quote the `X-Request-Id` when reporting it.", body = OAuthError),
+        (status = 503, description = "`temporarily_unavailable`: every password-hashing thread is busy, or the database is unavailable.", body = OAuthError,
             headers(("Retry-After" = u64, description = "Seconds to wait before retrying.")))
     )
 )]
@@ -128,7 +107,11 @@ pub async fn create_token(
     let grant = match parse_grant(&req, &body) {
         Ok(grant) => grant,
         Err((error, description)) => {
-            return Ok(oauth_error(StatusCode::BAD_REQUEST, error, description));
+            return Ok(oauth::error_response(
+                StatusCode::BAD_REQUEST,
+                error,
+                description,
+            ));
         }
     };
     let address = client_address::key(&req, &state.config.trusted_proxies);
@@ -230,10 +213,12 @@ fn token_response(outcome: Outcome) -> HttpResponse {
                 token_type: "Bearer",
                 expires_in,
             }),
-        Outcome::Refused(status, error, description) => oauth_error(status, error, description),
+        Outcome::Refused(status, error, description) => {
+            oauth::error_response(status, error, description)
+        }
         Outcome::Throttled(spent) => {
             let wait = spent.retry_after;
-            let mut res = oauth_error(
+            let mut res = oauth::error_response(
                 StatusCode::TOO_MANY_REQUESTS,
                 "invalid_request",
                 format!(
@@ -255,7 +240,7 @@ fn token_response(outcome: Outcome) -> HttpResponse {
 
 /// 503 `temporarily_unavailable` with `Retry-After: 1`: every password-hashing thread is busy.
 fn busy() -> HttpResponse {
-    let mut res = oauth_error(
+    let mut res = oauth::error_response(
         StatusCode::SERVICE_UNAVAILABLE,
         "temporarily_unavailable",
         "Too many sign-ins are being checked right now; retry in a second.",
@@ -347,7 +332,7 @@ pub struct Me {
 /// The caller, as the API sees it now (roles are reloaded on every request).
 #[utoipa::path(
     tag = "auth",
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller.", body = Me)
     )

@@ -102,7 +102,7 @@ fn respond(d: Designated) -> Tagged<SupportContact> {
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("subscriptionId" = Uuid, Path, description = "Subscription id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The support contact.", body = SupportContact, headers(("ETag" = String, description = "The subscription's ETag"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -135,7 +135,7 @@ pub async fn get_support_contact(
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("subscriptionId" = Uuid, Path, description = "Subscription id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The eligible contacts, provider first.", body = Page<SupportContact>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -176,7 +176,7 @@ pub async fn list_support_contact_candidates(
         ("If-Match" = Option<String>, Header, description = "The subscription's ETag from your last read")
     ),
     request_body = SetSupportContact,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The new support contact.", body = SupportContact, headers(("ETag" = String, description = "The subscription's new ETag"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),

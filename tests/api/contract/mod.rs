@@ -7,3 +7,4 @@ mod openapi;
 mod paging;
 mod problems;
 mod stored_vocabularies;
+mod token_endpoint;
