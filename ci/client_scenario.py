@@ -2,7 +2,9 @@
 
 sign in -> offers -> customer -> cart -> review -> checkout -> support-contact candidates -> audit,
 against `serve --demo`, asserting that list items come back as the named models (not anonymous
-`Page...ItemsItem` classes). Run by ci/integrators.sh with the generated package `pc_client` on
+`Page...ItemsItem` classes); then what a client must survive: the token endpoint's 429 (read as
+the documented OAuth error), a subscription status this client version does not know, and the
+webhook event payloads typed from the document. Run by ci/integrators.sh with the generated package `pc_client` on
 PYTHONPATH:  python3 ci/client_scenario.py http://127.0.0.1:8080
 """
 
@@ -12,6 +14,7 @@ import uuid
 from pc_client import AuthenticatedClient, Client
 from pc_client.api.audit import list_audit_records
 from pc_client.api.auth import create_token
+from pc_client.api.webhooks import list_webhook_events
 from pc_client.api.carts_and_orders import create_cart, create_cart_checkout, get_cart
 from pc_client.api.catalog import list_offers
 from pc_client.api.customers import create_customer
@@ -26,11 +29,14 @@ from pc_client.models import (
     CreatedCustomer,
     LineItemInput,
     LineItems,
+    OAuthError,
     Offer,
     PlacedOrder,
+    Subscription,
     SupportContact,
     TokenRequest,
     TokenResponse,
+    WebhookEventPayload,
 )
 
 
@@ -125,10 +131,41 @@ def main(base):
     if not audit.items:
         sys.exit("no audit records for the new customer")
 
+    # A status added in a later server version reads as a string, not a crash.
+    future = Subscription.from_dict({**subscription.to_dict(), "status": "pending_transfer"})
+    if future.status != "pending_transfer":
+        sys.exit(f"unknown subscription status read as {future.status!r}")
+
+    events = list_webhook_events.sync(client=client)
+    for e in events.items:
+        expect(e.example_payload, WebhookEventPayload, f"example payload of {e.name}")
+
+    throttled = throttle(anonymous)
+
     print(
         f"client scenario: customer {customer_id}, order {placed.order.id}, "
-        f"{len(candidates.items)} support-contact candidates, {len(audit.items)} audit records"
+        f"{len(candidates.items)} support-contact candidates, {len(audit.items)} audit records, "
+        f"{len(events.items)} typed event payloads, 429 after {throttled} failed sign-ins"
     )
+
+
+def throttle(anonymous):
+    """Fails sign-in for one user name until the token endpoint answers 429 (the server runs with a
+    small TOKEN_RATE_LIMIT_PER_MINUTE); the 429 must parse as the documented OAuth error."""
+    for attempt in range(1, 50):
+        res = create_token.sync_detailed(
+            client=anonymous,
+            body=TokenRequest(
+                grant_type="password", username="nobody@throttle.example", password="wrong"
+            ),
+        )
+        if res.status_code == 429:
+            expect(res.parsed, OAuthError, "429 from the token endpoint")
+            if "retry-after" not in res.headers:
+                sys.exit("429 without Retry-After")
+            return attempt
+        expect(res.parsed, OAuthError, f"refused sign-in {attempt}")
+    sys.exit("the token endpoint never answered 429")
 
 
 if __name__ == "__main__":

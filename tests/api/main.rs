@@ -8,4 +8,5 @@ mod commerce;
 mod contract;
 mod customers;
 mod events;
+mod operations;
 mod partners;

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 mod builders;
+pub mod logs;
 pub use builders::*;
 
 use actix_http::Request;
@@ -281,6 +282,7 @@ impl TestApp {
 
     /// Like [`TestApp::new`] with configuration changes.
     pub async fn with_config(change: impl FnOnce(&mut Config)) -> TestApp {
+        logs::capture();
         let (url, guard) = fresh_database();
         let mut config = Config::for_database(&url);
         change(&mut config);

@@ -1,0 +1,3 @@
+//! What an operator runs the service by: its log lines and metrics.
+
+mod logs;
