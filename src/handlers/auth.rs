@@ -107,6 +107,7 @@ pub async fn create_token(
     let grant = match parse_grant(&req, &body) {
         Ok(grant) => grant,
         Err((error, description)) => {
+            crate::metrics::count_token_request("invalid", "refused");
             return Ok(oauth::error_response(
                 StatusCode::BAD_REQUEST,
                 error,
@@ -115,7 +116,20 @@ pub async fn create_token(
         }
     };
     let address = client_address::key(&req, &state.config.trusted_proxies);
-    match sign_in::token(&state, grant, &address).await {
+    let grant_type = match &grant {
+        Grant::Password { .. } => "password",
+        Grant::Client { .. } => "client_credentials",
+    };
+    let answer = sign_in::token(&state, grant, &address).await;
+    let outcome = match &answer {
+        Ok(Outcome::Issued(..)) => "issued",
+        Ok(Outcome::Refused(..)) => "refused",
+        Ok(Outcome::Throttled(_)) => "throttled",
+        Err(e) if e.code == ProblemCode::SignInBusy => "busy",
+        Err(_) => "error",
+    };
+    crate::metrics::count_token_request(grant_type, outcome);
+    match answer {
         Ok(outcome) => Ok(token_response(outcome)),
         Err(e) if e.code == ProblemCode::SignInBusy => Ok(busy()),
         Err(e) => Err(e),

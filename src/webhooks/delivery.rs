@@ -325,6 +325,15 @@ fn finish(
             );
             return Ok(());
         }
+        let label = match status {
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Pending => "retry",
+            DeliveryStatus::Failed => "failed",
+        };
+        crate::metrics::record_delivery(
+            label,
+            std::time::Duration::from_millis(outcome.duration_ms.max(0) as u64),
+        );
         if !outcome.delivered() {
             let next = next.map_or_else(|| "none: failed".to_owned(), |n| n.and_utc().to_rfc3339());
             log::warn!(
