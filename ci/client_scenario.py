@@ -46,21 +46,21 @@ def expect(value, cls, what):
     return value
 
 
-def main(base):
-    anonymous = Client(base_url=base)
+def sign_in(base, anonymous, username):
     token = expect(
         create_token.sync(
             client=anonymous,
-            body=TokenRequest(
-                grant_type="password",
-                username="sales.agent@contoso-distribution.example",
-                password="Demo-Passw0rd!",
-            ),
+            body=TokenRequest(grant_type="password", username=username, password="Demo-Passw0rd!"),
         ),
         TokenResponse,
-        "sign in",
+        f"sign in as {username}",
     )
-    client = AuthenticatedClient(base_url=base, token=token.access_token)
+    return AuthenticatedClient(base_url=base, token=token.access_token)
+
+
+def main(base):
+    anonymous = Client(base_url=base)
+    client = sign_in(base, anonymous, "sales.agent@contoso-distribution.example")
 
     offers = list_offers.sync(client=client, q="microsoft 365 business")
     standard = next(o for o in offers.items if expect(o, Offer, "offer item").name.endswith("Standard"))
@@ -136,7 +136,8 @@ def main(base):
     if future.status != "pending_transfer":
         sys.exit(f"unknown subscription status read as {future.status!r}")
 
-    events = list_webhook_events.sync(client=client)
+    admin = sign_in(base, anonymous, "global.admin@contoso-distribution.example")
+    events = list_webhook_events.sync(client=admin)
     for e in events.items:
         expect(e.example_payload, WebhookEventPayload, f"example payload of {e.name}")
 

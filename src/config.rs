@@ -18,6 +18,9 @@ pub struct Config {
     pub public_base_url: String,
     /// `TOKEN_TTL_SECONDS`: access-token lifetime (default 3600).
     pub token_ttl_seconds: i64,
+    /// `REFRESH_TOKEN_TTL_DAYS`: how long a refresh token stays usable; each use rotates it into
+    /// a new one with the full lifetime again (default 30; 0: no refresh tokens).
+    pub refresh_token_ttl_days: i64,
     /// `INVITATION_TTL_DAYS`: lifetime of invitation and relationship-request links (default 14).
     pub invitation_ttl_days: i64,
     /// `TOKEN_RATE_LIMIT_PER_MINUTE`: failed sign-in attempts per (user name or client id,
@@ -154,6 +157,7 @@ impl Config {
             jwt_secret,
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
             token_ttl_seconds: number("TOKEN_TTL_SECONDS", 3600, 60, 86_400)?,
+            refresh_token_ttl_days: number("REFRESH_TOKEN_TTL_DAYS", 30, 0, 365)?,
             invitation_ttl_days: number("INVITATION_TTL_DAYS", 14, 1, 365)?,
             token_rate_limit_per_minute: number("TOKEN_RATE_LIMIT_PER_MINUTE", 10, 1, 100_000)?,
             sign_in_address_limit_per_minute: number(
@@ -210,6 +214,7 @@ impl Config {
             jwt_secret: "test-secret-that-is-at-least-32-bytes-long!".to_owned(),
             public_base_url: "http://localhost:8080".to_owned(),
             token_ttl_seconds: 3600,
+            refresh_token_ttl_days: 30,
             invitation_ttl_days: 14,
             token_rate_limit_per_minute: 1000,
             sign_in_address_limit_per_minute: 100_000,

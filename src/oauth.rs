@@ -1,4 +1,4 @@
-//! The token endpoint's error language: RFC 6749 §5.2 bodies (`{"error", "error_description"}`)
+//! The token and revocation endpoints' error language: RFC 6749 §5.2 bodies (`{"error", "error_description"}`)
 //! instead of problem+json. [`error_response`] writes one; [`middleware`] rewrites any
 //! problem+json answer on the token endpoint — the request budget's 429, the framework's 413, a
 //! 500 or the database's 503 — into the same shape (same status and headers), so the endpoint
@@ -15,12 +15,15 @@ use utoipa::ToSchema;
 
 /// The token endpoint's path.
 pub const TOKEN_PATH: &str = "/v1/auth/token";
+/// The revocation endpoint's path (RFC 7009), which answers errors the same way.
+pub const REVOCATION_PATH: &str = "/v1/auth/revoke";
 
 /// An OAuth error response (RFC 6749 §5.2).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OAuthError {
     /// `invalid_request` (also a 413 body or a 429 past a limit), `invalid_client`,
-    /// `invalid_grant`, `unsupported_grant_type`, `password_change_required` (a temporary
+    /// `invalid_grant`, `unsupported_grant_type`, `unsupported_token_type` (revocation),
+    /// `password_change_required` (a temporary
     /// password must be changed with POST /v1/auth/password), `temporarily_unavailable` (503) or
     /// `server_error` (500). More codes may be added; treat an unknown one like `invalid_request`.
     #[schema(example = "invalid_grant")]
@@ -57,14 +60,15 @@ fn code_for(status: StatusCode) -> &'static str {
     }
 }
 
-/// Middleware: on `POST /v1/auth/token`, a problem+json answer becomes the OAuth error of the
+/// Middleware: on `POST /v1/auth/token` and `POST /v1/auth/revoke`, a problem+json answer becomes the OAuth error of the
 /// same status, keeping its headers (`Retry-After`, `RateLimit`, …) and the error it carries
 /// (so its cause is still logged with the request id).
 pub async fn middleware(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let token_endpoint = req.path() == TOKEN_PATH && req.method() == Method::POST;
+    let token_endpoint =
+        matches!(req.path(), TOKEN_PATH | REVOCATION_PATH) && req.method() == Method::POST;
     let res = next.call(req).await?;
     let is_problem = res
         .headers()

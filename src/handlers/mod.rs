@@ -31,6 +31,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Mounts every `/v1` operation.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(auth::create_token)
+        .service(auth::create_revocation)
         .service(auth::change_password)
         .service(auth::get_me);
     customers::configure(cfg);

@@ -12,6 +12,7 @@ pub mod links;
 pub mod orders;
 pub mod partner;
 pub mod partnerships;
+pub mod refresh_tokens;
 pub mod relationships;
 pub mod service_requests;
 pub mod sign_in;

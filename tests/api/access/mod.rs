@@ -4,3 +4,4 @@ mod isolation;
 mod link_tokens;
 mod owasp;
 mod permissions;
+mod refresh_tokens;

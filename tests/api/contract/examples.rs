@@ -28,6 +28,7 @@ const STEPS: &[Step] = &[
     Step("get_ready", None, 200, &[]),
     Step("get_problem", None, 200, &[]),
     Step("create_token", None, 200, &[]),
+    Step("create_revocation", None, 200, &[]),
     Step("get_me", Some(PROVIDER_GA), 200, &[]),
     Step("list_offers", Some(PROVIDER_GA), 200, &[]),
     Step("get_offer", Some(PROVIDER_GA), 200, &[]),
