@@ -2,14 +2,19 @@
 
 sign in -> offers -> customer -> cart -> review -> checkout -> support-contact candidates -> audit,
 against `serve --demo`, asserting that list items come back as the named models (not anonymous
-`Page...ItemsItem` classes); then what a client must survive: the token endpoint's 429 (read as
+`Page...ItemsItem` classes); the access token verifies with PyJWT against the key set the server
+publishes (RFC 8414 metadata -> jwks_uri); then what a client must survive: the token endpoint's 429 (read as
 the documented OAuth error), a subscription status this client version does not know, and the
 webhook event payloads typed from the document. Run by ci/integrators.sh with the generated package `pc_client` on
 PYTHONPATH:  python3 ci/client_scenario.py http://127.0.0.1:8080
 """
 
+import json
 import sys
+import urllib.request
 import uuid
+
+import jwt
 
 from pc_client import AuthenticatedClient, Client
 from pc_client.api.audit import list_audit_records
@@ -46,6 +51,23 @@ def expect(value, cls, what):
     return value
 
 
+def verify_with_published_keys(base, access_token):
+    """Verifies the token as another service would: the metadata names the key set, the header's
+    kid picks the key, PyJWT checks signature, audience and issuer."""
+    metadata = anonymous_json(f"{base}/.well-known/oauth-authorization-server")
+    key = jwt.PyJWKClient(metadata["jwks_uri"]).get_signing_key_from_jwt(access_token)
+    claims = jwt.decode(
+        access_token, key.key, algorithms=["EdDSA", "RS256"], audience="partner-center-api",
+        issuer=metadata["issuer"],
+    )
+    return jwt.get_unverified_header(access_token)["alg"], claims["sub"]
+
+
+def anonymous_json(url):
+    with urllib.request.urlopen(url) as res:
+        return json.load(res)
+
+
 def sign_in(base, anonymous, username):
     token = expect(
         create_token.sync(
@@ -61,6 +83,9 @@ def sign_in(base, anonymous, username):
 def main(base):
     anonymous = Client(base_url=base)
     client = sign_in(base, anonymous, "sales.agent@contoso-distribution.example")
+    alg, subject = verify_with_published_keys(base, client.token)
+    if alg != "EdDSA":
+        sys.exit(f"expected an EdDSA token (JWT_SIGNING_KEY_FILE), got {alg}")
 
     offers = list_offers.sync(client=client, q="microsoft 365 business")
     standard = next(o for o in offers.items if expect(o, Offer, "offer item").name.endswith("Standard"))
@@ -146,7 +171,8 @@ def main(base):
     print(
         f"client scenario: customer {customer_id}, order {placed.order.id}, "
         f"{len(candidates.items)} support-contact candidates, {len(audit.items)} audit records, "
-        f"{len(events.items)} typed event payloads, 429 after {throttled} failed sign-ins"
+        f"{len(events.items)} typed event payloads, 429 after {throttled} failed sign-ins, "
+        f"{alg} token of {subject} verified against the published JWKS"
     )
 
 

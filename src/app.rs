@@ -32,6 +32,7 @@ where
     app.openapi(openapi::ApiDoc::openapi())
         .configure(handlers::health::configure)
         .configure(handlers::problems::configure)
+        .configure(handlers::well_known::configure)
         .service(utoipa_actix_web::scope("/v1").configure(handlers::configure))
 }
 

@@ -25,6 +25,7 @@ pub mod support_contacts;
 pub mod upgrades;
 pub mod users;
 pub mod webhooks;
+pub mod well_known;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 

@@ -5,3 +5,4 @@ mod link_tokens;
 mod owasp;
 mod permissions;
 mod refresh_tokens;
+mod signing_keys;

@@ -29,6 +29,8 @@ const STEPS: &[Step] = &[
     Step("get_problem", None, 200, &[]),
     Step("create_token", None, 200, &[]),
     Step("create_revocation", None, 200, &[]),
+    Step("get_jwks", None, 200, &[]),
+    Step("get_authorization_server_metadata", None, 200, &[]),
     Step("get_me", Some(PROVIDER_GA), 200, &[]),
     Step("list_offers", Some(PROVIDER_GA), 200, &[]),
     Step("get_offer", Some(PROVIDER_GA), 200, &[]),
