@@ -108,7 +108,9 @@ const DOCUMENT_PATH: &str = "/api-docs/openapi.json";
 fn served_document(api: &utoipa::openapi::OpenApi) -> web::Bytes {
     static SERVED: std::sync::OnceLock<web::Bytes> = std::sync::OnceLock::new();
     SERVED
-        .get_or_init(|| web::Bytes::from(serde_json::to_vec(api).unwrap_or_default()))
+        .get_or_init(|| {
+            web::Bytes::from(serde_json::to_vec(&openapi::to_json(api)).unwrap_or_default())
+        })
         .clone()
 }
 

@@ -96,8 +96,8 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Openapi => {
-            let doc = app::openapi_document();
-            match doc.to_pretty_json() {
+            let doc = partner_center::openapi::to_json(&app::openapi_document());
+            match serde_json::to_string_pretty(&doc) {
                 Ok(json) => {
                     println!("{json}");
                     Ok(())

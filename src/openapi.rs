@@ -251,6 +251,14 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
     add_webhooks(api);
 }
 
+/// The document as it is served and printed: `api` as JSON, with the growing enumerations
+/// marked ([`EXTENSIBLE_ENUMS`]).
+pub fn to_json(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(api).unwrap_or_default();
+    mark_extensible(&mut doc);
+    doc
+}
+
 /// Makes the collected document as strict and as readable as the server: list
 /// schemas reference their named item schema; every 429 documents `Retry-After` and the rate-limit
 /// headers; GETs answering an `ETag` take `If-None-Match` and document 304; `If-Match` is a
@@ -263,7 +271,6 @@ fn finish(api: &mut utoipa::openapi::OpenApi) {
 
     if let Some(components) = api.components.as_mut() {
         add_examples(&mut components.schemas);
-        mark_extensible(&mut components.schemas);
         let names: Vec<String> = components.schemas.keys().cloned().collect();
         for (name, page) in components.schemas.iter_mut() {
             let Some(item) = name.strip_prefix("Page_") else {
@@ -518,54 +525,124 @@ fn add_examples(
 }
 
 /// Enumerations that will gain values as the API grows (a subscription's status, a problem's
-/// code, roles…). The document lists their values under `x-extensible-enum` instead of `enum`, so
-/// generated clients read them as strings and keep working when a new value arrives; the
-/// description says so. Enumerations a client only sends (`billingCycle`, `severity`) and the
-/// fixed vocabularies (`actorKind`, `tenantKind`) stay closed.
-const EXTENSIBLE_ENUMS: [&str; 8] = [
+/// code, roles…). Where the server answers them, the document lists their values under
+/// `x-extensible-enum` instead of `enum`, so generated clients read them as strings and keep
+/// working when a new value arrives; the description says so. Where a client sends them (a
+/// request body or a query parameter), a closed copy named `{Name}Input` keeps the exact values
+/// the server accepts. Enumerations only sent (`PartnerRole`, `billingCycle`, `severity`) and
+/// the fixed vocabularies (`actorKind`, `tenantKind`) stay closed.
+const EXTENSIBLE_ENUMS: [&str; 6] = [
     "SubscriptionStatus",
     "CartStatus",
     "ServiceRequestStatus",
     "Ineligibility",
     "ProblemCode",
     "Role",
-    "PartnerRole",
-    "ApplicationRole",
 ];
 
-fn mark_extensible(
-    schemas: &mut std::collections::BTreeMap<
-        String,
-        utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
-    >,
-) {
-    use utoipa::openapi::RefOr;
-    use utoipa::openapi::extensions::Extensions;
-    use utoipa::openapi::schema::Schema;
-    for name in EXTENSIBLE_ENUMS {
-        let Some(RefOr::T(Schema::Object(object))) = schemas.get_mut(name) else {
-            continue;
-        };
-        let Some(values) = object.enum_values.take() else {
-            continue;
-        };
-        if object.example.is_none() && object.examples.is_empty() {
-            object.example = values.first().cloned();
+/// See [`EXTENSIBLE_ENUMS`]. Works on the document as JSON (which schemas a request reaches and
+/// which a response reaches is a walk over `$ref`s).
+fn mark_extensible(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+
+    fn refs(value: &Value, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref")
+                    && let Some(name) = r.strip_prefix("#/components/schemas/")
+                {
+                    out.insert(name.to_owned());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
         }
-        object
-            .extensions
-            .get_or_insert_with(Extensions::default)
-            .merge(Extensions::from_iter([(
-                "x-extensible-enum",
-                serde_json::Value::Array(values),
-            )]));
-        let note = "More values may be added as the API grows: treat a value you do not know as \
-                    unknown rather than failing (the known ones are listed under \
-                    `x-extensible-enum`).";
-        object.description = Some(match object.description.take() {
-            Some(d) => format!("{d}\n\n{note}"),
-            None => note.to_owned(),
-        });
+    }
+    fn rewrite(value: &mut Value, from: &str, to: &str) {
+        match value {
+            Value::Object(map) => {
+                if map.get("$ref").and_then(Value::as_str) == Some(from) {
+                    map.insert("$ref".to_owned(), Value::String(to.to_owned()));
+                }
+                map.values_mut().for_each(|v| rewrite(v, from, to));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, from, to)),
+            _ => {}
+        }
+    }
+    let schemas = doc["components"]["schemas"].clone();
+    let closure = |roots: BTreeSet<String>| {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<String> = roots.into_iter().collect();
+        while let Some(name) = todo.pop() {
+            if seen.insert(name.clone()) {
+                let mut next = BTreeSet::new();
+                refs(&schemas[&name], &mut next);
+                todo.extend(next);
+            }
+        }
+        seen
+    };
+    let (mut sent, mut answered) = (BTreeSet::new(), BTreeSet::new());
+    for item in doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for op in item.as_object().into_iter().flat_map(|i| i.values()) {
+            refs(&op["requestBody"], &mut sent);
+            refs(&op["parameters"], &mut sent);
+            refs(&op["responses"], &mut answered);
+        }
+    }
+    let (sent, answered) = (closure(sent), closure(answered));
+    let note = "More values may be added as the API grows: treat a value you do not know as \
+                unknown rather than failing (the known ones are listed under \
+                `x-extensible-enum`).";
+    for name in EXTENSIBLE_ENUMS {
+        let Some(schema) = doc["components"]["schemas"].get(name).cloned() else {
+            continue;
+        };
+        let Some(values) = schema.get("enum").cloned() else {
+            continue;
+        };
+        if sent.contains(name) {
+            let input = format!("{name}Input");
+            let from = format!("#/components/schemas/{name}");
+            let to = format!("#/components/schemas/{input}");
+            for only_sent in sent.difference(&answered) {
+                rewrite(&mut doc["components"]["schemas"][only_sent], &from, &to);
+            }
+            for item in doc["paths"]
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|p| p.values_mut())
+            {
+                for op in item
+                    .as_object_mut()
+                    .into_iter()
+                    .flat_map(|i| i.values_mut())
+                {
+                    rewrite(&mut op["parameters"], &from, &to);
+                }
+            }
+            doc["components"]["schemas"][&input] = schema.clone();
+        }
+        let extensible = &mut doc["components"]["schemas"][name];
+        if let Some(object) = extensible.as_object_mut() {
+            object.remove("enum");
+            if !object.contains_key("example") && !object.contains_key("examples") {
+                object.insert("example".to_owned(), values[0].clone());
+            }
+            object.insert("x-extensible-enum".to_owned(), values);
+            let description = match object.get("description").and_then(Value::as_str) {
+                Some(d) => format!("{d}\n\n{note}"),
+                None => note.to_owned(),
+            };
+            object.insert("description".to_owned(), Value::String(description));
+        }
     }
 }
 

@@ -99,7 +99,7 @@ statuses! {
         Completed = "completed",
     }
 
-    /// A subscription (product.md §3).
+    /// A subscription's status.
     SubscriptionStatus {
         /// In use and billed.
         Active = "active",
@@ -107,7 +107,7 @@ statuses! {
         Suspended = "suspended",
     }
 
-    /// A service request (product.md §4).
+    /// A service request's status.
     ServiceRequestStatus {
         /// New, not yet worked on.
         Open = "open",
@@ -125,7 +125,7 @@ statuses! {
         Completed = "completed",
     }
 
-    /// How often a subscription is billed (product.md §3).
+    /// How often a subscription is billed.
     BillingCycle {
         /// Billed every month.
         Monthly = "monthly",

@@ -290,7 +290,11 @@ fn busy() -> HttpResponse {
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct RevocationRequest {
     /// The refresh token to revoke.
-    #[schema(example = "the-refresh-token-from-the-token-answer")]
+    #[schema(
+        example = "the-refresh-token-from-the-token-answer",
+        min_length = 1,
+        max_length = 1024
+    )]
     pub token: String,
     /// `refresh_token` (the only kind this server revokes; access tokens expire on their own).
     pub token_type_hint: Option<String>,

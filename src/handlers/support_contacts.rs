@@ -127,8 +127,8 @@ pub async fn get_support_contact(
 
 /// List who may be the subscription's support contact: exactly its indirect provider plus every
 /// indirect reseller with an active partnership with that provider and a relationship with the
-/// customer that includes DAP (product.md §4). A reseller that is missing needs a relationship
-/// request with DAP, accepted by the customer (seed "Assign support contacts").
+/// customer that includes DAP. A reseller that is missing needs a relationship request with
+/// DAP, accepted by the customer.
 #[utoipa::path(
     tag = "support contact",
     params(
