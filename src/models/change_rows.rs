@@ -61,7 +61,7 @@ pub fn insert(
                 .execute(c)?;
             // CROSS JOIN keeps the change's few events as the outer loop (SQLite could
             // otherwise walk the partner's events through the endpoint's partner id). It did
-            // not change the SQLite order rate measured at 1M rows (README "Performance").
+            // not change the SQLite order rate measured at 1M rows (docs/performance.md).
             let ids: Vec<&str> = events.iter().map(|e| e.id.as_str()).collect();
             let placeholders = vec!["?"; ids.len()].join(", ");
             let mut fan_out = diesel::sql_query(format!(
