@@ -385,7 +385,8 @@ fn finish(api: &mut utoipa::openapi::OpenApi) {
                 }
                 if p.name == "If-Match" {
                     p.schema = Some(RefOr::T(schema::Schema::Object(etag_schema())));
-                    // Prefilled in Swagger UI: a resource the demo seeded is at its first version.
+                    // Prefilled in Swagger UI with an ETag's form (a resource's first version);
+                    // send the one a GET answered.
                     *p = ParameterBuilder::from(p.clone())
                         .example(Some(serde_json::json!("\"v1\"")))
                         .build();
@@ -625,7 +626,9 @@ fn mark_extensible(doc: &mut serde_json::Value) {
                     .into_iter()
                     .flat_map(|i| i.values_mut())
                 {
-                    rewrite(&mut op["parameters"], &from, &to);
+                    if let Some(parameters) = op.get_mut("parameters") {
+                        rewrite(parameters, &from, &to);
+                    }
                 }
             }
             doc["components"]["schemas"][&input] = schema.clone();

@@ -37,11 +37,10 @@ async fn metrics_after_sign_ins_and_a_429_describe_every_family_and_show_the_ope
     let mut described = std::collections::HashMap::new();
     for line in text.lines() {
         let mut words = line.split_whitespace();
-        match (words.next(), words.next(), words.next()) {
-            (Some("#"), Some(kind @ ("HELP" | "TYPE")), Some(name)) => {
-                *described.entry((kind, name.to_owned())).or_insert(0) += 1;
-            }
-            _ => {}
+        if let (Some("#"), Some(kind @ ("HELP" | "TYPE")), Some(name)) =
+            (words.next(), words.next(), words.next())
+        {
+            *described.entry((kind, name.to_owned())).or_insert(0) += 1;
         }
     }
     for line in text
