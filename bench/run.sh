@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark (issue 7; README "Performance"): serves the real app and the floor server
+# The benchmark (docs/performance.md): serves the real app and the floor server
 # (examples/floor.rs) side by side on the same freshly seeded database, drives both with wrk
 # (2 threads x 8 connections), runs pgbench tpcb-like as the anchor for orders, and prints one
 # table: scenario, req/s, p50, p99, ratio to its anchor measured in the same run, server RSS.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the README's "Granular delegated admin" section (its ```sh blocks, as printed there)
+# Runs the "Granular delegated admin" section of docs/walkthrough.md (its ```sh blocks, as printed there)
 # against a fresh `serve --demo`, failing on any unexpected status, like examples/walkthrough.sh.
 #
 #   examples/gdap.sh [BASE_URL]     (default http://127.0.0.1:8080)

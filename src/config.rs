@@ -13,11 +13,21 @@ pub struct Config {
     pub bind_addr: String,
     /// `JWT_SECRET`: at least 32 bytes; required outside demo mode.
     pub jwt_secret: String,
+    /// `JWT_SIGNING_KEY_FILE`: a PEM file with an Ed25519 or RSA private key; tokens are then
+    /// signed with it (EdDSA or RS256) and its public key is published at
+    /// `/.well-known/jwks.json` (default none: HS256 with `JWT_SECRET`).
+    pub jwt_signing_key: Option<crate::auth::jwt::KeyPair>,
+    /// `JWT_PREVIOUS_KEY_FILES`: comma-separated PEM files of earlier signing keys (private or
+    /// public): tokens they signed stay valid until they expire, and they stay published.
+    pub jwt_previous_keys: Vec<crate::auth::jwt::KeyPair>,
     /// `PUBLIC_BASE_URL`: where users reach the API, used in invitation links
     /// (default `http://{BIND_ADDR}`).
     pub public_base_url: String,
     /// `TOKEN_TTL_SECONDS`: access-token lifetime (default 3600).
     pub token_ttl_seconds: i64,
+    /// `REFRESH_TOKEN_TTL_DAYS`: how long a refresh token stays usable; each use rotates it into
+    /// a new one with the full lifetime again (default 30; 0: no refresh tokens).
+    pub refresh_token_ttl_days: i64,
     /// `INVITATION_TTL_DAYS`: lifetime of invitation and relationship-request links (default 14).
     pub invitation_ttl_days: i64,
     /// `TOKEN_RATE_LIMIT_PER_MINUTE`: failed sign-in attempts per (user name or client id,
@@ -167,7 +177,19 @@ impl Config {
             bind_addr,
             jwt_secret,
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+            jwt_signing_key: match var("JWT_SIGNING_KEY_FILE") {
+                None => None,
+                Some(path) => Some(key_file("JWT_SIGNING_KEY_FILE", &path, true)?),
+            },
+            jwt_previous_keys: var("JWT_PREVIOUS_KEY_FILES")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|path| key_file("JWT_PREVIOUS_KEY_FILES", path, false))
+                .collect::<Result<_, _>>()?,
             token_ttl_seconds: number("TOKEN_TTL_SECONDS", 3600, 60, 86_400)?,
+            refresh_token_ttl_days: number("REFRESH_TOKEN_TTL_DAYS", 30, 0, 365)?,
             invitation_ttl_days: number("INVITATION_TTL_DAYS", 14, 1, 365)?,
             token_rate_limit_per_minute: number("TOKEN_RATE_LIMIT_PER_MINUTE", 10, 1, 100_000)?,
             sign_in_address_limit_per_minute: number(
@@ -228,7 +250,10 @@ impl Config {
             bind_addr: "127.0.0.1:8080".to_owned(),
             jwt_secret: "test-secret-that-is-at-least-32-bytes-long!".to_owned(),
             public_base_url: "http://localhost:8080".to_owned(),
+            jwt_signing_key: None,
+            jwt_previous_keys: Vec::new(),
             token_ttl_seconds: 3600,
+            refresh_token_ttl_days: 30,
             invitation_ttl_days: 14,
             token_rate_limit_per_minute: 1000,
             sign_in_address_limit_per_minute: 100_000,
@@ -292,6 +317,25 @@ fn gdap_default_roles() -> Result<Vec<String>, String> {
         )),
         None => Ok(ids),
     }
+}
+
+/// The key in the PEM file at `path` (named by `variable` in errors); a signing key must be
+/// private.
+fn key_file(
+    variable: &str,
+    path: &str,
+    signing: bool,
+) -> Result<crate::auth::jwt::KeyPair, String> {
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| format!("{variable}: cannot read {path}: {e}"))?;
+    let key = crate::auth::jwt::KeyPair::from_pem(&pem)
+        .map_err(|e| format!("{variable}: {path}: {e}"))?;
+    if signing && !key.can_sign() {
+        return Err(format!(
+            "{variable}: {path} holds a public key; a signing key must be private"
+        ));
+    }
+    Ok(key)
 }
 
 /// A random signing secret for a demo run (tokens die with the process): 32 random bytes,

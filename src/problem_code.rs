@@ -102,6 +102,9 @@ problem_codes! {
     RequestTimeout = "request_timeout", REQUEST_TIMEOUT,
         "Request timeout",
         "The request was not received in time; send it again, in full.";
+    InvalidCursor = "invalid_cursor", BAD_REQUEST,
+        "Invalid cursor",
+        "The `cursor` is not a `nextCursor` this API returned (it was cut, changed or made up); list again from the first page, without `cursor`.";
     InvalidText = "invalid_text", UNPROCESSABLE_ENTITY,
         "Invalid text",
         "A text value contains a character that cannot be stored (NUL); remove it and send again.";

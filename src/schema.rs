@@ -433,6 +433,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        credentials_version -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(customer_relationships -> customers (customer_id));
 diesel::joinable!(subscriptions -> customers (customer_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
@@ -467,4 +481,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     gdap_approval_requests,
     gdap_access_assignments,
     gdap_grants,
+    refresh_tokens,
 );

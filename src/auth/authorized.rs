@@ -34,6 +34,7 @@ use super::jwt::Claims;
 use super::permissions::{self, Operation};
 use super::principal::bearer;
 use super::principal::{PartnerCaller, Reaching};
+use crate::access_log::LoggedCaller;
 use crate::change::Change;
 use crate::db::{self, AnyConnection, Pool};
 use crate::error::ApiError;
@@ -264,6 +265,10 @@ fn authenticate(req: &HttpRequest) -> Result<(Claims, String), ApiError> {
         )
     })?;
     let claims = state.jwt.verify(token)?;
+    req.extensions_mut().insert(LoggedCaller {
+        caller: format!("{}:{}", claims.act.as_str(), claims.sub),
+        tenant: claims.tid.clone(),
+    });
     let request_id = req
         .extensions()
         .get::<RequestId>()

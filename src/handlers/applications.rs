@@ -79,7 +79,7 @@ pub struct CreatedApplication {
     tag = "applications",
     request_body = CreateApplication,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedApplication, headers(("Location" = String, description = "The application's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -119,7 +119,7 @@ pub async fn create_application(
 #[utoipa::path(
     tag = "applications",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of applications.", body = Page<Application>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -150,7 +150,7 @@ pub async fn list_applications(
 #[utoipa::path(
     tag = "applications",
     params(("applicationId" = Uuid, Path, description = "Application id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),

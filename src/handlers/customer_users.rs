@@ -61,7 +61,7 @@ impl From<UserRow> for CustomerUser {
 #[utoipa::path(
     tag = "customer users",
     params(("customerId" = Uuid, Path, description = "Customer id"), PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of users, oldest first.", body = Page<CustomerUser>),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
@@ -112,7 +112,7 @@ pub struct CustomerUserCredentials {
         ("userId" = Uuid, Path, description = "The customer user's id"),
         ("Idempotency-Key" = Option<String>, Header)
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Reset.", body = CustomerUserCredentials),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),

@@ -89,7 +89,7 @@ pub struct CreatedCustomer {
     tag = "customers",
     request_body = CreateCustomer,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedCustomer, headers(("Location" = String, description = "The customer's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough, or the caller is not an indirect provider (`indirect_provider_required`).", body = Problem, content_type = "application/problem+json"),
@@ -165,7 +165,7 @@ pub struct CustomerQuery {
 #[utoipa::path(
     tag = "customers",
     params(PageParams, CustomerQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of customers.", body = Page<Customer>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -199,7 +199,7 @@ pub async fn list_customers(
 #[utoipa::path(
     tag = "customers",
     params(("customerId" = Uuid, Path, description = "Customer id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The customer.", body = Customer, headers(("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -300,7 +300,7 @@ pub struct UpdateCustomer {
         ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
     ),
     request_body = UpdateCustomer,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated.", body = Customer, headers(("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),

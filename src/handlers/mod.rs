@@ -28,12 +28,14 @@ pub mod test_clocks;
 pub mod upgrades;
 pub mod users;
 pub mod webhooks;
+pub mod well_known;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Mounts every `/v1` operation.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(auth::create_token)
+        .service(auth::create_revocation)
         .service(auth::change_password)
         .service(auth::get_me);
     customers::configure(cfg);

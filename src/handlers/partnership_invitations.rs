@@ -44,7 +44,7 @@ pub struct AcceptLink {
     tag = "indirect providers",
     request_body = AcceptLink,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Accepted: the indirect provider you are now partnered with.", body = IndirectPartner),
         (status = 403, description = "Role not enough, or `indirect_reseller_required`.", body = Problem, content_type = "application/problem+json"),

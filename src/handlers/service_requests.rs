@@ -64,7 +64,7 @@ pub struct CreateServiceRequest {
         ("Idempotency-Key" = Option<String>, Header)
     ),
     request_body = CreateServiceRequest,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = ServiceRequest, headers(("Location" = String, description = "The service request's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
@@ -111,7 +111,7 @@ pub struct ServiceRequestQuery {
 #[utoipa::path(
     tag = "service requests",
     params(("customerId" = Uuid, Path, description = "Customer id"), PageParams, ServiceRequestQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of service requests.", body = Page<ServiceRequest>),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
@@ -148,7 +148,7 @@ pub async fn list_service_requests(
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("serviceRequestId" = Uuid, Path, description = "Service request id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The service request.", body = ServiceRequest, headers(("ETag" = String))),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
@@ -212,7 +212,7 @@ pub struct UpdateServiceRequest {
         ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
     ),
     request_body = UpdateServiceRequest,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated.", body = ServiceRequest, headers(("ETag" = String))),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),

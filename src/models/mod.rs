@@ -21,6 +21,7 @@ pub mod offer;
 pub mod order;
 pub mod partner;
 pub mod partnership;
+pub mod refresh_token;
 pub mod relationship;
 pub mod relationship_request;
 pub mod security_group;

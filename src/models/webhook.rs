@@ -399,3 +399,41 @@ impl AttemptRow {
             .load(conn)
     }
 }
+
+/// The delivery queue as the metrics see it (read at each scrape).
+#[derive(Debug, Clone, Copy)]
+pub struct QueueGauges {
+    /// Pending deliveries, due or not.
+    pub pending: i64,
+    /// Seconds the most overdue pending delivery is late (0 when none is due).
+    pub oldest_due_seconds: i64,
+    /// Disabled endpoints.
+    pub disabled: i64,
+}
+
+impl QueueGauges {
+    /// Reads the gauges in three small queries (the pending and disabled counts use the
+    /// status/due and enabled columns).
+    pub fn read(conn: &mut AnyConnection) -> QueryResult<QueueGauges> {
+        use diesel::dsl::min;
+        let t = super::now();
+        let pending = webhook_deliveries::table
+            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
+            .count()
+            .get_result(conn)?;
+        let oldest: Option<NaiveDateTime> = webhook_deliveries::table
+            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
+            .filter(webhook_deliveries::next_attempt_at.le(t))
+            .select(min(webhook_deliveries::next_attempt_at))
+            .first(conn)?;
+        let disabled = webhooks::table
+            .filter(webhooks::enabled.eq(false))
+            .count()
+            .get_result(conn)?;
+        Ok(QueueGauges {
+            pending,
+            oldest_due_seconds: oldest.map_or(0, |o| (t - o).num_seconds().max(0)),
+            disabled,
+        })
+    }
+}

@@ -14,6 +14,7 @@ pub mod links;
 pub mod orders;
 pub mod partner;
 pub mod partnerships;
+pub mod refresh_tokens;
 pub mod relationships;
 pub mod security_groups;
 pub mod service_requests;

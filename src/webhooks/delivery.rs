@@ -333,6 +333,30 @@ fn finish(
             );
             return Ok(());
         }
+        let label = match status {
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Pending => "retry",
+            DeliveryStatus::Failed => "failed",
+        };
+        crate::metrics::record_delivery(
+            label,
+            std::time::Duration::from_millis(outcome.duration_ms.max(0) as u64),
+        );
+        if !outcome.delivered() {
+            let next = next.map_or_else(|| "none: failed".to_owned(), |n| n.and_utc().to_rfc3339());
+            log::warn!(
+                webhook_id = delivery.webhook_id.to_string().as_str(),
+                delivery_id = delivery.id.to_string().as_str(),
+                event_id = delivery.event_id.as_str(),
+                event_type = delivery.event_type.as_str(),
+                attempt = attempts,
+                status_code = outcome.status_code.unwrap_or(0),
+                next_attempt_at = next.as_str();
+                "webhook delivery {} attempt {attempts} failed: {}",
+                delivery.id,
+                outcome.error.as_deref().unwrap_or("no answer")
+            );
+        }
         if let Some(mut w) = WebhookRow::find(conn, &delivery.webhook_id)? {
             let before = (w.failing_since, w.last_failed_at, w.enabled);
             if outcome.delivered() {
@@ -349,6 +373,11 @@ fn finish(
                 if w.enabled && t - since >= chrono::Duration::days(DISABLE_AFTER_DAYS) {
                     w.enabled = false;
                     w.disabled_reason = Some("failing_for_5_days".to_owned());
+                    log::warn!(
+                        webhook_id = w.id.to_string().as_str();
+                        "webhook {} disabled: its deliveries have failed for {DISABLE_AFTER_DAYS} days",
+                        w.id
+                    );
                     w.version += 1;
                     w.updated_at = t;
                 }

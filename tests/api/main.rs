@@ -9,4 +9,5 @@ mod contract;
 mod customers;
 mod events;
 mod gdap;
+mod operations;
 mod partners;

@@ -5,3 +5,5 @@ mod isolation;
 mod link_tokens;
 mod owasp;
 mod permissions;
+mod refresh_tokens;
+mod signing_keys;

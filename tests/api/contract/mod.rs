@@ -8,3 +8,4 @@ mod openapi;
 mod paging;
 mod problems;
 mod stored_vocabularies;
+mod token_endpoint;

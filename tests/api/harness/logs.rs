@@ -1,57 +1,76 @@
-//! The log records of the test process at WARN and above, as `serve` would write them (through
-//! `partner_center::log_noise::Demote`), so a test can assert what an operator would see.
+//! The log lines the app writes during the tests, captured in-process: the process's logger is
+//! the app's own JSON format ([`partner_center::logging`]) writing into memory, installed the way
+//! `serve` installs it (behind `partner_center::log_noise::Demote`), so a test can find the lines
+//! of its request (by its request id) and read their fields, or assert what an operator would
+//! see at ERROR.
 
-use std::sync::{Mutex, OnceLock};
+use std::io::Write;
+use std::sync::{Mutex, Once};
 
-use log::{Level, LevelFilter, Log, Metadata, Record};
+use serde_json::Value;
 
-/// One kept record.
+static CAPTURED: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+
+struct Capture;
+
+impl Write for Capture {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        CAPTURED
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs the capturing logger (once per test process): access lines and warnings.
+pub fn capture() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let logger = partner_center::logging::builder(partner_center::logging::Format::Json)
+            .parse_filters("warn,access=info")
+            .target(env_logger::Target::Pipe(Box::new(Capture)))
+            .build();
+        let _ = partner_center::logging::install(logger);
+    });
+}
+
+/// Every captured JSON line whose text contains `needle` (e.g. a request id).
+pub fn lines_with(needle: &str) -> Vec<Value> {
+    all().into_iter()
+        .filter(|l| l.to_string().contains(needle))
+        .collect()
+}
+
+/// Every captured line.
+fn all() -> Vec<Value> {
+    let captured = CAPTURED.lock().unwrap_or_else(|e| e.into_inner());
+    String::from_utf8_lossy(&captured)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+/// One captured ERROR line.
 #[derive(Debug, Clone)]
 pub struct Line {
-    pub level: Level,
     pub target: String,
     pub message: String,
 }
 
-struct Keep;
-
-static LINES: Mutex<Vec<Line>> = Mutex::new(Vec::new());
-
-impl Log for Keep {
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        metadata.level() <= Level::Warn
-    }
-
-    fn log(&self, record: &Record<'_>) {
-        if self.enabled(record.metadata()) {
-            LINES.lock().unwrap().push(Line {
-                level: record.level(),
-                target: record.target().to_owned(),
-                message: record.args().to_string(),
-            });
-        }
-    }
-
-    fn flush(&self) {}
-}
-
-/// Starts keeping records (once per process; later calls do nothing).
-pub fn capture() {
-    static INSTALLED: OnceLock<()> = OnceLock::new();
-    INSTALLED.get_or_init(|| {
-        log::set_boxed_logger(Box::new(partner_center::log_noise::Demote(Keep)))
-            .expect("no other logger in the test process");
-        log::set_max_level(LevelFilter::Warn);
-    });
-}
-
-/// The ERROR records kept so far for which `pick` holds.
+/// The ERROR lines captured so far for which `pick` holds.
 pub fn errors(pick: impl Fn(&Line) -> bool) -> Vec<Line> {
-    LINES
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|l| l.level == Level::Error && pick(l))
-        .cloned()
+    all()
+        .into_iter()
+        .filter(|l| l["level"] == "ERROR")
+        .map(|l| Line {
+            target: l["target"].as_str().unwrap_or_default().to_owned(),
+            message: l["msg"].as_str().unwrap_or_default().to_owned(),
+        })
+        .filter(|l| pick(l))
         .collect()
 }

@@ -304,6 +304,7 @@ impl TestApp {
 
     /// Like [`TestApp::new`] with configuration changes.
     pub async fn with_config(change: impl FnOnce(&mut Config)) -> TestApp {
+        logs::capture();
         let (url, guard) = fresh_database();
         let mut config = Config::for_database(&url);
         change(&mut config);
