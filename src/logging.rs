@@ -82,8 +82,7 @@ pub fn init() -> Result<(), String> {
 /// level filter (the one home of how the server's logger is put in place; tests use it too).
 pub fn install(logger: env_logger::Logger) -> Result<(), String> {
     let max = logger.filter();
-    log::set_boxed_logger(Box::new(crate::log_noise::Demote(logger)))
-        .map_err(|e| e.to_string())?;
+    log::set_boxed_logger(Box::new(crate::log_noise::Demote(logger))).map_err(|e| e.to_string())?;
     log::set_max_level(max);
     Ok(())
 }

@@ -254,7 +254,7 @@ fn shown(r: Relationship) -> DelegatedAdminRelationship {
 /// List the customer-side directory roles a relationship can ask for, with their template ids.
 #[utoipa::path(
     tag = "granular delegated admin",
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Every directory role.", body = Vec<DirectoryRole>),
         (status = 403, description = "Not a partner user or application.", body = Problem, content_type = "application/problem+json")
@@ -279,7 +279,7 @@ pub async fn list_directory_roles(
     tag = "granular delegated admin",
     request_body = CreateDelegatedAdminRelationship,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = DelegatedAdminRelationship, headers(("Location" = String, description = "The relationship's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -319,7 +319,7 @@ pub async fn create_delegated_admin_relationship(
 #[utoipa::path(
     tag = "granular delegated admin",
     params(PageParams, RelationshipQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of relationships.", body = Page<DelegatedAdminRelationship>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -346,7 +346,7 @@ pub async fn list_delegated_admin_relationships(
 #[utoipa::path(
     tag = "granular delegated admin",
     params(("relationshipId" = Uuid, Path, description = "Relationship id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The relationship.", body = DelegatedAdminRelationship, headers(("ETag" = String, description = "For If-Match"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -377,7 +377,7 @@ pub async fn get_delegated_admin_relationship(
         ("relationshipId" = Uuid, Path, description = "Relationship id"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale.")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed.", body = DelegatedAdminRelationship, headers(("ETag" = String, description = "For If-Match"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -458,7 +458,7 @@ fn approval_draft(
         ("relationshipId" = Uuid, Path, description = "Relationship id"),
         ("Idempotency-Key" = Option<String>, Header)
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Done.", body = RelationshipRequestResult),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -526,7 +526,7 @@ pub async fn create_delegated_admin_relationship_request(
         ("relationshipId" = Uuid, Path, description = "Relationship id"),
         ("Idempotency-Key" = Option<String>, Header)
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created, `active`.", body = AccessAssignment),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -560,7 +560,7 @@ pub async fn create_access_assignment(
 #[utoipa::path(
     tag = "granular delegated admin",
     params(("relationshipId" = Uuid, Path, description = "Relationship id"), PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of access assignments.", body = Page<AccessAssignment>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -596,7 +596,7 @@ pub async fn list_access_assignments(
         ("relationshipId" = Uuid, Path, description = "Relationship id"),
         ("assignmentId" = Uuid, Path, description = "Access assignment id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -625,7 +625,7 @@ pub async fn delete_access_assignment(
     tag = "granular delegated admin",
     request_body = AcceptLink,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Approved.", body = DelegatedAdminRelationship),
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
@@ -654,7 +654,7 @@ pub async fn approve_delegated_admin_relationship(
     tag = "granular delegated admin",
     request_body = AcceptLink,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Rejected.", body = DelegatedAdminRelationship),
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
@@ -681,7 +681,7 @@ pub async fn reject_delegated_admin_relationship(
 #[utoipa::path(
     tag = "customer self-service",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of relationships.", body = Page<DelegatedAdminRelationship>),
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
@@ -712,7 +712,7 @@ pub async fn list_my_delegated_admin_relationships(
         ("relationshipId" = Uuid, Path, description = "Relationship id"),
         ("Idempotency-Key" = Option<String>, Header)
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Terminated.", body = RelationshipRequestResult),
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),

@@ -65,7 +65,7 @@ pub struct UpdateSecurityGroup {
     tag = "granular delegated admin",
     request_body = CreateSecurityGroup,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = SecurityGroup, headers(("Location" = String, description = "The group's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -100,7 +100,7 @@ pub async fn create_security_group(
 #[utoipa::path(
     tag = "granular delegated admin",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of security groups.", body = Page<SecurityGroup>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -130,7 +130,7 @@ pub async fn list_security_groups(
 #[utoipa::path(
     tag = "granular delegated admin",
     params(("groupId" = Uuid, Path, description = "Security group id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The group.", body = SecurityGroup, headers(("ETag" = String, description = "For If-Match"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -161,7 +161,7 @@ pub async fn get_security_group(
         ("groupId" = Uuid, Path, description = "Security group id"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale.")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed.", body = SecurityGroup, headers(("ETag" = String, description = "For If-Match"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -197,7 +197,7 @@ pub async fn update_security_group(
 #[utoipa::path(
     tag = "granular delegated admin",
     params(("groupId" = Uuid, Path, description = "Security group id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -227,7 +227,7 @@ pub async fn delete_security_group(
         ("groupId" = Uuid, Path, description = "Security group id"),
         ("memberId" = Uuid, Path, description = "A user's or an application's id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The group with its members.", body = SecurityGroup),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -258,7 +258,7 @@ pub async fn add_security_group_member(
         ("groupId" = Uuid, Path, description = "Security group id"),
         ("memberId" = Uuid, Path, description = "A user's or an application's id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed."),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),

@@ -254,7 +254,7 @@ pub async fn update_service_request(
         ("serviceRequestId" = Uuid, Path, description = "Service request id"),
         PageParams
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of notes.", body = Page<Note>),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
@@ -305,7 +305,7 @@ pub struct CreateNote {
         ("Idempotency-Key" = Option<String>, Header)
     ),
     request_body = CreateNote,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Added.", body = Note),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),

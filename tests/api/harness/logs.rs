@@ -41,7 +41,8 @@ pub fn capture() {
 
 /// Every captured JSON line whose text contains `needle` (e.g. a request id).
 pub fn lines_with(needle: &str) -> Vec<Value> {
-    all().into_iter()
+    all()
+        .into_iter()
         .filter(|l| l.to_string().contains(needle))
         .collect()
 }
