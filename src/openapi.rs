@@ -43,6 +43,7 @@ use utoipa::{Modify, OpenApi};
         (name = "subscriptions", description = "Customers' subscriptions: licenses, suspend and reactivate, reseller of record, upgrades."),
         (name = "audit", description = "Audit records of every state change."),
         (name = "webhooks", description = "Signed event deliveries (Standard Webhooks) to your endpoints: registrations, secrets, the delivery log, redelivery and replay."),
+        (name = "billing", description = "Price lists over cost (provider) or over the reseller price (reseller), their dated versions and assignments; billing line items written with each subscription change."),
         (name = "operations", description = "Health probes.")
     )
 )]
@@ -412,12 +413,13 @@ const EMAIL_PATTERN: &str = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]
 /// Path parameters whose examples name a demo organisation or offer (`serve --demo` seeds them
 /// with these ids): Contoso's customer Adatum (with DAP), Northwind IT (partnered with Contoso),
 /// Contoso itself, and Microsoft 365 Business Basic.
-const DEMO_PATH_IDS: [(&str, &str); 5] = [
+const DEMO_PATH_IDS: [(&str, &str); 6] = [
     ("customerId", crate::demo::ADATUM_ID),
     ("resellerId", crate::demo::PARTNERED_ID),
     ("providerId", crate::demo::PROVIDER_ID),
     ("partnerId", crate::demo::PROVIDER_ID),
     ("offerId", "019a8f3c-2000-758b-a2a2-055bb55bcbbb"),
+    ("priceListId", crate::demo::PRICE_LIST_ID),
 ];
 
 /// Examples that work against `serve --demo`: an optional reference or value without its own
@@ -431,7 +433,12 @@ fn add_examples(
 ) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{Schema, SchemaFormat, SchemaType, Type};
-    let named: [(&str, &str, serde_json::Value); 6] = [
+    let named: [(&str, &str, serde_json::Value); 7] = [
+        (
+            "AssignPriceList",
+            "priceListId",
+            serde_json::json!(crate::demo::PRICE_LIST_ID),
+        ),
         (
             "CreateRelationshipRequest",
             "includeDelegatedAdmin",

@@ -59,9 +59,13 @@ impl<T: Body> Body for Vec<T> {
 
 crate::bodies!(
     crate::api::applications::Application,
+    crate::api::billing::BillingLineItem,
     crate::api::customers::Customer,
     crate::api::orders::Order,
     crate::api::partner::Partner,
+    crate::api::price_lists::PriceList,
+    crate::api::price_lists::PriceListVersion,
+    crate::api::price_lists::ResolvedPrice,
     crate::api::service_requests::ServiceRequest,
     crate::api::subscriptions::Subscription,
     crate::api::test_clocks::TestClock,

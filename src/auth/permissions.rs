@@ -85,6 +85,10 @@ macro_rules! operations {
             ManageWebhooks,
             /// Test clocks: create, read, advance, delete (product.md §12; only where enabled).
             ManageTestClocks,
+            /// Price lists: create, version, assign (product.md §13).
+            ManagePriceLists,
+            /// Billing line items: read, export (product.md §13).
+            ReadBilling,
         }
     };
     (@emit [docs $then:ident] $($body:tt)*) => {
@@ -199,6 +203,8 @@ impl Operation {
                      are the provider's.",
                 ),
             ),
+            ManagePriceLists => (&[GA, AA], Partners),
+            ReadBilling => (&[GA, AA, SA], Partners),
         }
     }
 
@@ -389,6 +395,10 @@ mod tests {
             ManageWebhooks             =>      [Y, N,  Y,  N,  N],
             // Test clocks: create, advance (only where enabled)
             ManageTestClocks           =>      [Y, N,  Y,  N,  N],
+            // Price lists: create, version, assign
+            ManagePriceLists           =>      [Y, N,  Y,  N,  N],
+            // Billing line items and statements: read, export
+            ReadBilling                =>      [Y, N,  Y,  Y,  N],
         }
     }
 

@@ -94,6 +94,20 @@ impl FromStr for ChargeType {
 
 super::text_column!(ChargeType);
 
+/// Where a resolved price came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum PriceSource {
+    /// The version's entry with a fixed `unitPrice`.
+    UnitPrice,
+    /// The version's entry with a `markupPercent`.
+    EntryMarkup,
+    /// The version's `defaultMarkupPercent`.
+    DefaultMarkup,
+    /// No list applies: the price below (cost, or the reseller price).
+    Base,
+}
+
 /// Rounds `x` (an amount in minor units) to a whole minor unit, half to even; `None` when it
 /// does not fit in 64 bits.
 pub fn round_minor(x: Decimal) -> Option<i64> {

@@ -11,6 +11,7 @@
 
 pub mod application;
 pub mod audit;
+pub mod billing_line;
 pub mod cart;
 pub mod change_rows;
 pub mod customer;
@@ -20,6 +21,7 @@ pub mod offer;
 pub mod order;
 pub mod partner;
 pub mod partnership;
+pub mod price_list;
 pub mod relationship;
 pub mod relationship_request;
 pub mod service_request;

@@ -3,6 +3,7 @@
 
 pub mod applications;
 pub mod audit;
+pub mod billing;
 pub mod bootstrap;
 pub mod carts;
 pub mod catalog;
@@ -13,6 +14,8 @@ pub mod links;
 pub mod orders;
 pub mod partner;
 pub mod partnerships;
+pub mod price_lists;
+pub mod pricing;
 pub mod relationships;
 pub mod service_requests;
 pub mod sign_in;

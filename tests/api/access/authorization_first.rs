@@ -231,6 +231,36 @@ const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/test-clocks/{clockId}/advance",
         ManageTestClocks,
     ),
+    ("POST", "/v1/price-lists", ManagePriceLists),
+    ("GET", "/v1/price-lists", ManagePriceLists),
+    ("GET", "/v1/price-lists/{priceListId}", ManagePriceLists),
+    ("PATCH", "/v1/price-lists/{priceListId}", ManagePriceLists),
+    (
+        "POST",
+        "/v1/price-lists/{priceListId}/versions",
+        ManagePriceLists,
+    ),
+    (
+        "GET",
+        "/v1/price-lists/{priceListId}/versions",
+        ManagePriceLists,
+    ),
+    (
+        "GET",
+        "/v1/price-lists/{priceListId}/prices",
+        ManagePriceLists,
+    ),
+    (
+        "PUT",
+        "/v1/indirect-resellers/{resellerId}/price-list",
+        ManagePriceLists,
+    ),
+    (
+        "PUT",
+        "/v1/customers/{customerId}/price-list",
+        ManagePriceLists,
+    ),
+    ("GET", "/v1/billing/line-items", ReadBilling),
 ];
 
 /// Secured operations about the caller itself, with no §5 row.
