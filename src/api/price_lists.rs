@@ -74,7 +74,10 @@ pub struct PriceEntryBody {
     pub unit_price: Option<Money>,
     /// A markup over the price below, in percent (decimal string, above -100).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(example = "20")]
+    #[schema(
+        example = "20",
+        pattern = "^(-?[0-9]{1,2}(\\.[0-9]{1,4})?|[0-9]{3}(\\.[0-9]{1,4})?|1000)$"
+    )]
     pub markup_percent: Option<String>,
 }
 

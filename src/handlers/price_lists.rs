@@ -36,7 +36,10 @@ pub struct CreatePriceList {
     /// Markup over the price below for offers without an entry, in percent (decimal string,
     /// above -100, at most 1000, at most four decimals).
     #[validate(length(min = 1, max = 16))]
-    #[schema(example = "12")]
+    #[schema(
+        example = "12",
+        pattern = "^(-?[0-9]{1,2}(\\.[0-9]{1,4})?|[0-9]{3}(\\.[0-9]{1,4})?|1000)$"
+    )]
     pub default_markup_percent: String,
     /// Make it your default list (default `false`).
     #[serde(default)]
@@ -65,10 +68,14 @@ pub struct CreatePriceListVersion {
     pub effective_from: DateTime<Utc>,
     /// Markup for offers without an entry (default: the version in effect now's).
     #[validate(length(min = 1, max = 16))]
-    #[schema(example = "15")]
+    #[schema(
+        example = "15",
+        pattern = "^(-?[0-9]{1,2}(\\.[0-9]{1,4})?|[0-9]{3}(\\.[0-9]{1,4})?|1000)$"
+    )]
     pub default_markup_percent: Option<String>,
     /// Prices per offer, term and billing cycle.
     #[validate(length(max = 1000))]
+    #[schema(max_items = 1000)]
     #[serde(default)]
     pub entries: Vec<PriceEntryBody>,
 }
@@ -116,7 +123,7 @@ fn with_markup(
         (status = 201, description = "Created.", body = PriceList, headers(("Location" = String, description = "The list's URL"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields (`currency`, `defaultMarkupPercent`).", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Invalid fields, or `unknown_currency` on `currency`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/price-lists")]
@@ -250,7 +257,7 @@ pub async fn update_price_list(
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such price list of yours.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, or `price_list_version_in_past` on `effectiveFrom`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Invalid fields, `price_list_version_in_past` on `effectiveFrom`, or `invalid_price_entry` on `entries[i]`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/price-lists/{priceListId}/versions")]

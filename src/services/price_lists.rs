@@ -44,6 +44,15 @@ fn field(field: &str, message: impl Into<String>) -> ApiError {
     )
 }
 
+fn bad_entry(field: &str, message: impl Into<String>) -> ApiError {
+    ApiError::field(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        ProblemCode::InvalidPriceEntry,
+        field,
+        message.into(),
+    )
+}
+
 /// The start of the version created with a list: it prices every date before the next one.
 pub fn beginning() -> NaiveDateTime {
     NaiveDate::from_ymd_opt(2000, 1, 1)
@@ -71,13 +80,22 @@ pub struct NewPriceList {
 }
 
 /// Creates a list of the caller with its first version (from the beginning, no entries);
-/// audits `create_price_list`. Errors: 422 on `defaultMarkupPercent`.
+/// audits `create_price_list`. Errors: 422 `validation_failed` on `defaultMarkupPercent`, 422
+/// `unknown_currency` on `currency`.
 pub fn create(
     change: &mut Change<'_>,
     caller: &PartnerCaller,
     new: NewPriceList,
 ) -> Result<(PriceListRow, PriceListVersionRow), ApiError> {
     let markup = percent(&new.default_markup_percent, "defaultMarkupPercent")?;
+    if !crate::money::is_currency(&new.currency) {
+        return Err(ApiError::field(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ProblemCode::UnknownCurrency,
+            "currency",
+            "must be an active ISO 4217 code such as USD",
+        ));
+    }
     let t = now();
     let owner = Id::from(caller.partner_id());
     let list = PriceListRow {
@@ -193,8 +211,9 @@ pub struct NewVersion {
 /// `effectiveFrom`; audits `create_price_list_version`.
 ///
 /// Errors: 404; 422 `price_list_version_in_past` on `effectiveFrom` (not after now); 422
-/// `validation_failed` on a markup, a duplicate entry or an entry with both or neither of
-/// `unitPrice` and `markupPercent`.
+/// `validation_failed` on a markup; 422 `invalid_price_entry` on a duplicate entry, an entry
+/// with both or neither of `unitPrice` and `markupPercent`, or a unit price in another currency
+/// or negative.
 pub fn create_version(
     change: &mut Change<'_>,
     caller: &PartnerCaller,
@@ -216,7 +235,7 @@ pub fn create_version(
     }
     for (i, e) in new.entries.iter().enumerate() {
         if e.unit_price.is_some() == e.markup_percent.is_some() {
-            return Err(field(
+            return Err(bad_entry(
                 &format!("entries[{i}]"),
                 "give exactly one of `unitPrice` and `markupPercent`",
             ));
@@ -226,9 +245,15 @@ pub fn create_version(
             .as_ref()
             .filter(|m| m.currency != list.currency)
         {
-            return Err(field(
+            return Err(bad_entry(
                 &format!("entries[{i}].unitPrice.currency"),
                 format!("is {}; the list prices in {}", m.currency, list.currency),
+            ));
+        }
+        if e.unit_price.as_ref().is_some_and(|m| m.amount_minor < 0) {
+            return Err(bad_entry(
+                &format!("entries[{i}].unitPrice.amountMinor"),
+                "must not be negative",
             ));
         }
         if let Some(m) = &e.markup_percent {
@@ -239,7 +264,7 @@ pub fn create_version(
                 && o.term_duration == e.term_duration
                 && o.billing_cycle == e.billing_cycle
         }) {
-            return Err(field(
+            return Err(bad_entry(
                 &format!("entries[{i}]"),
                 "names the same offer, term and billing cycle as an earlier entry",
             ));

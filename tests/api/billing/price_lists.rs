@@ -134,20 +134,30 @@ async fn version_in_the_past_is_refused_and_a_future_one_is_replaced() {
     let items = app.get(&url, &ga).await.items();
     assert_eq!(items.len(), 2);
     assert_eq!(items[1]["defaultMarkupPercent"], "20");
-    for (body, field) in [
+    app.post(
+        "/v1/price-lists",
+        &ga,
+        json!({ "name": "Nowhere", "currency": "XYZ", "defaultMarkupPercent": "1" }),
+    )
+    .await
+    .assert_problem(422, "unknown_currency");
+    for (body, field, code) in [
         (
             json!({ "effectiveFrom": "2031-01-01T00:00:00Z", "defaultMarkupPercent": "-100" }),
             "defaultMarkupPercent",
+            "validation_failed",
         ),
         (
             json!({ "effectiveFrom": "2031-01-01T00:00:00Z", "defaultMarkupPercent": "1.5e1" }),
             "defaultMarkupPercent",
+            "validation_failed",
         ),
         (
             json!({ "effectiveFrom": "2031-01-01T00:00:00Z", "entries": [
             { "offerId": M365_BUSINESS_BASIC, "termDuration": "P1M", "billingCycle": "monthly" }
         ] }),
             "entries[0]",
+            "invalid_price_entry",
         ),
         (
             json!({ "effectiveFrom": "2031-01-01T00:00:00Z", "entries": [
@@ -155,10 +165,11 @@ async fn version_in_the_past_is_refused_and_a_future_one_is_replaced() {
               "unitPrice": { "amountMinor": 5, "currency": "EUR" } }
         ] }),
             "entries[0].unitPrice.currency",
+            "invalid_price_entry",
         ),
     ] {
         let res = app.post(&url, &ga, body).await;
-        res.assert_problem(422, "validation_failed");
+        res.assert_problem(422, code);
         assert_eq!(res.body["errors"][0]["field"], field, "{}", res.text);
     }
 }
