@@ -247,4 +247,58 @@ mod tests {
         assert_eq!(prorate(1000, -12, 26, 31), Some(-10_065));
         assert_eq!(prorate(1000, 1, 1, 0), None);
     }
+
+    /// Random sequences of seat changes inside one cycle (a fixed-seed generator, so a failure
+    /// repeats): each refund is at most what its seats were charged, a cancellation on the
+    /// purchase day nets zero, and the lines of a sequence sum to the seat-days used, each line
+    /// off by at most half a minor unit.
+    #[test]
+    fn seat_changes_sum_to_the_seat_days_used_within_rounding() {
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) % n
+        };
+        for _ in 0..2_000 {
+            let cycle_days = 28 + next(4) as i64;
+            let unit = 1 + next(50_000) as i64;
+            let mut seats = 1 + next(300) as i64;
+            let mut day = 0;
+            let mut sum = prorate(unit, seats, cycle_days, cycle_days).unwrap();
+            let mut seat_days = Decimal::from(seats * cycle_days);
+            let mut lines = 1;
+            while day < cycle_days - 1 && next(3) > 0 {
+                day += 1 + next(((cycle_days - 1 - day) as u64).max(1)) as i64;
+                day = day.min(cycle_days - 1);
+                let left = cycle_days - day;
+                let delta = if next(2) == 0 {
+                    1 + next(50) as i64
+                } else {
+                    -(next(seats as u64) as i64)
+                };
+                let line = prorate(unit, delta, left, cycle_days).unwrap();
+                if delta < 0 {
+                    // A refund never exceeds what those seats were charged for the whole cycle.
+                    assert!(-line <= prorate(unit, -delta, cycle_days, cycle_days).unwrap());
+                }
+                sum += line;
+                seat_days += Decimal::from(delta * left);
+                seats += delta;
+                lines += 1;
+            }
+            let exact = Decimal::from(unit) * seat_days / Decimal::from(cycle_days);
+            let off = (Decimal::from(sum) - exact).abs();
+            assert!(
+                off <= Decimal::new(5, 1) * Decimal::from(lines),
+                "{sum} vs {exact}"
+            );
+            assert_eq!(
+                prorate(unit, seats, cycle_days, cycle_days).unwrap()
+                    + prorate(unit, -seats, cycle_days, cycle_days).unwrap(),
+                0
+            );
+        }
+    }
 }
