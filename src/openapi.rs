@@ -43,6 +43,7 @@ use utoipa::{Modify, OpenApi};
         (name = "subscriptions", description = "Customers' subscriptions: licenses, suspend and reactivate, reseller of record, upgrades."),
         (name = "audit", description = "Audit records of every state change."),
         (name = "webhooks", description = "Signed event deliveries (Standard Webhooks) to your endpoints: registrations, secrets, the delivery log, redelivery and replay."),
+        (name = "test clocks", description = "Simulated time for a provider's customers: create a clock, put customers on it, advance it to run their subscriptions' renewals and expiries."),
         (name = "billing", description = "Price lists over cost (provider) or over the reseller price (reseller), their dated versions and assignments; billing line items written with each subscription change."),
         (name = "operations", description = "Health probes.")
     )

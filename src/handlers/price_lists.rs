@@ -73,9 +73,9 @@ pub struct CreatePriceListVersion {
         pattern = "^(-?[0-9]{1,2}(\\.[0-9]{1,4})?|[0-9]{3}(\\.[0-9]{1,4})?|1000)$"
     )]
     pub default_markup_percent: Option<String>,
-    /// Prices per offer, term and billing cycle.
-    #[validate(length(max = 1000))]
-    #[schema(max_items = 1000)]
+    /// Prices per offer, term and billing cycle (at most 200 per version).
+    #[validate(length(max = 200))]
+    #[schema(max_items = 200)]
     #[serde(default)]
     pub entries: Vec<PriceEntryBody>,
 }

@@ -4,9 +4,9 @@
 //! - **cost**: the catalog's monthly price of the term and cycle × the cycle's months;
 //! - **reseller price** (subscriptions with a reseller of record): the provider's list assigned
 //!   to the reseller, else the provider's default list, over cost; else cost;
-//! - **customer price**: for a reseller's customer, the reseller's list assigned to the
-//!   customer over the reseller price, else the reseller price; for a direct customer, the
-//!   provider's list assigned to the customer, else the provider's default list, over cost.
+//! - **customer price**: with a reseller of record, the reseller's list assigned to the
+//!   customer over the reseller price, else the reseller price; without one, the provider's
+//!   list assigned to the customer, else the provider's default list, over cost.
 //!
 //! A list prices with its version in effect at the date: the entry for the offer, term and
 //! cycle (`unitPrice`, or `markupPercent` over the price below), else the version's
