@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark (issue 7; README "Performance"): serves the real app and the floor server
+# The benchmark (docs/performance.md): serves the real app and the floor server
 # (examples/floor.rs) side by side on the same freshly seeded database, drives both with wrk
 # (2 threads x 8 connections), runs pgbench tpcb-like as the anchor for orders, and prints one
 # table: scenario, req/s, p50, p99, ratio to its anchor measured in the same run, server RSS.
@@ -40,6 +40,7 @@ PG_BASE=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 OFFER=019a8f3c-2005-7978-b017-5e3ff9918222 # Exchange Online (Plan 1): no per-customer limit
 GA=global.admin@contoso-distribution.example
 SIGN_IN="grant_type=password&username=global.admin%40contoso-distribution.example&password=Demo-Passw0rd%21"
+GDAP_SIGN_IN="grant_type=password&username=helpdesk.agent%40northwind-it.example&password=Demo-Passw0rd%21"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 command -v curl >/dev/null || { echo "curl is missing: apt-get install -y curl" >&2; exit 1; }
@@ -148,6 +149,19 @@ bench_backend() {
   row "$backend" "GET /v1/customers/{id}" "$(ratio "$RPS" "$floor_rps")" "of floor" "$(rss_mib "$server")"
   measure "$app/v1/me"
   row "$backend" "GET /v1/me" "$(ratio "$RPS" "$floor_rps")" "of floor" "$(rss_mib "$server")"
+  # A customer's users read by the provider (DAP) and by a reseller's user that only holds a
+  # GDAP grant (Directory Readers, through a security group) on that customer.
+  local gdap_token gdap_user dap_users
+  gdap_token=$(curl -sf -d "$GDAP_SIGN_IN" "$app/v1/auth/token" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+  gdap_user=$(curl -sf -H "Authorization: Bearer $gdap_token" "$app/v1/me" | sed -n 's/.*"id":"\([^"]*\)","actorKind".*/\1/p')
+  [ -n "$gdap_user" ] || { echo "sign-in of the GDAP caller failed" >&2; return 1; }
+  sed -e "s/@ONE@/$one/g" -e "s/@USER@/$gdap_user/g" bench/gdap.sql >"$WORK/gdap.sql"
+  DATABASE_URL="$url" "$FLOOR" sql "$WORK/gdap.sql"
+  measure "$app/v1/customers/$one/users"
+  dap_users=$RPS
+  row "$backend" "GET a customer's users, DAP caller" "1.00×" "anchor" "$(rss_mib "$server")"
+  BENCH_TOKEN=$gdap_token measure "$app/v1/customers/$one/users"
+  row "$backend" "GET a customer's users, GDAP-only caller" "$(ratio "$RPS" "$dap_users")" "of DAP caller" "$(rss_mib "$server")"
   measure "$app/v1/customers?limit=50"
   page1=$RPS
   row "$backend" "customer list, page 1" "1.00×" "anchor" "$(rss_mib "$server")"

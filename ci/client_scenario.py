@@ -2,17 +2,25 @@
 
 sign in -> offers -> customer -> cart -> review -> checkout -> support-contact candidates -> audit,
 against `serve --demo`, asserting that list items come back as the named models (not anonymous
-`Page...ItemsItem` classes). Run by ci/integrators.sh with the generated package `pc_client` on
+`Page...ItemsItem` classes); the access token verifies with PyJWT against the key set the server
+publishes (RFC 8414 metadata -> jwks_uri); then what a client must survive: the token endpoint's 429 (read as
+the documented OAuth error), a subscription status this client version does not know, and the
+webhook event payloads typed from the document. Run by ci/integrators.sh with the generated package `pc_client` on
 PYTHONPATH:  python3 ci/client_scenario.py http://127.0.0.1:8080
 """
 
+import json
 import sys
+import urllib.request
 import uuid
 from datetime import datetime, timezone
+
+import jwt
 
 from pc_client import AuthenticatedClient, Client
 from pc_client.api.audit import list_audit_records
 from pc_client.api.auth import create_token
+from pc_client.api.webhooks import list_webhook_events
 from pc_client.api.carts_and_orders import create_cart, create_cart_checkout, create_order, get_cart
 from pc_client.api.catalog import list_offers
 from pc_client.api.customers import create_customer
@@ -30,6 +38,7 @@ from pc_client.models import (
     CreatedCustomer,
     LineItemInput,
     LineItems,
+    OAuthError,
     Offer,
     PlacedOrder,
     Subscription,
@@ -39,6 +48,7 @@ from pc_client.models import (
     CreateTestClock,
     TokenRequest,
     TokenResponse,
+    WebhookEventPayload,
 )
 
 
@@ -48,21 +58,41 @@ def expect(value, cls, what):
     return value
 
 
-def main(base):
-    anonymous = Client(base_url=base)
+def verify_with_published_keys(base, access_token):
+    """Verifies the token as another service would: the metadata names the key set, the header's
+    kid picks the key, PyJWT checks signature, audience and issuer."""
+    metadata = anonymous_json(f"{base}/.well-known/oauth-authorization-server")
+    key = jwt.PyJWKClient(metadata["jwks_uri"]).get_signing_key_from_jwt(access_token)
+    claims = jwt.decode(
+        access_token, key.key, algorithms=["EdDSA", "RS256"], audience="partner-center-api",
+        issuer=metadata["issuer"],
+    )
+    return jwt.get_unverified_header(access_token)["alg"], claims["sub"]
+
+
+def anonymous_json(url):
+    with urllib.request.urlopen(url) as res:
+        return json.load(res)
+
+
+def sign_in(base, anonymous, username):
     token = expect(
         create_token.sync(
             client=anonymous,
-            body=TokenRequest(
-                grant_type="password",
-                username="sales.agent@contoso-distribution.example",
-                password="Demo-Passw0rd!",
-            ),
+            body=TokenRequest(grant_type="password", username=username, password="Demo-Passw0rd!"),
         ),
         TokenResponse,
-        "sign in",
+        f"sign in as {username}",
     )
-    client = AuthenticatedClient(base_url=base, token=token.access_token)
+    return AuthenticatedClient(base_url=base, token=token.access_token)
+
+
+def main(base):
+    anonymous = Client(base_url=base)
+    client = sign_in(base, anonymous, "sales.agent@contoso-distribution.example")
+    alg, subject = verify_with_published_keys(base, client.token)
+    if alg != "EdDSA":
+        sys.exit(f"expected an EdDSA token (JWT_SIGNING_KEY_FILE), got {alg}")
 
     offers = list_offers.sync(client=client, q="microsoft 365 business")
     standard = next(o for o in offers.items if expect(o, Offer, "offer item").name.endswith("Standard"))
@@ -133,11 +163,25 @@ def main(base):
     if not audit.items:
         sys.exit("no audit records for the new customer")
 
+    # A status added in a later server version reads as a string, not a crash.
+    future = Subscription.from_dict({**subscription.to_dict(), "status": "pending_transfer"})
+    if future.status != "pending_transfer":
+        sys.exit(f"unknown subscription status read as {future.status!r}")
+
+    admin = sign_in(base, anonymous, "global.admin@contoso-distribution.example")
+    events = list_webhook_events.sync(client=admin)
+    for e in events.items:
+        expect(e.example_payload, WebhookEventPayload, f"example payload of {e.name}")
+
+    throttled = throttle(anonymous)
+
     renewed = renew_on_a_test_clock(base, standard.id, suffix)
 
     print(
         f"client scenario: customer {customer_id}, order {placed.order.id}, "
         f"{len(candidates.items)} support-contact candidates, {len(audit.items)} audit records, "
+        f"{len(events.items)} typed event payloads, 429 after {throttled} failed sign-ins, "
+        f"{alg} token of {subject} verified against the published JWKS, "
         f"subscription {renewed.id} renewed on a test clock (term from {renewed.term_start_date})"
     )
 
@@ -225,6 +269,25 @@ def renew_on_a_test_clock(base, offer_id, suffix):
     if renewed.term_start_date <= first.term_start_date or str(renewed.status) not in ("active", "SubscriptionStatus.ACTIVE"):
         sys.exit(f"not renewed: {renewed.term_start_date} {renewed.status}")
     return renewed
+
+
+def throttle(anonymous):
+    """Fails sign-in for one user name until the token endpoint answers 429 (the server runs with a
+    small TOKEN_RATE_LIMIT_PER_MINUTE); the 429 must parse as the documented OAuth error."""
+    for attempt in range(1, 50):
+        res = create_token.sync_detailed(
+            client=anonymous,
+            body=TokenRequest(
+                grant_type="password", username="nobody@throttle.example", password="wrong"
+            ),
+        )
+        if res.status_code == 429:
+            expect(res.parsed, OAuthError, "429 from the token endpoint")
+            if "retry-after" not in res.headers:
+                sys.exit("429 without Retry-After")
+            return attempt
+        expect(res.parsed, OAuthError, f"refused sign-in {attempt}")
+    sys.exit("the token endpoint never answered 429")
 
 
 if __name__ == "__main__":

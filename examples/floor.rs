@@ -1,5 +1,5 @@
-//! The benchmark's floor server and SQL runner (see `bench/run.sh` and the README's
-//! "Performance" section).
+//! The benchmark's floor server and SQL runner (see `bench/run.sh` and
+//! `docs/performance.md`).
 //!
 //! `floor serve`: the least work a signed-in read can do — an actix-web handler, one
 //! `web::block` hop, an r2d2 checkout WITHOUT a liveness query, one diesel primary-key lookup on

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs a README walkthrough (the ```sh blocks of one of its sections, as printed there; by default
-# "Walkthrough") against a fresh `serve --demo`, and fails on any unexpected status: every curl
-# call must answer 2xx, unless its line ends in a comment naming the status it shows
-# (`# 403: ...`, `# 204`).
+# Runs a walkthrough of docs/walkthrough.md (the ```sh blocks of one of its sections, as printed
+# there; by default "Walkthrough") against a fresh `serve --demo`, and fails on any unexpected
+# status: every curl call must answer 2xx, unless its line ends in a comment naming the status it
+# shows (`# 403: ...`, `# 204`).
 #
 #   examples/walkthrough.sh [BASE_URL] [SECTION]   (default http://127.0.0.1:8080, Walkthrough)
 #
-# Needs bash, curl and python3, like the README.
+# Needs bash, curl and python3, like the walkthrough.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:-http://127.0.0.1:8080}
@@ -15,7 +15,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 # The walkthrough's shell blocks, in order; a trailing `# NNN` comment becomes `expect NNN;`.
-python3 - README.md "$SECTION" > "$WORK/steps.sh" <<'PY'
+python3 - docs/walkthrough.md "$SECTION" > "$WORK/steps.sh" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
 section = text.split("\n## " + sys.argv[2], 1)[1].split("\n## ", 1)[0]
@@ -32,7 +32,7 @@ export FAILURES="$WORK/failures" CALLS="$WORK/calls"
 : > "$FAILURES"; : > "$CALLS"
 EXPECTED=""
 expect() { EXPECTED=$1; }
-# curl as the README calls it, plus a header dump to check the status.
+# curl as the walkthrough calls it, plus a header dump to check the status.
 curl() {
   local want=${EXPECTED:-2xx} headers="$WORK/headers.$RANDOM" status
   EXPECTED=""

@@ -4,8 +4,8 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Compress, Logger, from_fn};
-use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, web};
+use actix_web::middleware::{Compress, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, web};
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -14,7 +14,8 @@ use crate::error::{ApiError, ProblemCode};
 use crate::rate_limit;
 use crate::state::AppState;
 use crate::{
-    conditional, cors, extract, handlers, hardening, idempotency, metrics, openapi, request_id,
+    access_log, conditional, cors, extract, handlers, hardening, idempotency, metrics, oauth,
+    openapi, request_id,
 };
 
 /// The OpenAPI document, collected from the registered handlers.
@@ -31,6 +32,7 @@ where
     app.openapi(openapi::ApiDoc::openapi())
         .configure(handlers::health::configure)
         .configure(handlers::problems::configure)
+        .configure(handlers::well_known::configure)
         .service(utoipa_actix_web::scope("/v1").configure(handlers::configure))
 }
 
@@ -83,24 +85,15 @@ pub fn build(
         .route("/metrics", web::get().to(metrics::get_metrics))
         .app_data(web::Data::new(known))
         .default_service(web::to(unknown_route))
+        .wrap(from_fn(crate::auth::authorized::confirm_refusals))
         .wrap(from_fn(idempotency::middleware))
         .wrap(from_fn(known_methods))
         .wrap(from_fn(rate_limit::layer::middleware))
         .wrap(from_fn(hardening::middleware))
+        .wrap(from_fn(oauth::middleware))
         .wrap(from_fn(conditional::middleware))
         .wrap(from_fn(metrics::middleware))
-        .wrap(
-            // The path only (`%U`): query strings may carry link tokens, which must not be logged.
-            // The request id from the request's extensions (set by the outer request-id
-            // middleware before this runs), so every access line carries it.
-            Logger::new("%a %{method}xi %U %s %b %Dms rid=%{rid}xi")
-                .custom_request_replace("method", |req| req.method().to_string())
-                .custom_request_replace("rid", |req| {
-                    req.extensions()
-                        .get::<request_id::RequestId>()
-                        .map_or_else(|| "-".to_owned(), |r| r.0.clone())
-                }),
-        )
+        .wrap(from_fn(access_log::middleware))
         .wrap(cors)
         .wrap(from_fn(request_id::middleware))
         // Outermost, so the request-id middleware stamps problem documents before compression.
@@ -116,7 +109,9 @@ const DOCUMENT_PATH: &str = "/api-docs/openapi.json";
 fn served_document(api: &utoipa::openapi::OpenApi) -> web::Bytes {
     static SERVED: std::sync::OnceLock<web::Bytes> = std::sync::OnceLock::new();
     SERVED
-        .get_or_init(|| web::Bytes::from(serde_json::to_vec(api).unwrap_or_default()))
+        .get_or_init(|| {
+            web::Bytes::from(serde_json::to_vec(&openapi::to_json(api)).unwrap_or_default())
+        })
         .clone()
 }
 

@@ -13,11 +13,21 @@ pub struct Config {
     pub bind_addr: String,
     /// `JWT_SECRET`: at least 32 bytes; required outside demo mode.
     pub jwt_secret: String,
+    /// `JWT_SIGNING_KEY_FILE`: a PEM file with an Ed25519 or RSA private key; tokens are then
+    /// signed with it (EdDSA or RS256) and its public key is published at
+    /// `/.well-known/jwks.json` (default none: HS256 with `JWT_SECRET`).
+    pub jwt_signing_key: Option<crate::auth::jwt::KeyPair>,
+    /// `JWT_PREVIOUS_KEY_FILES`: comma-separated PEM files of earlier signing keys (private or
+    /// public): tokens they signed stay valid until they expire, and they stay published.
+    pub jwt_previous_keys: Vec<crate::auth::jwt::KeyPair>,
     /// `PUBLIC_BASE_URL`: where users reach the API, used in invitation links
     /// (default `http://{BIND_ADDR}`).
     pub public_base_url: String,
     /// `TOKEN_TTL_SECONDS`: access-token lifetime (default 3600).
     pub token_ttl_seconds: i64,
+    /// `REFRESH_TOKEN_TTL_DAYS`: how long a refresh token stays usable; each use rotates it into
+    /// a new one with the full lifetime again (default 30; 0: no refresh tokens).
+    pub refresh_token_ttl_days: i64,
     /// `INVITATION_TTL_DAYS`: lifetime of invitation and relationship-request links (default 14).
     pub invitation_ttl_days: i64,
     /// `TOKEN_RATE_LIMIT_PER_MINUTE`: failed sign-in attempts per (user name or client id,
@@ -68,6 +78,10 @@ pub struct Config {
     /// `LIFECYCLE_POLL_INTERVAL_MS`: how often an idle lifecycle runner looks for due
     /// renewals, expiries and test-clock advances (default 1000).
     pub lifecycle_poll_interval_ms: u64,
+    /// `GDAP_DEFAULT_ROLES`: the directory roles (template ids, comma-separated) of the GDAP
+    /// relationship `enableGDAPByDefault` creates (default: the catalog's roles marked
+    /// `defaultForNewCustomers` in `data/directory-roles.json`).
+    pub gdap_default_roles: Vec<String>,
 }
 
 /// The default `WEBHOOK_RETRY_SCHEDULE` (seconds): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
@@ -163,7 +177,19 @@ impl Config {
             bind_addr,
             jwt_secret,
             public_base_url: public_base_url.trim_end_matches('/').to_owned(),
+            jwt_signing_key: match var("JWT_SIGNING_KEY_FILE") {
+                None => None,
+                Some(path) => Some(key_file("JWT_SIGNING_KEY_FILE", &path, true)?),
+            },
+            jwt_previous_keys: var("JWT_PREVIOUS_KEY_FILES")
+                .unwrap_or_default()
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|path| key_file("JWT_PREVIOUS_KEY_FILES", path, false))
+                .collect::<Result<_, _>>()?,
             token_ttl_seconds: number("TOKEN_TTL_SECONDS", 3600, 60, 86_400)?,
+            refresh_token_ttl_days: number("REFRESH_TOKEN_TTL_DAYS", 30, 0, 365)?,
             invitation_ttl_days: number("INVITATION_TTL_DAYS", 14, 1, 365)?,
             token_rate_limit_per_minute: number("TOKEN_RATE_LIMIT_PER_MINUTE", 10, 1, 100_000)?,
             sign_in_address_limit_per_minute: number(
@@ -213,6 +239,7 @@ impl Config {
             test_clocks_enabled: flag("TEST_CLOCKS_ENABLED", demo)?,
             lifecycle_poll_interval_ms: number("LIFECYCLE_POLL_INTERVAL_MS", 1000, 10, 60_000)?
                 as u64,
+            gdap_default_roles: gdap_default_roles()?,
         })
     }
 
@@ -223,7 +250,10 @@ impl Config {
             bind_addr: "127.0.0.1:8080".to_owned(),
             jwt_secret: "test-secret-that-is-at-least-32-bytes-long!".to_owned(),
             public_base_url: "http://localhost:8080".to_owned(),
+            jwt_signing_key: None,
+            jwt_previous_keys: Vec::new(),
             token_ttl_seconds: 3600,
+            refresh_token_ttl_days: 30,
             invitation_ttl_days: 14,
             token_rate_limit_per_minute: 1000,
             sign_in_address_limit_per_minute: 100_000,
@@ -241,6 +271,7 @@ impl Config {
             cancellation_window_hours: 168,
             test_clocks_enabled: true,
             lifecycle_poll_interval_ms: 1000,
+            gdap_default_roles: catalog_default_roles(),
         }
     }
 }
@@ -253,6 +284,58 @@ fn flag(name: &str, default: bool) -> Result<bool, String> {
         Some("false" | "0") => Ok(false),
         Some(v) => Err(format!("{name} must be true or false (got {v:?})")),
     }
+}
+
+/// The catalog's default GDAP roles (`defaultForNewCustomers`).
+fn catalog_default_roles() -> Vec<String> {
+    crate::domain::gdap::directory_roles()
+        .iter()
+        .filter(|r| r.default_for_new_customers)
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// `GDAP_DEFAULT_ROLES`, each a role template id of the catalog.
+fn gdap_default_roles() -> Result<Vec<String>, String> {
+    let Some(list) = var("GDAP_DEFAULT_ROLES") else {
+        return Ok(catalog_default_roles());
+    };
+    let ids: Vec<String> = list
+        .split(',')
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if ids.is_empty() {
+        return Err("GDAP_DEFAULT_ROLES must name at least one directory role".to_owned());
+    }
+    match ids
+        .iter()
+        .find(|id| crate::domain::gdap::directory_role(id).is_none())
+    {
+        Some(id) => Err(format!(
+            "GDAP_DEFAULT_ROLES: {id:?} is not a directory role template id (GET /v1/directory-roles lists them)"
+        )),
+        None => Ok(ids),
+    }
+}
+
+/// The key in the PEM file at `path` (named by `variable` in errors); a signing key must be
+/// private.
+fn key_file(
+    variable: &str,
+    path: &str,
+    signing: bool,
+) -> Result<crate::auth::jwt::KeyPair, String> {
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| format!("{variable}: cannot read {path}: {e}"))?;
+    let key = crate::auth::jwt::KeyPair::from_pem(&pem)
+        .map_err(|e| format!("{variable}: {path}: {e}"))?;
+    if signing && !key.can_sign() {
+        return Err(format!(
+            "{variable}: {path} holds a public key; a signing key must be private"
+        ));
+    }
+    Ok(key)
 }
 
 /// A random signing secret for a demo run (tokens die with the process): 32 random bytes,

@@ -205,7 +205,10 @@ where
 {
     let pool = pool.clone();
     web::block(move || {
-        let mut conn = pool.get().map_err(ApiError::from)?;
+        let asked = std::time::Instant::now();
+        let conn = pool.get();
+        crate::metrics::record_pool_wait(asked.elapsed(), conn.is_err());
+        let mut conn = conn.map_err(ApiError::from)?;
         let result = f(&mut conn);
         FAILED_ON_THIS_THREAD.set(result.is_err());
         result
@@ -259,6 +262,16 @@ where
             Err(e)
         }
     }
+}
+
+/// The newest migration applied to the database (its version, e.g. `20261206220001`), if any.
+pub fn schema_version(conn: &mut AnyConnection) -> Result<Option<String>, ApiError> {
+    let applied = match conn {
+        AnyConnection::Sqlite(c) => c.applied_migrations(),
+        AnyConnection::Postgresql(c) => c.applied_migrations(),
+    }
+    .map_err(|e| ApiError::internal(format!("migrations: {e}")))?;
+    Ok(applied.iter().map(|v| v.to_string()).max())
 }
 
 /// Whether the database answers a trivial query (readiness probe).

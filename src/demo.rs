@@ -1,6 +1,6 @@
 //! Demo data for `serve --demo` (product.md §8): an indirect provider (Contoso Distribution) with
 //! one user per partner role; an indirect reseller not yet partnered (Fabrikam Resellers, so the
-//! README walkthrough can invite it) and one already partnered (Northwind IT), each with a global
+//! walkthrough in docs/walkthrough.md can invite it) and one already partnered (Northwind IT), each with a global
 //! admin and agents; and two customers of the provider — Adatum, and Tailspin which Northwind
 //! administers with DAP — each with a customer admin; and the sample catalog
 //! (`examples/catalog.json`). Demo accounts share one documented password and need no password

@@ -249,6 +249,18 @@ impl ApiError {
         e
     }
 
+    /// 409 `quota_exceeded`: creating one more would pass the limit named `limit` (its value
+    /// `max`); both are members of the problem document.
+    pub fn quota_exceeded(limit: &str, max: i64, what: &str) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            ProblemCode::QuotaExceeded,
+            format!("{what} reached the limit `{limit}` of {max}; remove some first."),
+        )
+        .with("limit", limit)
+        .with("max", max)
+    }
+
     /// The response headers this error carries.
     pub fn headers(&self) -> &[(HeaderName, String)] {
         &self.headers

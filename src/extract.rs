@@ -183,6 +183,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let json = is_json(req);
         let body = web::Bytes::from_request(req, payload);
+        let key = actix_web::HttpMessage::extensions(req)
+            .get::<crate::models::idempotency_key::PendingKey>()
+            .cloned();
         Box::pin(async move {
             if !json {
                 return Err(ApiError::new(
@@ -192,6 +195,9 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ValidJson<T> {
                 ));
             }
             let body = body.await.map_err(|e| payload_error(&e.to_string()))?;
+            if let Some(key) = key {
+                key.read_body(&body);
+            }
             parse_json(&body).map(ValidJson)
         })
     }

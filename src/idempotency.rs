@@ -13,9 +13,13 @@
 //! or "create customer" is not locked out. The request is compared by a canonical form of its
 //! JSON body (key order and whitespace do not matter).
 //!
-//! The change a keyed request makes and the key's `committed_at` mark commit together: the
-//! middleware puts the claimed key in the request's extensions, the authorized caller carries it
-//! into its `crate::change::Change`, which marks it at commit; the response is stored right after. If the
+//! The key is looked at in the order of the checks: only once the caller is authenticated and
+//! authorized (a malformed key is 422 after any 401/403), and before the body's own validation.
+//! The middleware puts a `PendingKey` in the request's extensions without I/O; the authorized
+//! caller admits it and claims it in the request's one hop, right after reloading itself (so a
+//! revoked token never replays the answers, secrets included, it was given before), and its
+//! `crate::change::Change` marks it at commit: the change and the key's `committed_at` mark
+//! commit together; the response is stored right after. If the
 //! process dies in between, a retry is not run again (that would repeat the change) but answered
 //! 409 `idempotency_response_unavailable`. Expired keys (`models::idempotency_key::RETENTION_HOURS`) are purged by
 //! [`purge_periodically`].
@@ -28,10 +32,9 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, ResponseError, web};
 
-use crate::auth::{password::sha256_hex, principal};
 use crate::db;
-use crate::error::{ApiError, FieldError, ProblemCode};
-use crate::models::idempotency_key::{self as keys, Claim, ClaimedKey, KeyRow};
+use crate::error::{ApiError, ProblemCode};
+use crate::models::idempotency_key::{self as keys, ClaimedKey, KeyRow, KeyState, PendingKey};
 use crate::sealing::{open, seal};
 use crate::state::AppState;
 
@@ -58,17 +61,22 @@ pub async fn purge_periodically(pool: db::Pool) {
     }
 }
 
-/// The key this request claimed, if any, for a workflow without an authorized caller (the
-/// anonymous enrolment) to carry into its change; `Authorized` carries it for every other one.
+/// The pending key of an operation without an authorized caller (the anonymous enrolment), its
+/// format checked (422) at extraction; `Authorized` carries it for every other operation.
 #[derive(Debug, Clone)]
-pub struct Claimed(pub Option<ClaimedKey>);
+pub struct Claimed(pub Option<PendingKey>);
 
 impl actix_web::FromRequest for Claimed {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Claimed, ApiError>>;
 
     fn from_request(req: &actix_web::HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(Ok(Claimed(req.extensions().get::<ClaimedKey>().cloned())))
+        let pending = req.extensions().get::<PendingKey>().cloned();
+        let admitted = match &pending {
+            Some(p) => p.admit("anonymous".to_owned()),
+            None => Ok(()),
+        };
+        std::future::ready(admitted.map(|()| Claimed(pending)))
     }
 }
 
@@ -76,27 +84,6 @@ impl actix_web::FromRequest for Claimed {
 /// `crate::respond` responder of a body with `SHOWS_SECRET` (with `Cache-Control: no-store`).
 #[derive(Debug, Clone, Copy)]
 pub struct ShownOnce;
-
-/// A canonical form of a JSON body (object keys sorted, no whitespace); other bodies as they are.
-fn canonical_body(body: &[u8]) -> Vec<u8> {
-    fn sort(v: serde_json::Value) -> serde_json::Value {
-        match v {
-            serde_json::Value::Object(map) => {
-                let mut entries: Vec<_> = map.into_iter().map(|(k, v)| (k, sort(v))).collect();
-                entries.sort_by(|a, b| a.0.cmp(&b.0));
-                serde_json::Value::Object(entries.into_iter().collect())
-            }
-            serde_json::Value::Array(items) => {
-                serde_json::Value::Array(items.into_iter().map(sort).collect())
-            }
-            other => other,
-        }
-    }
-    match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(v) => serde_json::to_vec(&sort(v)).unwrap_or_else(|_| body.to_vec()),
-        Err(_) => body.to_vec(),
-    }
-}
 
 const KEPT_HEADERS: [HeaderName; 3] = [header::CONTENT_TYPE, header::LOCATION, header::ETAG];
 
@@ -128,123 +115,66 @@ fn replay(row: KeyRow, jwt_secret: &str) -> HttpResponse {
     }
 }
 
-fn key_of(req: &ServiceRequest) -> Option<Result<String, ApiError>> {
+fn key_of(req: &ServiceRequest) -> Option<Option<String>> {
     let value = req
         .headers()
         .get(&HEADER)
         .or_else(|| req.headers().get(&ALIAS))?;
-    let ok = value
-        .to_str()
-        .ok()
-        .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= 255)
-        .map(str::to_owned);
-    Some(ok.ok_or_else(|| {
-        ApiError::validation(vec![FieldError::new(
-            "Idempotency-Key",
-            "invalid",
-            "must be 1 to 255 visible ASCII characters",
-        )])
-    }))
+    Some(
+        value
+            .to_str()
+            .ok()
+            .map(str::trim)
+            .filter(|k| !k.is_empty() && k.len() <= 255)
+            .map(str::to_owned),
+    )
 }
 
-/// Middleware applying the rules above to every POST outside `/v1/auth/` that carries a key.
+/// Middleware applying the rules above to every POST outside `/v1/auth/` that carries a key: it
+/// puts a [`PendingKey`] in the request (checked and claimed later, see there) and, once the
+/// handler answered, replays the first response of a completed key, stores the response of a
+/// claimed one (2xx) or releases it (anything else). When the request failed before its hop (a
+/// path, query or body the operation refuses) and its caller was authorized, the key is looked at
+/// then, so a reused key or one still running is told before the body's own problem.
 pub async fn middleware(
-    mut req: ServiceRequest,
+    req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let applies = req.method() == Method::POST && !req.path().starts_with("/v1/auth/");
     let key = if applies { key_of(&req) } else { None };
-    let Some(key) = key else {
+    let (Some(key), Some(state)) = (key, req.app_data::<web::Data<AppState>>().cloned()) else {
         return next
             .call(req)
             .await
             .map(ServiceResponse::map_into_boxed_body);
     };
-    let key = match key {
-        Ok(k) => k,
-        Err(e) => return Ok(req.into_response(e.error_response())),
-    };
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body);
-    };
-    let mut caller = None;
-    let scope = match principal::bearer(req.request()) {
-        Some(token) => match state.jwt.verify(token) {
-            Ok(claims) => {
-                let scope = format!("{}:{}", claims.act.as_str(), claims.sub);
-                caller = Some(claims);
-                scope
+    let pending = PendingKey::new(
+        key,
+        format!("{} {}?{}", req.method(), req.path(), req.query_string()),
+    );
+    req.extensions_mut().insert(pending.clone());
+    let res = match next.call(req).await {
+        Ok(r) => r.map_into_boxed_body(),
+        Err(e) => {
+            if let KeyState::Claimed(ClaimedKey { scope, key }) = pending.take() {
+                let _ = db::run(&state.pool, move |conn| keys::release(conn, &scope, &key)).await;
             }
-            // An invalid token: let the handler answer 401.
-            Err(_) => {
-                return next
-                    .call(req)
-                    .await
-                    .map(ServiceResponse::map_into_boxed_body);
-            }
-        },
-        None => "anonymous".to_owned(),
-    };
-    let body = match req.extract::<web::Bytes>().await {
-        Ok(b) => b,
-        Err(e) => return Ok(req.into_response(e.error_response())),
-    };
-    let hash = sha256_hex(&format!(
-        "{} {}?{}\n{}",
-        req.method(),
-        req.path(),
-        req.query_string(),
-        String::from_utf8_lossy(&canonical_body(&body))
-    ));
-    req.set_payload(Payload::from(body));
-
-    let claimed = {
-        let (scope, key, hash) = (scope.clone(), key.clone(), hash.clone());
-        db::run(&state.pool, move |conn| {
-            // A revoked token (password changed, disabled, role changed) must not replay the
-            // answers, secrets included, that it was given before.
-            if let Some(claims) = &caller {
-                match principal::Principal::load(conn, claims, String::new(), None) {
-                    Ok(_) => {}
-                    Err(e) if e.status == actix_web::http::StatusCode::UNAUTHORIZED => {
-                        return Ok(Claim::Revoked);
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-            keys::claim(conn, &scope, &key, &hash)
-        })
-        .await
-    };
-    match claimed {
-        Err(e) => Ok(req.into_response(e.error_response())),
-        Ok(Claim::Revoked) => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_boxed_body),
-        Ok(Claim::Replay(row)) => {
-            crate::metrics::count_idempotency_replay();
-            Ok(req.into_response(replay(row, &state.config.jwt_secret)))
+            return Err(e);
         }
-        Ok(Claim::Run) => {
-            req.extensions_mut().insert(ClaimedKey {
-                scope: scope.clone(),
-                key: key.clone(),
-            });
-            let res = next.call(req).await;
-            let res = match res {
-                Ok(r) => r,
-                Err(e) => {
-                    let (scope, key) = (scope.clone(), key.clone());
-                    let _ =
-                        db::run(&state.pool, move |conn| keys::release(conn, &scope, &key)).await;
-                    return Err(e);
-                }
-            };
+    };
+    let taken = pending.take();
+    match taken {
+        KeyState::Open => Ok(res),
+        KeyState::Replay(row) => {
+            crate::metrics::count_idempotency_replay();
+            let (http_req, _) = res.into_parts();
+            Ok(ServiceResponse::new(
+                http_req,
+                replay(row, &state.config.jwt_secret),
+            ))
+        }
+        KeyState::Scoped(scope) => before_validation(res, &pending, scope, &state).await,
+        KeyState::Claimed(ClaimedKey { scope, key }) => {
             let status = res.status();
             let headers: Vec<(String, String)> = KEPT_HEADERS
                 .iter()
@@ -274,10 +204,52 @@ pub async fn middleware(
                 db::run(&state.pool, move |conn| keys::release(conn, &scope, &key)).await
             };
             if let Err(e) = outcome {
-                log::error!("idempotency bookkeeping failed: {e}");
+                log::warn!("idempotency bookkeeping failed: {e}");
             }
             let http_res = http_res.set_body(BoxBody::new(bytes));
             Ok(ServiceResponse::new(http_req, http_res))
+        }
+    }
+}
+
+/// A keyed request whose caller was authorized but that failed before its hop claimed the key
+/// (its path, query or body refused, or its caller found revoked): when the failure is the
+/// request's own (4xx other than 401/403), the key's state answers first — its first response, or
+/// 422 `idempotency_key_reused` / 409 `idempotency_request_in_progress` — without claiming it.
+async fn before_validation(
+    res: ServiceResponse<BoxBody>,
+    pending: &PendingKey,
+    scope: String,
+    state: &AppState,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let status = res.status();
+    let Some(key) = pending.key() else {
+        return Ok(res);
+    };
+    if !status.is_client_error()
+        || status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+    {
+        return Ok(res);
+    }
+    let hash = pending.hash();
+    let known = db::run(&state.pool, move |conn| {
+        keys::peek(conn, &scope, &key, &hash)
+    })
+    .await;
+    match known {
+        Ok(None) => Ok(res),
+        Ok(Some(row)) => {
+            crate::metrics::count_idempotency_replay();
+            let (http_req, _) = res.into_parts();
+            Ok(ServiceResponse::new(
+                http_req,
+                replay(row, &state.config.jwt_secret),
+            ))
+        }
+        Err(e) => {
+            let (http_req, _) = res.into_parts();
+            Ok(ServiceResponse::new(http_req, e.error_response()))
         }
     }
 }

@@ -1,6 +1,7 @@
 //! partner-center: a self-hostable REST API for the cloud-reseller channel (product.md).
 //! `app::build` is what the binary serves and what every test mounts.
 
+pub mod access_log;
 pub mod api;
 pub mod app;
 pub mod auth;
@@ -18,10 +19,13 @@ pub mod extract;
 pub mod handlers;
 pub mod hardening;
 pub mod idempotency;
+pub mod log_noise;
+pub mod logging;
 pub mod memory;
 pub mod metrics;
 pub mod models;
 pub mod money;
+pub mod oauth;
 pub mod openapi;
 pub mod outbox;
 pub mod paging;
@@ -33,6 +37,7 @@ pub mod schema;
 pub mod sealing;
 pub mod services;
 pub mod state;
+pub mod trace_context;
 pub mod validate;
 pub mod webhooks;
 pub mod workers;

@@ -1,7 +1,6 @@
 //! The `partner-center` binary: `serve [--demo]`, `migrate`, `openapi`, `bootstrap`, `catalog
 //! import FILE` (product.md §8). Everything else lives in the library.
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -73,21 +72,6 @@ enum CatalogCommand {
     },
 }
 
-fn init_logging() {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info"))
-        .format(|buf, record| {
-            writeln!(
-                buf,
-                "{} {:<5} {}: {}",
-                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ"),
-                record.level(),
-                record.target(),
-                record.args()
-            )
-        })
-        .init();
-}
-
 fn open_database(config: &Config) -> Result<db::Pool, String> {
     let pool = db::pool(&config.database_url)?;
     let applied = db::migrate(&pool)?;
@@ -103,10 +87,17 @@ fn open_database(config: &Config) -> Result<db::Pool, String> {
 fn main() -> ExitCode {
     partner_center::memory::unmap_large_blocks_when_freed();
     let cli = Cli::parse();
+    // `openapi` prints the document on stdout and logs nothing.
+    if !matches!(cli.command, Command::Openapi)
+        && let Err(message) = partner_center::logging::init()
+    {
+        eprintln!("error: {message}");
+        return ExitCode::FAILURE;
+    }
     let result = match cli.command {
         Command::Openapi => {
-            let doc = app::openapi_document();
-            match doc.to_pretty_json() {
+            let doc = partner_center::openapi::to_json(&app::openapi_document());
+            match serde_json::to_string_pretty(&doc) {
                 Ok(json) => {
                     println!("{json}");
                     Ok(())
@@ -114,33 +105,21 @@ fn main() -> ExitCode {
                 Err(e) => Err(format!("cannot render the OpenAPI document: {e}")),
             }
         }
-        Command::Migrate => {
-            init_logging();
-            Config::from_env(true)
-                .and_then(|c| open_database(&c))
-                .map(|_| ())
-        }
+        Command::Migrate => Config::from_env(true)
+            .and_then(|c| open_database(&c))
+            .map(|_| ()),
         Command::Bootstrap {
             partner_name,
             admin_email,
             output,
-        } => {
-            init_logging();
-            bootstrap(&partner_name, &admin_email, output)
-        }
+        } => bootstrap(&partner_name, &admin_email, output),
         Command::Catalog {
             command: CatalogCommand::Import { file },
-        } => {
-            init_logging();
-            import_catalog(&file)
-        }
+        } => import_catalog(&file),
         Command::Serve {
             demo,
             credentials_file,
-        } => {
-            init_logging();
-            serve(demo, credentials_file)
-        }
+        } => serve(demo, credentials_file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,12 +1,25 @@
 //! Operational metrics in the Prometheus text format (`metrics` facade, rendered by
 //! `metrics-exporter-prometheus`), served at `GET /metrics` to callers that present
-//! `Authorization: Bearer $METRICS_TOKEN`; without `METRICS_TOKEN` the route answers 404.
+//! `Authorization: Bearer $METRICS_TOKEN`; without `METRICS_TOKEN` the route answers 404. Every
+//! family has its HELP text ([`FAMILIES`], described when the recorder is installed), so
+//! `promtool check metrics` passes on a scrape. The families:
 //!
-//! Series: `http_requests_total{method,route,status}` and the histogram
-//! `http_request_duration_seconds{method,route}` (route = the matched pattern, e.g.
-//! `/v1/customers/{customer_id}`, or `unmatched`); `db_pool_connections`,
-//! `db_pool_idle_connections` and `db_pool_max_connections` (read at each scrape);
-//! `idempotency_replays_total`; `sign_in_hashing_queue` (set through [`set_sign_in_queue`]).
+//! - HTTP: `http_requests_total{method,route,status}`, `http_request_duration_seconds{method,route}`
+//!   (route = the matched pattern, e.g. `/v1/customers/{customerId}`, or `unmatched`);
+//!   `rate_limited_total{limiter}` (429s: `request`, or the sign-in policy `sign-in-name`,
+//!   `sign-in-failures`, `sign-in-all`); `idempotency_replays_total`.
+//! - Sign-in: `token_requests_total{grant,outcome}` (`outcome`: `issued`, `refused`, `throttled`,
+//!   `busy`, `error`); `sign_in_hashing_queue` (sign-ins waiting for a hashing thread).
+//! - Database: `db_pool_connections`, `db_pool_idle_connections`, `db_pool_max_connections`;
+//!   `db_pool_wait_seconds` (time to get a connection) and `db_pool_timeouts_total`;
+//!   `db_schema_info{version}` (the newest migration applied).
+//! - Webhooks: `webhook_deliveries_total{outcome}` (`delivered`, `retry`, `failed`),
+//!   `webhook_delivery_duration_seconds`; `webhook_queue_depth` (pending deliveries),
+//!   `webhook_queue_oldest_due_seconds` (how late the most overdue one is), and
+//!   `webhook_endpoints_disabled` — read from the database at each scrape.
+//! - Process: `build_info{version}`, and the `process_*` families of `metrics-process`
+//!   (CPU seconds, resident and virtual memory, open and maximum file descriptors, threads,
+//!   start time).
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -31,16 +44,14 @@ fn handle() -> &'static PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE.get_or_init(|| {
         let recorder = PrometheusBuilder::new()
-            .set_buckets_for_metric(
-                Matcher::Full("http_request_duration_seconds".to_owned()),
-                &BUCKETS,
-            )
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), &BUCKETS)
             .expect("non-empty buckets")
             .build_recorder();
         let handle = recorder.handle();
         if metrics::set_global_recorder(recorder).is_err() {
             log::warn!("another metrics recorder is installed; /metrics shows only its own");
         }
+        describe();
         handle
     })
 }
@@ -50,9 +61,151 @@ pub fn install() {
     handle();
 }
 
-/// Hook for the sign-in hashing pool: the number of sign-ins waiting for a hashing slot.
-pub fn set_sign_in_queue(waiting: usize) {
-    metrics::gauge!("sign_in_hashing_queue").set(waiting as f64);
+/// How a family is exposed.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// Only goes up.
+    Counter,
+    /// Goes up and down.
+    Gauge,
+    /// A distribution in buckets.
+    Histogram,
+}
+
+/// Every family this module writes, with its HELP text (the `process_*` families describe
+/// themselves).
+pub const FAMILIES: [(&str, Kind, &str); 18] = [
+    (
+        "http_requests_total",
+        Kind::Counter,
+        "HTTP requests answered, by method, route pattern and status.",
+    ),
+    (
+        "http_request_duration_seconds",
+        Kind::Histogram,
+        "Time to answer an HTTP request, by method and route pattern.",
+    ),
+    (
+        "rate_limited_total",
+        Kind::Counter,
+        "Requests answered 429, by limiter (request budget or sign-in policy).",
+    ),
+    (
+        "idempotency_replays_total",
+        Kind::Counter,
+        "Requests answered from the stored first answer of their Idempotency-Key.",
+    ),
+    (
+        "token_requests_total",
+        Kind::Counter,
+        "Token endpoint requests, by grant type and outcome.",
+    ),
+    (
+        "sign_in_hashing_queue",
+        Kind::Gauge,
+        "Sign-ins waiting for a password-hashing thread.",
+    ),
+    (
+        "db_pool_connections",
+        Kind::Gauge,
+        "Database connections open in the pool.",
+    ),
+    (
+        "db_pool_idle_connections",
+        Kind::Gauge,
+        "Database connections idle in the pool.",
+    ),
+    (
+        "db_pool_max_connections",
+        Kind::Gauge,
+        "Largest number of database connections the pool opens.",
+    ),
+    (
+        "db_pool_wait_seconds",
+        Kind::Histogram,
+        "Time a request waited for a database connection.",
+    ),
+    (
+        "db_pool_timeouts_total",
+        Kind::Counter,
+        "Requests that got no database connection in time (answered 503).",
+    ),
+    (
+        "db_schema_info",
+        Kind::Gauge,
+        "The newest database migration applied (label version); always 1.",
+    ),
+    (
+        "webhook_deliveries_total",
+        Kind::Counter,
+        "Webhook delivery attempts, by outcome: delivered, retry (failed, will retry) or failed (given up).",
+    ),
+    (
+        "webhook_delivery_duration_seconds",
+        Kind::Histogram,
+        "Time a webhook delivery attempt took, answer included.",
+    ),
+    (
+        "webhook_queue_depth",
+        Kind::Gauge,
+        "Webhook deliveries pending (due now or later).",
+    ),
+    (
+        "webhook_queue_oldest_due_seconds",
+        Kind::Gauge,
+        "How many seconds the most overdue pending webhook delivery is late (0 when none is due).",
+    ),
+    (
+        "webhook_endpoints_disabled",
+        Kind::Gauge,
+        "Registered webhook endpoints that are disabled (by their owner or after failing for 5 days).",
+    ),
+    (
+        "build_info",
+        Kind::Gauge,
+        "The running build (label version); always 1.",
+    ),
+];
+
+fn describe() {
+    for (name, kind, help) in FAMILIES {
+        match kind {
+            Kind::Counter => metrics::describe_counter!(name, help),
+            Kind::Gauge => metrics::describe_gauge!(name, help),
+            Kind::Histogram => metrics::describe_histogram!(name, help),
+        }
+    }
+    metrics::gauge!("build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    process_collector().describe();
+}
+
+fn process_collector() -> &'static metrics_process::Collector {
+    static COLLECTOR: OnceLock<metrics_process::Collector> = OnceLock::new();
+    COLLECTOR.get_or_init(metrics_process::Collector::default)
+}
+
+/// Counts a 429 answered by `limiter` (`request`, or a sign-in policy's name).
+pub fn count_rate_limited(limiter: &'static str) {
+    metrics::counter!("rate_limited_total", "limiter" => limiter).increment(1);
+}
+
+/// Counts a token request by grant type and outcome.
+pub fn count_token_request(grant: &'static str, outcome: &'static str) {
+    metrics::counter!("token_requests_total", "grant" => grant, "outcome" => outcome).increment(1);
+}
+
+/// Records the wait for a pooled database connection, and whether it timed out.
+pub fn record_pool_wait(waited: std::time::Duration, timed_out: bool) {
+    metrics::histogram!("db_pool_wait_seconds").record(waited.as_secs_f64());
+    if timed_out {
+        metrics::counter!("db_pool_timeouts_total").increment(1);
+    }
+}
+
+/// Records one webhook delivery attempt: its outcome and how long it took.
+pub fn record_delivery(outcome: &'static str, took: std::time::Duration) {
+    metrics::counter!("webhook_deliveries_total", "outcome" => outcome).increment(1);
+    metrics::histogram!("webhook_delivery_duration_seconds").record(took.as_secs_f64());
 }
 
 /// Counts an idempotent request answered from its stored first answer.
@@ -112,6 +265,26 @@ pub async fn get_metrics(
     metrics::gauge!("db_pool_connections").set(f64::from(pool.connections));
     metrics::gauge!("db_pool_idle_connections").set(f64::from(pool.idle_connections));
     metrics::gauge!("db_pool_max_connections").set(f64::from(state.pool.max_size()));
+    metrics::gauge!("sign_in_hashing_queue").set(state.hasher.waiting() as f64);
+    process_collector().collect();
+    let gauges = crate::db::run(&state.pool, |conn| {
+        let schema = crate::db::schema_version(conn)?;
+        let queue = crate::models::webhook::QueueGauges::read(conn)?;
+        Ok((schema, queue))
+    })
+    .await;
+    match gauges {
+        Ok((schema, queue)) => {
+            if let Some(version) = schema {
+                metrics::gauge!("db_schema_info", "version" => version).set(1.0);
+            }
+            metrics::gauge!("webhook_queue_depth").set(queue.pending as f64);
+            metrics::gauge!("webhook_queue_oldest_due_seconds")
+                .set(queue.oldest_due_seconds as f64);
+            metrics::gauge!("webhook_endpoints_disabled").set(queue.disabled as f64);
+        }
+        Err(e) => log::warn!("metrics: the database gauges could not be read: {e}"),
+    }
     Ok(HttpResponse::Ok()
         .insert_header((
             header::CONTENT_TYPE,

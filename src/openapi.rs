@@ -1,9 +1,7 @@
 //! The OpenAPI document's frame: info, tags and security schemes. Paths and schemas are collected
 //! from the registered handlers (`app::openapi_document`), never listed by hand.
 
-use utoipa::openapi::security::{
-    Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
-};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 /// Info, tags and security schemes.
@@ -13,8 +11,8 @@ use utoipa::{Modify, OpenApi};
         title = "partner-center",
         description = "Self-hostable REST API for the cloud-reseller channel: indirect providers, \
             indirect resellers, customers, delegated admin privileges, subscriptions and designated \
-            support contacts. Sign in with `POST /v1/auth/token` (or the Authorize button: OAuth2 \
-            password flow), then call any operation. Errors are RFC 9457 problem+json with a stable \
+            support contacts. Sign in with `POST /v1/auth/token`, then send the access token as \
+            `Authorization: Bearer` (in Swagger UI: the Authorize button) on any operation. Errors are RFC 9457 problem+json with a stable \
             `code`; collections are keyset-paged with `limit` and `cursor`. Every GET also answers \
             HEAD; single resources carry an `ETag` (send it as `If-None-Match` for a 304, or as \
             `If-Match` to update safely). Rate-limited responses carry `RateLimit-Policy` and \
@@ -42,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         (name = "carts and orders", description = "Provider side: carts (review, submit or cancel) and orders that create subscriptions."),
         (name = "subscriptions", description = "Customers' subscriptions: licenses, suspend and reactivate, reseller of record, upgrades."),
         (name = "audit", description = "Audit records of every state change."),
+        (name = "granular delegated admin", description = "GDAP: security groups of your users and applications, the directory-role catalog, time-bound delegated admin relationships a customer's admin approves, and access assignments that give your groups their roles."),
         (name = "webhooks", description = "Signed event deliveries (Standard Webhooks) to your endpoints: registrations, secrets, the delivery log, redelivery and replay."),
         (name = "test clocks", description = "Simulated time for a provider's customers: create a clock, put customers on it, advance it to run their subscriptions' renewals and expiries."),
         (name = "billing", description = "Price lists over cost (provider) or over the reseller price (reseller), their dated versions and assignments; billing line items written with each subscription change."),
@@ -50,11 +49,13 @@ use utoipa::{Modify, OpenApi};
 )]
 pub struct ApiDoc;
 
-/// Adds the `bearer` (JWT) and `oauth2` (password flow, for Swagger UI's Authorize) schemes.
+/// Adds the `bearer` (JWT) scheme. There is deliberately no `oauth2` scheme: Swagger UI shows
+/// an OAuth2 scheme with a required `client_id` and a scope picker, neither of which this API
+/// has; a bearer token from the token endpoint is all Authorize needs.
 pub struct SecurityAddon;
 
-/// The security requirement names handlers use: `("bearer" = [])` or `("oauth2" = [])`.
-pub const SCHEMES: [&str; 2] = ["bearer", "oauth2"];
+/// The security requirement name handlers use: `security(("bearer" = []))`.
+pub const SCHEMES: [&str; 1] = ["bearer"];
 
 impl Modify for SecurityAddon {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -65,19 +66,14 @@ impl Modify for SecurityAddon {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("An access token from POST /v1/auth/token."))
+                    .description(Some(
+                        "An access token from `POST /v1/auth/token`. In Swagger UI: open that \
+                         operation, Try it out (the demo's sales agent is filled in), Execute, copy \
+                         `access_token`, then Authorize and paste it; every Try it out sends it \
+                         until it expires (`expires_in` seconds).",
+                    ))
                     .build(),
             ),
-        );
-        components.add_security_scheme(
-            "oauth2",
-            SecurityScheme::OAuth2(OAuth2::with_description(
-                [Flow::Password(Password::new(
-                    "/v1/auth/token",
-                    Scopes::new(),
-                ))],
-                "Sign in with a user name and password (Swagger UI's Authorize button).",
-            )),
         );
     }
 }
@@ -86,8 +82,9 @@ impl Modify for SecurityAddon {
 /// the handlers' annotations need not repeat it: the `X-Request-Id` request parameter and
 /// response header; on every operation the 429 answer of the per-caller request budget
 /// (`rate_limit`), 500 and 503; on secured operations 401; for JSON bodies the 400, 413 and 415
-/// answers of the extractors; for creating POSTs the `Idempotency-Key` schema (and its
-/// description, unless the handler wrote one) and the `Idempotent-Replayed` header. This is the
+/// answers of the extractors; on lists (a `cursor` parameter) the 400 `invalid_cursor`; for
+/// creating POSTs the `Idempotency-Key` schema (and its description, unless the handler wrote
+/// one) and the `Idempotent-Replayed` header. This is the
 /// one source of the common error responses: a handler's annotation lists only the statuses
 /// particular to it, and what it writes is never overwritten. Called on the document `app`
 /// collects, before it is served or printed.
@@ -183,6 +180,13 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
             problem("The body is not JSON (`unsupported_media_type`).", false),
         ),
     ];
+    let paged = [(
+        "400",
+        problem(
+            "The `cursor` is not a `nextCursor` this API returned (`invalid_cursor`).",
+            false,
+        ),
+    )];
     for (path, item) in api.paths.paths.iter_mut() {
         if !path.starts_with("/v1/") {
             continue;
@@ -197,11 +201,17 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
         for op in ops.into_iter().flatten() {
             let takes_json = matches!(&op.request_body, Some(RefOr::T(body)) if body.content.contains_key("application/json"));
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let has_cursor = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(p) if p.name == "cursor"));
             let responses = &mut op.responses.responses;
-            let sets: [&[(&str, RefOr<Response>)]; 3] = [
+            let sets: [&[(&str, RefOr<Response>)]; 4] = [
                 &common,
                 if secured { &signed_in } else { &[] },
                 if takes_json { &json_body } else { &[] },
+                if has_cursor { &paged } else { &[] },
             ];
             for (code, response) in sets.into_iter().flatten() {
                 responses
@@ -241,6 +251,15 @@ pub fn add_common_responses(api: &mut utoipa::openapi::OpenApi) {
         }
     }
     finish(api);
+    add_webhooks(api);
+}
+
+/// The document as it is served and printed: `api` as JSON, with the growing enumerations
+/// marked ([`EXTENSIBLE_ENUMS`]).
+pub fn to_json(api: &utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(api).unwrap_or_default();
+    mark_extensible(&mut doc);
+    doc
 }
 
 /// Makes the collected document as strict and as readable as the server: list
@@ -369,6 +388,11 @@ fn finish(api: &mut utoipa::openapi::OpenApi) {
                 }
                 if p.name == "If-Match" {
                     p.schema = Some(RefOr::T(schema::Schema::Object(etag_schema())));
+                    // Prefilled in Swagger UI with an ETag's form (a resource's first version);
+                    // send the one a GET answered.
+                    *p = ParameterBuilder::from(p.clone())
+                        .example(Some(serde_json::json!("\"v1\"")))
+                        .build();
                 }
                 if let Some((_, id)) = DEMO_PATH_IDS.iter().find(|(name, _)| *name == p.name)
                     && p.parameter_in == ParameterIn::Path
@@ -433,7 +457,7 @@ fn add_examples(
     >,
 ) {
     use utoipa::openapi::RefOr;
-    use utoipa::openapi::schema::{Schema, SchemaFormat, SchemaType, Type};
+    use utoipa::openapi::schema::{AdditionalProperties, Schema, SchemaFormat, SchemaType, Type};
     let named: [(&str, &str, serde_json::Value); 7] = [
         (
             "AssignPriceList",
@@ -492,11 +516,230 @@ fn add_examples(
             {
                 p.pattern = Some(EMAIL_PATTERN.to_owned());
             }
+            let object = match &p.schema_type {
+                SchemaType::Type(t) => *t == Type::Object,
+                SchemaType::Array(types) => types.contains(&Type::Object),
+                SchemaType::AnyValue => false,
+            };
+            if object && p.properties.is_empty() && p.additional_properties.is_none() {
+                // A free-form JSON object (audit values): any members, not "no members".
+                p.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(true)));
+            }
             let nullable =
                 matches!(&p.schema_type, SchemaType::Array(types) if types.contains(&Type::Null));
             if nullable && p.example.is_none() && p.examples.is_empty() {
                 p.example = Some(serde_json::Value::Null);
             }
         }
+    }
+}
+
+/// Enumerations that will gain values as the API grows (a subscription's status, a problem's
+/// code, roles…). Where the server answers them, the document lists their values under
+/// `x-extensible-enum` instead of `enum`, so generated clients read them as strings and keep
+/// working when a new value arrives; the description says so. Where a client sends them (a
+/// request body or a query parameter), a closed copy named `{Name}Input` keeps the exact values
+/// the server accepts. Enumerations only sent (`PartnerRole`, `billingCycle`, `severity`) and
+/// the fixed vocabularies (`actorKind`, `tenantKind`) stay closed.
+const EXTENSIBLE_ENUMS: [&str; 6] = [
+    "SubscriptionStatus",
+    "CartStatus",
+    "ServiceRequestStatus",
+    "Ineligibility",
+    "ProblemCode",
+    "Role",
+];
+
+/// See [`EXTENSIBLE_ENUMS`]. Works on the document as JSON (which schemas a request reaches and
+/// which a response reaches is a walk over `$ref`s).
+fn mark_extensible(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    use std::collections::BTreeSet;
+
+    fn refs(value: &Value, out: &mut BTreeSet<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(r)) = map.get("$ref")
+                    && let Some(name) = r.strip_prefix("#/components/schemas/")
+                {
+                    out.insert(name.to_owned());
+                }
+                map.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    fn rewrite(value: &mut Value, from: &str, to: &str) {
+        match value {
+            Value::Object(map) => {
+                if map.get("$ref").and_then(Value::as_str) == Some(from) {
+                    map.insert("$ref".to_owned(), Value::String(to.to_owned()));
+                }
+                map.values_mut().for_each(|v| rewrite(v, from, to));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, from, to)),
+            _ => {}
+        }
+    }
+    let schemas = doc["components"]["schemas"].clone();
+    let closure = |roots: BTreeSet<String>| {
+        let mut seen = BTreeSet::new();
+        let mut todo: Vec<String> = roots.into_iter().collect();
+        while let Some(name) = todo.pop() {
+            if seen.insert(name.clone()) {
+                let mut next = BTreeSet::new();
+                refs(&schemas[&name], &mut next);
+                todo.extend(next);
+            }
+        }
+        seen
+    };
+    let (mut sent, mut answered) = (BTreeSet::new(), BTreeSet::new());
+    for item in doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for op in item.as_object().into_iter().flat_map(|i| i.values()) {
+            refs(&op["requestBody"], &mut sent);
+            refs(&op["parameters"], &mut sent);
+            refs(&op["responses"], &mut answered);
+        }
+    }
+    let (sent, answered) = (closure(sent), closure(answered));
+    let note = "More values may be added as the API grows: treat a value you do not know as \
+                unknown rather than failing (the known ones are listed under \
+                `x-extensible-enum`).";
+    for name in EXTENSIBLE_ENUMS {
+        let Some(schema) = doc["components"]["schemas"].get(name).cloned() else {
+            continue;
+        };
+        let Some(values) = schema.get("enum").cloned() else {
+            continue;
+        };
+        if sent.contains(name) {
+            let input = format!("{name}Input");
+            let from = format!("#/components/schemas/{name}");
+            let to = format!("#/components/schemas/{input}");
+            for only_sent in sent.difference(&answered) {
+                rewrite(&mut doc["components"]["schemas"][only_sent], &from, &to);
+            }
+            for item in doc["paths"]
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|p| p.values_mut())
+            {
+                for op in item
+                    .as_object_mut()
+                    .into_iter()
+                    .flat_map(|i| i.values_mut())
+                {
+                    if let Some(parameters) = op.get_mut("parameters") {
+                        rewrite(parameters, &from, &to);
+                    }
+                }
+            }
+            doc["components"]["schemas"][&input] = schema.clone();
+        }
+        let extensible = &mut doc["components"]["schemas"][name];
+        if let Some(object) = extensible.as_object_mut() {
+            object.remove("enum");
+            if !object.contains_key("example") && !object.contains_key("examples") {
+                object.insert("example".to_owned(), values[0].clone());
+            }
+            object.insert("x-extensible-enum".to_owned(), values);
+            let description = match object.get("description").and_then(Value::as_str) {
+                Some(d) => format!("{d}\n\n{note}"),
+                None => note.to_owned(),
+            };
+            object.insert("description".to_owned(), Value::String(description));
+        }
+    }
+}
+
+/// The document's `webhooks` (OpenAPI 3.1): one entry per event type of the catalogue
+/// ([`crate::domain::events::EVENT_TYPES`]), the POST a registered endpoint receives — the
+/// Standard Webhooks headers and the event body with `data.resource` typed for that event.
+fn add_webhooks(api: &mut utoipa::openapi::OpenApi) {
+    use serde_json::json;
+    let header = |name: &str, description: &str| {
+        json!({
+            "name": name, "in": "header", "required": true,
+            "description": description, "schema": { "type": "string" }
+        })
+    };
+    let headers = [
+        header(
+            "webhook-id",
+            "The event id: the same on every retry, redelivery and replay (deduplicate on it).",
+        ),
+        header(
+            "webhook-timestamp",
+            "Seconds since the epoch when this attempt was signed; refuse old ones (replays).",
+        ),
+        header(
+            "webhook-signature",
+            "`v1,<base64 HMAC-SHA256>` of `{webhook-id}.{webhook-timestamp}.{body}` with the \
+             endpoint's secret (Standard Webhooks); during a rotation, one per valid secret, \
+             space-separated.",
+        ),
+    ];
+    let mut webhooks = serde_json::Map::new();
+    for event in crate::domain::events::EVENT_TYPES {
+        let resource = match event.resource_type {
+            "customer" => json!({ "$ref": "#/components/schemas/Customer" }),
+            "order" => json!({ "$ref": "#/components/schemas/Order" }),
+            "service_request" => json!({ "$ref": "#/components/schemas/ServiceRequest" }),
+            "subscription" => json!({ "anyOf": [
+                { "$ref": "#/components/schemas/Subscription" },
+                {
+                    "type": "object", "required": ["id"], "additionalProperties": true,
+                    "description": "Sent to a partner that can no longer see the subscription \
+                        after the change: its `id` and the changed field \
+                        (`supportContactPartnerId` or `partnerIdOnRecord`).",
+                    "properties": { "id": { "type": "string", "format": "uuid" } }
+                }
+            ]}),
+            _ => json!({ "type": "object", "additionalProperties": true }),
+        };
+        let operation = json!({
+            "summary": event.description.trim_end_matches('.'),
+            "description": format!(
+                "{} `data.resource` is a `{}`. Answer 2xx within {} seconds to acknowledge; \
+                 anything else is retried (`WEBHOOK_RETRY_SCHEDULE`).",
+                event.description,
+                event.resource_type,
+                crate::webhooks::delivery::TIMEOUT.as_secs()
+            ),
+            "operationId": format!("{}_event", event.name.replace('-', "_")),
+            "tags": ["webhooks"],
+            "parameters": headers,
+            "requestBody": {
+                "required": true,
+                "content": { "application/json": { "schema": { "allOf": [
+                    { "$ref": "#/components/schemas/WebhookEventPayload" },
+                    {
+                        "type": "object",
+                        "properties": {
+                            "type": { "type": "string", "enum": [event.name] },
+                            "data": {
+                                "type": "object",
+                                "properties": { "resource": resource }
+                            }
+                        }
+                    }
+                ]}}}
+            },
+            "responses": {
+                "2XX": { "description": "Received; the delivery is done." },
+                "default": { "description": "Not received; the delivery is retried." }
+            }
+        });
+        webhooks.insert(event.name.to_owned(), json!({ "post": operation }));
+    }
+    match serde_json::from_value(serde_json::Value::Object(webhooks)) {
+        Ok(paths) => api.webhooks = Some(paths),
+        Err(e) => log::error!("the document's webhooks section could not be built: {e}"),
     }
 }

@@ -8,7 +8,8 @@
 //! Preparing a change's events reads at most what its audit records do not carry (only when the
 //! change did not pass the rows); the change then writes its audit records and events together
 //! and fans the events out to the endpoints subscribed to them (`models::change_rows`, one
-//! statement on PostgreSQL).
+//! statement on PostgreSQL); an event no enabled endpoint of its partner subscribes to is not
+//! written at all.
 
 use std::collections::{HashMap, HashSet};
 
@@ -171,6 +172,16 @@ fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {
         "service_request" => format!("/v1/customers/{customer}/service-requests/{id}"),
         "customer_relationship" => format!("/v1/customers/{customer}/relationships"),
         "partnership" => "/v1/indirect-resellers".to_owned(),
+        "delegated_admin_relationship" => format!("/v1/delegated-admin-relationships/{id}"),
+        "delegated_admin_access_assignment" => {
+            let relationship = audit
+                .new_value
+                .as_deref()
+                .and_then(|v| serde_json::from_str::<Value>(v).ok())
+                .and_then(|v| v["relationshipId"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            format!("/v1/delegated-admin-relationships/{relationship}/accessAssignments")
+        }
         _ => String::new(),
     }
 }

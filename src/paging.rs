@@ -4,6 +4,7 @@
 //! depend on depth and rows inserted meanwhile are never skipped.
 
 use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::extract::parse_query;
 
 /// Default page size.
@@ -53,61 +54,48 @@ impl PageRequest {
 }
 
 impl PageParams {
-    /// Validates `limit` and decodes `cursor`; 422 naming the field otherwise.
+    /// Decodes `cursor` (400 `invalid_cursor` unless it is one this API handed out) and
+    /// validates `limit` (422 naming the field).
     pub fn validate(&self) -> Result<PageRequest, ApiError> {
-        let mut errors = Vec::new();
+        let after = match self.cursor.as_deref() {
+            None | Some("") => None,
+            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+                ApiError::field(
+                    StatusCode::BAD_REQUEST,
+                    ProblemCode::InvalidCursor,
+                    "cursor",
+                    "`cursor` is not a `nextCursor` this API returned; start again without it.",
+                )
+            })?),
+        };
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            errors.push(FieldError::new(
+            return Err(ApiError::validation(vec![FieldError::new(
                 "limit",
                 "range",
                 "must be between 1 and 500",
-            ));
+            )]));
         }
-        let after = match self.cursor.as_deref() {
-            None | Some("") => None,
-            Some(c) => match decode_cursor(c) {
-                Some(id) => Some(id),
-                None => {
-                    errors.push(FieldError::new(
-                        "cursor",
-                        "invalid",
-                        "is not a cursor returned by this API",
-                    ));
-                    None
-                }
-            },
-        };
-        if errors.is_empty() {
-            Ok(PageRequest { limit, after })
-        } else {
-            Err(ApiError::validation(errors))
-        }
+        Ok(PageRequest { limit, after })
     }
 }
 
-/// The id a cursor names. Any base64url text the document's pattern admits is a position in the
-/// id order (one this API did not hand out just starts the page somewhere), so a cursor is
-/// refused only when it is not base64url at all.
+/// The id a cursor names: base64url (padding optional) of an id in its canonical UUID form, as
+/// [`encode_cursor`] writes it. Anything else is refused, so a mangled cursor is an error rather
+/// than a page that silently starts somewhere else (or an empty page that looks like the end).
 fn decode_cursor(cursor: &str) -> Option<String> {
     use base64::alphabet::URL_SAFE;
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     const LENIENT: GeneralPurpose = GeneralPurpose::new(
         &URL_SAFE,
-        GeneralPurposeConfig::new()
-            .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-            .with_decode_allow_trailing_bits(true),
+        GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
     );
     if cursor.len() > 200 {
         return None;
     }
-    let bytes = LENIENT.decode(cursor).ok()?;
-    Some(
-        String::from_utf8_lossy(&bytes)
-            .chars()
-            .filter(|c| !c.is_control())
-            .collect(),
-    )
+    let text = String::from_utf8(LENIENT.decode(cursor).ok()?).ok()?;
+    let id = uuid::Uuid::parse_str(&text).ok()?;
+    (id.hyphenated().to_string() == text).then_some(text)
 }
 
 fn encode_cursor(id: &str) -> String {
@@ -171,8 +159,9 @@ pub struct NoFilters {}
 
 /// The query of a list operation, the one paging extractor every list uses: `limit` and
 /// `cursor` ([`PageParams`], validated into a [`PageRequest`]) and the list's own filters `F`
-/// (deserialized and validated from the remaining parameters). Errors are 422
-/// `validation_failed` naming the parameter. Document it with `params(PageParams, F)`.
+/// (deserialized and validated from the remaining parameters). Errors are 400 `invalid_cursor`
+/// for a cursor this API did not hand out, else 422 `validation_failed` naming the parameter.
+/// Document it with `params(PageParams, F)` (the document adds the 400).
 #[derive(Debug)]
 pub struct Paged<F = NoFilters> {
     /// The list's own filters.

@@ -102,6 +102,9 @@ problem_codes! {
     RequestTimeout = "request_timeout", REQUEST_TIMEOUT,
         "Request timeout",
         "The request was not received in time; send it again, in full.";
+    InvalidCursor = "invalid_cursor", BAD_REQUEST,
+        "Invalid cursor",
+        "The `cursor` is not a `nextCursor` this API returned (it was cut, changed or made up); list again from the first page, without `cursor`.";
     InvalidText = "invalid_text", UNPROCESSABLE_ENTITY,
         "Invalid text",
         "A text value contains a character that cannot be stored (NUL); remove it and send again.";
@@ -142,6 +145,9 @@ problem_codes! {
     RateLimited = "rate_limited", TOO_MANY_REQUESTS,
         "Rate limited",
         "Too many requests; wait `Retry-After` seconds (see `RateLimit`) before retrying.";
+    QuotaExceeded = "quota_exceeded", CONFLICT,
+        "Quota exceeded",
+        "Creating this would pass a limit on how many of these one tenant (or one resource) may hold: `limit` names it and `max` gives its value. Waiting does not help; remove some first (the README lists the limits and the variables that set them).";
     InternalError = "internal_error", INTERNAL_SERVER_ERROR,
         "Internal error",
         "An unexpected error; quote the request id (`requestId`, `X-Request-Id`) when reporting it.";
@@ -314,6 +320,29 @@ problem_codes! {
     DeliveryInProgress = "delivery_in_progress", CONFLICT,
         "Delivery in progress",
         "A worker is sending this delivery now; retry once its attempt is recorded.";
+
+    // Granular delegated admin (GDAP).
+    UnknownDirectoryRole = "unknown_directory_role", UNPROCESSABLE_ENTITY,
+        "Unknown directory role",
+        "A `roleDefinitionId` is not a directory role this service knows; GET /v1/directory-roles lists them.";
+    DurationOutOfRange = "duration_out_of_range", UNPROCESSABLE_ENTITY,
+        "Duration out of range",
+        "A delegated admin relationship lasts from P1D to P2Y (730 days); `P800D` or `P3Y` is too long.";
+    UnknownSecurityGroup = "unknown_security_group", UNPROCESSABLE_ENTITY,
+        "Unknown security group",
+        "The `accessContainerId` is not one of your partner's security groups (GET /v1/security-groups).";
+    RoleNotInRelationship = "role_not_in_relationship", UNPROCESSABLE_ENTITY,
+        "Role not in relationship",
+        "An access assignment may give only roles of its relationship; `detail` names the ones that are not.";
+    RelationshipNotActive = "relationship_not_active", CONFLICT,
+        "Relationship not active",
+        "Access assignments are made on an active relationship only (approved by the customer, not expired or terminated).";
+    RelationshipNotEditable = "relationship_not_editable", CONFLICT,
+        "Relationship not editable",
+        "The relationship's status does not allow this: it is edited and locked for approval only while `created`, and terminated only while `approvalPending` or `active`.";
+    AccessAssignmentExists = "access_assignment_exists", CONFLICT,
+        "Access assignment exists",
+        "The security group already has an active access assignment in this relationship; delete it first to change its roles.";
 }
 
 impl ProblemCode {

@@ -3,7 +3,8 @@
 //! records and the access log, and stamped into every problem document (`requestId`) by
 //! [`middleware`] — errors are made deep in services that know nothing of the request, so the
 //! stamp happens on the way out, and no thread- or task-local carries the id. Partner Center's
-//! own `MS-CorrelationId` and `MS-RequestId` are echoed under their own names when sent.
+//! own `MS-CorrelationId` and `MS-RequestId` are echoed under their own names when sent. The
+//! same middleware reads and returns the W3C `traceparent` ([`crate::trace_context`]).
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -12,6 +13,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 
 use crate::error::ApiError;
+use crate::trace_context::{TRACEPARENT, TraceContext};
 
 /// The request id of the current request, in request extensions.
 #[derive(Debug, Clone)]
@@ -49,12 +51,18 @@ pub async fn middleware(
             Some((name, value.clone()))
         })
         .collect();
+    let trace = TraceContext::from_header(req.headers().get(&TRACEPARENT));
+    let traceparent = trace.traceparent();
     req.extensions_mut().insert(RequestId(id.clone()));
+    req.extensions_mut().insert(trace.clone());
     let res = next.call(req).await?;
-    log_cause(&id, &res);
+    log_cause(&id, &trace, &res);
     let mut res = stamp_problem(res, &id).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(HEADER, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&traceparent) {
+        res.headers_mut().insert(TRACEPARENT, v);
     }
     for (name, value) in echoed {
         res.headers_mut().insert(name, value);
@@ -89,15 +97,19 @@ async fn stamp_problem(
     ServiceResponse::new(http_req, http_res.set_body(BoxBody::new(stamped)))
 }
 
-/// Logs the cause a 5xx [`ApiError`] carries, once, with the request id (bodies stay generic).
-fn log_cause<B>(id: &str, res: &ServiceResponse<B>) {
+/// Logs the cause a 5xx [`ApiError`] carries, once, with the request and trace ids (bodies stay
+/// generic).
+fn log_cause<B>(id: &str, trace: &TraceContext, res: &ServiceResponse<B>) {
     let cause = res
         .response()
         .error()
         .and_then(|e| e.as_error::<ApiError>())
         .and_then(|e| e.cause.as_deref());
     if let Some(cause) = cause {
+        let route = res.request().match_pattern().unwrap_or_default();
         log::error!(
+            request_id = id, trace_id = trace.trace_id.as_str(), route = route.as_str(),
+            status = res.status().as_u16();
             "request {id}: {} {} {}: {cause}",
             res.request().method(),
             res.request().path(),

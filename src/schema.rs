@@ -235,11 +235,21 @@ diesel::table! {
         description -> Text,
         severity -> Text,
         status -> Text,
-        notes -> Text,
         created_by -> Text,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        note_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    service_request_notes (id) {
+        id -> Text,
+        service_request_id -> Text,
+        text -> Text,
+        author -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -344,6 +354,100 @@ diesel::table! {
 }
 
 diesel::table! {
+    security_groups (id) {
+        id -> Text,
+        partner_id -> Text,
+        display_name -> Text,
+        description -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    security_group_members (group_id, member_id) {
+        group_id -> Text,
+        member_id -> Text,
+        user_id -> Nullable<Text>,
+        application_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gdap_relationships (id) {
+        id -> Text,
+        partner_id -> Text,
+        customer_id -> Text,
+        display_name -> Text,
+        duration -> Text,
+        duration_days -> Integer,
+        auto_extend_duration -> Text,
+        roles -> Text,
+        status -> Text,
+        activated_at -> Nullable<Timestamp>,
+        end_at -> Nullable<Timestamp>,
+        notified_days -> Nullable<Integer>,
+        next_transition_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gdap_approval_requests (id) {
+        id -> Text,
+        relationship_id -> Text,
+        customer_id -> Text,
+        token_hash -> Text,
+        status -> Text,
+        expires_at -> Timestamp,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gdap_access_assignments (id) {
+        id -> Text,
+        relationship_id -> Text,
+        partner_id -> Text,
+        customer_id -> Text,
+        group_id -> Text,
+        roles -> Text,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    gdap_grants (assignment_id, role_id) {
+        assignment_id -> Text,
+        role_id -> Text,
+        customer_id -> Text,
+        group_id -> Text,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        user_id -> Text,
+        credentials_version -> BigInt,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     price_lists (id) {
         id -> Text,
         partner_id -> Text,
@@ -432,6 +536,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     orders,
     subscriptions,
     service_requests,
+    service_request_notes,
     audit_records,
     idempotency_keys,
     sign_in_throttle,
@@ -439,4 +544,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_events,
     webhook_deliveries,
     webhook_attempts,
+    security_groups,
+    security_group_members,
+    gdap_relationships,
+    gdap_approval_requests,
+    gdap_access_assignments,
+    gdap_grants,
+    refresh_tokens,
 );

@@ -31,7 +31,7 @@ impl AppState {
     pub fn new(pool: Pool, config: Config) -> web::Data<AppState> {
         web::Data::new(AppState {
             pool,
-            jwt: JwtKeys::new(config.jwt_secret.as_bytes(), config.token_ttl_seconds),
+            jwt: JwtKeys::from_config(&config),
             request_limiter: RequestLimiter::new(config.request_rate_limit_per_minute),
             hasher: Hasher::new(config.hashing_threads, config.hashing_queue),
             config: Arc::new(config),

@@ -64,6 +64,26 @@ pub fn not_blank(value: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// The bidirectional-text controls (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069): in a name
+/// they make what is shown differ from what is stored (a right-to-left override turns
+/// `gnp.exe` around), so names refuse them.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A name (organisation, person, application, title): not blank ([`not_blank`]) and free of
+/// bidirectional-text controls ([`is_bidi_control`]). The document's pattern for names says the
+/// same: `^[^B]*[^\s\u0085B][^B]*$` with `B` the controls.
+pub fn name(value: &str) -> Result<(), ValidationError> {
+    if value.chars().any(is_bidi_control) {
+        return Err(fail(
+            "bidi_control",
+            "must not contain bidirectional-text control characters (U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069)",
+        ));
+    }
+    not_blank(value)
+}
+
 /// Whether `c` is white space for [`not_blank`]: Unicode `White_Space` (what `str::trim`
 /// removes) and U+FEFF — exactly the characters the document's pattern `[^\s\u0085]` does not
 /// count (ECMA-262 `\s` plus U+0085), so the server and the document agree on every string.
@@ -114,7 +134,27 @@ pub fn offer_id(value: &str) -> Result<(), ValidationError> {
 
 #[cfg(test)]
 mod tests {
-    use super::not_blank;
+    use super::{name, not_blank};
+
+    #[test]
+    fn names_refuse_bidi_controls_and_keep_other_scripts() {
+        for refused in [
+            "Contoso\u{202e}exe.txt",
+            "\u{2066}a",
+            "a\u{200f}",
+            "\u{202a}",
+        ] {
+            assert!(name(refused).is_err(), "{refused:?} passed");
+        }
+        for kept in [
+            "Contoso",
+            "\u{5e9}\u{5dc}\u{5d5}\u{5dd}",
+            "a\u{200b}b",
+            "Zoë",
+        ] {
+            assert!(name(kept).is_ok(), "{kept:?} refused");
+        }
+    }
 
     #[test]
     fn blank_means_what_the_documented_pattern_does_not_match() {

@@ -5,6 +5,7 @@
 pub mod applications;
 pub mod billing;
 pub mod customers;
+pub mod gdap;
 pub mod orders;
 pub mod partner;
 pub mod price_lists;

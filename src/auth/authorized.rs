@@ -14,8 +14,14 @@
 //!    connection. So a disabled user, a deleted application or a changed role takes effect on the
 //!    next request (product.md §7) without a second trip to the blocking pool. For an operation
 //!    that reads a customer's data under `/customers/{customerId}`, the same statement reads the
-//!    caller's relationship with that customer, which `visibility::customer` then uses: caller,
-//!    reach check and (for `GET /v1/customers/{id}`) the row in one round trip.
+//!    caller's relationship with that customer and whether the caller holds a GDAP grant of the
+//!    row's directory roles there, which `visibility::customer` then uses: caller, reach check,
+//!    the DAP-or-GDAP decision and (for `GET /v1/customers/{id}`) the row in one round trip. A
+//!    keyed POST's `Idempotency-Key` is claimed there too, after the reload.
+//!
+//! Checks answer in one order — authentication, authorization, idempotency, validation — even
+//! where a later check ran first: a request refused for its path, query or body before its hop
+//! has its caller reloaded by [`confirm_refusals`], so a revoked token is 401 whatever it sends.
 
 use std::future::{Ready, ready};
 use std::marker::PhantomData;
@@ -26,13 +32,14 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use super::Principal;
 use super::jwt::Claims;
 use super::permissions::{self, Operation};
-use super::principal::PartnerCaller;
 use super::principal::bearer;
+use super::principal::{PartnerCaller, Reaching};
+use crate::access_log::LoggedCaller;
 use crate::change::Change;
 use crate::db::{self, AnyConnection, Pool};
 use crate::error::ApiError;
 use crate::models::audit::Actor;
-use crate::models::idempotency_key::ClaimedKey;
+use crate::models::idempotency_key::PendingKey;
 use crate::request_id::RequestId;
 use crate::state::AppState;
 
@@ -118,9 +125,12 @@ pub mod ops {
 pub struct Authorized<P: Permission> {
     claims: Claims,
     request_id: String,
-    /// The `Idempotency-Key` the middleware claimed for this request, marked committed by the
+    /// The request's `Idempotency-Key` (its format checked at extraction), claimed in the hop
+    /// after the caller was reloaded, and marked committed by the
     /// change the request makes.
-    claim: Option<ClaimedKey>,
+    claim: Option<PendingKey>,
+    /// Set once the caller was reloaded (see [`confirm_refusals`]).
+    reloaded: Reloaded,
     /// The path's `{customerId}` for an operation that reads a customer's data: the caller's
     /// reload reads the relationship with it in the same statement.
     reach: Option<uuid::Uuid>,
@@ -131,7 +141,12 @@ impl<P: Permission> Authorized<P> {
     /// Reloads the caller on `conn` and checks `P` against its current roles: 401
     /// `token_revoked` or 403 as at extraction.
     pub fn caller(&self, conn: &mut AnyConnection) -> Result<P::Caller, ApiError> {
-        let principal = Principal::load(conn, &self.claims, self.request_id.clone(), self.reach)?;
+        self.reloaded.mark();
+        let reaching = self.reach.map(|customer_id| Reaching {
+            customer_id,
+            delegated_roles: P::OPERATION.delegated_role_ids(),
+        });
+        let principal = Principal::load(conn, &self.claims, self.request_id.clone(), reaching)?;
         permissions::require(&principal, P::OPERATION)?;
         P::Caller::narrow(principal)
     }
@@ -175,11 +190,15 @@ impl<P: Permission> Authorized<P> {
     {
         db::run(pool, move |conn| {
             let caller = self.caller(conn)?;
+            let claimed = match &self.claim {
+                Some(key) => key.claim(conn)?,
+                None => None,
+            };
             let prepared = prepare()?;
             Change::run(
                 conn,
                 Actor::from(caller.principal()),
-                self.claim.as_ref(),
+                claimed.as_ref(),
                 |change| f(change, &caller, prepared),
             )
         })
@@ -246,6 +265,10 @@ fn authenticate(req: &HttpRequest) -> Result<(Claims, String), ApiError> {
         )
     })?;
     let claims = state.jwt.verify(token)?;
+    req.extensions_mut().insert(LoggedCaller {
+        caller: format!("{}:{}", claims.act.as_str(), claims.sub),
+        tenant: claims.tid.clone(),
+    });
     let request_id = req
         .extensions()
         .get::<RequestId>()
@@ -264,11 +287,91 @@ fn authorize<P: Permission>(req: &HttpRequest) -> Result<Authorized<P>, ApiError
         .get("customerId")
         .filter(|_| !P::OPERATION.changes_customer_data())
         .and_then(|id| id.parse().ok());
+    // Idempotency comes after authentication and authorization, before validation.
+    let claim = req.extensions().get::<PendingKey>().cloned();
+    if let Some(key) = &claim {
+        key.admit(format!("{}:{}", claims.act.as_str(), claims.sub))?;
+    }
+    let reloaded = Reloaded::default();
+    req.extensions_mut().insert(Verified {
+        claims: claims.clone(),
+        request_id: request_id.clone(),
+        operation: P::OPERATION,
+        reloaded: reloaded.clone(),
+    });
     Ok(Authorized {
         claims,
         request_id,
-        claim: req.extensions().get::<ClaimedKey>().cloned(),
+        claim,
+        reloaded,
         reach,
         row: PhantomData,
     })
+}
+
+/// Whether the request's caller was reloaded (shared with the hop's blocking thread).
+#[derive(Debug, Clone, Default)]
+struct Reloaded(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Reloaded {
+    fn mark(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn done(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// What extraction verified of an authorized caller, in the request's extensions for
+/// [`confirm_refusals`].
+#[derive(Clone)]
+struct Verified {
+    claims: Claims,
+    request_id: String,
+    operation: Operation,
+    reloaded: Reloaded,
+}
+
+/// Middleware keeping authentication first when a request fails before its hop: a request
+/// whose token and roles passed extraction but whose path, query or body was then refused (4xx
+/// other than 401/403) never reloaded its caller; the caller is reloaded now and, when it was
+/// revoked or its roles changed since the token was issued, the answer is that 401/403 instead.
+/// Costs a database trip only on those refusals; the request's hop reloads the caller otherwise.
+pub async fn confirm_refusals(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::ResponseError;
+    use actix_web::http::StatusCode;
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if !status.is_client_error()
+        || status == StatusCode::UNAUTHORIZED
+        || status == StatusCode::FORBIDDEN
+    {
+        return Ok(res);
+    }
+    let verified = res.request().extensions().get::<Verified>().cloned();
+    let Some(verified) = verified.filter(|v| !v.reloaded.done()) else {
+        return Ok(res);
+    };
+    let Some(state) = res.request().app_data::<web::Data<AppState>>().cloned() else {
+        return Ok(res);
+    };
+    let checked = db::run(&state.pool, move |conn| {
+        let principal = Principal::load(conn, &verified.claims, verified.request_id, None)?;
+        permissions::require(&principal, verified.operation)
+    })
+    .await;
+    match checked {
+        Err(e) if e.status == StatusCode::UNAUTHORIZED || e.status == StatusCode::FORBIDDEN => {
+            let (req, _) = res.into_parts();
+            Ok(actix_web::dev::ServiceResponse::new(
+                req,
+                e.error_response(),
+            ))
+        }
+        _ => Ok(res),
+    }
 }

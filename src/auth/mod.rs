@@ -11,4 +11,4 @@ pub mod principal;
 pub mod visibility;
 
 pub use authorized::{Authenticated, Authorized, Caller, ops};
-pub use principal::{PartnerCaller, Principal};
+pub use principal::{PartnerCaller, Principal, Reaching};

@@ -6,6 +6,7 @@
 //! Customer-scoped operations also need a relationship with the customer (and, for the rows
 //! marked DAP, delegated admin privileges); that is checked by [`super::visibility`].
 
+use crate::domain::gdap::{self, GLOBAL_ADMINISTRATOR};
 use crate::domain::{Role, TenantKind};
 use crate::error::{ApiError, ProblemCode};
 
@@ -56,8 +57,10 @@ macro_rules! operations {
             ManageRelationshipRequests,
             /// Remove a customer relationship.
             RemoveCustomerRelationship,
-            /// Customer users: list, reset password (DAP).
-            ManageCustomerUsers,
+            /// Customer users: list (DAP, or GDAP per [`Operation::delegated_roles`]).
+            ListCustomerUsers,
+            /// Customer users: reset password (DAP, or GDAP per [`Operation::delegated_roles`]).
+            ResetCustomerUserPassword,
             /// Offers: read.
             ReadOffers,
             /// Carts, orders, checkout (provider side only).
@@ -89,6 +92,13 @@ macro_rules! operations {
             ManagePriceLists,
             /// Billing line items: read, export (product.md §13).
             ReadBilling,
+            /// Security groups and their members (§14).
+            ManageSecurityGroups,
+            /// Directory roles: read the catalog (§14; every partner role, like offers).
+            ReadDirectoryRoles,
+            /// GDAP relationships and access assignments: create, read, edit, lock for approval,
+            /// terminate (§14).
+            ManageDelegatedAdminRelationships,
         }
     };
     (@emit [docs $then:ident] $($body:tt)*) => {
@@ -177,7 +187,8 @@ impl Operation {
             UpdateCustomer => (&[GA, AA, SA, HA], Partners),
             ManageRelationshipRequests => (&[GA, AA, SA], Partners),
             RemoveCustomerRelationship => (&[GA], Partners),
-            ManageCustomerUsers => (&[GA, AA, HA], Partners),
+            ListCustomerUsers => (&[GA, AA, HA], Partners),
+            ResetCustomerUserPassword => (&[GA, AA, HA], Partners),
             ReadOffers => (&[GA, UMA, AA, SA, HA], Partners),
             ManageOrders => (
                 &[GA, AA, SA],
@@ -205,6 +216,9 @@ impl Operation {
             ),
             ManagePriceLists => (&[GA, AA], Partners),
             ReadBilling => (&[GA, AA, SA], Partners),
+            ManageSecurityGroups => (&[GA, UMA], Partners),
+            ReadDirectoryRoles => (&[GA, UMA, AA, SA, HA], Partners),
+            ManageDelegatedAdminRelationships => (&[GA, AA], Partners),
         }
     }
 
@@ -231,7 +245,7 @@ impl Operation {
             self,
             Operation::UpdateCustomer
                 | Operation::RemoveCustomerRelationship
-                | Operation::ManageCustomerUsers
+                | Operation::ResetCustomerUserPassword
                 | Operation::ManageOrders
                 | Operation::ManageSubscriptions
                 | Operation::UpgradeSubscription
@@ -241,15 +255,61 @@ impl Operation {
     }
 
     /// Whether the caller's relationship with the customer must include delegated admin
-    /// privileges (product.md §2: password resets, service requests, upgrades).
+    /// privileges (§2: customer users, service requests, upgrades) — or the caller a
+    /// GDAP grant of one of [`Operation::delegated_roles`].
     pub fn needs_delegated_admin(self) -> bool {
-        matches!(
-            self,
-            Operation::ManageCustomerUsers
-                | Operation::UpgradeSubscription
-                | Operation::ReadServiceRequests
-                | Operation::ManageServiceRequests
-        )
+        !self.delegated_roles().is_empty()
+    }
+
+    /// The customer-side directory roles (names in `data/directory-roles.json`) a GDAP grant
+    /// must give the caller for this operation when its partner has no DAP on the customer
+    /// (§14); empty for operations that need no delegated admin. Global Administrator
+    /// grants every one.
+    pub const fn delegated_roles(self) -> &'static [&'static str] {
+        use Operation::*;
+        match self {
+            ListCustomerUsers => &[
+                "Directory Readers",
+                "Global Reader",
+                "User Administrator",
+                "Helpdesk Administrator",
+                GLOBAL_ADMINISTRATOR,
+            ],
+            ResetCustomerUserPassword => &[
+                "Helpdesk Administrator",
+                "Password Administrator",
+                "User Administrator",
+                GLOBAL_ADMINISTRATOR,
+            ],
+            ReadServiceRequests | ManageServiceRequests => {
+                &["Service Support Administrator", GLOBAL_ADMINISTRATOR]
+            }
+            UpgradeSubscription => &["License Administrator", GLOBAL_ADMINISTRATOR],
+            _ => &[],
+        }
+    }
+
+    /// [`Operation::delegated_roles`] as stored template ids (`,id1,id2,`, the form
+    /// `models::gdap::grants_any` matches; empty for operations that need no delegated admin),
+    /// resolved once from the directory-role catalog.
+    pub fn delegated_role_ids(self) -> &'static str {
+        static IDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        IDS.get_or_init(|| {
+            Operation::ALL
+                .iter()
+                .map(|op| {
+                    let ids: Vec<String> = op
+                        .delegated_roles()
+                        .iter()
+                        .filter_map(|name| gdap::directory_role_named(name))
+                        .map(|r| r.id.clone())
+                        .collect();
+                    gdap::join_roles(&ids)
+                })
+                .collect()
+        })
+        .get(self as usize)
+        .map_or("", String::as_str)
     }
 }
 
@@ -371,7 +431,8 @@ mod tests {
             // Remove a customer relationship
             RemoveCustomerRelationship =>      [Y, N,  N,  N,  N],
             // Customer users: list, reset password (DAP)
-            ManageCustomerUsers        =>      [Y, N,  Y,  N,  Y],
+            ListCustomerUsers          =>      [Y, N,  Y,  N,  Y],
+            ResetCustomerUserPassword  =>      [Y, N,  Y,  N,  Y],
             // Offers: read
             ReadOffers                 =>      [Y, Y,  Y,  Y,  Y],
             // Carts, orders, checkout
@@ -399,6 +460,12 @@ mod tests {
             ManagePriceLists           =>      [Y, N,  Y,  N,  N],
             // Billing line items and statements: read, export
             ReadBilling                =>      [Y, N,  Y,  Y,  N],
+            // Security groups and their members
+            ManageSecurityGroups       =>      [Y, Y,  N,  N,  N],
+            // Directory roles (a catalog, read like offers)
+            ReadDirectoryRoles         =>      [Y, Y,  Y,  Y,  Y],
+            // GDAP relationships and access assignments
+            ManageDelegatedAdminRelationships => [Y, N, Y, N,  N],
         }
     }
 
@@ -406,8 +473,37 @@ mod tests {
     fn dap(op: Operation) -> bool {
         matches!(
             op,
-            ManageCustomerUsers | UpgradeSubscription | ReadServiceRequests | ManageServiceRequests
+            ListCustomerUsers
+                | ResetCustomerUserPassword
+                | UpgradeSubscription
+                | ReadServiceRequests
+                | ManageServiceRequests
         )
+    }
+
+    /// §14's mapping of the DAP rows to directory roles, written out again.
+    #[rustfmt::skip]
+    fn gdap(op: Operation) -> &'static [&'static str] {
+        match op {
+            ListCustomerUsers => &["Directory Readers", "Global Reader", "User Administrator", "Helpdesk Administrator", "Global Administrator"],
+            ResetCustomerUserPassword => &["Helpdesk Administrator", "Password Administrator", "User Administrator", "Global Administrator"],
+            ReadServiceRequests | ManageServiceRequests => &["Service Support Administrator", "Global Administrator"],
+            UpgradeSubscription => &["License Administrator", "Global Administrator"],
+            _ => &[],
+        }
+    }
+
+    #[test]
+    fn delegated_roles_match_the_gdap_mapping_and_resolve_to_catalog_ids() {
+        for &op in ALL {
+            assert_eq!(op.delegated_roles(), gdap(op), "{op:?}");
+            let ids = crate::domain::gdap::split_roles(op.delegated_role_ids());
+            assert_eq!(
+                ids.len(),
+                gdap(op).len(),
+                "{op:?}: a role name is not in the catalog"
+            );
+        }
     }
 
     /// The tenant-kind column: `P` provider only, `R` reseller only, `PR` either partner, `C`

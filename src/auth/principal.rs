@@ -14,6 +14,7 @@ use crate::domain::{ActorKind, Role, Roles, TenantKind};
 use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::Actor;
 use crate::models::customer::CustomerRow;
+use crate::models::gdap::grants_any;
 use crate::models::relationship::RelationshipRow;
 use crate::schema::customer_relationships as rel;
 use crate::schema::{applications, customers, partners, users};
@@ -65,15 +66,16 @@ impl Principal {
     /// version advanced after the token was issued (password change or reset,
     /// disable/enable, role change).
     ///
-    /// With `reach = Some(customer_id)` and a partner's token, the same statement also reads the
-    /// partner's relationship with that customer joined with the customer (the caller and the
-    /// reach check of a customer-scoped read in one round trip); `visibility::customer`
-    /// then uses it instead of querying ([`Principal::preloaded`]).
+    /// With `reach = Some(…)` and a partner's token, the same statement also reads the
+    /// partner's relationship with that customer joined with the customer, and whether the
+    /// caller holds a GDAP grant of one of the reach's delegated roles on it (the caller, the
+    /// reach check and the DAP-or-GDAP decision of a customer-scoped read in one round trip);
+    /// `visibility::customer` then uses them instead of querying ([`Principal::preloaded`]).
     pub fn load(
         conn: &mut AnyConnection,
         claims: &Claims,
         request_id: String,
-        reach: Option<Uuid>,
+        reach: Option<Reaching>,
     ) -> Result<Principal, ApiError> {
         let gone = ApiError::token_revoked;
         let actor_id = Id::from(claims.sub.parse::<Uuid>().map_err(|_| gone())?);
@@ -81,29 +83,32 @@ impl Principal {
         let (actor, found) = match (claims.act, reach) {
             (ActorKind::User, None) => (load_user(conn, actor_id)?, None),
             (ActorKind::Application, None) => (load_application(conn, actor_id)?, None),
-            (ActorKind::User, Some(c)) => {
-                let (actor, found) = load_user_reaching(conn, actor_id, c)?.unzip();
-                (actor, found.flatten())
-            }
-            (ActorKind::Application, Some(c)) => {
-                let (actor, found) = load_application_reaching(conn, actor_id, c)?.unzip();
-                (actor, found.flatten())
+            (ActorKind::User, Some(r)) => load_user_reaching(conn, actor_id, r)?.unzip(),
+            (ActorKind::Application, Some(r)) => {
+                load_application_reaching(conn, actor_id, r)?.unzip()
             }
         };
         let mut principal = actor
             .ok_or_else(gone)?
             .into_principal(actor_id, claims, request_id)?;
-        principal.preloaded = reach.map(|customer_id| Preloaded { customer_id, found });
+        principal.preloaded = reach
+            .zip(found)
+            .map(|(reaching, (found, granted))| Preloaded {
+                reaching,
+                found,
+                granted,
+            });
         Ok(principal)
     }
 
-    /// The relationship with `customer_id` joined with the customer, as [`Principal::load`] read
-    /// it with the caller: `Some(found)` when it was read for this customer.
-    pub fn preloaded(&self, customer_id: Uuid) -> Option<Option<Reach>> {
+    /// The relationship with the customer of `reaching` joined with the customer, and whether
+    /// the caller holds a GDAP grant of one of its delegated roles there, as [`Principal::load`]
+    /// read them with the caller: `Some(…)` when they were read for this customer and roles.
+    pub fn preloaded(&self, reaching: Reaching) -> Option<(Option<Reach>, bool)> {
         self.preloaded
             .as_ref()
-            .filter(|p| p.customer_id == customer_id)
-            .map(|p| p.found.clone())
+            .filter(|p| p.reaching == reaching)
+            .map(|p| (p.found.clone(), p.granted))
     }
 }
 
@@ -142,11 +147,27 @@ impl std::ops::Deref for PartnerCaller {
 /// A partner's relationship with a customer, joined with the customer.
 type Reach = (RelationshipRow, CustomerRow);
 
+/// What a caller's reload read of the customer it reaches: the relationship (if any) and
+/// whether the caller holds a GDAP grant of the operation's roles there.
+type Found = (Option<Reach>, bool);
+
+/// What a customer-scoped read reaches: the path's customer, and the directory roles (template
+/// ids, `,id1,id2,`; empty when the operation needs no delegated admin) a GDAP grant must give
+/// the caller there (`permissions::Operation::delegated_role_ids`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reaching {
+    /// The customer.
+    pub customer_id: Uuid,
+    /// The delegated roles of the operation.
+    pub delegated_roles: &'static str,
+}
+
 /// A relationship read together with the caller (see [`Principal::load`]).
 #[derive(Debug, Clone)]
 struct Preloaded {
-    customer_id: Uuid,
+    reaching: Reaching,
     found: Option<Reach>,
+    granted: bool,
 }
 
 /// The columns a principal is made of, whichever query read them.
@@ -298,13 +319,14 @@ fn load_user(conn: &mut AnyConnection, id: Id) -> QueryResult<Option<Loaded>> {
     })
 }
 
-/// A partner's user with its partner and the partner's relationship with `customer_id` joined
-/// with the customer.
+/// A partner's user with its partner, the partner's relationship with the customer joined with
+/// the customer, and whether the user holds a GDAP grant of one of the delegated roles there.
 fn load_user_reaching(
     conn: &mut AnyConnection,
     id: Id,
-    customer_id: Uuid,
-) -> QueryResult<Option<(Loaded, Option<Reach>)>> {
+    reaching: Reaching,
+) -> QueryResult<Option<(Loaded, Found)>> {
+    let customer_id = reaching.customer_id;
     crate::db::on_backend!(conn, |c| {
         users::table
             .inner_join(partners::table.on(users::partner_id.eq(partners::id.nullable())))
@@ -321,19 +343,25 @@ fn load_user_reaching(
                 (partners::kind, partners::name),
                 Option::<RelationshipRow>::as_select(),
                 Option::<CustomerRow>::as_select(),
+                grants_any(
+                    Id::from(customer_id),
+                    id,
+                    reaching.delegated_roles.to_owned(),
+                ),
             ))
             .get_result::<(
                 UserColumns,
                 (TenantKind, String),
                 Option<RelationshipRow>,
                 Option<CustomerRow>,
+                bool,
             )>(c)
             .optional()
             .map(|row| {
-                row.map(|(user, partner, relationship, customer)| {
+                row.map(|(user, partner, relationship, customer, granted)| {
                     (
                         Loaded::user(user, Some(partner), None),
-                        relationship.zip(customer),
+                        (relationship.zip(customer), granted),
                     )
                 })
             })
@@ -353,13 +381,15 @@ fn load_application(conn: &mut AnyConnection, id: Id) -> QueryResult<Option<Load
     })
 }
 
-/// An application with its partner and the partner's relationship with `customer_id` joined
-/// with the customer.
+/// An application with its partner, the partner's relationship with the customer joined with
+/// the customer, and whether the application holds a GDAP grant of one of the delegated roles
+/// there.
 fn load_application_reaching(
     conn: &mut AnyConnection,
     id: Id,
-    customer_id: Uuid,
-) -> QueryResult<Option<(Loaded, Option<Reach>)>> {
+    reaching: Reaching,
+) -> QueryResult<Option<(Loaded, Found)>> {
+    let customer_id = reaching.customer_id;
     crate::db::on_backend!(conn, |c| {
         applications::table
             .inner_join(partners::table.on(applications::partner_id.eq(partners::id)))
@@ -374,16 +404,25 @@ fn load_application_reaching(
                 application_columns!(),
                 Option::<RelationshipRow>::as_select(),
                 Option::<CustomerRow>::as_select(),
+                grants_any(
+                    Id::from(customer_id),
+                    id,
+                    reaching.delegated_roles.to_owned(),
+                ),
             ))
             .get_result::<(
                 ApplicationColumns,
                 Option<RelationshipRow>,
                 Option<CustomerRow>,
+                bool,
             )>(c)
             .optional()
             .map(|row| {
-                row.map(|(application, relationship, customer)| {
-                    (Loaded::application(application), relationship.zip(customer))
+                row.map(|(application, relationship, customer, granted)| {
+                    (
+                        Loaded::application(application),
+                        (relationship.zip(customer), granted),
+                    )
                 })
             })
     })

@@ -1,14 +1,18 @@
 //! Which customers a caller may reach (product.md §5): a partner reaches a customer only through
 //! a customer relationship, and the DAP rows need that relationship to include delegated admin
-//! privileges; a customer user reaches only its own customer. Every customer-scoped lookup goes
-//! through [`customer`], so a missing check cannot hide in one handler. Outside reach is 404.
+//! privileges — or the caller a GDAP grant of one of the row's directory roles on the customer
+//! (§14); a customer user reaches only its own customer. Every customer-scoped lookup
+//! goes through [`customer`], so a missing check cannot hide in one handler. Outside reach is
+//! 404. The relationship, the customer and the GDAP grant are read in one statement (with the
+//! caller's reload for reads, `Principal::load`).
 
 use uuid::Uuid;
 
-use super::Principal;
 use super::permissions::{self, Operation};
+use super::{Principal, Reaching};
 use crate::db::AnyConnection;
 use crate::domain::TenantKind;
+use crate::domain::gdap;
 use crate::error::{ApiError, ProblemCode};
 use crate::models::customer::CustomerRow;
 use crate::models::relationship::RelationshipRow;
@@ -20,10 +24,15 @@ pub struct Reached {
     pub customer: CustomerRow,
     /// The caller partner's relationship with it.
     pub relationship: Option<RelationshipRow>,
+    /// Whether the caller may perform the operation it was reached for as a delegated admin:
+    /// its relationship includes DAP, or it holds a GDAP grant of one of the operation's
+    /// directory roles (always false for an operation that needs none and no DAP).
+    pub delegated: bool,
 }
 
 /// Authorizes `op` on `customer_id` for `principal`: the role (403 `insufficient_role`), the
-/// relationship (404 `not_found`), and DAP where `op` needs it (403 `delegated_admin_required`).
+/// relationship (404 `not_found`), and DAP or a GDAP grant where `op` needs it (403
+/// `delegated_admin_required`, naming the directory roles that would do).
 /// For operations that change the customer's data, the customer's row is locked first (inside
 /// the caller's transaction), so concurrent writers see each other's committed relationships.
 pub fn customer(
@@ -42,9 +51,14 @@ pub fn customer(
         return Ok(Reached {
             customer,
             relationship: None,
+            delegated: false,
         });
     }
-    let found = match principal.preloaded(customer_id) {
+    let reaching = Reaching {
+        customer_id,
+        delegated_roles: op.delegated_role_ids(),
+    };
+    let (found, granted) = match principal.preloaded(reaching) {
         // A read whose relationship came with the caller's reload (`Principal::load`).
         Some(found) if !op.changes_customer_data() => found,
         _ => {
@@ -53,27 +67,88 @@ pub fn customer(
                 // as committed: an order cannot slip past a concurrent relationship removal.
                 CustomerRow::lock(conn, customer_id)?;
             }
-            // The relationship and the customer in one round trip.
-            RelationshipRow::find_with_customer(conn, principal.tenant_id, customer_id)?
+            // The relationship, the customer and the GDAP grant in one round trip.
+            match RelationshipRow::find_reaching(
+                conn,
+                principal.tenant_id,
+                principal.actor_id,
+                customer_id,
+                reaching.delegated_roles,
+            )? {
+                Some((relationship, customer, granted)) => {
+                    (Some((relationship, customer)), granted)
+                }
+                None => (None, false),
+            }
         }
     };
     let (relationship, customer) = found.ok_or_else(not_found)?;
-    if op.needs_delegated_admin() && !relationship.delegated_admin {
-        return Err(delegated_admin_required());
+    let delegated = relationship.delegated_admin || granted;
+    if op.needs_delegated_admin() && !delegated {
+        return Err(delegated_admin_required(op));
     }
     Ok(Reached {
         customer,
         relationship: Some(relationship),
+        delegated,
     })
 }
 
-/// 403 `delegated_admin_required`: the one answer for a DAP row reached without delegated admin
-/// privileges (here, and among an upgrade's reasons, `services::subscriptions`).
-pub fn delegated_admin_required() -> ApiError {
+/// Whether the caller that `reached` a customer (for any operation) may perform `op` there as a
+/// delegated admin: DAP, else one statement for the GDAP grant. For a list that shows what a
+/// later operation would allow (`GET …/upgrades`).
+pub fn delegated_for(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    reached: &Reached,
+    op: Operation,
+) -> Result<bool, ApiError> {
+    let Some(relationship) = &reached.relationship else {
+        return Ok(false);
+    };
+    if relationship.delegated_admin {
+        return Ok(true);
+    }
+    Ok(RelationshipRow::find_reaching(
+        conn,
+        principal.tenant_id,
+        principal.actor_id,
+        relationship.customer_id.uuid(),
+        op.delegated_role_ids(),
+    )?
+    .is_some_and(|(_, _, granted)| granted))
+}
+
+/// 403 `delegated_admin_required` for `op`: the one answer for a DAP row reached without
+/// delegated admin privileges or a GDAP grant (here, and among an upgrade's reasons,
+/// `services::subscriptions`). The detail and `delegatedRoles` (`[{roleDefinitionId,
+/// displayName}]`) name the directory roles a GDAP access assignment would need to give one of
+/// the caller's security groups.
+pub fn delegated_admin_required(op: Operation) -> ApiError {
+    let roles: Vec<&gdap::DirectoryRole> = op
+        .delegated_roles()
+        .iter()
+        .filter_map(|name| gdap::directory_role_named(name))
+        .collect();
+    let names: Vec<&str> = roles.iter().map(|r| r.display_name.as_str()).collect();
     ApiError::forbidden(
         ProblemCode::DelegatedAdminRequired,
-        "Your relationship with this customer does not include delegated admin privileges (DAP). \
-         Send a relationship request that includes DAP and have the customer accept it.",
+        format!(
+            "Your relationship with this customer does not include delegated admin privileges \
+             (DAP), and none of your security groups has an active GDAP access assignment on it \
+             with one of these roles: {}. Ask the customer to approve a delegated admin \
+             relationship with one of them (POST /v1/delegated-admin-relationships) and assign \
+             it to a security group you belong to, or to accept a relationship request that \
+             includes DAP.",
+            names.join(", ")
+        ),
+    )
+    .with(
+        "delegatedRoles",
+        roles
+            .iter()
+            .map(|r| serde_json::json!({ "roleDefinitionId": r.id, "displayName": r.display_name }))
+            .collect::<Vec<_>>(),
     )
 }
 

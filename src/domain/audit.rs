@@ -147,6 +147,40 @@ operations! {
     DeleteWebhook = "delete_webhook" on "webhook",
     /// A webhook's signing secret was rotated.
     RotateWebhookSecret = "rotate_webhook_secret" on "webhook",
+    /// A security group was created (§14).
+    CreateSecurityGroup = "create_security_group" on "security_group",
+    /// A security group's name or description changed.
+    UpdateSecurityGroup = "update_security_group" on "security_group",
+    /// A security group was deleted (with its access assignments).
+    DeleteSecurityGroup = "delete_security_group" on "security_group",
+    /// A user or application joined a security group.
+    AddSecurityGroupMember = "add_security_group_member" on "security_group",
+    /// A user or application left a security group.
+    RemoveSecurityGroupMember = "remove_security_group_member" on "security_group",
+    /// A delegated admin relationship was drafted.
+    CreateDelegatedAdminRelationship = "create_delegated_admin_relationship" on "delegated_admin_relationship",
+    /// A drafted delegated admin relationship changed.
+    UpdateDelegatedAdminRelationship = "update_delegated_admin_relationship" on "delegated_admin_relationship",
+    /// A delegated admin relationship was locked for approval (its approval link issued).
+    LockDelegatedAdminRelationship = "lock_delegated_admin_relationship" on "delegated_admin_relationship",
+    /// The customer's admin approved a delegated admin relationship.
+    ApproveDelegatedAdminRelationship = "approve_delegated_admin_relationship" on "delegated_admin_relationship",
+    /// A delegated admin relationship became active.
+    ActivateDelegatedAdminRelationship = "activate_delegated_admin_relationship" on "delegated_admin_relationship",
+    /// The customer's admin rejected a delegated admin relationship (it is terminated).
+    RejectDelegatedAdminRelationship = "reject_delegated_admin_relationship" on "delegated_admin_relationship",
+    /// A delegated admin relationship was terminated by the partner or the customer.
+    TerminateDelegatedAdminRelationship = "terminate_delegated_admin_relationship" on "delegated_admin_relationship",
+    /// A delegated admin relationship reached its end (or its approval link expired).
+    ExpireDelegatedAdminRelationship = "expire_delegated_admin_relationship" on "delegated_admin_relationship",
+    /// A delegated admin relationship extended itself by 180 days at its end.
+    ExtendDelegatedAdminRelationship = "extend_delegated_admin_relationship" on "delegated_admin_relationship",
+    /// A delegated admin relationship that will not extend ends in 30, 7 or 1 days.
+    DelegatedAdminRelationshipExpiring = "delegated_admin_relationship_expiring" on "delegated_admin_relationship",
+    /// An access assignment gave a security group roles of a relationship.
+    CreateDelegatedAdminAccessAssignment = "create_delegated_admin_access_assignment" on "delegated_admin_access_assignment",
+    /// An access assignment was deleted.
+    DeleteDelegatedAdminAccessAssignment = "delete_delegated_admin_access_assignment" on "delegated_admin_access_assignment",
 }
 
 impl fmt::Display for AuditOperation {

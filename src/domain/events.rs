@@ -148,9 +148,60 @@ pub const EVENT_TYPES: &[EventType] = &[
     },
     EventType {
         name: "service-request-updated",
-        description: "A service request's title, description, severity or status changed, or a note was added.",
+        description: "A service request's title, description, severity or status changed, or a note was added: the resource is the request as GET returns it (its `noteCount`, not its notes) with the added note as `addedNote`, never the earlier ones.",
         operations: &[AuditOperation::UpdateServiceRequest],
         resource_type: "service_request",
+    },
+    EventType {
+        name: "granular-admin-relationship-approved",
+        description: "A customer's admin approved a granular delegated admin (GDAP) relationship.",
+        operations: &[AuditOperation::ApproveDelegatedAdminRelationship],
+        resource_type: "delegated_admin_relationship",
+    },
+    EventType {
+        name: "granular-admin-relationship-activated",
+        description: "A granular delegated admin (GDAP) relationship became active.",
+        operations: &[AuditOperation::ActivateDelegatedAdminRelationship],
+        resource_type: "delegated_admin_relationship",
+    },
+    EventType {
+        name: "granular-admin-relationship-terminated",
+        description: "A granular delegated admin (GDAP) relationship was terminated by the partner or the customer, or rejected by the customer.",
+        operations: &[
+            AuditOperation::TerminateDelegatedAdminRelationship,
+            AuditOperation::RejectDelegatedAdminRelationship,
+        ],
+        resource_type: "delegated_admin_relationship",
+    },
+    EventType {
+        name: "granular-admin-relationship-expired",
+        description: "A granular delegated admin (GDAP) relationship reached its end (or its approval link expired); its access ended.",
+        operations: &[AuditOperation::ExpireDelegatedAdminRelationship],
+        resource_type: "delegated_admin_relationship",
+    },
+    EventType {
+        name: "granular-admin-relationship-auto-extended",
+        description: "A granular delegated admin (GDAP) relationship reached its end and extended itself by 180 days.",
+        operations: &[AuditOperation::ExtendDelegatedAdminRelationship],
+        resource_type: "delegated_admin_relationship",
+    },
+    EventType {
+        name: "granular-admin-relationship-expiring",
+        description: "A granular delegated admin (GDAP) relationship that will not extend ends in 30, 7 or 1 days.",
+        operations: &[AuditOperation::DelegatedAdminRelationshipExpiring],
+        resource_type: "delegated_admin_relationship",
+    },
+    EventType {
+        name: "granular-admin-access-assignment-created",
+        description: "An access assignment gave one of your security groups roles of a GDAP relationship.",
+        operations: &[AuditOperation::CreateDelegatedAdminAccessAssignment],
+        resource_type: "delegated_admin_access_assignment",
+    },
+    EventType {
+        name: "granular-admin-access-assignment-deleted",
+        description: "An access assignment of a GDAP relationship was deleted.",
+        operations: &[AuditOperation::DeleteDelegatedAdminAccessAssignment],
+        resource_type: "delegated_admin_access_assignment",
     },
     EventType {
         name: TEST_EVENT,

@@ -40,6 +40,7 @@ pub(crate) use text_column;
 pub mod audit;
 pub mod billing;
 pub mod events;
+pub mod gdap;
 pub mod id;
 pub mod roles;
 pub mod status;

@@ -12,7 +12,8 @@ use diesel::sql_types::Text;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// A role held by a partner user, an application or a customer user (product.md §1, §5).
+/// A role held by a partner user, an application or a customer user (docs/concepts.md has
+/// what each may do).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
 )]

@@ -99,7 +99,7 @@ statuses! {
         Completed = "completed",
     }
 
-    /// A subscription (product.md §3, §12). `expired`, `disabled` and `deleted` are final: a
+    /// A subscription's status (terms and lifecycle). `expired`, `disabled` and `deleted` are final: a
     /// term that ends without renewing expires, 30 days later the subscription is disabled and
     /// 90 days after that deleted; cancelling inside the window deletes it at once. Clients
     /// should accept values added later.
@@ -116,7 +116,7 @@ statuses! {
         Deleted = "deleted",
     }
 
-    /// A service request (product.md §4).
+    /// A service request's status.
     ServiceRequestStatus {
         /// New, not yet worked on.
         Open = "open",
@@ -134,7 +134,7 @@ statuses! {
         Completed = "completed",
     }
 
-    /// How often a subscription is billed (product.md §3, §12).
+    /// How often a subscription is billed.
     BillingCycle {
         /// Billed every month.
         Monthly = "monthly",

@@ -49,9 +49,9 @@ pub enum ApplicationRole {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateApplication {
     /// Display name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
     #[schema(
-        pattern = r"[^\s\u0085]",
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         example = "Nightly billing sync",
         min_length = 1,
         max_length = 200
@@ -79,7 +79,7 @@ pub struct CreatedApplication {
     tag = "applications",
     request_body = CreateApplication,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedApplication, headers(("Location" = String, description = "The application's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -119,7 +119,7 @@ pub async fn create_application(
 #[utoipa::path(
     tag = "applications",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of applications.", body = Page<Application>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -150,7 +150,7 @@ pub async fn list_applications(
 #[utoipa::path(
     tag = "applications",
     params(("applicationId" = Uuid, Path, description = "Application id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),

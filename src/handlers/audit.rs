@@ -120,7 +120,7 @@ impl AuditQuery {
 #[utoipa::path(
     tag = "audit",
     params(PageParams, AuditQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of audit records.", body = Page<AuditRecord>),
         (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),

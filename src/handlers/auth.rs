@@ -18,15 +18,17 @@ use crate::client_address;
 use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::{ApiError, Problem, ProblemCode};
 use crate::extract::ValidJson;
+use crate::oauth::{self, OAuthError};
 use crate::request_id::RequestId;
 use crate::respond::{Json, NoContent};
 use crate::services::sign_in::{self, Grant, Outcome};
 use crate::state::AppState;
 
-/// Token request (`application/x-www-form-urlencoded`, RFC 6749 §4.3 and §4.4).
+/// Token request (`application/x-www-form-urlencoded`, RFC 6749 §4.3, §4.4 and §6).
 #[derive(Debug, Default, Deserialize, ToSchema, IntoParams)]
 pub struct TokenRequest {
-    /// `password` (users) or `client_credentials` (applications).
+    /// `password` (users), `refresh_token` (users, with a refresh token from an earlier answer)
+    /// or `client_credentials` (applications).
     #[schema(example = "password")]
     pub grant_type: Option<String>,
     /// The user's sign-in name (password grant).
@@ -35,6 +37,8 @@ pub struct TokenRequest {
     /// The user's password (password grant).
     #[schema(example = "Demo-Passw0rd!")]
     pub password: Option<String>,
+    /// The refresh token of an earlier answer (refresh_token grant).
+    pub refresh_token: Option<String>,
     /// The application's client id (client_credentials grant; or HTTP Basic).
     pub client_id: Option<String>,
     /// The application's secret (client_credentials grant; or HTTP Basic).
@@ -54,32 +58,11 @@ pub struct TokenResponse {
     /// Lifetime in seconds.
     #[schema(example = 3600)]
     pub expires_in: i64,
-}
-
-/// An OAuth error response (RFC 6749 §5.2).
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OAuthError {
-    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unsupported_grant_type`, or
-    /// `password_change_required` (a temporary password must be changed with POST /v1/auth/password).
-    pub error: &'static str,
-    /// Human-readable explanation.
-    pub error_description: String,
-}
-
-fn oauth_error(
-    status: StatusCode,
-    error: &'static str,
-    description: impl Into<String>,
-) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    res.insert_header((header::CACHE_CONTROL, "no-store"));
-    if status == StatusCode::UNAUTHORIZED {
-        res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"partner-center\""));
-    }
-    res.json(OAuthError {
-        error,
-        error_description: description.into(),
-    })
+    /// Users only: exchange it (`grant_type=refresh_token`) for a new pair before it expires
+    /// (`REFRESH_TOKEN_TTL_DAYS`). Each refresh token works once: the answer carries the next
+    /// one, and using one twice revokes them all (sign in again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
@@ -96,16 +79,23 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
     Some((id.to_owned(), secret.to_owned()))
 }
 
-/// Sign in: exchange a user's password or an application's client credentials for a bearer
-/// access token (a JWT valid for `expires_in` seconds).
+/// Sign in: exchange a user's password, a refresh token or an application's client credentials
+/// for a bearer access token (a JWT valid for `expires_in` seconds).
+///
+/// A user's answer also carries a `refresh_token`: send it back with
+/// `grant_type=refresh_token` for a new pair without the password. Each refresh token works
+/// once; using one twice revokes the whole chain, and so do a password change, disabling the
+/// user or changing its roles (`invalid_grant`: sign in again).
 ///
 /// The body is an RFC 6749 form. Errors use the OAuth error body: `invalid_request` (a field is
 /// missing), `unsupported_grant_type`, `invalid_grant` (wrong user name or password, disabled
-/// account), `password_change_required` (change the temporary password first), and 401
+/// account, a refresh token that is unknown, expired, revoked or reused), `password_change_required` (change the temporary password first), and 401
 /// `invalid_client` (wrong client credentials). Failed attempts are limited per (user name or
 /// client id, client address) and per client address (`TOKEN_RATE_LIMIT_PER_MINUTE`,
 /// `SIGN_IN_ADDRESS_LIMIT_PER_MINUTE`); successful ones are not counted. Past a limit the answer
-/// is 429 with `Retry-After`; when every hashing thread is busy, 503 with `Retry-After`.
+/// is 429 with `Retry-After`; when every hashing thread is busy, 503 with `Retry-After`. Every
+/// error of this endpoint, including the request budget's 429, a 500 and the database's 503, is
+/// an OAuth error body (never problem+json).
 #[utoipa::path(
     tag = "auth",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded"),
@@ -113,9 +103,11 @@ fn basic_credentials(req: &HttpRequest) -> Option<(String, String)> {
         (status = 200, description = "Signed in.", body = TokenResponse),
         (status = 400, description = "`invalid_request`, `unsupported_grant_type`, `invalid_grant` or `password_change_required`.", body = OAuthError),
         (status = 401, description = "`invalid_client`.", body = OAuthError),
-        (status = 429, description = "Too many failed attempts for this user name or client id from this address, or from this address (`invalid_request`).", body = OAuthError,
+        (status = 413, description = "`invalid_request`: the body is larger than 64 KiB.", body = OAuthError),
+        (status = 429, description = "Too many failed attempts for this user name or client id from this address, or from this address; or too many requests from this caller (`invalid_request`).", body = OAuthError,
             headers(("Retry-After" = u64, description = "Seconds to wait before the next attempt."))),
-        (status = 503, description = "`temporarily_unavailable`: every password-hashing thread is busy (OAuth error body); or the database is unavailable (problem+json).", body = OAuthError,
+        (status = 500, description = "`server_error`: an unexpected error; quote the `X-Request-Id` when reporting it.", body = OAuthError),
+        (status = 503, description = "`temporarily_unavailable`: every password-hashing thread is busy, or the database is unavailable.", body = OAuthError,
             headers(("Retry-After" = u64, description = "Seconds to wait before retrying.")))
     )
 )]
@@ -128,11 +120,30 @@ pub async fn create_token(
     let grant = match parse_grant(&req, &body) {
         Ok(grant) => grant,
         Err((error, description)) => {
-            return Ok(oauth_error(StatusCode::BAD_REQUEST, error, description));
+            crate::metrics::count_token_request("invalid", "refused");
+            return Ok(oauth::error_response(
+                StatusCode::BAD_REQUEST,
+                error,
+                description,
+            ));
         }
     };
     let address = client_address::key(&req, &state.config.trusted_proxies);
-    match sign_in::token(&state, grant, &address).await {
+    let grant_type = match &grant {
+        Grant::Password { .. } => "password",
+        Grant::Refresh { .. } => "refresh_token",
+        Grant::Client { .. } => "client_credentials",
+    };
+    let answer = sign_in::token(&state, grant, &address).await;
+    let outcome = match &answer {
+        Ok(Outcome::Issued(..)) => "issued",
+        Ok(Outcome::Refused(..)) => "refused",
+        Ok(Outcome::Throttled(_)) => "throttled",
+        Err(e) if e.code == ProblemCode::SignInBusy => "busy",
+        Err(_) => "error",
+    };
+    crate::metrics::count_token_request(grant_type, outcome);
+    match answer {
         Ok(outcome) => Ok(token_response(outcome)),
         Err(e) if e.code == ProblemCode::SignInBusy => Ok(busy()),
         Err(e) => Err(e),
@@ -166,6 +177,7 @@ fn parse_grant(req: &HttpRequest, body: &[u8]) -> Result<Grant, (&'static str, S
         &form.password,
         &form.client_id,
         &form.client_secret,
+        &form.refresh_token,
     ];
     if fields
         .iter()
@@ -193,6 +205,12 @@ fn parse_grant(req: &HttpRequest, body: &[u8]) -> Result<Grant, (&'static str, S
                 "The password grant needs `username` and `password`.",
             )),
         },
+        Some("refresh_token") => match form.refresh_token {
+            Some(refresh_token) if !refresh_token.is_empty() && refresh_token.len() <= 1024 => {
+                Ok(Grant::Refresh { refresh_token })
+            }
+            _ => Err(invalid("The refresh_token grant needs `refresh_token`.")),
+        },
         Some("client_credentials") => {
             let creds = match (form.client_id, form.client_secret) {
                 (Some(id), Some(secret)) if !id.is_empty() => Some((id, secret)),
@@ -212,7 +230,7 @@ fn parse_grant(req: &HttpRequest, body: &[u8]) -> Result<Grant, (&'static str, S
         Some(other) => Err((
             "unsupported_grant_type",
             format!(
-                "Grant type `{other}` is not supported; use `password` or `client_credentials`."
+                "Grant type `{other}` is not supported; use `password`, `refresh_token` or `client_credentials`."
             ),
         )),
         None => Err(invalid("`grant_type` is required.")),
@@ -223,17 +241,20 @@ fn parse_grant(req: &HttpRequest, body: &[u8]) -> Result<Grant, (&'static str, S
 /// `Retry-After` and the `RateLimit` headers of the spent bucket.
 fn token_response(outcome: Outcome) -> HttpResponse {
     match outcome {
-        Outcome::Issued(access_token, expires_in) => HttpResponse::Ok()
+        Outcome::Issued(issued) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(TokenResponse {
-                access_token,
+                access_token: issued.access_token,
                 token_type: "Bearer",
-                expires_in,
+                expires_in: issued.expires_in,
+                refresh_token: issued.refresh_token,
             }),
-        Outcome::Refused(status, error, description) => oauth_error(status, error, description),
+        Outcome::Refused(status, error, description) => {
+            oauth::error_response(status, error, description)
+        }
         Outcome::Throttled(spent) => {
             let wait = spent.retry_after;
-            let mut res = oauth_error(
+            let mut res = oauth::error_response(
                 StatusCode::TOO_MANY_REQUESTS,
                 "invalid_request",
                 format!(
@@ -255,7 +276,7 @@ fn token_response(outcome: Outcome) -> HttpResponse {
 
 /// 503 `temporarily_unavailable` with `Retry-After: 1`: every password-hashing thread is busy.
 fn busy() -> HttpResponse {
-    let mut res = oauth_error(
+    let mut res = oauth::error_response(
         StatusCode::SERVICE_UNAVAILABLE,
         "temporarily_unavailable",
         "Too many sign-ins are being checked right now; retry in a second.",
@@ -263,6 +284,66 @@ fn busy() -> HttpResponse {
     res.headers_mut()
         .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
     res
+}
+
+/// Token revocation request (`application/x-www-form-urlencoded`, RFC 7009).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct RevocationRequest {
+    /// The refresh token to revoke.
+    #[schema(
+        example = "the-refresh-token-from-the-token-answer",
+        min_length = 1,
+        max_length = 1024
+    )]
+    pub token: String,
+    /// `refresh_token` (the only kind this server revokes; access tokens expire on their own).
+    pub token_type_hint: Option<String>,
+}
+
+/// Revoke a refresh token, and every token rotated from the same sign-in (RFC 7009).
+///
+/// The answer is 200 whether or not the token was known (RFC 7009 §2.2), so it tells nothing
+/// about tokens. Access tokens are not revoked here (they expire within `TOKEN_TTL_SECONDS`; a
+/// password change revokes them at once): `token_type_hint=access_token` answers 400
+/// `unsupported_token_type`.
+#[utoipa::path(
+    tag = "auth",
+    request_body(content = RevocationRequest, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Revoked, or not a refresh token of this server."),
+        (status = 400, description = "`invalid_request` (no `token`) or `unsupported_token_type`.", body = OAuthError),
+        (status = 413, description = "`invalid_request`: the body is larger than 64 KiB.", body = OAuthError),
+        (status = 429, description = "Too many requests from this caller (`invalid_request`).", body = OAuthError,
+            headers(("Retry-After" = u64, description = "Seconds to wait before the next attempt."))),
+        (status = 500, description = "`server_error`: an unexpected error; quote the `X-Request-Id` when reporting it.", body = OAuthError),
+        (status = 503, description = "`temporarily_unavailable`: the database is unavailable.", body = OAuthError,
+            headers(("Retry-After" = u64, description = "Seconds to wait before retrying.")))
+    )
+)]
+#[post("/auth/revoke")]
+pub async fn create_revocation(
+    state: web::Data<AppState>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let form = serde_urlencoded::from_bytes::<RevocationRequest>(&body).ok();
+    let Some(form) = form.filter(|f| !f.token.is_empty() && f.token.len() <= 1024) else {
+        return Ok(oauth::error_response(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "Send `token` (the refresh token) as an application/x-www-form-urlencoded body.",
+        ));
+    };
+    if form.token_type_hint.as_deref() == Some("access_token") {
+        return Ok(oauth::error_response(
+            StatusCode::BAD_REQUEST,
+            "unsupported_token_type",
+            "Access tokens are not revoked; they expire on their own. Revoke the refresh token.",
+        ));
+    }
+    crate::services::refresh_tokens::revoke(&state, form.token).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
 }
 
 /// Password change request.
@@ -347,7 +428,7 @@ pub struct Me {
 /// The caller, as the API sees it now (roles are reloaded on every request).
 #[utoipa::path(
     tag = "auth",
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The caller.", body = Me)
     )

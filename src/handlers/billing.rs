@@ -68,7 +68,7 @@ fn wants_csv(req: &HttpRequest) -> bool {
 #[utoipa::path(
     tag = "billing",
     params(PageParams, LineItemQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of line items, or all of them as CSV.", content(
             (Page<BillingLineItem> = "application/json"),

@@ -135,7 +135,7 @@ impl From<PricedCart> for Cart {
         ("Idempotency-Key" = Option<String>, Header)
     ),
     request_body = LineItems,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created: the priced review.", body = Cart, headers(("Location" = String, description = "The cart's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough, or `indirect_provider_required` (orders are placed by the indirect provider).", body = Problem, content_type = "application/problem+json"),
@@ -174,7 +174,7 @@ pub async fn create_cart(
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("cartId" = Uuid, Path, description = "Cart id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The priced cart.", body = Cart, headers(("ETag" = String))),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -207,7 +207,7 @@ pub async fn get_cart(
         ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
     ),
     request_body = LineItems,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated: the priced review.", body = Cart, headers(("ETag" = String))),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -243,7 +243,7 @@ pub async fn update_cart(
         ("cartId" = Uuid, Path, description = "Cart id"),
         ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Cancelled."),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -280,7 +280,7 @@ pub async fn delete_cart(
         ("If-Match" = Option<String>, Header, description = "The ETag of the reviewed cart"),
         ("Idempotency-Key" = Option<String>, Header)
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Ordered.", body = PlacedOrder, headers(("Location" = String, description = "The order's URL"))),
         (status = 403, description = "Role not enough, or `indirect_provider_required` (orders are placed by the indirect provider).", body = Problem, content_type = "application/problem+json"),

@@ -67,7 +67,7 @@ impl From<(RelationshipRow, PartnerRow)> for CustomerRelationship {
 #[utoipa::path(
     tag = "customer relationships",
     params(("customerId" = Uuid, Path, description = "Customer id"), PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of relationships, oldest first.", body = Page<CustomerRelationship>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -105,7 +105,7 @@ pub async fn list_customer_relationships(
 #[utoipa::path(
     tag = "customer relationships",
     params(("customerId" = Uuid, Path, description = "Customer id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed."),
         (status = 403, description = "Role not enough (global admin only).", body = Problem, content_type = "application/problem+json"),

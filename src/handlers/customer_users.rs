@@ -61,7 +61,7 @@ impl From<UserRow> for CustomerUser {
 #[utoipa::path(
     tag = "customer users",
     params(("customerId" = Uuid, Path, description = "Customer id"), PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of users, oldest first.", body = Page<CustomerUser>),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
@@ -71,7 +71,7 @@ impl From<UserRow> for CustomerUser {
 )]
 #[get("/customers/{customerId}/users")]
 pub async fn list_customer_users(
-    caller: Authorized<ops::ManageCustomerUsers>,
+    caller: Authorized<ops::ListCustomerUsers>,
     state: web::Data<AppState>,
     path: web::Path<Uuid>,
     query: Paged,
@@ -112,7 +112,7 @@ pub struct CustomerUserCredentials {
         ("userId" = Uuid, Path, description = "The customer user's id"),
         ("Idempotency-Key" = Option<String>, Header)
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Reset.", body = CustomerUserCredentials),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),
@@ -123,7 +123,7 @@ pub struct CustomerUserCredentials {
 )]
 #[post("/customers/{customerId}/users/{userId}/password-reset")]
 pub async fn reset_customer_user_password(
-    caller: Authorized<ops::ManageCustomerUsers>,
+    caller: Authorized<ops::ResetCustomerUserPassword>,
     state: web::Data<AppState>,
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<Json<CustomerUserCredentials>, ApiError> {

@@ -25,9 +25,9 @@ use crate::validate;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateCustomer {
     /// Company name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
     #[schema(
-        pattern = r"[^\s\u0085]",
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         example = "Contoso Ltd",
         min_length = 1,
         max_length = 200
@@ -51,6 +51,12 @@ pub struct CreateCustomer {
     /// customer then lives on the clock's time, for trying subscription terms out.
     #[serde(default)]
     pub test_clock_id: Option<Uuid>,
+    /// Also give the caller (and the named indirect reseller) an active granular delegated admin
+    /// (GDAP) relationship with the customer: the configured default roles
+    /// (`GDAP_DEFAULT_ROLES`), for two years (Partner Center's name).
+    #[serde(rename = "enableGDAPByDefault")]
+    #[schema(example = false)]
+    pub enable_gdap_by_default: Option<bool>,
 }
 
 /// The new customer's first admin account.
@@ -76,13 +82,14 @@ pub struct CreatedCustomer {
 /// Create a customer, with its admin user and the caller's relationship (with DAP).
 ///
 /// Only an indirect provider creates customers. Naming `indirectResellerId` (a reseller with an
-/// active partnership) gives that reseller a relationship with DAP too. The admin user's
-/// temporary password appears only in this response.
+/// active partnership) gives that reseller a relationship with DAP too. With
+/// `enableGDAPByDefault`, each of them also gets an active GDAP relationship with the configured
+/// default roles. The admin user's temporary password appears only in this response.
 #[utoipa::path(
     tag = "customers",
     request_body = CreateCustomer,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedCustomer, headers(("Location" = String, description = "The customer's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough, or the caller is not an indirect provider (`indirect_provider_required`).", body = Problem, content_type = "application/problem+json"),
@@ -99,6 +106,10 @@ pub async fn create_customer(
     let req = body.0;
     let domain = req.domain.clone();
     let clocks = state.config.test_clocks_enabled;
+    let gdap_roles = req
+        .enable_gdap_by_default
+        .unwrap_or(false)
+        .then(|| state.config.gdap_default_roles.clone());
     let (created, admin) = caller
         .change_with(
             &state.pool,
@@ -118,7 +129,8 @@ pub async fn create_customer(
                     country: b.address.country,
                     test_clock_id: req.test_clock_id,
                 };
-                service::create(change, caller, new, req.indirect_reseller_id, admin, clocks)
+                let reseller = req.indirect_reseller_id;
+                service::create(change, caller, new, reseller, admin, clocks, gdap_roles)
             },
         )
         .await?;
@@ -153,7 +165,7 @@ pub struct CustomerQuery {
 #[utoipa::path(
     tag = "customers",
     params(PageParams, CustomerQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of customers.", body = Page<Customer>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -187,7 +199,7 @@ pub async fn list_customers(
 #[utoipa::path(
     tag = "customers",
     params(("customerId" = Uuid, Path, description = "Customer id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The customer.", body = Customer, headers(("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -267,8 +279,12 @@ pub struct BillingProfilePatch {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateCustomer {
     /// Company name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(min_length = 1, max_length = 200, pattern = r"[^\s\u0085]")]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$"
+    )]
     pub company_name: Option<String>,
     /// Billing profile changes.
     #[validate(nested)]
@@ -284,7 +300,7 @@ pub struct UpdateCustomer {
         ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
     ),
     request_body = UpdateCustomer,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated.", body = Customer, headers(("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),

@@ -18,7 +18,7 @@ use crate::state::AppState;
 #[utoipa::path(
     tag = "indirect providers",
     params(PageParams, PartnershipQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of indirect providers.", body = Page<IndirectPartner>),
         (status = 403, description = "Role not enough, or `indirect_reseller_required`.", body = Problem, content_type = "application/problem+json"),
@@ -41,7 +41,7 @@ pub async fn list_indirect_providers(
 #[utoipa::path(
     tag = "indirect providers",
     params(("providerId" = Uuid, Path, description = "The indirect provider's partner id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Ended."),
         (status = 403, description = "Role not enough, or `indirect_reseller_required`.", body = Problem, content_type = "application/problem+json"),

@@ -145,7 +145,7 @@ fn invitation_draft(provider: &PartnerRow, row: &InvitationRow, link: &str) -> E
     tag = "indirect resellers",
     request_body = CreateInvitation,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedInvitation),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -182,7 +182,7 @@ pub async fn create_invitation(
 #[utoipa::path(
     tag = "indirect resellers",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of invitations.", body = Page<Invitation>),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -212,7 +212,7 @@ pub async fn list_invitations(
 #[utoipa::path(
     tag = "indirect resellers",
     params(("invitationId" = Uuid, Path, description = "Invitation id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Revoked."),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -330,7 +330,7 @@ where
 #[utoipa::path(
     tag = "indirect resellers",
     params(PageParams, PartnershipQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of indirect resellers.", body = Page<IndirectPartner>),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -353,7 +353,7 @@ pub async fn list_indirect_resellers(
 #[utoipa::path(
     tag = "indirect resellers",
     params(("resellerId" = Uuid, Path, description = "The indirect reseller's partner id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The reseller and the partnership's status.", body = IndirectPartner, headers(("ETag" = String))),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -386,7 +386,7 @@ pub async fn get_indirect_reseller(
 #[utoipa::path(
     tag = "indirect resellers",
     params(("resellerId" = Uuid, Path, description = "The indirect reseller's partner id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Ended."),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),

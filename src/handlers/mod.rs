@@ -9,6 +9,7 @@ pub mod carts;
 pub mod customer_relationships;
 pub mod customer_users;
 pub mod customers;
+pub mod delegated_admin_relationships;
 pub mod health;
 pub mod indirect_providers;
 pub mod indirect_resellers;
@@ -21,6 +22,7 @@ pub mod partnership_invitations;
 pub mod price_lists;
 pub mod problems;
 pub mod relationship_requests;
+pub mod security_groups;
 pub mod service_requests;
 pub mod subscriptions;
 pub mod support_contacts;
@@ -28,12 +30,14 @@ pub mod test_clocks;
 pub mod upgrades;
 pub mod users;
 pub mod webhooks;
+pub mod well_known;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Mounts every `/v1` operation.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(auth::create_token)
+        .service(auth::create_revocation)
         .service(auth::change_password)
         .service(auth::get_me);
     customers::configure(cfg);
@@ -60,4 +64,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
     test_clocks::configure(cfg);
     price_lists::configure(cfg);
     billing::configure(cfg);
+    security_groups::configure(cfg);
+    delegated_admin_relationships::configure(cfg);
 }

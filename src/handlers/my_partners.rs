@@ -18,7 +18,7 @@ use crate::state::AppState;
 #[utoipa::path(
     tag = "customer self-service",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of partners, oldest relationship first.", body = Page<CustomerRelationship>),
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),
@@ -52,7 +52,7 @@ pub async fn list_my_partners(
 #[utoipa::path(
     tag = "customer self-service",
     params(("partnerId" = Uuid, Path, description = "The partner's id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Removed (or already absent)."),
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),

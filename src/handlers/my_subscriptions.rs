@@ -58,7 +58,7 @@ impl From<Supported> for MySubscription {
 #[utoipa::path(
     tag = "customer self-service",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of the customer's subscriptions.", body = Page<MySubscription>),
         (status = 403, description = "Not a customer admin (`insufficient_role`).", body = Problem, content_type = "application/problem+json"),

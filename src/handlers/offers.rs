@@ -151,7 +151,7 @@ pub struct OfferQuery {
 #[utoipa::path(
     tag = "catalog",
     params(PageParams, OfferQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of offers.", body = Page<Offer>),
         (status = 403, description = "Role not enough (customer users).", body = Problem, content_type = "application/problem+json"),
@@ -186,7 +186,7 @@ pub async fn list_offers(
 #[utoipa::path(
     tag = "catalog",
     params(("offerId" = Uuid, Path, description = "Offer id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The offer.", body = Offer, headers(("ETag" = String))),
         (status = 403, description = "Role not enough (customer users).", body = Problem, content_type = "application/problem+json"),

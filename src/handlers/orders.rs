@@ -65,7 +65,7 @@ impl PlacedOrder {
         ("Idempotency-Key" = Option<String>, Header)
     ),
     request_body = LineItems,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Ordered.", body = PlacedOrder, headers(("Location" = String, description = "The order's URL"))),
         (status = 403, description = "Role not enough, or `indirect_provider_required` (orders are placed by the indirect provider).", body = Problem, content_type = "application/problem+json"),
@@ -96,7 +96,7 @@ pub async fn create_order(
 #[utoipa::path(
     tag = "carts and orders",
     params(("customerId" = Uuid, Path, description = "Customer id"), PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of orders.", body = Page<Order>),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -132,7 +132,7 @@ pub async fn list_orders(
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("orderId" = Uuid, Path, description = "Order id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The order.", body = Order, headers(("ETag" = String))),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),

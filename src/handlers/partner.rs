@@ -24,9 +24,9 @@ use crate::validate;
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdatePartner {
     /// Organisation name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
     #[schema(
-        pattern = r"[^\s\u0085]",
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         example = "Contoso Distribution",
         min_length = 1,
         max_length = 200
@@ -52,7 +52,7 @@ pub struct UpdatePartner {
 /// Read the caller's own partner profile.
 #[utoipa::path(
     tag = "partner",
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The profile.", body = Partner, headers(("ETag" = String))),
         (status = 403, description = "Role not enough, or a customer user (`partner_required`).", body = Problem, content_type = "application/problem+json")
@@ -73,7 +73,7 @@ pub async fn get_partner(
     tag = "partner",
     params(("If-Match" = Option<String>, Header, description = "The ETag from your last read")),
     request_body = UpdatePartner,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated.", body = Partner, headers(("ETag" = String))),
         (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),

@@ -44,7 +44,7 @@ pub struct AcceptLink {
     tag = "indirect providers",
     request_body = AcceptLink,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Accepted: the indirect provider you are now partnered with.", body = IndirectPartner),
         (status = 403, description = "Role not enough, or `indirect_reseller_required`.", body = Problem, content_type = "application/problem+json"),
@@ -76,9 +76,9 @@ pub struct EnrollReseller {
     #[schema(min_length = 1, max_length = 200)]
     pub token: String,
     /// The new organisation's name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
     #[schema(
-        pattern = r"[^\s\u0085]",
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         example = "Fabrikam Resellers",
         min_length = 1,
         max_length = 200
@@ -89,9 +89,9 @@ pub struct EnrollReseller {
     #[schema(example = "owner@fabrikam.example", format = "email", max_length = 254)]
     pub admin_email: String,
     /// The global admin's display name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
     #[schema(
-        pattern = r"[^\s\u0085]",
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         example = "Pat Owner",
         min_length = 1,
         max_length = 200

@@ -118,7 +118,7 @@ fn with_markup(
     tag = "billing",
     request_body = CreatePriceList,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = PriceList, headers(("Location" = String, description = "The list's URL"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -152,7 +152,7 @@ pub async fn create_price_list(
 #[utoipa::path(
     tag = "billing",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of price lists.", body = Page<PriceList>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -181,7 +181,7 @@ pub async fn list_price_lists(
 #[utoipa::path(
     tag = "billing",
     params(("priceListId" = Uuid, Path, description = "Price list id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The list.", body = PriceList, headers(("ETag" = String, description = "For If-Match"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -213,7 +213,7 @@ pub async fn get_price_list(
         ("priceListId" = Uuid, Path, description = "Price list id"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale.")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed.", body = PriceList, headers(("ETag" = String, description = "For If-Match"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -251,7 +251,7 @@ pub async fn update_price_list(
         ("priceListId" = Uuid, Path, description = "Price list id"),
         ("Idempotency-Key" = Option<String>, Header)
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created (or the future version replaced).", body = PriceListVersion),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -291,7 +291,7 @@ pub async fn create_price_list_version(
 #[utoipa::path(
     tag = "billing",
     params(("priceListId" = Uuid, Path, description = "Price list id"), PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of versions.", body = Page<PriceListVersion>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -328,7 +328,7 @@ pub async fn list_price_list_versions(
 #[utoipa::path(
     tag = "billing",
     params(("priceListId" = Uuid, Path, description = "Price list id"), PriceQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The price per license per billing cycle.", body = ResolvedPrice),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -380,7 +380,7 @@ pub async fn get_price_list_price(
     tag = "billing",
     request_body = AssignPriceList,
     params(("resellerId" = Uuid, Path, description = "Indirect reseller id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Assigned; the list.", body = PriceList),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -413,7 +413,7 @@ pub async fn update_reseller_price_list(
     tag = "billing",
     request_body = AssignPriceList,
     params(("customerId" = Uuid, Path, description = "Customer id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Assigned; the list.", body = PriceList),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),

@@ -152,7 +152,7 @@ fn request_draft(
     tag = "relationship requests",
     request_body = CreateRelationshipRequest,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedRelationshipRequest),
         (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),
@@ -195,7 +195,7 @@ pub async fn create_relationship_request(
 #[utoipa::path(
     tag = "relationship requests",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of relationship requests.", body = Page<RelationshipRequest>),
         (status = 403, description = "Role not enough, or a customer user.", body = Problem, content_type = "application/problem+json"),
@@ -246,7 +246,7 @@ pub struct AcceptedRelationshipRequest {
     tag = "relationship requests",
     request_body = AcceptLink,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Accepted.", body = AcceptedRelationshipRequest),
         (status = 403, description = "Not a customer admin.", body = Problem, content_type = "application/problem+json"),

@@ -50,7 +50,7 @@ pub struct SubscriptionQuery {
 #[utoipa::path(
     tag = "subscriptions",
     params(("customerId" = Uuid, Path, description = "Customer id"), PageParams, SubscriptionQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of subscriptions.", body = Page<Subscription>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -96,7 +96,7 @@ pub async fn list_subscriptions(
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("subscriptionId" = Uuid, Path, description = "Subscription id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The subscription.", body = Subscription, headers(("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -139,9 +139,9 @@ pub struct UpdateSubscription {
     /// Whether it renews automatically.
     pub auto_renew: Option<bool>,
     /// Friendly name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
     #[schema(
-        pattern = r"[^\s\u0085]",
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         example = "HQ seats",
         min_length = 1,
         max_length = 200
@@ -172,7 +172,7 @@ pub struct UpdateSubscription {
         ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
     ),
     request_body = UpdateSubscription,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated.", body = Subscription, headers(("ETag" = String))),
         (status = 403, description = "Role not enough, or `indirect_provider_required` (only the billing provider changes `partnerIdOnRecord`).", body = Problem, content_type = "application/problem+json"),

@@ -102,7 +102,7 @@ fn respond(d: Designated) -> Tagged<SupportContact> {
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("subscriptionId" = Uuid, Path, description = "Subscription id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The support contact.", body = SupportContact, headers(("ETag" = String, description = "The subscription's ETag"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -127,15 +127,15 @@ pub async fn get_support_contact(
 
 /// List who may be the subscription's support contact: exactly its indirect provider plus every
 /// indirect reseller with an active partnership with that provider and a relationship with the
-/// customer that includes DAP (product.md §4). A reseller that is missing needs a relationship
-/// request with DAP, accepted by the customer (seed "Assign support contacts").
+/// customer that includes DAP. A reseller that is missing needs a relationship request with
+/// DAP, accepted by the customer.
 #[utoipa::path(
     tag = "support contact",
     params(
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("subscriptionId" = Uuid, Path, description = "Subscription id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The eligible contacts, provider first.", body = Page<SupportContact>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -176,7 +176,7 @@ pub async fn list_support_contact_candidates(
         ("If-Match" = Option<String>, Header, description = "The subscription's ETag from your last read")
     ),
     request_body = SetSupportContact,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The new support contact.", body = SupportContact, headers(("ETag" = String, description = "The subscription's new ETag"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),

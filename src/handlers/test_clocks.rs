@@ -77,7 +77,7 @@ pub struct AdvanceTestClock {
     tag = "test clocks",
     request_body = CreateTestClock,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = TestClock, headers(("Location" = String, description = "The clock's URL"))),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -109,7 +109,7 @@ pub async fn create_test_clock(
 #[utoipa::path(
     tag = "test clocks",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of clocks.", body = Page<TestClock>),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -142,7 +142,7 @@ pub async fn list_test_clocks(
 #[utoipa::path(
     tag = "test clocks",
     params(("clockId" = Uuid, Path, description = "Test clock id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The clock.", body = TestClock),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),
@@ -177,7 +177,7 @@ pub async fn get_test_clock(
         ("Idempotency-Key" = Option<String>, Header)
     ),
     request_body = AdvanceTestClock,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Advanced; every transition due has run.", body = TestClock),
         (status = 202, description = "Advancing; poll the clock until it is `ready`.", body = TestClock, headers(("Location" = String, description = "The clock's URL"))),
@@ -225,7 +225,7 @@ pub async fn create_test_clock_advance(
 #[utoipa::path(
     tag = "test clocks",
     params(("clockId" = Uuid, Path, description = "Test clock id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, description = "Role not enough, or `indirect_provider_required`.", body = Problem, content_type = "application/problem+json"),

@@ -72,7 +72,7 @@ pub struct Upgrade {
         ("customerId" = Uuid, Path, description = "Customer id"),
         ("subscriptionId" = Uuid, Path, description = "Subscription id")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Every upgrade target (one page).", body = Page<UpgradeOption>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -118,7 +118,7 @@ pub async fn list_subscription_upgrades(
         ("Idempotency-Key" = Option<String>, Header)
     ),
     request_body = CreateUpgrade,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Upgraded.", body = Upgrade, headers(("Location" = String, description = "The new subscription's URL"))),
         (status = 403, description = "Role not enough, or `delegated_admin_required`.", body = Problem, content_type = "application/problem+json"),

@@ -104,9 +104,9 @@ pub struct CreateUser {
     )]
     pub user_name: String,
     /// Display name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
     #[schema(
-        pattern = r"[^\s\u0085]",
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
         example = "Pat Agent",
         min_length = 1,
         max_length = 200
@@ -136,7 +136,7 @@ pub struct CreatedUser {
     tag = "partner users",
     request_body = CreateUser,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Created.", body = CreatedUser, headers(("Location" = String, description = "The user's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
@@ -178,7 +178,7 @@ pub async fn create_user(
 #[utoipa::path(
     tag = "partner users",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of users.", body = Page<User>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -204,7 +204,7 @@ pub async fn list_users(
 #[utoipa::path(
     tag = "partner users",
     params(("userId" = Uuid, Path, description = "User id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The user.", body = User, headers(("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -232,8 +232,12 @@ pub async fn get_user(
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateUser {
     /// Display name.
-    #[validate(length(min = 1, max = 200), custom(function = "validate::not_blank"))]
-    #[schema(pattern = r"[^\s\u0085]", min_length = 1, max_length = 200)]
+    #[validate(length(min = 1, max = 200), custom(function = "validate::name"))]
+    #[schema(
+        pattern = r"^[^\u200E\u200F\u202A-\u202E\u2066-\u2069]*[^\s\u0085\u200E\u200F\u202A-\u202E\u2066-\u2069][^\u200E\u200F\u202A-\u202E\u2066-\u2069]*$",
+        min_length = 1,
+        max_length = 200
+    )]
     pub display_name: Option<String>,
     /// The complete new set of partner roles (at least one).
     #[validate(length(min = 1, max = 5), custom(function = "partner_roles"))]
@@ -257,7 +261,7 @@ pub struct UpdateUser {
         ("If-Match" = Option<String>, Header, description = "The ETag from your last read")
     ),
     request_body = UpdateUser,
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Updated.", body = User, headers(("ETag" = String))),
         (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
@@ -298,7 +302,7 @@ pub async fn update_user(
 #[utoipa::path(
     tag = "partner users",
     params(("userId" = Uuid, Path, description = "User id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
@@ -342,7 +346,7 @@ pub struct PasswordReset {
         ("userId" = Uuid, Path, description = "User id"),
         ("Idempotency-Key" = Option<String>, Header)
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Reset.", body = PasswordReset),
         (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),

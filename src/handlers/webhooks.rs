@@ -26,7 +26,7 @@ pub use crate::api::webhooks::*;
     tag = "webhooks",
     request_body = CreateWebhook,
     params(("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 201, description = "Registered.", body = CreatedWebhook, headers(("Location" = String, description = "The webhook's URL"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -68,7 +68,7 @@ pub async fn create_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(PageParams),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of webhooks.", body = Page<Webhook>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -98,7 +98,7 @@ pub async fn list_webhooks(
 #[utoipa::path(
     tag = "webhooks",
     params(("webhookId" = Uuid, Path, description = "Webhook id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "The webhook.", body = Webhook, headers(("ETag" = String, description = "For If-Match"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -129,7 +129,7 @@ pub async fn get_webhook(
         ("webhookId" = Uuid, Path, description = "Webhook id"),
         ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 when stale.")
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Changed.", body = Webhook, headers(("ETag" = String, description = "For If-Match"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -169,7 +169,7 @@ pub async fn update_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("webhookId" = Uuid, Path, description = "Webhook id")),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 204, description = "Deleted."),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -197,7 +197,7 @@ pub async fn delete_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Rotated.", body = RotatedSecret),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -229,7 +229,7 @@ pub async fn rotate_webhook_secret(
 #[utoipa::path(
     tag = "webhooks",
     params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued for immediate delivery.", body = Queued),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -262,7 +262,7 @@ pub async fn test_webhook(
 #[utoipa::path(
     tag = "webhooks",
     params(("webhookId" = Uuid, Path, description = "Webhook id"), PageParams, DeliveryQuery),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of deliveries.", body = Page<Delivery>),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -307,7 +307,7 @@ pub async fn list_webhook_deliveries(
         ("deliveryId" = Uuid, Path, description = "Delivery id"),
         ("Idempotency-Key" = Option<String>, Header)
     ),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued for immediate delivery.", body = Queued),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -342,7 +342,7 @@ pub async fn redeliver_webhook_delivery(
     tag = "webhooks",
     request_body = Replay,
     params(("webhookId" = Uuid, Path, description = "Webhook id"), ("Idempotency-Key" = Option<String>, Header)),
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 202, description = "Queued.", body = Queued),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
@@ -375,7 +375,7 @@ pub async fn replay_webhook_events(
 /// The event types a webhook can subscribe to, each with a description and an example payload.
 #[utoipa::path(
     tag = "webhooks",
-    security(("bearer" = []), ("oauth2" = [])),
+    security(("bearer" = [])),
     responses(
         (status = 200, description = "Every event type.", body = WebhookEventTypes),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json")

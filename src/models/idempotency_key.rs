@@ -14,6 +14,9 @@ use crate::error::{ApiError, ProblemCode};
 use crate::models::now;
 use crate::schema::idempotency_keys as keys;
 use actix_web::http::header;
+use sha2::Digest;
+
+use crate::error::FieldError;
 
 /// How long keys are kept.
 pub const RETENTION_HOURS: i64 = 24;
@@ -43,9 +46,6 @@ pub enum Claim {
     Run,
     /// The first response, to replay.
     Replay(KeyRow),
-    /// The token's account changed since it was issued: no key is claimed and nothing is
-    /// replayed; the handler answers (401 where the operation needs a caller).
-    Revoked,
 }
 
 /// Claims `key` for the caller `scope` and the request `hash`: [`Claim::Run`] for a new key (or
@@ -85,38 +85,71 @@ pub fn claim(
             .first(conn)
             .optional()?;
         let Some(existing) = existing else { continue };
-        let age = now() - existing.created_at;
-        let expired = age > Duration::hours(RETENTION_HOURS);
-        let stale = existing.status == IdempotencyStatus::InProgress
-            && age > Duration::seconds(ABANDONED_AFTER_SECONDS);
-        // A request that died after its change committed: running it again would repeat it.
-        if stale && existing.committed_at.is_some() && !expired {
-            return Err(response_lost());
+        match judge(existing, hash)? {
+            Verdict::Free => release(conn, scope, key)?,
+            Verdict::Replay(row) => return Ok(Claim::Replay(row)),
         }
-        let abandoned = stale;
-        if expired || abandoned {
-            release(conn, scope, key)?;
-            continue;
-        }
-        if existing.request_hash != hash {
-            return Err(ApiError::unprocessable(
-                ProblemCode::IdempotencyKeyReused,
-                "This Idempotency-Key was already used with a different request; use a new key for a new request.",
-            ));
-        }
-        if existing.status == IdempotencyStatus::InProgress {
-            return Err(ApiError::conflict(
-                ProblemCode::IdempotencyRequestInProgress,
-                "A request with this Idempotency-Key is still being processed; retry shortly.",
-            )
-            .with_header(header::RETRY_AFTER, "1"));
-        }
-        return Ok(Claim::Replay(existing));
     }
     Err(ApiError::conflict(
         ProblemCode::IdempotencyRequestInProgress,
         "A request with this Idempotency-Key is still being processed; retry shortly.",
     ))
+}
+
+/// What an existing key means for a request with `hash`.
+enum Verdict {
+    /// Expired or abandoned: it may be retaken.
+    Free,
+    /// Completed by the same request: its response is the answer.
+    Replay(KeyRow),
+}
+
+/// The rules of an existing key (see [`claim`] for the errors).
+fn judge(existing: KeyRow, hash: &str) -> Result<Verdict, ApiError> {
+    let age = now() - existing.created_at;
+    let expired = age > Duration::hours(RETENTION_HOURS);
+    let abandoned = existing.status == IdempotencyStatus::InProgress
+        && age > Duration::seconds(ABANDONED_AFTER_SECONDS);
+    // A request that died after its change committed: running it again would repeat it.
+    if abandoned && existing.committed_at.is_some() && !expired {
+        return Err(response_lost());
+    }
+    if expired || abandoned {
+        return Ok(Verdict::Free);
+    }
+    if existing.request_hash != hash {
+        return Err(ApiError::unprocessable(
+            ProblemCode::IdempotencyKeyReused,
+            "This Idempotency-Key was already used with a different request; use a new key for a new request.",
+        ));
+    }
+    if existing.status == IdempotencyStatus::InProgress {
+        return Err(ApiError::conflict(
+            ProblemCode::IdempotencyRequestInProgress,
+            "A request with this Idempotency-Key is still being processed; retry shortly.",
+        )
+        .with_header(header::RETRY_AFTER, "1"));
+    }
+    Ok(Verdict::Replay(existing))
+}
+
+/// What `key` means for a request with `hash` without claiming it (the request failed before it
+/// could run): `Some` first response to replay, `None` when the key is free. Errors as [`claim`].
+pub fn peek(
+    conn: &mut AnyConnection,
+    scope: &str,
+    key: &str,
+    hash: &str,
+) -> Result<Option<KeyRow>, ApiError> {
+    let existing: Option<KeyRow> = keys::table
+        .find((scope, key))
+        .select(KeyRow::as_select())
+        .first(conn)
+        .optional()?;
+    match existing.map(|row| judge(row, hash)).transpose()? {
+        Some(Verdict::Replay(row)) => Ok(Some(row)),
+        Some(Verdict::Free) | None => Ok(None),
+    }
 }
 
 /// 409 `idempotency_response_unavailable`.
@@ -183,5 +216,170 @@ impl ClaimedKey {
         .set(keys::committed_at.eq(Some(now())))
         .execute(conn)?;
         Ok(())
+    }
+}
+
+/// The key of a keyed POST while the request is served, in the request's extensions: put there
+/// by the middleware (`crate::idempotency`) (no I/O, nothing checked yet), its format checked and its caller scope set
+/// by the extractor that authorized the caller (`crate::auth::Authorized`, or [`Claimed`] for the
+/// anonymous enrolment, `crate::idempotency::Claimed`), its body hashed by the body extractor (`crate::extract::ValidJson`), and
+/// claimed inside the request's database hop, after the caller was reloaded
+/// ([`PendingKey::claim`]). So the key is looked at only after authentication and authorization,
+/// and before the body's own validation when that fails.
+#[derive(Debug, Clone)]
+pub struct PendingKey(std::sync::Arc<Pending>);
+
+#[derive(Debug)]
+struct Pending {
+    /// The key as sent, `None` when it is not 1 to 255 visible ASCII characters.
+    key: Option<String>,
+    /// `METHOD path?query`, the part of the request hash before the body.
+    request_line: String,
+    /// The canonical hash of the body the operation read (none read: an empty body).
+    body_hash: std::sync::Mutex<Option<String>>,
+    state: std::sync::Mutex<KeyState>,
+}
+
+/// Where a pending key stands.
+#[derive(Debug, Default)]
+pub enum KeyState {
+    /// Not yet looked at (no caller authorized, or the handler takes no key).
+    #[default]
+    Open,
+    /// The caller was authorized: its scope (`user:<id>`, `application:<id>`, `anonymous`).
+    Scoped(String),
+    /// Claimed by the request's hop: the request runs.
+    Claimed(ClaimedKey),
+    /// A completed key: the first response is the answer.
+    Replay(KeyRow),
+}
+
+impl PendingKey {
+    /// A pending key as sent (`None`: not 1 to 255 visible ASCII characters) for the request
+    /// `request_line` (`METHOD path?query`).
+    pub fn new(key: Option<String>, request_line: String) -> PendingKey {
+        PendingKey(std::sync::Arc::new(Pending {
+            key,
+            request_line,
+            body_hash: std::sync::Mutex::new(None),
+            state: std::sync::Mutex::new(KeyState::Open),
+        }))
+    }
+
+    /// The key as sent, when well formed.
+    pub fn key(&self) -> Option<String> {
+        self.0.key.clone()
+    }
+
+    /// Takes the state the request left the key in (leaving [`KeyState::Open`]).
+    pub fn take(&self) -> KeyState {
+        std::mem::take(&mut *self.state())
+    }
+
+    /// Checks the key's format (422 `validation_failed` on `Idempotency-Key`) for the caller
+    /// `scope`, who was authenticated and authorized. No I/O.
+    pub fn admit(&self, scope: String) -> Result<(), ApiError> {
+        if self.0.key.is_none() {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "Idempotency-Key",
+                "invalid",
+                "must be 1 to 255 visible ASCII characters",
+            )]));
+        }
+        *self.state() = KeyState::Scoped(scope);
+        Ok(())
+    }
+
+    /// Records the body the operation read (its canonical JSON form: key order and whitespace
+    /// do not matter).
+    pub fn read_body(&self, body: &[u8]) {
+        let hash = hex::encode(sha2::Sha256::digest(canonical_body(body)));
+        *self
+            .0
+            .body_hash
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(hash);
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, KeyState> {
+        self.0
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The request's hash: its request line and the body it read.
+    pub fn hash(&self) -> String {
+        let body = self
+            .0
+            .body_hash
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+            .unwrap_or_default();
+        hex::encode(sha2::Sha256::digest(
+            format!("{}\n{body}", self.0.request_line).as_bytes(),
+        ))
+    }
+
+    fn scoped(&self) -> Option<(String, String)> {
+        match (&*self.state(), &self.0.key) {
+            (KeyState::Scoped(scope), Some(key)) => Some((scope.clone(), key.clone())),
+            _ => None,
+        }
+    }
+
+    /// Claims the key on `conn`, inside the request's hop and after its caller was reloaded:
+    /// `Some` key for the change to mark at commit when the request is to run; `None` when the
+    /// key was never admitted (a handler that takes none). Errors: those of
+    /// [`claim`]; and for a completed key an error the middleware
+    /// replaces with the first response (so nothing else runs).
+    pub fn claim(&self, conn: &mut AnyConnection) -> Result<Option<ClaimedKey>, ApiError> {
+        let Some((scope, key)) = self.scoped() else {
+            return Ok(None);
+        };
+        let claimed = claim(conn, &scope, &key, &self.hash());
+        let mut state = self.state();
+        match claimed {
+            Ok(Claim::Run) => {
+                let claimed = ClaimedKey { scope, key };
+                *state = KeyState::Claimed(claimed.clone());
+                Ok(Some(claimed))
+            }
+            Ok(Claim::Replay(row)) => {
+                *state = KeyState::Replay(row);
+                // Never answered: the middleware answers the stored response instead.
+                Err(ApiError::conflict(
+                    ProblemCode::IdempotencyRequestInProgress,
+                    "This request was already answered; its answer is replayed.",
+                ))
+            }
+            Err(e) => {
+                // Judged: the error is the answer, nothing is left to do.
+                *state = KeyState::Open;
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A canonical form of a JSON body (object keys sorted, no whitespace); other bodies as they are.
+fn canonical_body(body: &[u8]) -> Vec<u8> {
+    fn sort(v: serde_json::Value) -> serde_json::Value {
+        match v {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<_> = map.into_iter().map(|(k, v)| (k, sort(v))).collect();
+                entries.sort_by(|a, b| a.0.cmp(&b.0));
+                serde_json::Value::Object(entries.into_iter().collect())
+            }
+            serde_json::Value::Array(items) => {
+                serde_json::Value::Array(items.into_iter().map(sort).collect())
+            }
+            other => other,
+        }
+    }
+    match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(v) => serde_json::to_vec(&sort(v)).unwrap_or_else(|_| body.to_vec()),
+        Err(_) => body.to_vec(),
     }
 }

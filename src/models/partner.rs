@@ -117,12 +117,15 @@ pub struct SupportContactStanding {
     pub partnership_status: Option<PartnershipStatus>,
     /// Whether its relationship with the customer includes DAP; `None` without a relationship.
     pub delegated_admin: Option<bool>,
+    /// Whether it holds an active GDAP relationship with the customer (§14).
+    pub granular_admin: bool,
 }
 
 impl PartnerRow {
     /// The [`SupportContactStanding`] towards `provider_id` and `customer_id` of the partner
     /// `only`, or (`None`) of every partner that ever had a partnership with `provider_id`
-    /// (the candidates are among them), oldest first. One query.
+    /// (the candidates are among them), oldest first. Two queries: the standings, then which of
+    /// them hold an active GDAP relationship with the customer.
     pub fn support_contact_standings(
         conn: &mut AnyConnection,
         provider_id: Uuid,
@@ -153,10 +156,13 @@ impl PartnerRow {
         };
         let rows: Vec<(PartnerRow, Option<PartnershipStatus>, Option<bool>)> =
             q.order(partners::id.asc()).load(conn)?;
+        let ids: Vec<Id> = rows.iter().map(|(p, _, _)| p.id).collect();
+        let granular = super::gdap::GdapRelationshipRow::active_partners(conn, customer_id, &ids)?;
         Ok(rows
             .into_iter()
             .map(
                 |(partner, partnership_status, delegated_admin)| SupportContactStanding {
+                    granular_admin: granular.contains(&partner.id),
                     partner,
                     partnership_status,
                     delegated_admin,

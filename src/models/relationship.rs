@@ -52,18 +52,29 @@ impl RelationshipRow {
             .optional()
     }
 
-    /// The relationship between `partner_id` and `customer_id` with the customer's row, in one
-    /// query, if any.
-    pub fn find_with_customer(
+    /// The relationship between `partner_id` and `customer_id` with the customer's row, and whether `member` (a user or application
+    /// of the partner) holds a GDAP grant of one of `delegated_roles` (`,id1,id2,`) on the
+    /// customer — the DAP-or-GDAP decision of a customer-scoped change in the same statement.
+    pub fn find_reaching(
         conn: &mut AnyConnection,
         partner_id: Uuid,
+        member: Uuid,
         customer_id: Uuid,
-    ) -> QueryResult<Option<(RelationshipRow, CustomerRow)>> {
+        delegated_roles: &str,
+    ) -> QueryResult<Option<(RelationshipRow, CustomerRow, bool)>> {
         rel::table
             .inner_join(customers::table)
             .filter(rel::partner_id.eq(Id::from(partner_id)))
             .filter(rel::customer_id.eq(Id::from(customer_id)))
-            .select((RelationshipRow::as_select(), CustomerRow::as_select()))
+            .select((
+                RelationshipRow::as_select(),
+                CustomerRow::as_select(),
+                super::gdap::grants_any(
+                    Id::from(customer_id),
+                    Id::from(member),
+                    delegated_roles.to_owned(),
+                ),
+            ))
             .first(conn)
             .optional()
     }

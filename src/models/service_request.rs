@@ -1,13 +1,14 @@
 //! `service_requests`: support cases a partner opens for a customer it administers (product.md
-//! §5, DAP row). Notes are kept as a JSON array in the `notes` column, oldest first.
+//! §5, DAP row), and `service_request_notes`: their notes, one row each (a request keeps their
+//! count, so adding a note writes one row whatever came before).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
 use crate::domain::{Id, ServiceRequestStatus, Severity};
+use crate::schema::service_request_notes as notes;
 use crate::schema::service_requests as sr;
 
 /// A service request.
@@ -23,24 +24,68 @@ pub struct ServiceRequestRow {
     /// An unknown stored severity fails the read.
     pub severity: Severity,
     pub status: ServiceRequestStatus,
-    /// JSON array of `{ "text", "author", "createdAt" }`.
-    pub notes: String,
     pub created_by: String,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// How many notes it has.
+    pub note_count: i64,
 }
 
-/// One note as stored in the `notes` JSON array.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredNote {
+/// One note of a service request.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = notes)]
+pub struct NoteRow {
+    pub id: Id,
+    pub service_request_id: Id,
     /// The note.
     pub text: String,
     /// The author's display name.
     pub author: String,
     /// When it was added (UTC).
     pub created_at: NaiveDateTime,
+}
+
+impl NoteRow {
+    /// Adds `note` to its request when the request holds fewer than `max` notes, counting it in
+    /// the same statement (so concurrent notes never pass the limit); the request's version is
+    /// the caller's to advance. Returns whether it was added.
+    pub fn add(conn: &mut AnyConnection, note: &NoteRow, max: i64) -> QueryResult<bool> {
+        let counted = diesel::update(
+            sr::table
+                .filter(sr::id.eq(&note.service_request_id))
+                .filter(sr::note_count.lt(max)),
+        )
+        .set((
+            sr::note_count.eq(sr::note_count + 1),
+            sr::updated_at.eq(note.created_at),
+        ))
+        .execute(conn)?;
+        if counted == 0 {
+            return Ok(false);
+        }
+        diesel::insert_into(notes::table)
+            .values(note)
+            .execute(conn)?;
+        Ok(true)
+    }
+
+    /// One keyset page (by id, oldest first) of the notes of `request`.
+    pub fn page(
+        conn: &mut AnyConnection,
+        request: &Id,
+        after: Option<&str>,
+        limit: i64,
+    ) -> QueryResult<Vec<NoteRow>> {
+        let mut q = notes::table
+            .filter(notes::service_request_id.eq(request))
+            .select(NoteRow::as_select())
+            .into_boxed();
+        if let Some(after) = after {
+            q = q.filter(notes::id.gt(after.to_owned()));
+        }
+        q.order(notes::id.asc()).limit(limit).load(conn)
+    }
 }
 
 /// Changes to a service request (`None` leaves a column as it is).
@@ -50,15 +95,9 @@ pub struct ServiceRequestChanges {
     pub title: Option<String>,
     pub severity: Option<Severity>,
     pub status: Option<ServiceRequestStatus>,
-    pub notes: Option<String>,
 }
 
 impl ServiceRequestRow {
-    /// The notes, oldest first (an unreadable column reads as no notes).
-    pub fn notes(&self) -> Vec<StoredNote> {
-        serde_json::from_str(&self.notes).unwrap_or_default()
-    }
-
     /// The service request `id` of `customer_id` opened by `partner_id`, if any.
     pub fn find(
         conn: &mut AnyConnection,
@@ -103,6 +142,14 @@ impl ServiceRequestRow {
     pub fn insert(conn: &mut AnyConnection, row: &ServiceRequestRow) -> QueryResult<()> {
         diesel::insert_into(sr::table)
             .values(row)
+            .execute(conn)
+            .map(drop)
+    }
+
+    /// Advances the version of request `id` (a note was added without a precondition).
+    pub fn bump_version(conn: &mut AnyConnection, id: &Id) -> QueryResult<()> {
+        diesel::update(sr::table.find(id))
+            .set(sr::version.eq(sr::version + 1))
             .execute(conn)
             .map(drop)
     }

@@ -188,6 +188,7 @@ impl Buckets {
             }
         }
         if let Some(spent) = spent {
+            crate::metrics::count_rate_limited(spent.policy);
             for bucket in taken {
                 refund(conn, &bucket.name, bucket.per_minute)?;
             }

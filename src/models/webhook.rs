@@ -331,6 +331,11 @@ impl DeliveryRow {
             .map(|_| ())
     }
 
+    /// Whether the delivery `id` still exists (its webhook's deletion removes it).
+    pub fn exists(conn: &mut AnyConnection, id: &Id) -> QueryResult<bool> {
+        diesel::select(diesel::dsl::exists(webhook_deliveries::table.find(id))).get_result(conn)
+    }
+
     /// Records the outcome of an attempt made under the claim `row.claim_token`: status,
     /// attempts, next attempt, last status and error as in `row`, and releases the claim.
     /// Returns `false` (and changes nothing) when the claim no longer holds (its lease expired
@@ -392,5 +397,43 @@ impl AttemptRow {
             .order(webhook_attempts::id.asc())
             .select(AttemptRow::as_select())
             .load(conn)
+    }
+}
+
+/// The delivery queue as the metrics see it (read at each scrape).
+#[derive(Debug, Clone, Copy)]
+pub struct QueueGauges {
+    /// Pending deliveries, due or not.
+    pub pending: i64,
+    /// Seconds the most overdue pending delivery is late (0 when none is due).
+    pub oldest_due_seconds: i64,
+    /// Disabled endpoints.
+    pub disabled: i64,
+}
+
+impl QueueGauges {
+    /// Reads the gauges in three small queries (the pending and disabled counts use the
+    /// status/due and enabled columns).
+    pub fn read(conn: &mut AnyConnection) -> QueryResult<QueueGauges> {
+        use diesel::dsl::min;
+        let t = super::now();
+        let pending = webhook_deliveries::table
+            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
+            .count()
+            .get_result(conn)?;
+        let oldest: Option<NaiveDateTime> = webhook_deliveries::table
+            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
+            .filter(webhook_deliveries::next_attempt_at.le(t))
+            .select(min(webhook_deliveries::next_attempt_at))
+            .first(conn)?;
+        let disabled = webhooks::table
+            .filter(webhooks::enabled.eq(false))
+            .count()
+            .get_result(conn)?;
+        Ok(QueueGauges {
+            pending,
+            oldest_due_seconds: oldest.map_or(0, |o| (t - o).num_seconds().max(0)),
+            disabled,
+        })
     }
 }

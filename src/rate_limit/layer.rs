@@ -46,6 +46,7 @@ pub async fn middleware(
         let budget = match limiter.check(&key) {
             Ok(budget) => budget,
             Err(spent) => {
+                crate::metrics::count_rate_limited("request");
                 let wait = spent.reset;
                 let mut err = ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,

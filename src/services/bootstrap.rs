@@ -62,10 +62,10 @@ pub fn bootstrap(
 ) -> Result<Bootstrapped, ApiError> {
     let name = partner_name.trim();
     let email = admin_email.trim().to_lowercase();
-    if name.is_empty() || name.len() > 200 {
+    if name.is_empty() || name.len() > 200 || crate::validate::name(name).is_err() {
         return Err(ApiError::unprocessable(
             ProblemCode::InvalidPartnerName,
-            "--partner-name must be 1 to 200 characters",
+            "--partner-name must be 1 to 200 characters, without bidirectional-text controls",
         ));
     }
     if !validator::ValidateEmail::validate_email(&email) {

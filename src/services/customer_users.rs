@@ -1,7 +1,7 @@
 //! A customer's users as its partners administer them (product.md §2, §5 "Customer users"):
 //! listing them and resetting a user's password to a temporary one. Both need a relationship with
 //! the customer that includes delegated admin privileges, checked by
-//! [`visibility::customer`] with the §5 row `ManageCustomerUsers` (404 without a relationship,
+//! [`visibility::customer`] with the §5 rows `ListCustomerUsers` and `ResetCustomerUserPassword` (404 without a relationship,
 //! 403 `delegated_admin_required` without DAP).
 
 use uuid::Uuid;
@@ -26,7 +26,7 @@ pub fn list(
     customer_id: Uuid,
     page: &PageRequest,
 ) -> Result<Vec<UserRow>, ApiError> {
-    visibility::customer(conn, caller, customer_id, Operation::ManageCustomerUsers)?;
+    visibility::customer(conn, caller, customer_id, Operation::ListCustomerUsers)?;
     Ok(UserRow::page(
         conn,
         customer_id,
@@ -52,7 +52,7 @@ pub fn reset_password(
         change.conn(),
         caller,
         customer_id,
-        Operation::ManageCustomerUsers,
+        Operation::ResetCustomerUserPassword,
     )?;
     let user = UserRow::find_for_customer(change.conn(), customer_id, user_id)?
         .ok_or_else(|| ApiError::not_found("The user"))?;

@@ -81,6 +81,9 @@ pub struct NewCustomer {
 /// Creates a customer for the caller (an indirect provider: the §5 row `CreateCustomer` admits
 /// only providers), optionally for `indirect_reseller_id`; returns it with its admin account.
 ///
+/// With `default_gdap` (`enableGDAPByDefault`: the roles), the provider and the reseller each
+/// get an active GDAP relationship with those roles too (`services::gdap::create_default`).
+///
 /// Errors: 409 `duplicate_domain` on `domain`, 422 `partnership_required` on
 /// `indirectResellerId` (no active partnership between the provider and that reseller), 422
 /// `unknown_test_clock` on `testClockId` (not one of the caller's clocks, or test clocks are
@@ -92,6 +95,7 @@ pub fn create(
     indirect_reseller_id: Option<Uuid>,
     mut admin: AdminAccount,
     clocks_enabled: bool,
+    default_gdap: Option<Vec<String>>,
 ) -> Result<(CustomerRow, AdminAccount), ApiError> {
     let provider_id = caller.partner_id();
     if let Some(clock) = new.test_clock_id
@@ -129,6 +133,12 @@ pub fn create(
         indirect_reseller_id,
         &mut admin,
     )?;
+    if let Some(roles) = default_gdap {
+        let partners: Vec<Uuid> = std::iter::once(provider_id)
+            .chain(indirect_reseller_id)
+            .collect();
+        super::gdap::create_default(change, &partners, &created, &roles)?;
+    }
     Ok((created, admin))
 }
 

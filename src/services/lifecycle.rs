@@ -24,9 +24,13 @@ use crate::domain::term::{
 use crate::domain::{AuditOperation, Id, SubscriptionStatus, Transition};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
+use crate::models::gdap::GdapRelationshipRow;
 use crate::models::offer::OfferRow;
 use crate::models::subscription::{SubscriptionChanges, SubscriptionRow, refundable_json};
 use crate::models::test_clock::TestClockRow;
+
+/// Delegated admin relationships of a clock's customers brought up to date per finished advance.
+const GDAP_PER_ADVANCE: usize = 1_000;
 
 /// The name of the runner in audit records.
 pub const ACTOR: &str = "lifecycle runner";
@@ -182,9 +186,12 @@ fn renewal(
     })
 }
 
-/// Applies every transition due on real time at or before `now`, up to `limit`, each as its
-/// own change on one pooled connection; returns how many ran. The runner calls it in bounded
-/// batches so it never holds more than one connection of the request pool.
+/// Applies every subscription transition due on real time at or before `now`, up to `limit`,
+/// each as its own change on one pooled connection, then the granular delegated admin
+/// relationships' due transitions (expiry, extension, notices; `services::gdap::apply_due`) of
+/// customers on real time, up to `limit`; returns how many subscription transitions ran. The
+/// runner calls it in bounded batches so it never holds more than one connection of the
+/// request pool.
 pub async fn run_due(
     pool: &Pool,
     now: NaiveDateTime,
@@ -196,9 +203,28 @@ pub async fn run_due(
         while done < limit && apply_next(conn, None, now, window_hours)?.is_some() {
             done += 1;
         }
+        apply_gdap_due(conn, None, now, limit)?;
         Ok(done)
     })
     .await
+}
+
+/// Applies the due transitions of up to `limit` delegated admin relationships of customers on
+/// `clock` (`None`: real time) at `now`, each as one change (the service locks the row and
+/// recomputes what is due, so two runners never apply one twice).
+fn apply_gdap_due(
+    conn: &mut AnyConnection,
+    clock: Option<&Id>,
+    now: NaiveDateTime,
+    limit: usize,
+) -> Result<usize, ApiError> {
+    let due = GdapRelationshipRow::due(conn, clock, now, limit as i64)?;
+    for id in &due {
+        Change::run(conn, Actor::system(ACTOR), None, |change| {
+            super::gdap::apply_due(change, id.uuid(), now)
+        })?;
+    }
+    Ok(due.len())
 }
 
 /// Runs the transitions of clock `clock`'s customers due up to its `advance_to`, in due order,
@@ -220,6 +246,8 @@ pub fn advance_clock(
         match apply_next(conn, Some(clock), to, window_hours)? {
             Some(due) => TestClockRow::set_time(conn, clock, due, false)?,
             None => {
+                // The clock's customers' delegated admin relationships catch up at its new time.
+                apply_gdap_due(conn, Some(clock), to, GDAP_PER_ADVANCE)?;
                 TestClockRow::set_time(conn, clock, to, true)?;
                 return Ok(true);
             }

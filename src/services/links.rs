@@ -1,5 +1,5 @@
-//! Personalized links of partnership invitations and relationship requests (product.md §2, issue
-//! 3 rules): a random token, single-use, expiring after `INVITATION_TTL_DAYS`, stored only as its
+//! Personalized links of partnership invitations, relationship requests and GDAP approval
+//! requests (§2, §14): a random token, single-use, expiring after `INVITATION_TTL_DAYS`, stored only as its
 //! SHA-256 hash and bound to its purpose (each kind is looked up in its own table, so an
 //! invitation token is unknown to relationship-request acceptance and vice versa). Every reason a
 //! token cannot be used answers the same [`invalid_link_token`] error, so a caller learns nothing
@@ -13,6 +13,7 @@ use crate::auth::password;
 use crate::db::AnyConnection;
 use crate::domain::LinkStatus;
 use crate::error::{ApiError, ProblemCode};
+use crate::models::gdap::ApprovalRequestRow;
 use crate::models::invitation::InvitationRow;
 use crate::models::relationship_request::RelationshipRequestRow;
 
@@ -89,6 +90,15 @@ pub trait Link: Sized {
 }
 
 impl Link for InvitationRow {
+    fn stored_status(&self) -> LinkStatus {
+        self.status
+    }
+    fn expires_at(&self) -> NaiveDateTime {
+        self.expires_at
+    }
+}
+
+impl Link for ApprovalRequestRow {
     fn stored_status(&self) -> LinkStatus {
         self.status
     }

@@ -21,7 +21,7 @@ use crate::domain::{ActorKind, Role, TenantKind};
 use crate::domain::{AuditOperation, LinkStatus, PartnershipStatus};
 use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::{Actor, Audit};
-use crate::models::idempotency_key::ClaimedKey;
+use crate::models::idempotency_key::PendingKey;
 use crate::models::invitation::InvitationRow;
 use crate::models::partner::PartnerRow;
 use crate::models::partnership::{PartnershipRow, Side};
@@ -229,11 +229,18 @@ pub async fn enroll_through_link(
     pool: &Pool,
     hasher: &password::Hasher,
     request_id: String,
-    claim: Option<ClaimedKey>,
+    key: Option<PendingKey>,
     req: Enrollment,
 ) -> Result<(Enrolled, String), ApiError> {
     let token = req.token.clone();
-    db::run(pool, move |conn| usable_invitation(conn, &token).map(drop)).await?;
+    let claim = db::run(pool, move |conn| {
+        usable_invitation(conn, &token)?;
+        match key {
+            Some(key) => key.claim(conn),
+            None => Ok(None),
+        }
+    })
+    .await?;
     let temporary_password = password::temporary();
     let secret = temporary_password.clone();
     let password_hash = hasher.run(move || password::hash(&secret)).await??;

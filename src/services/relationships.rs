@@ -192,7 +192,8 @@ pub fn accept_request(
 
 /// The caller's customer (its admin acting) removes `partner_id`'s delegated admin
 /// privileges: the relationship stays, `dap_removed` is audited for that partner, and a
-/// reseller's support-contact assignments for this customer revert (product.md §2, §4). Removing
+/// reseller's support-contact assignments for this customer revert unless it still holds an
+/// active GDAP relationship with it (§2, §4, §14). Removing
 /// DAP that is already gone changes nothing. Errors: 404 `not_found` (no relationship).
 pub fn remove_delegated_admin(
     change: &mut Change<'_>,
@@ -212,12 +213,15 @@ pub fn remove_delegated_admin(
         return Ok(());
     }
     RelationshipRow::set_delegated_admin(change.conn(), &rel.id, false)?;
-    revert_if_reseller(
-        change,
-        partner_id,
-        customer_id,
-        RevertCause::DelegatedAdminRemoved,
-    )?;
+    // A reseller with an active GDAP relationship still administers the customer (§14).
+    if !super::gdap::still_delegated(change.conn(), partner_id, customer_id)? {
+        revert_if_reseller(
+            change,
+            partner_id,
+            customer_id,
+            RevertCause::DelegatedAdminRemoved,
+        )?;
+    }
     change.audit(
         Audit::new(AuditOperation::DapRemoved, rel.id)
             .partner(partner_id)

@@ -37,6 +37,11 @@ pub enum Grant {
         /// Password.
         password: String,
     },
+    /// A refresh token from an earlier password sign-in (RFC 6749 §6).
+    Refresh {
+        /// The refresh token.
+        refresh_token: String,
+    },
     /// An application's client credentials.
     Client {
         /// Client id.
@@ -50,17 +55,28 @@ pub enum Grant {
 /// `sign_in_busy`).
 #[derive(Debug)]
 pub enum Outcome {
-    /// A bearer token and its lifetime in seconds.
-    Issued(String, i64),
+    /// A bearer token, its lifetime, and for users a refresh token.
+    Issued(Issued),
     /// Refused with an OAuth error: the status, the `error` and its description.
     Refused(StatusCode, &'static str, &'static str),
     /// A throttling bucket is spent (429 with `Retry-After`).
     Throttled(Spent),
 }
 
+/// What a successful token request gets.
+#[derive(Debug)]
+pub struct Issued {
+    /// The JWT access token.
+    pub access_token: String,
+    /// Its lifetime in seconds.
+    pub expires_in: i64,
+    /// A refresh token (users only, unless `REFRESH_TOKEN_TTL_DAYS` is 0).
+    pub refresh_token: Option<String>,
+}
+
 /// The token a correct credential gets: actor kind and id, tenant kind and id, roles and
 /// credentials version.
-type TokenClaims = (ActorKind, Uuid, TenantKind, Uuid, Vec<Role>, i64);
+pub(crate) type TokenClaims = (ActorKind, Uuid, TenantKind, Uuid, Vec<Role>, i64);
 
 /// Who a credential belongs to, as the first database hop of a sign-in finds it.
 struct Candidate {
@@ -109,6 +125,18 @@ fn find_user(conn: &mut AnyConnection, username: &str) -> Result<Candidate, ApiE
     } else {
         None
     };
+    Ok(Candidate {
+        token: Some(user_claims(conn, &user)?),
+        hash: Some(user.password_hash),
+        refusal,
+    })
+}
+
+/// The claims of a token for `user`: its tenant, current roles and credentials version.
+pub(crate) fn user_claims(
+    conn: &mut AnyConnection,
+    user: &UserRow,
+) -> Result<TokenClaims, ApiError> {
     let (tkind, tid) = match (user.partner_id, user.customer_id) {
         (Some(p), _) => {
             let partner = PartnerRow::find(conn, p.uuid())?
@@ -118,18 +146,14 @@ fn find_user(conn: &mut AnyConnection, username: &str) -> Result<Candidate, ApiE
         (None, Some(c)) => (TenantKind::Customer, c.uuid()),
         _ => return Err(ApiError::internal("user without tenant")),
     };
-    Ok(Candidate {
-        hash: Some(user.password_hash),
-        refusal,
-        token: Some((
-            ActorKind::User,
-            user.id.uuid(),
-            tkind,
-            tid,
-            user.roles.to_vec(),
-            user.credentials_version,
-        )),
-    })
+    Ok((
+        ActorKind::User,
+        user.id.uuid(),
+        tkind,
+        tid,
+        user.roles.to_vec(),
+        user.credentials_version,
+    ))
 }
 
 fn find_application(conn: &mut AnyConnection, client_id: &str) -> Result<Candidate, ApiError> {
@@ -235,6 +259,9 @@ pub async fn token(state: &AppState, grant: Grant, address: &str) -> Result<Outc
             );
             (buckets, client_secret, wrong, found)
         }
+        Grant::Refresh { refresh_token } => {
+            return super::refresh_tokens::exchange(state, refresh_token).await;
+        }
     };
     let candidate = match found {
         Ok(candidate) => candidate,
@@ -243,19 +270,36 @@ pub async fn token(state: &AppState, grant: Grant, address: &str) -> Result<Outc
     if !check_secret(state, &buckets, secret, candidate.hash).await? {
         return Ok(wrong);
     }
-    db::run(&state.pool, move |conn| Ok(buckets.refund(conn)?)).await?;
-    if let Some((error, description)) = candidate.refusal {
+    let claims = candidate
+        .token
+        .ok_or_else(|| ApiError::internal("verified credential without account"))?;
+    let refusal = candidate.refusal;
+    let ttl_days = state.config.refresh_token_ttl_days;
+    // One hop: the attempt given back and, for a user who may sign in, a new refresh family.
+    let (act, sub, cv) = (claims.0, claims.1, claims.5);
+    let starts_family = act == ActorKind::User && refusal.is_none() && ttl_days > 0;
+    let refresh_token = db::run(&state.pool, move |conn| {
+        buckets.refund(conn)?;
+        if !starts_family {
+            return Ok(None);
+        }
+        super::refresh_tokens::start(conn, sub, cv, ttl_days).map(Some)
+    })
+    .await?;
+    if let Some((error, description)) = refusal {
         return Ok(Outcome::Refused(
             StatusCode::BAD_REQUEST,
             error,
             description,
         ));
     }
-    let (act, sub, tkind, tid, roles, cv) = candidate
-        .token
-        .ok_or_else(|| ApiError::internal("verified credential without account"))?;
-    let (token, ttl) = state.jwt.issue(act, sub, tkind, tid, roles, cv)?;
-    Ok(Outcome::Issued(token, ttl))
+    let (act, sub, tkind, tid, roles, cv) = claims;
+    let (access_token, expires_in) = state.jwt.issue(act, sub, tkind, tid, roles, cv)?;
+    Ok(Outcome::Issued(Issued {
+        access_token,
+        expires_in,
+        refresh_token,
+    }))
 }
 
 /// A password change as the user asked for it.

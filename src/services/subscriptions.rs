@@ -359,7 +359,9 @@ impl Ineligibility {
                     target.id
                 ),
             ),
-            Ineligibility::DelegatedAdminRequired => visibility::delegated_admin_required(),
+            Ineligibility::DelegatedAdminRequired => {
+                visibility::delegated_admin_required(Operation::UpgradeSubscription)
+            }
             Ineligibility::BillingCycleNotOffered => on_target(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 ProblemCode::BillingCycleNotOffered,
@@ -416,10 +418,7 @@ fn options_for(
     let target_ids = source_offer.upgrade_target_ids()?;
     let targets = OfferRow::find_many(conn, &target_ids)?;
     let owned = SubscriptionRow::count_by_offer(conn, row.customer_id.uuid(), &target_ids)?;
-    let dap = reached
-        .relationship
-        .as_ref()
-        .is_some_and(|r| r.delegated_admin);
+    let dap = reached.delegated;
     Ok(target_ids
         .iter()
         .filter_map(|id| targets.get(id).cloned())
@@ -439,13 +438,16 @@ pub fn upgrade_options(
     customer_id: Uuid,
     subscription_id: Uuid,
 ) -> Result<Vec<UpgradeOption>, ApiError> {
-    let (reached, row) = visibility::subscription(
+    let (mut reached, row) = visibility::subscription(
         conn,
         caller,
         customer_id,
         subscription_id,
         Operation::ReadSubscriptions,
     )?;
+    // The list shows what an upgrade would allow: DAP, or a GDAP grant for upgrades.
+    reached.delegated =
+        visibility::delegated_for(conn, caller, &reached, Operation::UpgradeSubscription)?;
     let source_offer = offer_of(conn, &row)?;
     options_for(conn, &reached, &row, &source_offer)
 }

@@ -4,9 +4,10 @@
 //!
 //! A new subscription's contact is its indirect provider (the billing partner). It may be set to
 //! an indirect reseller with an active partnership with that provider and a relationship with the
-//! customer that includes DAP; setting it back to the provider is always allowed. When a reseller
-//! stops qualifying — its partnership with the provider ended, or the customer removed its DAP, or
-//! its relationship with the customer was removed — every subscription naming it reverts to the
+//! customer that includes DAP or an active GDAP relationship with it (§14); setting it
+//! back to the provider is always allowed. When a reseller stops qualifying — its partnership
+//! with the provider ended, or it lost both DAP and its last active GDAP relationship, or its
+//! relationship with the customer was removed — every subscription naming it reverts to the
 //! provider that bills it ([`revert`]), in the caller's transaction, with a
 //! `support_contact_reverted` audit record for the provider and the reseller.
 
@@ -47,7 +48,8 @@ pub enum Ineligible {
     NoActivePartnership,
     /// No relationship with the customer.
     NoCustomerRelationship,
-    /// A relationship with the customer, but without delegated admin privileges.
+    /// A relationship with the customer, but neither delegated admin privileges nor an active
+    /// GDAP relationship.
     NoDelegatedAdmin,
 }
 
@@ -62,10 +64,10 @@ impl Ineligible {
         } else if standing.partnership_status != Some(PartnershipStatus::Active) {
             Some(Ineligible::NoActivePartnership)
         } else {
-            match standing.delegated_admin {
-                None => Some(Ineligible::NoCustomerRelationship),
-                Some(false) => Some(Ineligible::NoDelegatedAdmin),
-                Some(true) => None,
+            match (standing.delegated_admin, standing.granular_admin) {
+                (None, _) => Some(Ineligible::NoCustomerRelationship),
+                (Some(false), false) => Some(Ineligible::NoDelegatedAdmin),
+                _ => None,
             }
         }
     }
@@ -361,6 +363,9 @@ pub enum RevertCause {
     DelegatedAdminRemoved,
     /// The reseller's relationship with the customer was removed.
     RelationshipRemoved,
+    /// The reseller's last active GDAP relationship with the customer ended (terminated or
+    /// expired) and it has no DAP.
+    GranularAdminEnded,
 }
 
 impl RevertCause {
@@ -370,6 +375,7 @@ impl RevertCause {
             RevertCause::PartnershipEnded => "partnership_ended",
             RevertCause::DelegatedAdminRemoved => "delegated_admin_removed",
             RevertCause::RelationshipRemoved => "relationship_removed",
+            RevertCause::GranularAdminEnded => "granular_admin_ended",
         }
     }
 }

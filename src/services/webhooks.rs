@@ -405,6 +405,12 @@ fn example_uri(resource_type: &str) -> &'static str {
             "/v1/customers/019a8f3c-1000-7000-8000-000000000001/relationships"
         }
         "partnership" => "/v1/indirect-resellers",
+        "delegated_admin_relationship" => {
+            "/v1/delegated-admin-relationships/019a8f3c-1000-7000-8000-000000000002"
+        }
+        "delegated_admin_access_assignment" => {
+            "/v1/delegated-admin-relationships/019a8f3c-1000-7000-8000-000000000002/accessAssignments"
+        }
         _ => "/v1/webhooks/019a8f3c-1000-7000-8000-000000000002",
     }
 }

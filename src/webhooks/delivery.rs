@@ -284,19 +284,6 @@ fn finish(
 ) -> Result<(), ApiError> {
     let t = now();
     db::transaction(conn, |conn| {
-        AttemptRow::insert(
-            conn,
-            &AttemptRow {
-                id: ids::new(),
-                delivery_id: delivery.id,
-                attempted_at: t,
-                status_code: outcome.status_code,
-                error: outcome.error.clone(),
-                response_headers: outcome.headers.clone(),
-                response_body: outcome.body.clone(),
-                duration_ms: outcome.duration_ms,
-            },
-        )?;
         let attempts = delivery.attempts + 1;
         let (status, next) = if outcome.delivered() {
             (DeliveryStatus::Delivered, None)
@@ -318,12 +305,57 @@ fn finish(
                 ..delivery.clone()
             },
         )?;
+        if !held && !DeliveryRow::exists(conn, &delivery.id)? {
+            // Its webhook was deleted while the attempt ran: nothing is left to record.
+            log::debug!(
+                "webhook delivery {}: its webhook was deleted during the attempt",
+                delivery.id
+            );
+            return Ok(());
+        }
+        AttemptRow::insert(
+            conn,
+            &AttemptRow {
+                id: ids::new(),
+                delivery_id: delivery.id,
+                attempted_at: t,
+                status_code: outcome.status_code,
+                error: outcome.error.clone(),
+                response_headers: outcome.headers.clone(),
+                response_body: outcome.body.clone(),
+                duration_ms: outcome.duration_ms,
+            },
+        )?;
         if !held {
             log::warn!(
                 "webhook delivery {}: lease lost before the outcome was recorded",
                 delivery.id
             );
             return Ok(());
+        }
+        let label = match status {
+            DeliveryStatus::Delivered => "delivered",
+            DeliveryStatus::Pending => "retry",
+            DeliveryStatus::Failed => "failed",
+        };
+        crate::metrics::record_delivery(
+            label,
+            std::time::Duration::from_millis(outcome.duration_ms.max(0) as u64),
+        );
+        if !outcome.delivered() {
+            let next = next.map_or_else(|| "none: failed".to_owned(), |n| n.and_utc().to_rfc3339());
+            log::warn!(
+                webhook_id = delivery.webhook_id.to_string().as_str(),
+                delivery_id = delivery.id.to_string().as_str(),
+                event_id = delivery.event_id.as_str(),
+                event_type = delivery.event_type.as_str(),
+                attempt = attempts,
+                status_code = outcome.status_code.unwrap_or(0),
+                next_attempt_at = next.as_str();
+                "webhook delivery {} attempt {attempts} failed: {}",
+                delivery.id,
+                outcome.error.as_deref().unwrap_or("no answer")
+            );
         }
         if let Some(mut w) = WebhookRow::find(conn, &delivery.webhook_id)? {
             let before = (w.failing_since, w.last_failed_at, w.enabled);
@@ -341,6 +373,11 @@ fn finish(
                 if w.enabled && t - since >= chrono::Duration::days(DISABLE_AFTER_DAYS) {
                     w.enabled = false;
                     w.disabled_reason = Some("failing_for_5_days".to_owned());
+                    log::warn!(
+                        webhook_id = w.id.to_string().as_str();
+                        "webhook {} disabled: its deliveries have failed for {DISABLE_AFTER_DAYS} days",
+                        w.id
+                    );
                     w.version += 1;
                     w.updated_at = t;
                 }
@@ -384,10 +421,9 @@ impl actix_tls::connect::Resolve for PublicOnly {
                     .await
                     .map_err(|_| format!("resolving {host} timed out"))??
                     .collect();
-            if !self.allow_private
-                && let Some(a) = addrs.iter().find(|a| !super::is_public(&a.ip()))
-            {
-                return Err(format!("{host} resolves to the non-public address {}", a.ip()).into());
+            if !self.allow_private && addrs.iter().any(|a| !super::is_public(&a.ip())) {
+                // The owner reads this in the delivery log: say why, not what the name resolves to.
+                return Err(format!("{host} does not resolve to public addresses only").into());
             }
             Ok(addrs)
         })
@@ -495,7 +531,10 @@ mod tests {
             allow_private: false,
         };
         let err = strict.lookup("localhost", 443).await.unwrap_err();
-        assert!(err.to_string().contains("non-public"), "{err}");
+        assert!(
+            err.to_string().contains("public addresses only") && !err.to_string().contains("127."),
+            "{err}"
+        );
         let lenient = PublicOnly {
             allow_private: true,
         };

@@ -21,8 +21,17 @@ pub const DNS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 /// Why a target URL is refused (SSRF guard, OWASP API7), or `None` when it may be called.
 /// `https://` only, and no loopback, private, link-local, unspecified or metadata address among
 /// what the host resolves to; `allow_private` (`WEBHOOK_ALLOW_PRIVATE_TARGETS`) also allows
-/// `http://` and those addresses (demos and tests).
+/// `http://` and those addresses (demos and tests). Whatever `allow_private` says, the URL must
+/// parse as the delivery client parses it and hold no control characters or white space. The
+/// reason never tells what a host name resolves to (nor whether it resolves), so the guard
+/// cannot be used to read the server's DNS.
 pub async fn refused_target(url: &str, allow_private: bool) -> Option<String> {
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Some("must not contain control characters or white space".to_owned());
+    }
+    if actix_web::http::Uri::try_from(url).is_err() {
+        return Some("must be a valid absolute URL".to_owned());
+    }
     let Some((scheme, rest)) = url.split_once("://") else {
         return Some("must be an absolute https:// URL".to_owned());
     };
@@ -48,18 +57,17 @@ pub async fn refused_target(url: &str, allow_private: bool) -> Option<String> {
                 .await
             {
                 Ok(Ok(it)) => it.map(|a| a.ip()).collect(),
-                Ok(Err(_)) => return Some(format!("host {host} does not resolve")),
-                Err(_) => return Some(format!("resolving host {host} timed out")),
+                Ok(Err(_)) | Err(_) => Vec::new(),
             }
         }
     };
-    if addrs.is_empty() {
-        return Some(format!("host {host} does not resolve"));
-    }
-    addrs
-        .iter()
-        .find(|ip| !is_public(ip))
-        .map(|ip| format!("must be a public address ({host} resolves to {ip})"))
+    // One reason for every answer the resolver gave (none, a timeout, a private address).
+    (addrs.is_empty() || addrs.iter().any(|ip| !is_public(ip))).then(|| {
+        format!(
+            "must name a host that resolves, within {} s, to public addresses only",
+            DNS_TIMEOUT.as_secs()
+        )
+    })
 }
 
 fn split_host_port(authority: &str, default: u16) -> Option<(String, u16)> {

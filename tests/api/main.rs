@@ -9,4 +9,6 @@ mod commerce;
 mod contract;
 mod customers;
 mod events;
+mod gdap;
+mod operations;
 mod partners;

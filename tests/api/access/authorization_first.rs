@@ -80,15 +80,11 @@ const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/customers/{customerId}/relationship",
         RemoveCustomerRelationship,
     ),
-    (
-        "GET",
-        "/v1/customers/{customerId}/users",
-        ManageCustomerUsers,
-    ),
+    ("GET", "/v1/customers/{customerId}/users", ListCustomerUsers),
     (
         "POST",
         "/v1/customers/{customerId}/users/{userId}/password-reset",
-        ManageCustomerUsers,
+        ResetCustomerUserPassword,
     ),
     ("GET", "/v1/my/partners", CustomerSelfService),
     (
@@ -188,6 +184,16 @@ const ROUTES: &[(&str, &str, Operation)] = &[
         "/v1/customers/{customerId}/service-requests/{serviceRequestId}",
         ManageServiceRequests,
     ),
+    (
+        "GET",
+        "/v1/customers/{customerId}/service-requests/{serviceRequestId}/notes",
+        ReadServiceRequests,
+    ),
+    (
+        "POST",
+        "/v1/customers/{customerId}/service-requests/{serviceRequestId}/notes",
+        ManageServiceRequests,
+    ),
     ("GET", "/v1/partner", ReadPartnerProfile),
     ("PATCH", "/v1/partner", UpdatePartnerProfile),
     ("GET", "/v1/users", ManagePartnerUsers),
@@ -261,6 +267,90 @@ const ROUTES: &[(&str, &str, Operation)] = &[
         ManagePriceLists,
     ),
     ("GET", "/v1/billing/line-items", ReadBilling),
+    ("POST", "/v1/security-groups", ManageSecurityGroups),
+    ("GET", "/v1/security-groups", ManageSecurityGroups),
+    ("GET", "/v1/security-groups/{groupId}", ManageSecurityGroups),
+    (
+        "PATCH",
+        "/v1/security-groups/{groupId}",
+        ManageSecurityGroups,
+    ),
+    (
+        "DELETE",
+        "/v1/security-groups/{groupId}",
+        ManageSecurityGroups,
+    ),
+    (
+        "PUT",
+        "/v1/security-groups/{groupId}/members/{memberId}",
+        ManageSecurityGroups,
+    ),
+    (
+        "DELETE",
+        "/v1/security-groups/{groupId}/members/{memberId}",
+        ManageSecurityGroups,
+    ),
+    ("GET", "/v1/directory-roles", ReadDirectoryRoles),
+    (
+        "POST",
+        "/v1/delegated-admin-relationships",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "GET",
+        "/v1/delegated-admin-relationships",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "GET",
+        "/v1/delegated-admin-relationships/{relationshipId}",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "PATCH",
+        "/v1/delegated-admin-relationships/{relationshipId}",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "POST",
+        "/v1/delegated-admin-relationships/{relationshipId}/requests",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "POST",
+        "/v1/delegated-admin-relationships/{relationshipId}/accessAssignments",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "GET",
+        "/v1/delegated-admin-relationships/{relationshipId}/accessAssignments",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "DELETE",
+        "/v1/delegated-admin-relationships/{relationshipId}/accessAssignments/{assignmentId}",
+        ManageDelegatedAdminRelationships,
+    ),
+    (
+        "POST",
+        "/v1/delegated-admin-relationships/approve",
+        CustomerSelfService,
+    ),
+    (
+        "POST",
+        "/v1/delegated-admin-relationships/reject",
+        CustomerSelfService,
+    ),
+    (
+        "GET",
+        "/v1/my/delegated-admin-relationships",
+        CustomerSelfService,
+    ),
+    (
+        "POST",
+        "/v1/my/delegated-admin-relationships/{relationshipId}/requests",
+        CustomerSelfService,
+    ),
 ];
 
 /// Secured operations about the caller itself, with no §5 row.

@@ -1,6 +1,9 @@
 mod auth;
 mod authorization_first;
+mod check_order;
 mod isolation;
 mod link_tokens;
 mod owasp;
 mod permissions;
+mod refresh_tokens;
+mod signing_keys;

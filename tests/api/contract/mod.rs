@@ -1,4 +1,5 @@
 mod cli;
+mod edges;
 mod errors;
 mod examples;
 mod http;
@@ -7,3 +8,4 @@ mod openapi;
 mod paging;
 mod problems;
 mod stored_vocabularies;
+mod token_endpoint;

@@ -114,3 +114,60 @@ async fn list_audit_records_with_a_deep_cursor_returns_the_rows_after_it() {
     res.assert(200);
     assert_eq!(ids(&res), (301..=303).map(bulk_id).collect::<Vec<_>>());
 }
+
+#[actix_rt::test]
+async fn every_list_with_a_made_up_cursor_answers_400_invalid_cursor() {
+    let app = TestApp::new().await;
+    let doc = app
+        .call(
+            actix_web::http::Method::GET,
+            "/api-docs/openapi.json",
+            None,
+            None,
+        )
+        .await
+        .body;
+    let tokens = [
+        app.token(PROVIDER_GA).await,
+        app.token(ADATUM_ADMIN).await,
+        app.token(PARTNERED_GA).await,
+    ];
+    let mut lists = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        let Some(get) = item.get("get") else { continue };
+        let params = get["parameters"].as_array().cloned().unwrap_or_default();
+        if !params.iter().any(|p| p["name"] == "cursor") {
+            continue;
+        }
+        lists += 1;
+        assert!(
+            get["responses"]["400"]["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("invalid_cursor")),
+            "GET {path} does not document 400 invalid_cursor"
+        );
+        // Any well-formed id will do: the cursor is refused before anything is looked up.
+        let uri = path
+            .split('/')
+            .map(|s| {
+                if s.starts_with('{') {
+                    "019a8f3c-1100-7000-8000-0000000000ff"
+                } else {
+                    s
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let mut refused = false;
+        for token in &tokens {
+            let res = app.get(&format!("{uri}?cursor=garbage"), token).await;
+            if res.status == 403 {
+                continue;
+            }
+            res.assert_problem(400, "invalid_cursor");
+            refused = true;
+        }
+        assert!(refused, "GET {path}: no demo caller may list it");
+    }
+    assert!(lists >= 10, "only {lists} lists found");
+}

@@ -8,14 +8,21 @@ use serde_json::json;
 
 use crate::harness::*;
 
-/// Asserts the generic 500 `internal_error`, whose body does not carry `secret` (the stored
-/// value) nor any other internal text.
+/// Asserts the generic 500 `internal_error` (on the token endpoint: the OAuth `server_error`),
+/// whose body does not carry `secret` (the stored value) nor any other internal text.
 #[track_caller]
 fn assert_internal(res: &Res, secret: &str) {
-    res.assert_problem(500, "internal_error");
+    let (detail, generic) = if res.body["error"].is_string() {
+        res.assert(500);
+        assert_eq!(res.body["error"], "server_error", "{}", res.text);
+        (&res.body["error_description"], "error_description")
+    } else {
+        res.assert_problem(500, "internal_error");
+        (&res.body["detail"], "detail")
+    };
     assert_eq!(
-        res.body["detail"], "An unexpected error occurred; quote the request id when reporting it.",
-        "{}",
+        detail, "An unexpected error occurred; quote the request id when reporting it.",
+        "{generic}: {}",
         res.text
     );
     for leak in [secret, "unknown", "database", "internal error"] {

@@ -176,7 +176,6 @@ async fn list_customers_rejects_bad_limit_and_cursor() {
         ("limit=0", "limit"),
         ("limit=501", "limit"),
         ("limit=abc", "limit"),
-        ("cursor=%21%21", "cursor"),
     ] {
         let res = app.get(&format!("/v1/customers?{query}"), &token).await;
         res.assert_problem(422, "validation_failed");

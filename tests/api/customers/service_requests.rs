@@ -50,7 +50,8 @@ async fn create_service_request_as_helpdesk_agent_returns_open_request_and_audit
     assert_eq!(res.body["status"], "open");
     assert_eq!(res.body["severity"], "high");
     assert_eq!(res.body["title"], "Users cannot sign in to Outlook");
-    assert_eq!(res.body["notes"], json!([]));
+    assert_eq!(res.body["noteCount"], 0);
+    assert!(res.body.get("notes").is_none(), "notes are read apart");
     assert_eq!(
         res.body["partnerId"],
         app.tenant_id(PROVIDER_HA).await.as_str()
@@ -113,14 +114,18 @@ async fn update_service_request_adds_notes_closes_and_refuses_notes_until_reopen
     .await;
     res.assert(200);
     assert_eq!(res.body["status"], "in_progress");
-    assert_eq!(res.body["notes"][0]["text"], "Reset the policy.");
+    assert_eq!(res.body["noteCount"], 1);
+    let notes = app.get(&format!("{path}/notes"), &token).await;
+    notes.assert(200);
+    let notes = notes.items();
+    assert_eq!(notes[0]["text"], "Reset the policy.");
     assert!(
-        res.body["notes"][0]["author"]
+        notes[0]["author"]
             .as_str()
             .unwrap()
             .contains("helpdesk_agent")
     );
-    assert!(res.body["notes"][0]["createdAt"].is_string());
+    assert!(notes[0]["createdAt"].is_string());
     let res = patch_if(
         &app,
         &path,
@@ -144,8 +149,10 @@ async fn update_service_request_adds_notes_closes_and_refuses_notes_until_reopen
         .await;
     reopened.assert(200);
     assert_eq!(reopened.body["status"], "open");
-    assert_eq!(reopened.body["notes"].as_array().unwrap().len(), 2);
-    assert_eq!(reopened.body["notes"][1]["text"], "It is back.");
+    assert_eq!(reopened.body["noteCount"], 2);
+    let notes = app.get(&format!("{path}/notes"), &token).await.items();
+    assert_eq!(notes.len(), 2);
+    assert_eq!(notes[1]["text"], "It is back.");
     let audit = app
         .get(
             "/v1/audit-records?operationType=update_service_request",
@@ -316,4 +323,150 @@ async fn list_service_requests_filters_by_status_and_pages() {
     app.get(&format!("{list}?status=pending"), &token)
         .await
         .assert_problem(422, "validation_failed");
+}
+
+/// The database's size in bytes (SQLite pages in use, WAL included; PostgreSQL's files).
+pub async fn database_bytes(app: &TestApp) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct Size {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        bytes: i64,
+    }
+    let sql = if app.is_postgres() {
+        "SELECT pg_database_size(current_database()) AS bytes"
+    } else {
+        "SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()"
+    };
+    app.with_conn(move |conn| {
+        use diesel::RunQueryDsl;
+        diesel::sql_query(sql)
+            .get_result::<Size>(conn)
+            .expect("database size")
+            .bytes
+    })
+    .await
+}
+
+/// `n` characters of text that does not compress much (a fixed pseudo-random sequence).
+fn text_of(n: usize, seed: u64) -> String {
+    let mut x = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+    (0..n)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            let c = (x >> 33) % 27;
+            if c == 26 {
+                ' '
+            } else {
+                char::from(b'a' + c as u8)
+            }
+        })
+        .collect()
+}
+
+#[actix_rt::test]
+async fn thousand_notes_grow_the_database_linearly_and_keep_the_request_small() {
+    let app = TestApp::new().await;
+    let list = tailspin(&app).await;
+    let path = open(&app, &list, PROVIDER_HA).await;
+    let token = app.token(PROVIDER_HA).await;
+    let notes = format!("{path}/notes");
+    let before = database_bytes(&app).await;
+    let mut typed = 0usize;
+    for i in 0..1_000u64 {
+        let text = text_of(2_000, i);
+        typed += text.len();
+        if i % 2 == 0 {
+            app.post(&notes, &token, json!({ "text": text }))
+                .await
+                .assert(201);
+        } else {
+            app.patch(&path, &token, json!({ "addNote": text }))
+                .await
+                .assert(200);
+        }
+    }
+    let grown = database_bytes(&app).await - before;
+    assert!(
+        grown < 3 * typed as i64,
+        "the database grew {grown} bytes for {typed} bytes of notes"
+    );
+    let read = app.get(&path, &token).await;
+    read.assert(200);
+    assert_eq!(read.body["noteCount"], 1_000);
+    assert!(
+        read.text.len() < 64 * 1024,
+        "GET is {} bytes",
+        read.text.len()
+    );
+    let listed = app.get(&list, &token).await;
+    assert!(
+        listed.text.len() < 64 * 1024,
+        "list is {} bytes",
+        listed.text.len()
+    );
+    // The limit: the 1,001st note is refused, by either path, naming the limit.
+    let refused = app
+        .post(&notes, &token, json!({ "text": "one more" }))
+        .await;
+    refused.assert_problem(409, "quota_exceeded");
+    assert_eq!(refused.body["limit"], "notesPerServiceRequest");
+    assert_eq!(refused.body["max"], 1_000);
+    app.patch(&path, &token, json!({ "addNote": "one more" }))
+        .await
+        .assert_problem(409, "quota_exceeded");
+    // Every note is there, oldest first, a page at a time.
+    let mut seen = 0;
+    let mut next = Some(format!("{notes}?limit=500"));
+    while let Some(url) = next {
+        let page = app.get(&url, &token).await;
+        page.assert(200);
+        for note in page.items() {
+            assert_eq!(note["text"], text_of(2_000, seen).as_str());
+            seen += 1;
+        }
+        next = page.body["nextCursor"]
+            .as_str()
+            .map(|c| format!("{notes}?limit=500&cursor={c}"));
+    }
+    assert_eq!(seen, 1_000);
+}
+
+#[actix_rt::test]
+async fn service_request_event_carries_the_added_note_not_the_history() {
+    let app = TestApp::new().await;
+    let list = tailspin(&app).await;
+    let path = open(&app, &list, PROVIDER_HA).await;
+    let token = app.token(PROVIDER_HA).await;
+    let ga = app.token(PROVIDER_GA).await;
+    app.post(
+        "/v1/webhooks",
+        &ga,
+        json!({ "url": "http://127.0.0.1:9/hook", "events": ["service-request-updated"] }),
+    )
+    .await
+    .assert(201);
+    for text in ["first note", "second note", "third note"] {
+        app.post(&format!("{path}/notes"), &token, json!({ "text": text }))
+            .await
+            .assert(201);
+    }
+    let payloads: Vec<String> = app
+        .with_conn(|conn| {
+            use diesel::prelude::*;
+            use partner_center::schema::webhook_events as e;
+            e::table
+                .filter(e::event_type.eq("service-request-updated"))
+                .order(e::id.asc())
+                .select(e::payload)
+                .load(conn)
+                .expect("events")
+        })
+        .await;
+    let last: serde_json::Value = serde_json::from_str(payloads.last().expect("an event")).unwrap();
+    let resource = &last["data"]["resource"];
+    assert_eq!(resource["addedNote"]["text"], "third note");
+    assert_eq!(resource["noteCount"], 3);
+    assert!(!payloads.last().unwrap().contains("first note"));
 }

@@ -204,7 +204,6 @@ async fn list_audit_records_rejects_bad_filters() {
         ("to=2026-13-01T00:00:00Z", "to"),
         ("customerId=not-a-uuid", "customerId"),
         ("limit=501", "limit"),
-        ("cursor=%21%21", "cursor"),
         ("actor=me", "actor"),
     ] {
         let res = app.get(&format!("/v1/audit-records?{query}"), &token).await;

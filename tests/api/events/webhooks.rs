@@ -1014,3 +1014,149 @@ async fn worker_whose_lease_was_taken_over_does_not_record_the_outcome() {
         "attempt logged"
     );
 }
+
+#[actix_web::test]
+async fn webhook_deleted_during_a_delivery_writes_no_error_line() {
+    logs::capture();
+    let app = TestApp::new().await;
+    let receiver = Receiver::start_slow(200, 300).await;
+    let token = app.token(PROVIDER_GA).await;
+    let (webhook_id, _) = register(&app, &token, &receiver.url, &["customer-created"]).await;
+    app.create_customer(&token, "Gone Ltd", "gone.example", None)
+        .await;
+    let delivery_id = app
+        .get(&format!("/v1/webhooks/{webhook_id}/deliveries"), &token)
+        .await
+        .items()[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let delete = async {
+        // While the receiver holds the request, the owner deletes the webhook.
+        while receiver.received().is_empty() {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        app.delete(&format!("/v1/webhooks/{webhook_id}"), &token)
+            .await
+            .assert(204);
+    };
+    let (delivered, ()) = futures::join!(
+        delivery::deliver_due(&app.state.pool, &app.state.config),
+        delete
+    );
+    assert_eq!(delivered.unwrap(), 1);
+    let lines =
+        logs::errors(|l| l.message.contains(&delivery_id) || l.message.contains("bookkeeping"));
+    assert!(lines.is_empty(), "{lines:?}");
+    app.get(&format!("/v1/webhooks/{webhook_id}"), &token)
+        .await
+        .assert(404);
+}
+
+#[actix_web::test]
+async fn webhook_target_with_control_characters_is_refused_even_with_private_targets_allowed() {
+    let app = TestApp::new().await;
+    assert!(app.state.config.webhook_allow_private_targets);
+    let token = app.token(PROVIDER_GA).await;
+    for url in [
+        "https://a/b\r\nX: y",
+        "http://127.0.0.1:9/a b",
+        "http://127.0.0.1:9/\u{7f}",
+        "http://exa mple.com/",
+        "http://[::1/",
+    ] {
+        let res = app
+            .post(
+                "/v1/webhooks",
+                &token,
+                json!({ "url": url, "events": ["customer-created"] }),
+            )
+            .await;
+        res.assert(422);
+        assert_eq!(
+            res.body["errors"][0]["field"], "url",
+            "{url:?}: {}",
+            res.text
+        );
+    }
+}
+
+#[actix_web::test]
+async fn refused_webhook_target_does_not_tell_what_its_host_resolves_to() {
+    let app = TestApp::with_config(|c| c.webhook_allow_private_targets = false).await;
+    let token = app.token(PROVIDER_GA).await;
+    let mut details = Vec::new();
+    for url in [
+        "https://localhost/hook",
+        "https://no-such-host.invalid/hook",
+    ] {
+        let res = app
+            .post(
+                "/v1/webhooks",
+                &token,
+                json!({ "url": url, "events": ["customer-created"] }),
+            )
+            .await;
+        res.assert_problem(422, "webhook_target_refused");
+        let detail = res.str("detail");
+        assert!(
+            !detail.contains("127.0.0.1") && !detail.contains("::1"),
+            "{detail}"
+        );
+        assert!(!detail.contains("it host"), "{detail}");
+        details.push(detail);
+    }
+    assert_eq!(
+        details[0], details[1],
+        "a private answer and no answer read the same"
+    );
+}
+
+async fn event_count(app: &TestApp) -> i64 {
+    app.with_conn(|conn| {
+        use diesel::prelude::*;
+        use partner_center::schema::webhook_events as e;
+        e::table.count().get_result::<i64>(conn).expect("count")
+    })
+    .await
+}
+
+#[actix_web::test]
+async fn change_without_a_subscribed_endpoint_writes_no_event() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_GA).await;
+    let before = event_count(&app).await;
+    app.create_customer(&token, "Quiet Ltd", "quiet.example", None)
+        .await;
+    assert_eq!(event_count(&app).await, before, "nobody listens: no event");
+    let (webhook_id, _) = register(
+        &app,
+        &token,
+        "http://127.0.0.1:9/hook",
+        &["customer-created"],
+    )
+    .await;
+    app.create_customer(&token, "Heard Ltd", "heard.example", None)
+        .await;
+    assert_eq!(event_count(&app).await, before + 1);
+    // Another type, and a disabled endpoint, write nothing either.
+    let quiet = app.customer_id("quiet.example").await;
+    app.patch(
+        &format!("/v1/customers/{quiet}"),
+        &token,
+        json!({ "companyName": "Quieter Ltd" }),
+    )
+    .await
+    .assert(200);
+    assert_eq!(event_count(&app).await, before + 1);
+    app.patch(
+        &format!("/v1/webhooks/{webhook_id}"),
+        &token,
+        json!({ "enabled": false }),
+    )
+    .await
+    .assert(200);
+    app.create_customer(&token, "Unheard Ltd", "unheard.example", None)
+        .await;
+    assert_eq!(event_count(&app).await, before + 1);
+}

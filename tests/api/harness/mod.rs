@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 mod builders;
+pub mod logs;
 pub use builders::*;
 
 use actix_http::Request;
@@ -162,6 +163,24 @@ enum Template {
 
 static TEMPLATE: std::sync::OnceLock<Template> = std::sync::OnceLock::new();
 
+/// Removes the template when the test process exits (registered with `atexit` once the
+/// template exists; the test harness returns from `main`, so it runs after the last test).
+extern "C" fn remove_template() {
+    match TEMPLATE.get() {
+        Some(Template::Postgres { server, name }) => {
+            if let Ok(mut c) = diesel::PgConnection::establish(server) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        }
+        Some(Template::Sqlite(path)) => {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+        }
+        None => {}
+    }
+}
+
 fn postgres_server() -> Option<String> {
     std::env::var("TEST_DATABASE_URL")
         .ok()
@@ -196,6 +215,10 @@ struct DatabaseName {
 }
 
 fn build_template() -> Template {
+    // SAFETY: registers a plain `extern "C" fn` without arguments, as `atexit` expects.
+    unsafe {
+        libc::atexit(remove_template);
+    }
     let pid = std::process::id();
     match postgres_server() {
         Some(server) => {
@@ -281,6 +304,7 @@ impl TestApp {
 
     /// Like [`TestApp::new`] with configuration changes.
     pub async fn with_config(change: impl FnOnce(&mut Config)) -> TestApp {
+        logs::capture();
         let (url, guard) = fresh_database();
         let mut config = Config::for_database(&url);
         change(&mut config);

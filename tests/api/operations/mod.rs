@@ -1,0 +1,4 @@
+//! What an operator runs the service by: its log lines and metrics.
+
+mod logs;
+mod metrics;
