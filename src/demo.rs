@@ -68,6 +68,8 @@ pub const RESELLER_ID: &str = "019a8f3c-1000-7000-8000-000000000002";
 pub const PARTNERED_ID: &str = "019a8f3c-1000-7000-8000-000000000003";
 /// Adatum Corporation, a demo customer of Contoso.
 pub const ADATUM_ID: &str = "019a8f3c-1100-7000-8000-000000000001";
+/// Contoso's price list for Northwind IT: 12% over cost.
+pub const PRICE_LIST_ID: &str = "019a8f3c-3000-7000-8000-000000000001";
 /// Tailspin Toys, a demo customer of Contoso that Northwind IT resells and administers.
 pub const TAILSPIN_ID: &str = "019a8f3c-1100-7000-8000-000000000002";
 
@@ -248,6 +250,7 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
             )?);
         }
         PartnershipRow::activate(change.conn(), provider, partnered)?;
+        demo_price_list(change.conn(), provider, partnered)?;
         for (id, name, domain, reseller) in [
             (ADATUM_ID, "Adatum Corporation", "adatum.example", None),
             (
@@ -357,4 +360,53 @@ fn accounts_of_existing(conn: &mut AnyConnection, _any: UserRow) -> Result<Crede
         });
     }
     Ok(Credentials { accounts })
+}
+
+/// Contoso's price list "Northwind IT 12%" (12% over cost, from the beginning), assigned to
+/// Northwind IT: the reseller price of the subscriptions Northwind IT is reseller of record for.
+fn demo_price_list(
+    conn: &mut AnyConnection,
+    provider: Uuid,
+    reseller: Uuid,
+) -> Result<(), ApiError> {
+    let (provider, reseller) = (Id::from(provider), Id::from(reseller));
+    use crate::models::price_list::{PriceListAssignmentRow, PriceListRow, PriceListVersionRow};
+    let t = now();
+    let id: crate::domain::Id = PRICE_LIST_ID.parse().map_err(ApiError::internal)?;
+    PriceListRow::insert(
+        conn,
+        &PriceListRow {
+            id,
+            partner_id: provider,
+            name: "Northwind IT 12%".to_owned(),
+            currency: "USD".to_owned(),
+            is_default: false,
+            version: 1,
+            created_at: t,
+            updated_at: t,
+        },
+    )?;
+    PriceListVersionRow::insert(
+        conn,
+        &PriceListVersionRow {
+            id: crate::models::ids::new(),
+            price_list_id: id,
+            effective_from: crate::services::price_lists::beginning(),
+            default_markup_percent: "12".to_owned(),
+            entries: "[]".to_owned(),
+            created_at: t,
+            updated_at: t,
+        },
+    )?;
+    PriceListAssignmentRow::put(
+        conn,
+        &PriceListAssignmentRow {
+            partner_id: provider,
+            target_id: reseller,
+            target_kind: "reseller".to_owned(),
+            price_list_id: id,
+            updated_at: t,
+        },
+    )?;
+    Ok(())
 }

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 pub struct Money {
     /// The amount in the currency's minor unit (cents for USD): `1250` is 12.50.
     #[schema(example = 1250)]
+    #[serde(deserialize_with = "whole_i64")]
     pub amount_minor: i64,
     /// ISO 4217 currency code, upper case.
     #[schema(
@@ -46,4 +47,32 @@ pub fn is_currency(code: &str) -> bool {
     code.len() == 3
         && code.bytes().all(|b| b.is_ascii_uppercase())
         && ISO_4217.split_ascii_whitespace().any(|c| c == code)
+}
+
+/// A whole number sent as JSON `10` or `10.0` (JSON Schema's `integer` admits both) into `i64`;
+/// a fraction, or a float beyond 2^53 (where floats stop being exact), is refused.
+pub fn whole_i64<'de, D>(de: D) -> Result<i64, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error;
+    let n = serde_json::Number::deserialize(de)?;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0)
+                .map(|f| f as i64)
+        })
+        .ok_or_else(|| D::Error::custom(format!("must be a whole number (got {n})")))
+}
+
+/// [`whole_i64`] into `i32`.
+pub fn whole_i32<'de, D>(de: D) -> Result<i32, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error;
+    let n = whole_i64(de)?;
+    i32::try_from(n)
+        .map_err(|_| D::Error::custom(format!("must be at most {} (got {n})", i32::MAX)))
 }

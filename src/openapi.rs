@@ -42,6 +42,8 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "Audit records of every state change."),
         (name = "granular delegated admin", description = "GDAP: security groups of your users and applications, the directory-role catalog, time-bound delegated admin relationships a customer's admin approves, and access assignments that give your groups their roles."),
         (name = "webhooks", description = "Signed event deliveries (Standard Webhooks) to your endpoints: registrations, secrets, the delivery log, redelivery and replay."),
+        (name = "test clocks", description = "Simulated time for a provider's customers: create a clock, put customers on it, advance it to run their subscriptions' renewals and expiries."),
+        (name = "billing", description = "Price lists over cost (provider) or over the reseller price (reseller), their dated versions and assignments; billing line items written with each subscription change."),
         (name = "operations", description = "Health probes.")
     )
 )]
@@ -436,12 +438,13 @@ const EMAIL_PATTERN: &str = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]
 /// Path parameters whose examples name a demo organisation or offer (`serve --demo` seeds them
 /// with these ids): Contoso's customer Adatum (with DAP), Northwind IT (partnered with Contoso),
 /// Contoso itself, and Microsoft 365 Business Basic.
-const DEMO_PATH_IDS: [(&str, &str); 5] = [
+const DEMO_PATH_IDS: [(&str, &str); 6] = [
     ("customerId", crate::demo::ADATUM_ID),
     ("resellerId", crate::demo::PARTNERED_ID),
     ("providerId", crate::demo::PROVIDER_ID),
     ("partnerId", crate::demo::PROVIDER_ID),
     ("offerId", "019a8f3c-2000-758b-a2a2-055bb55bcbbb"),
+    ("priceListId", crate::demo::PRICE_LIST_ID),
 ];
 
 /// Examples that work against `serve --demo`: an optional reference or value without its own
@@ -455,7 +458,12 @@ fn add_examples(
 ) {
     use utoipa::openapi::RefOr;
     use utoipa::openapi::schema::{AdditionalProperties, Schema, SchemaFormat, SchemaType, Type};
-    let named: [(&str, &str, serde_json::Value); 6] = [
+    let named: [(&str, &str, serde_json::Value); 7] = [
+        (
+            "AssignPriceList",
+            "priceListId",
+            serde_json::json!(crate::demo::PRICE_LIST_ID),
+        ),
         (
             "CreateRelationshipRequest",
             "includeDelegatedAdmin",

@@ -273,6 +273,15 @@ problem_codes! {
     TestClockInUse = "test_clock_in_use", CONFLICT,
         "Test clock in use",
         "Customers live on this clock; a clock is deleted only when no customer does.";
+    UnknownCurrency = "unknown_currency", UNPROCESSABLE_ENTITY,
+        "Unknown currency",
+        "The currency is not an active ISO 4217 code such as USD.";
+    InvalidPriceEntry = "invalid_price_entry", UNPROCESSABLE_ENTITY,
+        "Invalid price entry",
+        "A price list entry names exactly one of `unitPrice` (in the list's currency, not negative) and `markupPercent`, once per offer, term and billing cycle.";
+    PriceListVersionInPast = "price_list_version_in_past", UNPROCESSABLE_ENTITY,
+        "Price list version in the past",
+        "Versions that have taken effect never change, and a new version cannot take effect in the past: give an `effectiveFrom` in the future.";
     PrerequisiteRequired = "prerequisite_required", UNPROCESSABLE_ENTITY,
         "Prerequisite required",
         "The offer is an add-on: the customer needs an active subscription to one of its base offers, or a line for one in the same order.";

@@ -59,6 +59,7 @@ impl<T: Body> Body for Vec<T> {
 
 crate::bodies!(
     crate::api::applications::Application,
+    crate::api::billing::BillingLineItem,
     crate::api::customers::Customer,
     crate::api::gdap::AccessAssignment,
     crate::api::gdap::DelegatedAdminRelationship,
@@ -66,6 +67,9 @@ crate::bodies!(
     crate::api::gdap::SecurityGroup,
     crate::api::orders::Order,
     crate::api::partner::Partner,
+    crate::api::price_lists::PriceList,
+    crate::api::price_lists::PriceListVersion,
+    crate::api::price_lists::ResolvedPrice,
     crate::api::service_requests::ServiceRequest,
     crate::api::service_requests::Note,
     crate::api::subscriptions::Subscription,

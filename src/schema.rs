@@ -447,11 +447,80 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    price_lists (id) {
+        id -> Text,
+        partner_id -> Text,
+        name -> Text,
+        currency -> Text,
+        is_default -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    price_list_versions (id) {
+        id -> Text,
+        price_list_id -> Text,
+        effective_from -> Timestamp,
+        default_markup_percent -> Text,
+        entries -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    price_list_assignments (partner_id, target_id) {
+        partner_id -> Text,
+        target_id -> Text,
+        target_kind -> Text,
+        price_list_id -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    billing_line_items (id) {
+        id -> Text,
+        provider_id -> Text,
+        customer_id -> Text,
+        reseller_id -> Nullable<Text>,
+        subscription_id -> Text,
+        offer_id -> Text,
+        term_duration -> Text,
+        billing_cycle -> Text,
+        charge_type -> Text,
+        quantity -> Integer,
+        charge_start_date -> Date,
+        charge_end_date -> Date,
+        days -> Integer,
+        cycle_days -> Integer,
+        billing_period -> Text,
+        currency -> Text,
+        cost_unit_minor -> BigInt,
+        cost_total_minor -> BigInt,
+        reseller_unit_minor -> Nullable<BigInt>,
+        reseller_total_minor -> Nullable<BigInt>,
+        customer_unit_minor -> BigInt,
+        customer_total_minor -> BigInt,
+        reseller_price_list_id -> Nullable<Text>,
+        customer_price_list_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(customer_relationships -> customers (customer_id));
 diesel::joinable!(subscriptions -> customers (customer_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    price_lists,
+    price_list_versions,
+    price_list_assignments,
+    billing_line_items,
     subscription_transitions,
     test_clocks,
     partners,

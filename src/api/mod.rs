@@ -3,10 +3,12 @@
 //! build event payloads and audit values from them, so neither imports a handler.
 
 pub mod applications;
+pub mod billing;
 pub mod customers;
 pub mod gdap;
 pub mod orders;
 pub mod partner;
+pub mod price_lists;
 pub mod service_requests;
 pub mod subscriptions;
 pub mod test_clocks;

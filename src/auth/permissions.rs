@@ -88,6 +88,10 @@ macro_rules! operations {
             ManageWebhooks,
             /// Test clocks: create, read, advance, delete (product.md §12; only where enabled).
             ManageTestClocks,
+            /// Price lists: create, version, assign (product.md §13).
+            ManagePriceLists,
+            /// Billing line items: read, export (product.md §13).
+            ReadBilling,
             /// Security groups and their members (§14).
             ManageSecurityGroups,
             /// Directory roles: read the catalog (§14; every partner role, like offers).
@@ -210,6 +214,8 @@ impl Operation {
                      are the provider's.",
                 ),
             ),
+            ManagePriceLists => (&[GA, AA], Partners),
+            ReadBilling => (&[GA, AA, SA], Partners),
             ManageSecurityGroups => (&[GA, UMA], Partners),
             ReadDirectoryRoles => (&[GA, UMA, AA, SA, HA], Partners),
             ManageDelegatedAdminRelationships => (&[GA, AA], Partners),
@@ -450,6 +456,10 @@ mod tests {
             ManageWebhooks             =>      [Y, N,  Y,  N,  N],
             // Test clocks: create, advance (only where enabled)
             ManageTestClocks           =>      [Y, N,  Y,  N,  N],
+            // Price lists: create, version, assign
+            ManagePriceLists           =>      [Y, N,  Y,  N,  N],
+            // Billing line items and statements: read, export
+            ReadBilling                =>      [Y, N,  Y,  Y,  N],
             // Security groups and their members
             ManageSecurityGroups       =>      [Y, Y,  N,  N,  N],
             // Directory roles (a catalog, read like offers)

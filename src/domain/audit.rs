@@ -123,6 +123,14 @@ operations! {
     AdvanceTestClock = "advance_test_clock" on "test_clock",
     /// A test clock was deleted.
     DeleteTestClock = "delete_test_clock" on "test_clock",
+    /// A price list was created (product.md §13).
+    CreatePriceList = "create_price_list" on "price_list",
+    /// A price list's name or default flag changed.
+    UpdatePriceList = "update_price_list" on "price_list",
+    /// A price list version was added (or a future one replaced).
+    CreatePriceListVersion = "create_price_list_version" on "price_list",
+    /// A price list was assigned to a reseller or a customer.
+    AssignPriceList = "assign_price_list" on "price_list",
     /// A subscription's designated support contact changed.
     UpdateSupportContact = "update_support_contact" on "subscription",
     /// A support contact reverted to the provider (partnership or relationship ended).

@@ -38,6 +38,7 @@ macro_rules! text_column {
 pub(crate) use text_column;
 
 pub mod audit;
+pub mod billing;
 pub mod events;
 pub mod gdap;
 pub mod id;

@@ -259,6 +259,7 @@ pub struct NextTerm {
     pub billing_cycle: BillingCycle,
     /// The next term's seats (within the offer's min/max).
     #[schema(minimum = 1, maximum = 1_000_000, example = 8)]
+    #[serde(deserialize_with = "crate::money::whole_i32")]
     pub quantity: i32,
 }
 

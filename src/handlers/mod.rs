@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 pub mod carts;
 pub mod customer_relationships;
 pub mod customer_users;
@@ -18,6 +19,7 @@ pub mod offers;
 pub mod orders;
 pub mod partner;
 pub mod partnership_invitations;
+pub mod price_lists;
 pub mod problems;
 pub mod relationship_requests;
 pub mod security_groups;
@@ -60,6 +62,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     applications::configure(cfg);
     webhooks::configure(cfg);
     test_clocks::configure(cfg);
+    price_lists::configure(cfg);
+    billing::configure(cfg);
     security_groups::configure(cfg);
     delegated_admin_relationships::configure(cfg);
 }

@@ -11,6 +11,7 @@
 
 pub mod application;
 pub mod audit;
+pub mod billing_line;
 pub mod cart;
 pub mod change_rows;
 pub mod customer;
@@ -21,6 +22,7 @@ pub mod offer;
 pub mod order;
 pub mod partner;
 pub mod partnership;
+pub mod price_list;
 pub mod refresh_token;
 pub mod relationship;
 pub mod relationship_request;

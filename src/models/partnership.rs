@@ -194,3 +194,15 @@ impl PartnershipRow {
         Ok(n == 1)
     }
 }
+
+/// The provider whose reseller price a reseller's own price lists build on: its active
+/// partnership's provider (the oldest one when it has several).
+pub fn first_provider_of(conn: &mut AnyConnection, reseller_id: &Id) -> QueryResult<Option<Id>> {
+    p::table
+        .filter(p::reseller_id.eq(reseller_id))
+        .filter(p::status.eq(PartnershipStatus::Active))
+        .order((p::created_at.asc(), p::id.asc()))
+        .select(p::provider_id)
+        .first(conn)
+        .optional()
+}

@@ -1,5 +1,6 @@
 //! The lifecycle of subscription terms (product.md §12), as the runner applies it: each due
-//! transition of a subscription is one change with its audit record and event —
+//! transition of a subscription is one change with its audit record and event (and, for a
+//! renewal, its `renew` billing line) —
 //! `subscription-renewal-upcoming` 30 and 7 days before the term ends, then at the end a
 //! renewal (active with auto-renew: a new term with the scheduled instructions applied, a new
 //! cancellation window) or expiry, then `disabled` 30 days later and `deleted` 90 days after
@@ -16,6 +17,7 @@ use chrono::NaiveDateTime;
 use crate::api::subscriptions::Subscription;
 use crate::change::Change;
 use crate::db::{self, AnyConnection, Pool};
+use crate::domain::billing::ChargeType;
 use crate::domain::term::{
     self, DELETE_AFTER_DAYS, DISABLE_AFTER_DAYS, Refundable, after_days, after_hours,
 };
@@ -114,6 +116,9 @@ fn apply(change: &mut Change<'_>, row: SubscriptionRow, window_hours: i64) -> Re
     let offer_name = OfferRow::find(change.conn(), &after.offer_id)?
         .map(|o| o.name)
         .unwrap_or_default();
+    if operation == AuditOperation::RenewSubscription {
+        super::billing::charge(change, &after, ChargeType::Renew, after.quantity, due)?;
+    }
     let resource = Subscription::new(after.clone(), offer_name, due)?;
     change.audit(
         Audit::new(operation, row.id)

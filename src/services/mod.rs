@@ -3,6 +3,7 @@
 
 pub mod applications;
 pub mod audit;
+pub mod billing;
 pub mod bootstrap;
 pub mod carts;
 pub mod catalog;
@@ -14,6 +15,8 @@ pub mod links;
 pub mod orders;
 pub mod partner;
 pub mod partnerships;
+pub mod price_lists;
+pub mod pricing;
 pub mod refresh_tokens;
 pub mod relationships;
 pub mod security_groups;

@@ -25,6 +25,7 @@ use crate::auth::permissions::Operation;
 use crate::auth::{PartnerCaller, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
+use crate::domain::billing::ChargeType;
 use crate::domain::term::{OfferTerm, Refundable, after_hours};
 use crate::domain::{self, AuditOperation, Id};
 use crate::error::{ApiError, ProblemCode};
@@ -332,7 +333,8 @@ pub fn get(
 /// named after the offer, its term starting now (the customer's test clock's time when it
 /// lives on one), with the offer's cancellation window (`window_hours` unless the offer has
 /// its own) for all its seats and the term's first transition scheduled (product.md §12).
-/// Audits `create_order` once and `create_subscription` per subscription. Runs inside the
+/// Audits `create_order` once and `create_subscription` per subscription, and writes each
+/// subscription's `new` billing line (`services::billing`). Runs inside the
 /// caller's transaction, which has already reached (and so locked) the customer: [`create`]
 /// and `services::carts::checkout`. Errors: see [`check`].
 pub(super) fn place(
@@ -432,6 +434,7 @@ pub(super) fn place(
     );
     for (s, p) in subscriptions.iter().zip(&priced.lines) {
         SubscriptionRow::insert(change.conn(), s)?;
+        super::billing::charge(change, s, ChargeType::New, s.quantity, at)?;
         change.audit(
             Audit::new(AuditOperation::CreateSubscription, s.id)
                 .partner(provider_id)

@@ -19,6 +19,7 @@ use crate::auth::permissions::{self, Operation};
 use crate::auth::{Principal, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
+use crate::domain::billing::ChargeType;
 use crate::domain::term::NextTerm;
 use crate::domain::{AuditOperation, Id, SubscriptionStatus};
 use crate::error::{ApiError, ProblemCode};
@@ -226,8 +227,17 @@ pub fn update(
     let after = SubscriptionRow::find(change.conn(), customer_id, row.id.uuid())?
         .ok_or_else(|| ApiError::not_found("The subscription"))?;
     let operation = if after.status == SubscriptionStatus::Deleted {
+        super::billing::charge(change, &after, ChargeType::Cancel, -row.quantity, now)?;
         AuditOperation::CancelSubscription
     } else {
+        if after.quantity != row.quantity {
+            let kind = if after.quantity > row.quantity {
+                ChargeType::AddQuantity
+            } else {
+                ChargeType::RemoveQuantity
+            };
+            super::billing::charge(change, &after, kind, after.quantity - row.quantity, now)?;
+        }
         AuditOperation::UpdateSubscription
     };
     for partner in audit_partners(&row, change.actor()) {

@@ -4,6 +4,7 @@
 mod harness;
 
 mod access;
+mod billing;
 mod commerce;
 mod contract;
 mod customers;

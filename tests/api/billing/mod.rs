@@ -1,0 +1,2 @@
+mod line_items;
+mod price_lists;
