@@ -11,7 +11,7 @@
 # customers, 1 s per scenario (about a minute for both databases), no timing assertion — it only proves the benchmark still runs.
 # Needs wrk (apt-get install -y wrk), curl, and for PostgreSQL psql + pgbench and a server at
 # BENCH_PG (default postgres://postgres@127.0.0.1:5432). Overrides: BENCH_DURATION (seconds),
-# BENCH_CUSTOMERS.
+# BENCH_CUSTOMERS, BENCH_DUE (subscriptions falling due at once in the lifecycle row).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -35,6 +35,7 @@ else
   PROFILE=release
 fi
 CUSTOMERS=${BENCH_CUSTOMERS:-$CUSTOMERS}
+DUE=${BENCH_DUE:-$DUE}
 DURATION=${BENCH_DURATION:-$DURATION}
 PG_BASE=${BENCH_PG:-postgres://postgres@127.0.0.1:5432}
 OFFER=019a8f3c-2005-7978-b017-5e3ff9918222 # Exchange Online (Plan 1): no per-customer limit
