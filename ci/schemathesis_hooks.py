@@ -8,6 +8,23 @@ looser than the server.
 """
 
 import schemathesis
+from hypothesis.internal import lambda_sources as _lambda_sources
+
+# Hypothesis names a filter's lambda by parsing its module's source; on CPython 3.11 parsing
+# schemathesis's largest module can raise "SystemError: AST constructor recursion depth
+# mismatch", which aborted a run (a Runtime Error on one operation, 0 failures). The name only
+# appears in strategy reprs, so a lambda that cannot be described is called "lambda".
+_describe_lambda = _lambda_sources.lambda_description
+
+
+def _lambda_description(f):
+    try:
+        return _describe_lambda(f)
+    except (SystemError, RecursionError, SyntaxError):
+        return "lambda"
+
+
+_lambda_sources.lambda_description = _lambda_description
 
 
 @schemathesis.check
