@@ -31,7 +31,13 @@ impl AppState {
     pub fn new(pool: Pool, config: Config) -> web::Data<AppState> {
         web::Data::new(AppState {
             pool,
-            jwt: JwtKeys::from_config(&config),
+            jwt: JwtKeys::configured(
+                &config.jwt_secret,
+                &config.public_base_url,
+                config.token_ttl_seconds,
+                config.jwt_signing_key.as_ref(),
+                &config.jwt_previous_keys,
+            ),
             request_limiter: RequestLimiter::new(config.request_rate_limit_per_minute),
             hasher: Hasher::new(config.hashing_threads, config.hashing_queue),
             config: Arc::new(config),

@@ -195,16 +195,18 @@ fn validation(alg: Algorithm, issuer: &str) -> Validation {
 }
 
 impl JwtKeys {
-    /// The keys `config` names: HS256 with `JWT_SECRET`, or the `JWT_SIGNING_KEY_FILE` key with
-    /// the `JWT_PREVIOUS_KEY_FILES` keys and HS256 accepted too; tokens name `PUBLIC_BASE_URL` as
-    /// their issuer.
-    pub fn from_config(config: &crate::config::Config) -> JwtKeys {
-        let mut keys = JwtKeys::new(
-            config.jwt_secret.as_bytes(),
-            &config.public_base_url,
-            config.token_ttl_seconds,
-        );
-        let Some(signing) = &config.jwt_signing_key else {
+    /// The keys of the configuration: HS256 with `secret` (`JWT_SECRET`), or the `signing` key
+    /// (`JWT_SIGNING_KEY_FILE`) with the `previous` ones (`JWT_PREVIOUS_KEY_FILES`) and HS256
+    /// accepted too; tokens name `issuer` (`PUBLIC_BASE_URL`) and live `ttl_seconds`.
+    pub fn configured(
+        secret: &str,
+        issuer: &str,
+        ttl_seconds: i64,
+        signing: Option<&KeyPair>,
+        previous: &[KeyPair],
+    ) -> JwtKeys {
+        let mut keys = JwtKeys::new(secret.as_bytes(), issuer, ttl_seconds);
+        let Some(signing) = signing else {
             return keys;
         };
         if let Some(encoding) = &signing.encoding {
@@ -212,7 +214,7 @@ impl JwtKeys {
             keys.kid = Some(signing.kid().to_owned());
             keys.encoding = encoding.clone();
         }
-        for pair in std::iter::once(signing).chain(&config.jwt_previous_keys) {
+        for pair in std::iter::once(signing).chain(previous) {
             keys.verifiers.push(Verifier {
                 kid: Some(pair.kid().to_owned()),
                 key: pair.decoding.clone(),
