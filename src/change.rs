@@ -1,7 +1,7 @@
 //! [`Change`]: one unit of work. Every state change runs as one: the connection inside one
 //! transaction, who makes it (the [`Actor`] of its audit records), a server-generated change id,
-//! the `Idempotency-Key` the request claimed (if any), and the audit records the services append
-//! while they work. At commit the change prepares the records' webhook events
+//! the `Idempotency-Key` the request claimed (if any), and the audit records and billing line
+//! items the services append while they work. At commit the change prepares the records' webhook events
 //! ([`crate::outbox`]) and writes records, events and their deliveries together (one statement
 //! on PostgreSQL), with the key's committed mark — all in the same transaction, so none of them
 //! exists without the change, and the change never exists without them.
@@ -16,6 +16,7 @@ use crate::db::{self, AnyConnection};
 use crate::domain::Id;
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit, AuditRow, Known};
+use crate::models::billing_line::LineItemRow;
 use crate::models::change_rows;
 use crate::models::idempotency_key::ClaimedKey;
 use crate::outbox;
@@ -26,6 +27,7 @@ pub struct Change<'c> {
     actor: Actor,
     id: Uuid,
     audits: Vec<Audit>,
+    lines: Vec<LineItemRow>,
     related: Vec<(Id, Id)>,
 }
 
@@ -45,6 +47,7 @@ impl<'c> Change<'c> {
                 actor,
                 id: Uuid::now_v7(),
                 audits: Vec::new(),
+                lines: Vec::new(),
                 related: Vec::new(),
             };
             let value = f(&mut change)?;
@@ -91,9 +94,16 @@ impl<'c> Change<'c> {
         self.audits.push(audit);
     }
 
-    /// Writes the audit records with their events and deliveries (one statement on PostgreSQL).
+    /// Appends a billing line item (`services::billing`), written at commit with the audit
+    /// records. Lines are never read back inside the change that writes them.
+    pub fn bill(&mut self, line: LineItemRow) {
+        self.lines.push(line);
+    }
+
+    /// Writes the audit records with their events and deliveries, and the billing lines (one
+    /// statement on PostgreSQL).
     fn flush(self) -> Result<(), ApiError> {
-        if self.audits.is_empty() {
+        if self.audits.is_empty() && self.lines.is_empty() {
             return Ok(());
         }
         let records: Vec<(AuditRow, Known)> = self
@@ -103,6 +113,6 @@ impl<'c> Change<'c> {
             .collect();
         let events = outbox::prepare(self.conn, self.id, &records, &self.related)?;
         let rows: Vec<AuditRow> = records.into_iter().map(|(r, _)| r).collect();
-        Ok(change_rows::insert(self.conn, &rows, &events)?)
+        Ok(change_rows::insert(self.conn, &rows, &self.lines, &events)?)
     }
 }

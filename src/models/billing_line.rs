@@ -72,14 +72,6 @@ pub enum LineScope {
 }
 
 impl LineItemRow {
-    /// Inserts a line.
-    pub fn insert(conn: &mut AnyConnection, row: &LineItemRow) -> QueryResult<()> {
-        diesel::insert_into(b::table)
-            .values(row)
-            .execute(conn)
-            .map(drop)
-    }
-
     /// The latest purchase or renewal line of `subscription` (the prices of its current term).
     pub fn term_opening(
         conn: &mut AnyConnection,

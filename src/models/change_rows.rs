@@ -1,12 +1,13 @@
-//! What a change writes at its commit (`crate::change::Change`): its audit records, those of
+//! What a change writes at its commit (`crate::change::Change`): its audit records, its billing
+//! line items, those of
 //! their webhook events that someone can receive — an event is written only when its partner has
 //! an enabled endpoint subscribed to its type at commit ([`SUBSCRIBED`], the one home of that
 //! rule), so changes nobody listens to write no payloads — and a pending delivery of each written
 //! event to every such endpoint. On PostgreSQL all of
 //! it is ONE prepared statement (a data-modifying `WITH` whose deliveries are selected from the
 //! events it inserts joined with the endpoints), so a change's bookkeeping costs one round trip
-//! however many records it holds and whoever listens; on SQLite (in-process, no round trips) it
-//! is three statements.
+//! however many records and lines it holds and whoever listens; on SQLite (in-process, no round
+//! trips) it is up to four statements.
 //!
 //! A delivery's id is its event's time-ordered id prefix (so the delivery log keeps the order of
 //! the events) followed by 64 bits that tell the event's deliveries apart.
@@ -14,12 +15,13 @@
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{Nullable, Text, Timestamp};
+use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Timestamp};
 
 use super::audit::AuditRow;
+use super::billing_line::LineItemRow;
 use super::webhook::{DeliveryRow, EventRow};
 use crate::db::AnyConnection;
-use crate::schema::{audit_records, webhook_deliveries, webhook_events};
+use crate::schema::{audit_records, billing_line_items, webhook_deliveries, webhook_events};
 
 /// Whether endpoint `w` (a `webhooks` row) subscribes to event `e`'s type: its comma-separated
 /// `event_types` hold that name (event type names are lowercase words joined by `-`, so they
@@ -35,21 +37,33 @@ const DELIVERY_COLUMNS: &str = "webhook_deliveries (id, webhook_id, event_id, ev
 const DELIVERY_VALUES: &str =
     "w.id, e.id, e.event_type, 'pending', 0, e.created_at, e.created_at, e.created_at";
 
-/// Writes a change's `audits` and `events` (either may be empty) and fans each event out to the
-/// endpoints subscribed to it.
+/// Writes a change's `audits`, billing `lines` and `events` (any may be empty) and fans each
+/// event out to the endpoints subscribed to it.
 pub fn insert(
     conn: &mut AnyConnection,
     audits: &[AuditRow],
+    lines: &[LineItemRow],
     events: &[EventRow],
 ) -> QueryResult<()> {
     match conn {
         AnyConnection::Postgresql(c) => {
-            if audits.is_empty() && events.is_empty() {
+            if audits.is_empty() && lines.is_empty() && events.is_empty() {
                 return Ok(());
             }
-            Bookkeeping { audits, events }.execute(c).map(drop)
+            Bookkeeping {
+                audits,
+                lines,
+                events,
+            }
+            .execute(c)
+            .map(drop)
         }
         AnyConnection::Sqlite(c) => {
+            if !lines.is_empty() {
+                diesel::insert_into(billing_line_items::table)
+                    .values(lines)
+                    .execute(c)?;
+            }
             if !audits.is_empty() {
                 diesel::insert_into(audit_records::table)
                     .values(audits)
@@ -125,15 +139,31 @@ pub fn insert_one(
 const AUDIT_COLUMNS: &str = "audit_records (id, partner_id, customer_id, actor_type, actor_id, \
      actor_name, operation_type, resource_type, resource_id, old_value, new_value, request_id, \
      created_at)";
+const LINE_COLUMNS: &str = "billing_line_items (id, provider_id, customer_id, reseller_id, \
+     subscription_id, offer_id, term_duration, billing_cycle, charge_type, quantity, \
+     charge_start_date, charge_end_date, days, cycle_days, billing_period, currency, \
+     cost_unit_minor, cost_total_minor, reseller_unit_minor, reseller_total_minor, \
+     customer_unit_minor, customer_total_minor, reseller_price_list_id, customer_price_list_id, \
+     created_at)";
 const EVENT_COLUMNS: &str =
     "webhook_events (id, partner_id, event_type, change_key, payload, created_at)";
 
 /// The one statement of a change's bookkeeping on PostgreSQL. Its SQL depends only on how many
-/// records and events it writes, so diesel prepares it once per shape and connection (a one-line
-/// order always writes the same shape) and afterwards only binds.
+/// records, billing lines and events it writes, so diesel prepares it once per shape and
+/// connection (a one-line order always writes the same shape) and afterwards only binds.
 struct Bookkeeping<'a> {
     audits: &'a [AuditRow],
+    lines: &'a [LineItemRow],
     events: &'a [EventRow],
+}
+
+/// The inserts of [`Bookkeeping`]: every one but the last is a data-modifying `WITH` item.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Audits,
+    Lines,
+    /// The events some endpoint subscribes to, and their deliveries (always the last part).
+    Events,
 }
 
 impl QueryId for Bookkeeping<'_> {
@@ -143,39 +173,69 @@ impl QueryId for Bookkeeping<'_> {
 
 impl QueryFragment<Pg> for Bookkeeping<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        if self.events.is_empty() {
-            return values(&mut out, AUDIT_COLUMNS, self.audits, audit_values);
+        let mut parts: Vec<Part> = [
+            (!self.audits.is_empty()).then_some(Part::Audits),
+            (!self.lines.is_empty()).then_some(Part::Lines),
+            (!self.events.is_empty()).then_some(Part::Events),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let Some(last) = parts.pop() else {
+            return Ok(());
+        };
+        for (i, part) in parts.iter().enumerate() {
+            out.push_sql(if i == 0 { "WITH " } else { ", " });
+            out.push_sql(if *part == Part::Audits {
+                "records"
+            } else {
+                "lines"
+            });
+            out.push_sql(" AS (");
+            self.part(&mut out, *part)?;
+            out.push_sql(") ");
         }
-        out.push_sql("WITH ");
-        if !self.audits.is_empty() {
-            out.push_sql("records AS (");
-            values(&mut out, AUDIT_COLUMNS, self.audits, audit_values)?;
-            out.push_sql("), ");
+        if last == Part::Events {
+            out.push_sql(if parts.is_empty() { "WITH " } else { ", " });
         }
-        // Only the events some endpoint subscribes to are written.
-        out.push_sql("e AS (INSERT INTO ");
-        out.push_sql(EVENT_COLUMNS);
-        out.push_sql(" SELECT * FROM (VALUES ");
-        for (i, e) in self.events.iter().enumerate() {
-            out.push_sql(if i == 0 { "(" } else { ", (" });
-            event_values(&mut out, e)?;
-            out.push_sql(")");
+        self.part(&mut out, last)
+    }
+}
+
+impl<'a> Bookkeeping<'a> {
+    /// Writes one part: a plain `INSERT` for records and lines; for events the `e AS (…)` item
+    /// followed by the deliveries' `INSERT` that ends the statement.
+    fn part<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>, part: Part) -> QueryResult<()> {
+        match part {
+            Part::Audits => values(out, AUDIT_COLUMNS, self.audits, audit_values),
+            Part::Lines => values(out, LINE_COLUMNS, self.lines, line_values),
+            Part::Events => {
+                // Only the events some endpoint subscribes to are written.
+                out.push_sql("e AS (INSERT INTO ");
+                out.push_sql(EVENT_COLUMNS);
+                out.push_sql(" SELECT * FROM (VALUES ");
+                for (i, e) in self.events.iter().enumerate() {
+                    out.push_sql(if i == 0 { "(" } else { ", (" });
+                    event_values(out, e)?;
+                    out.push_sql(")");
+                }
+                out.push_sql(
+                    ") AS e (id, partner_id, event_type, change_key, payload, created_at) \
+                     WHERE EXISTS (SELECT 1 FROM webhooks w WHERE ",
+                );
+                out.push_sql(SUBSCRIBED);
+                out.push_sql(") RETURNING id, partner_id, event_type, created_at) ");
+                out.push_sql("INSERT INTO ");
+                out.push_sql(DELIVERY_COLUMNS);
+                out.push_sql(
+                    " SELECT (substr(e.id, 5, 16) || substr(md5(w.id || e.id), 1, 16))::uuid::text, ",
+                );
+                out.push_sql(DELIVERY_VALUES);
+                out.push_sql(" FROM e JOIN webhooks w ON ");
+                out.push_sql(SUBSCRIBED);
+                Ok(())
+            }
         }
-        out.push_sql(
-            ") AS e (id, partner_id, event_type, change_key, payload, created_at) \
-             WHERE EXISTS (SELECT 1 FROM webhooks w WHERE ",
-        );
-        out.push_sql(SUBSCRIBED);
-        out.push_sql(") RETURNING id, partner_id, event_type, created_at) ");
-        out.push_sql("INSERT INTO ");
-        out.push_sql(DELIVERY_COLUMNS);
-        out.push_sql(
-            " SELECT (substr(e.id, 5, 16) || substr(md5(w.id || e.id), 1, 16))::uuid::text, ",
-        );
-        out.push_sql(DELIVERY_VALUES);
-        out.push_sql(" FROM e JOIN webhooks w ON ");
-        out.push_sql(SUBSCRIBED);
-        Ok(())
     }
 }
 
@@ -239,4 +299,56 @@ fn event_values<'b>(out: &mut AstPass<'_, 'b, Pg>, e: &'b EventRow) -> QueryResu
     out.push_bind_param::<Text, _>(&e.payload)?;
     out.push_sql(", ");
     out.push_bind_param::<Timestamp, _>(&e.created_at)
+}
+
+fn line_values<'b>(out: &mut AstPass<'_, 'b, Pg>, l: &'b LineItemRow) -> QueryResult<()> {
+    out.push_bind_param::<Text, _>(&l.id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&l.provider_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&l.customer_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&l.reseller_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&l.subscription_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&l.offer_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&l.term_duration)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&l.billing_cycle)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&l.charge_type)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Integer, _>(&l.quantity)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Date, _>(&l.charge_start_date)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Date, _>(&l.charge_end_date)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Integer, _>(&l.days)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Integer, _>(&l.cycle_days)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&l.billing_period)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Text, _>(&l.currency)?;
+    out.push_sql(", ");
+    out.push_bind_param::<BigInt, _>(&l.cost_unit_minor)?;
+    out.push_sql(", ");
+    out.push_bind_param::<BigInt, _>(&l.cost_total_minor)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<BigInt>, _>(&l.reseller_unit_minor)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<BigInt>, _>(&l.reseller_total_minor)?;
+    out.push_sql(", ");
+    out.push_bind_param::<BigInt, _>(&l.customer_unit_minor)?;
+    out.push_sql(", ");
+    out.push_bind_param::<BigInt, _>(&l.customer_total_minor)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&l.reseller_price_list_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Nullable<Text>, _>(&l.customer_price_list_id)?;
+    out.push_sql(", ");
+    out.push_bind_param::<Timestamp, _>(&l.created_at)
 }

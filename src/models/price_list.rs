@@ -75,6 +75,33 @@ impl PriceListRow {
             .map(drop)
     }
 
+    /// The list `owner` assigned to `target`, else (with `or_default`) `owner`'s default list:
+    /// one query (the assignment is read as a subquery; PostgreSQL ORs two index scans).
+    pub fn assigned_or_default(
+        conn: &mut AnyConnection,
+        owner: &Id,
+        target: &Id,
+        or_default: bool,
+    ) -> QueryResult<Option<Self>> {
+        let assigned = || {
+            l::id.nullable().eq(a::table
+                .filter(a::partner_id.eq(owner))
+                .filter(a::target_id.eq(target))
+                .select(a::price_list_id)
+                .single_value())
+        };
+        let query = l::table.select(Self::as_select()).into_boxed();
+        let query = if or_default {
+            query
+                .filter(assigned().or(l::partner_id.eq(owner).and(l::is_default).nullable()))
+                // The assigned list first (`true` sorts after `false`).
+                .order(assigned().desc())
+        } else {
+            query.filter(assigned())
+        };
+        query.first(conn).optional()
+    }
+
     /// The list `id` of `partner_id`.
     pub fn find(conn: &mut AnyConnection, partner_id: &Id, id: &Id) -> QueryResult<Option<Self>> {
         l::table

@@ -41,7 +41,8 @@ struct Units {
 }
 
 /// Writes the line of `kind` for `seats` seats (negative: returned) of `row` (as it is after
-/// the change) at `at`, the subscription's time.
+/// the change) at `at`, the subscription's time. The line is buffered in the change and
+/// written at its commit.
 pub fn charge(
     change: &mut Change<'_>,
     row: &SubscriptionRow,
@@ -49,10 +50,21 @@ pub fn charge(
     seats: i32,
     at: NaiveDateTime,
 ) -> Result<(), ApiError> {
-    let conn = change.conn();
-    let offer = OfferRow::find(conn, &row.offer_id)?
+    let offer = OfferRow::find(change.conn(), &row.offer_id)?
         .ok_or_else(|| ApiError::internal(format!("offer {} missing", row.offer_id)))?;
-    let units = units(conn, row, &offer, kind, at)?;
+    charge_offer(change, row, &offer, kind, seats, at)
+}
+
+/// [`charge`] when the caller holds the subscription's `offer` already (an order).
+pub fn charge_offer(
+    change: &mut Change<'_>,
+    row: &SubscriptionRow,
+    offer: &OfferRow,
+    kind: ChargeType,
+    seats: i32,
+    at: NaiveDateTime,
+) -> Result<(), ApiError> {
+    let units = units(change.conn(), row, offer, kind, at)?;
     let (start, end) =
         billing::cycle_containing(row.term_start_date.date(), row.billing_cycle, at.date());
     let cycle_days = (end - start).num_days();
@@ -87,7 +99,8 @@ pub fn charge(
         customer_price_list_id: units.customer.1,
         created_at: at,
     };
-    Ok(LineItemRow::insert(conn, &line)?)
+    change.bill(line);
+    Ok(())
 }
 
 /// The term's prices: resolved now for a purchase or renewal; else those of the term's

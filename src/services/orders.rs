@@ -434,7 +434,7 @@ pub(super) fn place(
     );
     for (s, p) in subscriptions.iter().zip(&priced.lines) {
         SubscriptionRow::insert(change.conn(), s)?;
-        super::billing::charge(change, s, ChargeType::New, s.quantity, at)?;
+        super::billing::charge_offer(change, s, &p.offer, ChargeType::New, s.quantity, at)?;
         change.audit(
             Audit::new(AuditOperation::CreateSubscription, s.id)
                 .partner(provider_id)

@@ -21,7 +21,7 @@ use crate::domain::billing::{self, PriceSource, parse_percent};
 use crate::domain::{BillingCycle, Id, TermDuration};
 use crate::error::ApiError;
 use crate::models::offer::OfferRow;
-use crate::models::price_list::{PriceListAssignmentRow, PriceListRow, PriceListVersionRow};
+use crate::models::price_list::{PriceListRow, PriceListVersionRow};
 
 /// A price per license per billing cycle, in minor units, with the list and version it came
 /// from.
@@ -136,14 +136,9 @@ fn list_for(
     target: &Id,
     or_default: bool,
 ) -> Result<Option<PriceListRow>, ApiError> {
-    if let Some(id) = PriceListAssignmentRow::of(conn, owner, target)? {
-        return Ok(PriceListRow::get(conn, &id)?);
-    }
-    Ok(if or_default {
-        PriceListRow::default_of(conn, owner)?
-    } else {
-        None
-    })
+    Ok(PriceListRow::assigned_or_default(
+        conn, owner, target, or_default,
+    )?)
 }
 
 /// The price `reseller` pays `provider` for `offer` (term, cycle) at `at`.
