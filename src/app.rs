@@ -82,7 +82,7 @@ pub fn build(
                 .app_data(document)
                 .route(web::get().to(get_document)),
         )
-        .route("/metrics", web::get().to(metrics::get_metrics))
+        .route("/metrics", web::get().to(handlers::metrics::get_metrics))
         .app_data(web::Data::new(known))
         .default_service(web::to(unknown_route))
         .wrap(from_fn(crate::auth::authorized::confirm_refusals))

@@ -1,6 +1,7 @@
 //! Operational metrics in the Prometheus text format (`metrics` facade, rendered by
-//! `metrics-exporter-prometheus`), served at `GET /metrics` to callers that present
-//! `Authorization: Bearer $METRICS_TOKEN`; without `METRICS_TOKEN` the route answers 404. Every
+//! `metrics-exporter-prometheus`): the recorder, the request middleware and the functions the
+//! rest of the code counts with. It imports nothing of this crate, so any layer may count;
+//! `handlers::metrics` serves `GET /metrics` (and reads the database gauges). Every
 //! family has its HELP text ([`FAMILIES`], described when the recorder is installed), so
 //! `promtool check metrics` passes on a scrape. The families:
 //!
@@ -24,15 +25,11 @@
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::{StatusCode, header};
 use actix_web::middleware::Next;
-use actix_web::{Error, HttpRequest, HttpResponse, web};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-
-use crate::error::{ApiError, ProblemCode};
-use crate::state::AppState;
 
 /// Latency buckets in seconds, 1 ms to 10 s.
 const BUCKETS: [f64; 12] = [
@@ -243,56 +240,8 @@ pub async fn middleware(
     res
 }
 
-/// `GET /metrics`: the Prometheus text exposition, for `Authorization: Bearer $METRICS_TOKEN`.
-pub async fn get_metrics(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let Some(expected) = state.config.metrics_token.as_deref() else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            ProblemCode::RouteNotFound,
-            "Metrics are off; set METRICS_TOKEN to serve them.",
-        ));
-    };
-    let presented = crate::auth::principal::bearer(&req).unwrap_or_default();
-    if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
-        return Err(ApiError::unauthorized(
-            "Send `Authorization: Bearer` with the METRICS_TOKEN.",
-        ));
-    }
-    let pool = state.pool.state();
-    metrics::gauge!("db_pool_connections").set(f64::from(pool.connections));
-    metrics::gauge!("db_pool_idle_connections").set(f64::from(pool.idle_connections));
-    metrics::gauge!("db_pool_max_connections").set(f64::from(state.pool.max_size()));
-    metrics::gauge!("sign_in_hashing_queue").set(state.hasher.waiting() as f64);
+/// The text exposition of every family, after refreshing the process families.
+pub fn render() -> String {
     process_collector().collect();
-    let gauges = crate::db::run(&state.pool, |conn| {
-        let schema = crate::db::schema_version(conn)?;
-        let queue = crate::models::webhook::QueueGauges::read(conn)?;
-        Ok((schema, queue))
-    })
-    .await;
-    match gauges {
-        Ok((schema, queue)) => {
-            if let Some(version) = schema {
-                metrics::gauge!("db_schema_info", "version" => version).set(1.0);
-            }
-            metrics::gauge!("webhook_queue_depth").set(queue.pending as f64);
-            metrics::gauge!("webhook_queue_oldest_due_seconds")
-                .set(queue.oldest_due_seconds as f64);
-            metrics::gauge!("webhook_endpoints_disabled").set(queue.disabled as f64);
-        }
-        Err(e) => log::warn!("metrics: the database gauges could not be read: {e}"),
-    }
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        ))
-        .body(handle().render()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    handle().render()
 }

@@ -21,7 +21,8 @@ use crate::extract::ValidJson;
 use crate::oauth::{self, OAuthError};
 use crate::request_id::RequestId;
 use crate::respond::{Json, NoContent};
-use crate::services::sign_in::{self, Grant, Outcome};
+use crate::services::sign_in::{self, Grant};
+use crate::services::tokens::Outcome;
 use crate::state::AppState;
 
 /// Token request (`application/x-www-form-urlencoded`, RFC 6749 §4.3, §4.4 and §6).

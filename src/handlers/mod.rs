@@ -13,6 +13,7 @@ pub mod delegated_admin_relationships;
 pub mod health;
 pub mod indirect_providers;
 pub mod indirect_resellers;
+pub mod metrics;
 pub mod my_partners;
 pub mod my_subscriptions;
 pub mod offers;

@@ -26,5 +26,6 @@ pub mod subscriptions;
 pub mod support_contacts;
 pub mod terms;
 pub mod test_clocks;
+pub mod tokens;
 pub mod users;
 pub mod webhooks;

@@ -13,7 +13,7 @@ use actix_web::http::StatusCode;
 use base64::Engine;
 use uuid::Uuid;
 
-use super::sign_in::{Issued, Outcome, user_claims};
+use super::tokens::{Issued, Outcome, user_claims};
 use crate::auth::password::sha256_hex;
 use crate::db::{self, AnyConnection};
 use crate::domain::Id;

@@ -12,13 +12,12 @@
 //!    the `change_password` audit record are written in one transaction.
 
 use actix_web::http::StatusCode;
-use uuid::Uuid;
 
 use crate::auth::password;
 use crate::change::Change;
 use crate::db::{self, AnyConnection};
+use crate::domain::ActorKind;
 use crate::domain::AuditOperation;
-use crate::domain::{ActorKind, Role, TenantKind};
 use crate::error::{ApiError, FieldError, ProblemCode};
 use crate::models::application::ApplicationRow;
 use crate::models::audit::{Actor, Audit};
@@ -26,6 +25,9 @@ use crate::models::partner::PartnerRow;
 use crate::models::sign_in_throttle::{Buckets, Spent};
 use crate::models::user::{UserChanges, UserRow};
 use crate::state::AppState;
+
+use super::tokens::user_claims;
+use super::tokens::{Issued, Outcome, TokenClaims};
 
 /// The credentials of a token request (RFC 6749 §4.3 and §4.4).
 #[derive(Debug)]
@@ -50,33 +52,6 @@ pub enum Grant {
         client_secret: String,
     },
 }
-
-/// How a token request ended (errors other than these are [`ApiError`]s, e.g. 503
-/// `sign_in_busy`).
-#[derive(Debug)]
-pub enum Outcome {
-    /// A bearer token, its lifetime, and for users a refresh token.
-    Issued(Issued),
-    /// Refused with an OAuth error: the status, the `error` and its description.
-    Refused(StatusCode, &'static str, &'static str),
-    /// A throttling bucket is spent (429 with `Retry-After`).
-    Throttled(Spent),
-}
-
-/// What a successful token request gets.
-#[derive(Debug)]
-pub struct Issued {
-    /// The JWT access token.
-    pub access_token: String,
-    /// Its lifetime in seconds.
-    pub expires_in: i64,
-    /// A refresh token (users only, unless `REFRESH_TOKEN_TTL_DAYS` is 0).
-    pub refresh_token: Option<String>,
-}
-
-/// The token a correct credential gets: actor kind and id, tenant kind and id, roles and
-/// credentials version.
-pub(crate) type TokenClaims = (ActorKind, Uuid, TenantKind, Uuid, Vec<Role>, i64);
 
 /// Who a credential belongs to, as the first database hop of a sign-in finds it.
 struct Candidate {
@@ -130,30 +105,6 @@ fn find_user(conn: &mut AnyConnection, username: &str) -> Result<Candidate, ApiE
         hash: Some(user.password_hash),
         refusal,
     })
-}
-
-/// The claims of a token for `user`: its tenant, current roles and credentials version.
-pub(crate) fn user_claims(
-    conn: &mut AnyConnection,
-    user: &UserRow,
-) -> Result<TokenClaims, ApiError> {
-    let (tkind, tid) = match (user.partner_id, user.customer_id) {
-        (Some(p), _) => {
-            let partner = PartnerRow::find(conn, p.uuid())?
-                .ok_or_else(|| ApiError::internal("user without partner"))?;
-            (partner.tenant_kind(), p.uuid())
-        }
-        (None, Some(c)) => (TenantKind::Customer, c.uuid()),
-        _ => return Err(ApiError::internal("user without tenant")),
-    };
-    Ok((
-        ActorKind::User,
-        user.id.uuid(),
-        tkind,
-        tid,
-        user.roles.to_vec(),
-        user.credentials_version,
-    ))
 }
 
 fn find_application(conn: &mut AnyConnection, client_id: &str) -> Result<Candidate, ApiError> {
