@@ -221,6 +221,7 @@ bench_backend() {
   unset BENCH_METHOD BENCH_BODY
   if [ "$backend" = postgres ]; then
     lifecycle "$url" "$provider" "$app/v1/customers/$one" "$spread_rps" "$read_p99" "$server"
+    billing "$url" "$provider" "$app" "$server"
   fi
 
   # Reads while 16 clients sign in at once: the burst runs 2 s longer on both sides.
@@ -285,6 +286,59 @@ lifecycle() {
   row postgres "reads while the runner renews (p99)" \
     "$(awk -v p="$during_p99" -v r="$alone_p99" 'BEGIN { printf "%.2f×", (r > 0 ? p / r : 0) }')" \
     "p99 of reads right after, runner idle" "$(rss_mib "$server")"
+}
+
+# billing URL PROVIDER APP SERVER — PostgreSQL: $BILLING_LINES billing line items (5 per
+# subscription of the customer with $DEEP_SUBS subscriptions, last month) are written with SQL;
+# then the CSV export of every line (`GET /v1/billing/line-items`, `Accept: text/csv`, streamed)
+# is timed against `psql \copy` of the same rows and columns, and the server's resident memory
+# is sampled every 0.1 s while it streams.
+billing() {
+  local url=$1 provider=$2 app=$3 server=$4
+  local lines=$((DEEP_SUBS * 5))
+  psql "$url" -v ON_ERROR_STOP=1 -qc "INSERT INTO billing_line_items (id, provider_id,
+      customer_id, reseller_id, subscription_id, offer_id, term_duration, billing_cycle,
+      charge_type, quantity, charge_start_date, charge_end_date, days, cycle_days,
+      billing_period, currency, cost_unit_minor, cost_total_minor, reseller_unit_minor,
+      reseller_total_minor, customer_unit_minor, customer_total_minor, reseller_price_list_id,
+      customer_price_list_id, created_at)
+    SELECT '00000000-0000-7000-e000-' || lpad(to_hex(i), 12, '0'), '$provider',
+      '00000000-0000-7000-8000-000000000001',
+      NULL, '00000000-0000-7000-a000-' || lpad(to_hex(1 + i % $DEEP_SUBS), 12, '0'), '$OFFER',
+      'P1M', 'monthly', CASE WHEN i % 5 = 0 THEN 'new' ELSE 'addQuantity' END, 1 + i % 7,
+      m::date + (i % 28), (m + INTERVAL '1 month')::date - 1, 28 - i % 28, 30, to_char(m, 'YYYY-MM'),
+      'USD', 400, (1 + i % 7) * 400, NULL, NULL, 448, (1 + i % 7) * 448, NULL, NULL,
+      m + (i % 28) * INTERVAL '1 day'
+    FROM generate_series(1, $lines) AS i,
+      (SELECT date_trunc('month', now() AT TIME ZONE 'UTC') - INTERVAL '1 month' AS m) AS period"
+  psql "$url" -qc "VACUUM ANALYZE billing_line_items" >/dev/null
+  local t0 took copy_took max_rss=0 sampler
+  t0=$(date +%s.%N)
+  local columns="id, created_at, billing_period, charge_type, customer_id, reseller_id,
+    subscription_id, offer_id, term_duration, billing_cycle, quantity, charge_start_date,
+    charge_end_date, days, cycle_days, currency, cost_unit_minor, cost_total_minor,
+    reseller_unit_minor, reseller_total_minor, customer_unit_minor, customer_total_minor,
+    customer_total_minor - coalesce(reseller_total_minor, cost_total_minor)"
+  # \copy takes the rest of its line: the command is one line.
+  psql "$url" -v ON_ERROR_STOP=1 -qc "$(printf '%s' "\\copy (SELECT $columns FROM billing_line_items
+    WHERE provider_id = '$provider' ORDER BY id) TO '/dev/null' CSV HEADER" | tr '\n' ' ')"
+  copy_took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+  RPS=$(awk -v n="$lines" -v s="$copy_took" 'BEGIN { printf "%.0f", n / s }') P50="—" P99="—" ERRORS=0
+  local copy_rate=$RPS
+  row postgres "psql \\copy of $lines billing lines to CSV, lines/s" "1.00×" "anchor" "—"
+  ( while :; do rss_mib "$server"; echo; sleep 0.1; done ) >"$WORK/csv-rss" 2>/dev/null &
+  sampler=$!
+  t0=$(date +%s.%N)
+  local got
+  got=$(curl -sf -H "Authorization: Bearer $BENCH_TOKEN" -H 'Accept: text/csv' \
+    "$app/v1/billing/line-items" | wc -l)
+  took=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.3f", b - a }')
+  kill "$sampler" 2>/dev/null || true
+  max_rss=$(sort -n "$WORK/csv-rss" | tail -n1)
+  # The demo's own lines come first; the header is one more line.
+  [ "$got" -gt "$lines" ] || { echo "CSV export returned $got lines, expected more than $lines" >&2; return 1; }
+  RPS=$(awk -v n="$((got - 1))" -v s="$took" 'BEGIN { printf "%.0f", n / s }')
+  row postgres "CSV export of the billing lines (streamed), lines/s" "$(ratio "$RPS" "$copy_rate")" "of psql \\copy" "$max_rss (max)"
 }
 
 echo "partner-center benchmark: $PROFILE build, $CUSTOMERS customers, ${DURATION}s per scenario, wrk -t2 -c8"
