@@ -97,11 +97,12 @@ pub async fn create_application(
         display_name: body.0.display_name,
         roles: body.0.roles,
     };
+    let quotas = state.config.quotas;
     let (row, client_secret) = caller
         .change_with(
             &state.pool,
             NewSecret::client_secret,
-            move |change, caller, secret| service::create(change, caller, new, secret),
+            move |change, caller, secret| service::create(change, caller, new, secret, &quotas),
         )
         .await?;
     let version = row.version;

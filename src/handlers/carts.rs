@@ -153,9 +153,10 @@ pub async fn create_cart(
 ) -> Result<Created<Cart>, ApiError> {
     let customer_id = path.into_inner();
     let lines = body.0.into_lines()?;
+    let quotas = state.config.quotas;
     let created = caller
         .change(&state.pool, move |change, caller| {
-            service::create(change, caller, customer_id, lines)
+            service::create(change, caller, customer_id, lines, &quotas)
         })
         .await?;
     let version = created.cart.version;

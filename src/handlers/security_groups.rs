@@ -83,9 +83,10 @@ pub async fn create_security_group(
         display_name: Some(body.0.display_name),
         description: body.0.description,
     };
+    let quotas = state.config.quotas;
     let (row, members) = caller
         .change(&state.pool, move |change, caller| {
-            service::create(change, caller, fields)
+            service::create(change, caller, fields, &quotas)
         })
         .await?;
     let version = row.version;

@@ -156,11 +156,14 @@ pub async fn create_user(
         display_name: req.display_name,
         roles: req.roles,
     };
+    let quotas = state.config.quotas;
     let (row, temporary_password) = caller
         .change_with(
             &state.pool,
             NewSecret::temporary_password,
-            move |change, caller, temporary| service::create(change, caller, new, temporary),
+            move |change, caller, temporary| {
+                service::create(change, caller, new, temporary, &quotas)
+            },
         )
         .await?;
     let version = row.version;

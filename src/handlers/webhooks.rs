@@ -48,9 +48,10 @@ pub async fn create_webhook(
         events: req.events,
         description: req.description,
     };
+    let quotas = state.config.quotas;
     let row = caller
         .change(&state.pool, move |change, caller| {
-            service::create(change, caller, new, sealed)
+            service::create(change, caller, new, sealed, &quotas)
         })
         .await?;
     let version = row.version;
