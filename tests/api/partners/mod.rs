@@ -2,3 +2,5 @@ mod applications;
 mod partner;
 mod partnerships;
 mod users;
+mod quotas;
+mod domains;
