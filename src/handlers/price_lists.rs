@@ -122,7 +122,7 @@ fn with_markup(
     responses(
         (status = 201, description = "Created.", body = PriceList, headers(("Location" = String, description = "The list's URL"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`quota_exceeded` (`limit`: `priceListsPerPartner`, default 100), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or `unknown_currency` on `currency`.", body = Problem, content_type = "application/problem+json")
     )
 )]
