@@ -27,7 +27,6 @@ pub struct ApplicationRow {
 }
 
 impl ApplicationRow {
-
     /// How many applications the partner `partner_id` has (its quota's count).
     pub fn count_for_partner(conn: &mut AnyConnection, partner_id: Uuid) -> QueryResult<i64> {
         applications::table

@@ -66,7 +66,6 @@ pub fn lines_json(lines: &[LineItem]) -> String {
 }
 
 impl CartRow {
-
     /// How many carts of `customer_id` are not checked out (active or expired), whoever made
     /// them (its quota's count).
     pub fn count_open_for_customer(

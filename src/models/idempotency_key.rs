@@ -147,8 +147,7 @@ enum Verdict {
 fn judge(existing: KeyRow, hash: &str) -> Result<Verdict, ApiError> {
     let t = now();
     let expired = t - existing.created_at > Duration::hours(RETENTION_HOURS);
-    let abandoned =
-        existing.status == IdempotencyStatus::InProgress && existing.lease_end() < t;
+    let abandoned = existing.status == IdempotencyStatus::InProgress && existing.lease_end() < t;
     // A request that died after its change committed: running it again would repeat it.
     if abandoned && existing.committed_at.is_some() && !expired {
         return Err(response_lost());

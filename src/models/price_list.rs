@@ -67,7 +67,6 @@ impl PriceListVersionRow {
 }
 
 impl PriceListRow {
-
     /// How many price lists the partner `partner_id` has (its quota's count).
     pub fn count_for_partner(conn: &mut AnyConnection, partner_id: uuid::Uuid) -> QueryResult<i64> {
         l::table

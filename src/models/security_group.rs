@@ -37,7 +37,6 @@ pub struct MemberRow {
 }
 
 impl SecurityGroupRow {
-
     /// How many security groups the partner `partner_id` has (its quota's count).
     pub fn count_for_partner(conn: &mut AnyConnection, partner_id: Uuid) -> QueryResult<i64> {
         groups::table

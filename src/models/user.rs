@@ -122,7 +122,6 @@ type WrappedRoles =
     dsl::Concat<dsl::Concat<dsl::AsExprOf<&'static str, Text>, users::roles>, &'static str>;
 
 impl UserRow {
-
     /// How many users the partner `partner_id` has (its quota's count).
     pub fn count_for_partner(conn: &mut AnyConnection, partner_id: Uuid) -> QueryResult<i64> {
         users::table

@@ -40,7 +40,6 @@ pub struct WebhookRow {
 }
 
 impl WebhookRow {
-
     /// How many webhook endpoints the partner `partner_id` has (its quota's count).
     pub fn count_for_partner(conn: &mut AnyConnection, partner_id: Uuid) -> QueryResult<i64> {
         webhooks::table

@@ -95,7 +95,9 @@ pub fn bootstrap(
         super::tenant_domains::claim(change.conn(), partner_id, &domain, || {
             ApiError::unprocessable(
                 ProblemCode::DomainNotOwned,
-                format!("--admin-email: the domain {domain} belongs to another organisation; give an address under the new provider's own domain"),
+                format!(
+                    "--admin-email: the domain {domain} belongs to another organisation; give an address under the new provider's own domain"
+                ),
             )
         })?;
         let user = NewUser::new(

@@ -18,9 +18,9 @@ use crate::auth::permissions::Operation;
 use crate::auth::visibility;
 use crate::change::Change;
 use crate::db::AnyConnection;
-use crate::domain::{Quota, Quotas};
 use crate::domain::billing::parse_percent;
 use crate::domain::{AuditOperation, BillingCycle, Id, TenantKind, TermDuration};
+use crate::domain::{Quota, Quotas};
 use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
@@ -98,7 +98,12 @@ pub fn create(
             "must be an active ISO 4217 code such as USD",
         ));
     }
-    super::quotas::check(change, quotas, Quota::PriceListsPerPartner, caller.partner_id())?;
+    super::quotas::check(
+        change,
+        quotas,
+        Quota::PriceListsPerPartner,
+        caller.partner_id(),
+    )?;
     let t = now();
     let owner = Id::from(caller.partner_id());
     let list = PriceListRow {

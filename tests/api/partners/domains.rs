@@ -27,11 +27,11 @@ async fn create_user_under_another_domain_answers_the_same_422_whether_or_not_th
     let ga = app.token(PROVIDER_GA).await;
     let mut answers = Vec::new();
     for name in [
-        RESELLER_GA,                          // exists, another partner
-        "nobody@fabrikam-resellers.example",  // does not exist, another partner's domain
-        "admin@tailspin.example",             // exists, a customer
-        "GLOBAL.ADMIN@Northwind-IT.example",  // exists, another case
-        "someone@nobody-owns-this.example",   // a domain nobody owns
+        RESELLER_GA,                         // exists, another partner
+        "nobody@fabrikam-resellers.example", // does not exist, another partner's domain
+        "admin@tailspin.example",            // exists, a customer
+        "GLOBAL.ADMIN@Northwind-IT.example", // exists, another case
+        "someone@nobody-owns-this.example",  // a domain nobody owns
     ] {
         let res = app.post("/v1/users", &ga, new_user(name)).await;
         res.assert_problem(422, "domain_not_owned");
@@ -46,9 +46,13 @@ async fn create_user_under_another_domain_answers_the_same_422_whether_or_not_th
     app.post("/v1/users", &ga, new_user(PROVIDER_SA))
         .await
         .assert_problem(409, "duplicate_user_name");
-    app.post("/v1/users", &ga, new_user("pat@contoso-distribution.example"))
-        .await
-        .assert(201);
+    app.post(
+        "/v1/users",
+        &ga,
+        new_user("pat@contoso-distribution.example"),
+    )
+    .await
+    .assert(201);
 }
 
 #[actix_rt::test]

@@ -1,6 +1,6 @@
 mod applications;
+mod domains;
 mod partner;
 mod partnerships;
-mod users;
 mod quotas;
-mod domains;
+mod users;

@@ -136,7 +136,8 @@ async fn enroll_through_invitation_creates_the_reseller_its_admin_and_the_partne
 }
 
 #[actix_rt::test]
-async fn enroll_with_an_admin_email_another_organisation_owns_answers_422_and_keeps_the_link_usable() {
+async fn enroll_with_an_admin_email_another_organisation_owns_answers_422_and_keeps_the_link_usable()
+ {
     let app = TestApp::new().await;
     let provider = app.token(PROVIDER_GA).await;
     let created = invite(&app, &provider, "owner@litware.example").await;

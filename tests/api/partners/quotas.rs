@@ -33,11 +33,17 @@ async fn fill(
             return created;
         }
         res.assert(201);
-        let id = ["/id", "/user/id", "/webhook/id", "/application/id", "/cart/id"]
-            .iter()
-            .find_map(|p| res.body.pointer(p).and_then(Value::as_str))
-            .unwrap_or_default()
-            .to_owned();
+        let id = [
+            "/id",
+            "/user/id",
+            "/webhook/id",
+            "/application/id",
+            "/cart/id",
+        ]
+        .iter()
+        .find_map(|p| res.body.pointer(p).and_then(Value::as_str))
+        .unwrap_or_default()
+        .to_owned();
         created.push(id);
     }
     panic!("{path}: {} created, none refused", created.len());
@@ -47,8 +53,7 @@ async fn fill(
 async fn create_user_past_the_users_quota_answers_409_quota_exceeded_until_one_is_deleted() {
     let app = app_with(Quota::UsersPerPartner, 7).await;
     let ga = app.token(PROVIDER_GA).await;
-    let body =
-        |i: usize| json!({ "userName": format!("q{i}@contoso-distribution.example"), "displayName": "Q", "roles": ["sales_agent"] });
+    let body = |i: usize| json!({ "userName": format!("q{i}@contoso-distribution.example"), "displayName": "Q", "roles": ["sales_agent"] });
     let created = fill(&app, &ga, "/v1/users", Quota::UsersPerPartner, 7, body).await;
     let users = app.get("/v1/users?limit=100", &ga).await;
     assert_eq!(users.items().len(), 7, "the seeded users and the new ones");
@@ -72,7 +77,15 @@ async fn create_webhook_past_the_webhooks_quota_answers_409_and_other_partners_a
     let app = app_with(Quota::WebhooksPerPartner, 2).await;
     let ga = app.token(PROVIDER_GA).await;
     let body = |i: usize| json!({ "url": format!("http://127.0.0.1:9/hook{i}"), "events": ["customer-created"] });
-    let created = fill(&app, &ga, "/v1/webhooks", Quota::WebhooksPerPartner, 2, body).await;
+    let created = fill(
+        &app,
+        &ga,
+        "/v1/webhooks",
+        Quota::WebhooksPerPartner,
+        2,
+        body,
+    )
+    .await;
     assert_eq!(created.len(), 2);
     let northwind = app.token(PARTNERED_GA).await;
     app.post("/v1/webhooks", &northwind, body(0))
@@ -144,15 +157,7 @@ async fn create_cart_past_the_open_carts_quota_answers_409_for_that_customer_onl
     let tailspin = app.customer_id("tailspin.example").await;
     let body = |_: usize| json!({ "lineItems": [line(M365_BUSINESS_BASIC, 1, "monthly", None)] });
     let carts = format!("/v1/customers/{adatum}/carts");
-    let created = fill(
-        &app,
-        &token,
-        &carts,
-        Quota::OpenCartsPerCustomer,
-        2,
-        body,
-    )
-    .await;
+    let created = fill(&app, &token, &carts, Quota::OpenCartsPerCustomer, 2, body).await;
     app.cart(
         &token,
         &tailspin,
