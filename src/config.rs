@@ -82,6 +82,11 @@ pub struct Config {
     /// relationship `enableGDAPByDefault` creates (default: the catalog's roles marked
     /// `defaultForNewCustomers` in `data/directory-roles.json`).
     pub gdap_default_roles: Vec<String>,
+    /// Per-tenant quotas (`MAX_USERS_PER_PARTNER`, `MAX_WEBHOOKS_PER_PARTNER`,
+    /// `MAX_APPLICATIONS_PER_PARTNER`, `MAX_PRICE_LISTS_PER_PARTNER`,
+    /// `MAX_SECURITY_GROUPS_PER_PARTNER`, `MAX_OPEN_CARTS_PER_CUSTOMER`; defaults in
+    /// `domain::Quota::default_limit`).
+    pub quotas: crate::domain::Quotas,
 }
 
 /// The default `WEBHOOK_RETRY_SCHEDULE` (seconds): 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
@@ -240,6 +245,7 @@ impl Config {
             lifecycle_poll_interval_ms: number("LIFECYCLE_POLL_INTERVAL_MS", 1000, 10, 60_000)?
                 as u64,
             gdap_default_roles: gdap_default_roles()?,
+            quotas: quotas()?,
         })
     }
 
@@ -272,8 +278,19 @@ impl Config {
             test_clocks_enabled: true,
             lifecycle_poll_interval_ms: 1000,
             gdap_default_roles: catalog_default_roles(),
+            quotas: crate::domain::Quotas::default(),
         }
     }
+}
+
+/// Every quota's variable (1 to 1,000,000; its default when unset).
+fn quotas() -> Result<crate::domain::Quotas, String> {
+    crate::domain::Quota::ALL
+        .into_iter()
+        .try_fold(crate::domain::Quotas::default(), |q, quota| {
+            let limit = number(quota.variable(), quota.default_limit(), 1, 1_000_000)?;
+            Ok(q.with(quota, limit))
+        })
 }
 
 /// A `true`/`false` (or `1`/`0`) variable, `default` when unset.

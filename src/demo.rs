@@ -101,6 +101,9 @@ fn demo_partner(
         },
     )?;
     let id = id.uuid();
+    crate::services::tenant_domains::claim(conn, id, domain, || {
+        ApiError::internal("demo domain owned by another organisation")
+    })?;
     PartnerRow::update(
         conn,
         id,

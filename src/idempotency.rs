@@ -21,7 +21,13 @@
 //! `crate::change::Change` marks it at commit: the change and the key's `committed_at` mark
 //! commit together; the response is stored right after. If the
 //! process dies in between, a retry is not run again (that would repeat the change) but answered
-//! 409 `idempotency_response_unavailable`. Expired keys (`models::idempotency_key::RETENTION_HOURS`) are purged by
+//! 409 `idempotency_response_unavailable`.
+//!
+//! A claim is a lease (`models::idempotency_key::LEASE_SECONDS`, 30 s) that the middleware renews
+//! every `RENEW_EVERY` while its request runs ([`keep_leased`]), however long that takes. A process
+//! that dies stops renewing, so a key its request held is free again within 30 s: a retry takes
+//! the claim over and runs — or, when the change had committed, is answered 409
+//! `idempotency_response_unavailable` as above. Expired keys (`models::idempotency_key::RETENTION_HOURS`) are purged by
 //! [`purge_periodically`].
 
 use actix_web::HttpMessage;
@@ -34,7 +40,7 @@ use actix_web::{Error, HttpResponse, ResponseError, web};
 
 use crate::db;
 use crate::error::{ApiError, ProblemCode};
-use crate::models::idempotency_key::{self as keys, ClaimedKey, KeyRow, KeyState, PendingKey};
+use crate::models::idempotency_key::{self as keys, KeyRow, KeyState, PendingKey};
 use crate::sealing::{open, seal};
 use crate::state::AppState;
 
@@ -44,6 +50,9 @@ pub const HEADER: HeaderName = HeaderName::from_static("idempotency-key");
 pub const ALIAS: HeaderName = HeaderName::from_static("ms-requestid");
 /// Set on a replayed response.
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
+/// How often a running request renews its claim's lease.
+pub const RENEW_EVERY: std::time::Duration =
+    std::time::Duration::from_secs(keys::RENEW_EVERY_SECONDS);
 /// How often `serve` purges expired keys.
 pub const PURGE_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
@@ -59,6 +68,39 @@ pub async fn purge_periodically(pool: db::Pool) {
             Err(e) => log::warn!("idempotency purge failed: {e}"),
         }
     }
+}
+
+/// Renews the lease of the claim a request holds while the request runs: dropping it (the
+/// request answered, or its future was dropped) stops the renewals, and a process that dies
+/// stops them with it, so its claims' leases run out within `keys::LEASE_SECONDS`.
+#[must_use = "renewals stop when the keeper is dropped"]
+pub struct LeaseKeeper(actix_web::rt::task::JoinHandle<()>);
+
+impl Drop for LeaseKeeper {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Every `every`, renews the lease of the claim `pending` holds then (none before the request's
+/// hop claims it, none after it is answered), until the returned keeper is dropped. A failed
+/// renewal is logged and tried again at the next tick.
+pub fn keep_leased(pending: PendingKey, pool: db::Pool, every: std::time::Duration) -> LeaseKeeper {
+    LeaseKeeper(actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Some(claim) = pending.claimed() else {
+                continue;
+            };
+            match db::run(&pool, move |conn| keys::renew(conn, &claim)).await {
+                Ok(true) => {}
+                Ok(false) => log::warn!("an Idempotency-Key claim was lost while its request ran"),
+                Err(e) => log::warn!("renewing an Idempotency-Key claim failed: {e}"),
+            }
+        }
+    }))
 }
 
 /// The pending key of an operation without an authorized caller (the anonymous enrolment), its
@@ -153,11 +195,14 @@ pub async fn middleware(
         format!("{} {}?{}", req.method(), req.path(), req.query_string()),
     );
     req.extensions_mut().insert(pending.clone());
-    let res = match next.call(req).await {
+    let lease = keep_leased(pending.clone(), state.pool.clone(), RENEW_EVERY);
+    let called = next.call(req).await;
+    drop(lease);
+    let res = match called {
         Ok(r) => r.map_into_boxed_body(),
         Err(e) => {
-            if let KeyState::Claimed(ClaimedKey { scope, key }) = pending.take() {
-                let _ = db::run(&state.pool, move |conn| keys::release(conn, &scope, &key)).await;
+            if let KeyState::Claimed(claim) = pending.take() {
+                let _ = db::run(&state.pool, move |conn| keys::release(conn, &claim)).await;
             }
             return Err(e);
         }
@@ -174,7 +219,7 @@ pub async fn middleware(
             ))
         }
         KeyState::Scoped(scope) => before_validation(res, &pending, scope, &state).await,
-        KeyState::Claimed(ClaimedKey { scope, key }) => {
+        KeyState::Claimed(claim) => {
             let status = res.status();
             let headers: Vec<(String, String)> = KEPT_HEADERS
                 .iter()
@@ -197,11 +242,11 @@ pub async fn middleware(
                 };
                 let headers = serde_json::to_string(&headers).unwrap_or_default();
                 db::run(&state.pool, move |conn| {
-                    keys::complete(conn, &scope, &key, status.as_u16(), headers, stored?)
+                    keys::complete(conn, &claim, status.as_u16(), headers, stored?)
                 })
                 .await
             } else {
-                db::run(&state.pool, move |conn| keys::release(conn, &scope, &key)).await
+                db::run(&state.pool, move |conn| keys::release(conn, &claim)).await
             };
             if let Err(e) = outcome {
                 log::warn!("idempotency bookkeeping failed: {e}");

@@ -184,10 +184,13 @@ problem_codes! {
     // Users and organisations.
     DuplicateUserName = "duplicate_user_name", CONFLICT,
         "Duplicate user name",
-        "A user with this sign-in name already exists (names are unique across the instance); choose another name, or sign in with the existing account.";
+        "A user with this sign-in name already exists in your organisation (names are unique across the instance, and each organisation names its users under its own domains); choose another name, or sign in with the existing account.";
     DuplicateDomain = "duplicate_domain", CONFLICT,
         "Duplicate domain",
-        "A customer with this domain already exists; look it up instead of creating it again.";
+        "This domain already belongs to an organisation (a customer, or a partner whose users are named under it); look the customer up instead of creating it again.";
+    DomainNotOwned = "domain_not_owned", UNPROCESSABLE_ENTITY,
+        "Domain not owned",
+        "The e-mail address is under a domain your organisation does not own: an organisation names its users only under its own domains (set when it was created: the first admin's e-mail domain, or a customer's domain). The field is named in `errors`.";
     SelfProtected = "self_protected", CONFLICT,
         "Own account protected",
         "You cannot do this to your own account (e.g. disable, delete or demote yourself); ask another admin.";

@@ -282,6 +282,15 @@ diesel::table! {
         response_body -> Nullable<Text>,
         created_at -> Timestamp,
         committed_at -> Nullable<Timestamp>,
+        lease_until -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    tenant_domains (domain) {
+        domain -> Text,
+        tenant_id -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -539,6 +548,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_request_notes,
     audit_records,
     idempotency_keys,
+    tenant_domains,
     sign_in_throttle,
     webhooks,
     webhook_events,

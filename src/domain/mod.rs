@@ -42,12 +42,14 @@ pub mod billing;
 pub mod events;
 pub mod gdap;
 pub mod id;
+pub mod quotas;
 pub mod roles;
 pub mod status;
 pub mod term;
 
 pub use audit::AuditOperation;
 pub use id::Id;
+pub use quotas::{Quota, Quotas};
 pub use roles::{ActorKind, Role, Roles, TenantKind};
 pub use status::{
     BillingCycle, CartStatus, DeliveryStatus, IdempotencyStatus, LinkStatus, OrderStatus,

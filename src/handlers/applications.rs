@@ -83,7 +83,7 @@ pub struct CreatedApplication {
     responses(
         (status = 201, description = "Created.", body = CreatedApplication, headers(("Location" = String, description = "The application's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`quota_exceeded` (`limit`: `applicationsPerPartner`, default 50), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -97,11 +97,12 @@ pub async fn create_application(
         display_name: body.0.display_name,
         roles: body.0.roles,
     };
+    let quotas = state.config.quotas;
     let (row, client_secret) = caller
         .change_with(
             &state.pool,
             NewSecret::client_secret,
-            move |change, caller, secret| service::create(change, caller, new, secret),
+            move |change, caller, secret| service::create(change, caller, new, secret, &quotas),
         )
         .await?;
     let version = row.version;

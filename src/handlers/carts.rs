@@ -140,7 +140,7 @@ impl From<PricedCart> for Cart {
         (status = 201, description = "Created: the priced review.", body = Cart, headers(("Location" = String, description = "The cart's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough, or `indirect_provider_required` (orders are placed by the indirect provider).", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such customer within reach.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`quota_exceeded` (`limit`: `openCartsPerCustomer`, default 100: the customer's carts not checked out, expired ones included until deleted), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`customerId` is not a UUID, invalid fields, an ordering rule naming `lineItems[i].<field>`, or `idempotency_key_reused`.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -153,9 +153,10 @@ pub async fn create_cart(
 ) -> Result<Created<Cart>, ApiError> {
     let customer_id = path.into_inner();
     let lines = body.0.into_lines()?;
+    let quotas = state.config.quotas;
     let created = caller
         .change(&state.pool, move |change, caller| {
-            service::create(change, caller, customer_id, lines)
+            service::create(change, caller, customer_id, lines, &quotas)
         })
         .await?;
     let version = created.cart.version;

@@ -93,7 +93,7 @@ pub struct CreatedCustomer {
     responses(
         (status = 201, description = "Created.", body = CreatedCustomer, headers(("Location" = String, description = "The customer's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough, or the caller is not an indirect provider (`indirect_provider_required`).", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`duplicate_domain`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`duplicate_domain` (a customer has the domain, or another organisation owns it), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, `partnership_required` on `indirectResellerId`, or `unknown_test_clock` on `testClockId`.", body = Problem, content_type = "application/problem+json")
     )
 )]

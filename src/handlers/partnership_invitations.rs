@@ -153,7 +153,7 @@ pub struct Enrollment {
     responses(
         (status = 201, description = "Enrolled and partnered.", body = Enrollment),
         (status = 409, description = "`duplicate_user_name` on `adminEmail`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid_link_token` (unknown, used, revoked or expired), or invalid fields.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid_link_token` (unknown, used, revoked or expired), `domain_not_owned` on `adminEmail` (another organisation owns its domain), or invalid fields.", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "`sign_in_busy`: every password-hashing thread is busy; or the database is unavailable.", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before retrying.")))
     )

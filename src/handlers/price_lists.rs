@@ -122,7 +122,7 @@ fn with_markup(
     responses(
         (status = 201, description = "Created.", body = PriceList, headers(("Location" = String, description = "The list's URL"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`quota_exceeded` (`limit`: `priceListsPerPartner`, default 100), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or `unknown_currency` on `currency`.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -133,6 +133,7 @@ pub async fn create_price_list(
     body: ValidJson<CreatePriceList>,
 ) -> Result<Created<PriceList>, ApiError> {
     let b = body.0;
+    let quotas = state.config.quotas;
     let list = caller
         .change(&state.pool, move |change, caller| {
             let new = NewPriceList {
@@ -141,7 +142,7 @@ pub async fn create_price_list(
                 default_markup_percent: b.default_markup_percent,
                 is_default: b.is_default,
             };
-            let (row, version) = service::create(change, caller, new)?;
+            let (row, version) = service::create(change, caller, new, &quotas)?;
             Ok(PriceList::new(row, version.default_markup_percent))
         })
         .await?;

@@ -69,7 +69,7 @@ pub struct UpdateSecurityGroup {
     responses(
         (status = 201, description = "Created.", body = SecurityGroup, headers(("Location" = String, description = "The group's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`already_exists` on `displayName`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_exists` on `displayName`, `quota_exceeded` (`limit`: `securityGroupsPerPartner`, default 500), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -83,9 +83,10 @@ pub async fn create_security_group(
         display_name: Some(body.0.display_name),
         description: body.0.description,
     };
+    let quotas = state.config.quotas;
     let (row, members) = caller
         .change(&state.pool, move |change, caller| {
-            service::create(change, caller, fields)
+            service::create(change, caller, fields, &quotas)
         })
         .await?;
     let version = row.version;

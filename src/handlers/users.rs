@@ -95,7 +95,8 @@ pub enum PartnerRole {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateUser {
-    /// Sign-in name: an email address, unique across the service.
+    /// Sign-in name: an email address under one of your organisation's domains, unique across
+    /// the service.
     #[validate(email, length(max = 254))]
     #[schema(
         example = "pat@contoso-distribution.example",
@@ -131,7 +132,10 @@ pub struct CreatedUser {
 
 /// Create a user of your partner organisation, with a temporary password shown once.
 ///
-/// A user management admin cannot grant `global_admin` (403 `global_admin_protected`).
+/// A user management admin cannot grant `global_admin` (403 `global_admin_protected`). The
+/// name must be under one of your organisation's own domains (422 `domain_not_owned`
+/// otherwise, whether or not someone has that name), and your organisation holds at most
+/// `MAX_USERS_PER_PARTNER` users (409 `quota_exceeded`).
 #[utoipa::path(
     tag = "partner users",
     request_body = CreateUser,
@@ -140,8 +144,8 @@ pub struct CreatedUser {
     responses(
         (status = 201, description = "Created.", body = CreatedUser, headers(("Location" = String, description = "The user's URL"), ("ETag" = String))),
         (status = 403, description = "Role not enough, or `global_admin_protected`.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`duplicate_user_name`, or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields.", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "`duplicate_user_name` (a user of your organisation has the name), `quota_exceeded` (`limit`: `usersPerPartner`, default 10,000), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or `domain_not_owned` on `userName` (not under one of your organisation's domains, whether or not someone has the name).", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/users")]
@@ -156,11 +160,14 @@ pub async fn create_user(
         display_name: req.display_name,
         roles: req.roles,
     };
+    let quotas = state.config.quotas;
     let (row, temporary_password) = caller
         .change_with(
             &state.pool,
             NewSecret::temporary_password,
-            move |change, caller, temporary| service::create(change, caller, new, temporary),
+            move |change, caller, temporary| {
+                service::create(change, caller, new, temporary, &quotas)
+            },
         )
         .await?;
     let version = row.version;

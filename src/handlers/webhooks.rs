@@ -30,7 +30,7 @@ pub use crate::api::webhooks::*;
     responses(
         (status = 201, description = "Registered.", body = CreatedWebhook, headers(("Location" = String, description = "The webhook's URL"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`quota_exceeded` (`limit`: `webhooksPerPartner`, default 25), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields, or `webhook_target_refused` (not https, or not a public address).", body = Problem, content_type = "application/problem+json")
     )
 )]
@@ -48,9 +48,10 @@ pub async fn create_webhook(
         events: req.events,
         description: req.description,
     };
+    let quotas = state.config.quotas;
     let row = caller
         .change(&state.pool, move |change, caller| {
-            service::create(change, caller, new, sealed)
+            service::create(change, caller, new, sealed, &quotas)
         })
         .await?;
     let version = row.version;

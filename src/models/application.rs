@@ -27,6 +27,13 @@ pub struct ApplicationRow {
 }
 
 impl ApplicationRow {
+    /// How many applications the partner `partner_id` has (its quota's count).
+    pub fn count_for_partner(conn: &mut AnyConnection, partner_id: Uuid) -> QueryResult<i64> {
+        applications::table
+            .filter(applications::partner_id.eq(Id::from(partner_id)))
+            .count()
+            .get_result(conn)
+    }
     /// The application with `id`, if any.
     pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<ApplicationRow>> {
         applications::table

@@ -66,6 +66,18 @@ pub fn lines_json(lines: &[LineItem]) -> String {
 }
 
 impl CartRow {
+    /// How many carts of `customer_id` are not checked out (active or expired), whoever made
+    /// them (its quota's count).
+    pub fn count_open_for_customer(
+        conn: &mut AnyConnection,
+        customer_id: Uuid,
+    ) -> QueryResult<i64> {
+        c::table
+            .filter(c::customer_id.eq(Id::from(customer_id)))
+            .filter(c::status.eq(CartStatus::Active))
+            .count()
+            .get_result(conn)
+    }
     /// A new active cart of `partner_id` for `customer_id`, expiring in [`CART_TTL_DAYS`].
     pub fn new(partner_id: Uuid, customer_id: Uuid, lines: &[LineItem]) -> CartRow {
         let now = super::now();

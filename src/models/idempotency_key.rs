@@ -3,6 +3,14 @@
 //! change it made ([`ClaimedKey::mark_committed`], called by `crate::change::Change` at commit),
 //! completed with the response to replay, released when the request failed. The rules of replay
 //! and conflict live with the middleware (`crate::idempotency`).
+//!
+//! A claim is a lease: it holds until `lease_until` ([`LEASE_SECONDS`] after it was claimed),
+//! and the request renews it while it runs ([`renew`], every [`RENEW_EVERY_SECONDS`]). A claim
+//! whose lease ran out belongs to a process that died (or lost the database for longer than
+//! the lease): a request with the same key takes it over. Every later write of a claim names
+//! the claim (its `created_at`), so a process that lost its claim can neither commit its change
+//! under the key ([`ClaimedKey::mark_committed`] fails, and the change rolls back) nor store,
+//! release or renew the claim that replaced it.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -20,7 +28,13 @@ use crate::error::FieldError;
 
 /// How long keys are kept.
 pub const RETENTION_HOURS: i64 = 24;
-/// A key still `in_progress` after this long belongs to a request that died; it may be retaken.
+/// How long a claim holds without being renewed: a key interrupted by a crash is free again
+/// within this many seconds.
+pub const LEASE_SECONDS: i64 = 30;
+/// How often a running request renews its claim's lease.
+pub const RENEW_EVERY_SECONDS: u64 = 10;
+/// A claim made before leases existed (no `lease_until`) is abandoned this long after it was
+/// claimed, as it was then.
 pub const ABANDONED_AFTER_SECONDS: i64 = 300;
 
 /// A stored key with the response it replays.
@@ -37,19 +51,32 @@ pub struct KeyRow {
     pub response_body: Option<String>,
     pub created_at: NaiveDateTime,
     pub committed_at: Option<NaiveDateTime>,
+    /// Until when the claim of an `in_progress` key holds (see the module documentation).
+    pub lease_until: Option<NaiveDateTime>,
+}
+
+impl KeyRow {
+    /// Until when the claim holds (a claim from before leases: [`ABANDONED_AFTER_SECONDS`]
+    /// after it was made).
+    fn lease_end(&self) -> NaiveDateTime {
+        self.lease_until
+            .unwrap_or(self.created_at + Duration::seconds(ABANDONED_AFTER_SECONDS))
+    }
 }
 
 /// What a claimed key means for the request.
 #[derive(Debug)]
 pub enum Claim {
-    /// The key is new (or was released): run the request.
-    Run,
+    /// The key is new (or was released, or taken over): run the request under this claim.
+    Run(ClaimedKey),
     /// The first response, to replay.
     Replay(KeyRow),
 }
 
 /// Claims `key` for the caller `scope` and the request `hash`: [`Claim::Run`] for a new key (or
-/// one that expired or was abandoned), [`Claim::Replay`] for a completed one. Errors: 422
+/// one that expired, or whose claim's lease ran out: taken over in one conditional update, so of
+/// two requests taking over the same key one wins), [`Claim::Replay`] for a completed one.
+/// Errors: 422
 /// `idempotency_key_reused` (another request), 409 `idempotency_request_in_progress` (with
 /// `Retry-After`), 409 `idempotency_response_unavailable` (the change committed, its response was
 /// lost).
@@ -59,6 +86,7 @@ pub fn claim(
     key: &str,
     hash: &str,
 ) -> Result<Claim, ApiError> {
+    let t = now();
     let fresh = KeyRow {
         scope: scope.to_owned(),
         idempotency_key: key.to_owned(),
@@ -67,15 +95,21 @@ pub fn claim(
         response_status: None,
         response_headers: None,
         response_body: None,
-        created_at: now(),
+        created_at: t,
         committed_at: None,
+        lease_until: Some(t + Duration::seconds(LEASE_SECONDS)),
+    };
+    let claimed = ClaimedKey {
+        scope: scope.to_owned(),
+        key: key.to_owned(),
+        claimed_at: t,
     };
     for _ in 0..3 {
         match diesel::insert_into(keys::table)
             .values(&fresh)
             .execute(conn)
         {
-            Ok(_) => return Ok(Claim::Run),
+            Ok(_) => return Ok(Claim::Run(claimed)),
             Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {}
             Err(e) => return Err(e.into()),
         }
@@ -86,7 +120,11 @@ pub fn claim(
             .optional()?;
         let Some(existing) = existing else { continue };
         match judge(existing, hash)? {
-            Verdict::Free => release(conn, scope, key)?,
+            Verdict::Free(observed) => {
+                if take_over(conn, &observed, &fresh)? {
+                    return Ok(Claim::Run(claimed));
+                }
+            }
             Verdict::Replay(row) => return Ok(Claim::Replay(row)),
         }
     }
@@ -98,24 +136,24 @@ pub fn claim(
 
 /// What an existing key means for a request with `hash`.
 enum Verdict {
-    /// Expired or abandoned: it may be retaken.
-    Free,
+    /// Expired, or abandoned (its lease ran out before its change committed): it may be taken
+    /// over, as long as it is still the claim that was judged.
+    Free(NaiveDateTime),
     /// Completed by the same request: its response is the answer.
     Replay(KeyRow),
 }
 
 /// The rules of an existing key (see [`claim`] for the errors).
 fn judge(existing: KeyRow, hash: &str) -> Result<Verdict, ApiError> {
-    let age = now() - existing.created_at;
-    let expired = age > Duration::hours(RETENTION_HOURS);
-    let abandoned = existing.status == IdempotencyStatus::InProgress
-        && age > Duration::seconds(ABANDONED_AFTER_SECONDS);
+    let t = now();
+    let expired = t - existing.created_at > Duration::hours(RETENTION_HOURS);
+    let abandoned = existing.status == IdempotencyStatus::InProgress && existing.lease_end() < t;
     // A request that died after its change committed: running it again would repeat it.
     if abandoned && existing.committed_at.is_some() && !expired {
         return Err(response_lost());
     }
     if expired || abandoned {
-        return Ok(Verdict::Free);
+        return Ok(Verdict::Free(existing.created_at));
     }
     if existing.request_hash != hash {
         return Err(ApiError::unprocessable(
@@ -148,7 +186,7 @@ pub fn peek(
         .optional()?;
     match existing.map(|row| judge(row, hash)).transpose()? {
         Some(Verdict::Replay(row)) => Ok(Some(row)),
-        Some(Verdict::Free) | None => Ok(None),
+        Some(Verdict::Free(_)) | None => Ok(None),
     }
 }
 
@@ -160,22 +198,72 @@ pub fn response_lost() -> ApiError {
     )
 }
 
-/// Releases a key (its request failed, or it expired).
-pub fn release(conn: &mut AnyConnection, scope: &str, key: &str) -> Result<(), ApiError> {
-    diesel::delete(keys::table.find((scope, key))).execute(conn)?;
+/// Replaces the key claimed at `observed` with `fresh` when it is still that claim and still
+/// free to take (expired, or in progress, not committed, its lease run out): one conditional
+/// update, so a renewal, a commit or another taker in between makes it change nothing. Returns
+/// whether it took the key.
+fn take_over(
+    conn: &mut AnyConnection,
+    observed: &NaiveDateTime,
+    fresh: &KeyRow,
+) -> Result<bool, ApiError> {
+    let t = fresh.created_at;
+    let expired = keys::created_at.lt(t - Duration::hours(RETENTION_HOURS));
+    let lease_over = keys::lease_until.lt(t).or(keys::lease_until
+        .is_null()
+        .and(keys::created_at.lt(t - Duration::seconds(ABANDONED_AFTER_SECONDS))));
+    let abandoned = keys::status
+        .eq(IdempotencyStatus::InProgress)
+        .and(keys::committed_at.is_null())
+        .and(lease_over);
+    let n = diesel::update(
+        keys::table
+            .find((&fresh.scope, &fresh.idempotency_key))
+            .filter(keys::created_at.eq(observed))
+            .filter(expired.or(abandoned)),
+    )
+    .set((
+        keys::request_hash.eq(&fresh.request_hash),
+        keys::status.eq(IdempotencyStatus::InProgress),
+        keys::response_status.eq(None::<i32>),
+        keys::response_headers.eq(None::<String>),
+        keys::response_body.eq(None::<String>),
+        keys::created_at.eq(fresh.created_at),
+        keys::committed_at.eq(None::<NaiveDateTime>),
+        keys::lease_until.eq(fresh.lease_until),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Releases a claim (its request failed); a claim that was taken over stays.
+pub fn release(conn: &mut AnyConnection, claim: &ClaimedKey) -> Result<(), ApiError> {
+    diesel::delete(claim.filter()).execute(conn)?;
     Ok(())
 }
 
-/// Stores the response of a key's request, to replay.
+/// Renews a running request's claim: its lease ends [`LEASE_SECONDS`] from now. Returns false
+/// when the claim is no longer held (answered, released, or taken over after its lease ran out).
+pub fn renew(conn: &mut AnyConnection, claim: &ClaimedKey) -> Result<bool, ApiError> {
+    let n = diesel::update(
+        claim
+            .filter()
+            .filter(keys::status.eq(IdempotencyStatus::InProgress)),
+    )
+    .set(keys::lease_until.eq(Some(now() + Duration::seconds(LEASE_SECONDS))))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Stores the response of a claim's request, to replay.
 pub fn complete(
     conn: &mut AnyConnection,
-    scope: &str,
-    key: &str,
+    claim: &ClaimedKey,
     status: u16,
     headers: String,
     body: String,
 ) -> Result<(), ApiError> {
-    diesel::update(keys::table.find((scope, key)))
+    diesel::update(claim.filter())
         .set((
             keys::status.eq(IdempotencyStatus::Completed),
             keys::response_status.eq(Some(i32::from(status))),
@@ -202,19 +290,38 @@ pub struct ClaimedKey {
     pub scope: String,
     /// The key.
     pub key: String,
+    /// When it was claimed: names this claim, as opposed to one that took the key over later.
+    pub claimed_at: NaiveDateTime,
 }
 
+/// The key row of one claim.
+type ClaimFilter<'a> = diesel::dsl::Filter<
+    diesel::dsl::Find<keys::table, (&'a String, &'a String)>,
+    diesel::dsl::Eq<keys::created_at, &'a NaiveDateTime>,
+>;
+
 impl ClaimedKey {
+    /// The key row while it is still this claim.
+    fn filter(&self) -> ClaimFilter<'_> {
+        keys::table
+            .find((&self.scope, &self.key))
+            .filter(keys::created_at.eq(&self.claimed_at))
+    }
+
     /// Records, inside the transaction of the change the keyed request made, that the change
-    /// committed, so the mark exists exactly when the change does.
+    /// committed, so the mark exists exactly when the change does. Errors: 409
+    /// `idempotency_request_in_progress` when the claim is no longer held (its lease ran out and
+    /// another request took the key over): the change then rolls back, so it is made once.
     pub fn mark_committed(&self, conn: &mut AnyConnection) -> Result<(), ApiError> {
-        diesel::update(
-            keys::table
-                .find((&self.scope, &self.key))
-                .filter(keys::committed_at.is_null()),
-        )
-        .set(keys::committed_at.eq(Some(now())))
-        .execute(conn)?;
+        let n = diesel::update(self.filter().filter(keys::committed_at.is_null()))
+            .set(keys::committed_at.eq(Some(now())))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(ApiError::conflict(
+                ProblemCode::IdempotencyRequestInProgress,
+                "This request took too long to keep its Idempotency-Key, which another request with the same key now holds; nothing was changed.",
+            ));
+        }
         Ok(())
     }
 }
@@ -269,6 +376,14 @@ impl PendingKey {
     /// The key as sent, when well formed.
     pub fn key(&self) -> Option<String> {
         self.0.key.clone()
+    }
+
+    /// The claim the request holds, while it holds one (for renewing its lease).
+    pub fn claimed(&self) -> Option<ClaimedKey> {
+        match &*self.state() {
+            KeyState::Claimed(c) => Some(c.clone()),
+            _ => None,
+        }
     }
 
     /// Takes the state the request left the key in (leaving [`KeyState::Open`]).
@@ -341,8 +456,7 @@ impl PendingKey {
         let claimed = claim(conn, &scope, &key, &self.hash());
         let mut state = self.state();
         match claimed {
-            Ok(Claim::Run) => {
-                let claimed = ClaimedKey { scope, key };
+            Ok(Claim::Run(claimed)) => {
                 *state = KeyState::Claimed(claimed.clone());
                 Ok(Some(claimed))
             }

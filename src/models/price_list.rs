@@ -67,6 +67,13 @@ impl PriceListVersionRow {
 }
 
 impl PriceListRow {
+    /// How many price lists the partner `partner_id` has (its quota's count).
+    pub fn count_for_partner(conn: &mut AnyConnection, partner_id: uuid::Uuid) -> QueryResult<i64> {
+        l::table
+            .filter(l::partner_id.eq(Id::from(partner_id)))
+            .count()
+            .get_result(conn)
+    }
     /// Inserts a list.
     pub fn insert(conn: &mut AnyConnection, row: &PriceListRow) -> QueryResult<()> {
         diesel::insert_into(l::table)

@@ -37,6 +37,13 @@ pub struct MemberRow {
 }
 
 impl SecurityGroupRow {
+    /// How many security groups the partner `partner_id` has (its quota's count).
+    pub fn count_for_partner(conn: &mut AnyConnection, partner_id: Uuid) -> QueryResult<i64> {
+        groups::table
+            .filter(groups::partner_id.eq(Id::from(partner_id)))
+            .count()
+            .get_result(conn)
+    }
     /// Inserts a group; false when the partner already has a group of that name.
     pub fn insert(conn: &mut AnyConnection, row: &SecurityGroupRow) -> QueryResult<bool> {
         if Self::name_taken(conn, row.partner_id, &row.display_name, None)? {

@@ -122,6 +122,13 @@ type WrappedRoles =
     dsl::Concat<dsl::Concat<dsl::AsExprOf<&'static str, Text>, users::roles>, &'static str>;
 
 impl UserRow {
+    /// How many users the partner `partner_id` has (its quota's count).
+    pub fn count_for_partner(conn: &mut AnyConnection, partner_id: Uuid) -> QueryResult<i64> {
+        users::table
+            .filter(users::partner_id.eq(Id::from(partner_id)))
+            .count()
+            .get_result(conn)
+    }
     /// The user with `id`, if any.
     pub fn find(conn: &mut AnyConnection, id: Uuid) -> QueryResult<Option<UserRow>> {
         users::table

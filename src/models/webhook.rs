@@ -40,6 +40,13 @@ pub struct WebhookRow {
 }
 
 impl WebhookRow {
+    /// How many webhook endpoints the partner `partner_id` has (its quota's count).
+    pub fn count_for_partner(conn: &mut AnyConnection, partner_id: Uuid) -> QueryResult<i64> {
+        webhooks::table
+            .filter(webhooks::partner_id.eq(Id::from(partner_id)))
+            .count()
+            .get_result(conn)
+    }
     /// The event types it subscribes to.
     pub fn events(&self) -> Vec<String> {
         self.event_types

@@ -12,6 +12,7 @@ use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::Role;
 use crate::domain::{AuditOperation, Id};
+use crate::domain::{Quota, Quotas};
 use crate::error::ApiError;
 use crate::models::application::ApplicationRow;
 use crate::models::audit::Audit;
@@ -34,8 +35,10 @@ pub fn create(
     caller: &PartnerCaller,
     new: NewApplication,
     client_secret: NewSecret,
+    quotas: &Quotas,
 ) -> Result<(ApplicationRow, String), ApiError> {
     let partner_id = caller.partner_id();
+    super::quotas::check(change, quotas, Quota::ApplicationsPerPartner, partner_id)?;
     let row = ApplicationRow {
         id: ids::new(),
         partner_id: Id::from(partner_id),

@@ -53,8 +53,10 @@ pub fn insert_partner(
     Ok(id.uuid())
 }
 
-/// Creates the provider and its global admin. Errors: 409 `duplicate_user_name` when the email
-/// already signs in somewhere; 422 for a blank name or an email without `@`.
+/// Creates the provider and its global admin; the provider owns the domain of `admin_email`
+/// (`services::tenant_domains`). Errors: 409 `duplicate_user_name` when the email already signs
+/// in somewhere; 422 `domain_not_owned` when another organisation owns its domain; 422 for a
+/// blank name or an email without `@`.
 pub fn bootstrap(
     conn: &mut AnyConnection,
     partner_name: &str,
@@ -89,6 +91,15 @@ pub fn bootstrap(
             name,
             Some(email.clone()),
         )?;
+        let domain = super::tenant_domains::domain_of(&email);
+        super::tenant_domains::claim(change.conn(), partner_id, &domain, || {
+            ApiError::unprocessable(
+                ProblemCode::DomainNotOwned,
+                format!(
+                    "--admin-email: the domain {domain} belongs to another organisation; give an address under the new provider's own domain"
+                ),
+            )
+        })?;
         let user = NewUser::new(
             Some(partner_id),
             None,

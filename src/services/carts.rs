@@ -12,6 +12,7 @@ use crate::auth::{PartnerCaller, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, CartStatus};
+use crate::domain::{Quota, Quotas};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
@@ -51,10 +52,12 @@ pub fn create(
     caller: &PartnerCaller,
     customer_id: Uuid,
     lines: Vec<LineItem>,
+    quotas: &Quotas,
 ) -> Result<PricedCart, ApiError> {
     visibility::customer(change.conn(), caller, customer_id, Operation::ManageOrders)?;
     let provider_id = caller.partner_id();
     let priced = orders::check(change.conn(), provider_id, customer_id, &lines)?;
+    super::quotas::check(change, quotas, Quota::OpenCartsPerCustomer, customer_id)?;
     let row = CartRow::new(provider_id, customer_id, &lines);
     CartRow::insert(change.conn(), &row)?;
     change.audit(

@@ -84,7 +84,10 @@ pub struct NewCustomer {
 /// With `default_gdap` (`enableGDAPByDefault`: the roles), the provider and the reseller each
 /// get an active GDAP relationship with those roles too (`services::gdap::create_default`).
 ///
-/// Errors: 409 `duplicate_domain` on `domain`, 422 `partnership_required` on
+/// The customer owns its domain (`services::tenant_domains`): its users are named under it.
+///
+/// Errors: 409 `duplicate_domain` on `domain` (a customer has it, or another organisation owns
+/// it), 422 `partnership_required` on
 /// `indirectResellerId` (no active partnership between the provider and that reseller), 422
 /// `unknown_test_clock` on `testClockId` (not one of the caller's clocks, or test clocks are
 /// not enabled: `clocks_enabled` false).
@@ -152,7 +155,9 @@ pub fn insert(
     indirect_reseller_id: Option<Uuid>,
     admin_account: &mut AdminAccount,
 ) -> Result<CustomerRow, ApiError> {
-    if CustomerRow::find_by_domain(change.conn(), &customer.domain)?.is_some() {
+    if CustomerRow::find_by_domain(change.conn(), &customer.domain)?.is_some()
+        || super::tenant_domains::is_owned(change.conn(), &customer.domain)?
+    {
         return Err(duplicate_domain(&customer.domain));
     }
     if let Some(reseller) = indirect_reseller_id {
@@ -172,6 +177,9 @@ pub fn insert(
         other => other.into(),
     })?;
     let customer_id: Uuid = customer.id.uuid();
+    super::tenant_domains::claim(change.conn(), customer_id, &customer.domain, || {
+        duplicate_domain(&customer.domain)
+    })?;
     admin_account.user_name =
         free_admin_name(change.conn(), &admin_account.user_name, &customer.domain)?;
     let user = NewUser::new(
@@ -306,6 +314,6 @@ fn duplicate_domain(domain: &str) -> ApiError {
         StatusCode::CONFLICT,
         ProblemCode::DuplicateDomain,
         "domain",
-        format!("A customer with the domain `{domain}` already exists."),
+        format!("The domain `{domain}` already belongs to an organisation."),
     )
 }

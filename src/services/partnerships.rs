@@ -262,7 +262,9 @@ pub async fn enroll_through_link(
 
 /// Enrolls a new indirect reseller through an invitation link (no sign-in): the organisation,
 /// its global admin (temporary password) and the partnership, in one transaction, audited as
-/// done by that new admin. Errors: 422 `invalid_link_token`, 409 `duplicate_user_name` on
+/// done by that new admin. The reseller owns the domain of the admin's e-mail
+/// (`services::tenant_domains`). Errors: 422 `invalid_link_token`, 422 `domain_not_owned` on
+/// `adminEmail` (another organisation owns its domain), 409 `duplicate_user_name` on
 /// `adminEmail`.
 pub fn enroll(
     change: &mut Change<'_>,
@@ -272,6 +274,10 @@ pub fn enroll(
     let email = new.admin_email.trim().to_lowercase();
     // Check the link first, so a bad token never reveals whether a user name is taken.
     usable_invitation(change.conn(), token)?;
+    let domain = super::tenant_domains::domain_of(&email);
+    if super::tenant_domains::is_owned(change.conn(), &domain)? {
+        return Err(super::tenant_domains::owned_elsewhere("adminEmail"));
+    }
     if UserRow::find_by_user_name(change.conn(), &email)?.is_some() {
         return Err(ApiError::field(
             StatusCode::CONFLICT,
@@ -288,6 +294,9 @@ pub fn enroll(
         new.partner_name.trim(),
         Some(email.clone()),
     )?;
+    super::tenant_domains::claim(change.conn(), reseller_id, &domain, || {
+        super::tenant_domains::owned_elsewhere("adminEmail")
+    })?;
     let invitation = consume(change.conn(), token, reseller_id, Some(&email))?;
     let user = NewUser::new(
         Some(reseller_id),

@@ -20,6 +20,7 @@ use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::billing::parse_percent;
 use crate::domain::{AuditOperation, BillingCycle, Id, TenantKind, TermDuration};
+use crate::domain::{Quota, Quotas};
 use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
@@ -86,6 +87,7 @@ pub fn create(
     change: &mut Change<'_>,
     caller: &PartnerCaller,
     new: NewPriceList,
+    quotas: &Quotas,
 ) -> Result<(PriceListRow, PriceListVersionRow), ApiError> {
     let markup = percent(&new.default_markup_percent, "defaultMarkupPercent")?;
     if !crate::money::is_currency(&new.currency) {
@@ -96,6 +98,12 @@ pub fn create(
             "must be an active ISO 4217 code such as USD",
         ));
     }
+    super::quotas::check(
+        change,
+        quotas,
+        Quota::PriceListsPerPartner,
+        caller.partner_id(),
+    )?;
     let t = now();
     let owner = Id::from(caller.partner_id());
     let list = PriceListRow {

@@ -12,6 +12,7 @@ use crate::auth::PartnerCaller;
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::{AuditOperation, Id};
+use crate::domain::{Quota, Quotas};
 use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::application::ApplicationRow;
@@ -52,7 +53,14 @@ pub fn create(
     change: &mut Change<'_>,
     caller: &PartnerCaller,
     fields: GroupFields,
+    quotas: &Quotas,
 ) -> Result<Group, ApiError> {
+    super::quotas::check(
+        change,
+        quotas,
+        Quota::SecurityGroupsPerPartner,
+        caller.partner_id(),
+    )?;
     let t = now();
     let row = SecurityGroupRow {
         id: ids::new(),

@@ -22,6 +22,7 @@ use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::AuditOperation;
 use crate::domain::Role;
+use crate::domain::{Quota, Quotas};
 use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
@@ -170,15 +171,18 @@ pub fn create(
     caller: &PartnerCaller,
     new: NewPartnerUser,
     temporary: NewSecret,
+    quotas: &Quotas,
 ) -> Result<(UserRow, String), ApiError> {
     let partner_id = caller.partner_id();
     if new.roles.contains(&Role::GlobalAdmin) {
         permissions::may_manage_global_admins(caller)?;
     }
     let user_name = new.user_name.trim().to_lowercase();
+    super::tenant_domains::require_owned(change.conn(), partner_id, &user_name, "userName")?;
     if UserRow::find_by_user_name(change.conn(), &user_name)?.is_some() {
         return Err(duplicate_user_name(&user_name));
     }
+    super::quotas::check(change, quotas, Quota::UsersPerPartner, partner_id)?;
     let insert = NewUser::new(
         Some(partner_id),
         None,

@@ -17,6 +17,7 @@ use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::events;
 use crate::domain::{AuditOperation, Id};
+use crate::domain::{Quota, Quotas};
 use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
@@ -106,8 +107,10 @@ pub fn create(
     caller: &PartnerCaller,
     new: NewWebhook,
     sealed_secret: String,
+    quotas: &Quotas,
 ) -> Result<WebhookRow, ApiError> {
     let partner_id = caller.partner_id();
+    super::quotas::check(change, quotas, Quota::WebhooksPerPartner, partner_id)?;
     let t = now();
     let row = WebhookRow {
         id: ids::new(),

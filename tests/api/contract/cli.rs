@@ -257,3 +257,20 @@ fn serve_with_bad_bind_addr_exits_naming_it() {
     cmd.env("BIND_ADDR", &addr).env("JWT_SECRET", SECRET);
     assert_refused(&run(cmd), "BIND_ADDR");
 }
+
+#[test]
+fn serve_with_a_bad_quota_exits_naming_it() {
+    let scratch = Scratch::new();
+    for (variable, bad) in [
+        ("MAX_WEBHOOKS_PER_PARTNER", "0"),
+        ("MAX_USERS_PER_PARTNER", "many"),
+        ("MAX_OPEN_CARTS_PER_CUSTOMER", "1000001"),
+    ] {
+        let (_taken, addr) = occupied_address();
+        let mut cmd = binary(&scratch.0, &["serve"]);
+        cmd.env("BIND_ADDR", &addr)
+            .env("JWT_SECRET", SECRET)
+            .env(variable, bad);
+        assert_refused(&run(cmd), variable);
+    }
+}

@@ -258,13 +258,14 @@ async fn retry_after_a_crash_between_commit_and_response_does_not_repeat_the_ord
     };
     send().await.assert(201);
     // The mark was written with the order; now pretend the process died before it stored the
-    // response, an hour ago (long past the "abandoned" delay).
+    // response, an hour ago (its claim's lease long run out).
     let hour_ago = (chrono::Utc::now().naive_utc() - chrono::Duration::hours(1))
         .format("%Y-%m-%d %H:%M:%S")
         .to_string();
     app.execute_sql(&format!(
         "UPDATE idempotency_keys SET status = 'in_progress', response_status = NULL, \
-         response_headers = NULL, response_body = NULL, created_at = '{hour_ago}' \
+         response_headers = NULL, response_body = NULL, created_at = '{hour_ago}', \
+         lease_until = '{hour_ago}' \
          WHERE idempotency_key = 'order-crash-1' AND committed_at IS NOT NULL"
     ))
     .await;
@@ -276,9 +277,183 @@ async fn retry_after_a_crash_between_commit_and_response_does_not_repeat_the_ord
     assert_eq!(listed.items().len(), 1, "the order was not placed again");
     // A key abandoned before any change committed is retaken: the retry runs.
     app.execute_sql(&format!(
-        "UPDATE idempotency_keys SET committed_at = NULL, created_at = '{hour_ago}' \
-         WHERE idempotency_key = 'order-crash-1'"
+        "UPDATE idempotency_keys SET committed_at = NULL, created_at = '{hour_ago}', \
+         lease_until = '{hour_ago}' WHERE idempotency_key = 'order-crash-1'"
     ))
     .await;
     send().await.assert(201);
+}
+
+/// `YYYY-MM-DD HH:MM:SS` of now plus `seconds` (negative: in the past), as both databases read it.
+fn at(seconds: i64) -> String {
+    (chrono::Utc::now().naive_utc() + chrono::Duration::seconds(seconds))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
+}
+
+/// Writes the claim of a request creating the customer `domain` that is running — or whose
+/// process died — for the sales agent's `key`: claimed `claimed` seconds ago, its lease ending
+/// `lease` seconds from now.
+async fn write_claim(app: &TestApp, key: &str, domain: &str, claimed: i64, lease: i64) {
+    let scope = format!("user:{}", app.user_id(PROVIDER_SA).await);
+    let same = partner_center::models::idempotency_key::PendingKey::new(
+        Some(key.to_owned()),
+        "POST /v1/customers?".to_owned(),
+    );
+    same.read_body(customer_body(domain, domain, None).to_string().as_bytes());
+    app.execute_sql(&format!(
+        "INSERT INTO idempotency_keys (scope, idempotency_key, request_hash, status, created_at, \
+         lease_until) VALUES ('{scope}', '{key}', '{}', 'in_progress', '{}', '{}')",
+        same.hash(),
+        at(-claimed),
+        at(lease),
+    ))
+    .await;
+}
+
+fn customer_with_key(token: &str, key: &str, domain: &str) -> actix_web::test::TestRequest {
+    request_with(
+        Method::POST,
+        "/v1/customers",
+        token,
+        Some(customer_body(domain, domain, None)),
+        &[("Idempotency-Key", key)],
+    )
+}
+
+#[actix_rt::test]
+async fn retry_after_a_crash_takes_over_a_claim_whose_lease_ran_out_within_30_seconds() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_SA).await;
+    // A process claimed the key 31 s ago and died: it renewed its lease once, which ran out.
+    write_claim(&app, "crashed-1", "crashed.example", 31, -1).await;
+    let res = app
+        .send(customer_with_key(&token, "crashed-1", "crashed.example"))
+        .await;
+    res.assert(201);
+    assert!(res.header("idempotent-replayed").is_none());
+    // The retry's own answer is now the key's: a second retry replays it.
+    let again = app
+        .send(customer_with_key(&token, "crashed-1", "crashed.example"))
+        .await;
+    again.assert(201);
+    assert_eq!(again.header("idempotent-replayed").as_deref(), Some("true"));
+    assert_eq!(again.body, res.body);
+}
+
+#[actix_rt::test]
+async fn retry_while_a_long_request_keeps_renewing_its_lease_answers_409_in_progress() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_SA).await;
+    // Claimed ten minutes ago and still renewed: the request is alive, however long it runs.
+    write_claim(&app, "long-1", "long.example", 600, 25).await;
+    let res = app
+        .send(customer_with_key(&token, "long-1", "long.example"))
+        .await;
+    res.assert_problem(409, "idempotency_request_in_progress");
+    assert_eq!(res.header("retry-after").as_deref(), Some("1"));
+}
+
+#[actix_rt::test]
+async fn a_running_request_renews_its_claims_lease_until_it_is_answered() {
+    use partner_center::models::idempotency_key::PendingKey;
+    let app = TestApp::new().await;
+    let scope = format!("user:{}", app.user_id(PROVIDER_SA).await);
+    let pending = PendingKey::new(Some("renewed-1".to_owned()), "POST /v1/x?".to_owned());
+    pending.admit(scope).expect("admit");
+    let claiming = pending.clone();
+    app.with_conn(move |conn| claiming.claim(conn).expect("claim"))
+        .await
+        .expect("claimed");
+    // Its lease is about to end (as if the last renewal was 29 s ago).
+    app.execute_sql(&format!(
+        "UPDATE idempotency_keys SET lease_until = '{}' WHERE idempotency_key = 'renewed-1'",
+        at(1)
+    ))
+    .await;
+    let lease = || {
+        app.with_conn(|conn| {
+            use diesel::prelude::*;
+            use partner_center::schema::idempotency_keys as k;
+            k::table
+                .filter(k::idempotency_key.eq("renewed-1"))
+                .select(k::lease_until)
+                .first::<Option<chrono::NaiveDateTime>>(conn)
+                .expect("read the key")
+                .expect("a lease")
+        })
+    };
+    let before = lease().await;
+    let keeper = partner_center::idempotency::keep_leased(
+        pending.clone(),
+        app.state.pool.clone(),
+        std::time::Duration::from_millis(2),
+    );
+    let mut renewed = before;
+    for _ in 0..200 {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(2)).await;
+        renewed = lease().await;
+        if renewed > before {
+            break;
+        }
+    }
+    drop(keeper);
+    assert!(
+        renewed >= chrono::Utc::now().naive_utc() + chrono::Duration::seconds(25),
+        "the lease was renewed to 30 s from now: {before} -> {renewed}"
+    );
+}
+
+#[actix_rt::test]
+async fn a_request_whose_claim_was_taken_over_commits_nothing() {
+    use partner_center::change::Change;
+    use partner_center::models::audit::Actor;
+    use partner_center::models::idempotency_key::PendingKey;
+    let app = TestApp::new().await;
+    let scope = format!("user:{}", app.user_id(PROVIDER_SA).await);
+    let pending = PendingKey::new(Some("lost-1".to_owned()), "POST /v1/x?".to_owned());
+    pending.admit(scope).expect("admit");
+    let claiming = pending.clone();
+    let claim = app
+        .with_conn(move |conn| claiming.claim(conn).expect("claim"))
+        .await
+        .expect("claimed");
+    // Its lease ran out while the request was stuck, and a retry took the key over.
+    app.execute_sql(&format!(
+        "UPDATE idempotency_keys SET created_at = '{}', lease_until = '{}' \
+         WHERE idempotency_key = 'lost-1'",
+        at(0),
+        at(30)
+    ))
+    .await;
+    let outcome = app
+        .with_conn(move |conn| {
+            Change::run(conn, Actor::system("test"), Some(&claim), |change| {
+                partner_center::services::bootstrap::insert_partner(
+                    change.conn(),
+                    partner_center::domain::TenantKind::IndirectProvider,
+                    "Twice",
+                    None,
+                )
+            })
+            .err()
+            .map(|e| e.code)
+        })
+        .await;
+    assert_eq!(
+        outcome,
+        Some(partner_center::error::ProblemCode::IdempotencyRequestInProgress)
+    );
+    let partners: i64 = app
+        .with_conn(|conn| {
+            use diesel::prelude::*;
+            use partner_center::schema::partners as p;
+            p::table
+                .filter(p::name.eq("Twice"))
+                .count()
+                .get_result(conn)
+                .expect("count")
+        })
+        .await;
+    assert_eq!(partners, 0, "the change rolled back");
 }

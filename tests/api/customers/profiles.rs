@@ -337,13 +337,20 @@ async fn update_customer_with_null_address_line2_clears_it() {
 async fn create_customer_whose_admin_name_is_taken_gets_another_admin_name() {
     let app = TestApp::new().await;
     let reseller_ga = app.token(RESELLER_GA).await;
+    // Squatting the name is refused now (the domain is not the reseller's) …
     app.post(
         "/v1/users",
         &reseller_ga,
         json!({ "userName": "admin@victim.example", "displayName": "Squatter", "roles": ["sales_agent"] }),
     )
     .await
-    .assert(201);
+    .assert_problem(422, "domain_not_owned");
+    // … but a name squatted before domains were owned must not block the customer.
+    app.execute_sql(
+        "UPDATE users SET user_name = 'admin@victim.example' \
+         WHERE user_name = 'helpdesk.agent@fabrikam-resellers.example'",
+    )
+    .await;
     let token = app.token(PROVIDER_SA).await;
     let created = app
         .create_customer(&token, "Victim Ltd", "victim.example", None)

@@ -1,4 +1,6 @@
 mod applications;
+mod domains;
 mod partner;
 mod partnerships;
+mod quotas;
 mod users;

@@ -136,7 +136,8 @@ async fn enroll_through_invitation_creates_the_reseller_its_admin_and_the_partne
 }
 
 #[actix_rt::test]
-async fn enroll_with_a_taken_admin_email_answers_409_and_keeps_the_link_usable() {
+async fn enroll_with_an_admin_email_another_organisation_owns_answers_422_and_keeps_the_link_usable()
+ {
     let app = TestApp::new().await;
     let provider = app.token(PROVIDER_GA).await;
     let created = invite(&app, &provider, "owner@litware.example").await;
@@ -149,7 +150,9 @@ async fn enroll_with_a_taken_admin_email_answers_409_and_keeps_the_link_usable()
             Some(enroll(RESELLER_GA)),
         )
         .await;
-    taken.assert_problem(409, "duplicate_user_name");
+    // The address is another organisation's name, under its domain: refused as such, without
+    // telling whether that user exists.
+    taken.assert_problem(422, "domain_not_owned");
     assert_eq!(taken.body["errors"][0]["field"], "adminEmail");
     let resellers = app.get("/v1/indirect-resellers", &provider).await;
     assert_eq!(

@@ -66,11 +66,7 @@ async fn create_user_returns_temporary_password_once_and_forces_change() {
 async fn create_user_with_taken_user_name_answers_409_naming_user_name() {
     let app = TestApp::new().await;
     let token = app.token(PROVIDER_GA).await;
-    for taken in [
-        PROVIDER_SA,
-        "Sales.Agent@Contoso-Distribution.example",
-        RESELLER_GA,
-    ] {
+    for taken in [PROVIDER_SA, "Sales.Agent@Contoso-Distribution.example"] {
         let res = app
             .post(
                 "/v1/users",
