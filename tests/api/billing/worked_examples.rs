@@ -80,11 +80,11 @@ async fn worked_example_seat_changes_and_a_cancellation_inside_the_window_are_ea
         vec![
             // 10 × 630 × 31 / 31 = 6300
             row("new", 10, "2027-01-15", end, 31, 31, 6300),
-            // 5 × 630 × 29 / 31 = 2946.77… → 2947 (17 January to 14 February: 29 days)
+            // 5 × 630 × 29 / 31 = 2946.774… → 2947 (17 January to 14 February: 29 days)
             row("addQuantity", 5, "2027-01-17", end, 29, 31, 2947),
-            // −3 × 630 × 27 / 31 = −1646.12… → −1646 (19 January on: 27 days)
+            // −3 × 630 × 27 / 31 = −1646.129… → −1646 (19 January on: 27 days)
             row("removeQuantity", -3, "2027-01-19", end, 27, 31, -1646),
-            // −12 × 630 × 26 / 31 = −6340.64… → −6341 (20 January on: 26 days)
+            // −12 × 630 × 26 / 31 = −6340.645… → −6341 (20 January on: 26 days)
             row("cancel", -12, "2027-01-20", end, 26, 31, -6341),
         ]
     );
@@ -400,7 +400,7 @@ async fn line_items_hide_cost_from_resellers_and_other_resellers_lines_and_refus
     // A customer user cannot read partner line items at all, nor order prices.
     let customer_user = app.token(TAILSPIN_ADMIN).await;
     let refused = app.get("/v1/billing/line-items", &customer_user).await;
-    refused.assert(403);
+    refused.assert_problem(403, "partner_required");
     assert!(!refused.text.contains("amountMinor"));
     // A reseller cannot read the provider's orders (and so their cost) either.
     app.get(&format!("/v1/customers/{customer}/orders"), &northwind)
