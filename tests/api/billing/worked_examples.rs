@@ -407,3 +407,37 @@ async fn line_items_hide_cost_from_resellers_and_other_resellers_lines_and_refus
         .await
         .assert_problem(403, "indirect_provider_required");
 }
+
+/// SQLite cannot alter a CHECK constraint: the charge types' migration edits its text in the
+/// schema. The connection that ran the migrations goes back to the pool, and it too must take
+/// the new charge types at once (an in-memory database has that one connection only).
+#[test]
+fn migrating_sqlite_connection_accepts_the_new_charge_types_at_once() {
+    use diesel::RunQueryDsl;
+    use partner_center::db::{self, AnyConnection};
+    let pool = db::pool(":memory:").expect("pool");
+    db::migrate(&pool).expect("migrate");
+    let mut conn = pool.get().expect("the one connection");
+    let AnyConnection::Sqlite(c) = &mut *conn else {
+        panic!("an in-memory database is SQLite");
+    };
+    diesel::sql_query("PRAGMA foreign_keys = OFF")
+        .execute(c)
+        .unwrap();
+    for (i, kind) in ["cycleFee", "upgrade", "new"].iter().enumerate() {
+        diesel::sql_query(format!(
+            "INSERT INTO billing_line_items VALUES ('l{i}', 'p', 'c', NULL, 's', 'o', 'P1Y', \
+             'monthly', '{kind}', 1, '2027-01-15', '2027-02-14', 31, 31, '2027-01', 'USD', \
+             630, 630, NULL, NULL, 630, 630, NULL, NULL, '2027-01-15 10:00:00')"
+        ))
+        .execute(c)
+        .unwrap_or_else(|e| panic!("{kind}: {e}"));
+    }
+    let refused = diesel::sql_query(
+        "INSERT INTO billing_line_items VALUES ('x', 'p', 'c', NULL, 's', 'o', 'P1Y', \
+         'monthly', 'refund', 1, '2027-01-15', '2027-02-14', 31, 31, '2027-01', 'USD', \
+         630, 630, NULL, NULL, 630, 630, NULL, NULL, '2027-01-15 10:00:00')",
+    )
+    .execute(c);
+    assert!(refused.is_err(), "the CHECK still closes the vocabulary");
+}
