@@ -400,7 +400,7 @@ async fn line_items_hide_cost_from_resellers_and_other_resellers_lines_and_refus
     // A customer user cannot read partner line items at all, nor order prices.
     let customer_user = app.token(TAILSPIN_ADMIN).await;
     let refused = app.get("/v1/billing/line-items", &customer_user).await;
-    refused.assert_problem(403, "partner_required");
+    refused.assert_problem(403, "insufficient_role");
     assert!(!refused.text.contains("amountMinor"));
     // A reseller cannot read the provider's orders (and so their cost) either.
     app.get(&format!("/v1/customers/{customer}/orders"), &northwind)
