@@ -157,6 +157,29 @@ async fn cycle_fees_charge_each_month_after_the_first_once_at_the_terms_prices()
 }
 
 #[actix_web::test]
+async fn cycle_fee_skips_a_cycle_that_starts_while_suspended() {
+    let app = TestApp::new().await;
+    let ga = app.token(PROVIDER_GA).await;
+    let (clock, customer) = clocked_customer(&app, &ga, "2027-01-15T10:00:00Z").await;
+    let sub = order(&app, &ga, &customer, p1y_monthly(10, None)).await;
+    let url = format!("/v1/customers/{customer}/subscriptions/{sub}");
+    advance(&app, &ga, &clock, "2027-02-10T00:00:00Z").await;
+    patch(&app, &ga, &url, json!({ "status": "suspended" })).await;
+    // 15 February passes while suspended: no charge for that cycle.
+    advance(&app, &ga, &clock, "2027-02-20T00:00:00Z").await;
+    patch(&app, &ga, &url, json!({ "status": "active" })).await;
+    advance(&app, &ga, &clock, "2027-03-16T00:00:00Z").await;
+    let items = lines(&app, &ga, &format!("subscriptionId={sub}")).await;
+    assert_eq!(
+        rows(&items),
+        vec![
+            row("new", 10, "2027-01-15", "2027-02-14", 31, 31, 6300),
+            row("cycleFee", 10, "2027-03-15", "2027-04-14", 31, 31, 6300),
+        ]
+    );
+}
+
+#[actix_web::test]
 async fn upgrade_refunds_the_moved_seats_on_the_source_and_charges_them_on_the_target() {
     let app = TestApp::new().await;
     let ga = app.token(PROVIDER_GA).await;
