@@ -1,6 +1,7 @@
 """The integrator's main story through a client generated from the OpenAPI document.
 
-sign in -> offers -> customer -> cart -> review -> checkout -> support-contact candidates -> audit,
+sign in -> offers -> customer -> cart -> review -> checkout -> support-contact candidates -> audit
+-> the order's billing line items downloaded as CSV (`Accept: text/csv`, header row checked),
 against `serve --demo`, asserting that list items come back as the named models (not anonymous
 `Page...ItemsItem` classes); the access token verifies with PyJWT against the key set the server
 publishes (RFC 8414 metadata -> jwks_uri); then what a client must survive: the token endpoint's 429 (read as
@@ -157,6 +158,8 @@ def main(base):
     if not candidates.items:
         sys.exit("no support contact candidates")
 
+    csv_rows = line_items_csv(client, subscription.id)
+
     audit = list_audit_records.sync(client=client, customer_id=customer_id)
     for r in audit.items:
         expect(r, AuditRecord, "audit record")
@@ -180,10 +183,40 @@ def main(base):
     print(
         f"client scenario: customer {customer_id}, order {placed.order.id}, "
         f"{len(candidates.items)} support-contact candidates, {len(audit.items)} audit records, "
+        f"{csv_rows} billing line(s) as CSV, "
         f"{len(events.items)} typed event payloads, 429 after {throttled} failed sign-ins, "
         f"{alg} token of {subject} verified against the published JWKS, "
         f"subscription {renewed.id} renewed on a test clock (term from {renewed.term_start_date})"
     )
+
+
+LINE_ITEM_COLUMNS = (
+    "id,createdAt,billingPeriod,chargeType,customerId,resellerId,subscriptionId,offerId,"
+    "termDuration,billingCycle,quantity,chargeStartDate,chargeEndDate,days,cycleDays,currency,"
+    "costUnitPriceMinor,costTotalMinor,resellerUnitPriceMinor,resellerTotalMinor,"
+    "customerUnitPriceMinor,customerTotalMinor,marginMinor"
+)
+
+
+def line_items_csv(client, subscription_id):
+    """Downloads the subscription's billing line items as CSV through the client's own HTTP
+    session (its base URL and bearer token): the header row names the documented columns and the
+    order's purchase is one `new` line. Returns the number of data rows."""
+    res = client.get_httpx_client().get(
+        "/v1/billing/line-items",
+        params={"subscriptionId": str(subscription_id)},
+        headers={"Accept": "text/csv"},
+    )
+    if res.status_code != 200 or not res.headers.get("content-type", "").startswith("text/csv"):
+        sys.exit(f"line items as CSV: {res.status_code} {res.headers.get('content-type')}")
+    rows = [r.split(",") for r in res.text.splitlines()]
+    if ",".join(rows[0]) != LINE_ITEM_COLUMNS:
+        sys.exit(f"line items CSV header: {rows[0]}")
+    columns = rows[0]
+    data = [dict(zip(columns, r)) for r in rows[1:]]
+    if [d["chargeType"] for d in data] != ["new"] or data[0]["subscriptionId"] != str(subscription_id):
+        sys.exit(f"line items CSV rows: {data}")
+    return len(data)
 
 
 def renew_on_a_test_clock(base, offer_id, suffix):

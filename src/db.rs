@@ -186,7 +186,18 @@ pub fn migrate(pool: &Pool) -> Result<usize, String> {
         .get()
         .map_err(|e| format!("database unavailable: {e}"))?;
     let applied = match &mut *conn {
-        AnyConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+        AnyConnection::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.len())
+            .and_then(|n| {
+                // A migration may edit a table's text in the schema (loosening a CHECK
+                // constraint: migrations/sqlite/2026-12-07-220001_charge_types). Every other
+                // connection re-reads the schema when its version changes, but the one that
+                // made the change keeps what it had parsed until a transaction that changed the
+                // schema rolls back: this one goes back to the pool, so it re-reads it now.
+                c.batch_execute("BEGIN; CREATE TABLE schema_reload (x INTEGER); ROLLBACK;")?;
+                Ok(n)
+            }),
         AnyConnection::Postgresql(c) => c
             .run_pending_migrations(POSTGRES_MIGRATIONS)
             .map(|v| v.len()),

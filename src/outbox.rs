@@ -299,7 +299,23 @@ fn snapshot(
             None => None,
         },
         ("order", Some(c), Some(p)) => match OrderRow::find(conn, p, c, id)? {
-            Some(r) => Some(serde_json::to_value(api::orders::Order::try_from(r)?)),
+            Some(r) => {
+                // Order events go to the provider that placed it: all three price levels.
+                let subscriptions: Vec<Id> = r
+                    .lines()?
+                    .iter()
+                    .map(|l| Id::from(l.subscription_id))
+                    .collect();
+                let prices = crate::models::billing_line::LineItemRow::purchase_prices(
+                    conn,
+                    &subscriptions,
+                )?;
+                Some(serde_json::to_value(api::orders::Order::new(
+                    r,
+                    &prices,
+                    crate::domain::billing::PriceView::Provider,
+                )?))
+            }
             None => None,
         },
         ("service_request", Some(c), Some(p)) => ServiceRequestRow::find(conn, c, p, id)?

@@ -14,12 +14,13 @@ use crate::models::utc;
 use crate::money::Money;
 
 /// One price level of a line.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PriceLevel {
     /// Per license per billing cycle.
     pub unit_price: Money,
-    /// `unitPrice × quantity × days / cycleDays`, rounded once (half to even).
+    /// A billing line's: `unitPrice × quantity × days / cycleDays`, rounded once (half to
+    /// even); a cart or order line's: `unitPrice × quantity` (one whole cycle).
     pub total: Money,
     /// The price list it came from (none: the price below, or the catalog).
     pub price_list_id: Option<Uuid>,

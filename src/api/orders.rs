@@ -7,6 +7,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 use validator::Validate;
 
+use std::collections::HashMap;
+
+use crate::api::billing::PriceLevel;
+use crate::domain::billing::{PriceView, UnitPrices};
 use crate::domain::{OrderStatus, TermDuration};
 use crate::error::ApiError;
 use crate::models::cart::LineItem;
@@ -34,12 +38,90 @@ pub struct OrderLineItem {
     pub term_duration: Option<TermDuration>,
     /// The indirect reseller of record, if any.
     pub partner_id_on_record: Option<Uuid>,
-    /// Price per license per month when ordered.
+    /// Catalog price per license per month when ordered.
     pub unit_price: Money,
-    /// `unitPrice × quantity`: the line's price per month.
+    /// `unitPrice × quantity`: the line's catalog price per month.
     pub line_total: Money,
+    /// The prices the reader may see, as charged (absent on orders placed before billing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prices: Option<LinePrices>,
     /// The subscription this line created.
     pub subscription_id: Uuid,
+}
+
+/// The prices of a cart or order line at the levels the reader may see (a provider: cost,
+/// reseller price and customer price; a reseller: its price and its customer's, never cost; a
+/// customer: its own): each per license per billing cycle, with the total for the line's seats
+/// over one whole cycle (`unitPrice × quantity`). The reseller price shows only on lines with a
+/// reseller of record.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LinePrices {
+    /// What the provider pays (providers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<PriceLevel>,
+    /// What the reseller of record pays the provider.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reseller_price: Option<PriceLevel>,
+    /// What the customer pays.
+    pub customer_price: PriceLevel,
+}
+
+impl LinePrices {
+    /// The levels of `units` that `view` may see, for `quantity` seats.
+    pub fn new(units: &UnitPrices, quantity: i32, currency: &str, view: PriceView) -> LinePrices {
+        let level = |unit: i64, list: Option<crate::domain::Id>| PriceLevel {
+            unit_price: Money::new(unit, currency),
+            total: Money::new(unit.saturating_mul(i64::from(quantity)), currency),
+            price_list_id: list.map(|l| l.uuid()),
+        };
+        LinePrices {
+            cost: view.sees_cost().then(|| level(units.cost, None)),
+            reseller_price: units
+                .reseller
+                .filter(|_| view.sees_reseller_price())
+                .map(|(u, l)| level(u, l)),
+            customer_price: level(units.customer.0, units.customer.1),
+        }
+    }
+}
+
+/// The sums of the line totals of a cart or order at each level the reader may see (the
+/// reseller price sums the lines that have one; absent when none has).
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PriceTotals {
+    /// Cost (providers only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Money>,
+    /// Reseller price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reseller_price: Option<Money>,
+    /// Customer price.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer_price: Option<Money>,
+}
+
+impl PriceTotals {
+    /// The sums of `lines` (absent when no line has prices).
+    pub fn of<'a>(lines: impl IntoIterator<Item = &'a LinePrices>) -> Option<PriceTotals> {
+        let add = |sum: &mut Option<Money>, m: &Money| match sum {
+            Some(s) => s.amount_minor = s.amount_minor.saturating_add(m.amount_minor),
+            None => *sum = Some(m.clone()),
+        };
+        let mut totals: Option<PriceTotals> = None;
+        for l in lines {
+            let t = totals.get_or_insert_with(PriceTotals::default);
+            if let Some(c) = &l.cost {
+                add(&mut t.cost, &c.total);
+            }
+            if let Some(r) = &l.reseller_price {
+                add(&mut t.reseller_price, &r.total);
+            }
+            add(&mut t.customer_price, &l.customer_price.total);
+        }
+        totals
+    }
 }
 
 /// An order.
@@ -55,36 +137,48 @@ pub struct Order {
     pub status: OrderStatus,
     /// The priced lines.
     pub line_items: Vec<OrderLineItem>,
-    /// Sum of the line totals (per month).
+    /// Sum of the line totals (catalog price per month).
     pub total: Money,
+    /// Sums of the lines' `prices` at each level the reader may see.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_totals: Option<PriceTotals>,
     /// When it was placed.
     pub created_at: DateTime<Utc>,
 }
 
-impl TryFrom<OrderRow> for Order {
-    type Error = ApiError;
-
-    /// The wire form of `r`; an internal error when its stored lines cannot be read.
-    fn try_from(r: OrderRow) -> Result<Order, ApiError> {
+impl Order {
+    /// The wire form of `r` for a reader who sees `view`, with the unit prices charged for each
+    /// line's subscription (`prices`, by subscription id; a line without them shows none); an
+    /// internal error when its stored lines cannot be read.
+    pub fn new(
+        r: OrderRow,
+        prices: &HashMap<Uuid, UnitPrices>,
+        view: PriceView,
+    ) -> Result<Order, ApiError> {
         let currency = r.currency.clone();
+        let line_items: Vec<OrderLineItem> = r
+            .lines()?
+            .into_iter()
+            .map(|l| OrderLineItem {
+                prices: prices
+                    .get(&l.subscription_id)
+                    .map(|u| LinePrices::new(u, l.quantity, &currency, view)),
+                unit_price: Money::new(l.unit_price_minor, &currency),
+                line_total: Money::new(l.line_total_minor, &currency),
+                offer_id: l.offer_id.to_string(),
+                offer_name: l.offer_name,
+                quantity: l.quantity,
+                billing_cycle: l.billing_cycle,
+                term_duration: l.term_duration,
+                partner_id_on_record: l.partner_id_on_record,
+                subscription_id: l.subscription_id,
+            })
+            .collect();
         Ok(Order {
             id: r.id.uuid(),
             customer_id: r.customer_id.uuid(),
-            line_items: r
-                .lines()?
-                .into_iter()
-                .map(|l| OrderLineItem {
-                    unit_price: Money::new(l.unit_price_minor, &currency),
-                    line_total: Money::new(l.line_total_minor, &currency),
-                    offer_id: l.offer_id.to_string(),
-                    offer_name: l.offer_name,
-                    quantity: l.quantity,
-                    billing_cycle: l.billing_cycle,
-                    term_duration: l.term_duration,
-                    partner_id_on_record: l.partner_id_on_record,
-                    subscription_id: l.subscription_id,
-                })
-                .collect(),
+            price_totals: PriceTotals::of(line_items.iter().filter_map(|l| l.prices.as_ref())),
+            line_items,
             status: r.status,
             total: Money::new(r.total_minor, &currency),
             created_at: utc(r.created_at),

@@ -111,6 +111,9 @@ operations! {
     AnnounceRenewal = "announce_renewal" on "subscription",
     /// A subscription started a new term, with its scheduled instructions applied.
     RenewSubscription = "renew_subscription" on "subscription",
+    /// A billing cycle after the first of a subscription's term began and was charged
+    /// (`cycleFee` billing line; the lifecycle runner).
+    ChargeCycleFee = "charge_cycle_fee" on "subscription",
     /// A subscription's term ended without renewal.
     ExpireSubscription = "expire_subscription" on "subscription",
     /// An expired subscription was disabled (30 days after expiry).

@@ -49,8 +49,14 @@ pub enum ChargeType {
     RemoveQuantity,
     /// A cancellation inside the window: a refund for the days left in the cycle.
     Cancel,
+    /// A billing cycle after the first (a term billed in shorter cycles, such as a year billed
+    /// monthly): the whole cycle, charged by the lifecycle runner when it begins.
+    CycleFee,
     /// A renewal: the first cycle of the new term.
     Renew,
+    /// An upgrade: a refund of the seats moved off the source for the days left in the cycle
+    /// (negative), and the charge of those seats on the target for the same days.
+    Upgrade,
 }
 
 impl ChargeType {
@@ -60,7 +66,9 @@ impl ChargeType {
         ChargeType::AddQuantity,
         ChargeType::RemoveQuantity,
         ChargeType::Cancel,
+        ChargeType::CycleFee,
         ChargeType::Renew,
+        ChargeType::Upgrade,
     ];
 
     /// The camelCase wire and storage name.
@@ -70,7 +78,9 @@ impl ChargeType {
             ChargeType::AddQuantity => "addQuantity",
             ChargeType::RemoveQuantity => "removeQuantity",
             ChargeType::Cancel => "cancel",
+            ChargeType::CycleFee => "cycleFee",
             ChargeType::Renew => "renew",
+            ChargeType::Upgrade => "upgrade",
         }
     }
 }
@@ -106,6 +116,51 @@ pub enum PriceSource {
     DefaultMarkup,
     /// No list applies: the price below (cost, or the reseller price).
     Base,
+}
+
+/// The unit prices (per license per billing cycle, minor units) of one subscription's term at
+/// the three levels, with the price lists they came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnitPrices {
+    /// What the provider pays.
+    pub cost: i64,
+    /// What the reseller of record pays the provider (none without a reseller of record).
+    pub reseller: Option<(i64, Option<super::Id>)>,
+    /// What the customer pays whoever bills it.
+    pub customer: (i64, Option<super::Id>),
+}
+
+/// Which price levels a reader may see: a provider all three; a reseller its own price and its
+/// customer's, never cost; a customer its own price only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PriceView {
+    /// Cost, reseller price and customer price.
+    Provider,
+    /// Reseller price and customer price.
+    Reseller,
+    /// Customer price.
+    Customer,
+}
+
+impl PriceView {
+    /// The levels a reader of `kind` may see.
+    pub fn of(kind: super::TenantKind) -> PriceView {
+        match kind {
+            super::TenantKind::IndirectProvider => PriceView::Provider,
+            super::TenantKind::IndirectReseller => PriceView::Reseller,
+            super::TenantKind::Customer => PriceView::Customer,
+        }
+    }
+
+    /// Whether cost shows.
+    pub fn sees_cost(self) -> bool {
+        self == PriceView::Provider
+    }
+
+    /// Whether the reseller price shows.
+    pub fn sees_reseller_price(self) -> bool {
+        self != PriceView::Customer
+    }
 }
 
 /// Rounds `x` (an amount in minor units) to a whole minor unit, half to even; `None` when it

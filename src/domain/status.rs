@@ -166,6 +166,8 @@ statuses! {
         RenewalNotice30 = "renewal_notice_30",
         /// `subscription-renewal-upcoming`, 7 days before the term ends.
         RenewalNotice7 = "renewal_notice_7",
+        /// A billing cycle after the first begins: charge it (`cycleFee`).
+        CycleFee = "cycle_fee",
         /// The term ends: renew (active with auto-renew) or expire.
         TermEnd = "term_end",
         /// 30 days after expiry: disable.

@@ -91,21 +91,68 @@ pub fn after_days(t: NaiveDateTime, days: i64) -> NaiveDateTime {
         .unwrap_or(NaiveDateTime::MAX)
 }
 
-/// The first transition of a term from `start` to `end` that is due strictly after `after`:
-/// a renewal notice 30 or 7 days before the end (only those that fall after `start`), else the
-/// end of the term.
+/// When the billing cycles of a term from `start` to `end` after the first begin: 00:00 UTC of
+/// `start`'s date plus each whole multiple of the cycle's months, before the end (none when
+/// the cycle is as long as the term). Each is due a `cycleFee` charge.
+pub fn cycle_starts(
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+    cycle: BillingCycle,
+) -> impl Iterator<Item = NaiveDateTime> {
+    let step = super::billing::cycle_months(cycle);
+    (1u32..)
+        .map(move |k| {
+            start
+                .date()
+                .checked_add_months(Months::new(k.saturating_mul(step)))
+                .unwrap_or(NaiveDate::MAX)
+                .and_time(chrono::NaiveTime::MIN)
+        })
+        .take_while(move |at| *at < end)
+}
+
+/// The order of transitions due at the same time: a cycle's charge, the notices, the end.
+fn rank(t: Option<Transition>) -> i8 {
+    match t {
+        None => -1,
+        Some(Transition::CycleFee) => 0,
+        Some(Transition::RenewalNotice30) => 1,
+        Some(Transition::RenewalNotice7) => 2,
+        Some(_) => 3,
+    }
+}
+
+/// The first transition of a term from `start` to `end` billed each `cycle` that comes after
+/// `current` (the transition just applied, due at `after`; `None`: nothing yet, so strictly
+/// after `after`): the charge of a billing cycle after the first ([`cycle_starts`]), a renewal
+/// notice 30 or 7 days before the end (only those that fall after `start`), else the end of
+/// the term. Transitions due at the same time come in the order cycle charge, notices, end.
 pub fn next_in_term(
     start: NaiveDateTime,
     end: NaiveDateTime,
+    cycle: BillingCycle,
     after: NaiveDateTime,
+    current: Option<Transition>,
 ) -> (Transition, NaiveDateTime) {
+    let later = |kind: Transition, at: NaiveDateTime| {
+        at > after || (at == after && rank(Some(kind)) > rank(current))
+    };
+    let mut best = (Transition::TermEnd, end);
+    let mut consider = |kind: Transition, at: NaiveDateTime| {
+        if later(kind, at) && (at, rank(Some(kind))) < (best.1, rank(Some(best.0))) {
+            best = (kind, at);
+        }
+    };
+    if let Some(at) = cycle_starts(start, end, cycle).find(|at| later(Transition::CycleFee, *at)) {
+        consider(Transition::CycleFee, at);
+    }
     for (kind, days) in NOTICE_DAYS {
         let at = after_days(end, -days);
-        if at > start && at > after {
-            return (kind, at);
+        if at > start {
+            consider(kind, at);
         }
     }
-    (Transition::TermEnd, end)
+    best
 }
 
 /// Seats that may still be returned, bought together (a purchase, a renewal or one addition)
@@ -296,24 +343,71 @@ mod tests {
     fn notices_come_30_and_7_days_before_the_end_then_the_end() {
         let start = at("2026-01-15 10:30:00");
         let end = term_end(start, TermDuration::P1Y);
-        let first = next_in_term(start, end, start);
+        let annual = BillingCycle::Annual;
+        let first = next_in_term(start, end, annual, start, None);
         assert_eq!(
             first,
             (Transition::RenewalNotice30, at("2026-12-16 00:00:00"))
         );
-        let second = next_in_term(start, end, first.1);
+        let second = next_in_term(start, end, annual, first.1, Some(first.0));
         assert_eq!(
             second,
             (Transition::RenewalNotice7, at("2027-01-08 00:00:00"))
         );
         assert_eq!(
-            next_in_term(start, end, second.1),
+            next_in_term(start, end, annual, second.1, Some(second.0)),
             (Transition::TermEnd, end)
         );
         // A month-long term that starts late in the day has no 30-day notice.
         let m = at("2026-02-01 12:00:00");
         let m_end = term_end(m, TermDuration::P1M);
-        assert_eq!(next_in_term(m, m_end, m).0, Transition::RenewalNotice7);
+        assert_eq!(
+            next_in_term(m, m_end, BillingCycle::Monthly, m, None).0,
+            Transition::RenewalNotice7
+        );
+    }
+
+    #[test]
+    fn a_year_billed_monthly_charges_each_cycle_after_the_first_then_the_notices() {
+        let start = at("2027-01-15 10:30:00");
+        let end = term_end(start, TermDuration::P1Y);
+        let monthly = BillingCycle::Monthly;
+        let starts: Vec<_> = cycle_starts(start, end, monthly).collect();
+        assert_eq!(starts.len(), 11);
+        assert_eq!(starts[0], at("2027-02-15 00:00:00"));
+        assert_eq!(starts[10], at("2027-12-15 00:00:00"));
+        let mut walk = vec![];
+        let (mut t, mut kind) = (start, None);
+        loop {
+            let next = next_in_term(start, end, monthly, t, kind);
+            walk.push(next);
+            if next.0 == Transition::TermEnd {
+                break;
+            }
+            (kind, t) = (Some(next.0), next.1);
+        }
+        assert_eq!(walk.len(), 11 + 2 + 1);
+        assert_eq!(
+            walk[11],
+            (Transition::RenewalNotice30, at("2027-12-16 00:00:00"))
+        );
+        // A term from 1 May: the 30-day notice falls on a cycle start; both run, charge first.
+        let may = at("2027-05-01 00:00:00");
+        let may_end = term_end(may, TermDuration::P1Y);
+        let due = at("2028-04-01 00:00:00");
+        let fee = next_in_term(
+            may,
+            may_end,
+            monthly,
+            at("2028-03-01 00:00:00"),
+            Some(Transition::CycleFee),
+        );
+        assert_eq!(fee, (Transition::CycleFee, due));
+        assert_eq!(
+            next_in_term(may, may_end, monthly, due, Some(Transition::CycleFee)),
+            (Transition::RenewalNotice30, due)
+        );
+        assert_eq!(cycle_starts(may, may_end, BillingCycle::Annual).count(), 0);
     }
 
     #[test]

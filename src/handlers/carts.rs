@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::api::orders::LineItems;
+use crate::api::orders::{LineItems, LinePrices, PriceTotals};
 use crate::auth::{Authorized, ops};
 use crate::domain;
 use crate::domain::Id;
@@ -43,10 +43,15 @@ pub struct CartLineItem {
     pub term_duration: Option<TermDuration>,
     /// The indirect reseller of record, if any.
     pub partner_id_on_record: Option<Uuid>,
-    /// Price per license per month.
+    /// Catalog price per license per month.
     pub unit_price: Money,
-    /// `unitPrice × quantity`: the line's price per month.
+    /// `unitPrice × quantity`: the line's catalog price per month.
     pub line_total: Money,
+    /// The prices the reader may see now (cost, reseller price, customer price), per license per
+    /// billing cycle with the total for the line's seats over one cycle; absent when the offer
+    /// sells no term with the line's cycle.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prices: Option<LinePrices>,
 }
 
 /// Where a cart stands: its stored status, or `expired` for an active cart past `expiresAt`.
@@ -84,8 +89,11 @@ pub struct Cart {
     pub status: CartStatus,
     /// The lines with their prices (from the current catalog).
     pub line_items: Vec<CartLineItem>,
-    /// Sum of the line totals (per month).
+    /// Sum of the line totals (catalog price per month).
     pub total: Money,
+    /// Sums of the lines' `prices` at each level the reader may see.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub price_totals: Option<PriceTotals>,
     /// The order created by checkout, once checked out.
     pub order_id: Option<Uuid>,
     /// When an unchecked-out cart expires: 7 days after its last change.
@@ -97,26 +105,37 @@ pub struct Cart {
 }
 
 impl From<PricedCart> for Cart {
-    fn from(PricedCart { cart: row, priced }: PricedCart) -> Cart {
+    fn from(
+        PricedCart {
+            cart: row,
+            priced,
+            prices,
+            view,
+        }: PricedCart,
+    ) -> Cart {
         let currency = priced.currency.clone();
+        let line_items: Vec<CartLineItem> = priced
+            .lines
+            .into_iter()
+            .zip(prices)
+            .map(|(p, units)| CartLineItem {
+                prices: units.map(|u| LinePrices::new(&u, p.line.quantity, &currency, view)),
+                unit_price: Money::new(p.unit_price_minor, &currency),
+                term_duration: p.term.as_ref().map(|t| t.term_duration),
+                line_total: Money::new(p.line_total_minor, &currency),
+                offer_id: p.line.offer_id.to_string(),
+                offer_name: p.offer.name,
+                quantity: p.line.quantity,
+                billing_cycle: p.line.billing_cycle,
+                partner_id_on_record: p.line.partner_id_on_record,
+            })
+            .collect();
         Cart {
             id: row.id.uuid(),
             customer_id: row.customer_id.uuid(),
             status: CartStatus::of(&row),
-            line_items: priced
-                .lines
-                .into_iter()
-                .map(|p| CartLineItem {
-                    unit_price: Money::new(p.unit_price_minor, &currency),
-                    term_duration: p.term.as_ref().map(|t| t.term_duration),
-                    line_total: Money::new(p.line_total_minor, &currency),
-                    offer_id: p.line.offer_id.to_string(),
-                    offer_name: p.offer.name,
-                    quantity: p.line.quantity,
-                    billing_cycle: p.line.billing_cycle,
-                    partner_id_on_record: p.line.partner_id_on_record,
-                })
-                .collect(),
+            price_totals: PriceTotals::of(line_items.iter().filter_map(|l| l.prices.as_ref())),
+            line_items,
             total: Money::new(priced.total_minor, &currency),
             order_id: row.order_id.map(Id::uuid),
             expires_at: utc(row.expires_at),

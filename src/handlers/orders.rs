@@ -46,7 +46,7 @@ impl PlacedOrder {
         Ok(Created::new(
             location,
             PlacedOrder {
-                order: placed.order.try_into()?,
+                order: Order::new(placed.order, &placed.prices, placed.view)?,
                 subscriptions,
             },
         ))
@@ -92,7 +92,9 @@ pub async fn create_order(
     PlacedOrder::created(placed)
 }
 
-/// List your orders for a customer, oldest first.
+/// List your orders for a customer, oldest first. Each line shows `prices`: the unit prices its
+/// subscription's purchase was charged at (cost, reseller price, customer price), per license
+/// per billing cycle, with the total for its seats over one cycle.
 #[utoipa::path(
     tag = "carts and orders",
     params(("customerId" = Uuid, Path, description = "Customer id"), PageParams),
@@ -113,14 +115,19 @@ pub async fn list_orders(
 ) -> Result<Json<Page<Order>>, ApiError> {
     let customer_id = path.into_inner();
     let page = query.page.clone();
-    let rows = caller
+    let shown = caller
         .run(&state.pool, move |conn, caller| {
             service::list(conn, caller, customer_id, &page)
         })
         .await?;
+    let (prices, view) = (shown.prices, shown.view);
     Ok(Json::new(
         query
-            .answer(rows, |r| r.id.as_str(), Order::try_from)
+            .answer(
+                shown.rows,
+                |r| r.id.as_str(),
+                |r| Order::new(r, &prices, view),
+            )
             .transpose()?,
     ))
 }
@@ -147,12 +154,20 @@ pub async fn get_order(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<Tagged<Order>, ApiError> {
     let (customer_id, order_id) = path.into_inner();
-    let row = caller
+    let shown = caller
         .run(&state.pool, move |conn, caller| {
             service::get(conn, caller, customer_id, order_id)
         })
         .await?;
-    Ok(Tagged::new(row.version, Order::try_from(row)?))
+    let row = shown
+        .rows
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found("The order"))?;
+    Ok(Tagged::new(
+        row.version,
+        Order::new(row, &shown.prices, shown.view)?,
+    ))
 }
 
 /// Registers the order operations.

@@ -7,7 +7,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::AnyConnection;
-use crate::domain::billing::ChargeType;
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use crate::domain::billing::{ChargeType, UnitPrices};
 use crate::domain::{BillingCycle, Id, TermDuration};
 use crate::schema::billing_line_items as b;
 
@@ -72,18 +76,57 @@ pub enum LineScope {
 }
 
 impl LineItemRow {
-    /// The latest purchase or renewal line of `subscription` (the prices of its current term).
+    /// The latest line that opened `subscription`'s current term (the prices of that term): a
+    /// purchase, a renewal, or the charge of an upgrade's target (an upgrade's refund on its
+    /// source opens nothing).
     pub fn term_opening(
         conn: &mut AnyConnection,
         subscription: &Id,
     ) -> QueryResult<Option<LineItemRow>> {
         b::table
             .filter(b::subscription_id.eq(subscription))
-            .filter(b::charge_type.eq_any([ChargeType::New, ChargeType::Renew]))
+            .filter(
+                b::charge_type
+                    .eq_any([ChargeType::New, ChargeType::Renew])
+                    .or(b::charge_type
+                        .eq(ChargeType::Upgrade)
+                        .and(b::quantity.gt(0))),
+            )
             .order(b::id.desc())
             .select(LineItemRow::as_select())
             .first(conn)
             .optional()
+    }
+
+    /// The unit prices of the purchase (`new`) lines of `subscriptions`, by subscription: what
+    /// their orders charged.
+    pub fn purchase_prices(
+        conn: &mut AnyConnection,
+        subscriptions: &[Id],
+    ) -> QueryResult<HashMap<Uuid, UnitPrices>> {
+        if subscriptions.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let rows: Vec<LineItemRow> = b::table
+            .filter(b::subscription_id.eq_any(subscriptions))
+            .filter(b::charge_type.eq(ChargeType::New))
+            .select(LineItemRow::as_select())
+            .load(conn)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.subscription_id.uuid(), r.unit_prices()))
+            .collect())
+    }
+
+    /// The line's unit prices at the three levels.
+    pub fn unit_prices(&self) -> UnitPrices {
+        UnitPrices {
+            cost: self.cost_unit_minor,
+            reseller: self
+                .reseller_unit_minor
+                .map(|u| (u, self.reseller_price_list_id)),
+            customer: (self.customer_unit_minor, self.customer_price_list_id),
+        }
     }
 
     /// One keyset page (by id) of the lines `scope` may see that match `filter`.

@@ -3,9 +3,14 @@
 //!
 //! - `new` (an order) and `renew` (the lifecycle runner): the first billing cycle of the term,
 //!   at the three prices resolved then (`services::pricing`); they fix the term's prices;
+//! - `cycleFee` (the lifecycle runner, when a billing cycle after the first of a term begins):
+//!   the whole cycle for the subscription's seats at the term's prices;
 //! - `addQuantity` and `removeQuantity` (a seat change) and `cancel` (a cancellation inside the
 //!   window): the seats added or returned, prorated by day to the end of the current billing
-//!   cycle at the term's prices (a refund is negative).
+//!   cycle at the term's prices (a refund is negative);
+//! - `upgrade`, two lines in the upgrade's change: on the source, a refund of the seats moved for
+//!   the days left in its cycle at its term's prices; on the target, the charge of those seats
+//!   for the same days at the target's prices resolved then (they fix the target's term prices).
 //!
 //! Each total is `unit × quantity × days / cycle days`, rounded once (`domain::billing`).
 //! [`list`] reads the lines a caller may see: a provider the lines it bills, a reseller the
@@ -18,7 +23,7 @@ use super::pricing;
 use crate::auth::PartnerCaller;
 use crate::change::Change;
 use crate::db::AnyConnection;
-use crate::domain::billing::{self, ChargeType};
+use crate::domain::billing::{self, ChargeType, UnitPrices as Units};
 use crate::domain::{Id, TenantKind};
 use crate::error::{ApiError, ProblemCode};
 use crate::models::billing_line::{LineFilter, LineItemRow, LineScope};
@@ -33,23 +38,17 @@ fn too_large() -> ApiError {
     )
 }
 
-/// Unit prices of the three levels with the lists they came from.
-struct Units {
-    cost: i64,
-    reseller: Option<(i64, Option<Id>)>,
-    customer: (i64, Option<Id>),
-}
-
 /// Writes the line of `kind` for `seats` seats (negative: returned) of `row` (as it is after
 /// the change) at `at`, the subscription's time. The line is buffered in the change and
-/// written at its commit.
+/// written at its commit. Returns the term's unit prices it charged (an order's answer shows
+/// them without resolving them again).
 pub fn charge(
     change: &mut Change<'_>,
     row: &SubscriptionRow,
     kind: ChargeType,
     seats: i32,
     at: NaiveDateTime,
-) -> Result<(), ApiError> {
+) -> Result<Units, ApiError> {
     let offer = OfferRow::find(change.conn(), &row.offer_id)?
         .ok_or_else(|| ApiError::internal(format!("offer {} missing", row.offer_id)))?;
     charge_offer(change, row, &offer, kind, seats, at)
@@ -63,8 +62,8 @@ pub fn charge_offer(
     kind: ChargeType,
     seats: i32,
     at: NaiveDateTime,
-) -> Result<(), ApiError> {
-    let units = units(change.conn(), row, offer, kind, at)?;
+) -> Result<Units, ApiError> {
+    let units = units(change.conn(), row, offer, kind, seats, at)?;
     let (start, end) =
         billing::cycle_containing(row.term_start_date.date(), row.billing_cycle, at.date());
     let cycle_days = (end - start).num_days();
@@ -100,32 +99,32 @@ pub fn charge_offer(
         created_at: at,
     };
     change.bill(line);
-    Ok(())
+    Ok(units)
 }
 
-/// The term's prices: resolved now for a purchase or renewal; else those of the term's
-/// opening line (resolved now when it has none, or its reseller of record has changed since).
+/// The term's prices: resolved now for a purchase, a renewal or an upgrade's target; else
+/// those of the term's opening line (resolved now when it has none, or its reseller of record has changed since).
 fn units(
     conn: &mut AnyConnection,
     row: &SubscriptionRow,
     offer: &OfferRow,
     kind: ChargeType,
+    seats: i32,
     at: NaiveDateTime,
 ) -> Result<Units, ApiError> {
-    if !matches!(kind, ChargeType::New | ChargeType::Renew)
+    let opens = match kind {
+        ChargeType::New | ChargeType::Renew => true,
+        ChargeType::Upgrade => seats > 0,
+        _ => false,
+    };
+    if !opens
         && let Some(open) = LineItemRow::term_opening(conn, &row.id)?
         && open.reseller_id == row.partner_id_on_record
         && open.term_duration == row.term_duration
         && open.billing_cycle == row.billing_cycle
         && open.offer_id == row.offer_id
     {
-        return Ok(Units {
-            cost: open.cost_unit_minor,
-            reseller: open
-                .reseller_unit_minor
-                .map(|u| (u, open.reseller_price_list_id)),
-            customer: (open.customer_unit_minor, open.customer_price_list_id),
-        });
+        return Ok(open.unit_prices());
     }
     let p = pricing::prices(
         conn,

@@ -1,9 +1,12 @@
 //! Carts (product.md §3, seed "Partner with indirect resellers": cart → review → submit or
 //! cancel): creating one, reading it priced (the review), replacing its lines, cancelling it and
-//! checking it out into one order. Every change is one function here: one transaction that
+//! checking it out into one order. A cart answer shows each line's prices now at the levels the
+//! reader may see (`services::pricing`, resolved at the time of the read). Every change is one function here: one transaction that
 //! reaches (and so locks) the customer once through `visibility::customer` with
 //! [`Operation::ManageOrders`], applies the rules (the ordering rules of `services::orders`, the
 //! open-cart rule of [`CartRow::ensure_open`]) and writes the audit record.
+
+use std::collections::HashMap;
 
 use uuid::Uuid;
 
@@ -11,14 +14,17 @@ use crate::auth::permissions::Operation;
 use crate::auth::{PartnerCaller, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
-use crate::domain::{AuditOperation, CartStatus};
+use crate::domain::billing::{PriceView, UnitPrices};
+use crate::domain::{AuditOperation, BillingCycle, CartStatus, Id, TermDuration};
 use crate::domain::{Quota, Quotas};
 use crate::error::ApiError;
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
 use crate::models::cart::{self, CartRow, LineItem};
 use crate::models::customer::CustomerRow;
+use crate::models::test_clock::TestClockRow;
 use crate::services::orders::{self, Placed, Priced};
+use crate::services::pricing;
 
 /// A cart with its lines priced from the current catalog (the review).
 #[derive(Debug, Clone)]
@@ -27,6 +33,70 @@ pub struct PricedCart {
     pub cart: CartRow,
     /// Its lines, priced.
     pub priced: Priced,
+    /// Each line's unit prices now (`services::pricing`), in line order (`None`: the offer
+    /// sells no term with the line's cycle).
+    pub prices: Vec<Option<UnitPrices>>,
+    /// The levels the reader may see.
+    pub view: PriceView,
+}
+
+/// `priced` with each line's three prices for `customer` of `provider` at the customer's time,
+/// resolved once per distinct offer, term, cycle and reseller of record.
+fn quoted(
+    conn: &mut AnyConnection,
+    caller: &PartnerCaller,
+    customer: &CustomerRow,
+    cart: CartRow,
+    priced: Priced,
+) -> Result<PricedCart, ApiError> {
+    let at = TestClockRow::time_on(conn, customer.test_clock_id.as_ref())?;
+    let provider = Id::from(caller.partner_id());
+    let mut seen: HashMap<(Id, TermDuration, BillingCycle, Option<Uuid>), UnitPrices> =
+        HashMap::new();
+    let mut prices = Vec::with_capacity(priced.lines.len());
+    for p in &priced.lines {
+        let Some(term) = &p.term else {
+            prices.push(None);
+            continue;
+        };
+        let reseller = p.line.partner_id_on_record;
+        let key = (
+            p.offer.id,
+            term.term_duration,
+            p.line.billing_cycle,
+            reseller,
+        );
+        if let Some(u) = seen.get(&key) {
+            prices.push(Some(*u));
+            continue;
+        }
+        let resolved = pricing::prices(
+            conn,
+            &provider,
+            reseller.map(Id::from).as_ref(),
+            &customer.id,
+            &p.offer,
+            term.term_duration,
+            p.line.billing_cycle,
+            at,
+        )?;
+        let units = UnitPrices {
+            cost: resolved.cost_minor,
+            reseller: resolved.reseller.map(|r| (r.unit_minor, r.price_list_id)),
+            customer: (
+                resolved.customer.unit_minor,
+                resolved.customer.price_list_id,
+            ),
+        };
+        seen.insert(key, units);
+        prices.push(Some(units));
+    }
+    Ok(PricedCart {
+        cart,
+        priced,
+        prices,
+        view: PriceView::of(caller.tenant_kind),
+    })
 }
 
 /// The caller's cart `cart_id` of a customer within reach; 404 `not_found` otherwise. Inside a
@@ -54,7 +124,8 @@ pub fn create(
     lines: Vec<LineItem>,
     quotas: &Quotas,
 ) -> Result<PricedCart, ApiError> {
-    visibility::customer(change.conn(), caller, customer_id, Operation::ManageOrders)?;
+    let reached =
+        visibility::customer(change.conn(), caller, customer_id, Operation::ManageOrders)?;
     let provider_id = caller.partner_id();
     let priced = orders::check(change.conn(), provider_id, customer_id, &lines)?;
     super::quotas::check(change, quotas, Quota::OpenCartsPerCustomer, customer_id)?;
@@ -65,7 +136,7 @@ pub fn create(
             .customer(customer_id)
             .new_value(serde_json::json!({ "lineItems": lines })),
     );
-    Ok(PricedCart { cart: row, priced })
+    quoted(change.conn(), caller, &reached.customer, row, priced)
 }
 
 /// The caller's cart, priced from the current catalog.
@@ -78,9 +149,9 @@ pub fn get(
     customer_id: Uuid,
     cart_id: Uuid,
 ) -> Result<PricedCart, ApiError> {
-    let (_, cart) = reach(conn, caller, customer_id, cart_id)?;
+    let (customer, cart) = reach(conn, caller, customer_id, cart_id)?;
     let priced = orders::price(conn, &cart.lines()?)?;
-    Ok(PricedCart { cart, priced })
+    quoted(conn, caller, &customer, cart, priced)
 }
 
 /// Replaces the lines of an open cart (checked like a new cart) and restarts its expiry, as a
@@ -96,7 +167,7 @@ pub fn update(
     precondition: Precondition,
     lines: Vec<LineItem>,
 ) -> Result<PricedCart, ApiError> {
-    let (_, before) = reach(change.conn(), caller, customer_id, cart_id)?;
+    let (customer, before) = reach(change.conn(), caller, customer_id, cart_id)?;
     before.ensure_open()?;
     let expected = precondition.expect(before.version)?;
     let provider_id = caller.partner_id();
@@ -112,10 +183,7 @@ pub fn update(
             .old_value(serde_json::json!({ "lineItems": before.lines()? }))
             .new_value(serde_json::json!({ "lineItems": lines })),
     );
-    Ok(PricedCart {
-        cart: after,
-        priced,
-    })
+    quoted(change.conn(), caller, &customer, after, priced)
 }
 
 /// Cancels a cart that was not checked out (an expired one too): deletes it, as a

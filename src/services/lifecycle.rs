@@ -1,6 +1,8 @@
 //! The lifecycle of subscription terms (product.md §12), as the runner applies it: each due
 //! transition of a subscription is one change with its audit record and event (and, for a
-//! renewal, its `renew` billing line) —
+//! renewal, its `renew` billing line) — the `cycleFee` billing line of each billing cycle after
+//! the first of a term billed in shorter cycles (an active subscription's seats for the whole
+//! cycle at the term's prices; a suspended one is not charged),
 //! `subscription-renewal-upcoming` 30 and 7 days before the term ends, then at the end a
 //! renewal (active with auto-renew: a new term with the scheduled instructions applied, a new
 //! cancellation window) or expiry, then `disabled` 30 days later and `deleted` 90 days after
@@ -65,12 +67,19 @@ fn apply(change: &mut Change<'_>, row: SubscriptionRow, window_hours: i64) -> Re
     let end = row.term_end();
     let (changes, operation) = match kind {
         Transition::Reschedule => {
-            let (next, at) = term::next_in_term(row.term_start_date, end, row.term_start_date);
+            let start = row.term_start_date;
+            let (next, at) = term::next_in_term(start, end, row.billing_cycle, start, None);
             (schedule(next, at), None)
         }
-        Transition::RenewalNotice30 | Transition::RenewalNotice7 => {
-            let (next, at) = term::next_in_term(row.term_start_date, end, due);
-            (schedule(next, at), Some(AuditOperation::AnnounceRenewal))
+        Transition::RenewalNotice30 | Transition::RenewalNotice7 | Transition::CycleFee => {
+            let start = row.term_start_date;
+            let (next, at) = term::next_in_term(start, end, row.billing_cycle, due, Some(kind));
+            let operation = match kind {
+                Transition::CycleFee => (row.status == SubscriptionStatus::Active)
+                    .then_some(AuditOperation::ChargeCycleFee),
+                _ => Some(AuditOperation::AnnounceRenewal),
+            };
+            (schedule(next, at), operation)
         }
         Transition::TermEnd if row.status == SubscriptionStatus::Active && row.auto_renew => (
             renewal(change, &row, due, window_hours)?,
@@ -116,8 +125,14 @@ fn apply(change: &mut Change<'_>, row: SubscriptionRow, window_hours: i64) -> Re
     let offer_name = OfferRow::find(change.conn(), &after.offer_id)?
         .map(|o| o.name)
         .unwrap_or_default();
-    if operation == AuditOperation::RenewSubscription {
-        super::billing::charge(change, &after, ChargeType::Renew, after.quantity, due)?;
+    match operation {
+        AuditOperation::RenewSubscription => {
+            super::billing::charge(change, &after, ChargeType::Renew, after.quantity, due)?;
+        }
+        AuditOperation::ChargeCycleFee => {
+            super::billing::charge(change, &after, ChargeType::CycleFee, after.quantity, due)?;
+        }
+        _ => {}
     }
     let resource = Subscription::new(after.clone(), offer_name, due)?;
     change.audit(
@@ -172,7 +187,7 @@ fn renewal(
     let mut refundable = Refundable::default();
     refundable.add(quantity, after_hours(start, window), start);
     let end = term::term_end(start, duration);
-    let (next, at) = term::next_in_term(start, end, start);
+    let (next, at) = term::next_in_term(start, end, cycle, start, None);
     Ok(SubscriptionChanges {
         offer_id: Some(offer.id).filter(|id| *id != row.offer_id),
         quantity: Some(quantity).filter(|q| *q != row.quantity),

@@ -25,11 +25,12 @@ use crate::auth::permissions::Operation;
 use crate::auth::{PartnerCaller, visibility};
 use crate::change::Change;
 use crate::db::AnyConnection;
-use crate::domain::billing::ChargeType;
+use crate::domain::billing::{ChargeType, PriceView, UnitPrices};
 use crate::domain::term::{OfferTerm, Refundable, after_hours};
 use crate::domain::{self, AuditOperation, Id};
 use crate::error::{ApiError, ProblemCode};
 use crate::models::audit::Audit;
+use crate::models::billing_line::LineItemRow;
 use crate::models::cart::LineItem;
 use crate::models::customer::CustomerRow;
 use crate::models::offer::OfferRow;
@@ -76,6 +77,40 @@ pub struct Placed {
     pub subscriptions: Vec<SubscriptionRow>,
     /// The customer's time when it was placed (the real time, or its test clock's).
     pub at: chrono::NaiveDateTime,
+    /// The unit prices each subscription's `new` billing line charged, by subscription id.
+    pub prices: HashMap<Uuid, UnitPrices>,
+    /// The levels the placer sees (orders are placed by the indirect provider: all three).
+    pub view: PriceView,
+}
+
+/// Orders as a reader sees them: the rows, the unit prices their subscriptions' purchases
+/// charged (by subscription id) and the levels the reader may see.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    /// The orders.
+    pub rows: Vec<OrderRow>,
+    /// Unit prices by subscription id.
+    pub prices: HashMap<Uuid, UnitPrices>,
+    /// What the reader may see.
+    pub view: PriceView,
+}
+
+/// `rows` with the prices `caller` may see: one query for all their lines (the purchase lines
+/// of their subscriptions, `models::billing_line`).
+fn shown(
+    conn: &mut AnyConnection,
+    caller: &PartnerCaller,
+    rows: Vec<OrderRow>,
+) -> Result<Shown, ApiError> {
+    let mut subscriptions = Vec::new();
+    for r in &rows {
+        subscriptions.extend(r.lines()?.iter().map(|l| Id::from(l.subscription_id)));
+    }
+    Ok(Shown {
+        prices: LineItemRow::purchase_prices(conn, &subscriptions)?,
+        view: PriceView::of(caller.tenant_kind),
+        rows,
+    })
 }
 
 fn line_error(i: usize, field: &str, code: ProblemCode, message: String) -> ApiError {
@@ -299,33 +334,37 @@ pub fn create(
 }
 
 /// The caller's orders for a customer within reach, one page (up to `page.limit + 1` rows in id
-/// order; see `paging`). Errors: 404 `not_found` (customer out of reach).
+/// order; see `paging`), with the prices the caller may see. Errors: 404 `not_found` (customer
+/// out of reach).
 pub fn list(
     conn: &mut AnyConnection,
     caller: &PartnerCaller,
     customer_id: Uuid,
     page: &PageRequest,
-) -> Result<Vec<OrderRow>, ApiError> {
+) -> Result<Shown, ApiError> {
     visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
-    Ok(OrderRow::page(
+    let rows = OrderRow::page(
         conn,
         caller.partner_id(),
         customer_id,
         page.after.as_deref(),
         page.rows_to_fetch(),
-    )?)
+    )?;
+    shown(conn, caller, rows)
 }
 
-/// One of the caller's orders for a customer within reach; 404 `not_found` otherwise.
+/// One of the caller's orders for a customer within reach, with the prices the caller may see;
+/// 404 `not_found` otherwise.
 pub fn get(
     conn: &mut AnyConnection,
     caller: &PartnerCaller,
     customer_id: Uuid,
     order_id: Uuid,
-) -> Result<OrderRow, ApiError> {
+) -> Result<Shown, ApiError> {
     visibility::customer(conn, caller, customer_id, Operation::ManageOrders)?;
-    OrderRow::find(conn, caller.partner_id(), customer_id, order_id)?
-        .ok_or_else(|| ApiError::not_found("The order"))
+    let row = OrderRow::find(conn, caller.partner_id(), customer_id, order_id)?
+        .ok_or_else(|| ApiError::not_found("The order"))?;
+    shown(conn, caller, vec![row])
 }
 
 /// Checks `lines` and writes the order of `provider_id` for `customer` and one subscription
@@ -362,7 +401,8 @@ pub(super) fn place(
                 .ok_or_else(|| ApiError::internal("checked line without a term"))?;
             let window = p.offer.window_hours(window_hours);
             let end = domain::term::term_end(at, term.term_duration);
-            let (next, next_at) = domain::term::next_in_term(at, end, at);
+            let (next, next_at) =
+                domain::term::next_in_term(at, end, p.line.billing_cycle, at, None);
             let mut refundable = Refundable::default();
             refundable.add(p.line.quantity, after_hours(at, window), at);
             Ok(SubscriptionRow {
@@ -421,6 +461,15 @@ pub(super) fn place(
         version: 1,
     };
     OrderRow::insert(change.conn(), &order)?;
+    // Each subscription's `new` line resolves its prices once; the answer and the event show
+    // those.
+    let mut prices = HashMap::with_capacity(subscriptions.len());
+    for (s, p) in subscriptions.iter().zip(&priced.lines) {
+        SubscriptionRow::insert(change.conn(), s)?;
+        let units =
+            super::billing::charge_offer(change, s, &p.offer, ChargeType::New, s.quantity, at)?;
+        prices.insert(s.id.uuid(), units);
+    }
     change.audit(
         Audit::new(AuditOperation::CreateOrder, order.id)
             .partner(provider_id)
@@ -430,11 +479,9 @@ pub(super) fn place(
                 "totalMinor": order.total_minor,
                 "currency": order.currency,
             }))
-            .resource(Order::try_from(order.clone())?),
+            .resource(Order::new(order.clone(), &prices, PriceView::Provider)?),
     );
     for (s, p) in subscriptions.iter().zip(&priced.lines) {
-        SubscriptionRow::insert(change.conn(), s)?;
-        super::billing::charge_offer(change, s, &p.offer, ChargeType::New, s.quantity, at)?;
         change.audit(
             Audit::new(AuditOperation::CreateSubscription, s.id)
                 .partner(provider_id)
@@ -455,5 +502,7 @@ pub(super) fn place(
         order,
         subscriptions,
         at,
+        prices,
+        view: PriceView::Provider,
     })
 }

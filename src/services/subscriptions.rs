@@ -465,7 +465,9 @@ pub struct Upgraded {
 /// `target_offer_id`, moving `quantity` licenses (default: all). In one transaction: the new
 /// subscription (same billing cycle, billing partner, reseller of record, support contact and
 /// auto-renew, named after the target offer), the source either suspended (all licenses moved)
-/// or reduced, and the audit records (`upgrade_subscription`, `create_subscription`).
+/// or reduced, the two `upgrade` billing lines (the moved seats refunded on the source and
+/// charged on the target, for the days left in the billing cycle), and the audit records
+/// (`upgrade_subscription`, `create_subscription`).
 ///
 /// Errors: 404 `not_found`; 403 `delegated_admin_required`; 412 (stale `If-Match` or a
 /// concurrent change); 409 `subscription_not_active`; 422 `upgrade_not_available` on
@@ -574,6 +576,11 @@ pub fn upgrade(
         SubscriptionRow::insert(change.conn(), &new)?;
         let source = SubscriptionRow::find(change.conn(), customer_id, row.id.uuid())?
             .ok_or_else(|| ApiError::not_found("The subscription"))?;
+        // The moved seats: refunded on the source and charged on the target, each for the days
+        // left in the (shared) billing cycle.
+        let at = TestClockRow::time_on(change.conn(), row.test_clock_id.as_ref())?;
+        super::billing::charge(change, &source, ChargeType::Upgrade, -moved, at)?;
+        super::billing::charge(change, &new, ChargeType::Upgrade, moved, at)?;
         for partner in audit_partners(&row, change.actor()) {
             change.audit(
                 Audit::new(AuditOperation::UpgradeSubscription, row.id)

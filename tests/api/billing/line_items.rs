@@ -10,7 +10,7 @@ use crate::harness::*;
 use partner_center::demo::{PARTNERED_ID, TAILSPIN_ID};
 
 /// A test clock at `start` with a direct customer of Contoso on it; (clock id, customer id).
-async fn clocked_customer(app: &TestApp, ga: &str, start: &str) -> (String, String) {
+pub(super) async fn clocked_customer(app: &TestApp, ga: &str, start: &str) -> (String, String) {
     let clock = app
         .post(
             "/v1/test-clocks",
@@ -29,7 +29,7 @@ async fn clocked_customer(app: &TestApp, ga: &str, start: &str) -> (String, Stri
     )
 }
 
-async fn advance(app: &TestApp, ga: &str, clock: &str, to: &str) {
+pub(super) async fn advance(app: &TestApp, ga: &str, clock: &str, to: &str) {
     app.post(
         &format!("/v1/test-clocks/{clock}/advance"),
         ga,
@@ -39,14 +39,14 @@ async fn advance(app: &TestApp, ga: &str, clock: &str, to: &str) {
     .assert(200);
 }
 
-async fn patch(app: &TestApp, token: &str, url: &str, body: Value) {
+pub(super) async fn patch(app: &TestApp, token: &str, url: &str, body: Value) {
     let etag = app.get(url, token).await.header("etag").unwrap();
     app.patch_if_match(url, token, &etag, body)
         .await
         .assert(200);
 }
 
-async fn order(app: &TestApp, ga: &str, customer: &str, line: Value) -> String {
+pub(super) async fn order(app: &TestApp, ga: &str, customer: &str, line: Value) -> String {
     let res = app
         .post(
             &format!("/v1/customers/{customer}/orders"),
@@ -61,7 +61,7 @@ async fn order(app: &TestApp, ga: &str, customer: &str, line: Value) -> String {
         .to_owned()
 }
 
-async fn lines(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+pub(super) async fn lines(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     let res = app
         .get(&format!("/v1/billing/line-items?limit=100&{query}"), token)
         .await;
@@ -69,7 +69,7 @@ async fn lines(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     res.items()
 }
 
-fn minor(v: &Value) -> i64 {
+pub(super) fn minor(v: &Value) -> i64 {
     v["amountMinor"].as_i64().unwrap()
 }
 
