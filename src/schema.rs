@@ -337,6 +337,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         claim_token -> Nullable<Text>,
+        replayed -> Bool,
     }
 }
 

@@ -323,9 +323,10 @@ pub async fn redeliver_webhook_delivery(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<Accepted<Queued>, ApiError> {
     let (id, delivery_id) = path.into_inner();
+    let limits = queue_limits(&state);
     let event_id = caller
         .change(&state.pool, move |change, caller| {
-            service::redeliver(change, caller, id, delivery_id)
+            service::redeliver(change, caller, id, delivery_id, limits)
         })
         .await?;
     Ok(Accepted::new(Queued {
@@ -360,9 +361,10 @@ pub async fn replay_webhook_events(
 ) -> Result<Accepted<Queued>, ApiError> {
     let id = path.into_inner();
     let Replay { from, to } = body.0;
+    let limits = queue_limits(&state);
     let (event_ids, truncated) = caller
         .change(&state.pool, move |change, caller| {
-            service::replay(change, caller, id, from, to)
+            service::replay(change, caller, id, from, to, limits)
         })
         .await?;
     Ok(Accepted::new(Queued {
@@ -390,6 +392,14 @@ pub async fn list_webhook_events(
         .run(&state.pool, |_, caller| service::event_types(caller))
         .await?;
     Ok(Json::new(WebhookEventTypes { items }))
+}
+
+/// The queue limits and the replay reach the configuration sets.
+fn queue_limits(state: &AppState) -> service::QueueLimits {
+    service::QueueLimits {
+        max_queued_per_partner: state.config.webhook_max_queued_per_partner,
+        retention_days: state.config.webhook_event_retention_days,
+    }
 }
 
 /// Registers the webhook operations.

@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::raw::{self, Arg, Count, IdText};
 use crate::db::AnyConnection;
 use crate::domain::{DeliveryStatus, Id};
 use crate::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhooks};
@@ -178,24 +179,14 @@ impl EventRow {
             .optional()
     }
 
-    /// A partner's events of `event_types` in `[from, to)`, oldest first (at most `limit`).
-    pub fn in_window(
+    /// The ids of the events in `window`, oldest first (at most `limit`; no payloads).
+    pub fn window_ids(
         conn: &mut AnyConnection,
-        partner_id: &Id,
-        event_types: &[String],
-        from: NaiveDateTime,
-        to: NaiveDateTime,
+        window: &ReplayWindow<'_>,
         limit: i64,
-    ) -> QueryResult<Vec<EventRow>> {
-        webhook_events::table
-            .filter(webhook_events::partner_id.eq(partner_id))
-            .filter(webhook_events::event_type.eq_any(event_types))
-            .filter(webhook_events::created_at.ge(from))
-            .filter(webhook_events::created_at.lt(to))
-            .order(webhook_events::created_at.asc())
-            .limit(limit)
-            .select(EventRow::as_select())
-            .load(conn)
+    ) -> QueryResult<Vec<String>> {
+        let rows: Vec<IdText> = raw::load(conn, WINDOW, window.args(limit))?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
     }
 }
 
@@ -221,7 +212,43 @@ pub struct DeliveryRow {
     /// The token of the claim leasing it to a worker until `next_attempt_at` (`None` when not
     /// claimed); only that claim may record the attempt's outcome.
     pub claim_token: Option<String>,
+    /// Queued (or re-armed) by a replay: until its first attempt is recorded, the replay is
+    /// open and its endpoint takes no other.
+    pub replayed: bool,
 }
+
+/// A replay's window: a partner's events of some types created in `[from, to)`, oldest first.
+#[derive(Debug, Clone)]
+pub struct ReplayWindow<'a> {
+    /// Whose events.
+    pub partner_id: &'a Id,
+    /// The types replayed, comma-separated (an endpoint's `event_types`).
+    pub event_types: &'a str,
+    /// Inclusive start.
+    pub from: NaiveDateTime,
+    /// Exclusive end.
+    pub to: NaiveDateTime,
+}
+
+impl ReplayWindow<'_> {
+    /// The values of [`WINDOW`]'s placeholders.
+    fn args(&self, limit: i64) -> Vec<Arg> {
+        vec![
+            Arg::Text(self.partner_id.to_string()),
+            Arg::Time(self.from),
+            Arg::Time(self.to),
+            Arg::Text(self.event_types.to_owned()),
+            Arg::Int(limit),
+        ]
+    }
+}
+
+/// The ids of a [`ReplayWindow`]'s events, oldest first, at most `?` of them (by the index on
+/// `(partner_id, created_at)`; event type names never hold a `LIKE` wildcard).
+const WINDOW: &str = "SELECT e.id FROM webhook_events e WHERE e.partner_id = ? \
+     AND e.created_at >= ? AND e.created_at < ? \
+     AND (',' || ? || ',') LIKE ('%,' || e.event_type || ',%') \
+     ORDER BY e.created_at, e.id LIMIT ?";
 
 /// Filters of the delivery log.
 #[derive(Debug, Default)]
@@ -248,6 +275,7 @@ impl DeliveryRow {
             created_at: now,
             updated_at: now,
             claim_token: None,
+            replayed: false,
         }
     }
 
@@ -326,9 +354,111 @@ impl DeliveryRow {
                 webhook_deliveries::next_attempt_at.eq(Some(at)),
                 webhook_deliveries::claim_token.eq(None::<String>),
                 webhook_deliveries::updated_at.eq(at),
+                webhook_deliveries::replayed.eq(false),
             ))
             .execute(conn)
             .map(|_| ())
+    }
+
+    /// Holds `partner`'s delivery queue until the transaction ends, so two replays or
+    /// redeliveries of one partner cannot both pass its checks (a PostgreSQL advisory lock;
+    /// SQLite transactions already hold the database write lock, see `db::transaction`).
+    pub fn lock_queue(conn: &mut AnyConnection, partner: &Id) -> QueryResult<()> {
+        if let AnyConnection::Postgresql(_) = conn {
+            raw::execute(
+                conn,
+                "SELECT pg_advisory_xact_lock(1195724883, hashtext(?))",
+                vec![Arg::Text(partner.to_string())],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Whether `webhook_id` has an open replay: a delivery a replay queued that has not had
+    /// its first attempt yet.
+    pub fn replay_open(conn: &mut AnyConnection, webhook_id: &Id) -> QueryResult<bool> {
+        let rows: Vec<Count> = raw::load(
+            conn,
+            "SELECT count(*) AS n FROM (SELECT 1 AS one FROM webhook_deliveries \
+             WHERE webhook_id = ? AND replayed AND status = 'pending' AND attempts = 0 \
+             LIMIT 1) open",
+            vec![Arg::Text(webhook_id.to_string())],
+        )?;
+        Ok(rows.first().is_some_and(|c| c.n > 0))
+    }
+
+    /// How many deliveries `partner`'s endpoints have pending (due now or later), counted up
+    /// to `at_most`.
+    pub fn queued_for_partner(
+        conn: &mut AnyConnection,
+        partner: &Id,
+        at_most: i64,
+    ) -> QueryResult<i64> {
+        let rows: Vec<Count> = raw::load(
+            conn,
+            "SELECT count(*) AS n FROM (SELECT 1 AS one FROM webhook_deliveries d \
+             WHERE d.status = 'pending' AND d.webhook_id IN \
+             (SELECT w.id FROM webhooks w WHERE w.partner_id = ?) LIMIT ?) queued",
+            vec![Arg::Text(partner.to_string()), Arg::Int(at_most)],
+        )?;
+        Ok(rows.first().map_or(0, |c| c.n))
+    }
+
+    /// How many of the first `limit` events of `window` are already pending to `webhook_id`.
+    pub fn pending_in_window(
+        conn: &mut AnyConnection,
+        webhook_id: &Id,
+        window: &ReplayWindow<'_>,
+        limit: i64,
+    ) -> QueryResult<i64> {
+        let mut args = vec![Arg::Text(webhook_id.to_string())];
+        args.extend(window.args(limit));
+        let rows: Vec<Count> = raw::load(
+            conn,
+            &format!(
+                "SELECT count(*) AS n FROM webhook_deliveries d WHERE d.webhook_id = ? \
+                 AND d.status = 'pending' AND d.event_id IN ({WINDOW})"
+            ),
+            args,
+        )?;
+        Ok(rows.first().map_or(0, |c| c.n))
+    }
+
+    /// Queues the first `limit` events of `window` to `webhook_id`, due at `at` with a fresh
+    /// retry schedule and marked `replayed`: one statement that inserts the deliveries that do
+    /// not exist and re-arms those that do (their attempt log kept), except one a worker is
+    /// sending right now. Returns how many rows it wrote.
+    pub fn arm_window(
+        conn: &mut AnyConnection,
+        webhook_id: &Id,
+        window: &ReplayWindow<'_>,
+        limit: i64,
+        at: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        let id = super::change_rows::delivery_id_sql(matches!(conn, AnyConnection::Postgresql(_)));
+        let mut args = vec![
+            Arg::Time(at),
+            Arg::Time(at),
+            Arg::Time(at),
+            Arg::Text(webhook_id.to_string()),
+        ];
+        args.extend(window.args(limit));
+        raw::execute(
+            conn,
+            &format!(
+                "INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, status, \
+                 attempts, next_attempt_at, created_at, updated_at, replayed) \
+                 SELECT {id}, w.id, e.id, e.event_type, 'pending', 0, ?, ?, ?, true \
+                 FROM webhooks w, webhook_events e WHERE w.id = ? AND e.id IN ({WINDOW}) \
+                 ON CONFLICT (event_id, webhook_id) DO UPDATE SET status = 'pending', \
+                 attempts = 0, next_attempt_at = excluded.next_attempt_at, claim_token = NULL, \
+                 updated_at = excluded.updated_at, replayed = true \
+                 WHERE NOT (webhook_deliveries.status = 'pending' \
+                 AND webhook_deliveries.claim_token IS NOT NULL \
+                 AND webhook_deliveries.next_attempt_at > excluded.updated_at)"
+            ),
+            args,
+        )
     }
 
     /// Whether the delivery `id` still exists (its webhook's deletion removes it).
