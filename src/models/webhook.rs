@@ -190,6 +190,81 @@ impl EventRow {
     }
 }
 
+/// Events the retention may purge (alias `e`): created before `?`, and none of their deliveries
+/// is still pending to an enabled endpoint (its retries end within the retry schedule, and an
+/// endpoint that is disabled has given up waiting for it).
+const PURGEABLE: &str = "e.created_at < ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
+     JOIN webhooks pw ON pw.id = p.webhook_id \
+     WHERE p.event_id = e.id AND p.status = 'pending' AND pw.enabled)";
+
+/// What one [`EventRow::purge_batch`] removed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PurgedEvents {
+    /// Attempts of the purged deliveries.
+    pub attempts: usize,
+    /// Deliveries of the purged events.
+    pub deliveries: usize,
+    /// Events.
+    pub events: usize,
+}
+
+impl EventRow {
+    /// Purges events created before `cutoff` that nothing is still being delivered for, with
+    /// their deliveries and attempts, children first: at most `limit` rows of each table, one
+    /// statement each (PostgreSQL skips rows another replica's purge holds). Call it again
+    /// while any count comes back equal to `limit`.
+    pub fn purge_batch(
+        conn: &mut AnyConnection,
+        cutoff: NaiveDateTime,
+        limit: i64,
+    ) -> QueryResult<PurgedEvents> {
+        let lock = |alias: &str| {
+            if matches!(conn, AnyConnection::Postgresql(_)) {
+                format!(" FOR UPDATE OF {alias} SKIP LOCKED")
+            } else {
+                String::new()
+            }
+        };
+        let (lock_a, lock_d, lock_e) = (lock("a"), lock("d"), lock("e"));
+        let args = || vec![Arg::Time(cutoff), Arg::Int(limit)];
+        let attempts = raw::execute(
+            conn,
+            &format!(
+                "DELETE FROM webhook_attempts WHERE id IN (SELECT a.id FROM webhook_events e \
+                 JOIN webhook_deliveries d ON d.event_id = e.id \
+                 JOIN webhook_attempts a ON a.delivery_id = d.id \
+                 WHERE {PURGEABLE} LIMIT ?{lock_a})"
+            ),
+            args(),
+        )?;
+        let deliveries = raw::execute(
+            conn,
+            &format!(
+                "DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id FROM webhook_events e \
+                 JOIN webhook_deliveries d ON d.event_id = e.id WHERE {PURGEABLE} \
+                 AND NOT EXISTS (SELECT 1 FROM webhook_attempts a WHERE a.delivery_id = d.id) \
+                 LIMIT ?{lock_d})"
+            ),
+            args(),
+        )?;
+        let events = raw::execute(
+            conn,
+            &format!(
+                "DELETE FROM webhook_events WHERE id IN (SELECT e.id FROM webhook_events e \
+                 WHERE e.created_at < ? \
+                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id) \
+                 LIMIT ?{lock_e})"
+            ),
+            args(),
+        )?;
+        Ok(PurgedEvents {
+            attempts,
+            deliveries,
+            events,
+        })
+    }
+}
+
 /// One event to one endpoint: pending until a 2xx (delivered) or the retry schedule runs out
 /// (failed).
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

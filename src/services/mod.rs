@@ -19,6 +19,7 @@ pub mod price_lists;
 pub mod pricing;
 pub mod refresh_tokens;
 pub mod relationships;
+pub mod retention;
 pub mod security_groups;
 pub mod service_requests;
 pub mod sign_in;

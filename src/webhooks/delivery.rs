@@ -93,11 +93,7 @@ fn claim(
     let t = now();
     let lease = t + chrono::Duration::seconds(LEASE_SECONDS);
     let token = uuid::Uuid::now_v7().to_string();
-    let busy = busy
-        .iter()
-        .map(Id::as_str)
-        .collect::<Vec<_>>()
-        .join(",");
+    let busy = busy.iter().map(Id::as_str).collect::<Vec<_>>().join(",");
     let postgres = matches!(conn, AnyConnection::Postgresql(_));
     let ids: Vec<String> = db::transaction(conn, |conn| {
         let claimed: Vec<IdText> = raw::load(
