@@ -197,7 +197,7 @@ const PURGEABLE: &str = "e.created_at < ? AND NOT EXISTS (SELECT 1 FROM webhook_
      JOIN webhooks pw ON pw.id = p.webhook_id \
      WHERE p.event_id = e.id AND p.status = 'pending' AND pw.enabled)";
 
-/// What one [`EventRow::purge_batch`] removed.
+/// What one [`EventRow::delete_with_deliveries`] removed.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct PurgedEvents {
     /// Attempts of the purged deliveries.
@@ -209,52 +209,61 @@ pub struct PurgedEvents {
 }
 
 impl EventRow {
-    /// Purges events created before `cutoff` that nothing is still being delivered for, with
-    /// their deliveries and attempts, children first: at most `limit` rows of each table, one
-    /// statement each (PostgreSQL skips rows another replica's purge holds). Call it again
-    /// while any count comes back equal to `limit`.
-    pub fn purge_batch(
+    /// The ids of at most `limit` events, oldest first, that the retention may purge as of
+    /// `cutoff` ([`PURGEABLE`]); PostgreSQL locks them (skipping those another replica's purge
+    /// holds) until the transaction ends.
+    pub fn purgeable(
         conn: &mut AnyConnection,
         cutoff: NaiveDateTime,
         limit: i64,
-    ) -> QueryResult<PurgedEvents> {
-        let lock = |alias: &str| {
-            if matches!(conn, AnyConnection::Postgresql(_)) {
-                format!(" FOR UPDATE OF {alias} SKIP LOCKED")
-            } else {
-                String::new()
-            }
+    ) -> QueryResult<Vec<String>> {
+        let lock = if matches!(conn, AnyConnection::Postgresql(_)) {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
         };
-        let (lock_a, lock_d, lock_e) = (lock("a"), lock("d"), lock("e"));
-        let args = || vec![Arg::Time(cutoff), Arg::Int(limit)];
+        let rows: Vec<IdText> = raw::load(
+            conn,
+            &format!(
+                "SELECT e.id FROM webhook_events e WHERE {PURGEABLE} \
+                 ORDER BY e.created_at LIMIT ?{lock}"
+            ),
+            vec![Arg::Time(cutoff), Arg::Int(limit)],
+        )?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Deletes the events `ids` with their deliveries and those deliveries' attempts, children
+    /// first (three statements).
+    pub fn delete_with_deliveries(
+        conn: &mut AnyConnection,
+        ids: &[String],
+    ) -> QueryResult<PurgedEvents> {
+        if ids.is_empty() {
+            return Ok(PurgedEvents::default());
+        }
+        let list = vec!["?"; ids.len()].join(", ");
+        let args = || {
+            ids.iter()
+                .map(|id| Arg::Text(id.clone()))
+                .collect::<Vec<_>>()
+        };
         let attempts = raw::execute(
             conn,
             &format!(
-                "DELETE FROM webhook_attempts WHERE id IN (SELECT a.id FROM webhook_events e \
-                 JOIN webhook_deliveries d ON d.event_id = e.id \
-                 JOIN webhook_attempts a ON a.delivery_id = d.id \
-                 WHERE {PURGEABLE} LIMIT ?{lock_a})"
+                "DELETE FROM webhook_attempts WHERE delivery_id IN \
+                 (SELECT id FROM webhook_deliveries WHERE event_id IN ({list}))"
             ),
             args(),
         )?;
         let deliveries = raw::execute(
             conn,
-            &format!(
-                "DELETE FROM webhook_deliveries WHERE id IN (SELECT d.id FROM webhook_events e \
-                 JOIN webhook_deliveries d ON d.event_id = e.id WHERE {PURGEABLE} \
-                 AND NOT EXISTS (SELECT 1 FROM webhook_attempts a WHERE a.delivery_id = d.id) \
-                 LIMIT ?{lock_d})"
-            ),
+            &format!("DELETE FROM webhook_deliveries WHERE event_id IN ({list})"),
             args(),
         )?;
         let events = raw::execute(
             conn,
-            &format!(
-                "DELETE FROM webhook_events WHERE id IN (SELECT e.id FROM webhook_events e \
-                 WHERE e.created_at < ? \
-                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id) \
-                 LIMIT ?{lock_e})"
-            ),
+            &format!("DELETE FROM webhook_events WHERE id IN ({list})"),
             args(),
         )?;
         Ok(PurgedEvents {
@@ -617,20 +626,28 @@ pub struct QueueGauges {
 }
 
 impl QueueGauges {
-    /// Reads the gauges in three small queries (the pending and disabled counts use the
-    /// status/due and enabled columns).
+    /// Reads the gauges in three small queries: the pending count and each endpoint's most
+    /// overdue delivery from `webhook_deliveries_pending_idx` (one probe per endpoint), the
+    /// disabled count from the endpoints.
     pub fn read(conn: &mut AnyConnection) -> QueryResult<QueueGauges> {
-        use diesel::dsl::min;
+        #[derive(QueryableByName)]
+        struct Oldest {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+            oldest: Option<NaiveDateTime>,
+        }
         let t = super::now();
         let pending = webhook_deliveries::table
             .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
             .count()
             .get_result(conn)?;
-        let oldest: Option<NaiveDateTime> = webhook_deliveries::table
-            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
-            .filter(webhook_deliveries::next_attempt_at.le(t))
-            .select(min(webhook_deliveries::next_attempt_at))
-            .first(conn)?;
+        let oldest: Vec<Oldest> = raw::load(
+            conn,
+            "SELECT min((SELECT x.next_attempt_at FROM webhook_deliveries x \
+             WHERE x.webhook_id = w.id AND x.status = 'pending' \
+             ORDER BY x.next_attempt_at LIMIT 1)) AS oldest FROM webhooks w",
+            Vec::new(),
+        )?;
+        let oldest = oldest.into_iter().next().and_then(|o| o.oldest);
         let disabled = webhooks::table
             .filter(webhooks::enabled.eq(false))
             .count()

@@ -3,8 +3,9 @@
 //! `services::webhooks::replay`) and purged a little after ([`MARGIN`]) once nothing is still
 //! being delivered for them; audit records are kept `AUDIT_RETENTION_DAYS` (forever when
 //! unset); a sign-in throttle row goes once its window has passed. Everything is deleted in
-//! bounded batches ([`BATCH`] rows per statement), each statement on its own, so a purge never
-//! holds locks or a connection for long; replicas purging at once skip each other's rows.
+//! bounded batches of [`BATCH`] rows — for webhooks, [`BATCH`] events with their deliveries and
+//! attempts in one short transaction — so a purge never holds locks or a connection for long;
+//! replicas purging at once skip each other's rows.
 //! The worker in `workers::retention` runs [`purge_batch`] inside `serve`; `now` is explicit,
 //! so tests purge "a month later" without waiting.
 
@@ -64,9 +65,16 @@ impl Purged {
         self.tables().iter().map(|(_, n)| n).sum()
     }
 
-    /// Whether some statement removed `limit` rows (there may be more).
+    /// Whether a batch of `limit` came back full (there may be more): `limit` events, audit
+    /// records or throttle rows.
     pub fn full(&self, limit: i64) -> bool {
-        self.tables().iter().any(|(_, n)| *n as i64 >= limit)
+        [
+            self.webhook_events,
+            self.audit_records,
+            self.sign_in_throttle,
+        ]
+        .iter()
+        .any(|n| *n as i64 >= limit)
     }
 
     /// Adds `other`'s counts.
@@ -92,8 +100,11 @@ pub fn purge_batch(
     policy: &Policy,
     limit: i64,
 ) -> Result<Purged, ApiError> {
-    let events =
-        EventRow::purge_batch(conn, webhook_events_kept_from(now, policy) - MARGIN, limit)?;
+    let cutoff = webhook_events_kept_from(now, policy) - MARGIN;
+    let events = crate::db::transaction(conn, |conn| {
+        let ids = EventRow::purgeable(conn, cutoff, limit)?;
+        Ok(EventRow::delete_with_deliveries(conn, &ids)?)
+    })?;
     let audit_records = match policy.audit_days {
         Some(days) => AuditRow::purge_before(conn, now - Duration::days(days), limit)?,
         None => 0,
