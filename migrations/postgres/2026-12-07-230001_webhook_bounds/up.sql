@@ -2,12 +2,13 @@
 --
 -- A delivery of an event to an endpoint exists once: replays and redeliveries re-arm it. Earlier
 -- replays may have queued the same event to the same endpoint several times; those copies are
--- merged into one (a pending copy first, else the oldest), which keeps every attempt.
+-- merged into one (a pending copy first, then a delivered one, else the oldest), which keeps
+-- every attempt.
 CREATE TEMPORARY TABLE delivery_merge AS
 SELECT id, keep FROM (
     SELECT id, first_value(id) OVER (
         PARTITION BY event_id, webhook_id
-        ORDER BY CASE WHEN status = 'pending' THEN 0 ELSE 1 END, id
+        ORDER BY CASE status WHEN 'pending' THEN 0 WHEN 'delivered' THEN 1 ELSE 2 END, id
     ) AS keep
     FROM webhook_deliveries
 ) ranked
