@@ -3,8 +3,11 @@
 //! writer), signs them per Standard Webhooks with the `standardwebhooks` crate, POSTs each as its
 //! own task (at most [`MAX_IN_FLIGHT`] at once, so one slow endpoint delays no other) with a
 //! 10 s timeout, and records every attempt; only the claim that still holds the lease records
-//! the outcome. Delivery is at-least-once: a send whose lease expired may be repeated, always
-//! with the same `webhook-id`. A 2xx is delivered; anything else is retried on
+//! the outcome. Claims are fair across partners (each endpoint's oldest due deliveries, partners
+//! in turns, at most [`PER_PARTNER_IN_FLIGHT`] sends of one partner at once), so one partner's
+//! backlog or slow endpoint does not delay another partner's events. Delivery is
+//! at-least-once: a send whose lease expired may be repeated, always with the same
+//! `webhook-id`. A 2xx is delivered; anything else is retried on
 //! `WEBHOOK_RETRY_SCHEDULE` (with jitter) and then marked failed; an endpoint failing for 5 days
 //! straight (no success, no quiet gap longer than the retry schedule's largest interval) is
 //! disabled. The target is re-checked against the SSRF guard at every attempt. Blocking
