@@ -12,6 +12,8 @@ use serde_json::json;
 use super::webhooks::{Receiver, deliver, register};
 use crate::harness::*;
 
+const METRICS_TOKEN: &str = "metrics-token-for-retention-tests";
+
 const THIRTY_DAYS: Policy = Policy {
     webhook_event_days: 30,
     audit_days: None,
@@ -110,7 +112,7 @@ async fn purge_past_the_retention_removes_delivered_events_and_keeps_those_still
 
 #[actix_web::test]
 async fn replay_reaches_back_as_far_as_events_are_kept_and_the_worker_purges_older_ones() {
-    let app = TestApp::new().await;
+    let app = TestApp::with_config(|c| c.metrics_token = Some(METRICS_TOKEN.to_owned())).await;
     let receiver = Receiver::start(200).await;
     let token = app.token(PROVIDER_GA).await;
     let (webhook_id, _) = register(&app, &token, &receiver.url, &["customer-created"]).await;
@@ -166,6 +168,20 @@ async fn replay_reaches_back_as_far_as_events_are_kept_and_the_worker_purges_old
         .items();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0]["eventId"], recent.as_str());
+    let metrics = app
+        .send(
+            actix_web::test::TestRequest::get()
+                .uri("/metrics")
+                .insert_header(("authorization", format!("Bearer {METRICS_TOKEN}"))),
+        )
+        .await;
+    metrics.assert(200);
+    assert!(
+        metrics
+            .text
+            .contains("retention_purged_rows_total{table=\"webhook_events\"}"),
+        "the sweep is counted"
+    );
 }
 
 #[actix_web::test]
