@@ -35,17 +35,6 @@ const DELIVERY_COLUMNS: &str = "webhook_deliveries (id, webhook_id, event_id, ev
 const DELIVERY_VALUES: &str =
     "w.id, e.id, e.event_type, 'pending', 0, e.created_at, e.created_at, e.created_at";
 
-/// The id of a new delivery of event `e` to endpoint `w` (see the module's note): on PostgreSQL
-/// the rest is a hash of both ids, on SQLite random.
-pub fn delivery_id_sql(postgres: bool) -> &'static str {
-    if postgres {
-        "(substr(e.id, 5, 16) || substr(md5(w.id || e.id), 1, 16))::uuid::text"
-    } else {
-        "lower(substr(e.id, 5, 8) || '-' || substr(e.id, 13, 4) || '-' || \
-         substr(e.id, 17, 4) || '-' || hex(randomblob(2)) || '-' || hex(randomblob(6)))"
-    }
-}
-
 /// Writes a change's `audits` and `events` (either may be empty) and fans each event out to the
 /// endpoints subscribed to it.
 pub fn insert(
@@ -97,9 +86,10 @@ pub fn insert(
             let rows = vec!["(?, ?, ?, ?)"; events.len()].join(", ");
             let mut fan_out = diesel::sql_query(format!(
                 "WITH e (id, partner_id, event_type, created_at) AS (VALUES {rows}) \
-                 INSERT INTO {DELIVERY_COLUMNS} SELECT {}, {DELIVERY_VALUES} \
-                 FROM e CROSS JOIN webhooks w WHERE {SUBSCRIBED}",
-                delivery_id_sql(false)
+                 INSERT INTO {DELIVERY_COLUMNS} \
+                 SELECT lower(substr(e.id, 5, 8) || '-' || substr(e.id, 13, 4) || '-' || \
+                 substr(e.id, 17, 4) || '-' || hex(randomblob(2)) || '-' || hex(randomblob(6))), \
+                 {DELIVERY_VALUES} FROM e CROSS JOIN webhooks w WHERE {SUBSCRIBED}"
             ))
             .into_boxed();
             for e in events {
@@ -179,9 +169,9 @@ impl QueryFragment<Pg> for Bookkeeping<'_> {
         out.push_sql(") RETURNING id, partner_id, event_type, created_at) ");
         out.push_sql("INSERT INTO ");
         out.push_sql(DELIVERY_COLUMNS);
-        out.push_sql(" SELECT ");
-        out.push_sql(delivery_id_sql(true));
-        out.push_sql(", ");
+        out.push_sql(
+            " SELECT (substr(e.id, 5, 16) || substr(md5(w.id || e.id), 1, 16))::uuid::text, ",
+        );
         out.push_sql(DELIVERY_VALUES);
         out.push_sql(" FROM e JOIN webhooks w ON ");
         out.push_sql(SUBSCRIBED);

@@ -327,6 +327,18 @@ impl ReplayWindow<'_> {
     }
 }
 
+/// The id of a new delivery of event `e` to endpoint `w`, of the form the change's fan-out
+/// gives (`models::change_rows`): the event's time-ordered id prefix, then on PostgreSQL a hash
+/// of both ids, on SQLite random bits.
+fn delivery_id_sql(postgres: bool) -> &'static str {
+    if postgres {
+        "(substr(e.id, 5, 16) || substr(md5(w.id || e.id), 1, 16))::uuid::text"
+    } else {
+        "lower(substr(e.id, 5, 8) || '-' || substr(e.id, 13, 4) || '-' || \
+         substr(e.id, 17, 4) || '-' || hex(randomblob(2)) || '-' || hex(randomblob(6)))"
+    }
+}
+
 /// The ids of a [`ReplayWindow`]'s events, oldest first, at most `?` of them (by the index on
 /// `(partner_id, created_at)`; event type names never hold a `LIKE` wildcard).
 const WINDOW: &str = "SELECT e.id FROM webhook_events e WHERE e.partner_id = ? \
@@ -519,7 +531,7 @@ impl DeliveryRow {
         limit: i64,
         at: NaiveDateTime,
     ) -> QueryResult<usize> {
-        let id = super::change_rows::delivery_id_sql(matches!(conn, AnyConnection::Postgresql(_)));
+        let id = delivery_id_sql(matches!(conn, AnyConnection::Postgresql(_)));
         let mut args = vec![
             Arg::Time(at),
             Arg::Time(at),

@@ -16,7 +16,7 @@ use crate::auth::PartnerCaller;
 use crate::change::Change;
 use crate::db::AnyConnection;
 use crate::domain::events;
-use crate::domain::{AuditOperation, DeliveryStatus, Id};
+use crate::domain::{AuditOperation, Id};
 use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
@@ -370,7 +370,7 @@ pub fn redeliver(
             "A worker is sending this delivery now; retry once its attempt is recorded.",
         ));
     }
-    let adding = i64::from(d.status != DeliveryStatus::Pending);
+    let adding = i64::from(d.status != crate::domain::DeliveryStatus::Pending);
     check_room(change.conn(), &hook.partner_id, adding, limits)?;
     DeliveryRow::requeue(change.conn(), &d.id, t)?;
     Ok(d.event_id)
