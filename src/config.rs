@@ -62,6 +62,15 @@ pub struct Config {
     /// `WEBHOOK_POLL_INTERVAL_MS`: how often an idle delivery worker looks for due deliveries
     /// (default 250).
     pub webhook_poll_interval_ms: u64,
+    /// `WEBHOOK_MAX_QUEUED_PER_PARTNER`: pending deliveries one partner may have before a replay
+    /// or redelivery that would queue more is answered 429 `delivery_queue_full` (default
+    /// 10,000). Deliveries of new events are always queued.
+    pub webhook_max_queued_per_partner: i64,
+    /// `WEBHOOK_EVENT_RETENTION_DAYS`: how long webhook events (with their deliveries and
+    /// attempts) are kept, and so how far back a replay reaches (default 30).
+    pub webhook_event_retention_days: i64,
+    /// `AUDIT_RETENTION_DAYS`: how long audit records are kept (default none: forever).
+    pub audit_retention_days: Option<i64>,
     /// `CORS_ALLOWED_ORIGINS`: comma-separated origins (`https://app.example`) browser apps may
     /// call from, or `*` (default none: CORS off).
     pub cors_allowed_origins: Vec<String>,
@@ -233,6 +242,17 @@ impl Config {
             },
             webhook_retry_schedule: retry_schedule()?,
             webhook_poll_interval_ms: number("WEBHOOK_POLL_INTERVAL_MS", 250, 10, 60_000)? as u64,
+            webhook_max_queued_per_partner: number(
+                "WEBHOOK_MAX_QUEUED_PER_PARTNER",
+                10_000,
+                1,
+                10_000_000,
+            )?,
+            webhook_event_retention_days: number("WEBHOOK_EVENT_RETENTION_DAYS", 30, 1, 3650)?,
+            audit_retention_days: match var("AUDIT_RETENTION_DAYS") {
+                None => None,
+                Some(_) => Some(number("AUDIT_RETENTION_DAYS", 0, 1, 36_500)?),
+            },
             cors_allowed_origins: cors_origins()?,
             metrics_token: match var("METRICS_TOKEN") {
                 Some(t) if t.len() < 16 => {
@@ -272,6 +292,9 @@ impl Config {
             webhook_allow_private_targets: true,
             webhook_retry_schedule: DEFAULT_RETRY_SCHEDULE.to_vec(),
             webhook_poll_interval_ms: 250,
+            webhook_max_queued_per_partner: 10_000,
+            webhook_event_retention_days: 30,
+            audit_retention_days: None,
             cors_allowed_origins: Vec::new(),
             metrics_token: None,
             cancellation_window_hours: 168,

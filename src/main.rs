@@ -237,6 +237,7 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
         .block_on(async move {
             actix_web::rt::spawn(idempotency::purge_periodically(purge_pool));
             partner_center::workers::lifecycle::spawn(worker_pool.clone(), worker_config.clone());
+            partner_center::workers::retention::spawn(worker_pool.clone(), worker_config.clone());
             webhooks::delivery::spawn(worker_pool, worker_config);
             server.await
         })

@@ -18,6 +18,7 @@
 //!   `webhook_delivery_duration_seconds`; `webhook_queue_depth` (pending deliveries),
 //!   `webhook_queue_oldest_due_seconds` (how late the most overdue one is), and
 //!   `webhook_endpoints_disabled` — read from the database at each scrape.
+//! - Retention: `retention_purged_rows_total{table}` (rows the retention worker deleted).
 //! - Process: `build_info{version}`, and the `process_*` families of `metrics-process`
 //!   (CPU seconds, resident and virtual memory, open and maximum file descriptors, threads,
 //!   start time).
@@ -71,7 +72,7 @@ pub enum Kind {
 
 /// Every family this module writes, with its HELP text (the `process_*` families describe
 /// themselves).
-pub const FAMILIES: [(&str, Kind, &str); 18] = [
+pub const FAMILIES: [(&str, Kind, &str); 19] = [
     (
         "http_requests_total",
         Kind::Counter,
@@ -158,6 +159,11 @@ pub const FAMILIES: [(&str, Kind, &str); 18] = [
         "Registered webhook endpoints that are disabled (by their owner or after failing for 5 days).",
     ),
     (
+        "retention_purged_rows_total",
+        Kind::Counter,
+        "Rows deleted because their retention passed, by table.",
+    ),
+    (
         "build_info",
         Kind::Gauge,
         "The running build (label version); always 1.",
@@ -203,6 +209,13 @@ pub fn record_pool_wait(waited: std::time::Duration, timed_out: bool) {
 pub fn record_delivery(outcome: &'static str, took: std::time::Duration) {
     metrics::counter!("webhook_deliveries_total", "outcome" => outcome).increment(1);
     metrics::histogram!("webhook_delivery_duration_seconds").record(took.as_secs_f64());
+}
+
+/// Counts `n` rows of `table` purged by the retention worker.
+pub fn count_purged(table: &'static str, n: usize) {
+    if n > 0 {
+        metrics::counter!("retention_purged_rows_total", "table" => table).increment(n as u64);
+    }
 }
 
 /// Counts an idempotent request answered from its stored first answer.

@@ -323,6 +323,12 @@ problem_codes! {
     DeliveryInProgress = "delivery_in_progress", CONFLICT,
         "Delivery in progress",
         "A worker is sending this delivery now; retry once its attempt is recorded.";
+    ReplayInProgress = "replay_in_progress", CONFLICT,
+        "Replay in progress",
+        "The webhook's previous replay is still queued: an endpoint has one open replay at a time. Retry once each of its deliveries has had its first attempt (the delivery log shows them); a disabled webhook sends nothing until it is enabled.";
+    DeliveryQueueFull = "delivery_queue_full", TOO_MANY_REQUESTS,
+        "Delivery queue full",
+        "Your organisation would have more webhook deliveries queued than it may (`max`; `queued` are waiting, `adding` is what this request would add). Retry after `Retry-After` seconds, or replay a shorter window. Deliveries of new events are always queued.";
 
     // Granular delegated admin (GDAP).
     UnknownDirectoryRole = "unknown_directory_role", UNPROCESSABLE_ENTITY,

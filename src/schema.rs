@@ -346,6 +346,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         claim_token -> Nullable<Text>,
+        replayed -> Bool,
     }
 }
 

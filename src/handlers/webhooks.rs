@@ -300,7 +300,8 @@ pub async fn list_webhook_deliveries(
 }
 
 /// Resend one delivery now, with the same `webhook-id` (also after it failed), with a fresh
-/// retry schedule (`attempts` starts again from 0; the attempt log keeps every attempt).
+/// retry schedule (`attempts` starts again from 0; the attempt log keeps every attempt). It is
+/// the same delivery, re-armed: an event has one delivery per webhook.
 #[utoipa::path(
     tag = "webhooks",
     params(
@@ -314,7 +315,8 @@ pub async fn list_webhook_deliveries(
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook or delivery.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`delivery_in_progress`: a worker is sending it now (retry after its lease, at most 2 minutes), or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "An id is not a UUID.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "An id is not a UUID.", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`delivery_queue_full`: your organisation has as many deliveries queued as it may (`max`, `queued`, `adding`); or too many requests from this caller (`rate_limited`). Retry after `Retry-After` seconds.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver")]
@@ -324,9 +326,10 @@ pub async fn redeliver_webhook_delivery(
     path: web::Path<(Uuid, Uuid)>,
 ) -> Result<Accepted<Queued>, ApiError> {
     let (id, delivery_id) = path.into_inner();
+    let limits = queue_limits(&state);
     let event_id = caller
         .change(&state.pool, move |change, caller| {
-            service::redeliver(change, caller, id, delivery_id)
+            service::redeliver(change, caller, id, delivery_id, limits)
         })
         .await?;
     Ok(Accepted::new(Queued {
@@ -338,7 +341,12 @@ pub async fn redeliver_webhook_delivery(
 
 /// Re-queue every event of a time window for this webhook (those of its event types, oldest
 /// first, at most 10 000: `truncated` says when there were more), each with its original
-/// `webhook-id`.
+/// `webhook-id`. Events are kept `WEBHOOK_EVENT_RETENTION_DAYS` (30 by default): a window
+/// starting earlier is served from there. Each event's one delivery to this webhook is
+/// re-armed (or created): replaying twice never sends an event twice per replay. One replay
+/// per webhook at a time: until each of its deliveries has had its first attempt, another is
+/// refused (409 `replay_in_progress`); what it adds to your organisation's queue must stay
+/// within the queue limit (429 `delivery_queue_full`).
 #[utoipa::path(
     tag = "webhooks",
     request_body = Replay,
@@ -348,8 +356,9 @@ pub async fn redeliver_webhook_delivery(
         (status = 202, description = "Queued.", body = Queued),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such webhook in your organisation.", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid window (`to` must be after `from`).", body = Problem, content_type = "application/problem+json")
+        (status = 409, description = "`replay_in_progress`: this webhook's previous replay still has deliveries not yet attempted; or the Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid window (`to` must be after `from`).", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`delivery_queue_full`: the deliveries this replay would add pass your organisation's queue limit (`max`, `queued`, `adding`; replay a shorter window); or too many requests from this caller (`rate_limited`). Retry after `Retry-After` seconds.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/webhooks/{webhookId}/replay")]
@@ -361,9 +370,10 @@ pub async fn replay_webhook_events(
 ) -> Result<Accepted<Queued>, ApiError> {
     let id = path.into_inner();
     let Replay { from, to } = body.0;
+    let limits = queue_limits(&state);
     let (event_ids, truncated) = caller
         .change(&state.pool, move |change, caller| {
-            service::replay(change, caller, id, from, to)
+            service::replay(change, caller, id, from, to, limits)
         })
         .await?;
     Ok(Accepted::new(Queued {
@@ -391,6 +401,14 @@ pub async fn list_webhook_events(
         .run(&state.pool, |_, caller| service::event_types(caller))
         .await?;
     Ok(Json::new(WebhookEventTypes { items }))
+}
+
+/// The queue limits and the replay reach the configuration sets.
+fn queue_limits(state: &AppState) -> service::QueueLimits {
+    service::QueueLimits {
+        max_queued_per_partner: state.config.webhook_max_queued_per_partner,
+        retention_days: state.config.webhook_event_retention_days,
+    }
 }
 
 /// Registers the webhook operations.

@@ -194,6 +194,40 @@ pub struct AuditFilter {
 }
 
 impl AuditRow {
+    /// Deletes at most `limit` of the oldest audit records made before `cutoff`. Ids are
+    /// time-ordered (UUIDv7), so the primary key finds them: every id below the smallest id of
+    /// `cutoff`'s millisecond, its `created_at` checked too. PostgreSQL skips rows another
+    /// replica's purge holds.
+    pub fn purge_before(
+        conn: &mut AnyConnection,
+        cutoff: NaiveDateTime,
+        limit: i64,
+    ) -> QueryResult<usize> {
+        let ms = cutoff.and_utc().timestamp_millis().max(0) as u64;
+        let below = format!(
+            "{:08x}-{:04x}-0000-0000-000000000000",
+            ms >> 16,
+            ms & 0xffff
+        );
+        let lock = if matches!(conn, AnyConnection::Postgresql(_)) {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        super::raw::execute(
+            conn,
+            &format!(
+                "DELETE FROM audit_records WHERE id IN (SELECT id FROM audit_records \
+                 WHERE id < ? AND created_at < ? ORDER BY id LIMIT ?{lock})"
+            ),
+            vec![
+                super::raw::Arg::Text(below),
+                super::raw::Arg::Time(cutoff),
+                super::raw::Arg::Int(limit),
+            ],
+        )
+    }
+
     /// One keyset page (by id, oldest first) of a partner's audit records.
     pub fn page(
         conn: &mut AnyConnection,

@@ -23,6 +23,7 @@ pub mod order;
 pub mod partner;
 pub mod partnership;
 pub mod price_list;
+pub mod raw;
 pub mod refresh_token;
 pub mod relationship;
 pub mod relationship_request;

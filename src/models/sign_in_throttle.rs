@@ -83,6 +83,29 @@ pub fn refund(conn: &mut AnyConnection, bucket: &str, per_minute: i64) -> QueryR
     Ok(())
 }
 
+/// Deletes at most `limit` buckets whose window has passed at `now_ms` (milliseconds since the
+/// epoch): a bucket whose theoretical arrival time is not after now allows a whole burst, as a
+/// fresh one does, so it is no longer needed. PostgreSQL skips rows another replica's purge
+/// holds.
+pub fn purge_expired(conn: &mut AnyConnection, now_ms: i64, limit: i64) -> QueryResult<usize> {
+    let lock = if matches!(conn, AnyConnection::Postgresql(_)) {
+        " FOR UPDATE SKIP LOCKED"
+    } else {
+        ""
+    };
+    crate::models::raw::execute(
+        conn,
+        &format!(
+            "DELETE FROM sign_in_throttle WHERE bucket IN (SELECT bucket FROM sign_in_throttle \
+             WHERE tat_ms < ? LIMIT ?{lock})"
+        ),
+        vec![
+            crate::models::raw::Arg::Int(now_ms),
+            crate::models::raw::Arg::Int(limit),
+        ],
+    )
+}
+
 /// Deletes buckets idle for an hour or more (their state equals a fresh bucket's).
 pub fn purge(conn: &mut AnyConnection) -> QueryResult<usize> {
     diesel::delete(t::table.filter(t::tat_ms.lt(now_ms() - 3_600_000))).execute(conn)

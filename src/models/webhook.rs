@@ -6,6 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::raw::{self, Arg, Count, IdText};
 use crate::db::AnyConnection;
 use crate::domain::{DeliveryStatus, Id};
 use crate::schema::{webhook_attempts, webhook_deliveries, webhook_events, webhooks};
@@ -185,24 +186,98 @@ impl EventRow {
             .optional()
     }
 
-    /// A partner's events of `event_types` in `[from, to)`, oldest first (at most `limit`).
-    pub fn in_window(
+    /// The ids of the events in `window`, oldest first (at most `limit`; no payloads).
+    pub fn window_ids(
         conn: &mut AnyConnection,
-        partner_id: &Id,
-        event_types: &[String],
-        from: NaiveDateTime,
-        to: NaiveDateTime,
+        window: &ReplayWindow<'_>,
         limit: i64,
-    ) -> QueryResult<Vec<EventRow>> {
-        webhook_events::table
-            .filter(webhook_events::partner_id.eq(partner_id))
-            .filter(webhook_events::event_type.eq_any(event_types))
-            .filter(webhook_events::created_at.ge(from))
-            .filter(webhook_events::created_at.lt(to))
-            .order(webhook_events::created_at.asc())
-            .limit(limit)
-            .select(EventRow::as_select())
-            .load(conn)
+    ) -> QueryResult<Vec<String>> {
+        let rows: Vec<IdText> = raw::load(conn, WINDOW, window.args(limit))?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+}
+
+/// Events the retention may purge (alias `e`): created before `?`, and none of their deliveries
+/// is still pending to an enabled endpoint (its retries end within the retry schedule, and an
+/// endpoint that is disabled has given up waiting for it).
+const PURGEABLE: &str = "e.created_at < ? AND NOT EXISTS (SELECT 1 FROM webhook_deliveries p \
+     JOIN webhooks pw ON pw.id = p.webhook_id \
+     WHERE p.event_id = e.id AND p.status = 'pending' AND pw.enabled)";
+
+/// What one [`EventRow::delete_with_deliveries`] removed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PurgedEvents {
+    /// Attempts of the purged deliveries.
+    pub attempts: usize,
+    /// Deliveries of the purged events.
+    pub deliveries: usize,
+    /// Events.
+    pub events: usize,
+}
+
+impl EventRow {
+    /// The ids of at most `limit` events, oldest first, that the retention may purge as of
+    /// `cutoff` ([`PURGEABLE`]); PostgreSQL locks them (skipping those another replica's purge
+    /// holds) until the transaction ends.
+    pub fn purgeable(
+        conn: &mut AnyConnection,
+        cutoff: NaiveDateTime,
+        limit: i64,
+    ) -> QueryResult<Vec<String>> {
+        let lock = if matches!(conn, AnyConnection::Postgresql(_)) {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let rows: Vec<IdText> = raw::load(
+            conn,
+            &format!(
+                "SELECT e.id FROM webhook_events e WHERE {PURGEABLE} \
+                 ORDER BY e.created_at LIMIT ?{lock}"
+            ),
+            vec![Arg::Time(cutoff), Arg::Int(limit)],
+        )?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// Deletes the events `ids` with their deliveries and those deliveries' attempts, children
+    /// first (three statements).
+    pub fn delete_with_deliveries(
+        conn: &mut AnyConnection,
+        ids: &[String],
+    ) -> QueryResult<PurgedEvents> {
+        if ids.is_empty() {
+            return Ok(PurgedEvents::default());
+        }
+        let list = vec!["?"; ids.len()].join(", ");
+        let args = || {
+            ids.iter()
+                .map(|id| Arg::Text(id.clone()))
+                .collect::<Vec<_>>()
+        };
+        let attempts = raw::execute(
+            conn,
+            &format!(
+                "DELETE FROM webhook_attempts WHERE delivery_id IN \
+                 (SELECT id FROM webhook_deliveries WHERE event_id IN ({list}))"
+            ),
+            args(),
+        )?;
+        let deliveries = raw::execute(
+            conn,
+            &format!("DELETE FROM webhook_deliveries WHERE event_id IN ({list})"),
+            args(),
+        )?;
+        let events = raw::execute(
+            conn,
+            &format!("DELETE FROM webhook_events WHERE id IN ({list})"),
+            args(),
+        )?;
+        Ok(PurgedEvents {
+            attempts,
+            deliveries,
+            events,
+        })
     }
 }
 
@@ -228,7 +303,55 @@ pub struct DeliveryRow {
     /// The token of the claim leasing it to a worker until `next_attempt_at` (`None` when not
     /// claimed); only that claim may record the attempt's outcome.
     pub claim_token: Option<String>,
+    /// Queued (or re-armed) by a replay: until its first attempt is recorded, the replay is
+    /// open and its endpoint takes no other.
+    pub replayed: bool,
 }
+
+/// A replay's window: a partner's events of some types created in `[from, to)`, oldest first.
+#[derive(Debug, Clone)]
+pub struct ReplayWindow<'a> {
+    /// Whose events.
+    pub partner_id: &'a Id,
+    /// The types replayed, comma-separated (an endpoint's `event_types`).
+    pub event_types: &'a str,
+    /// Inclusive start.
+    pub from: NaiveDateTime,
+    /// Exclusive end.
+    pub to: NaiveDateTime,
+}
+
+impl ReplayWindow<'_> {
+    /// The values of [`WINDOW`]'s placeholders.
+    fn args(&self, limit: i64) -> Vec<Arg> {
+        vec![
+            Arg::Text(self.partner_id.to_string()),
+            Arg::Time(self.from),
+            Arg::Time(self.to),
+            Arg::Text(self.event_types.to_owned()),
+            Arg::Int(limit),
+        ]
+    }
+}
+
+/// The id of a new delivery of event `e` to endpoint `w`, of the form the change's fan-out
+/// gives (`models::change_rows`): the event's time-ordered id prefix, then on PostgreSQL a hash
+/// of both ids, on SQLite random bits.
+fn delivery_id_sql(postgres: bool) -> &'static str {
+    if postgres {
+        "(substr(e.id, 5, 16) || substr(md5(w.id || e.id), 1, 16))::uuid::text"
+    } else {
+        "lower(substr(e.id, 5, 8) || '-' || substr(e.id, 13, 4) || '-' || \
+         substr(e.id, 17, 4) || '-' || hex(randomblob(2)) || '-' || hex(randomblob(6)))"
+    }
+}
+
+/// The ids of a [`ReplayWindow`]'s events, oldest first, at most `?` of them (by the index on
+/// `(partner_id, created_at)`; event type names never hold a `LIKE` wildcard).
+const WINDOW: &str = "SELECT e.id FROM webhook_events e WHERE e.partner_id = ? \
+     AND e.created_at >= ? AND e.created_at < ? \
+     AND (',' || ? || ',') LIKE ('%,' || e.event_type || ',%') \
+     ORDER BY e.created_at, e.id LIMIT ?";
 
 /// Filters of the delivery log.
 #[derive(Debug, Default)]
@@ -255,6 +378,7 @@ impl DeliveryRow {
             created_at: now,
             updated_at: now,
             claim_token: None,
+            replayed: false,
         }
     }
 
@@ -333,9 +457,111 @@ impl DeliveryRow {
                 webhook_deliveries::next_attempt_at.eq(Some(at)),
                 webhook_deliveries::claim_token.eq(None::<String>),
                 webhook_deliveries::updated_at.eq(at),
+                webhook_deliveries::replayed.eq(false),
             ))
             .execute(conn)
             .map(|_| ())
+    }
+
+    /// Holds `partner`'s delivery queue until the transaction ends, so two replays or
+    /// redeliveries of one partner cannot both pass its checks (a PostgreSQL advisory lock;
+    /// SQLite transactions already hold the database write lock, see `db::transaction`).
+    pub fn lock_queue(conn: &mut AnyConnection, partner: &Id) -> QueryResult<()> {
+        if let AnyConnection::Postgresql(_) = conn {
+            raw::execute(
+                conn,
+                "SELECT pg_advisory_xact_lock(1195724883, hashtext(?))",
+                vec![Arg::Text(partner.to_string())],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Whether `webhook_id` has an open replay: a delivery a replay queued that has not had
+    /// its first attempt yet.
+    pub fn replay_open(conn: &mut AnyConnection, webhook_id: &Id) -> QueryResult<bool> {
+        let rows: Vec<Count> = raw::load(
+            conn,
+            "SELECT count(*) AS n FROM (SELECT 1 AS one FROM webhook_deliveries \
+             WHERE webhook_id = ? AND replayed AND status = 'pending' AND attempts = 0 \
+             LIMIT 1) open",
+            vec![Arg::Text(webhook_id.to_string())],
+        )?;
+        Ok(rows.first().is_some_and(|c| c.n > 0))
+    }
+
+    /// How many deliveries `partner`'s endpoints have pending (due now or later), counted up
+    /// to `at_most`.
+    pub fn queued_for_partner(
+        conn: &mut AnyConnection,
+        partner: &Id,
+        at_most: i64,
+    ) -> QueryResult<i64> {
+        let rows: Vec<Count> = raw::load(
+            conn,
+            "SELECT count(*) AS n FROM (SELECT 1 AS one FROM webhook_deliveries d \
+             WHERE d.status = 'pending' AND d.webhook_id IN \
+             (SELECT w.id FROM webhooks w WHERE w.partner_id = ?) LIMIT ?) queued",
+            vec![Arg::Text(partner.to_string()), Arg::Int(at_most)],
+        )?;
+        Ok(rows.first().map_or(0, |c| c.n))
+    }
+
+    /// How many of the first `limit` events of `window` are already pending to `webhook_id`.
+    pub fn pending_in_window(
+        conn: &mut AnyConnection,
+        webhook_id: &Id,
+        window: &ReplayWindow<'_>,
+        limit: i64,
+    ) -> QueryResult<i64> {
+        let mut args = vec![Arg::Text(webhook_id.to_string())];
+        args.extend(window.args(limit));
+        let rows: Vec<Count> = raw::load(
+            conn,
+            &format!(
+                "SELECT count(*) AS n FROM webhook_deliveries d WHERE d.webhook_id = ? \
+                 AND d.status = 'pending' AND d.event_id IN ({WINDOW})"
+            ),
+            args,
+        )?;
+        Ok(rows.first().map_or(0, |c| c.n))
+    }
+
+    /// Queues the first `limit` events of `window` to `webhook_id`, due at `at` with a fresh
+    /// retry schedule and marked `replayed`: one statement that inserts the deliveries that do
+    /// not exist and re-arms those that do (their attempt log kept), except one a worker is
+    /// sending right now. Returns how many rows it wrote.
+    pub fn arm_window(
+        conn: &mut AnyConnection,
+        webhook_id: &Id,
+        window: &ReplayWindow<'_>,
+        limit: i64,
+        at: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        let id = delivery_id_sql(matches!(conn, AnyConnection::Postgresql(_)));
+        let mut args = vec![
+            Arg::Time(at),
+            Arg::Time(at),
+            Arg::Time(at),
+            Arg::Text(webhook_id.to_string()),
+        ];
+        args.extend(window.args(limit));
+        raw::execute(
+            conn,
+            &format!(
+                "INSERT INTO webhook_deliveries (id, webhook_id, event_id, event_type, status, \
+                 attempts, next_attempt_at, created_at, updated_at, replayed) \
+                 SELECT {id}, w.id, e.id, e.event_type, 'pending', 0, ?, ?, ?, true \
+                 FROM webhooks w, webhook_events e WHERE w.id = ? AND e.id IN ({WINDOW}) \
+                 ON CONFLICT (event_id, webhook_id) DO UPDATE SET status = 'pending', \
+                 attempts = 0, next_attempt_at = excluded.next_attempt_at, claim_token = NULL, \
+                 updated_at = excluded.updated_at, replayed = true \
+                 WHERE NOT (webhook_deliveries.status = 'pending' \
+                 AND webhook_deliveries.claim_token IS NOT NULL \
+                 AND webhook_deliveries.next_attempt_at > excluded.updated_at)"
+            ),
+            args,
+        )
     }
 
     /// Whether the delivery `id` still exists (its webhook's deletion removes it).
@@ -419,20 +645,28 @@ pub struct QueueGauges {
 }
 
 impl QueueGauges {
-    /// Reads the gauges in three small queries (the pending and disabled counts use the
-    /// status/due and enabled columns).
+    /// Reads the gauges in three small queries: the pending count and each endpoint's most
+    /// overdue delivery from `webhook_deliveries_pending_idx` (one probe per endpoint), the
+    /// disabled count from the endpoints.
     pub fn read(conn: &mut AnyConnection) -> QueryResult<QueueGauges> {
-        use diesel::dsl::min;
+        #[derive(QueryableByName)]
+        struct Oldest {
+            #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamp>)]
+            oldest: Option<NaiveDateTime>,
+        }
         let t = super::now();
         let pending = webhook_deliveries::table
             .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
             .count()
             .get_result(conn)?;
-        let oldest: Option<NaiveDateTime> = webhook_deliveries::table
-            .filter(webhook_deliveries::status.eq(DeliveryStatus::Pending))
-            .filter(webhook_deliveries::next_attempt_at.le(t))
-            .select(min(webhook_deliveries::next_attempt_at))
-            .first(conn)?;
+        let oldest: Vec<Oldest> = raw::load(
+            conn,
+            "SELECT min((SELECT x.next_attempt_at FROM webhook_deliveries x \
+             WHERE x.webhook_id = w.id AND x.status = 'pending' \
+             ORDER BY x.next_attempt_at LIMIT 1)) AS oldest FROM webhooks w",
+            Vec::new(),
+        )?;
+        let oldest = oldest.into_iter().next().and_then(|o| o.oldest);
         let disabled = webhooks::table
             .filter(webhooks::enabled.eq(false))
             .count()

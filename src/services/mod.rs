@@ -20,6 +20,7 @@ pub mod pricing;
 pub mod quotas;
 pub mod refresh_tokens;
 pub mod relationships;
+pub mod retention;
 pub mod security_groups;
 pub mod service_requests;
 pub mod sign_in;

@@ -21,7 +21,9 @@ use crate::domain::{Quota, Quotas};
 use crate::error::{ApiError, ProblemCode};
 use crate::etag::Precondition;
 use crate::models::audit::Audit;
-use crate::models::webhook::{AttemptRow, DeliveryFilter, DeliveryRow, EventRow, WebhookRow};
+use crate::models::webhook::{
+    AttemptRow, DeliveryFilter, DeliveryRow, EventRow, ReplayWindow, WebhookRow,
+};
 use crate::models::{ids, now, utc};
 use crate::outbox;
 use crate::paging::PageRequest;
@@ -301,16 +303,67 @@ pub fn deliveries(
     Ok((rows, attempts))
 }
 
-/// Re-queues one delivery now with a fresh retry schedule; returns its event id. Errors: 404
-/// `not_found` (no such delivery of this webhook), 409 `delivery_in_progress` (a worker holds
-/// its lease).
+/// How far the delivery queue of one partner may grow by replays and redeliveries, and how far
+/// back a replay reaches.
+#[derive(Debug, Clone, Copy)]
+pub struct QueueLimits {
+    /// Pending deliveries a partner may have (`WEBHOOK_MAX_QUEUED_PER_PARTNER`).
+    pub max_queued_per_partner: i64,
+    /// Days events are kept (`WEBHOOK_EVENT_RETENTION_DAYS`): a replay reaches this far back.
+    pub retention_days: i64,
+}
+
+/// Seconds a client is told to wait when the queue is full (the worker sends dozens a second
+/// per partner, so a minute frees room for a sizeable replay).
+pub const QUEUE_FULL_RETRY_AFTER: u64 = 60;
+
+/// 429 `delivery_queue_full` unless `partner` may have `adding` more deliveries queued.
+fn check_room(
+    conn: &mut AnyConnection,
+    partner: &Id,
+    adding: i64,
+    limits: QueueLimits,
+) -> Result<(), ApiError> {
+    if adding <= 0 {
+        return Ok(());
+    }
+    let max = limits.max_queued_per_partner;
+    let queued = DeliveryRow::queued_for_partner(conn, partner, max + 1)?;
+    if queued + adding <= max {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        ProblemCode::DeliveryQueueFull,
+        format!(
+            "Your organisation has {queued} webhook deliveries queued and this request would add \
+             {adding}: past the limit of {max} queued deliveries per organisation. Retry in \
+             {QUEUE_FULL_RETRY_AFTER} seconds, once the worker has sent some, or replay a \
+             shorter window."
+        ),
+    )
+    .with("max", max)
+    .with("queued", queued)
+    .with("adding", adding)
+    .with_header(
+        actix_web::http::header::RETRY_AFTER,
+        QUEUE_FULL_RETRY_AFTER.to_string(),
+    ))
+}
+
+/// Re-queues one delivery now with a fresh retry schedule (the same delivery: its attempt log
+/// goes on); returns its event id. Errors: 404 `not_found` (no such delivery of this webhook),
+/// 409 `delivery_in_progress` (a worker holds its lease), 429 `delivery_queue_full` (a
+/// delivery not pending would pass the partner's queue limit).
 pub fn redeliver(
     change: &mut Change<'_>,
     caller: &PartnerCaller,
     webhook_id: Uuid,
     delivery_id: Uuid,
+    limits: QueueLimits,
 ) -> Result<String, ApiError> {
     let hook = find(change.conn(), caller, webhook_id)?;
+    DeliveryRow::lock_queue(change.conn(), &hook.partner_id)?;
     let d = DeliveryRow::find_for_webhook(change.conn(), &hook.id, delivery_id)?
         .ok_or_else(|| ApiError::not_found("The delivery"))?;
     let t = now();
@@ -320,19 +373,27 @@ pub fn redeliver(
             "A worker is sending this delivery now; retry once its attempt is recorded.",
         ));
     }
+    let adding = i64::from(d.status != crate::domain::DeliveryStatus::Pending);
+    check_room(change.conn(), &hook.partner_id, adding, limits)?;
     DeliveryRow::requeue(change.conn(), &d.id, t)?;
     Ok(d.event_id)
 }
 
-/// Queues a new delivery to this webhook of every event of its types in `[from, to)`, oldest
-/// first, at most [`REPLAY_MAX`]. Returns the event ids and whether the window held more.
-/// Errors: 422 `validation_failed` on `to` unless `to` is after `from`.
+/// Queues to this webhook every event of its types in `[from, to)`, oldest first, at most
+/// [`REPLAY_MAX`]; a window that starts before the retention (`limits.retention_days`) starts
+/// at it, since older events are gone. Each event's one delivery to the webhook is re-armed
+/// (due now, fresh retry schedule, attempt log kept) or, if it has none, created. Returns the
+/// event ids and whether the window held more.
+/// Errors: 422 `validation_failed` on `to` unless `to` is after `from`; 409
+/// `replay_in_progress` while the webhook's previous replay has deliveries not yet attempted;
+/// 429 `delivery_queue_full` when the deliveries it would add pass the partner's queue limit.
 pub fn replay(
     change: &mut Change<'_>,
     caller: &PartnerCaller,
     webhook_id: Uuid,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
+    limits: QueueLimits,
 ) -> Result<(Vec<String>, bool), ApiError> {
     if to <= from {
         return Err(ApiError::field(
@@ -343,21 +404,40 @@ pub fn replay(
         ));
     }
     let hook = find(change.conn(), caller, webhook_id)?;
+    DeliveryRow::lock_queue(change.conn(), &hook.partner_id)?;
+    if DeliveryRow::replay_open(change.conn(), &hook.id)? {
+        return Err(ApiError::conflict(
+            ProblemCode::ReplayInProgress,
+            "This webhook's previous replay is still queued: retry once each of its deliveries \
+             has had its first attempt (the delivery log shows them).",
+        ));
+    }
     let t = now();
-    let mut events: Vec<EventRow> = EventRow::in_window(
+    let window = ReplayWindow {
+        partner_id: &hook.partner_id,
+        event_types: &hook.event_types,
+        from: from
+            .naive_utc()
+            .max(t - Duration::days(limits.retention_days)),
+        to: to.naive_utc(),
+    };
+    if window.to <= window.from {
+        return Ok((Vec::new(), false));
+    }
+    let mut ids = EventRow::window_ids(change.conn(), &window, REPLAY_MAX + 1)?;
+    let truncated = ids.len() as i64 > REPLAY_MAX;
+    ids.truncate(REPLAY_MAX as usize);
+    if ids.is_empty() {
+        return Ok((ids, false));
+    }
+    let pending = DeliveryRow::pending_in_window(change.conn(), &hook.id, &window, REPLAY_MAX)?;
+    check_room(
         change.conn(),
         &hook.partner_id,
-        &hook.events(),
-        from.naive_utc(),
-        to.naive_utc(),
-        REPLAY_MAX + 1,
+        ids.len() as i64 - pending,
+        limits,
     )?;
-    let truncated = events.len() as i64 > REPLAY_MAX;
-    events.truncate(REPLAY_MAX as usize);
-    for e in &events {
-        DeliveryRow::insert(change.conn(), &DeliveryRow::new(&hook.id, e, t))?;
-    }
-    let ids = events.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    DeliveryRow::arm_window(change.conn(), &hook.id, &window, REPLAY_MAX, t)?;
     Ok((ids, truncated))
 }
 

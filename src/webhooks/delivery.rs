@@ -3,26 +3,31 @@
 //! writer), signs them per Standard Webhooks with the `standardwebhooks` crate, POSTs each as its
 //! own task (at most [`MAX_IN_FLIGHT`] at once, so one slow endpoint delays no other) with a
 //! 10 s timeout, and records every attempt; only the claim that still holds the lease records
-//! the outcome. Delivery is at-least-once: a send whose lease expired may be repeated, always
-//! with the same `webhook-id`. A 2xx is delivered; anything else is retried on
+//! the outcome. Claims are fair across partners (each endpoint's oldest due deliveries, partners
+//! in turns, at most [`PER_PARTNER_IN_FLIGHT`] sends of one partner at once), so one partner's
+//! backlog or slow endpoint does not delay another partner's events. Delivery is
+//! at-least-once: a send whose lease expired may be repeated, always with the same
+//! `webhook-id`. A 2xx is delivered; anything else is retried on
 //! `WEBHOOK_RETRY_SCHEDULE` (with jitter) and then marked failed; an endpoint failing for 5 days
 //! straight (no success, no quiet gap longer than the retry schedule's largest interval) is
 //! disabled. The target is re-checked against the SSRF guard at every attempt. Blocking
 //! database work goes through [`db::run`], like requests.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use awc::http::header::CONTENT_TYPE;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Timestamp};
 use futures_util::StreamExt;
 
 use crate::config::Config;
 use crate::db::{self, AnyConnection, Pool};
-use crate::domain::DeliveryStatus;
+use crate::domain::{DeliveryStatus, Id};
 use crate::error::ApiError;
+use crate::models::raw::{self, Arg, IdText};
 use crate::models::webhook::{AttemptRow, DeliveryRow, EventRow, WebhookRow};
 use crate::models::{ids, now};
 use crate::schema::{webhook_deliveries, webhook_events, webhooks};
@@ -34,6 +39,11 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 pub const LEASE_SECONDS: i64 = 120;
 /// Deliveries claimed per round at most.
 const BATCH: i64 = 32;
+/// Deliveries of one partner (and of one endpoint) claimed per round at most.
+pub const PER_PARTNER_CLAIM: i64 = 4;
+/// Sends of one partner in flight at once per worker: a partner's slow or failing endpoints
+/// hold at most this many of the worker's [`MAX_IN_FLIGHT`] slots.
+pub const PER_PARTNER_IN_FLIGHT: usize = 16;
 /// Sends in flight at once per worker.
 pub const MAX_IN_FLIGHT: usize = 64;
 /// Receivers' answers are stored truncated to this many bytes.
@@ -41,48 +51,71 @@ pub const KEEP_BYTES: usize = 1024;
 /// An endpoint failing for this long without a success is disabled.
 pub const DISABLE_AFTER_DAYS: i64 = 5;
 
-#[derive(QueryableByName)]
-struct Claimed {
-    #[diesel(sql_type = Text)]
-    id: String,
+/// The fair claim's candidates: each enabled endpoint's [`PER_PARTNER_CLAIM`] oldest due
+/// deliveries (`d`, chosen by `webhook_deliveries_pending_idx`), numbered within the endpoint
+/// (`n`) and then within the partner, the endpoints of a partner taking turns (`turn`). The
+/// claim takes turns 1 of every partner first, then turns 2, and so on, oldest first within a
+/// turn: a partner's backlog, however old, gets [`PER_PARTNER_CLAIM`] per round like anyone
+/// else. Partners whose ids are in the comma-separated `?` (those with
+/// [`PER_PARTNER_IN_FLIGHT`] sends running here) are left out. PostgreSQL locks the candidates
+/// `FOR UPDATE SKIP LOCKED` (replicas claim apart); SQLite has one writer.
+fn candidates(postgres: bool) -> String {
+    let due = "x.webhook_id = w.id AND x.status = 'pending' AND x.next_attempt_at <= ? \
+               ORDER BY x.next_attempt_at LIMIT ?";
+    let per_endpoint = if postgres {
+        format!(
+            "FROM webhooks w CROSS JOIN LATERAL (SELECT x.id, x.next_attempt_at \
+             FROM webhook_deliveries x WHERE {due} FOR UPDATE SKIP LOCKED) d"
+        )
+    } else {
+        format!(
+            "FROM webhooks w JOIN webhook_deliveries d ON d.id IN \
+             (SELECT x.id FROM webhook_deliveries x WHERE {due})"
+        )
+    };
+    format!(
+        "WITH c AS (SELECT w.partner_id, d.id, d.next_attempt_at, row_number() OVER \
+         (PARTITION BY w.id ORDER BY d.next_attempt_at) AS n {per_endpoint} \
+         WHERE w.enabled AND NOT ((',' || ? || ',') LIKE ('%,' || w.partner_id || ',%'))), \
+         t AS (SELECT id, next_attempt_at, row_number() OVER \
+         (PARTITION BY partner_id ORDER BY n, next_attempt_at) AS turn FROM c) \
+         SELECT id FROM t WHERE turn <= ? ORDER BY turn, next_attempt_at LIMIT ?"
+    )
 }
 
-/// Claims up to [`BATCH`] due deliveries of enabled endpoints (those of a disabled one wait
-/// until it is enabled again): they stay pending but are not due again for the lease, so no
-/// other worker takes them while this one sends.
+/// Claims up to `limit` due deliveries of enabled endpoints (those of a disabled one wait
+/// until it is enabled again), fairly across partners ([`candidates`]), leaving out the
+/// partners in `busy`: they stay pending but are not due again for the lease, so no other
+/// worker takes them while this one sends.
 /// Each claim has its own token; only it may record the outcome ([`DeliveryRow::record`]).
 fn claim(
     conn: &mut AnyConnection,
     limit: i64,
+    busy: &[Id],
 ) -> Result<Vec<(DeliveryRow, EventRow, WebhookRow)>, ApiError> {
     let t = now();
     let lease = t + chrono::Duration::seconds(LEASE_SECONDS);
     let token = uuid::Uuid::now_v7().to_string();
+    let busy = busy.iter().map(Id::as_str).collect::<Vec<_>>().join(",");
+    let postgres = matches!(conn, AnyConnection::Postgresql(_));
     let ids: Vec<String> = db::transaction(conn, |conn| {
-        let claimed: Vec<Claimed> = match conn {
-            AnyConnection::Postgresql(c) => diesel::sql_query(
-                "UPDATE webhook_deliveries SET next_attempt_at = $1, claim_token = $4 WHERE id IN (\
-                 SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
-                 AND webhook_id IN (SELECT id FROM webhooks WHERE enabled) \
-                 ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING id",
-            )
-            .bind::<Timestamp, _>(lease)
-            .bind::<Timestamp, _>(t)
-            .bind::<BigInt, _>(limit)
-            .bind::<Text, _>(&token)
-            .load(c)?,
-            AnyConnection::Sqlite(c) => diesel::sql_query(
-                "UPDATE webhook_deliveries SET next_attempt_at = ?, claim_token = ? WHERE id IN (\
-                 SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= ? \
-                 AND webhook_id IN (SELECT id FROM webhooks WHERE enabled) \
-                 ORDER BY next_attempt_at LIMIT ?) RETURNING id",
-            )
-            .bind::<Timestamp, _>(lease)
-            .bind::<Text, _>(&token)
-            .bind::<Timestamp, _>(t)
-            .bind::<BigInt, _>(limit)
-            .load(c)?,
-        };
+        let claimed: Vec<IdText> = raw::load(
+            conn,
+            &format!(
+                "UPDATE webhook_deliveries SET next_attempt_at = ?, claim_token = ? \
+                 WHERE id IN ({}) RETURNING id",
+                candidates(postgres)
+            ),
+            vec![
+                Arg::Time(lease),
+                Arg::Text(token.clone()),
+                Arg::Time(t),
+                Arg::Int(PER_PARTNER_CLAIM),
+                Arg::Text(busy),
+                Arg::Int(PER_PARTNER_CLAIM),
+                Arg::Int(limit),
+            ],
+        )?;
         Ok(claimed.into_iter().map(|c| c.id).collect())
     })?;
     if ids.is_empty() {
@@ -463,7 +496,7 @@ async fn send(
 /// were attempted. Tests call it to deliver without waiting for the worker.
 /// Must run on an actix (single-threaded tokio) runtime: the HTTP client is thread-local.
 pub async fn deliver_due(pool: &Pool, config: &Config) -> Result<usize, ApiError> {
-    let claimed = db::run(pool, |conn| claim(conn, BATCH)).await?;
+    let claimed = db::run(pool, |conn| claim(conn, BATCH, &[])).await?;
     if claimed.is_empty() {
         return Ok(0);
     }
@@ -480,13 +513,17 @@ pub async fn deliver_due(pool: &Pool, config: &Config) -> Result<usize, ApiError
 
 /// Starts the worker on the current actix runtime: claims what is due as long as fewer than
 /// [`MAX_IN_FLIGHT`] sends are running, runs each send as its own task (so a slow endpoint
-/// holds only its own slots), and waits `WEBHOOK_POLL_INTERVAL_MS` when nothing was due. One
-/// HTTP client serves the worker's lifetime.
+/// holds only its own slots), and waits `WEBHOOK_POLL_INTERVAL_MS` when nothing was due. A
+/// partner with [`PER_PARTNER_IN_FLIGHT`] sends running gets no more until some finish, and
+/// each round claims fairly across partners, so one partner's backlog or slow endpoint cannot
+/// hold the slots everyone else needs. One HTTP client serves the worker's lifetime.
 pub fn spawn(pool: Pool, config: std::sync::Arc<Config>) {
     actix_web::rt::spawn(async move {
         let idle = Duration::from_millis(config.webhook_poll_interval_ms);
         let client = Rc::new(client(&config));
         let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT));
+        // Sends running per partner (this task and its sends share one thread).
+        let running: Rc<RefCell<HashMap<Id, usize>>> = Rc::default();
         loop {
             // Wait for at least one free slot, then claim as many as are free.
             match slots.acquire().await {
@@ -494,7 +531,13 @@ pub fn spawn(pool: Pool, config: std::sync::Arc<Config>) {
                 Err(_) => return,
             }
             let free = slots.available_permits().min(BATCH as usize) as i64;
-            match db::run(&pool, move |conn| claim(conn, free)).await {
+            let busy: Vec<Id> = running
+                .borrow()
+                .iter()
+                .filter(|(_, n)| **n + PER_PARTNER_CLAIM as usize > PER_PARTNER_IN_FLIGHT)
+                .map(|(p, _)| *p)
+                .collect();
+            match db::run(&pool, move |conn| claim(conn, free, &busy)).await {
                 Ok(claimed) if claimed.is_empty() => actix_web::rt::time::sleep(idle).await,
                 Ok(claimed) => {
                     for one in claimed {
@@ -503,9 +546,19 @@ pub fn spawn(pool: Pool, config: std::sync::Arc<Config>) {
                             // expires and another round sends it.
                             break;
                         };
+                        let partner = one.2.partner_id;
+                        *running.borrow_mut().entry(partner).or_default() += 1;
                         let (pool, client, config) = (pool.clone(), client.clone(), config.clone());
+                        let running = running.clone();
                         actix_web::rt::spawn(async move {
                             send(&pool, &client, &config, one).await;
+                            let mut running = running.borrow_mut();
+                            if let Some(n) = running.get_mut(&partner) {
+                                *n -= 1;
+                                if *n == 0 {
+                                    running.remove(&partner);
+                                }
+                            }
                             drop(permit);
                         });
                     }

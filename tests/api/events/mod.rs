@@ -1,2 +1,4 @@
 mod audit;
+mod retention;
+mod webhook_queues;
 mod webhooks;

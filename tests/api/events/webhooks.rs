@@ -15,13 +15,13 @@ use crate::harness::*;
 
 /// One request the receiver got.
 #[derive(Debug, Clone)]
-struct Received {
+pub(super) struct Received {
     headers: http::HeaderMap,
     body: Vec<u8>,
 }
 
 impl Received {
-    fn id(&self) -> String {
+    pub(super) fn id(&self) -> String {
         self.headers["webhook-id"].to_str().unwrap().to_owned()
     }
     fn json(&self) -> Value {
@@ -30,19 +30,19 @@ impl Received {
 }
 
 /// A receiver on 127.0.0.1 answering `status` to every POST and keeping what it got.
-struct Receiver {
-    url: String,
+pub(super) struct Receiver {
+    pub(super) url: String,
     got: Arc<Mutex<Vec<Received>>>,
     handle: actix_web::dev::ServerHandle,
 }
 
 impl Receiver {
-    async fn start(status: u16) -> Receiver {
+    pub(super) async fn start(status: u16) -> Receiver {
         Receiver::start_slow(status, 0).await
     }
 
     /// A receiver that answers `delay_ms` after keeping the request.
-    async fn start_slow(status: u16, delay_ms: u64) -> Receiver {
+    pub(super) async fn start_slow(status: u16, delay_ms: u64) -> Receiver {
         let got: Arc<Mutex<Vec<Received>>> = Arc::default();
         let kept = got.clone();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -82,7 +82,7 @@ impl Receiver {
         }
     }
 
-    fn received(&self) -> Vec<Received> {
+    pub(super) fn received(&self) -> Vec<Received> {
         self.got.lock().unwrap().clone()
     }
 }
@@ -95,7 +95,7 @@ impl Drop for Receiver {
 }
 
 /// Delivers whatever is due (as the worker's loop does), until nothing is.
-async fn deliver(app: &TestApp) -> usize {
+pub(super) async fn deliver(app: &TestApp) -> usize {
     let mut total = 0;
     loop {
         let n = delivery::deliver_due(&app.state.pool, &app.state.config)
@@ -109,7 +109,12 @@ async fn deliver(app: &TestApp) -> usize {
 }
 
 /// Registers a webhook as `token`; returns (webhook id, secret).
-async fn register(app: &TestApp, token: &str, url: &str, events: &[&str]) -> (String, String) {
+pub(super) async fn register(
+    app: &TestApp,
+    token: &str,
+    url: &str,
+    events: &[&str],
+) -> (String, String) {
     let res = app
         .post(
             "/v1/webhooks",
