@@ -43,6 +43,7 @@ pub mod events;
 pub mod gdap;
 pub mod id;
 pub mod roles;
+pub mod statement;
 pub mod status;
 pub mod term;
 

@@ -22,6 +22,7 @@ pub mod relationships;
 pub mod security_groups;
 pub mod service_requests;
 pub mod sign_in;
+pub mod statements;
 pub mod subscriptions;
 pub mod support_contacts;
 pub mod terms;
