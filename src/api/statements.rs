@@ -45,6 +45,9 @@ pub struct Statement {
     pub bill_to_kind: BillTo,
     /// The test clock whose customers' lines it bills (none: real time).
     pub test_clock_id: Option<Uuid>,
+    /// ISO 4217 code of every amount on it.
+    #[schema(example = "USD")]
+    pub currency: String,
     /// The sum of its lines' totals.
     pub total: Money,
     /// The sum of its positive lines.
@@ -74,6 +77,7 @@ impl From<StatementRow> for Statement {
             bill_to_kind: r.bill_to_kind,
             test_clock_id: r.clock_key.parse::<Uuid>().ok(),
             total: Money::new(r.total_minor, c),
+            currency: r.currency.clone(),
             charges: Money::new(r.charges_minor, c),
             refunds: Money::new(r.refunds_minor, c),
             line_count: r.line_count,

@@ -189,6 +189,8 @@ pub struct Issue<'a> {
     pub created_at: NaiveDateTime,
 }
 
+/// (SQLite numbers `$N` parameters by first appearance, so each first appears in order.)
+///
 /// The grouped sums of a close and the statements they make (one statement per issuer, bill-to
 /// party and currency): the provider bills each reseller of record at reseller prices and each
 /// direct customer at customer prices; a reseller bills each customer the lines it priced with
@@ -205,7 +207,7 @@ WITH g AS MATERIALIZED (
            SUM(CASE WHEN l.customer_total_minor < 0 THEN l.customer_total_minor ELSE 0 END) AS c_refunds,
            COUNT(*) AS n
     FROM billing_line_items l JOIN customers c ON c.id = l.customer_id
-    WHERE l.billing_period = $3 AND COALESCE(c.test_clock_id, '') = $2
+    WHERE l.billing_period = $1 AND COALESCE(c.test_clock_id, '') = $2
     GROUP BY l.provider_id, l.reseller_id, l.customer_id, l.currency,
              CASE WHEN l.customer_price_list_id IS NULL THEN 0 ELSE 1 END
 ), k AS (
@@ -225,8 +227,8 @@ WITH g AS MATERIALIZED (
 INSERT INTO statements (id, close_id, issuer_id, issuer_kind, bill_to_kind, bill_to_id, clock_key,
     period, currency, number, total_minor, charges_minor, refunds_minor, line_count, issued_at,
     created_at)
-SELECT $5 || RANK_HEX, $1, issuer_id, issuer_kind, bill_to_kind, bill_to_id, $2, $3, currency,
-       NULL, t, ch, rf, n, $4, $6
+SELECT $3 || RANK_HEX, $4, issuer_id, issuer_kind, bill_to_kind, bill_to_id, $2, $1, currency,
+       NULL, t, ch, rf, n, $5, $6
 FROM k WHERE true";
 
 /// The rank of a statement in its close as 12 hex digits, per dialect.
@@ -280,11 +282,11 @@ impl StatementRow {
         };
         let close = issue.close;
         let n = diesel::sql_query(ISSUE_SQL.replace("RANK_HEX", &rank))
-            .bind::<Text, _>(&close.id)
-            .bind::<Text, _>(&close.clock_key)
             .bind::<Text, _>(&close.period)
-            .bind::<Timestamp, _>(close.closed_at)
+            .bind::<Text, _>(&close.clock_key)
             .bind::<Text, _>(&issue.id_prefix)
+            .bind::<Text, _>(&close.id)
+            .bind::<Timestamp, _>(close.closed_at)
             .bind::<Timestamp, _>(issue.created_at)
             .execute(conn)?;
         if n == 0 {

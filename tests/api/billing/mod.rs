@@ -1,2 +1,3 @@
 mod line_items;
 mod price_lists;
+mod statements;
