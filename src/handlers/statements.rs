@@ -102,7 +102,7 @@ pub async fn list_statements(
 /// Read a statement the caller issued or received.
 #[utoipa::path(
     tag = "billing",
-    params(("statementId" = Uuid, Path, description = "Statement id")),
+    params(("statementId" = Uuid, Path, description = "Statement id", example = "019a8f3c-5000-7000-8000-000000000001")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The statement.", body = Statement),
@@ -133,7 +133,7 @@ pub async fn get_statement(
 /// currency, unitPriceMinor, totalMinor`.
 #[utoipa::path(
     tag = "billing",
-    params(("statementId" = Uuid, Path, description = "Statement id"), PageParams),
+    params(("statementId" = Uuid, Path, description = "Statement id", example = "019a8f3c-5000-7000-8000-000000000001"), PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of lines, or all of them as CSV.", content(
@@ -199,7 +199,7 @@ pub async fn list_my_statements(
 /// Read one of the signed-in customer admin's statements.
 #[utoipa::path(
     tag = "customer self-service",
-    params(("statementId" = Uuid, Path, description = "Statement id")),
+    params(("statementId" = Uuid, Path, description = "Statement id", example = "019a8f3c-5000-7000-8000-000000000003")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The statement.", body = Statement),
@@ -227,7 +227,7 @@ pub async fn get_my_statement(
 /// `GET /v1/statements/{statementId}/lines`).
 #[utoipa::path(
     tag = "customer self-service",
-    params(("statementId" = Uuid, Path, description = "Statement id"), PageParams),
+    params(("statementId" = Uuid, Path, description = "Statement id", example = "019a8f3c-5000-7000-8000-000000000003"), PageParams),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "One page of lines, or all of them as CSV.", content(

@@ -91,6 +91,20 @@ pub fn close_period(
     period: Period,
     closed_at: NaiveDateTime,
 ) -> Result<Option<usize>, ApiError> {
+    let prefix = ids::new().as_str()[..24].to_owned();
+    close_period_with_ids(conn, clock, period, closed_at, &prefix)
+}
+
+/// As [`close_period`], with the statements' ids made of `id_prefix` (the first 24 characters
+/// of a UUID, `xxxxxxxx-xxxx-7xxx-yxxx-`) and each one's rank in the close as 12 hex digits: the
+/// demo's fixed ids. Ids must never repeat, so anything else uses [`close_period`].
+pub fn close_period_with_ids(
+    conn: &mut AnyConnection,
+    clock: Option<&Id>,
+    period: Period,
+    closed_at: NaiveDateTime,
+    id_prefix: &str,
+) -> Result<Option<usize>, ApiError> {
     Change::run(conn, Actor::system(ACTOR), None, |change| {
         let close = CloseRow {
             id: ids::new(),
@@ -105,7 +119,7 @@ pub fn close_period(
         }
         let issue = Issue {
             close: &close,
-            id_prefix: ids::new().as_str()[..24].to_owned(),
+            id_prefix: id_prefix.to_owned(),
             created_at: close.created_at,
         };
         let n = StatementRow::issue(change.conn(), &issue)?;

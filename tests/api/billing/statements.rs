@@ -513,3 +513,28 @@ async fn statement_lines_page_as_json_and_stream_as_csv_with_stable_columns() {
         .assert_problem(422, "validation_failed");
 }
 
+
+#[actix_web::test]
+async fn demo_billing_month_shows_its_statements_to_each_party() {
+    let app = TestApp::new().await;
+    app.with_conn(|conn| partner_center::demo::seed_billing(conn, 168).expect("billing demo"))
+        .await;
+    // Seeding again changes nothing.
+    app.with_conn(|conn| partner_center::demo::seed_billing(conn, 168).expect("billing demo"))
+        .await;
+    let ga = app.token(PROVIDER_GA).await;
+    let provider = statements_of(&app, &ga, "/v1/statements?period=2027-01").await;
+    assert_eq!(provider.len(), 2);
+    assert_eq!(provider[0]["id"], partner_center::demo::STATEMENT_ID);
+    assert_eq!(provider[0]["billToId"], PARTNERED_ID);
+    assert_eq!(provider[0]["lineCount"], 2);
+    assert_eq!(provider[1]["billToId"], partner_center::demo::LITWARE_ID);
+    assert_eq!(minor(&provider[1]["total"]), 25 * 630);
+    let northwind = app.token(PARTNERED_GA).await;
+    assert_eq!(statements_of(&app, &northwind, "/v1/statements").await.len(), 2);
+    let wingtip = app.token("admin@wingtip.example").await;
+    let own = statements_of(&app, &wingtip, "/v1/my/statements").await;
+    assert_eq!(own.len(), 1);
+    assert_eq!(own[0]["id"], partner_center::demo::CUSTOMER_STATEMENT_ID);
+    assert!(minor(&own[0]["total"]) > minor(&provider[0]["total"]));
+}
