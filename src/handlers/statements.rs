@@ -93,10 +93,20 @@ pub async fn list_statements(
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
-            service::list(conn, caller, &filter, page.after.as_deref(), page.rows_to_fetch())
+            service::list(
+                conn,
+                caller,
+                &filter,
+                page.after.as_deref(),
+                page.rows_to_fetch(),
+            )
         })
         .await?;
-    Ok(Json::new(query.answer(rows, |r| r.id.as_str(), Statement::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.id.as_str(),
+        Statement::from,
+    )))
 }
 
 /// Read a statement the caller issued or received.
@@ -120,7 +130,9 @@ pub async fn get_statement(
 ) -> Result<Json<Statement>, ApiError> {
     let id = path.into_inner();
     let row = caller
-        .run(&state.pool, move |conn, caller| service::get(conn, caller, id))
+        .run(&state.pool, move |conn, caller| {
+            service::get(conn, caller, id)
+        })
         .await?;
     Ok(Json::new(row.into()))
 }
@@ -158,7 +170,14 @@ pub async fn list_statement_lines(
     let (id, csv, page) = (path.into_inner(), wants_csv(&req), query.page.clone());
     let (statement, rows) = caller
         .run(&state.pool, move |conn, caller| {
-            lines_of(conn, caller, id, csv, page.after.as_deref(), page.rows_to_fetch())
+            lines_of(
+                conn,
+                caller,
+                id,
+                csv,
+                page.after.as_deref(),
+                page.rows_to_fetch(),
+            )
         })
         .await?;
     Ok(answer_lines(&state, &query, statement, rows, csv))
@@ -190,10 +209,20 @@ pub async fn list_my_statements(
     let page = query.page.clone();
     let rows = caller
         .run(&state.pool, move |conn, caller| {
-            service::list(conn, caller, &filter, page.after.as_deref(), page.rows_to_fetch())
+            service::list(
+                conn,
+                caller,
+                &filter,
+                page.after.as_deref(),
+                page.rows_to_fetch(),
+            )
         })
         .await?;
-    Ok(Json::new(query.answer(rows, |r| r.id.as_str(), Statement::from)))
+    Ok(Json::new(query.answer(
+        rows,
+        |r| r.id.as_str(),
+        Statement::from,
+    )))
 }
 
 /// Read one of the signed-in customer admin's statements.
@@ -217,7 +246,9 @@ pub async fn get_my_statement(
 ) -> Result<Json<Statement>, ApiError> {
     let id = path.into_inner();
     let row = caller
-        .run(&state.pool, move |conn, caller| service::get(conn, caller, id))
+        .run(&state.pool, move |conn, caller| {
+            service::get(conn, caller, id)
+        })
         .await?;
     Ok(Json::new(row.into()))
 }
@@ -252,7 +283,14 @@ pub async fn list_my_statement_lines(
     let (id, csv, page) = (path.into_inner(), wants_csv(&req), query.page.clone());
     let (statement, rows) = caller
         .run(&state.pool, move |conn, caller| {
-            lines_of(conn, caller, id, csv, page.after.as_deref(), page.rows_to_fetch())
+            lines_of(
+                conn,
+                caller,
+                id,
+                csv,
+                page.after.as_deref(),
+                page.rows_to_fetch(),
+            )
         })
         .await?;
     Ok(answer_lines(&state, &query, statement, rows, csv))

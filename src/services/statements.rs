@@ -134,7 +134,11 @@ pub fn close_period_with_ids(
 
 /// The audit records (and so the events) of an issued statement.
 fn audit_issue(change: &mut Change<'_>, row: StatementRow) {
-    let (issuer, bill_to, kind) = (row.issuer_id.uuid(), row.bill_to_id.uuid(), row.bill_to_kind);
+    let (issuer, bill_to, kind) = (
+        row.issuer_id.uuid(),
+        row.bill_to_id.uuid(),
+        row.bill_to_kind,
+    );
     let resource = Statement::from(row);
     let value = serde_json::json!({
         "number": resource.number,

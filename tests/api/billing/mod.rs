@@ -1,3 +1,4 @@
 mod line_items;
 mod price_lists;
+mod properties;
 mod statements;

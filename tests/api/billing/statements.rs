@@ -165,14 +165,22 @@ async fn clock_passing_the_first_closes_the_period_and_issues_one_statement_per_
                 "indirect_provider".into(),
                 "customer".into(),
                 w.direct.clone(),
-                if w.direct < PARTNERED_ID.to_owned() { 1 } else { 2 },
+                if w.direct < PARTNERED_ID.to_owned() {
+                    1
+                } else {
+                    2
+                },
                 6300
             ),
             (
                 "indirect_provider".into(),
                 "reseller".into(),
                 PARTNERED_ID.to_owned(),
-                if w.direct < PARTNERED_ID.to_owned() { 2 } else { 1 },
+                if w.direct < PARTNERED_ID.to_owned() {
+                    2
+                } else {
+                    1
+                },
                 7060
             ),
         ]
@@ -207,7 +215,10 @@ async fn clock_passing_the_first_closes_the_period_and_issues_one_statement_per_
     );
     // A statement reads back by id with the same content.
     let one = app
-        .get(&format!("/v1/statements/{}", s["id"].as_str().unwrap()), &ga)
+        .get(
+            &format!("/v1/statements/{}", s["id"].as_str().unwrap()),
+            &ga,
+        )
         .await;
     one.assert(200);
     assert_eq!(&one.body, s);
@@ -249,12 +260,9 @@ async fn numbers_are_gap_free_per_issuer_and_an_issued_statement_never_changes()
                 chrono::Utc::now().naive_utc(),
             )
             .unwrap();
-            let due = statements::close_due(
-                conn,
-                Some(&clock),
-                "2027-03-01T00:00:00".parse().unwrap(),
-            )
-            .unwrap();
+            let due =
+                statements::close_due(conn, Some(&clock), "2027-03-01T00:00:00".parse().unwrap())
+                    .unwrap();
             (again, due)
         })
         .await;
@@ -295,8 +303,12 @@ async fn two_runners_close_a_period_exactly_once() {
     let ga = app.token(PROVIDER_GA).await;
     let adatum = app.customer_id("adatum.example").await;
     // Real-time lines of this month: a direct customer and a Northwind customer.
-    app.order(&ga, &adatum, vec![line(M365_BUSINESS_BASIC, 2, "monthly", None)])
-        .await;
+    app.order(
+        &ga,
+        &adatum,
+        vec![line(M365_BUSINESS_BASIC, 2, "monthly", None)],
+    )
+    .await;
     app.order(
         &ga,
         partner_center::demo::TAILSPIN_ID,
@@ -325,14 +337,29 @@ async fn two_runners_close_a_period_exactly_once() {
             .collect::<Vec<_>>(),
         {
             let mut want = vec![
-                ("indirect_provider".to_owned(), "customer".to_owned(), adatum.clone(), true, 1200),
-                ("indirect_provider".to_owned(), "reseller".to_owned(), PARTNERED_ID.to_owned(), true, 2016),
+                (
+                    "indirect_provider".to_owned(),
+                    "customer".to_owned(),
+                    adatum.clone(),
+                    true,
+                    1200,
+                ),
+                (
+                    "indirect_provider".to_owned(),
+                    "reseller".to_owned(),
+                    PARTNERED_ID.to_owned(),
+                    true,
+                    2016,
+                ),
             ];
             want.sort();
             want
         }
     );
-    let mut numbers: Vec<i64> = issued.iter().map(|s| s["number"].as_i64().unwrap()).collect();
+    let mut numbers: Vec<i64> = issued
+        .iter()
+        .map(|s| s["number"].as_i64().unwrap())
+        .collect();
     numbers.sort_unstable();
     assert_eq!(numbers, vec![1, 2]);
     // A third run finds nothing to do.
@@ -400,7 +427,11 @@ async fn each_reader_sees_only_its_statements_at_its_price_level() {
 
     // Another reseller sees nothing; a helpdesk agent may not read billing.
     let fabrikam = app.token(RESELLER_GA).await;
-    assert!(statements_of(&app, &fabrikam, "/v1/statements").await.is_empty());
+    assert!(
+        statements_of(&app, &fabrikam, "/v1/statements")
+            .await
+            .is_empty()
+    );
     app.get(
         &format!("/v1/statements/{}", to_northwind["id"].as_str().unwrap()),
         &fabrikam,
@@ -439,9 +470,7 @@ async fn each_reader_sees_only_its_statements_at_its_price_level() {
     let direct = statements_of(&app, &w.direct_admin, "/v1/my/statements").await;
     assert_eq!(direct, vec![to_direct]);
     // Partner paths are for partners, customer paths for customer admins.
-    app.get("/v1/statements", &w.direct_admin)
-        .await
-        .assert(403);
+    app.get("/v1/statements", &w.direct_admin).await.assert(403);
     app.get("/v1/my/statements", &ga).await.assert(403);
 }
 
@@ -490,7 +519,11 @@ async fn statement_lines_page_as_json_and_stream_as_csv_with_stable_columns() {
         .iter()
         .map(|r| r.rsplit(',').next().unwrap().parse::<i64>().unwrap())
         .sum();
-    assert_eq!(total, minor(&to_northwind["total"]), "the total is the sum of its lines");
+    assert_eq!(
+        total,
+        minor(&to_northwind["total"]),
+        "the total is the sum of its lines"
+    );
     let first: Vec<&str> = rows[1].split(',').collect();
     assert_eq!(first[0], id);
     assert_eq!(first[2], "2027-01");
@@ -513,7 +546,6 @@ async fn statement_lines_page_as_json_and_stream_as_csv_with_stable_columns() {
         .assert_problem(422, "validation_failed");
 }
 
-
 #[actix_web::test]
 async fn demo_billing_month_shows_its_statements_to_each_party() {
     let app = TestApp::new().await;
@@ -528,12 +560,17 @@ async fn demo_billing_month_shows_its_statements_to_each_party() {
     assert_eq!(provider[0]["id"], partner_center::demo::STATEMENT_ID);
     assert_eq!(provider[0]["billToId"], PARTNERED_ID);
     assert_eq!(provider[0]["lineCount"], 2);
-    assert_eq!(provider[1]["billToId"], partner_center::demo::LITWARE_ID);
+    assert_eq!(provider[1]["billToId"], partner_center::demo::WOODGROVE_ID);
     assert_eq!(minor(&provider[1]["total"]), 25 * 630);
     let northwind = app.token(PARTNERED_GA).await;
-    assert_eq!(statements_of(&app, &northwind, "/v1/statements").await.len(), 2);
-    let wingtip = app.token("admin@wingtip.example").await;
-    let own = statements_of(&app, &wingtip, "/v1/my/statements").await;
+    assert_eq!(
+        statements_of(&app, &northwind, "/v1/statements")
+            .await
+            .len(),
+        2
+    );
+    let proseware = app.token("admin@proseware.example").await;
+    let own = statements_of(&app, &proseware, "/v1/my/statements").await;
     assert_eq!(own.len(), 1);
     assert_eq!(own[0]["id"], partner_center::demo::CUSTOMER_STATEMENT_ID);
     assert!(minor(&own[0]["total"]) > minor(&provider[0]["total"]));
