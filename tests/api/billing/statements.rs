@@ -165,7 +165,7 @@ async fn clock_passing_the_first_closes_the_period_and_issues_one_statement_per_
                 "indirect_provider".into(),
                 "customer".into(),
                 w.direct.clone(),
-                if w.direct < PARTNERED_ID.to_owned() {
+                if w.direct.as_str() < PARTNERED_ID {
                     1
                 } else {
                     2
@@ -176,7 +176,7 @@ async fn clock_passing_the_first_closes_the_period_and_issues_one_statement_per_
                 "indirect_provider".into(),
                 "reseller".into(),
                 PARTNERED_ID.to_owned(),
-                if w.direct < PARTNERED_ID.to_owned() {
+                if w.direct.as_str() < PARTNERED_ID {
                     2
                 } else {
                     1
