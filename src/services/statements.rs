@@ -36,6 +36,7 @@ use crate::models::billing_line::LineItemRow;
 use crate::models::statement::{
     self as m, CloseRow, Issue, StatementFilter, StatementRow, StatementScope,
 };
+use crate::models::test_clock::TestClockRow;
 use crate::models::{ids, now};
 
 /// The name of the closing runner in audit records.
@@ -52,7 +53,8 @@ fn stored_period(p: &str) -> Result<Period, ApiError> {
 /// starts at the month of its first line (or, with none, the month before `now`). Returns how
 /// many statements were issued.
 ///
-/// On a test clock each period closes at its end in the clock's time; on real time, at `now`.
+/// On a test clock each period closes at its end in the clock's time (the clock is moved to it
+/// first when it is behind); on real time, at `now`.
 pub fn close_due(
     conn: &mut AnyConnection,
     clock: Option<&Id>,
@@ -72,7 +74,17 @@ pub fn close_due(
         if m::transitions_due_before(conn, clock, next.end())? {
             break;
         }
-        let closed_at = if clock.is_some() { next.end() } else { now };
+        let closed_at = match clock {
+            Some(c) => {
+                // The clock passes the 1st first: a change on its customers from then on
+                // writes its lines in the next month, never in the one closing.
+                if TestClockRow::time_on(conn, Some(c))? < next.end() {
+                    TestClockRow::set_time(conn, c, next.end(), false)?;
+                }
+                next.end()
+            }
+            None => now,
+        };
         issued += close_period(conn, clock, next, closed_at)?.unwrap_or(0);
         next = next.next();
     }

@@ -25,11 +25,16 @@ struct World {
 }
 
 async fn world(app: &TestApp, ga: &str) -> World {
+    world_at(app, ga, "2027-01-15T10:00:00Z").await
+}
+
+/// [`world`] with the clock starting at `start`.
+async fn world_at(app: &TestApp, ga: &str, start: &str) -> World {
     let clock = app
         .post(
             "/v1/test-clocks",
             ga,
-            json!({ "name": "statements", "frozenTime": "2027-01-15T10:00:00Z" }),
+            json!({ "name": "statements", "frozenTime": start }),
         )
         .await;
     clock.assert(201);
@@ -574,4 +579,46 @@ async fn demo_billing_month_shows_its_statements_to_each_party() {
     assert_eq!(own.len(), 1);
     assert_eq!(own[0]["id"], partner_center::demo::CUSTOMER_STATEMENT_ID);
     assert!(minor(&own[0]["total"]) > minor(&provider[0]["total"]));
+}
+
+#[actix_web::test]
+async fn real_time_and_a_clock_each_close_only_their_own_lines() {
+    let app = TestApp::new().await;
+    let ga = app.token(PROVIDER_GA).await;
+    // The clock's lines are in October 2026, before the real month: the runner must still
+    // leave them to the clock.
+    let w = world_at(&app, &ga, "2026-10-05T10:00:00Z").await;
+    let adatum = app.customer_id("adatum.example").await;
+    app.order(
+        &ga,
+        &adatum,
+        vec![line(M365_BUSINESS_BASIC, 2, "monthly", None)],
+    )
+    .await;
+    let month = Period::of(chrono::Utc::now().naive_utc());
+    let pool = app.state.pool.clone();
+    lifecycle::run_due(
+        &pool,
+        month.end() + chrono::Duration::seconds(1),
+        10_000,
+        168,
+    )
+    .await
+    .unwrap();
+    let issued = statements_of(&app, &ga, "/v1/statements?limit=500").await;
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    assert_eq!(issued[0]["billToId"], json!(adatum));
+    assert_eq!(issued[0]["testClockId"], Value::Null);
+    assert_eq!(issued[0]["period"], json!(month.to_string()));
+    // The clock closes October when it passes 1 November, whatever real time did.
+    advance(&app, &ga, &w.clock, "2026-11-01T00:00:00Z").await;
+    let clocked = statements_of(&app, &ga, "/v1/statements?period=2026-10").await;
+    assert_eq!(clocked.len(), 2, "{clocked:?}");
+    for s in &clocked {
+        assert_eq!(s["testClockId"], json!(w.clock));
+        assert_ne!(s["billToId"], json!(adatum));
+    }
+    let mine = statements_of(&app, &w.resold_admin, "/v1/my/statements").await;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["period"], "2026-10");
 }
