@@ -543,8 +543,6 @@ diesel::table! {
         currency -> Text,
         number -> Nullable<BigInt>,
         total_minor -> BigInt,
-        charges_minor -> BigInt,
-        refunds_minor -> BigInt,
         line_count -> BigInt,
         issued_at -> Timestamp,
         created_at -> Timestamp,

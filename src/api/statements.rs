@@ -50,10 +50,6 @@ pub struct Statement {
     pub currency: String,
     /// The sum of its lines' totals.
     pub total: Money,
-    /// The sum of its positive lines.
-    pub charges: Money,
-    /// The sum of its negative lines (refunds), zero or less.
-    pub refunds: Money,
     /// How many lines it has.
     #[schema(example = 3)]
     pub line_count: i64,
@@ -78,8 +74,6 @@ impl From<StatementRow> for Statement {
             test_clock_id: r.clock_key.parse::<Uuid>().ok(),
             total: Money::new(r.total_minor, c),
             currency: r.currency.clone(),
-            charges: Money::new(r.charges_minor, c),
-            refunds: Money::new(r.refunds_minor, c),
             line_count: r.line_count,
             issued_at: utc(r.issued_at),
         }

@@ -31,8 +31,6 @@ CREATE TABLE statements (
     currency TEXT NOT NULL,
     number BIGINT,
     total_minor BIGINT NOT NULL,
-    charges_minor BIGINT NOT NULL,
-    refunds_minor BIGINT NOT NULL,
     line_count BIGINT NOT NULL,
     issued_at TIMESTAMP NOT NULL,
     created_at TIMESTAMP NOT NULL,

@@ -4,7 +4,7 @@
 //! on one clock; the clock then passes the next 1st so every month with lines is closed, and
 //! the checks read the rows back:
 //!
-//! - each statement's total is the sum of its lines (and its charges plus its refunds);
+//! - each statement's total is the sum of its lines, and its line count their number;
 //! - each line of a closed month is on exactly one statement per price level (the provider's;
 //!   the reseller's when the reseller priced it with its own list);
 //! - no refund exceeds its charge: per subscription, the running sum of its lines never goes
@@ -219,7 +219,6 @@ async fn check(app: &TestApp, ops: &[Op]) -> (usize, usize) {
                 (s.line_count, s.total_minor),
                 "statement {s:?} {ops}"
             );
-            assert_eq!(s.charges_minor + s.refunds_minor, s.total_minor, "{s:?}");
         }
         for l in lines.iter().filter(|l| closed.contains(&l.billing_period)) {
             let on = |kind: BillTo, issuer: &partner_center::domain::Id, bill_to| {
