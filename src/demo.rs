@@ -413,3 +413,231 @@ fn demo_price_list(
     )?;
     Ok(())
 }
+
+/// The demo billing month's test clock (Contoso's), at 09:00 UTC on 1 February 2027.
+pub const BILLING_CLOCK_ID: &str = "019a8f3c-4000-7000-8000-000000000001";
+/// Woodgrove Bank, a direct customer of Contoso living on the billing clock.
+pub const WOODGROVE_ID: &str = "019a8f3c-1100-7000-8000-000000000003";
+/// Proseware Inc, Northwind IT's customer living on the billing clock, on Northwind's own list.
+pub const PROSEWARE_ID: &str = "019a8f3c-1100-7000-8000-000000000004";
+/// Northwind IT's price list for Proseware Inc: 20% over Northwind's price.
+pub const PROSEWARE_PRICE_LIST_ID: &str = "019a8f3c-3000-7000-8000-000000000002";
+/// The demo statements' ids: this prefix and their rank (`…000000000001` to `…000000000003`).
+const STATEMENT_ID_PREFIX: &str = "019a8f3c-5000-7000-8000-";
+/// January 2027's statement from Contoso to Northwind IT (reseller prices).
+pub const STATEMENT_ID: &str = "019a8f3c-5000-7000-8000-000000000001";
+/// January 2027's statement from Northwind IT to Proseware Inc (customer prices).
+pub const CUSTOMER_STATEMENT_ID: &str = "019a8f3c-5000-7000-8000-000000000003";
+
+/// A month of charges on a test clock with its period closed, so that the first look at
+/// `GET /v1/statements` shows real numbers: Contoso's clock "Demo billing month" from 4 January
+/// 2027 with Woodgrove (direct: 25 seats of Microsoft 365 Business Basic) and Proseware Inc
+/// (Northwind IT's, on Northwind's 20% list: 10 seats of Business Premium, then 5 of Exchange
+/// Online Plan 1 on the 18th), all P1Y billed monthly; January closed at 00:00 on 1 February
+/// (three statements: Contoso → Northwind IT, Contoso → Woodgrove, Northwind IT → Proseware); the
+/// clock left at 09:00 that day. Runs after [`seed`] (`serve --demo` only, not the test
+/// template); does nothing when the clock exists. Returns the two customers' admin accounts.
+pub fn seed_billing(conn: &mut AnyConnection, window_hours: i64) -> Result<Vec<Account>, ApiError> {
+    use crate::domain::statement::Period;
+    use crate::domain::{BillingCycle, TermDuration, TestClockStatus};
+    use crate::models::cart::LineItem;
+    use crate::models::test_clock::TestClockRow;
+    use crate::services::{orders, statements};
+
+    let at = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S");
+    let bad = |e: chrono::ParseError| ApiError::internal(format!("demo time: {e}"));
+    let clock: Id = BILLING_CLOCK_ID.parse().map_err(ApiError::internal)?;
+    let customers_of = [
+        (WOODGROVE_ID, "Woodgrove Bank", "woodgrove.example", None),
+        (
+            PROSEWARE_ID,
+            "Proseware Inc",
+            "proseware.example",
+            Some(PARTNERED_ID),
+        ),
+    ];
+    let accounts: Vec<Account> = customers_of
+        .iter()
+        .map(|(id, name, domain, _)| {
+            Ok(Account {
+                username: format!("admin@{domain}"),
+                password: DEMO_PASSWORD.to_owned(),
+                roles: vec![Role::CustomerAdmin],
+                tenant_kind: TenantKind::Customer,
+                tenant_id: id.parse().map_err(ApiError::internal)?,
+                tenant_name: (*name).to_owned(),
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    if TestClockRow::get(conn, &clock)?.is_some() {
+        return Ok(accounts);
+    }
+    let provider: Uuid = PROVIDER_ID.parse().map_err(ApiError::internal)?;
+    let northwind: Uuid = PARTNERED_ID.parse().map_err(ApiError::internal)?;
+    let start = at("2027-01-04 09:00:00").map_err(bad)?;
+    let hash = password::hash(DEMO_PASSWORD)?;
+    Change::run(conn, Actor::system("demo seed"), None, |change| {
+        let t = now();
+        TestClockRow::insert(
+            change.conn(),
+            &TestClockRow {
+                id: clock,
+                partner_id: Id::from(provider),
+                name: "Demo billing month".to_owned(),
+                frozen_time: start,
+                advance_to: None,
+                status: TestClockStatus::Ready,
+                version: 1,
+                created_at: t,
+                updated_at: t,
+            },
+        )?;
+        let mut rows = Vec::new();
+        for (id, name, domain, reseller) in customers_of {
+            let mut admin = AdminAccount {
+                user_name: format!("admin@{domain}"),
+                temporary_password: DEMO_PASSWORD.to_owned(),
+                password_hash: hash.clone(),
+            };
+            let row = CustomerRow {
+                id: id.parse().map_err(ApiError::internal)?,
+                company_name: name.to_owned(),
+                domain: domain.to_owned(),
+                billing_email: format!("billing@{domain}"),
+                culture: "en-US".to_owned(),
+                address_line1: "1 Main St".to_owned(),
+                address_line2: None,
+                city: "Redmond".to_owned(),
+                state: Some("WA".to_owned()),
+                postal_code: "98052".to_owned(),
+                country: "US".to_owned(),
+                version: 1,
+                created_at: t,
+                updated_at: t,
+                test_clock_id: Some(clock),
+            };
+            let reseller = reseller.map(|r| r.parse::<Uuid>()).transpose();
+            let reseller = reseller.map_err(ApiError::internal)?;
+            rows.push(customers::insert(
+                change, provider, row, reseller, &mut admin,
+            )?);
+            let user = UserRow::find_by_user_name(change.conn(), &admin.user_name)?
+                .ok_or_else(|| ApiError::internal("demo admin missing"))?;
+            UserRow::update(
+                change.conn(),
+                &user.id,
+                user.version,
+                &crate::models::user::UserChanges {
+                    must_change_password: Some(false),
+                    ..Default::default()
+                },
+            )?;
+        }
+        proseware_price_list(change.conn(), northwind)?;
+        let line =
+            |offer: &str, quantity: i32, reseller: Option<Uuid>| -> Result<LineItem, ApiError> {
+                Ok(LineItem {
+                    offer_id: offer.parse().map_err(ApiError::internal)?,
+                    quantity,
+                    billing_cycle: BillingCycle::Monthly,
+                    partner_id_on_record: reseller,
+                    term_duration: Some(TermDuration::P1Y),
+                })
+            };
+        // Offers of the sample catalog: Business Basic, Business Premium, Exchange Online Plan 1.
+        let (basic, premium, exchange) = (
+            "019a8f3c-2000-758b-a2a2-055bb55bcbbb",
+            "019a8f3c-2002-7654-b8bb-cded8077eccc",
+            "019a8f3c-2005-7978-b017-5e3ff9918222",
+        );
+        orders::place(
+            change,
+            provider,
+            &rows[0],
+            &[line(basic, 25, None)?],
+            window_hours,
+        )?;
+        orders::place(
+            change,
+            provider,
+            &rows[1],
+            &[line(premium, 10, Some(northwind))?],
+            window_hours,
+        )?;
+        TestClockRow::set_time(
+            change.conn(),
+            &clock,
+            at("2027-01-18 09:00:00").map_err(bad)?,
+            true,
+        )?;
+        orders::place(
+            change,
+            provider,
+            &rows[1],
+            &[line(exchange, 5, Some(northwind))?],
+            window_hours,
+        )?;
+        TestClockRow::set_time(
+            change.conn(),
+            &clock,
+            at("2027-02-01 09:00:00").map_err(bad)?,
+            true,
+        )?;
+        Ok(())
+    })?;
+    let january: Period = "2027-01".parse().map_err(ApiError::internal)?;
+    statements::close_period_with_ids(
+        conn,
+        Some(&clock),
+        january,
+        january.end(),
+        STATEMENT_ID_PREFIX,
+    )?;
+    Ok(accounts)
+}
+
+/// Northwind IT's price list "Proseware 20%" (20% over Northwind's price), assigned to Proseware.
+fn proseware_price_list(conn: &mut AnyConnection, northwind: Uuid) -> Result<(), ApiError> {
+    use crate::models::price_list::{PriceListAssignmentRow, PriceListRow, PriceListVersionRow};
+    let northwind = Id::from(northwind);
+    let t = now();
+    let id: Id = PROSEWARE_PRICE_LIST_ID
+        .parse()
+        .map_err(ApiError::internal)?;
+    PriceListRow::insert(
+        conn,
+        &PriceListRow {
+            id,
+            partner_id: northwind,
+            name: "Proseware 20%".to_owned(),
+            currency: "USD".to_owned(),
+            is_default: false,
+            version: 1,
+            created_at: t,
+            updated_at: t,
+        },
+    )?;
+    PriceListVersionRow::insert(
+        conn,
+        &PriceListVersionRow {
+            id: crate::models::ids::new(),
+            price_list_id: id,
+            effective_from: crate::services::price_lists::beginning(),
+            default_markup_percent: "20".to_owned(),
+            entries: "[]".to_owned(),
+            created_at: t,
+            updated_at: t,
+        },
+    )?;
+    PriceListAssignmentRow::put(
+        conn,
+        &PriceListAssignmentRow {
+            partner_id: northwind,
+            target_id: PROSEWARE_ID.parse().map_err(ApiError::internal)?,
+            target_kind: "customer".to_owned(),
+            price_list_id: id,
+            updated_at: t,
+        },
+    )?;
+    Ok(())
+}

@@ -353,6 +353,14 @@ impl From<diesel::result::Error> for ApiError {
                     "A resource with the same unique value already exists.",
                 )
             }
+            // SQLite's trigger refusing a billing line for a closed period (PostgreSQL's raises
+            // a serialization failure): the change raced with the period's close; retry.
+            E::DatabaseError(_, info) if info.message() == "billing period closed" => {
+                ApiError::conflict(
+                    ProblemCode::ConcurrentUpdate,
+                    "Another request changed the same data at the same time; retry.",
+                )
+            }
             E::DatabaseError(K::SerializationFailure, _) => ApiError::conflict(
                 ProblemCode::ConcurrentUpdate,
                 "Another request changed the same data at the same time; retry.",

@@ -203,8 +203,11 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
         let mut conn = pool
             .get()
             .map_err(|e| format!("database unavailable: {e}"))?;
-        let creds =
+        let mut creds =
             demo::seed(&mut conn).map_err(|e| format!("demo seeding failed: {}", e.detail))?;
+        let billing = demo::seed_billing(&mut conn, config.cancellation_window_hours)
+            .map_err(|e| format!("demo billing seeding failed: {}", e.detail))?;
+        creds.accounts.extend(billing);
         drop(conn);
         print_demo(&creds, &base);
         if let Some(path) = credentials_file {

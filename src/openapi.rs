@@ -690,6 +690,7 @@ fn add_webhooks(api: &mut utoipa::openapi::OpenApi) {
         let resource = match event.resource_type {
             "customer" => json!({ "$ref": "#/components/schemas/Customer" }),
             "order" => json!({ "$ref": "#/components/schemas/Order" }),
+            "statement" => json!({ "$ref": "#/components/schemas/Statement" }),
             "service_request" => json!({ "$ref": "#/components/schemas/ServiceRequest" }),
             "subscription" => json!({ "anyOf": [
                 { "$ref": "#/components/schemas/Subscription" },

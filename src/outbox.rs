@@ -172,6 +172,7 @@ fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {
         "service_request" => format!("/v1/customers/{customer}/service-requests/{id}"),
         "customer_relationship" => format!("/v1/customers/{customer}/relationships"),
         "partnership" => "/v1/indirect-resellers".to_owned(),
+        "statement" => format!("/v1/statements/{id}"),
         "delegated_admin_relationship" => format!("/v1/delegated-admin-relationships/{id}"),
         "delegated_admin_access_assignment" => {
             let relationship = audit

@@ -72,6 +72,8 @@ crate::bodies!(
     crate::api::price_lists::ResolvedPrice,
     crate::api::service_requests::ServiceRequest,
     crate::api::service_requests::Note,
+    crate::api::statements::Statement,
+    crate::api::statements::StatementLine,
     crate::api::subscriptions::Subscription,
     crate::api::test_clocks::TestClock,
     crate::api::webhooks::Webhook,

@@ -522,6 +522,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    billing_period_closes (id) {
+        id -> Text,
+        clock_key -> Text,
+        period -> Text,
+        closed_at -> Timestamp,
+        statement_count -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    statement_counters (issuer_id) {
+        issuer_id -> Text,
+        last_number -> BigInt,
+    }
+}
+
+diesel::table! {
+    statements (id) {
+        id -> Text,
+        close_id -> Text,
+        issuer_id -> Text,
+        issuer_kind -> Text,
+        bill_to_kind -> Text,
+        bill_to_id -> Text,
+        clock_key -> Text,
+        period -> Text,
+        currency -> Text,
+        number -> Nullable<BigInt>,
+        total_minor -> BigInt,
+        line_count -> BigInt,
+        issued_at -> Timestamp,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(customer_relationships -> customers (customer_id));
 diesel::joinable!(subscriptions -> customers (customer_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
@@ -531,6 +568,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     price_list_versions,
     price_list_assignments,
     billing_line_items,
+    billing_period_closes,
+    statement_counters,
+    statements,
     subscription_transitions,
     test_clocks,
     partners,

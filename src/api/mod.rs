@@ -10,6 +10,7 @@ pub mod orders;
 pub mod partner;
 pub mod price_lists;
 pub mod service_requests;
+pub mod statements;
 pub mod subscriptions;
 pub mod test_clocks;
 pub mod webhooks;

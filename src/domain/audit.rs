@@ -134,6 +134,8 @@ operations! {
     CreatePriceListVersion = "create_price_list_version" on "price_list",
     /// A price list was assigned to a reseller or a customer.
     AssignPriceList = "assign_price_list" on "price_list",
+    /// A statement was issued when its billing period closed (the lifecycle runner).
+    IssueStatement = "issue_statement" on "statement",
     /// A subscription's designated support contact changed.
     UpdateSupportContact = "update_support_contact" on "subscription",
     /// A support contact reverted to the provider (partnership or relationship ended).

@@ -204,6 +204,12 @@ pub const EVENT_TYPES: &[EventType] = &[
         resource_type: "delegated_admin_access_assignment",
     },
     EventType {
+        name: "statement-issued",
+        description: "A statement was issued when its billing period closed (sent to its issuer and, for a statement to a reseller, to the reseller; Partner Center: invoice-ready).",
+        operations: &[AuditOperation::IssueStatement],
+        resource_type: "statement",
+    },
+    EventType {
         name: TEST_EVENT,
         description: "A test event sent by POST /v1/webhooks/{webhookId}/test.",
         operations: &[],

@@ -44,6 +44,7 @@ pub mod gdap;
 pub mod id;
 pub mod quotas;
 pub mod roles;
+pub mod statement;
 pub mod status;
 pub mod term;
 

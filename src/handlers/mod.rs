@@ -25,6 +25,7 @@ pub mod problems;
 pub mod relationship_requests;
 pub mod security_groups;
 pub mod service_requests;
+pub mod statements;
 pub mod subscriptions;
 pub mod support_contacts;
 pub mod test_clocks;
@@ -65,6 +66,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     test_clocks::configure(cfg);
     price_lists::configure(cfg);
     billing::configure(cfg);
+    statements::configure(cfg);
     security_groups::configure(cfg);
     delegated_admin_relationships::configure(cfg);
 }

@@ -30,6 +30,7 @@ pub mod relationship_request;
 pub mod security_group;
 pub mod service_request;
 pub mod sign_in_throttle;
+pub mod statement;
 pub mod subscription;
 pub mod tenant_domain;
 pub mod test_clock;

@@ -204,7 +204,9 @@ fn renewal(
 /// Applies every subscription transition due on real time at or before `now`, up to `limit`,
 /// each as its own change on one pooled connection, then the granular delegated admin
 /// relationships' due transitions (expiry, extension, notices; `services::gdap::apply_due`) of
-/// customers on real time, up to `limit`; returns how many subscription transitions ran. The
+/// customers on real time, up to `limit`; when no transition is left, the billing periods that
+/// ended by `now` close (`services::statements::close_due`). Returns how many subscription
+/// transitions ran. The
 /// runner calls it in bounded batches so it never holds more than one connection of the
 /// request pool.
 pub async fn run_due(
@@ -217,6 +219,10 @@ pub async fn run_due(
         let mut done = 0;
         while done < limit && apply_next(conn, None, now, window_hours)?.is_some() {
             done += 1;
+        }
+        if done < limit {
+            // Caught up: the billing periods that ended by now close (services::statements).
+            super::statements::close_due(conn, None, now)?;
         }
         apply_gdap_due(conn, None, now, limit)?;
         Ok(done)
@@ -243,7 +249,9 @@ fn apply_gdap_due(
 }
 
 /// Runs the transitions of clock `clock`'s customers due up to its `advance_to`, in due order,
-/// at most `limit` of them, moving the clock's time to each one's due time; when none is left,
+/// at most `limit` of them, moving the clock's time to each one's due time, and closing each
+/// billing period of the clock once no transition before its end is left (at its end in the
+/// clock's time, `services::statements::close_due`); when none is left,
 /// sets the clock to `advance_to` and `ready`. Returns whether the advance finished.
 pub fn advance_clock(
     conn: &mut AnyConnection,
@@ -258,6 +266,9 @@ pub fn advance_clock(
         return Ok(true);
     };
     for _ in 0..limit {
+        // The periods that ended before the next due transition close first, at their end in
+        // the clock's time (services::statements).
+        super::statements::close_due(conn, Some(clock), to)?;
         match apply_next(conn, Some(clock), to, window_hours)? {
             Some(due) => TestClockRow::set_time(conn, clock, due, false)?,
             None => {

@@ -24,6 +24,7 @@ pub mod retention;
 pub mod security_groups;
 pub mod service_requests;
 pub mod sign_in;
+pub mod statements;
 pub mod subscriptions;
 pub mod support_contacts;
 pub mod tenant_domains;

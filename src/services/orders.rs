@@ -376,7 +376,7 @@ pub fn get(
 /// subscription's `new` billing line (`services::billing`). Runs inside the
 /// caller's transaction, which has already reached (and so locked) the customer: [`create`]
 /// and `services::carts::checkout`. Errors: see [`check`].
-pub(super) fn place(
+pub fn place(
     change: &mut Change<'_>,
     provider_id: Uuid,
     customer: &CustomerRow,

@@ -1,5 +1,6 @@
 //! The lifecycle runner (product.md §12): a loop inside `serve` that applies every subscription
-//! transition due on real time (`services::lifecycle::run_due`) and finishes the test-clock
+//! transition due on real time (`services::lifecycle::run_due`, which then closes the billing
+//! periods that ended, `services::statements::close_due`) and finishes the test-clock
 //! advances that did not finish within their request. It works in bounded batches on one
 //! pooled connection at a time, so requests always find the rest of the pool; replicas share
 //! the work without doing any of it twice (rows are claimed with `FOR UPDATE SKIP LOCKED`).

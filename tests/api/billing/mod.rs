@@ -1,3 +1,5 @@
 mod line_items;
 mod price_lists;
+mod properties;
+mod statements;
 mod worked_examples;

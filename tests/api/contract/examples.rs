@@ -150,6 +150,27 @@ const STEPS: &[Step] = &[
     Step("update_customer_price_list", Some(PROVIDER_GA), 200, &[]),
     Step("create_price_list", Some(PROVIDER_GA), 201, &[]),
     Step("list_billing_line_items", Some(PROVIDER_GA), 200, &[]),
+    Step("list_statements", Some(PROVIDER_GA), 200, &[]),
+    Step("get_statement", Some(PROVIDER_GA), 200, &[]),
+    Step("list_statement_lines", Some(PROVIDER_GA), 200, &[]),
+    Step(
+        "list_my_statements",
+        Some("admin@proseware.example"),
+        200,
+        &[],
+    ),
+    Step(
+        "get_my_statement",
+        Some("admin@proseware.example"),
+        200,
+        &[],
+    ),
+    Step(
+        "list_my_statement_lines",
+        Some("admin@proseware.example"),
+        200,
+        &[],
+    ),
     Step("get_partner", Some(PROVIDER_GA), 200, &[]),
     Step("update_partner", Some(PROVIDER_GA), 200, &[]),
     Step("list_users", Some(PROVIDER_GA), 200, &[]),
@@ -331,6 +352,9 @@ fn example(doc: &Value, schema: &Value, required: bool) -> Option<Value> {
 #[actix_rt::test]
 async fn every_operation_example_succeeds_against_the_demo_data() {
     let app = TestApp::new().await;
+    // `serve --demo` also seeds a month of charges with its statements.
+    app.with_conn(|conn| partner_center::demo::seed_billing(conn, 168).expect("billing demo"))
+        .await;
     let doc = app
         .call(Method::GET, "/api-docs/openapi.json", None, None)
         .await
