@@ -27,6 +27,7 @@ pub mod models;
 pub mod money;
 pub mod oauth;
 pub mod openapi;
+pub mod otel;
 pub mod outbox;
 pub mod paging;
 pub mod problem_code;

@@ -216,7 +216,11 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
     }
     let bind = config.bind_addr.clone();
     let purge_pool = pool.clone();
-    let state = AppState::new(pool, config);
+    let tracing = partner_center::otel::Tracing::from_env()?;
+    if tracing.is_some() {
+        log::info!("tracing requests: spans are exported over OTLP");
+    }
+    let state = AppState::with_tracing(pool, config, tracing.clone());
     let (worker_pool, worker_config) = (state.pool.clone(), state.config.clone());
     log::info!("serving on http://{bind} (Swagger UI: {base}/swagger-ui/)");
     // Each worker's blocking threads need not outnumber the pooled connections they wait for:
@@ -233,14 +237,21 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
     .bind(&bind)
     .map_err(|e| format!("cannot listen on BIND_ADDR {bind}: {e}"))?
     .run();
-    actix_web::rt::System::new()
+    let served = actix_web::rt::System::new()
         .block_on(async move {
             actix_web::rt::spawn(idempotency::purge_periodically(purge_pool));
             partner_center::workers::lifecycle::spawn(worker_pool.clone(), worker_config.clone());
             webhooks::delivery::spawn(worker_pool, worker_config);
             server.await
         })
-        .map_err(|e| format!("server failed: {e}"))
+        .map_err(|e| format!("server failed: {e}"));
+    // Send the spans of the last requests before exiting.
+    if let Some(tracing) = tracing
+        && let Err(e) = tracing.shutdown()
+    {
+        log::warn!("could not flush the last spans: {e}");
+    }
+    served
 }
 
 fn print_demo(creds: &demo::Credentials, base: &str) {
