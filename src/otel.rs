@@ -127,7 +127,10 @@ pub fn finish(
 ) {
     span.update_name(format!("{method} {route}"));
     span.set_attribute(KeyValue::new("http.route", route.to_owned()));
-    span.set_attribute(KeyValue::new("http.response.status_code", i64::from(status)));
+    span.set_attribute(KeyValue::new(
+        "http.response.status_code",
+        i64::from(status),
+    ));
     span.set_attribute(KeyValue::new("request_id", request_id.to_owned()));
     if let Some((caller, tenant)) = caller {
         span.set_attribute(KeyValue::new("caller", caller.to_owned()));

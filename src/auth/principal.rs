@@ -125,6 +125,37 @@ impl PartnerCaller {
     pub fn partner_id(&self) -> Uuid {
         self.principal.tenant_id
     }
+
+    /// Partner user `user_id` as the caller of services outside a request (the demo data is
+    /// made through the same services as requests), loaded by the same rules as a request's
+    /// caller. Errors: 401 if the user cannot act (as for a token), 403 for a customer user.
+    pub fn of_user(
+        conn: &mut AnyConnection,
+        user_id: Uuid,
+        request_id: &str,
+    ) -> Result<PartnerCaller, ApiError> {
+        let user = crate::models::user::UserRow::find(conn, user_id)?
+            .ok_or_else(ApiError::token_revoked)?;
+        let (tid, tkind) = match (user.partner_id, user.customer_id) {
+            (Some(p), _) => (p.to_string(), TenantKind::IndirectProvider),
+            (None, Some(c)) => (c.to_string(), TenantKind::Customer),
+            (None, None) => return Err(ApiError::token_revoked()),
+        };
+        let claims = Claims {
+            sub: user_id.to_string(),
+            act: ActorKind::User,
+            tid,
+            tkind,
+            roles: Vec::new(),
+            iss: String::new(),
+            aud: super::jwt::Audience::One(String::new()),
+            iat: 0,
+            exp: 0,
+            jti: String::new(),
+            cv: user.credentials_version,
+        };
+        PartnerCaller::try_from(Principal::load(conn, &claims, request_id.to_owned(), None)?)
+    }
 }
 
 impl TryFrom<Principal> for PartnerCaller {
