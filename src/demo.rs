@@ -1,4 +1,4 @@
-//! Demo data for `serve --demo` (product.md §8): an indirect provider (Contoso Distribution) with
+//! Demo data for `serve --demo` (README.md): an indirect provider (Contoso Distribution) with
 //! one user per partner role; an indirect reseller not yet partnered (Fabrikam Resellers, so the
 //! walkthrough in docs/walkthrough.md can invite it) and one already partnered (Northwind IT), each with a global
 //! admin and agents; and two customers of the provider — Adatum, and Tailspin which Northwind
@@ -36,7 +36,7 @@ pub const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
 /// Listed instead of the password of a demo account whose password was changed since seeding.
 pub const CHANGED: &str = "(changed since seeding)";
 
-/// One account in the credentials file (product.md §10).
+/// One account in the credentials file (`serve --demo --credentials-file`, `bootstrap --output json`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Account {

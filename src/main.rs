@@ -1,5 +1,5 @@
 //! The `partner-center` binary: `serve [--demo]`, `migrate`, `openapi`, `bootstrap`, `catalog
-//! import FILE` (product.md §8). Everything else lives in the library.
+//! import FILE` (README.md). Everything else lives in the library.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,7 +51,7 @@ enum Command {
         /// The global admin's email (its sign-in name).
         #[arg(long)]
         admin_email: String,
-        /// `text` or `json` (product.md §10 credentials shape).
+        /// `text` or `json` (the shape of `serve --demo --credentials-file`).
         #[arg(long, value_enum, default_value = "text")]
         output: Output,
     },

@@ -78,7 +78,7 @@ impl Modify for SecurityAddon {
     }
 }
 
-/// Completes the collected document with what every `/v1` operation shares (product.md §7), so
+/// Completes the collected document with what every `/v1` operation shares (docs/api-guide.md), so
 /// the handlers' annotations need not repeat it: the `X-Request-Id` request parameter and
 /// response header; on every operation the 429 answer of the per-caller request budget
 /// (`rate_limit`), 500 and 503; on secured operations 401; for JSON bodies the 400, 413 and 415

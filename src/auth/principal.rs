@@ -1,6 +1,6 @@
 //! The [`Principal`]: the caller behind a bearer token, reloaded from the database on every
 //! request (inside the handler's one blocking hop, see `super::authorized`) so that a disabled
-//! user, a deleted application or a changed role takes effect at once (product.md §7).
+//! user, a deleted application or a changed role takes effect at once (docs/api-guide.md).
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -113,7 +113,7 @@ impl Principal {
 }
 
 /// A caller that belongs to a partner (an indirect provider or an indirect reseller): what the
-/// services of a §5 row only partners may perform get (`Authorized` narrows the caller once), so
+/// services of a permission-table row only partners may perform get (`Authorized` narrows the caller once), so
 /// they read its partner id without asking. Dereferences to the [`Principal`].
 #[derive(Debug, Clone)]
 pub struct PartnerCaller {
