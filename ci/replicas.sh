@@ -176,7 +176,11 @@ for ((w = 1; w <= WORKERS; w++)); do
   CLIENTS+=($!)
 done
 # The kill lands while every client has an order in flight.
-until [ "$(cat "$WORK"/outcomes.* | wc -l)" -ge $((ORDERS / 2)) ]; do sleep 0.05; done
+limit=$((SECONDS + 60))
+until [ "$(cat "$WORK"/outcomes.* | wc -l)" -ge $((ORDERS / 2)) ]; do
+  [ "$SECONDS" -lt "$limit" ] || { echo "FAIL: half the orders did not complete within 60 s"; exit 1; }
+  sleep 0.05
+done
 kill -KILL "$PID_A"
 echo "replica A killed after $(cat "$WORK"/outcomes.* | wc -l) orders"
 for pid in "${CLIENTS[@]}"; do wait "$pid" || { echo "FAIL: an order client failed"; exit 1; }; done
