@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 
 use super::BillingCycle;
 
-/// Why a billing line was written (docs/billing.md `chargeType`).
+/// Why a billing line was written (its `chargeType`).
 #[derive(
     Debug,
     Clone,

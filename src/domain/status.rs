@@ -144,7 +144,7 @@ statuses! {
         Triennial = "triennial",
     }
 
-    /// The length of a subscription's term, as an ISO 8601 duration (docs/concepts.md#subscription-terms-and-lifecycle).
+    /// The length of a subscription's term as an ISO 8601 duration: a month, a year, three years.
     TermDuration {
         /// One month; billed monthly.
         #[serde(rename = "P1M")]
@@ -174,7 +174,7 @@ statuses! {
         Delete = "delete",
     }
 
-    /// A test clock (docs/concepts.md#subscription-terms-and-lifecycle).
+    /// The state of a test clock, a provider's simulated time.
     TestClockStatus {
         /// At its frozen time; every transition due by then has run.
         Ready = "ready",
