@@ -42,13 +42,14 @@ fn receiver() -> (String, mpsc::Receiver<Vec<u8>>) {
                     break request[end + 4..].to_vec();
                 }
             };
+            // Recorded before answering, so a flush that saw the answer finds the body.
+            if sent.send(body).is_err() {
+                return;
+            }
             let _ = stream.write_all(
                 b"HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\n\
                   content-length: 0\r\nconnection: close\r\n\r\n",
             );
-            if sent.send(body).is_err() {
-                return;
-            }
         }
     });
     (url, bodies)
@@ -63,6 +64,20 @@ fn hex(s: &str) -> Vec<u8> {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Everything the receiver was sent, once it holds `needle` (or after 10 s without it).
+fn sent_with(bodies: &mpsc::Receiver<Vec<u8>>, needle: &[u8]) -> Vec<u8> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut sent = Vec::new();
+    while !contains(&sent, needle) {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match bodies.recv_timeout(left) {
+            Ok(body) => sent.extend(body),
+            Err(_) => break,
+        }
+    }
+    sent
 }
 
 #[actix_rt::test]
@@ -93,7 +108,6 @@ async fn request_with_traceparent_exports_a_server_span_in_the_callers_trace() {
     assert_ne!(span_id, parent_id);
 
     tracing.flush().expect("spans sent");
-    let sent: Vec<u8> = bodies.try_iter().flatten().collect();
     // One protobuf `Span` message: trace_id (field 1), span_id (2), then parent_span_id (4)
     // (the empty trace_state, field 3, is not written).
     let mut span = vec![0x0a, 16];
@@ -102,6 +116,7 @@ async fn request_with_traceparent_exports_a_server_span_in_the_callers_trace() {
     span.extend(hex(span_id));
     span.extend([0x22, 8]);
     span.extend(hex(parent_id));
+    let sent = sent_with(&bodies, &span);
     assert!(
         contains(&sent, &span),
         "no exported span with the trace id {trace_id}, the returned span id and the caller's \
@@ -137,10 +152,10 @@ async fn request_without_traceparent_starts_a_sampled_trace_when_tracing_is_on()
     let parts: Vec<&str> = traceparent.split('-').collect();
     assert_eq!(parts[3], "01", "sampled: {traceparent}");
     tracing.flush().expect("spans sent");
-    let sent: Vec<u8> = bodies.try_iter().flatten().collect();
     let mut span = vec![0x0a, 16];
     span.extend(hex(parts[1]));
     span.extend([0x12, 8]);
     span.extend(hex(parts[2]));
+    let sent = sent_with(&bodies, &span);
     assert!(contains(&sent, &span), "the returned span was not exported");
 }
