@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 use crate::auth::password;
 use crate::change::Change;
+use crate::config::Config;
 use crate::db::AnyConnection;
 use crate::domain::{Id, Role, TenantKind};
 use crate::error::ApiError;
@@ -470,13 +471,9 @@ fn uuid(id: &str) -> Result<Uuid, ApiError> {
 /// service request for Adatum; an application, a (disabled) webhook with a test delivery, a test
 /// clock, a security group, an active GDAP relationship with Adatum and an access assignment;
 /// a pending invitation. Only `serve --demo` adds them (the tests' demo data stays without).
-/// `seal_key` seals the webhook's secret, as `JWT_SECRET` does for registered ones. Skipped
-/// when present.
-pub fn seed_examples(
-    conn: &mut AnyConnection,
-    window_hours: i64,
-    seal_key: &str,
-) -> Result<(), ApiError> {
+/// The configuration gives the cancellation window and the key that seals the webhook's secret
+/// (`JWT_SECRET`, as for registered ones). Skipped when present.
+pub fn seed_examples(conn: &mut AnyConnection, config: &Config) -> Result<(), ApiError> {
     use crate::auth::PartnerCaller;
     use crate::domain::{BillingCycle, Severity, TermDuration};
     use crate::models::cart::LineItem;
@@ -506,13 +503,19 @@ pub fn seed_examples(
     };
     let actor = Actor::from(&*caller);
     let client_secret = password::NewSecret::client_secret()?;
-    let (_, sealed) = webhooks::new_secret(seal_key)?;
+    let (_, sealed) = webhooks::new_secret(&config.jwt_secret)?;
     Change::run(conn, actor, None, |change| {
         ids::seeded(0x20, || {
             carts::create(change, &caller, adatum, vec![line(5)])
         })?;
         ids::seeded(0x21, || {
-            orders::create(change, &caller, adatum, &[line(10)], window_hours)
+            orders::create(
+                change,
+                &caller,
+                adatum,
+                &[line(10)],
+                config.cancellation_window_hours,
+            )
         })?;
         ids::seeded(0x22, || {
             service_requests::create(

@@ -205,12 +205,8 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
             .map_err(|e| format!("database unavailable: {e}"))?;
         let creds =
             demo::seed(&mut conn).map_err(|e| format!("demo seeding failed: {}", e.detail))?;
-        demo::seed_examples(
-            &mut conn,
-            config.cancellation_window_hours,
-            &config.jwt_secret,
-        )
-        .map_err(|e| format!("demo seeding failed: {}", e.detail))?;
+        demo::seed_examples(&mut conn, &config)
+            .map_err(|e| format!("demo seeding failed: {}", e.detail))?;
         drop(conn);
         print_demo(&creds, &base);
         if let Some(path) = credentials_file {

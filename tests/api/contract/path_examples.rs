@@ -55,8 +55,8 @@ async fn every_path_parameter_in_the_document_has_an_example() {
 #[actix_rt::test]
 async fn path_examples_name_objects_of_serve_demo() {
     let app = TestApp::new().await;
-    let seal_key = app.state.config.jwt_secret.clone();
-    app.with_conn(move |conn| partner_center::demo::seed_examples(conn, 168, &seal_key))
+    let config = app.state.config.clone();
+    app.with_conn(move |conn| partner_center::demo::seed_examples(conn, &config))
         .await
         .expect("seed the examples");
     let doc = document(&app).await;
