@@ -89,7 +89,7 @@ impl<'c> Change<'c> {
             .push((Id::from(customer_id), Id::from(partner_id)));
     }
 
-    /// Appends an audit record (product.md §6), written with its event at commit.
+    /// Appends an audit record (docs/concepts.md#audit-records-and-events), written with its event at commit.
     pub fn audit(&mut self, audit: Audit) {
         self.audits.push(audit);
     }

@@ -1,4 +1,4 @@
-//! The client address of a request (product.md §7), which sign-in limits and the request budget
+//! The client address of a request (docs/api-guide.md), which sign-in limits and the request budget
 //! of unauthenticated callers are keyed on: the TCP peer, or — when the peer is one of
 //! `TRUSTED_PROXIES` — the right-most `X-Forwarded-For` entry that is not a trusted proxy. Without
 //! `TRUSTED_PROXIES` the header is ignored, so a client cannot pick its own address.

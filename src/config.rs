@@ -1,5 +1,5 @@
 //! Configuration from the environment (and `.env`), checked at start: a bad or missing setting
-//! stops start-up with one line naming the variable (product.md §8).
+//! stops start-up with one line naming the variable (README.md).
 
 use std::env;
 

@@ -1,4 +1,4 @@
-//! Demo data for `serve --demo` (product.md §8): an indirect provider (Contoso Distribution) with
+//! Demo data for `serve --demo` (README.md): an indirect provider (Contoso Distribution) with
 //! one user per partner role; an indirect reseller not yet partnered (Fabrikam Resellers, so the
 //! walkthrough in docs/walkthrough.md can invite it) and one already partnered (Northwind IT), each with a global
 //! admin and agents; and two customers of the provider — Adatum, and Tailspin which Northwind
@@ -16,11 +16,13 @@ use uuid::Uuid;
 
 use crate::auth::password;
 use crate::change::Change;
+use crate::config::Config;
 use crate::db::AnyConnection;
 use crate::domain::{Id, Role, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::Actor;
 use crate::models::customer::CustomerRow;
+use crate::models::ids;
 use crate::models::now;
 use crate::models::offer::OfferRow;
 use crate::models::partner::NewPartner;
@@ -35,7 +37,7 @@ pub const DEMO_PASSWORD: &str = "Demo-Passw0rd!";
 /// Listed instead of the password of a demo account whose password was changed since seeding.
 pub const CHANGED: &str = "(changed since seeding)";
 
-/// One account in the credentials file (product.md §10).
+/// One account in the credentials file (`serve --demo --credentials-file`, `bootstrap --output json`).
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
@@ -121,7 +123,7 @@ fn partner_user(
     conn: &mut AnyConnection,
     hash: &str,
     partner: (Uuid, &str, TenantKind),
-    local: &str,
+    (id, local): (Id, &str),
     domain: &str,
     roles: &[Role],
 ) -> Result<Account, ApiError> {
@@ -135,18 +137,17 @@ fn partner_user(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    UserRow::insert(
-        conn,
-        &NewUser::new(
-            Some(partner.0),
-            None,
-            &user_name,
-            &display,
-            hash.to_owned(),
-            Role::join(roles),
-            false,
-        ),
-    )?;
+    let mut user = NewUser::new(
+        Some(partner.0),
+        None,
+        &user_name,
+        &display,
+        hash.to_owned(),
+        Role::join(roles),
+        false,
+    );
+    user.id = id;
+    UserRow::insert(conn, &user)?;
     Ok(Account {
         username: user_name,
         password: DEMO_PASSWORD.to_owned(),
@@ -188,18 +189,21 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
             PROVIDER_DOMAIN,
         )?;
         let p = (provider, provider_name, TenantKind::IndirectProvider);
-        for (local, role) in [
+        for (k, (local, role)) in [
             ("global.admin", Role::GlobalAdmin),
             ("user.admin", Role::UserManagementAdmin),
             ("admin.agent", Role::AdminAgent),
             ("sales.agent", Role::SalesAgent),
             ("helpdesk.agent", Role::HelpdeskAgent),
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
             accounts.push(partner_user(
                 change.conn(),
                 &hash,
                 p,
-                local,
+                (ids::fixed(1, k as u64 + 1), local),
                 PROVIDER_DOMAIN,
                 &[role],
             )?);
@@ -213,17 +217,20 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
             RESELLER_DOMAIN,
         )?;
         let r = (reseller, reseller_name, TenantKind::IndirectReseller);
-        for (local, role) in [
+        for (k, (local, role)) in [
             ("global.admin", Role::GlobalAdmin),
             ("admin.agent", Role::AdminAgent),
             ("sales.agent", Role::SalesAgent),
             ("helpdesk.agent", Role::HelpdeskAgent),
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
             accounts.push(partner_user(
                 change.conn(),
                 &hash,
                 r,
-                local,
+                (ids::fixed(2, k as u64 + 1), local),
                 RESELLER_DOMAIN,
                 &[role],
             )?);
@@ -237,17 +244,20 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
             PARTNERED_DOMAIN,
         )?;
         let n = (partnered, partnered_name, TenantKind::IndirectReseller);
-        for (local, role) in [
+        for (k, (local, role)) in [
             ("global.admin", Role::GlobalAdmin),
             ("admin.agent", Role::AdminAgent),
             ("sales.agent", Role::SalesAgent),
             ("helpdesk.agent", Role::HelpdeskAgent),
-        ] {
+        ]
+        .into_iter()
+        .enumerate()
+        {
             accounts.push(partner_user(
                 change.conn(),
                 &hash,
                 n,
-                local,
+                (ids::fixed(3, k as u64 + 1), local),
                 PARTNERED_DOMAIN,
                 &[role],
             )?);
@@ -286,7 +296,11 @@ pub fn seed(conn: &mut AnyConnection) -> Result<Credentials, ApiError> {
                 updated_at: t,
                 test_clock_id: None,
             };
-            let customer = customers::insert(change, provider, row, reseller, &mut admin)?;
+            // The customer's admin (and its relationship rows) get fixed ids too.
+            let block = if id == ADATUM_ID { 0x11 } else { 0x12 };
+            let customer = ids::seeded(block, || {
+                customers::insert(change, provider, row, reseller, &mut admin)
+            })?;
             let user = UserRow::find_by_user_name(change.conn(), &admin.user_name)?
                 .ok_or_else(|| ApiError::internal("demo admin missing"))?;
             UserRow::update(
@@ -640,4 +654,197 @@ fn proseware_price_list(conn: &mut AnyConnection, northwind: Uuid) -> Result<(),
         },
     )?;
     Ok(())
+}
+
+/// Contoso's user management admin: the example of `userId` on the partner-user operations.
+pub const USER_ID: &str = "019a8f3c-5001-7000-8000-000000000002";
+/// Contoso's helpdesk agent, member of the demo security group (`memberId`).
+pub const MEMBER_ID: &str = "019a8f3c-5001-7000-8000-000000000005";
+/// Adatum's customer admin (`userId` on the customer-user operations).
+pub const ADATUM_ADMIN_ID: &str = "019a8f3c-5011-7000-8000-000000000001";
+/// An open cart of Contoso for Adatum.
+pub const CART_ID: &str = "019a8f3c-5020-7000-8000-000000000001";
+/// An order of Contoso for Adatum.
+pub const ORDER_ID: &str = "019a8f3c-5021-7000-8000-000000000001";
+/// The subscription that order created.
+pub const SUBSCRIPTION_ID: &str = "019a8f3c-5021-7000-8000-000000000002";
+/// A service request Contoso opened for Adatum.
+pub const SERVICE_REQUEST_ID: &str = "019a8f3c-5022-7000-8000-000000000001";
+/// An application of Contoso.
+pub const APPLICATION_ID: &str = "019a8f3c-5023-7000-8000-000000000001";
+/// A webhook of Contoso (disabled: its target is not a real endpoint).
+pub const WEBHOOK_ID: &str = "019a8f3c-5024-7000-8000-000000000001";
+/// That webhook's delivery of a test event (waiting while the webhook is disabled).
+pub const DELIVERY_ID: &str = "019a8f3c-5025-7000-8000-000000000001";
+/// A test clock of Contoso.
+pub const CLOCK_ID: &str = "019a8f3c-5026-7000-8000-000000000001";
+/// A security group of Contoso with its helpdesk agent.
+pub const GROUP_ID: &str = "019a8f3c-5027-7000-8000-000000000001";
+/// An active granular delegated admin relationship of Contoso with Adatum.
+pub const RELATIONSHIP_ID: &str = "019a8f3c-5028-7000-8000-000000000001";
+/// An access assignment giving the security group a role in that relationship.
+pub const ASSIGNMENT_ID: &str = "019a8f3c-5029-7000-8000-000000000001";
+/// Contoso's pending partnership invitation to Proseware.
+pub const INVITATION_ID: &str = "019a8f3c-502a-7000-8000-000000000001";
+
+/// Directory roles of the demo relationship: Directory Readers, Helpdesk Administrator.
+const DEMO_GDAP_ROLES: [&str; 2] = [
+    "88d8e3e3-8f55-4a1e-953a-9b9898b8876b",
+    "729827e3-9c14-49f7-bb1b-9608f156bbb8",
+];
+
+fn uuid(id: &str) -> Result<Uuid, ApiError> {
+    id.parse().map_err(ApiError::internal)
+}
+
+/// The objects the OpenAPI document's path examples name (the ids above), made through the
+/// services as Contoso's global admin would make them: a cart, an order and its subscription, a
+/// service request for Adatum; an application, a (disabled) webhook with a test delivery, a test
+/// clock, a security group, an active GDAP relationship with Adatum and an access assignment;
+/// a pending invitation. Only `serve --demo` adds them (the tests' demo data stays without).
+/// The configuration gives the cancellation window and the key that seals the webhook's secret
+/// (`JWT_SECRET`, as for registered ones). Skipped when present.
+pub fn seed_examples(conn: &mut AnyConnection, config: &Config) -> Result<(), ApiError> {
+    use crate::auth::PartnerCaller;
+    use crate::domain::{BillingCycle, Severity, TermDuration};
+    use crate::models::cart::LineItem;
+    use crate::services::{
+        applications, carts, gdap, orders, partnerships, security_groups, service_requests,
+        test_clocks, webhooks,
+    };
+    use diesel::prelude::*;
+
+    let present: i64 = crate::schema::carts::table
+        .filter(crate::schema::carts::id.eq(CART_ID))
+        .count()
+        .get_result(conn)?;
+    if present > 0 {
+        return Ok(());
+    }
+    let caller = PartnerCaller::of_user(conn, ids::fixed(1, 1).uuid(), "demo-seed")?;
+    let adatum = uuid(ADATUM_ID)?;
+    let line = |quantity| LineItem {
+        offer_id: "019a8f3c-2000-758b-a2a2-055bb55bcbbb"
+            .parse()
+            .unwrap_or_else(|_| ids::new()),
+        quantity,
+        billing_cycle: BillingCycle::Monthly,
+        partner_id_on_record: None,
+        term_duration: Some(TermDuration::P1Y),
+    };
+    let actor = Actor::from(&*caller);
+    let client_secret = password::NewSecret::client_secret()?;
+    let (_, sealed) = webhooks::new_secret(&config.jwt_secret)?;
+    Change::run(conn, actor, None, |change| {
+        ids::seeded(0x20, || {
+            carts::create(change, &caller, adatum, vec![line(5)], &config.quotas)
+        })?;
+        ids::seeded(0x21, || {
+            orders::create(
+                change,
+                &caller,
+                adatum,
+                &[line(10)],
+                config.cancellation_window_hours,
+            )
+        })?;
+        ids::seeded(0x22, || {
+            service_requests::create(
+                change,
+                &caller,
+                adatum,
+                service_requests::NewRequest {
+                    title: "Mailbox migration help".to_owned(),
+                    description: "Adatum asks for help moving 10 mailboxes.".to_owned(),
+                    severity: Severity::Medium,
+                },
+            )
+        })?;
+        ids::seeded(0x23, || {
+            applications::create(
+                change,
+                &caller,
+                applications::NewApplication {
+                    display_name: "Nightly billing sync".to_owned(),
+                    roles: vec![Role::AdminAgent],
+                },
+                client_secret,
+                &config.quotas,
+            )
+        })?;
+        let webhook = uuid(WEBHOOK_ID)?;
+        ids::seeded(0x24, || {
+            webhooks::create(
+                change,
+                &caller,
+                webhooks::NewWebhook {
+                    url: "https://hooks.contoso-distribution.example/partner-center".to_owned(),
+                    events: vec![crate::domain::events::TEST_EVENT.to_owned()],
+                    description: "Demo endpoint (disabled; not a real target)".to_owned(),
+                },
+                sealed,
+                &config.quotas,
+            )
+        })?;
+        ids::seeded(0x25, || webhooks::send_test(change, &caller, webhook))?;
+        webhooks::update(
+            change,
+            &caller,
+            webhook,
+            crate::etag::Precondition::Any,
+            webhooks::WebhookChanges {
+                enabled: Some(false),
+                ..Default::default()
+            },
+        )?;
+        ids::seeded(0x26, || {
+            test_clocks::create(
+                change,
+                &caller,
+                "Demo clock".to_owned(),
+                now() + chrono::Duration::days(30),
+            )
+        })?;
+        let group = uuid(GROUP_ID)?;
+        ids::seeded(0x27, || {
+            security_groups::create(
+                change,
+                &caller,
+                security_groups::GroupFields {
+                    display_name: Some("Helpdesk".to_owned()),
+                    description: Some("Contoso's helpdesk agents".to_owned()),
+                },
+                &config.quotas,
+            )
+        })?;
+        security_groups::add_member(change, &caller, group, uuid(MEMBER_ID)?)?;
+        let customer = CustomerRow::find(change.conn(), adatum)?
+            .ok_or_else(|| ApiError::internal("demo customer missing"))?;
+        let roles: Vec<String> = DEMO_GDAP_ROLES.iter().map(|r| (*r).to_owned()).collect();
+        ids::seeded(0x28, || {
+            gdap::create_default(change, &[caller.partner_id()], &customer, &roles)
+        })?;
+        ids::seeded(0x29, || {
+            gdap::create_assignment(
+                change,
+                &caller,
+                uuid(RELATIONSHIP_ID)?,
+                gdap::NewAssignment {
+                    group_id: group,
+                    roles: vec![DEMO_GDAP_ROLES[1].to_owned()],
+                },
+            )
+        })?;
+        let link = crate::services::links::IssuedLink::issue(14);
+        ids::seeded(0x2a, || {
+            partnerships::invite(
+                change,
+                &caller,
+                "owner@fourthcoffee.example",
+                Some("Let us sell together.".to_owned()),
+                &link,
+            )
+        })?;
+        Ok(())
+    })
 }

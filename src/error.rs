@@ -126,7 +126,7 @@ impl ApiError {
     }
 
     /// 404 `not_found`: the resource does not exist or is outside the caller's reach (the two
-    /// are never told apart, product.md §5).
+    /// are never told apart, docs/concepts.md#roles-and-permissions).
     pub fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

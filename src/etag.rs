@@ -1,5 +1,5 @@
 //! Entity tags for single resources: `"v{version}"` from the row's version column. PATCH/PUT
-//! honour `If-Match` (product.md §7): a stale tag answers 412; the update itself is a
+//! honour `If-Match` (docs/api-guide.md): a stale tag answers 412; the update itself is a
 //! compare-and-swap on the version, so two writers with the same tag never both win.
 
 use actix_web::dev::Payload;

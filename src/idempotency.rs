@@ -1,4 +1,4 @@
-//! `Idempotency-Key` (alias `MS-RequestId`) on creating POSTs (product.md §7): the first request
+//! `Idempotency-Key` (alias `MS-RequestId`) on creating POSTs (docs/api-guide.md): the first request
 //! with a key runs and, when it succeeds (2xx), its response is stored in the database — shared by
 //! every replica — for 24 hours. A retry with the same key and the same method, path and body gets
 //! the stored response with `Idempotent-Replayed: true`; the same key with another request is 422
@@ -8,8 +8,8 @@
 //!
 //! Responses that show a secret once (temporary passwords, client secrets, link tokens; their
 //! body type says so, `crate::respond::Body::SHOWS_SECRET`, and its responder marks them
-//! [`ShownOnce`]) are stored encrypted (`crate::sealing`), so the database never holds those secrets in clear (product.md
-//! §1) while a retry still gets the first response — a script that lost the answer to "enroll"
+//! [`ShownOnce`]) are stored encrypted (`crate::sealing`), so the database never holds those secrets in clear
+//! while a retry still gets the first response — a script that lost the answer to "enroll"
 //! or "create customer" is not locked out. The request is compared by a canonical form of its
 //! JSON body (key order and whitespace do not matter).
 //!

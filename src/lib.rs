@@ -1,4 +1,4 @@
-//! partner-center: a self-hostable REST API for the cloud-reseller channel (product.md).
+//! partner-center: a self-hostable REST API for the cloud-reseller channel.
 //! `app::build` is what the binary serves and what every test mounts.
 
 pub mod access_log;
@@ -27,6 +27,7 @@ pub mod models;
 pub mod money;
 pub mod oauth;
 pub mod openapi;
+pub mod otel;
 pub mod outbox;
 pub mod paging;
 pub mod problem_code;

@@ -1,5 +1,5 @@
 //! The `partner-center` binary: `serve [--demo]`, `migrate`, `openapi`, `bootstrap`, `catalog
-//! import FILE` (product.md §8). Everything else lives in the library.
+//! import FILE` (README.md). Everything else lives in the library.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,7 +51,7 @@ enum Command {
         /// The global admin's email (its sign-in name).
         #[arg(long)]
         admin_email: String,
-        /// `text` or `json` (product.md §10 credentials shape).
+        /// `text` or `json` (the shape of `serve --demo --credentials-file`).
         #[arg(long, value_enum, default_value = "text")]
         output: Output,
     },
@@ -205,6 +205,8 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
             .map_err(|e| format!("database unavailable: {e}"))?;
         let mut creds =
             demo::seed(&mut conn).map_err(|e| format!("demo seeding failed: {}", e.detail))?;
+        demo::seed_examples(&mut conn, &config)
+            .map_err(|e| format!("demo seeding failed: {}", e.detail))?;
         let billing = demo::seed_billing(&mut conn, config.cancellation_window_hours)
             .map_err(|e| format!("demo billing seeding failed: {}", e.detail))?;
         creds.accounts.extend(billing);
@@ -219,7 +221,11 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
     }
     let bind = config.bind_addr.clone();
     let purge_pool = pool.clone();
-    let state = AppState::new(pool, config);
+    let tracing = partner_center::otel::Tracing::from_env()?;
+    if tracing.is_some() {
+        log::info!("tracing requests: spans are exported over OTLP");
+    }
+    let state = AppState::with_tracing(pool, config, tracing.clone());
     let (worker_pool, worker_config) = (state.pool.clone(), state.config.clone());
     log::info!("serving on http://{bind} (Swagger UI: {base}/swagger-ui/)");
     // Each worker's blocking threads need not outnumber the pooled connections they wait for:
@@ -236,7 +242,7 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
     .bind(&bind)
     .map_err(|e| format!("cannot listen on BIND_ADDR {bind}: {e}"))?
     .run();
-    actix_web::rt::System::new()
+    let served = actix_web::rt::System::new()
         .block_on(async move {
             actix_web::rt::spawn(idempotency::purge_periodically(purge_pool));
             partner_center::workers::lifecycle::spawn(worker_pool.clone(), worker_config.clone());
@@ -244,7 +250,14 @@ fn serve(demo_mode: bool, credentials_file: Option<PathBuf>) -> Result<(), Strin
             webhooks::delivery::spawn(worker_pool, worker_config);
             server.await
         })
-        .map_err(|e| format!("server failed: {e}"))
+        .map_err(|e| format!("server failed: {e}"));
+    // Send the spans of the last requests before exiting.
+    if let Some(tracing) = tracing
+        && let Err(e) = tracing.shutdown()
+    {
+        log::warn!("could not flush the last spans: {e}");
+    }
+    served
 }
 
 fn print_demo(creds: &demo::Credentials, base: &str) {

@@ -1,4 +1,4 @@
-//! Money on the wire and in the catalog (product.md §3, §7): an integer amount in the currency's
+//! Money on the wire and in the catalog (docs/concepts.md#commerce, docs/api-guide.md): an integer amount in the currency's
 //! minor unit plus an ISO 4217 code, `{ "amountMinor": 1250, "currency": "USD" }`. Never floating
 //! point: prices, line totals and order totals are computed with integer arithmetic.
 

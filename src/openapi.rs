@@ -78,7 +78,7 @@ impl Modify for SecurityAddon {
     }
 }
 
-/// Completes the collected document with what every `/v1` operation shares (product.md §7), so
+/// Completes the collected document with what every `/v1` operation shares (docs/api-guide.md), so
 /// the handlers' annotations need not repeat it: the `X-Request-Id` request parameter and
 /// response header; on every operation the 429 answer of the per-caller request budget
 /// (`rate_limit`), 500 and 503; on secured operations 401; for JSON bodies the 400, 413 and 415
@@ -324,7 +324,7 @@ fn finish(api: &mut utoipa::openapi::OpenApi) {
             .examples([serde_json::json!("\"v1\"")])
             .build()
     };
-    for (_, item) in api.paths.paths.iter_mut() {
+    for (path, item) in api.paths.paths.iter_mut() {
         let ops: [(bool, &mut Option<Operation>); 5] = [
             (true, &mut item.get),
             (false, &mut item.put),
@@ -394,7 +394,7 @@ fn finish(api: &mut utoipa::openapi::OpenApi) {
                         .example(Some(serde_json::json!("\"v1\"")))
                         .build();
                 }
-                if let Some((_, id)) = DEMO_PATH_IDS.iter().find(|(name, _)| *name == p.name)
+                if let Some(id) = demo_path_id(path, &p.name)
                     && p.parameter_in == ParameterIn::Path
                     && let Some(RefOr::T(schema::Schema::Object(s))) = p.schema.as_mut()
                     && s.example.is_none()
@@ -435,17 +435,43 @@ const CURSOR_PATTERN: &str = "^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$";
 /// What `validator` accepts as an email address (HTML5's definition, local part at most 64).
 const EMAIL_PATTERN: &str = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$";
 
-/// Path parameters whose examples name a demo organisation or offer (`serve --demo` seeds them
-/// with these ids): Contoso's customer Adatum (with DAP), Northwind IT (partnered with Contoso),
-/// Contoso itself, and Microsoft 365 Business Basic.
-const DEMO_PATH_IDS: [(&str, &str); 6] = [
+/// Path parameters whose examples name demo data (`serve --demo` seeds it with these ids,
+/// `crate::demo`): Contoso's customer Adatum (with DAP), Northwind IT (partnered with Contoso),
+/// Contoso itself, Microsoft 365 Business Basic, and the objects `demo::seed_examples` makes.
+const DEMO_PATH_IDS: [(&str, &str); 20] = [
     ("customerId", crate::demo::ADATUM_ID),
     ("resellerId", crate::demo::PARTNERED_ID),
     ("providerId", crate::demo::PROVIDER_ID),
     ("partnerId", crate::demo::PROVIDER_ID),
     ("offerId", "019a8f3c-2000-758b-a2a2-055bb55bcbbb"),
     ("priceListId", crate::demo::PRICE_LIST_ID),
+    ("userId", crate::demo::USER_ID),
+    ("memberId", crate::demo::MEMBER_ID),
+    ("cartId", crate::demo::CART_ID),
+    ("orderId", crate::demo::ORDER_ID),
+    ("subscriptionId", crate::demo::SUBSCRIPTION_ID),
+    ("serviceRequestId", crate::demo::SERVICE_REQUEST_ID),
+    ("applicationId", crate::demo::APPLICATION_ID),
+    ("webhookId", crate::demo::WEBHOOK_ID),
+    ("deliveryId", crate::demo::DELIVERY_ID),
+    ("clockId", crate::demo::CLOCK_ID),
+    ("groupId", crate::demo::GROUP_ID),
+    ("relationshipId", crate::demo::RELATIONSHIP_ID),
+    ("assignmentId", crate::demo::ASSIGNMENT_ID),
+    ("invitationId", crate::demo::INVITATION_ID),
 ];
+
+/// The demo id that is the example of path parameter `name` in `path`: a customer's users are
+/// Adatum's (its admin), partner users are Contoso's.
+fn demo_path_id(path: &str, name: &str) -> Option<&'static str> {
+    if name == "userId" && path.contains("/customers/{customerId}/users/") {
+        return Some(crate::demo::ADATUM_ADMIN_ID);
+    }
+    DEMO_PATH_IDS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, id)| *id)
+}
 
 /// Examples that work against `serve --demo`: an optional reference or value without its own
 /// example is `null` in examples (Swagger UI would otherwise fill in a placeholder that the

@@ -1,4 +1,4 @@
-//! The transactional outbox (product.md §11): the events of a change and their deliveries,
+//! The transactional outbox (docs/api-guide.md#webhooks): the events of a change and their deliveries,
 //! written by [`crate::change::Change`] at commit in the change's own transaction, so an event
 //! exists if and only if its change committed. Which change is which event is decided by the
 //! catalogue ([`crate::domain::events`]); who receives it by [`recipients`]; what it carries is
@@ -188,7 +188,7 @@ fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {
 }
 
 /// The partners that receive the event, each with whether it can see the resource after the
-/// change — exactly those a GET of it would answer (product.md §5, `auth::visibility`): a
+/// change — exactly those a GET of it would answer (docs/concepts.md#roles-and-permissions, `auth::visibility`): a
 /// customer's partners with a relationship; a subscription's billing partner, reseller of record
 /// and support contact when they have a relationship with its customer (a reseller of record
 /// without one gets 404 on GET, so no event). The audit record's partner (the one the change is

@@ -1,4 +1,4 @@
-//! Keyset paging (product.md §7): `limit` (1–500, default 50) and an opaque `cursor`; collections
+//! Keyset paging (docs/api-guide.md): `limit` (1–500, default 50) and an opaque `cursor`; collections
 //! answer `{ "items", "nextCursor", "links": { "next" } }`. Pages are ordered by id (UUIDv7, so by
 //! creation time) and each page is `WHERE id > :last ORDER BY id LIMIT n+1`, so the cost does not
 //! depend on depth and rows inserted meanwhile are never skipped.

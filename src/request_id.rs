@@ -4,7 +4,8 @@
 //! [`middleware`] — errors are made deep in services that know nothing of the request, so the
 //! stamp happens on the way out, and no thread- or task-local carries the id. Partner Center's
 //! own `MS-CorrelationId` and `MS-RequestId` are echoed under their own names when sent. The
-//! same middleware reads and returns the W3C `traceparent` ([`crate::trace_context`]).
+//! same middleware reads and returns the W3C `traceparent` ([`crate::trace_context`]) and, when
+//! tracing is on, starts and ends the request's span ([`crate::otel`]).
 
 use actix_web::body::{self, BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -12,7 +13,9 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 
+use crate::access_log::LoggedCaller;
 use crate::error::ApiError;
+use crate::state::AppState;
 use crate::trace_context::{TRACEPARENT, TraceContext};
 
 /// The request id of the current request, in request extensions.
@@ -51,11 +54,19 @@ pub async fn middleware(
             Some((name, value.clone()))
         })
         .collect();
-    let trace = TraceContext::from_header(req.headers().get(&TRACEPARENT));
+    let mut trace = TraceContext::from_header(req.headers().get(&TRACEPARENT));
+    // With tracing on, the request's span is exported and `trace` names it.
+    let span = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|s| s.tracing.as_ref())
+        .map(|t| t.start(&mut trace, req.method().as_str()));
     let traceparent = trace.traceparent();
     req.extensions_mut().insert(RequestId(id.clone()));
     req.extensions_mut().insert(trace.clone());
     let res = next.call(req).await?;
+    if let Some(span) = span {
+        end_span(span, &id, &res);
+    }
     log_cause(&id, &trace, &res);
     let mut res = stamp_problem(res, &id).await;
     if let Ok(v) = HeaderValue::from_str(&id) {
@@ -68,6 +79,26 @@ pub async fn middleware(
         res.headers_mut().insert(name, value);
     }
     Ok(res)
+}
+
+/// Ends the request's span with what the answer and the access log know.
+fn end_span<B>(span: crate::otel::RequestSpan, id: &str, res: &ServiceResponse<B>) {
+    let req = res.request();
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let ext = req.extensions();
+    let caller = ext
+        .get::<LoggedCaller>()
+        .map(|c| (c.caller.as_str(), c.tenant.as_str()));
+    crate::otel::finish(
+        span,
+        req.method().as_str(),
+        &route,
+        res.status().as_u16(),
+        id,
+        caller,
+    );
 }
 
 /// Adds `requestId` to a problem+json body (bodies of other types pass through untouched).

@@ -1,6 +1,6 @@
 //! Sealing secrets at rest: ChaCha20-Poly1305 under a key derived from `JWT_SECRET`. The
 //! idempotency store keeps responses that show a secret once only sealed, and webhook signing
-//! secrets are stored sealed (product.md §1: secrets are never stored in clear).
+//! secrets are stored sealed (docs/concepts.md#organisations-and-who-signs-in: secrets are never stored in clear).
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -10,6 +10,7 @@ use crate::auth::jwt::JwtKeys;
 use crate::auth::password::Hasher;
 use crate::config::Config;
 use crate::db::Pool;
+use crate::otel::Tracing;
 use crate::rate_limit::RequestLimiter;
 
 /// Shared state of every request.
@@ -24,11 +25,22 @@ pub struct AppState {
     pub hasher: Hasher,
     /// Configuration.
     pub config: Arc<Config>,
+    /// Request traces (`None`: off).
+    pub tracing: Option<Tracing>,
 }
 
 impl AppState {
     /// State for a pool and configuration.
     pub fn new(pool: Pool, config: Config) -> web::Data<AppState> {
+        Self::with_tracing(pool, config, None)
+    }
+
+    /// State for a pool and configuration, tracing requests with `tracing`.
+    pub fn with_tracing(
+        pool: Pool,
+        config: Config,
+        tracing: Option<Tracing>,
+    ) -> web::Data<AppState> {
         web::Data::new(AppState {
             pool,
             jwt: JwtKeys::configured(
@@ -41,6 +53,7 @@ impl AppState {
             request_limiter: RequestLimiter::new(config.request_rate_limit_per_minute),
             hasher: Hasher::new(config.hashing_threads, config.hashing_queue),
             config: Arc::new(config),
+            tracing,
         })
     }
 }

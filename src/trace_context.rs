@@ -2,7 +2,8 @@
 //! carries a valid `traceparent` joins its trace — the server's work becomes a span of the same
 //! `trace-id`, child of the caller's `parent-id` — and any other request starts a trace. The
 //! response carries `traceparent` naming the server's span, and every log line of the request
-//! carries `trace_id` (see [`crate::request_id::middleware`], which sets both ids).
+//! carries `trace_id` (see [`crate::request_id::middleware`], which sets both ids). With tracing
+//! on, the exported span's ids replace the ones made here ([`crate::otel::Tracing::start`]).
 
 use actix_web::http::header::{HeaderName, HeaderValue};
 

@@ -1,4 +1,4 @@
-//! Applications (app-only credentials, product.md §7) on the wire: never their secret.
+//! Applications (app-only credentials, docs/api-guide.md) on the wire: never their secret.
 
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -1,4 +1,4 @@
-//! Billing line items on the wire (product.md §13): JSON with the price levels the reader may
+//! Billing line items on the wire (docs/billing.md): JSON with the price levels the reader may
 //! see (a provider: cost, reseller price, customer price and margin; a reseller: its price and
 //! its customer's, never cost), and the same rows as CSV with stable camelCase columns.
 

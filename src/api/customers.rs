@@ -1,4 +1,4 @@
-//! Customers on the wire (product.md §2): the customer with its billing profile and address, as
+//! Customers on the wire (docs/concepts.md#relationships): the customer with its billing profile and address, as
 //! GET answers it and as its events carry it. The address and billing profile are also request
 //! bodies (create, and the whole profile on update).
 

@@ -1,4 +1,4 @@
-//! Granular delegated admin (GDAP) on the wire (§14), with Microsoft Graph's field
+//! Granular delegated admin (GDAP) on the wire (docs/concepts.md#granular-delegated-admin-gdap), with Microsoft Graph's field
 //! names (`delegatedAdminRelationship`, `delegatedAdminAccessAssignment`): security groups,
 //! directory roles, relationships and access assignments.
 

@@ -1,4 +1,4 @@
-//! Orders on the wire (product.md §3): the line items a cart or an order request names, and an
+//! Orders on the wire (docs/concepts.md#commerce): the line items a cart or an order request names, and an
 //! order with its priced lines, as GET answers it and as its `order-created` event carries it.
 
 use chrono::{DateTime, Utc};

@@ -1,4 +1,4 @@
-//! A partner organisation's profile on the wire (product.md §1).
+//! A partner organisation's profile on the wire (docs/concepts.md#organisations-and-who-signs-in).
 
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -1,4 +1,4 @@
-//! Price lists on the wire (product.md §13): a list, its versions with their entries, and a
+//! Price lists on the wire (docs/billing.md): a list, its versions with their entries, and a
 //! resolved price with the list and version it came from. Markups are decimal strings
 //! (`"12.5"`: percent, never a float); prices are money in minor units.
 

@@ -1,4 +1,4 @@
-//! Service requests on the wire (product.md §4): a request as GET and lists answer it (its
+//! Service requests on the wire (docs/concepts.md#designated-support-contact): a request as GET and lists answer it (its
 //! note count, never its notes), its notes (paged apart), and what its events carry.
 
 use chrono::{DateTime, Utc};

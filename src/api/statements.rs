@@ -1,4 +1,4 @@
-//! Statements on the wire (product.md §13): a statement with its totals, its lines at the
+//! Statements on the wire (docs/billing.md): a statement with its totals, its lines at the
 //! statement's one price level (the reseller price on a provider's statement to a reseller, the
 //! customer price on a statement to a customer — never cost, never another level), and the same
 //! lines as CSV with stable camelCase columns.

@@ -1,4 +1,4 @@
-//! Subscriptions on the wire (product.md §3): a subscription as GET answers it and as its events
+//! Subscriptions on the wire (docs/concepts.md#commerce): a subscription as GET answers it and as its events
 //! carry it.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

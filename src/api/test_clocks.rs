@@ -1,4 +1,4 @@
-//! Test clocks on the wire (product.md §12): a provider's simulated time, as GET answers it.
+//! Test clocks on the wire (docs/concepts.md#subscription-terms-and-lifecycle): a provider's simulated time, as GET answers it.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

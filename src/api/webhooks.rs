@@ -1,4 +1,4 @@
-//! The wire types of the webhook operations (product.md §11): the endpoint as shown, the
+//! The wire types of the webhook operations (docs/api-guide.md#webhooks): the endpoint as shown, the
 //! requests to register, change and replay, the rotated secret, the delivery log, the event body
 //! and the event-type catalogue.
 

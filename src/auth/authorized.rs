@@ -1,4 +1,4 @@
-//! The authorization extractor: [`Authorized<P>`] names the product.md §5 row a handler performs
+//! The authorization extractor: [`Authorized<P>`] names the permission-table row a handler performs
 //! in its signature (`caller: Authorized<ops::CreateCart>`), and answers 401/403 before any
 //! path, query or body extractor is polled, so a forbidden caller never learns anything about its
 //! body (a helpdesk agent posting `{}` to a cart gets 403, not 422).
@@ -12,7 +12,7 @@
 //!    ([`Principal::load`], 401 `token_revoked` if it was disabled, deleted or changed since) and
 //!    the row is checked again against its current roles, then the service runs on the same
 //!    connection. So a disabled user, a deleted application or a changed role takes effect on the
-//!    next request (product.md §7) without a second trip to the blocking pool. For an operation
+//!    next request (docs/api-guide.md) without a second trip to the blocking pool. For an operation
 //!    that reads a customer's data under `/customers/{customerId}`, the same statement reads the
 //!    caller's relationship with that customer and whether the caller holds a GDAP grant of the
 //!    row's directory roles there, which `visibility::customer` then uses: caller, reach check,
@@ -43,7 +43,7 @@ use crate::models::idempotency_key::PendingKey;
 use crate::request_id::RequestId;
 use crate::state::AppState;
 
-/// A §5 row as a type, so a handler's signature says who may call it.
+/// A permission-table row as a type, so a handler's signature says who may call it.
 pub trait Permission: 'static {
     /// The row.
     const OPERATION: Operation;
@@ -105,7 +105,7 @@ pub mod ops {
 
     macro_rules! rows {
         ($($name:ident),* $(,)?) => {$(
-            #[doc = concat!("The §5 row [`Operation::", stringify!($name), "`].")]
+            #[doc = concat!("The permission-table row [`Operation::", stringify!($name), "`].")]
             #[derive(Debug)]
             pub struct $name;
             impl Permission for $name {
@@ -222,7 +222,7 @@ impl<P: Permission> FromRequest for Authorized<P> {
 }
 
 /// A caller with a valid bearer token, for the one operation open to every signed-in caller
-/// (`GET /v1/me`, no §5 row). Errors at extraction: 401 `unauthorized`.
+/// (`GET /v1/me`, no permission-table row). Errors at extraction: 401 `unauthorized`.
 pub struct Authenticated {
     claims: Claims,
     request_id: String,

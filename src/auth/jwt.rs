@@ -1,5 +1,5 @@
 //! Bearer access tokens: JWTs with the algorithm pinned per key and `exp`, `iat`, `iss`, `aud`
-//! and `sub` required and checked (product.md §7, RFC 8725). Time claims are checked with 60 s of
+//! and `sub` required and checked (docs/api-guide.md, RFC 8725). Time claims are checked with 60 s of
 //! leeway: `nbf` and `iat` may not lie in the future, and `exp - iat` may not exceed the
 //! configured lifetime. `aud` may be a string or a list that contains ours (RFC 7519 §4.1.3).
 //!

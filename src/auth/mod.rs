@@ -1,6 +1,6 @@
 //! Who is calling: bearer tokens ([`jwt`]), password and secret hashing
 //! ([`password`]), the caller ([`principal::Principal`], reloaded by the [`Authorized`] and
-//! [`Authenticated`] extractors inside the handler's hop) and the product.md §5 permission table
+//! [`Authenticated`] extractors inside the handler's hop) and the permission table
 //! ([`permissions`]).
 
 pub mod authorized;

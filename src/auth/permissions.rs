@@ -1,4 +1,4 @@
-//! The product.md §5 table — who may do what — in one place: for each [`Operation`], the roles
+//! The permission table — who may do what — in one place: for each [`Operation`], the roles
 //! that may perform it and the kind of organisation ([`Tenants`]) that may. The authorization
 //! extractor ([`super::authorized::Authorized`]) checks a handler's row with [`check`] before any
 //! path, query or body is read; nothing else decides on roles or tenant kinds.
@@ -15,10 +15,10 @@ use Role::{
     UserManagementAdmin as UMA,
 };
 
-/// The one list of the §5 operations, each with its doc comment, in table order: hands it to
+/// The one list of the permission-table operations, each with its doc comment, in table order: hands it to
 /// `$then!` — `operations!(docs declare)` with the doc comments (for [`Operation`] and
 /// [`Operation::ALL`], below), `operations!(names then)` with the names only (for the marker
-/// types `super::authorized::ops`). A new operation is added here and nowhere else; the §5 rule
+/// types `super::authorized::ops`). A new operation is added here and nowhere else; the permission rule
 /// of each is [`Operation::rule`].
 macro_rules! operations {
     (docs $then:ident) => {
@@ -84,20 +84,20 @@ macro_rules! operations {
             /// Customer self-service (`/v1/my/...`, accepting a relationship request): the customer's
             /// own admin.
             CustomerSelfService,
-            /// Webhooks: register, change, rotate secret, test, deliveries, replay (product.md §11).
+            /// Webhooks: register, change, rotate secret, test, deliveries, replay (docs/api-guide.md#webhooks).
             ManageWebhooks,
-            /// Test clocks: create, read, advance, delete (product.md §12; only where enabled).
+            /// Test clocks: create, read, advance, delete (docs/concepts.md#subscription-terms-and-lifecycle; only where enabled).
             ManageTestClocks,
-            /// Price lists: create, version, assign (product.md §13).
+            /// Price lists: create, version, assign (docs/billing.md).
             ManagePriceLists,
-            /// Billing line items: read, export (product.md §13).
+            /// Billing line items: read, export (docs/billing.md).
             ReadBilling,
-            /// Security groups and their members (§14).
+            /// Security groups and their members (docs/concepts.md#granular-delegated-admin-gdap).
             ManageSecurityGroups,
-            /// Directory roles: read the catalog (§14; every partner role, like offers).
+            /// Directory roles: read the catalog (docs/concepts.md#granular-delegated-admin-gdap; every partner role, like offers).
             ReadDirectoryRoles,
             /// GDAP relationships and access assignments: create, read, edit, lock for approval,
-            /// terminate (§14).
+            /// terminate (docs/concepts.md#granular-delegated-admin-gdap).
             ManageDelegatedAdminRelationships,
         }
     };
@@ -113,7 +113,7 @@ pub(crate) use operations;
 /// Declares [`Operation`] and [`Operation::ALL`] from `operations!`.
 macro_rules! declare_operations {
     ($($(#[doc = $doc:literal])* $name:ident,)*) => {
-        /// Every operation that needs a role, one per row (or half-row) of product.md §5.
+        /// Every operation that needs a role, one per row (or half-row) of docs/concepts.md#roles-and-permissions.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Operation {
             $($(#[doc = $doc])* $name,)*
@@ -129,7 +129,7 @@ macro_rules! declare_operations {
 operations!(docs declare_operations);
 
 /// The kind of organisation whose users and applications may perform an operation: the
-/// tenant-kind column of the §5 table.
+/// tenant-kind column of the permission table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tenants {
     /// Any partner: indirect provider or indirect reseller.
@@ -162,7 +162,7 @@ const PROVIDERS_BY_RESELLER: &str = "Only an indirect reseller accepts partnersh
 
 impl Operation {
     /// The row: the roles that may perform this operation and the tenant kinds they must belong
-    /// to (product.md §5).
+    /// to (docs/concepts.md#roles-and-permissions).
     pub const fn rule(self) -> (&'static [Role], Tenants) {
         use Operation::*;
         use Tenants::{Customers, IndirectProvider, IndirectReseller, Partners};
@@ -228,12 +228,12 @@ impl Operation {
         !matches!(self.rule().1, Tenants::Customers)
     }
 
-    /// The roles that may perform this operation (product.md §5).
+    /// The roles that may perform this operation (docs/concepts.md#roles-and-permissions).
     pub fn allowed_roles(self) -> &'static [Role] {
         self.rule().0
     }
 
-    /// The tenant kinds that may perform this operation (product.md §5).
+    /// The tenant kinds that may perform this operation (docs/concepts.md#roles-and-permissions).
     pub fn tenants(self) -> Tenants {
         self.rule().1
     }
@@ -255,7 +255,7 @@ impl Operation {
     }
 
     /// Whether the caller's relationship with the customer must include delegated admin
-    /// privileges (§2: customer users, service requests, upgrades) — or the caller a
+    /// privileges (docs/concepts.md#relationships: customer users, service requests, upgrades) — or the caller a
     /// GDAP grant of one of [`Operation::delegated_roles`].
     pub fn needs_delegated_admin(self) -> bool {
         !self.delegated_roles().is_empty()
@@ -263,7 +263,7 @@ impl Operation {
 
     /// The customer-side directory roles (names in `data/directory-roles.json`) a GDAP grant
     /// must give the caller for this operation when its partner has no DAP on the customer
-    /// (§14); empty for operations that need no delegated admin. Global Administrator
+    /// (docs/concepts.md#granular-delegated-admin-gdap); empty for operations that need no delegated admin. Global Administrator
     /// grants every one.
     pub const fn delegated_roles(self) -> &'static [&'static str] {
         use Operation::*;
@@ -362,7 +362,7 @@ pub fn require(principal: &super::Principal, op: Operation) -> Result<(), ApiErr
     check(&principal.roles, principal.tenant_kind, op)
 }
 
-/// The rule under the `ManagePartnerUsers` row (product.md §5: a user management admin manages
+/// The rule under the `ManagePartnerUsers` row (docs/concepts.md#roles-and-permissions: a user management admin manages
 /// partner users except global admins): 403 `global_admin_protected` unless the caller is a
 /// global admin, for any change to, reset of, or grant of the global admin role.
 pub fn may_manage_global_admins(principal: &super::Principal) -> Result<(), ApiError> {
@@ -375,7 +375,7 @@ pub fn may_manage_global_admins(principal: &super::Principal) -> Result<(), ApiE
     ))
 }
 
-/// The rule under the `ManageSubscriptions` row for the reseller of record (product.md §3):
+/// The rule under the `ManageSubscriptions` row for the reseller of record (docs/concepts.md#commerce):
 /// only the indirect provider that bills a subscription sets it; 403
 /// `indirect_provider_required` for anyone else.
 pub fn may_set_reseller_of_record(
@@ -393,7 +393,7 @@ pub fn may_set_reseller_of_record(
 
 #[cfg(test)]
 mod tests {
-    //! product.md §5 written out again, row by row, independently of `allowed_roles`.
+    //! docs/concepts.md#roles-and-permissions written out again, row by row, independently of `allowed_roles`.
 
     use super::Operation::{self, *};
     use super::*;
@@ -402,7 +402,7 @@ mod tests {
     const Y: bool = true;
     const N: bool = false;
 
-    /// One row of the §5 table: the operation, then GA, UMA, AA, SA, HA. An exhaustive match, so
+    /// One row of the permission table: the operation, then GA, UMA, AA, SA, HA. An exhaustive match, so
     /// a new operation does not compile until its row is written here.
     #[rustfmt::skip]
     fn row(op: Operation) -> [bool; 5] {
@@ -469,7 +469,7 @@ mod tests {
         }
     }
 
-    /// The rows marked DAP in §5 (and §2: password resets, service requests, upgrades).
+    /// The rows marked DAP in the permission table (and docs/concepts.md#relationships: password resets, service requests, upgrades).
     fn dap(op: Operation) -> bool {
         matches!(
             op,
@@ -481,7 +481,7 @@ mod tests {
         )
     }
 
-    /// §14's mapping of the DAP rows to directory roles, written out again.
+    /// GDAP's mapping of the DAP rows to directory roles, written out again.
     #[rustfmt::skip]
     fn gdap(op: Operation) -> &'static [&'static str] {
         match op {
@@ -507,7 +507,7 @@ mod tests {
     }
 
     /// The tenant-kind column: `P` provider only, `R` reseller only, `PR` either partner, `C`
-    /// customer only (product.md §5 "provider side only", §2 and the seed pages' sides).
+    /// customer only (the permission table's "provider side only", docs/concepts.md#relationships and the seed pages' sides).
     #[rustfmt::skip]
     fn side(op: Operation) -> &'static str {
         match op {

@@ -1,6 +1,6 @@
 //! The [`Principal`]: the caller behind a bearer token, reloaded from the database on every
 //! request (inside the handler's one blocking hop, see `super::authorized`) so that a disabled
-//! user, a deleted application or a changed role takes effect at once (product.md §7).
+//! user, a deleted application or a changed role takes effect at once (docs/api-guide.md).
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
@@ -113,7 +113,7 @@ impl Principal {
 }
 
 /// A caller that belongs to a partner (an indirect provider or an indirect reseller): what the
-/// services of a §5 row only partners may perform get (`Authorized` narrows the caller once), so
+/// services of a permission-table row only partners may perform get (`Authorized` narrows the caller once), so
 /// they read its partner id without asking. Dereferences to the [`Principal`].
 #[derive(Debug, Clone)]
 pub struct PartnerCaller {
@@ -124,6 +124,37 @@ impl PartnerCaller {
     /// The caller's partner id.
     pub fn partner_id(&self) -> Uuid {
         self.principal.tenant_id
+    }
+
+    /// Partner user `user_id` as the caller of services outside a request (the demo data is
+    /// made through the same services as requests), loaded by the same rules as a request's
+    /// caller. Errors: 401 if the user cannot act (as for a token), 403 for a customer user.
+    pub fn of_user(
+        conn: &mut AnyConnection,
+        user_id: Uuid,
+        request_id: &str,
+    ) -> Result<PartnerCaller, ApiError> {
+        let user = crate::models::user::UserRow::find(conn, user_id)?
+            .ok_or_else(ApiError::token_revoked)?;
+        let (tid, tkind) = match (user.partner_id, user.customer_id) {
+            (Some(p), _) => (p.to_string(), TenantKind::IndirectProvider),
+            (None, Some(c)) => (c.to_string(), TenantKind::Customer),
+            (None, None) => return Err(ApiError::token_revoked()),
+        };
+        let claims = Claims {
+            sub: user_id.to_string(),
+            act: ActorKind::User,
+            tid,
+            tkind,
+            roles: Vec::new(),
+            iss: String::new(),
+            aud: super::jwt::Audience::One(String::new()),
+            iat: 0,
+            exp: 0,
+            jti: String::new(),
+            cv: user.credentials_version,
+        };
+        PartnerCaller::try_from(Principal::load(conn, &claims, request_id.to_owned(), None)?)
     }
 }
 

@@ -1,7 +1,7 @@
-//! Which customers a caller may reach (product.md §5): a partner reaches a customer only through
+//! Which customers a caller may reach (docs/concepts.md#roles-and-permissions): a partner reaches a customer only through
 //! a customer relationship, and the DAP rows need that relationship to include delegated admin
 //! privileges — or the caller a GDAP grant of one of the row's directory roles on the customer
-//! (§14); a customer user reaches only its own customer. Every customer-scoped lookup
+//! (docs/concepts.md#granular-delegated-admin-gdap); a customer user reaches only its own customer. Every customer-scoped lookup
 //! goes through [`customer`], so a missing check cannot hide in one handler. Outside reach is
 //! 404. The relationship, the customer and the GDAP grant are read in one statement (with the
 //! caller's reload for reads, `Principal::load`).
@@ -154,7 +154,7 @@ pub fn delegated_admin_required(op: Operation) -> ApiError {
 
 /// Authorizes `op` on one subscription of a reachable customer (see [`customer`]). An indirect
 /// provider reaches only the subscriptions it bills, an indirect reseller only those where it is
-/// the reseller of record or the support contact (product.md §5); anything else is 404
+/// the reseller of record or the support contact (docs/concepts.md#roles-and-permissions); anything else is 404
 /// `not_found`.
 pub fn subscription(
     conn: &mut AnyConnection,

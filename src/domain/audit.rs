@@ -1,6 +1,6 @@
-//! [`AuditOperation`]: every kind of change the service records (product.md §8), with the type of
+//! [`AuditOperation`]: every kind of change the service records (docs/concepts.md#audit-records-and-events), with the type of
 //! resource it changes. Audit records store the snake_case names; webhook event types
-//! (product.md §11) map from these values.
+//! (docs/api-guide.md#webhooks) map from these values.
 
 use std::fmt;
 
@@ -105,7 +105,7 @@ operations! {
     UpdateSubscription = "update_subscription" on "subscription",
     /// A subscription was upgraded to another offer.
     UpgradeSubscription = "upgrade_subscription" on "subscription",
-    /// A subscription was cancelled within its cancellation window (product.md §12).
+    /// A subscription was cancelled within its cancellation window (docs/concepts.md#subscription-terms-and-lifecycle).
     CancelSubscription = "cancel_subscription" on "subscription",
     /// A subscription's term ends within 30 or 7 days (the lifecycle runner).
     AnnounceRenewal = "announce_renewal" on "subscription",
@@ -126,7 +126,7 @@ operations! {
     AdvanceTestClock = "advance_test_clock" on "test_clock",
     /// A test clock was deleted.
     DeleteTestClock = "delete_test_clock" on "test_clock",
-    /// A price list was created (product.md §13).
+    /// A price list was created (docs/billing.md).
     CreatePriceList = "create_price_list" on "price_list",
     /// A price list's name or default flag changed.
     UpdatePriceList = "update_price_list" on "price_list",
@@ -152,7 +152,7 @@ operations! {
     DeleteWebhook = "delete_webhook" on "webhook",
     /// A webhook's signing secret was rotated.
     RotateWebhookSecret = "rotate_webhook_secret" on "webhook",
-    /// A security group was created (§14).
+    /// A security group was created (docs/concepts.md#granular-delegated-admin-gdap).
     CreateSecurityGroup = "create_security_group" on "security_group",
     /// A security group's name or description changed.
     UpdateSecurityGroup = "update_security_group" on "security_group",

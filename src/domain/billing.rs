@@ -1,4 +1,4 @@
-//! The arithmetic of billing (product.md §13), in one place: markups, cycle prices, billing
+//! The arithmetic of billing (docs/billing.md), in one place: markups, cycle prices, billing
 //! cycles and daily proration. Pure functions; no I/O, no floating point.
 //!
 //! - Amounts are integer minor units (cents for USD). Arithmetic in between is exact decimal
@@ -24,7 +24,7 @@ use utoipa::ToSchema;
 
 use super::BillingCycle;
 
-/// Why a billing line was written (product.md §13 `chargeType`).
+/// Why a billing line was written (its `chargeType`).
 #[derive(
     Debug,
     Clone,

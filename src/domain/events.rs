@@ -1,4 +1,4 @@
-//! The event catalogue (product.md §11): every event type a partner can subscribe to, what it
+//! The event catalogue (docs/api-guide.md#webhooks): every event type a partner can subscribe to, what it
 //! means, which audited operations produce it and the type of resource it carries. The one home
 //! of "which change is which event" ([`event_for`]). Vocabulary only; no I/O.
 
@@ -36,7 +36,7 @@ impl utoipa::PartialSchema for EventName {
 
 impl utoipa::ToSchema for EventName {}
 
-/// Every event type (product.md §11).
+/// Every event type (docs/api-guide.md#webhooks).
 pub const EVENT_TYPES: &[EventType] = &[
     EventType {
         name: "customer-created",

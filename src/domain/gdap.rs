@@ -31,7 +31,7 @@ struct Catalog {
     roles: Vec<DirectoryRole>,
 }
 
-/// The role whose holder may do everything (§14): it grants every delegated
+/// The role whose holder may do everything (docs/concepts.md#granular-delegated-admin-gdap): it grants every delegated
 /// operation and stops a relationship from extending itself.
 pub const GLOBAL_ADMINISTRATOR: &str = "Global Administrator";
 
@@ -172,7 +172,7 @@ pub fn duration_days(duration: &str) -> Option<i32> {
     (1..=730).contains(&days).then_some(days)
 }
 
-/// What the expiry rule needs of a relationship (§14).
+/// What the expiry rule needs of a relationship (docs/concepts.md#granular-delegated-admin-gdap).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
     /// Its status.

@@ -1,4 +1,4 @@
-//! Who a caller is in the channel: its [`Role`]s (product.md §1, §5) and their stored set
+//! Who a caller is in the channel: its [`Role`]s (docs/concepts.md#organisations-and-who-signs-in, #roles-and-permissions) and their stored set
 //! ([`Roles`]), the [`TenantKind`] of its organisation and its [`ActorKind`] (a person or an
 //! application). Plain enums with their snake_case wire and storage names; no I/O. A stored role
 //! set or tenant kind outside the vocabulary is a deserialization error, never a default.
@@ -34,7 +34,7 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every partner-user role, in product.md §5 column order.
+    /// Every partner-user role, in docs/concepts.md#roles-and-permissions column order.
     pub const PARTNER_ROLES: [Role; 5] = [
         Role::GlobalAdmin,
         Role::UserManagementAdmin,

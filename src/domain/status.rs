@@ -65,7 +65,7 @@ macro_rules! statuses {
 }
 
 statuses! {
-    /// A reseller partnership (product.md §2).
+    /// A reseller partnership (docs/concepts.md#relationships).
     PartnershipStatus {
         /// The provider and the reseller are partners.
         Active = "active",
@@ -73,7 +73,7 @@ statuses! {
         Ended = "ended",
     }
 
-    /// A link sent by email: a partnership invitation or a relationship request (product.md §2).
+    /// A link sent by email: a partnership invitation or a relationship request (docs/concepts.md#relationships).
     /// Expiry is not stored: a pending link past its `expires_at` reads as expired.
     LinkStatus {
         /// Sent, not yet used.
@@ -84,7 +84,7 @@ statuses! {
         Revoked = "revoked",
     }
 
-    /// A cart (product.md §3). Expiry is not stored: an active cart past its `expires_at` reads
+    /// A cart (docs/concepts.md#commerce). Expiry is not stored: an active cart past its `expires_at` reads
     /// as expired.
     CartStatus {
         /// Open for changes and checkout.
@@ -93,7 +93,7 @@ statuses! {
         CheckedOut = "checked_out",
     }
 
-    /// An order (product.md §3): orders complete in the transaction that places them.
+    /// An order (docs/concepts.md#commerce): orders complete in the transaction that places them.
     OrderStatus {
         /// Placed; its subscriptions exist.
         Completed = "completed",
@@ -126,7 +126,7 @@ statuses! {
         Closed = "closed",
     }
 
-    /// A stored `Idempotency-Key` (product.md §7).
+    /// A stored `Idempotency-Key` (docs/api-guide.md).
     IdempotencyStatus {
         /// The first request is still running.
         InProgress = "in_progress",
@@ -144,7 +144,7 @@ statuses! {
         Triennial = "triennial",
     }
 
-    /// The length of a subscription's term, as an ISO 8601 duration (product.md §12).
+    /// The length of a subscription's term as an ISO 8601 duration: a month, a year, three years.
     TermDuration {
         /// One month; billed monthly.
         #[serde(rename = "P1M")]
@@ -157,7 +157,7 @@ statuses! {
         P3Y = "P3Y",
     }
 
-    /// The next thing the lifecycle runner does to a subscription (product.md §12), stored with
+    /// The next thing the lifecycle runner does to a subscription (docs/concepts.md#subscription-terms-and-lifecycle), stored with
     /// its due time.
     Transition {
         /// Work out the first transition (rows that predate terms).
@@ -176,7 +176,7 @@ statuses! {
         Delete = "delete",
     }
 
-    /// A test clock (product.md §12).
+    /// The state of a test clock, a provider's simulated time.
     TestClockStatus {
         /// At its frozen time; every transition due by then has run.
         Ready = "ready",
@@ -196,7 +196,7 @@ statuses! {
         Critical = "critical",
     }
 
-    /// A webhook delivery (product.md §11).
+    /// A webhook delivery (docs/api-guide.md#webhooks).
     DeliveryStatus {
         /// Waiting for its next attempt.
         Pending = "pending",

@@ -1,4 +1,4 @@
-//! The calendar of a subscription's term (product.md §12, Partner Center "new commerce"): when a
+//! The calendar of a subscription's term (docs/concepts.md#subscription-terms-and-lifecycle, Partner Center "new commerce"): when a
 //! term ends, its commitment end date, which billing cycles a term is sold with, the seats that
 //! may still be returned, and the order of the lifecycle transitions. Pure functions of times
 //! (UTC, stored as `NaiveDateTime`); no I/O.
@@ -235,7 +235,7 @@ pub struct TermPrice {
     pub unit_price_minor: i64,
 }
 
-/// A term an offer sells (product.md §12), with the billing cycles it is sold with and their
+/// A term an offer sells (docs/concepts.md#subscription-terms-and-lifecycle), with the billing cycles it is sold with and their
 /// prices (a cycle without its own price costs the offer's unit price). Stored as a JSON array
 /// on the offer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

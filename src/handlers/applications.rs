@@ -1,4 +1,4 @@
-//! Applications (product.md §1, §9): app-only credentials for the caller's partner's automation
+//! Applications (docs/concepts.md#organisations-and-who-signs-in): app-only credentials for the caller's partner's automation
 //! scripts — a client id and a secret shown once (stored only as an argon2id hash), with roles
 //! from `admin_agent`, `sales_agent` and `helpdesk_agent`. Global admins only. An application
 //! signs in with the `client_credentials` grant of `POST /v1/auth/token`; deleting it makes its

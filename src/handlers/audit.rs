@@ -1,4 +1,4 @@
-//! Audit records (product.md §6): every state change, filtered by time window, customer,
+//! Audit records (docs/concepts.md#audit-records-and-events): every state change, filtered by time window, customer,
 //! resource type and operation type, keyset-paged. A partner reads its own records only.
 
 use actix_web::{get, web};

@@ -1,4 +1,4 @@
-//! Sign-in (product.md §7): `POST /v1/auth/token` (OAuth 2.0 password and client_credentials
+//! Sign-in (docs/api-guide.md): `POST /v1/auth/token` (OAuth 2.0 password and client_credentials
 //! grants, RFC 6749 form bodies and error bodies), `POST /v1/auth/password` (change a password,
 //! including a temporary one) and `GET /v1/me`. This file reads the requests and writes the
 //! answers (the OAuth error forms, throttling headers, 503 `temporarily_unavailable`); the

@@ -1,4 +1,4 @@
-//! Billing line items (product.md §13): the lines a caller may see, as JSON pages or, with
+//! Billing line items (docs/billing.md): the lines a caller may see, as JSON pages or, with
 //! `Accept: text/csv`, as one CSV stream read a page at a time (constant memory however many
 //! lines there are).
 

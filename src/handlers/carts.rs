@@ -1,4 +1,4 @@
-//! Carts (product.md §3, seed "Partner with indirect resellers": cart → review → submit or
+//! Carts (docs/concepts.md#commerce, seed "Partner with indirect resellers": cart → review → submit or
 //! cancel). Provider side only (an indirect reseller gets 403 `indirect_provider_required`).
 //! Reading a cart is the review, priced from the current catalog; `PUT` replaces its lines
 //! (`If-Match`), `DELETE` cancels it, and `POST …/checkout` creates its order and subscriptions

@@ -1,4 +1,4 @@
-//! Customer relationships (product.md §2, §9): the partners holding a relationship with a
+//! Customer relationships (docs/concepts.md#relationships): the partners holding a relationship with a
 //! customer the caller reaches, and removing the caller's own relationship (global admin only;
 //! refused while the customer's subscriptions billed by or attributed to the caller are active).
 

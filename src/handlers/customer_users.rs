@@ -1,4 +1,4 @@
-//! Customer users (product.md §2, §5, §9): a partner with delegated admin privileges (DAP) on a
+//! Customer users (docs/concepts.md#relationships, #roles-and-permissions): a partner with delegated admin privileges (DAP) on a
 //! customer lists the customer's users and resets a user's password to a temporary one, shown
 //! once and to be changed at the next sign-in. Without DAP these answer 403
 //! `delegated_admin_required`.

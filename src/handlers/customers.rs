@@ -1,4 +1,4 @@
-//! Customers (product.md §2, §9): create (provider side, optionally for an indirect reseller),
+//! Customers (docs/concepts.md#relationships): create (provider side, optionally for an indirect reseller),
 //! list and search the customers the caller has a relationship with, read, and update the
 //! billing profile with `If-Match`.
 

@@ -1,4 +1,4 @@
-//! Granular delegated admin (GDAP, §14, §9), with Microsoft Graph's names: the
+//! Granular delegated admin (GDAP, docs/concepts.md#granular-delegated-admin-gdap), with Microsoft Graph's names: the
 //! directory-role catalog; a partner's delegated admin relationships (draft, edit while
 //! `created`, lock for approval — an approval link for the customer's admin — or terminate) and
 //! their access assignments; the customer admin's side (approve or reject with the link's

@@ -1,4 +1,4 @@
-//! Indirect providers, the reseller side of reseller partnerships (product.md §2, §9): list the
+//! Indirect providers, the reseller side of reseller partnerships (docs/concepts.md#relationships): list the
 //! providers the caller's reseller is partnered with, and end a partnership. Only an indirect
 //! reseller calls these (403 `indirect_reseller_required`).
 

@@ -1,4 +1,4 @@
-//! Indirect resellers, the provider side of reseller partnerships (product.md §2, §9; seed
+//! Indirect resellers, the provider side of reseller partnerships (docs/concepts.md#relationships; seed
 //! "Partner with indirect resellers" → "Connect with indirect resellers"): invite a reseller by
 //! email (an email draft with a personalized, single-use, expiring link), list and revoke
 //! invitations, list partnered resellers, read one, and end a partnership. Only an indirect

@@ -1,4 +1,4 @@
-//! Customer self-service: partners (product.md §2, §9). A customer admin lists the partners
+//! Customer self-service: partners (docs/concepts.md#relationships). A customer admin lists the partners
 //! holding a relationship with its organisation (with their support contact details) and removes
 //! a partner's delegated admin privileges; the relationship stays.
 

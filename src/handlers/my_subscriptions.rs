@@ -1,4 +1,4 @@
-//! The customer's own subscriptions (product.md §1, §4, §9 "customer self-service"): the
+//! The customer's own subscriptions (docs/concepts.md#organisations-and-who-signs-in, #designated-support-contact "customer self-service"): the
 //! "product support page" of seed "Assign support contacts" — each subscription with the name,
 //! email, phone and website of its designated support contact. For the customer's admin only.
 

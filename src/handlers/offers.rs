@@ -1,4 +1,4 @@
-//! The catalog (product.md §3, §9): list offers with filters by product family, name prefix and
+//! The catalog (docs/concepts.md#commerce): list offers with filters by product family, name prefix and
 //! add-on flag, and read one. Offers are instance-wide and loaded by `partner-center catalog
 //! import FILE`; their ids are UUIDs the catalog file assigns and keeps. An offer's ETag is its
 //! row version, which each import that updates it advances.

@@ -1,4 +1,4 @@
-//! Orders (product.md §3, §9): `POST …/orders` places an order in one call (what a cart checkout
+//! Orders (docs/concepts.md#commerce): `POST …/orders` places an order in one call (what a cart checkout
 //! does, for scripts), and the provider lists and reads its orders for a customer. Provider side
 //! only; orders are immutable and always `completed` (created whole or not at all), so an
 //! order's ETag is its row version, 1.

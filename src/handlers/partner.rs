@@ -1,5 +1,5 @@
-//! The caller's own partner profile (product.md §1, §9): name and the public support details
-//! (email, phone, website) that customers see for their designated support contact (§4). Every
+//! The caller's own partner profile (docs/concepts.md#organisations-and-who-signs-in): name and the public support details
+//! (email, phone, website) that customers see for their designated support contact (docs/concepts.md#designated-support-contact). Every
 //! partner role reads it; only a global admin updates it, with `If-Match`.
 
 use actix_web::{get, patch, web};

@@ -1,4 +1,4 @@
-//! Partnership invitations, the reseller side (product.md §2, §9): a signed-in indirect reseller
+//! Partnership invitations, the reseller side (docs/concepts.md#relationships): a signed-in indirect reseller
 //! accepts an invitation link, or a reseller without an organisation yet enrolls through it (no
 //! sign-in) and gets its organisation, a global admin with a temporary password and the
 //! partnership in one step. A used, expired, revoked, unknown or wrong-purpose token answers 422
@@ -165,7 +165,7 @@ pub async fn enroll_partnership_invitation(
     claimed: idempotency::Claimed,
     body: ValidJson<EnrollReseller>,
 ) -> Result<Created<Enrollment>, ApiError> {
-    // Anonymous: the link token is the credential (no §5 row, no `Authorized`); the workflow,
+    // Anonymous: the link token is the credential (no permission-table row, no `Authorized`); the workflow,
     // writes included, is the service's.
     let req = body.0;
     let enrollment = NewEnrollment {

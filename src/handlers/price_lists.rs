@@ -1,4 +1,4 @@
-//! Price lists (product.md §13): create, rename, version, resolve a price, and assign a list to
+//! Price lists (docs/billing.md): create, rename, version, resolve a price, and assign a list to
 //! an indirect reseller (the reseller price) or to a customer (the customer price).
 
 use actix_web::{HttpRequest, get, patch, post, put, web};

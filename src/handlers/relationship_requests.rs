@@ -1,4 +1,4 @@
-//! Relationship requests (product.md §2 (b), §9; seed "Connect with customers in Partner
+//! Relationship requests (docs/concepts.md#relationships; seed "Connect with customers in Partner
 //! Center"): a partner asks an existing customer for a reseller relationship, optionally with
 //! delegated admin privileges (DAP), and a reseller may name its indirect provider so both are
 //! authorised at once. The API answers an email draft with a personalized, single-use, expiring

@@ -1,4 +1,4 @@
-//! Security groups (§14, §9): a partner's groups of its own users and applications,
+//! Security groups (docs/concepts.md#granular-delegated-admin-gdap): a partner's groups of its own users and applications,
 //! which GDAP access assignments give customer-side roles. Global admins and user management
 //! admins manage them; every change is audited.
 

@@ -1,4 +1,4 @@
-//! Service requests for a customer (product.md §5 DAP row, §9): open one, list and read the
+//! Service requests for a customer (a row marked DAP in the permission table, docs/concepts.md#roles-and-permissions): open one, list and read the
 //! caller's own, and update it — title, severity, status, or a note — with `If-Match`; list and
 //! add its notes (paged apart from the request, which shows only their count). Needs a
 //! relationship with DAP (403 `delegated_admin_required` without); global admins, admin agents

@@ -1,4 +1,4 @@
-//! Statements (product.md §13): the statements a partner issued or received and those a
+//! Statements (docs/billing.md): the statements a partner issued or received and those a
 //! customer received, each with its lines as JSON pages or, with `Accept: text/csv`, as one CSV
 //! stream read a chunk at a time from the database (constant memory however many lines).
 

@@ -1,4 +1,4 @@
-//! Subscriptions (product.md §3, §9): list a customer's subscriptions with filters, read one,
+//! Subscriptions (docs/concepts.md#commerce): list a customer's subscriptions with filters, read one,
 //! and change it with `PATCH` (licenses, suspend/reactivate, auto-renew, friendly name,
 //! reseller of record) under `If-Match`. An indirect reseller reaches only the subscriptions it
 //! is reseller of record or support contact for (`auth::visibility`). Upgrades are in

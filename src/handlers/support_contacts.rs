@@ -1,4 +1,4 @@
-//! A subscription's designated support contact (product.md §4, §9; seeds "Assign support
+//! A subscription's designated support contact (docs/concepts.md#designated-support-contact; seeds "Assign support
 //! contacts" and "Assign a reseller as a technical support contact for customers"): read it,
 //! list the eligible candidates, and set it (to an eligible reseller, or back to the provider).
 //! All five partner roles may; the caller needs a relationship with the customer, and a reseller

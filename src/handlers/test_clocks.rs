@@ -1,4 +1,4 @@
-//! Test clocks (product.md §12): create a clock, create customers on it, advance it to walk
+//! Test clocks (docs/concepts.md#subscription-terms-and-lifecycle): create a clock, create customers on it, advance it to walk
 //! their subscriptions' terms in seconds. Only where `TEST_CLOCKS_ENABLED` is true (default in
 //! demo mode); elsewhere every path answers 404.
 

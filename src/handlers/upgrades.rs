@@ -1,4 +1,4 @@
-//! Subscription upgrades (product.md §3): list the upgrade targets of a subscription's offer with
+//! Subscription upgrades (docs/concepts.md#commerce): list the upgrade targets of a subscription's offer with
 //! whether each is possible now and why not, and upgrade — moving all or some licenses into a
 //! new subscription to the target offer, atomically. Upgrading needs DAP.
 

@@ -1,4 +1,4 @@
-//! Partner users (product.md §1, §5, §9): the agents of the caller's own partner and their roles.
+//! Partner users (docs/concepts.md#organisations-and-who-signs-in, #roles-and-permissions): the agents of the caller's own partner and their roles.
 //! Global admins and user management admins list, create (with a temporary password shown
 //! once), read, change, disable, delete and reset the password of users; the rules protecting
 //! global admins live in [`crate::services::users`].

@@ -1,4 +1,4 @@
-//! Webhooks (product.md §11, §5 row "Webhooks"): a partner's global admins and admin agents
+//! Webhooks (docs/api-guide.md#webhooks, permission-table row "Webhooks"): a partner's global admins and admin agents
 //! register endpoints for event types and get a signing secret once (stored sealed), rotate it
 //! (the old one keeps signing for 24 h), send a test event, read the delivery log, redeliver one
 //! delivery or replay a time window. `GET /v1/webhook-events` lists the event types. The wire

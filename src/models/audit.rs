@@ -1,5 +1,5 @@
 //! `audit_records`: one row per state change, written in the same transaction as the change
-//! (product.md §6), readable by the partner it is recorded for.
+//! (docs/concepts.md#audit-records-and-events), readable by the partner it is recorded for.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -129,7 +129,7 @@ impl Audit {
     }
 
     /// The resource after the change as a GET of it answers, when the caller has it at hand: the
-    /// change's webhook event carries it (product.md §11) without reading it again.
+    /// change's webhook event carries it (docs/api-guide.md#webhooks) without reading it again.
     pub fn resource(mut self, v: impl Serialize) -> Audit {
         self.resource = serde_json::to_value(&v).ok();
         self
@@ -178,7 +178,7 @@ pub struct Known {
     pub subscription: Option<super::subscription::SubscriptionRow>,
 }
 
-/// Filters for reading audit records (product.md §6).
+/// Filters for reading audit records (docs/concepts.md#audit-records-and-events).
 #[derive(Debug, Default)]
 pub struct AuditFilter {
     /// Inclusive lower bound on the time.

@@ -1,4 +1,4 @@
-//! `billing_line_items` (product.md §13): one row per charge or refund, written in the
+//! `billing_line_items` (docs/billing.md): one row per charge or refund, written in the
 //! transaction of the subscription change that causes it and never updated. Amounts are integer
 //! minor units at each price level; `reseller_*` is empty for a subscription without a reseller
 //! of record.

@@ -1,4 +1,4 @@
-//! `carts`: a provider's cart for a customer (product.md §3, seed "Partner with indirect
+//! `carts`: a provider's cart for a customer (docs/concepts.md#commerce, seed "Partner with indirect
 //! resellers" → cart, review, submit or cancel). The line items are stored as a JSON array of
 //! [`LineItem`]; prices are not stored but read from the catalog when the cart is reviewed.
 
@@ -119,7 +119,7 @@ impl CartRow {
         Ok(())
     }
 
-    /// Ok when the cart is open, i.e. may be changed or checked out (product.md §3): 409
+    /// Ok when the cart is open, i.e. may be changed or checked out (docs/concepts.md#commerce): 409
     /// `cart_checked_out`, or 409 `cart_expired` when it is past `expires_at`.
     pub fn ensure_open(&self) -> Result<(), ApiError> {
         self.ensure_not_checked_out()?;

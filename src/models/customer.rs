@@ -27,7 +27,7 @@ pub struct CustomerRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    /// The test clock the customer lives on (product.md §12), if any; set at creation only.
+    /// The test clock the customer lives on (docs/concepts.md#subscription-terms-and-lifecycle), if any; set at creation only.
     pub test_clock_id: Option<Id>,
 }
 

@@ -1,4 +1,4 @@
-//! The GDAP tables (§14): `gdap_relationships` (a partner's time-bound delegated admin
+//! The GDAP tables (docs/concepts.md#granular-delegated-admin-gdap): `gdap_relationships` (a partner's time-bound delegated admin
 //! relationship with a customer and its directory roles), `gdap_approval_requests` (the approval
 //! link: only the token's hash is stored), `gdap_access_assignments` (a security group given
 //! some of a relationship's roles) and `gdap_grants`, what authorization reads: one row per role

@@ -1,5 +1,5 @@
 //! `idempotency_keys`: one row per `Idempotency-Key` a caller sent with a creating POST
-//! (product.md §7): claimed before the request runs, marked committed in the transaction of the
+//! (docs/api-guide.md): claimed before the request runs, marked committed in the transaction of the
 //! change it made ([`ClaimedKey::mark_committed`], called by `crate::change::Change` at commit),
 //! completed with the response to replay, released when the request failed. The rules of replay
 //! and conflict live with the middleware (`crate::idempotency`).

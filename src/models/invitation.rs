@@ -1,4 +1,4 @@
-//! `partnership_invitations`: an indirect provider's invitation to a reseller (product.md §2). The
+//! `partnership_invitations`: an indirect provider's invitation to a reseller (docs/concepts.md#relationships). The
 //! link's token is stored only as its SHA-256 hash; an invitation is `pending` until accepted or
 //! revoked, and is usable only before `expires_at`. Accepting and revoking are compare-and-swaps
 //! on `status = 'pending'`, so two concurrent acceptances of one link cannot both succeed.

@@ -41,11 +41,41 @@ use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 
 /// Id helpers: new UUIDv7 ids (stored ids are read as [`crate::domain::Id`]).
 pub mod ids {
+    use std::cell::Cell;
+
     use crate::domain::Id;
 
-    /// A new time-ordered id (UUIDv7).
+    thread_local! {
+        /// The block and last number of [`seeded`] ids on this thread, while it runs.
+        static SEEDED: Cell<Option<(u16, u64)>> = const { Cell::new(None) };
+    }
+
+    /// A new time-ordered id (UUIDv7), or the next fixed one inside [`seeded`].
     pub fn new() -> Id {
-        Id::now_v7()
+        match SEEDED.get() {
+            Some((block, last)) => {
+                SEEDED.set(Some((block, last + 1)));
+                fixed(block, last + 1)
+            }
+            None => Id::now_v7(),
+        }
+    }
+
+    /// The `n`th id of `block` (counting from 1): `019a8f3c-5BBB-7000-8000-NNNNNNNNNNNN`, in the
+    /// shape of a UUIDv7.
+    pub fn fixed(block: u16, n: u64) -> Id {
+        let text = format!("019a8f3c-5{:03x}-7000-8000-{n:012x}", block & 0xfff);
+        text.parse().unwrap_or_else(|_| Id::now_v7())
+    }
+
+    /// Runs `f` with the ids it creates on this thread fixed: the first is `fixed(block, 1)`,
+    /// then `fixed(block, 2)`, and so on. The demo data uses it, so the objects the OpenAPI
+    /// document's examples name have the same ids in every `serve --demo` database.
+    pub fn seeded<T>(block: u16, f: impl FnOnce() -> T) -> T {
+        let outer = SEEDED.replace(Some((block, 0)));
+        let result = f();
+        SEEDED.set(outer);
+        result
     }
 }
 

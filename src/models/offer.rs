@@ -1,4 +1,4 @@
-//! `offers`: the instance-wide catalog (product.md §3). An offer's id is a UUID assigned by the
+//! `offers`: the instance-wide catalog (docs/concepts.md#commerce). An offer's id is a UUID assigned by the
 //! catalog file and kept across imports (see [`is_valid_id`]). Billing cycles, prerequisite and
 //! upgrade-target ids are stored as JSON arrays of strings.
 
@@ -16,7 +16,7 @@ use crate::error::{ApiError, ProblemCode};
 use crate::schema::offers as o;
 
 /// Whether `id` is a valid offer id: a UUID in canonical form (lower case, hyphenated), as every
-/// id of the API (product.md §7). The catalog file assigns it, so importing again finds the same
+/// id of the API (docs/api-guide.md). The catalog file assigns it, so importing again finds the same
 /// offer.
 pub fn is_valid_id(id: &str) -> bool {
     uuid::Uuid::parse_str(id).is_ok_and(|u| u.hyphenated().to_string() == id)
@@ -145,7 +145,7 @@ pub fn ids_json(ids: &[Id]) -> String {
 
 impl OfferRow {
     /// Ok when `quantity` licenses is within this offer's range; otherwise 422
-    /// `quantity_out_of_range` naming `field` (product.md §3: every offer has a minimum and a
+    /// `quantity_out_of_range` naming `field` (docs/concepts.md#commerce: every offer has a minimum and a
     /// maximum license quantity). The one home of the quantity-range rule: orders, carts,
     /// subscription changes and upgrades all call it.
     pub fn check_quantity(&self, quantity: i32, field: &str) -> Result<(), ApiError> {

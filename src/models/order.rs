@@ -1,4 +1,4 @@
-//! `orders`: a completed order of a provider for a customer (product.md §3). Orders are
+//! `orders`: a completed order of a provider for a customer (docs/concepts.md#commerce). Orders are
 //! immutable; their priced line items, each naming the subscription it created, are stored as a
 //! JSON array of [`OrderLine`].
 

@@ -117,7 +117,7 @@ pub struct SupportContactStanding {
     pub partnership_status: Option<PartnershipStatus>,
     /// Whether its relationship with the customer includes DAP; `None` without a relationship.
     pub delegated_admin: Option<bool>,
-    /// Whether it holds an active GDAP relationship with the customer (§14).
+    /// Whether it holds an active GDAP relationship with the customer (docs/concepts.md#granular-delegated-admin-gdap).
     pub granular_admin: bool,
 }
 

@@ -1,4 +1,4 @@
-//! `partnerships`: an indirect provider ↔ indirect reseller partnership (product.md §2). A pair
+//! `partnerships`: an indirect provider ↔ indirect reseller partnership (docs/concepts.md#relationships). A pair
 //! has at most one row; ending it sets `status = 'ended'`, and a new accepted invitation
 //! reactivates the same row. `version` starts at 1 and is bumped on every change (the ETag).
 
@@ -54,7 +54,7 @@ impl PartnershipRow {
     }
 
     /// The rule "an indirect reseller named here must have an active partnership with the
-    /// provider" (product.md §2, §4; customers, relationship requests, orders, reseller of
+    /// provider" (docs/concepts.md#relationships, #designated-support-contact; customers, relationship requests, orders, reseller of
     /// record): Ok when the pair has one, else 422 `partnership_required` naming `field`, with
     /// `detail` saying what the caller should do.
     pub fn require_active(

@@ -1,4 +1,4 @@
-//! `price_lists`, `price_list_versions` and `price_list_assignments` (product.md §13): a
+//! `price_lists`, `price_list_versions` and `price_list_assignments` (docs/billing.md): a
 //! partner's price list, its versions dated by `effective_from` (entries stored as a JSON array
 //! of [`PriceEntry`]), and which of its lists a partner assigned to a reseller or a customer.
 

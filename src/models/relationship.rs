@@ -1,5 +1,5 @@
 //! `customer_relationships`: a partner's reseller relationship with a customer, with or without
-//! delegated admin privileges (DAP) (product.md §2).
+//! delegated admin privileges (DAP) (docs/concepts.md#relationships).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -1,6 +1,6 @@
 //! `relationship_requests`: a partner's request for a reseller relationship with a customer,
 //! optionally with delegated admin privileges and naming the reseller's indirect provider
-//! (product.md §2 (b), seed "Connect with customers"). The link's token is stored only as its
+//! (docs/concepts.md#relationships, seed "Connect with customers"). The link's token is stored only as its
 //! SHA-256 hash; a request is `pending` until a customer admin accepts it (`customer_id` records
 //! who), and usable only before `expires_at`. Accepting is a compare-and-swap on
 //! `status = 'pending'`.

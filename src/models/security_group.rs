@@ -1,5 +1,5 @@
 //! `security_groups` and `security_group_members`: a partner's groups of its own users and
-//! applications (§14), to which GDAP access assignments give customer-side roles.
+//! applications (docs/concepts.md#granular-delegated-admin-gdap), to which GDAP access assignments give customer-side roles.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

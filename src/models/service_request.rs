@@ -1,5 +1,5 @@
-//! `service_requests`: support cases a partner opens for a customer it administers (product.md
-//! §5, DAP row), and `service_request_notes`: their notes, one row each (a request keeps their
+//! `service_requests`: support cases a partner opens for a customer it administers (a row
+//! marked DAP in the permission table, docs/concepts.md#roles-and-permissions), and `service_request_notes`: their notes, one row each (a request keeps their
 //! count, so adding a note writes one row whatever came before).
 
 use chrono::NaiveDateTime;

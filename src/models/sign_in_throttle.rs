@@ -1,6 +1,6 @@
 //! `sign_in_throttle`: failed sign-in attempts limited with the generic cell rate algorithm
 //! (GCRA, the algorithm of the `governor` crate and of RFC-style token buckets), kept in the
-//! database so every replica shares it (product.md §8).
+//! database so every replica shares it (docs/operations.md#running-in-production).
 //!
 //! Each bucket stores its theoretical arrival time (`tat_ms`). With `per_minute` attempts per
 //! minute the emission interval is `T = 60 000 / per_minute` ms and the burst is `per_minute`: an

@@ -1,4 +1,4 @@
-//! `billing_period_closes`, `statement_counters` and `statements` (product.md §13): a period
+//! `billing_period_closes`, `statement_counters` and `statements` (docs/billing.md): a period
 //! closed once per time scope, each issuer's last statement number, and the statements a close
 //! issued. A statement's lines are not copied: they are the `billing_line_items` its key selects
 //! ([`StatementRow::lines_page`]), which a closed period never gains (the insert trigger of the

@@ -1,6 +1,6 @@
 //! `subscriptions`: a customer's subscription to an offer, with its license quantity, billing
 //! partner (the indirect provider), reseller of record and designated support contact
-//! (product.md §3, §4).
+//! (docs/concepts.md#commerce, #designated-support-contact).
 
 use std::collections::{HashMap, HashSet};
 
@@ -37,7 +37,7 @@ pub struct SubscriptionRow {
     /// Creation time (`startDate`).
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
-    /// The current term's length (product.md §12).
+    /// The current term's length (docs/concepts.md#subscription-terms-and-lifecycle).
     pub term_duration: TermDuration,
     /// When the current term started (a purchase or the last renewal).
     pub term_start_date: NaiveDateTime,
@@ -135,7 +135,7 @@ impl SubscriptionRow {
     }
 
     /// Ids of the customer's `active` subscriptions billed by or attributed to `partner_id`
-    /// (what blocks removing that partner's relationship, product.md §2).
+    /// (what blocks removing that partner's relationship, docs/concepts.md#relationships).
     pub fn active_ids_for_partner(
         conn: &mut AnyConnection,
         customer_id: Uuid,
@@ -208,7 +208,7 @@ pub struct SubscriptionFilter {
     pub partner_id_on_record: Option<Uuid>,
 }
 
-/// Which of a customer's subscriptions a caller reaches (product.md §5).
+/// Which of a customer's subscriptions a caller reaches (docs/concepts.md#roles-and-permissions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SubscriptionScope {
     /// All of them (the customer's own users).
@@ -372,7 +372,7 @@ impl SubscriptionRow {
 
 impl SubscriptionRow {
     /// One keyset page (by id, oldest first) of a customer's subscriptions, each with its
-    /// offer's name (the customer's product support page, product.md §4).
+    /// offer's name (the customer's product support page, docs/concepts.md#designated-support-contact).
     pub fn page_with_offer_name(
         conn: &mut AnyConnection,
         customer_id: Uuid,

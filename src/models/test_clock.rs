@@ -1,4 +1,4 @@
-//! `test_clocks`: a provider's simulated time (product.md §12). A customer created on a clock
+//! `test_clocks`: a provider's simulated time (docs/concepts.md#subscription-terms-and-lifecycle). A customer created on a clock
 //! lives on it: every time of its subscriptions comes from the clock's `frozen_time`, and the
 //! lifecycle runner leaves its subscriptions to the clock's advances. While an advance runs,
 //! `status` is `advancing` and `advance_to` holds the time it is advancing to.

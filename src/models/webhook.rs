@@ -1,4 +1,4 @@
-//! `webhooks`, `webhook_events`, `webhook_deliveries` and `webhook_attempts` (product.md §11):
+//! `webhooks`, `webhook_events`, `webhook_deliveries` and `webhook_attempts` (docs/api-guide.md#webhooks):
 //! a partner's registered endpoints (secrets stored sealed), the event outbox written with the
 //! audit record of each change, one delivery per (event, endpoint), and every attempt.
 

@@ -1,4 +1,4 @@
-//! A per-caller request budget (product.md §7: rate limits answer 429 with `Retry-After`): each
+//! A per-caller request budget (docs/api-guide.md: rate limits answer 429 with `Retry-After`): each
 //! caller — the subject of a valid bearer token, else the client address
 //! ([`crate::client_address`]) — may make
 //! `REQUEST_RATE_LIMIT_PER_MINUTE` requests per minute (GCRA via the `governor` crate, bursts up

@@ -1,4 +1,4 @@
-//! Applications (product.md §1, §5 "Applications"): app-only credentials of the caller's own
+//! Applications (docs/concepts.md#organisations-and-who-signs-in, #roles-and-permissions "Applications"): app-only credentials of the caller's own
 //! partner. Creating one (a client id and a secret shown once, stored only as an argon2id hash)
 //! and deleting one are each one transaction with its audit record; listing reads one page.
 //! Other partners' applications answer 404.

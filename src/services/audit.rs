@@ -1,4 +1,4 @@
-//! Reading audit records (product.md §6): a partner reads its own records only, filtered and
+//! Reading audit records (docs/concepts.md#audit-records-and-events): a partner reads its own records only, filtered and
 //! keyset-paged. (Records are written by each workflow, in its own transaction, through
 //! [`crate::models::audit::Audit`].)
 

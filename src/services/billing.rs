@@ -1,4 +1,4 @@
-//! Billing line items (product.md §13), written in the transaction of the subscription change
+//! Billing line items (docs/billing.md), written in the transaction of the subscription change
 //! that causes them and never updated:
 //!
 //! - `new` (an order) and `renew` (the lifecycle runner): the first billing cycle of the term,

@@ -1,4 +1,4 @@
-//! `partner-center bootstrap` (product.md §8): an indirect provider and its first global admin
+//! `partner-center bootstrap` (README.md): an indirect provider and its first global admin
 //! with a temporary password, in one transaction. Also how an operator adds further providers.
 
 use uuid::Uuid;

@@ -1,4 +1,4 @@
-//! Carts (product.md §3, seed "Partner with indirect resellers": cart → review → submit or
+//! Carts (docs/concepts.md#commerce, seed "Partner with indirect resellers": cart → review → submit or
 //! cancel): creating one, reading it priced (the review), replacing its lines, cancelling it and
 //! checking it out into one order. A cart answer shows each line's prices now at the levels the
 //! reader may see (`services::pricing`, resolved at the time of the read). Every change is one function here: one transaction that

@@ -1,5 +1,5 @@
-//! The catalog (product.md §3): reading offers ([`list`], [`get`]; any partner role, checked by
-//! the handler's authorization extractor) and importing them (§8 `partner-center catalog import
+//! The catalog (docs/concepts.md#commerce): reading offers ([`list`], [`get`]; any partner role, checked by
+//! the handler's authorization extractor) and importing them (README.md `partner-center catalog import
 //! FILE`; demo mode loads `examples/catalog.json`). The file is
 //! `{ "offers": [ { "id", "name", "description", "productFamily", "minQuantity", "maxQuantity",
 //! "unitPrice": { "amountMinor", "currency" }, "terms": [ { "termDuration", "billingCycles",

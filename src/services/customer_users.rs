@@ -1,7 +1,7 @@
-//! A customer's users as its partners administer them (product.md §2, §5 "Customer users"):
+//! A customer's users as its partners administer them (docs/concepts.md#relationships, #roles-and-permissions "Customer users"):
 //! listing them and resetting a user's password to a temporary one. Both need a relationship with
 //! the customer that includes delegated admin privileges, checked by
-//! [`visibility::customer`] with the §5 rows `ListCustomerUsers` and `ResetCustomerUserPassword` (404 without a relationship,
+//! [`visibility::customer`] with the permission-table rows `ListCustomerUsers` and `ResetCustomerUserPassword` (404 without a relationship,
 //! 403 `delegated_admin_required` without DAP).
 
 use uuid::Uuid;

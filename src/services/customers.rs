@@ -1,4 +1,4 @@
-//! Customers (product.md §2 (a), §9; seed "Partner with indirect resellers" → "Add new customers
+//! Customers (docs/concepts.md#relationships; seed "Partner with indirect resellers" → "Add new customers
 //! and associate them with indirect resellers"): creating one (the customer, its first
 //! `customer_admin` user, the provider's relationship with DAP and — when an indirect reseller is
 //! named — the reseller's relationship with DAP, with audit records, all in one transaction);
@@ -78,7 +78,7 @@ pub struct NewCustomer {
     pub test_clock_id: Option<Uuid>,
 }
 
-/// Creates a customer for the caller (an indirect provider: the §5 row `CreateCustomer` admits
+/// Creates a customer for the caller (an indirect provider: the permission-table row `CreateCustomer` admits
 /// only providers), optionally for `indirect_reseller_id`; returns it with its admin account.
 ///
 /// With `default_gdap` (`enableGDAPByDefault`: the roles), the provider and the reseller each
@@ -197,7 +197,7 @@ pub fn insert(
         &RelationshipRow::new(provider_id, customer_id, true),
     )?;
     // Every relationship before the audit record: its customer-created event goes to each
-    // partner that has one (product.md §11).
+    // partner that has one (docs/api-guide.md#webhooks).
     let reseller_rel = indirect_reseller_id.map(|r| RelationshipRow::new(r, customer_id, true));
     if let Some(rel) = &reseller_rel {
         RelationshipRow::insert(change.conn(), rel)?;

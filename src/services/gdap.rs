@@ -1,4 +1,4 @@
-//! Granular delegated admin relationships (§14, Microsoft Graph
+//! Granular delegated admin relationships (docs/concepts.md#granular-delegated-admin-gdap, Microsoft Graph
 //! `delegatedAdminRelationship`): a partner (indirect provider or reseller) with a relationship
 //! with a customer drafts one with directory roles and a duration, edits it while `created`,
 //! locks it for approval (an approval link bound to that customer, hashed, single-use, expiring
@@ -9,7 +9,7 @@
 //! with the time it runs at. Every transition is one change: its audit records and events, the
 //! grants authorization reads (`models::gdap`), and, when a reseller loses its last delegated
 //! admin on a customer (no DAP, no active relationship), the revert of its support-contact
-//! assignments (§4).
+//! assignments (docs/concepts.md#designated-support-contact).
 
 use actix_web::http::StatusCode;
 use chrono::{Duration, NaiveDateTime};
@@ -226,7 +226,7 @@ pub fn create(
     Ok(r)
 }
 
-/// Creates the active relationship of `enableGDAPByDefault` (§14) for each partner of
+/// Creates the active relationship of `enableGDAPByDefault` (docs/concepts.md#granular-delegated-admin-gdap) for each partner of
 /// a new customer: `roles`, P2Y, auto-extending unless Global Administrator is among them.
 /// Called inside the customer's creating change.
 pub fn create_default(
@@ -597,7 +597,7 @@ fn end(
 /// What ending a relationship does besides its status: pending approval links revoked, grants
 /// removed (access ends with the transaction), and — when its partner is an indirect reseller
 /// now without DAP and without another active relationship with the customer — its support
-/// contact assignments for the customer revert to the provider (§4).
+/// contact assignments for the customer revert to the provider (docs/concepts.md#designated-support-contact).
 fn end_access(change: &mut Change<'_>, row: &GdapRelationshipRow) -> Result<(), ApiError> {
     ApprovalRequestRow::revoke_for(change.conn(), row.id)?;
     AssignmentRow::revoke_grants(change.conn(), row.id)?;
@@ -630,7 +630,7 @@ pub fn still_delegated(
     Ok(!GdapRelationshipRow::active_partners(conn, customer, &[Id::from(partner)])?.is_empty())
 }
 
-/// Applies every transition due for relationship `id` at `now` (§14), as one change:
+/// Applies every transition due for relationship `id` at `now` (docs/concepts.md#granular-delegated-admin-gdap), as one change:
 /// expiring notices (30, 7 and 1 days before an end that will not extend), the 180-day
 /// auto-extension, expiry (access ends at once; support contacts revert as in [`end`]), and the
 /// expiry of a pending approval link. Each transition is audited with its event. Returns them

@@ -1,4 +1,4 @@
-//! The lifecycle of subscription terms (product.md §12), as the runner applies it: each due
+//! The lifecycle of subscription terms (docs/concepts.md#subscription-terms-and-lifecycle), as the runner applies it: each due
 //! transition of a subscription is one change with its audit record and event (and, for a
 //! renewal, its `renew` billing line) — the `cycleFee` billing line of each billing cycle after
 //! the first of a term billed in shorter cycles (an active subscription's seats for the whole

@@ -1,5 +1,5 @@
 //! Personalized links of partnership invitations, relationship requests and GDAP approval
-//! requests (§2, §14): a random token, single-use, expiring after `INVITATION_TTL_DAYS`, stored only as its
+//! requests (docs/concepts.md#relationships, #granular-delegated-admin-gdap): a random token, single-use, expiring after `INVITATION_TTL_DAYS`, stored only as its
 //! SHA-256 hash and bound to its purpose (each kind is looked up in its own table, so an
 //! invitation token is unknown to relationship-request acceptance and vice versa). Every reason a
 //! token cannot be used answers the same [`invalid_link_token`] error, so a caller learns nothing

@@ -1,4 +1,4 @@
-//! Pricing and placing orders (product.md §3, seed "Partner with indirect resellers" → add new
+//! Pricing and placing orders (docs/concepts.md#commerce, seed "Partner with indirect resellers" → add new
 //! subscriptions): [`price`] reads line items against the catalog (the cart review), [`check`]
 //! applies every rule, and [`create`] places ONE order and its subscriptions in ONE transaction —
 //! all or nothing — for a direct `POST …/orders` (a cart checkout, `services::carts::checkout`,
@@ -309,7 +309,7 @@ pub fn check(
     Ok(priced)
 }
 
-/// Places an order of the caller (an indirect provider: the §5 row `ManageOrders` admits only
+/// Places an order of the caller (an indirect provider: the permission-table row `ManageOrders` admits only
 /// providers) for `customer_id`, in one transaction: reaches the customer (locking it), checks
 /// `lines` and writes the order and its subscriptions (see [`place`]). `window_hours` is the
 /// instance's default cancellation window.
@@ -371,7 +371,7 @@ pub fn get(
 /// per line: `active`, billed by the provider, support contact the provider, auto-renewing,
 /// named after the offer, its term starting now (the customer's test clock's time when it
 /// lives on one), with the offer's cancellation window (`window_hours` unless the offer has
-/// its own) for all its seats and the term's first transition scheduled (product.md §12).
+/// its own) for all its seats and the term's first transition scheduled (docs/concepts.md#subscription-terms-and-lifecycle).
 /// Audits `create_order` once and `create_subscription` per subscription, and writes each
 /// subscription's `new` billing line (`services::billing`). Runs inside the
 /// caller's transaction, which has already reached (and so locked) the customer: [`create`]

@@ -1,4 +1,4 @@
-//! The caller's own partner profile (product.md §1, §9): reading it, and updating its name and
+//! The caller's own partner profile (docs/concepts.md#organisations-and-who-signs-in): reading it, and updating its name and
 //! public support details as a compare-and-swap on the row version, with an audit record of
 //! before and after, in one transaction.
 

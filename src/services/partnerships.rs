@@ -1,10 +1,10 @@
-//! Reseller partnerships (product.md §2, seed "Partner with indirect resellers" → "Connect with
+//! Reseller partnerships (docs/concepts.md#relationships, seed "Partner with indirect resellers" → "Connect with
 //! indirect resellers"): an indirect provider invites a reseller by email, the reseller accepts
 //! the personalized link (or enrolls a new organisation through it), and either side ends the
 //! partnership. A pair has at most one active partnership; ending it keeps customers and DAP but
-//! reverts the reseller's support-contact assignments (product.md §4). Each workflow is one
+//! reverts the reseller's support-contact assignments (docs/concepts.md#designated-support-contact). Each workflow is one
 //! transaction with its audit records, written for every partner involved. Which side may call
-//! which workflow is the §5 table's business (`ManageIndirectResellers`, `ListIndirectResellers`
+//! which workflow is the permission table's business (`ManageIndirectResellers`, `ListIndirectResellers`
 //! for providers; `AcceptPartnershipInvitation`, `ManageIndirectProviders`,
 //! `ListIndirectProviders` for resellers): here the caller's own partner id is its side of the
 //! pair.
@@ -220,7 +220,7 @@ pub struct Enrollment {
     pub admin_display_name: String,
 }
 
-/// The anonymous enrollment workflow (`POST /v1/partnership-invitations/enroll`, no §5 row: the
+/// The anonymous enrollment workflow (`POST /v1/partnership-invitations/enroll`, no permission-table row: the
 /// link token is the credential): a cheap check of the link first, so made-up tokens never reach
 /// argon2; the admin's temporary password hashed on the bounded hashing pool; then [`enroll`]
 /// in one transaction. Returns what was created and the temporary password
@@ -380,7 +380,7 @@ pub fn get_reseller(
 /// Ends the caller's partnership with `other_id`: an indirect reseller when the caller is a
 /// provider, an indirect provider when it is a reseller (either side may end it). Customers and
 /// DAP stay, subscriptions the reseller supported for this provider revert to the provider
-/// (product.md §2, §4), `remove_partner_relationship` is audited for both. Errors: 404
+/// (docs/concepts.md#relationships, #designated-support-contact), `remove_partner_relationship` is audited for both. Errors: 404
 /// `not_found` (never partnered), 409 `partnership_not_active` (already ended).
 pub fn end(
     change: &mut Change<'_>,

@@ -1,4 +1,4 @@
-//! Price lists (product.md §13): a partner creates lists in a currency with a
+//! Price lists (docs/billing.md): a partner creates lists in a currency with a
 //! `defaultMarkupPercent`, adds versions dated by `effectiveFrom` (entries per offer, term and
 //! cycle with a `unitPrice` or a `markupPercent`), and assigns them — a provider to a reseller
 //! (the reseller price) or to a direct customer, a reseller to one of its customers (the

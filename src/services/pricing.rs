@@ -1,4 +1,4 @@
-//! The three prices of an offer, term and billing cycle at a date (product.md §13), resolved in
+//! The three prices of an offer, term and billing cycle at a date (docs/billing.md), resolved in
 //! one place:
 //!
 //! - **cost**: the catalog's monthly price of the term and cycle × the cycle's months;

@@ -1,10 +1,10 @@
-//! Customer relationships (product.md §2 (b), seed "Connect with customers in Partner Center"):
+//! Customer relationships (docs/concepts.md#relationships, seed "Connect with customers in Partner Center"):
 //! relationship requests and their acceptance by a customer admin (creating the relationship or
 //! restoring DAP on the existing one, for the requesting partner and the indirect provider it
 //! names), a customer removing a partner's DAP, and a partner removing its own relationship
 //! (blocked while subscriptions it bills or is reseller of record for are active). Each workflow
 //! is one transaction with an audit record for every partner involved; losing DAP or the
-//! relationship reverts the reseller's support-contact assignments (product.md §4).
+//! relationship reverts the reseller's support-contact assignments (docs/concepts.md#designated-support-contact).
 
 use actix_web::http::StatusCode;
 use uuid::Uuid;
@@ -120,7 +120,7 @@ pub struct Accepted {
 /// Accepts a relationship request as the caller, its customer's admin: creates each involved partner's
 /// relationship, or updates the existing one (DAP is added when requested, never removed), and
 /// audits `accept_relationship_request` for each. A named indirect provider is involved only while
-/// its partnership with the requesting reseller is still active (product.md §2). The pending→accepted compare-and-swap lets
+/// its partnership with the requesting reseller is still active (docs/concepts.md#relationships). The pending→accepted compare-and-swap lets
 /// exactly one of two concurrent acceptances through. Errors: 422 `invalid_link_token`.
 pub fn accept_request(
     change: &mut Change<'_>,
@@ -193,7 +193,7 @@ pub fn accept_request(
 /// The caller's customer (its admin acting) removes `partner_id`'s delegated admin
 /// privileges: the relationship stays, `dap_removed` is audited for that partner, and a
 /// reseller's support-contact assignments for this customer revert unless it still holds an
-/// active GDAP relationship with it (§2, §4, §14). Removing
+/// active GDAP relationship with it (docs/concepts.md#relationships, #designated-support-contact, #granular-delegated-admin-gdap). Removing
 /// DAP that is already gone changes nothing. Errors: 404 `not_found` (no relationship).
 pub fn remove_delegated_admin(
     change: &mut Change<'_>,
@@ -213,7 +213,7 @@ pub fn remove_delegated_admin(
         return Ok(());
     }
     RelationshipRow::set_delegated_admin(change.conn(), &rel.id, false)?;
-    // A reseller with an active GDAP relationship still administers the customer (§14).
+    // A reseller with an active GDAP relationship still administers the customer (docs/concepts.md#granular-delegated-admin-gdap).
     if !super::gdap::still_delegated(change.conn(), partner_id, customer_id)? {
         revert_if_reseller(
             change,
@@ -232,7 +232,7 @@ pub fn remove_delegated_admin(
     Ok(())
 }
 
-/// The caller's partner removes its own relationship with `customer_id` (product.md §2): refused
+/// The caller's partner removes its own relationship with `customer_id` (docs/concepts.md#relationships): refused
 /// with 409 `active_subscriptions` (and `activeSubscriptionIds`) while any of the customer's
 /// subscriptions billed by or attributed to it is active; otherwise the customer leaves the
 /// caller's lists (other partners keep theirs), a reseller's support-contact assignments revert,

@@ -1,4 +1,4 @@
-//! Security groups (§14, §5 "Security groups and their members": GA, UMA): a
+//! Security groups (docs/concepts.md#granular-delegated-admin-gdap, #roles-and-permissions "Security groups and their members": GA, UMA): a
 //! partner's groups of its own users and applications, which GDAP access assignments give
 //! customer-side roles. Each change is one transaction with its audit record; another partner's
 //! groups, users and applications answer 404. Deleting a group deletes its active access

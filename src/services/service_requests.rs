@@ -1,4 +1,4 @@
-//! Service requests (product.md §5, DAP row; seed "Connect with customers": a partner opens a
+//! Service requests (docs/concepts.md#roles-and-permissions, DAP row; seed "Connect with customers": a partner opens a
 //! service request on behalf of a customer): a partner with DAP on a customer opens, updates,
 //! annotates and closes its own requests for that customer, each change audited in the same
 //! transaction. A partner reaches only the requests it opened; a closed request takes no notes

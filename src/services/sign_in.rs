@@ -1,4 +1,4 @@
-//! Signing in and changing a password (product.md §7), and who is signed in.
+//! Signing in and changing a password (docs/api-guide.md), and who is signed in.
 //!
 //! Both workflows take the same steps:
 //! 1. one database hop reserves an attempt in the throttling buckets (per name and address, per

@@ -1,4 +1,4 @@
-//! Billing periods and statements (product.md §13). A period is a calendar month in UTC; when
+//! Billing periods and statements (docs/billing.md). A period is a calendar month in UTC; when
 //! it ends (00:00 UTC on the 1st) the lifecycle runner closes it and issues the statements, one
 //! per issuer, bill-to party and currency: the provider to each reseller of record (reseller
 //! prices), the provider to each direct customer (customer prices), and a reseller to each

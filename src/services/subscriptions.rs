@@ -1,4 +1,4 @@
-//! Subscriptions (product.md §3): reading them within the caller's reach ([`list`], [`get`]),
+//! Subscriptions (docs/concepts.md#commerce): reading them within the caller's reach ([`list`], [`get`]),
 //! changing one ([`update`]: add or remove licenses, suspend, reactivate, auto-renew, friendly
 //! name, reseller of record) and upgrades ([`upgrade_options`], [`upgrade`]: move all or some
 //! licenses to one of the offer's upgrade targets; both judge a target with [`ineligibility`]).
@@ -166,7 +166,7 @@ fn quantity_error(message: String) -> ApiError {
 /// Applies `patch` to a subscription within the caller's reach (`ManageSubscriptions`), in one
 /// transaction with its audit record; a patch that changes nothing writes nothing. Times are
 /// the subscription's (its customer's test clock's when it lives on one); `window_hours` is the
-/// instance's default cancellation window (product.md §12).
+/// instance's default cancellation window (docs/concepts.md#subscription-terms-and-lifecycle).
 ///
 /// `"status": "deleted"` cancels the subscription (audit `cancel_subscription`, event
 /// `subscription-deleted`) while its cancellation window is open; the other fields of such a
@@ -335,7 +335,7 @@ pub enum Ineligibility {
 
 impl Ineligibility {
     /// What stands in the way of upgrading `row` whatever the target: only an active
-    /// subscription can be upgraded (product.md §3).
+    /// subscription can be upgraded (docs/concepts.md#commerce).
     fn of_subscription(row: &SubscriptionRow) -> Option<Ineligibility> {
         (row.status != SubscriptionStatus::Active).then_some(Ineligibility::SubscriptionNotActive)
     }
@@ -374,7 +374,7 @@ impl Ineligibility {
     }
 }
 
-/// The upgrade rules (product.md §3), in one place: what stands in the way of upgrading `row`
+/// The upgrade rules (docs/concepts.md#commerce), in one place: what stands in the way of upgrading `row`
 /// to `target` (one of its offer's upgrade targets) for a caller whose relationship with the
 /// customer does (`dap`) or does not include DAP, given how many subscriptions the customer
 /// holds to each offer (`owned`). Empty when the upgrade is possible (quantities aside). The
@@ -567,7 +567,7 @@ pub fn upgrade(
             version: 1,
             created_at: t,
             updated_at: t,
-            // Co-termed (product.md §12): the source's term, its end and its transitions;
+            // Co-termed (docs/concepts.md#subscription-terms-and-lifecycle): the source's term, its end and its transitions;
             // nothing to return and nothing scheduled.
             refundable: "[]".to_owned(),
             scheduled_next_term: None,

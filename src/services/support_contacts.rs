@@ -1,10 +1,10 @@
-//! The designated support contact of a subscription (product.md §4, seeds "Assign support
+//! The designated support contact of a subscription (docs/concepts.md#designated-support-contact, seeds "Assign support
 //! contacts" and "Assign a reseller as a technical support contact for customers"): who it is,
 //! who may be chosen, choosing one, and reverting to the provider.
 //!
 //! A new subscription's contact is its indirect provider (the billing partner). It may be set to
 //! an indirect reseller with an active partnership with that provider and a relationship with the
-//! customer that includes DAP or an active GDAP relationship with it (§14); setting it
+//! customer that includes DAP or an active GDAP relationship with it (docs/concepts.md#granular-delegated-admin-gdap); setting it
 //! back to the provider is always allowed. When a reseller stops qualifying — its partnership
 //! with the provider ended, or it lost both DAP and its last active GDAP relationship, or its
 //! relationship with the customer was removed — every subscription naming it reverts to the
@@ -54,7 +54,7 @@ pub enum Ineligible {
 }
 
 impl Ineligible {
-    /// The support-contact rule (product.md §4), in one place: why the partner of `standing` may
+    /// The support-contact rule (docs/concepts.md#designated-support-contact), in one place: why the partner of `standing` may
     /// not be a support contact of the customer's subscriptions billed by the provider the
     /// standing was read against (`None`: it may). Used both to list the candidates and to
     /// check a choice. The provider itself is always allowed and is not judged here.
@@ -175,7 +175,7 @@ pub struct Supported {
 
 /// The signed-in customer's own subscriptions (`CustomerSelfService`), one page (up to
 /// `page.limit + 1` rows in id order), each with its offer's name and support contact: the
-/// customer's product support page (product.md §4, seed "Assign support contacts").
+/// customer's product support page (docs/concepts.md#designated-support-contact, seed "Assign support contacts").
 pub fn product_support_page(
     conn: &mut AnyConnection,
     caller: &Principal,
@@ -208,7 +208,7 @@ pub fn product_support_page(
 /// Exactly the partners that may be the support contact of a subscription within the caller's
 /// reach (`ReadSupportContact`): its billing provider first, then every indirect reseller
 /// [`Ineligible::of`] admits — an active partnership with that provider and a relationship with
-/// the customer that includes DAP (product.md §4). Returns the subscription too.
+/// the customer that includes DAP (docs/concepts.md#designated-support-contact). Returns the subscription too.
 pub fn candidates(
     conn: &mut AnyConnection,
     caller: &Principal,

@@ -1,4 +1,4 @@
-//! The rules of a subscription's term that a caller's change must respect (product.md §12):
+//! The rules of a subscription's term that a caller's change must respect (docs/concepts.md#subscription-terms-and-lifecycle):
 //! seats are added any time while active, each addition with its own window; seats are
 //! removed only from those still within their window ([`change_seats`]); the subscription is
 //! cancelled only while its cancellation window is open ([`cancel`]); the instructions for the

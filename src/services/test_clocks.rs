@@ -1,4 +1,4 @@
-//! Test clocks (product.md §12): an indirect provider creates a clock at a time of its choosing,
+//! Test clocks (docs/concepts.md#subscription-terms-and-lifecycle): an indirect provider creates a clock at a time of its choosing,
 //! creates customers on it (`POST /v1/customers` with `testClockId`), and advances it; each
 //! advance runs every lifecycle transition due for those customers on the way, in order
 //! (`services::lifecycle::advance_clock`). A clock only moves forward, and is deleted only

@@ -1,4 +1,4 @@
-//! Managing a partner's users (product.md §1, §5 "Partner users and their roles"): create, change,
+//! Managing a partner's users (docs/concepts.md#organisations-and-who-signs-in, #roles-and-permissions "Partner users and their roles"): create, change,
 //! reset the password of, and delete the users of the caller's own partner, each in one
 //! transaction with its audit record. The rules that keep an organisation manageable:
 //!

@@ -1,4 +1,4 @@
-//! Webhook registrations (product.md §11, §5 row "Webhooks"): registering an endpoint, changing
+//! Webhook registrations (docs/api-guide.md#webhooks, permission-table row "Webhooks"): registering an endpoint, changing
 //! it (compare-and-swap on its row version), deleting it, rotating its signing secret (the old
 //! one keeps signing for [`PREVIOUS_SECRET_HOURS`]), sending a test event, reading the delivery
 //! log, redelivering one delivery and replaying a time window. Each state change is one function

@@ -1,4 +1,4 @@
-//! The delivery worker (product.md §11): a task inside `serve` that claims due deliveries under
+//! The delivery worker (docs/api-guide.md#webhooks): a task inside `serve` that claims due deliveries under
 //! a lease (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so replicas share the work; SQLite has one
 //! writer), signs them per Standard Webhooks with the `standardwebhooks` crate, POSTs each as its
 //! own task (at most [`MAX_IN_FLIGHT`] at once, so one slow endpoint delays no other) with a

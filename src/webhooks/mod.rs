@@ -1,4 +1,4 @@
-//! Webhook endpoints' targets and secrets (product.md §11): the SSRF guard on target URLs
+//! Webhook endpoints' targets and secrets (docs/api-guide.md#webhooks): the SSRF guard on target URLs
 //! ([`refused_target`], OWASP API7) and new signing secrets. The outbox that writes events lives
 //! in `crate::outbox`, delivery (the worker inside `serve`) in [`delivery`].
 

@@ -1,4 +1,4 @@
-//! The lifecycle runner (product.md §12): a loop inside `serve` that applies every subscription
+//! The lifecycle runner (docs/concepts.md#subscription-terms-and-lifecycle): a loop inside `serve` that applies every subscription
 //! transition due on real time (`services::lifecycle::run_due`, which then closes the billing
 //! periods that ended, `services::statements::close_due`) and finishes the test-clock
 //! advances that did not finish within their request. It works in bounded batches on one

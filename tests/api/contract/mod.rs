@@ -6,6 +6,7 @@ mod http;
 mod idempotency;
 mod openapi;
 mod paging;
+mod path_examples;
 mod problems;
 mod stored_vocabularies;
 mod token_endpoint;

@@ -304,12 +304,24 @@ impl TestApp {
 
     /// Like [`TestApp::new`] with configuration changes.
     pub async fn with_config(change: impl FnOnce(&mut Config)) -> TestApp {
+        Self::assemble(change, None).await
+    }
+
+    /// Like [`TestApp::new`], tracing requests with `tracing`.
+    pub async fn with_tracing(tracing: partner_center::otel::Tracing) -> TestApp {
+        Self::assemble(|_| {}, Some(tracing)).await
+    }
+
+    async fn assemble(
+        change: impl FnOnce(&mut Config),
+        tracing: Option<partner_center::otel::Tracing>,
+    ) -> TestApp {
         logs::capture();
         let (url, guard) = fresh_database();
         let mut config = Config::for_database(&url);
         change(&mut config);
         let pool = db::pool(&url).expect("pool");
-        let state = AppState::new(pool, config);
+        let state = AppState::with_tracing(pool, config, tracing);
         let svc = test::init_service(app::build(state.clone())).await;
         let svc = actix_service::boxed::service(actix_service::ServiceExt::map(
             svc,

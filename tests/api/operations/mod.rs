@@ -1,4 +1,5 @@
-//! What an operator runs the service by: its log lines and metrics.
+//! What an operator runs the service by: its log lines, metrics and traces.
 
 mod logs;
 mod metrics;
+mod traces;
