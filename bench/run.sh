@@ -288,11 +288,15 @@ lifecycle() {
     "p99 of reads right after, runner idle" "$(rss_mib "$server")"
 }
 
-# billing URL PROVIDER APP SERVER — PostgreSQL: $BILLING_LINES billing line items (5 per
-# subscription of the customer with $DEEP_SUBS subscriptions, last month) are written with SQL;
-# then the CSV export of every line (`GET /v1/billing/line-items`, `Accept: text/csv`, streamed)
-# is timed against `psql \copy` of the same rows and columns, and the server's resident memory
-# is sampled every 0.1 s while it streams.
+# billing URL PROVIDER APP SERVER — PostgreSQL: 5 billing line items per subscription of the
+# customer with $DEEP_SUBS subscriptions (1,000,000 lines at full size) are written with SQL in
+# the current month (a month that has not ended, so the server's runner does not close it); then
+# 1. the CSV export of every line (`GET /v1/billing/line-items`, `Accept: text/csv`, streamed) is
+#    timed against `psql \copy` of the same rows and columns, and the server's resident memory is
+#    sampled every 0.1 s while it streams;
+# 2. closing the month (`partner-center billing close-period`, which times the library call: the
+#    statements of every real-time customer with lines this month, numbered, audited) is timed
+#    against one `INSERT … SELECT … GROUP BY` that sums the same lines per statement.
 billing() {
   local url=$1 provider=$2 app=$3 server=$4
   local lines=$((DEEP_SUBS * 5))
@@ -310,7 +314,7 @@ billing() {
       'USD', 400, (1 + i % 7) * 400, NULL, NULL, 448, (1 + i % 7) * 448, NULL, NULL,
       m + (i % 28) * INTERVAL '1 day'
     FROM generate_series(1, $lines) AS i,
-      (SELECT date_trunc('month', now() AT TIME ZONE 'UTC') - INTERVAL '1 month' AS m) AS period"
+      (SELECT date_trunc('month', now() AT TIME ZONE 'UTC') AS m) AS period"
   psql "$url" -qc "VACUUM ANALYZE billing_line_items" >/dev/null
   local t0 took copy_took max_rss=0 sampler
   t0=$(date +%s.%N)
@@ -339,6 +343,31 @@ billing() {
   [ "$got" -gt "$lines" ] || { echo "CSV export returned $got lines, expected more than $lines" >&2; return 1; }
   RPS=$(awk -v n="$((got - 1))" -v s="$took" 'BEGIN { printf "%.0f", n / s }')
   row postgres "CSV export of the billing lines (streamed), lines/s" "$(ratio "$RPS" "$copy_rate")" "of psql \\copy" "$max_rss (max)"
+
+  local month anchor_ms close_ms out
+  month=$(date -u +%Y-%m)
+  psql "$url" -v ON_ERROR_STOP=1 -qc "CREATE UNLOGGED TABLE bench_sums (issuer_id TEXT,
+    reseller_id TEXT, customer_id TEXT, currency TEXT, cost BIGINT, reseller BIGINT,
+    customer BIGINT, n BIGINT)"
+  anchor_ms=$(psql "$url" -v ON_ERROR_STOP=1 -c '\timing on' -c "INSERT INTO bench_sums
+    SELECT provider_id, reseller_id, customer_id, currency, SUM(cost_total_minor),
+      SUM(reseller_total_minor), SUM(customer_total_minor), COUNT(*)
+    FROM billing_line_items WHERE billing_period = '$month' AND customer_id NOT IN
+      (SELECT id FROM customers WHERE test_clock_id IS NOT NULL)
+    GROUP BY provider_id, reseller_id, customer_id, currency" |
+    sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+  local statements
+  statements=$(psql "$url" -tAc "SELECT count(*) FROM bench_sums")
+  RPS=$(awk -v ms="$anchor_ms" 'BEGIN { printf "%.0f", 1000 / ms }') P50="$anchor_ms" P99="—" ERRORS=0
+  row postgres "INSERT … SELECT summing this month's lines ($statements groups), ms in p50" "1.00×" "anchor" "—"
+  out=$(DATABASE_URL="$url" JWT_SECRET=bench-secret-that-is-at-least-32-bytes-long RUST_LOG=warn \
+    "$BIN" billing close-period "$month")
+  echo "   $out"
+  close_ms=$(printf '%s' "$out" | sed -n 's/.* in \([0-9.]*\) ms$/\1/p')
+  [ -n "$close_ms" ] || { echo "billing close-period did not close $month" >&2; return 1; }
+  RPS=$(awk -v ms="$close_ms" 'BEGIN { printf "%.0f", 1000 / ms }') P50="$close_ms" P99="—" ERRORS=0
+  row postgres "close the month: statements of the same lines, ms in p50" \
+    "$(awk -v a="$close_ms" -v b="$anchor_ms" 'BEGIN { printf "%.2f×", a / b }')" "time of the INSERT … SELECT" "—"
 }
 
 echo "partner-center benchmark: $PROFILE build, $CUSTOMERS customers, ${DURATION}s per scenario, wrk -t2 -c8"

@@ -55,6 +55,11 @@ enum Command {
         #[arg(long, value_enum, default_value = "text")]
         output: Output,
     },
+    /// Billing periods.
+    Billing {
+        #[command(subcommand)]
+        command: BillingCommand,
+    },
     /// Manage the offer catalog.
     Catalog {
         #[command(subcommand)]
@@ -69,6 +74,18 @@ enum CatalogCommand {
     Import {
         /// The catalog file.
         file: PathBuf,
+    },
+}
+
+/// `billing` subcommands.
+#[derive(Debug, Subcommand)]
+enum BillingCommand {
+    /// Close one calendar month (UTC, `YYYY-MM`) of the customers on real time now, issuing its
+    /// statements, as the lifecycle runner does at 00:00 UTC on the 1st; prints how many were
+    /// issued and how long the close took. A month already closed issues nothing.
+    ClosePeriod {
+        /// The month, e.g. 2026-11.
+        period: String,
     },
 }
 
@@ -116,6 +133,9 @@ fn main() -> ExitCode {
         Command::Catalog {
             command: CatalogCommand::Import { file },
         } => import_catalog(&file),
+        Command::Billing {
+            command: BillingCommand::ClosePeriod { period },
+        } => close_period(&period),
         Command::Serve {
             demo,
             credentials_file,
@@ -166,6 +186,27 @@ fn bootstrap(partner_name: &str, admin_email: &str, output: Output) -> Result<()
                 done.temporary_password
             );
         }
+    }
+    Ok(())
+}
+
+fn close_period(period: &str) -> Result<(), String> {
+    let period: partner_center::domain::statement::Period = period
+        .parse()
+        .map_err(|e| format!("{period} is not a month (YYYY-MM): {e}"))?;
+    let config = Config::from_env(true)?;
+    let pool = open_database(&config)?;
+    let mut conn = pool
+        .get()
+        .map_err(|e| format!("database unavailable: {e}"))?;
+    let started = std::time::Instant::now();
+    let issued =
+        services::statements::close_period(&mut conn, None, period, partner_center::models::now())
+            .map_err(|e| format!("closing {period} failed: {}", e.detail))?;
+    let took = started.elapsed().as_secs_f64() * 1000.0;
+    match issued {
+        Some(n) => println!("Closed {period}: {n} statements issued in {took:.1} ms"),
+        None => println!("{period} was already closed: nothing issued"),
     }
     Ok(())
 }
