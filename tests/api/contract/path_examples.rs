@@ -1,5 +1,5 @@
 //! Path parameters' examples name demo data: every path parameter in the document has an
-//! example, and with the objects `serve --demo` adds for them (`demo::seed_examples`), every GET
+//! example, and with the objects `serve --demo` adds for them (`demo::seed_examples`, `demo::seed_billing`), every GET
 //! with path parameters answers 200 to some demo account when called with the examples, and
 //! every example id appears in what those GETs (and the plain lists) answer.
 
@@ -56,15 +56,21 @@ async fn every_path_parameter_in_the_document_has_an_example() {
 async fn path_examples_name_objects_of_serve_demo() {
     let app = TestApp::new().await;
     let config = app.state.config.clone();
+    let window = config.cancellation_window_hours;
     app.with_conn(move |conn| partner_center::demo::seed_examples(conn, &config))
         .await
         .expect("seed the examples");
+    // `serve --demo` also seeds the billing month whose statements the examples name.
+    app.with_conn(move |conn| partner_center::demo::seed_billing(conn, window))
+        .await
+        .expect("seed the billing month");
     let doc = document(&app).await;
     let mut tokens = Vec::new();
     for account in [
         PROVIDER_GA,
         "global.admin@northwind-it.example",
         "admin@adatum.example",
+        "admin@proseware.example",
     ] {
         tokens.push((account, app.token(account).await));
     }
