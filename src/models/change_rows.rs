@@ -37,9 +37,41 @@ const DELIVERY_COLUMNS: &str = "webhook_deliveries (id, webhook_id, event_id, ev
 const DELIVERY_VALUES: &str =
     "w.id, e.id, e.event_type, 'pending', 0, e.created_at, e.created_at, e.created_at";
 
+/// Rows of each kind written by one statement at most. A statement binds at most 65,535
+/// parameters on PostgreSQL and 32,766 on SQLite; [`CHUNK`] records (13 each), lines (25) and
+/// events (6) bind 44,000 (on SQLite each kind is its own statement: at most 25,000). A change
+/// with more (a billing-period close issuing thousands of statements, each audited) writes them
+/// in several statements, still inside its one transaction.
+const CHUNK: usize = 1_000;
+
 /// Writes a change's `audits`, billing `lines` and `events` (any may be empty) and fans each
-/// event out to the endpoints subscribed to it.
+/// event out to the endpoints subscribed to it, [`CHUNK`] rows of each kind per statement.
 pub fn insert(
+    conn: &mut AnyConnection,
+    audits: &[AuditRow],
+    lines: &[LineItemRow],
+    events: &[EventRow],
+) -> QueryResult<()> {
+    let chunks = audits
+        .len()
+        .max(lines.len())
+        .max(events.len())
+        .div_ceil(CHUNK);
+    let part =
+        |rows_len: usize, i: usize| (i * CHUNK).min(rows_len)..((i + 1) * CHUNK).min(rows_len);
+    for i in 0..chunks {
+        insert_chunk(
+            conn,
+            &audits[part(audits.len(), i)],
+            &lines[part(lines.len(), i)],
+            &events[part(events.len(), i)],
+        )?;
+    }
+    Ok(())
+}
+
+/// [`insert`] of at most [`CHUNK`] rows of each kind.
+fn insert_chunk(
     conn: &mut AnyConnection,
     audits: &[AuditRow],
     lines: &[LineItemRow],
