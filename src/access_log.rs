@@ -13,18 +13,9 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 
-use crate::request_id::RequestId;
+use crate::request_id::{LoggedCaller, RequestId};
 use crate::state::AppState;
 use crate::trace_context::TraceContext;
-
-/// Who called, for the log: set in request extensions when a bearer token is verified.
-#[derive(Debug, Clone)]
-pub struct LoggedCaller {
-    /// `user:<id>` or `application:<id>`.
-    pub caller: String,
-    /// The caller's tenant (partner or customer) id.
-    pub tenant: String,
-}
 
 /// Middleware: logs the access line of each request (see the module documentation).
 pub async fn middleware(

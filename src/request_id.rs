@@ -13,10 +13,18 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, web};
 
-use crate::access_log::LoggedCaller;
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::trace_context::{TRACEPARENT, TraceContext};
+
+/// Who called, for the access log and the request's span: set in request extensions when a bearer token is verified.
+#[derive(Debug, Clone)]
+pub struct LoggedCaller {
+    /// `user:<id>` or `application:<id>`.
+    pub caller: String,
+    /// The caller's tenant (partner or customer) id.
+    pub tenant: String,
+}
 
 /// The request id of the current request, in request extensions.
 #[derive(Debug, Clone)]

@@ -34,12 +34,12 @@ use super::jwt::Claims;
 use super::permissions::{self, Operation};
 use super::principal::bearer;
 use super::principal::{PartnerCaller, Reaching};
-use crate::access_log::LoggedCaller;
 use crate::change::Change;
 use crate::db::{self, AnyConnection, Pool};
 use crate::error::ApiError;
 use crate::models::audit::Actor;
 use crate::models::idempotency_key::PendingKey;
+use crate::request_id::LoggedCaller;
 use crate::request_id::RequestId;
 use crate::state::AppState;
 
