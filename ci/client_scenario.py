@@ -1,7 +1,9 @@
 """The integrator's main story through a client generated from the OpenAPI document.
 
 sign in -> offers -> customer -> cart -> review -> checkout -> support-contact candidates -> audit
--> the order's billing line items downloaded as CSV (`Accept: text/csv`, header row checked),
+-> the order's billing line items downloaded as CSV (`Accept: text/csv`, header row checked)
+-> the provider's billing periods and a statement of the demo month downloaded as CSV (its lines
+   add up to its total),
 against `serve --demo`, asserting that list items come back as the named models (not anonymous
 `Page...ItemsItem` classes); the access token verifies with PyJWT against the key set the server
 publishes (RFC 8414 metadata -> jwks_uri); then what a client must survive: the token endpoint's 429 (read as
@@ -20,6 +22,7 @@ import jwt
 
 from pc_client import AuthenticatedClient, Client
 from pc_client.api.audit import list_audit_records
+from pc_client.api.billing import list_billing_periods, list_statements
 from pc_client.api.auth import create_token
 from pc_client.api.webhooks import list_webhook_events
 from pc_client.api.carts_and_orders import create_cart, create_cart_checkout, create_order, get_cart
@@ -33,6 +36,7 @@ from pc_client.models import (
     Address,
     AuditRecord,
     BillingCycle,
+    BillingPeriod,
     BillingProfile,
     Cart,
     CreateCustomer,
@@ -42,6 +46,7 @@ from pc_client.models import (
     OAuthError,
     Offer,
     PlacedOrder,
+    Statement,
     Subscription,
     SupportContact,
     TermDuration,
@@ -176,6 +181,8 @@ def main(base):
     for e in events.items:
         expect(e.example_payload, WebhookEventPayload, f"example payload of {e.name}")
 
+    statement_lines = statement_csv(admin)
+
     throttled = throttle(anonymous)
 
     renewed = renew_on_a_test_clock(base, standard.id, suffix)
@@ -184,6 +191,8 @@ def main(base):
         f"client scenario: customer {customer_id}, order {placed.order.id}, "
         f"{len(candidates.items)} support-contact candidates, {len(audit.items)} audit records, "
         f"{csv_rows} billing line(s) as CSV, "
+        f"statement {statement_lines[0]} downloaded as CSV ({statement_lines[1]} lines adding up to "
+        f"its total), "
         f"{len(events.items)} typed event payloads, 429 after {throttled} failed sign-ins, "
         f"{alg} token of {subject} verified against the published JWKS, "
         f"subscription {renewed.id} renewed on a test clock (term from {renewed.term_start_date})"
@@ -217,6 +226,47 @@ def line_items_csv(client, subscription_id):
     if [d["chargeType"] for d in data] != ["new"] or data[0]["subscriptionId"] != str(subscription_id):
         sys.exit(f"line items CSV rows: {data}")
     return len(data)
+
+
+STATEMENT_LINE_COLUMNS = (
+    "statementId,statementNumber,period,id,createdAt,chargeType,customerId,resellerId,"
+    "subscriptionId,offerId,termDuration,billingCycle,quantity,chargeStartDate,chargeEndDate,"
+    "days,cycleDays,currency,unitPriceMinor,totalMinor"
+)
+
+
+def statement_csv(admin):
+    """As the provider's global admin: the billing periods list as models, the first statement
+    the provider issued (the demo month's) downloads as CSV through the client's HTTP session,
+    with the documented columns, one row per line, and totals that add up to the statement's.
+    Returns (statement number, lines)."""
+    periods = list_billing_periods.sync(client=admin)
+    for p in periods.items:
+        expect(p, BillingPeriod, "billing period")
+    if not periods.items or periods.items[0].status != "open":
+        sys.exit(f"billing periods: {[p.to_dict() for p in periods.items]}")
+    statements = list_statements.sync(client=admin)
+    if not statements.items:
+        sys.exit("no statements: serve --demo issues the demo month's")
+    statement = expect(statements.items[0], Statement, "statement")
+    res = admin.get_httpx_client().get(
+        f"/v1/statements/{statement.id}/lines", headers={"Accept": "text/csv"}
+    )
+    if res.status_code != 200 or not res.headers.get("content-type", "").startswith("text/csv"):
+        sys.exit(f"statement lines as CSV: {res.status_code} {res.headers.get('content-type')}")
+    rows = [r.split(",") for r in res.text.splitlines()]
+    if ",".join(rows[0]) != STATEMENT_LINE_COLUMNS:
+        sys.exit(f"statement CSV header: {rows[0]}")
+    data = [dict(zip(rows[0], r)) for r in rows[1:]]
+    total = sum(int(d["totalMinor"]) for d in data)
+    if len(data) != statement.line_count or total != statement.total.amount_minor:
+        sys.exit(
+            f"statement {statement.id}: {len(data)} CSV lines summing to {total}, "
+            f"statement says {statement.line_count} lines, total {statement.total.amount_minor}"
+        )
+    if any(d["statementId"] != str(statement.id) for d in data):
+        sys.exit(f"statement CSV rows name another statement: {data}")
+    return statement.number, len(data)
 
 
 def renew_on_a_test_clock(base, offer_id, suffix):

@@ -10,6 +10,7 @@ pub mod client_address;
 pub mod conditional;
 pub mod config;
 pub mod cors;
+pub mod csv_export;
 pub mod db;
 pub mod demo;
 pub mod domain;

@@ -43,7 +43,7 @@ use utoipa::{Modify, OpenApi};
         (name = "granular delegated admin", description = "GDAP: security groups of your users and applications, the directory-role catalog, time-bound delegated admin relationships a customer's admin approves, and access assignments that give your groups their roles."),
         (name = "webhooks", description = "Signed event deliveries (Standard Webhooks) to your endpoints: registrations, secrets, the delivery log, redelivery and replay."),
         (name = "test clocks", description = "Simulated time for a provider's customers: create a clock, put customers on it, advance it to run their subscriptions' renewals and expiries."),
-        (name = "billing", description = "Price lists over cost (provider) or over the reseller price (reseller), their dated versions and assignments; billing line items written with each subscription change."),
+        (name = "billing", description = "Price lists over cost (provider) or over the reseller price (reseller), their dated versions and assignments; billing line items written with each subscription change; billing periods and the statements issued when a period closes."),
         (name = "operations", description = "Health probes.")
     )
 )]

@@ -80,8 +80,9 @@ impl PageParams {
     }
 }
 
-/// The id a cursor names: base64url (padding optional) of an id in its canonical UUID form, as
-/// [`encode_cursor`] writes it. Anything else is refused, so a mangled cursor is an error rather
+/// The key a cursor names: base64url (padding optional) of a row key as [`encode_cursor`]
+/// writes it — an id in its canonical UUID form, or a billing period `YYYY-MM` (the key of the
+/// billing periods list). Anything else is refused, so a mangled cursor is an error rather
 /// than a page that silently starts somewhere else (or an empty page that looks like the end).
 fn decode_cursor(cursor: &str) -> Option<String> {
     use base64::alphabet::URL_SAFE;
@@ -94,6 +95,9 @@ fn decode_cursor(cursor: &str) -> Option<String> {
         return None;
     }
     let text = String::from_utf8(LENIENT.decode(cursor).ok()?).ok()?;
+    if let Ok(period) = text.parse::<crate::domain::statement::Period>() {
+        return (period.to_string() == text).then_some(text);
+    }
     let id = uuid::Uuid::parse_str(&text).ok()?;
     (id.hyphenated().to_string() == text).then_some(text)
 }

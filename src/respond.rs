@@ -60,6 +60,7 @@ impl<T: Body> Body for Vec<T> {
 crate::bodies!(
     crate::api::applications::Application,
     crate::api::billing::BillingLineItem,
+    crate::api::billing::BillingPeriod,
     crate::api::customers::Customer,
     crate::api::gdap::AccessAssignment,
     crate::api::gdap::DelegatedAdminRelationship,

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::domain::billing::ChargeType;
+use crate::domain::statement::PeriodState;
 use crate::domain::{BillingCycle, TermDuration};
 use crate::models::billing_line::{LineItemRow, LineScope};
 use crate::models::utc;
@@ -185,6 +186,58 @@ impl CsvLine {
             customer_unit_price_minor: r.customer_unit_minor,
             customer_total_minor: r.customer_total_minor,
             margin_minor: item.margin.amount_minor,
+        }
+    }
+}
+
+/// Where a billing period is.
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum PeriodStatus {
+    /// The current month of its time scope: changes still write lines into it.
+    Open,
+    /// Ended, statements not issued yet: the lifecycle runner closes it on its next pass (once
+    /// no subscription of the scope has a transition due before the period's end).
+    Closing,
+    /// Closed: its statements are issued and it takes no more lines.
+    Closed,
+}
+
+/// A billing period: one calendar month (UTC) of one time scope (real time, or a test
+/// clock's simulated time). Closed once, at 00:00 UTC on the 1st of the next month (on a test
+/// clock, when an advance passes it), when its statements are issued.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BillingPeriod {
+    /// `YYYY-MM`.
+    #[schema(example = "2027-01")]
+    pub period: String,
+    /// Its first instant: 00:00 UTC on the 1st.
+    pub starts_at: DateTime<Utc>,
+    /// The instant after it: 00:00 UTC on the 1st of the next month.
+    pub ends_at: DateTime<Utc>,
+    /// `open`, `closing` or `closed`.
+    pub status: PeriodStatus,
+    /// When it closed, in its scope's time (closed periods only).
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The test clock of its scope (none: real time).
+    pub test_clock_id: Option<Uuid>,
+}
+
+impl From<PeriodState> for BillingPeriod {
+    fn from(p: PeriodState) -> BillingPeriod {
+        let status = match (p.closed_at, p.ended) {
+            (Some(_), _) => PeriodStatus::Closed,
+            (None, true) => PeriodStatus::Closing,
+            (None, false) => PeriodStatus::Open,
+        };
+        BillingPeriod {
+            period: p.period.to_string(),
+            starts_at: utc(p.period.start()),
+            ends_at: utc(p.period.end()),
+            status,
+            closed_at: p.closed_at.map(utc),
+            test_clock_id: p.clock.map(|c| c.uuid()),
         }
     }
 }

@@ -5,6 +5,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
+
+use crate::domain::Id;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -73,6 +75,19 @@ impl Period {
     pub fn end(self) -> NaiveDateTime {
         self.next().start()
     }
+}
+
+/// A billing period of one time scope (`GET /v1/billing/periods`).
+#[derive(Debug, Clone)]
+pub struct PeriodState {
+    pub period: Period,
+    /// The test clock of the scope (`None`: real time).
+    pub clock: Option<Id>,
+    /// When it closed (the scope's time): its statements are issued.
+    pub closed_at: Option<NaiveDateTime>,
+    /// Whether it has ended in the scope's time (an ended period not closed yet is closed by
+    /// the runner's next pass, once no transition is due before its end).
+    pub ended: bool,
 }
 
 impl fmt::Display for Period {

@@ -1,16 +1,16 @@
 //! Billing line items (docs/billing.md): the lines a caller may see, as JSON pages or, with
-//! `Accept: text/csv`, as one CSV stream read a page at a time (constant memory however many
+//! `Accept: text/csv`, as one CSV stream ([`crate::csv_export`]: constant memory however many
 //! lines there are).
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::api::billing::{BillingLineItem, CsvLine};
+use crate::api::billing::{BillingLineItem, BillingPeriod, CsvLine};
 use crate::auth::{Authorized, ops};
+use crate::csv_export::{self, Chunk};
 use crate::db;
 use crate::domain::billing::ChargeType;
 use crate::error::{ApiError, Problem};
@@ -18,10 +18,8 @@ use crate::models::billing_line::LineFilter;
 use crate::paging::{Page, PageParams, Paged};
 use crate::respond::Json;
 use crate::services::billing as service;
+use crate::services::statements;
 use crate::state::AppState;
-
-/// Rows read per query while a CSV export streams.
-pub const CSV_CHUNK: i64 = 1000;
 
 /// Line item filters (paging is [`PageParams`]; a CSV export ignores `limit`).
 #[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
@@ -47,13 +45,6 @@ impl LineItemQuery {
             charge_type: self.charge_type,
         }
     }
-}
-
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"))
 }
 
 /// List billing line items, oldest first: a provider sees the lines it bills with cost,
@@ -86,7 +77,7 @@ pub async fn list_billing_line_items(
     req: HttpRequest,
 ) -> Result<actix_web::Either<Json<Page<BillingLineItem>>, HttpResponse>, ApiError> {
     let filter = query.filters.to_filter();
-    if wants_csv(&req) {
+    if csv_export::wants_csv(&req) {
         let caller = caller
             .run(&state.pool, |_, caller| Ok(caller.clone()))
             .await?;
@@ -116,66 +107,26 @@ pub async fn list_billing_line_items(
     ))))
 }
 
-/// Where a CSV export is: the last id written, and whether the header is out.
-struct Cursor {
-    after: Option<String>,
-    header: bool,
-    done: bool,
-}
-
-/// Every line `caller` may see matching `filter`, as CSV: one query of [`CSV_CHUNK`] rows per
-/// chunk of the body, so memory stays constant whatever the number of lines.
+/// Every line `caller` may see matching `filter`, as CSV ([`csv_export::stream`]).
 fn csv_stream(
     pool: db::Pool,
     caller: crate::auth::PartnerCaller,
     filter: LineFilter,
 ) -> HttpResponse {
-    let start = Cursor {
-        after: None,
-        header: true,
-        done: false,
-    };
-    let body = futures_util::stream::try_unfold(start, move |cursor| {
+    csv_export::stream(CSV_COLUMNS, move |after| {
         let (pool, caller, filter) = (pool.clone(), caller.clone(), filter.clone());
         async move {
-            if cursor.done {
-                return Ok::<_, ApiError>(None);
-            }
-            let after = cursor.after.clone();
-            let (rows, scope) = db::run(&pool, move |conn| {
-                let rows = service::list(conn, &caller, &filter, after.as_deref(), CSV_CHUNK)?;
-                Ok((rows, service::scope_of(&caller)))
+            db::run(&pool, move |conn| {
+                let rows =
+                    service::list(conn, &caller, &filter, after.as_deref(), csv_export::CHUNK)?;
+                let scope = service::scope_of(&caller);
+                let last = rows.last().map(|r| r.id.as_str().to_owned());
+                let records = rows.into_iter().map(|r| CsvLine::new(r, scope)).collect();
+                Ok(Chunk { records, last })
             })
-            .await?;
-            let done = (rows.len() as i64) < CSV_CHUNK;
-            let after = rows.last().map(|r| r.id.as_str().to_owned());
-            let mut out = csv::WriterBuilder::new()
-                .has_headers(cursor.header)
-                .from_writer(Vec::with_capacity(rows.len() * 256));
-            if cursor.header && rows.is_empty() {
-                out.write_record(CSV_COLUMNS)
-                    .map_err(|e| ApiError::internal(format!("csv: {e}")))?;
-            }
-            for r in rows {
-                out.serialize(CsvLine::new(r, scope))
-                    .map_err(|e| ApiError::internal(format!("csv: {e}")))?;
-            }
-            let bytes = out
-                .into_inner()
-                .map_err(|e| ApiError::internal(format!("csv: {e}")))?;
-            Ok(Some((
-                web::Bytes::from(bytes),
-                Cursor {
-                    after,
-                    header: false,
-                    done,
-                },
-            )))
+            .await
         }
-    });
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .streaming(body)
+    })
 }
 
 /// The CSV columns (the fields of [`CsvLine`], in order), written alone when no line matches.
@@ -205,7 +156,64 @@ const CSV_COLUMNS: &[&str] = &[
     "marginMinor",
 ];
 
+/// Billing period filters (paging is [`PageParams`]).
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PeriodQuery {
+    /// The periods of this test clock of the caller (default: real time).
+    #[param(example = "019a8f3c-4000-7000-8000-000000000001")]
+    pub test_clock_id: Option<Uuid>,
+}
+
+/// List billing periods, newest first.
+///
+/// The current calendar month (`open`), any ended month whose statements are not issued yet
+/// (`closing`), then the closed ones with when they closed (`closed`; list their statements with
+/// `GET /v1/statements?period=`). Periods are those of real time, or with `testClockId` those of
+/// one of the caller's test clocks (a clock's months close as its advances pass them).
+#[utoipa::path(
+    tag = "billing",
+    params(PageParams, PeriodQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of billing periods.", body = Page<BillingPeriod>),
+        (status = 400, description = "`invalid_cursor`.", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or bad bearer token.", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Role not enough (global admin, admin agent or sales agent), or not a partner.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`testClockId` is not one of the caller's test clocks.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Bad `testClockId` or `limit`.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/billing/periods")]
+pub async fn list_billing_periods(
+    caller: Authorized<ops::ReadBilling>,
+    state: web::Data<AppState>,
+    query: Paged<PeriodQuery>,
+) -> Result<Json<Page<BillingPeriod>>, ApiError> {
+    let (clock, page) = (query.filters.test_clock_id, query.page.clone());
+    let rows = caller
+        .run(&state.pool, move |conn, caller| {
+            statements::periods(
+                conn,
+                caller,
+                clock,
+                page.after.as_deref(),
+                page.rows_to_fetch(),
+            )
+        })
+        .await?;
+    let keys: Vec<String> = rows.iter().map(|p| p.period.to_string()).collect();
+    let rows: Vec<(String, _)> = keys.into_iter().zip(rows).collect();
+    Ok(Json::new(query.answer(
+        rows,
+        |(key, _)| key.as_str(),
+        |(_, p)| BillingPeriod::from(p),
+    )))
+}
+
 /// Registers the billing read operations.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
-    cfg.service(list_billing_line_items);
+    cfg.service(list_billing_line_items)
+        .service(list_billing_periods);
 }

@@ -1,8 +1,7 @@
 //! Statements (docs/billing.md): the statements a partner issued or received and those a
 //! customer received, each with its lines as JSON pages or, with `Accept: text/csv`, as one CSV
-//! stream read a chunk at a time from the database (constant memory however many lines).
+//! stream ([`crate::csv_export`]: constant memory however many lines).
 
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -11,10 +10,10 @@ use validator::{Validate, ValidationError};
 
 use crate::api::statements::{CSV_COLUMNS, CsvStatementLine, Statement, StatementLine};
 use crate::auth::{Authorized, Principal, ops};
+use crate::csv_export::{self, Chunk};
 use crate::db;
 use crate::domain::statement::Period;
 use crate::error::{ApiError, Problem};
-use crate::handlers::billing::CSV_CHUNK;
 use crate::models::statement::{StatementFilter, StatementRow};
 use crate::paging::{Page, PageParams, Paged};
 use crate::respond::Json;
@@ -51,13 +50,6 @@ pub struct MyStatementQuery {
     #[validate(custom(function = "valid_period"))]
     #[param(example = "2027-01", pattern = "^[0-9]{4}-(0[1-9]|1[0-2])$")]
     pub period: Option<String>,
-}
-
-fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"))
 }
 
 /// Either a page of JSON or a CSV stream.
@@ -167,7 +159,11 @@ pub async fn list_statement_lines(
     query: Paged,
     req: HttpRequest,
 ) -> Result<LinesAnswer, ApiError> {
-    let (id, csv, page) = (path.into_inner(), wants_csv(&req), query.page.clone());
+    let (id, csv, page) = (
+        path.into_inner(),
+        csv_export::wants_csv(&req),
+        query.page.clone(),
+    );
     let (statement, rows) = caller
         .run(&state.pool, move |conn, caller| {
             lines_of(
@@ -280,7 +276,11 @@ pub async fn list_my_statement_lines(
     query: Paged,
     req: HttpRequest,
 ) -> Result<LinesAnswer, ApiError> {
-    let (id, csv, page) = (path.into_inner(), wants_csv(&req), query.page.clone());
+    let (id, csv, page) = (
+        path.into_inner(),
+        csv_export::wants_csv(&req),
+        query.page.clone(),
+    );
     let (statement, rows) = caller
         .run(&state.pool, move |conn, caller| {
             lines_of(
@@ -333,62 +333,24 @@ fn answer_lines(
     )))
 }
 
-/// Where a CSV export is: the last line id written, and whether the header is out.
-struct Cursor {
-    after: Option<String>,
-    header: bool,
-    done: bool,
-}
-
-/// Every line of `statement` as CSV: one query of [`CSV_CHUNK`] rows per chunk of the body, so
-/// memory stays constant whatever the number of lines.
+/// Every line of `statement` as CSV ([`csv_export::stream`]).
 fn csv_stream(pool: db::Pool, statement: StatementRow) -> HttpResponse {
     let wire = Statement::from(statement.clone());
-    let start = Cursor {
-        after: None,
-        header: true,
-        done: false,
-    };
-    let body = futures_util::stream::try_unfold(start, move |cursor| {
+    csv_export::stream(CSV_COLUMNS, move |after| {
         let (pool, statement, wire) = (pool.clone(), statement.clone(), wire.clone());
         async move {
-            if cursor.done {
-                return Ok::<_, ApiError>(None);
-            }
-            let after = cursor.after.clone();
-            let rows = db::run(&pool, move |conn| {
-                service::lines(conn, &statement, after.as_deref(), CSV_CHUNK)
+            db::run(&pool, move |conn| {
+                let rows = service::lines(conn, &statement, after.as_deref(), csv_export::CHUNK)?;
+                let last = rows.last().map(|r| r.id.as_str().to_owned());
+                let records = rows
+                    .into_iter()
+                    .map(|r| CsvStatementLine::new(&wire, r))
+                    .collect();
+                Ok(Chunk { records, last })
             })
-            .await?;
-            let done = (rows.len() as i64) < CSV_CHUNK;
-            let after = rows.last().map(|r| r.id.as_str().to_owned());
-            let mut out = csv::WriterBuilder::new()
-                .has_headers(cursor.header)
-                .from_writer(Vec::with_capacity(rows.len() * 256));
-            let csv_error = |e: csv::Error| ApiError::internal(format!("csv: {e}"));
-            if cursor.header && rows.is_empty() {
-                out.write_record(CSV_COLUMNS).map_err(csv_error)?;
-            }
-            for r in rows {
-                out.serialize(CsvStatementLine::new(&wire, r))
-                    .map_err(csv_error)?;
-            }
-            let bytes = out
-                .into_inner()
-                .map_err(|e| ApiError::internal(format!("csv: {e}")))?;
-            Ok(Some((
-                web::Bytes::from(bytes),
-                Cursor {
-                    after,
-                    header: false,
-                    done,
-                },
-            )))
+            .await
         }
-    });
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .streaming(body)
+    })
 }
 
 /// Registers the statement operations.

@@ -72,21 +72,22 @@ impl CloseRow {
         Ok(n == 1)
     }
 
-    /// The periods closed in the scopes `keys`, newest first, up to `limit` after `before`.
-    pub fn page(
+    /// The periods closed in the scope `key` before `before` (`YYYY-MM`; `None`: all), newest
+    /// first, up to `limit`.
+    pub fn page_before(
         conn: &mut AnyConnection,
-        keys: &[String],
-        after: Option<&str>,
+        key: &str,
+        before: Option<&str>,
         limit: i64,
     ) -> QueryResult<Vec<CloseRow>> {
         let mut q = pc::table
-            .filter(pc::clock_key.eq_any(keys))
+            .filter(pc::clock_key.eq(key))
             .select(CloseRow::as_select())
             .into_boxed();
-        if let Some(after) = after {
-            q = q.filter(pc::id.gt(after.to_owned()));
+        if let Some(before) = before {
+            q = q.filter(pc::period.lt(before.to_owned()));
         }
-        q.order(pc::id.asc()).limit(limit).load(conn)
+        q.order(pc::period.desc()).limit(limit).load(conn)
     }
 }
 

@@ -25,10 +25,10 @@ use chrono::NaiveDateTime;
 use uuid::Uuid;
 
 use crate::api::statements::Statement;
-use crate::auth::Principal;
+use crate::auth::{PartnerCaller, Principal};
 use crate::change::Change;
 use crate::db::AnyConnection;
-use crate::domain::statement::{BillTo, Period};
+use crate::domain::statement::{BillTo, Period, PeriodState};
 use crate::domain::{AuditOperation, Id, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
@@ -38,6 +38,7 @@ use crate::models::statement::{
 };
 use crate::models::test_clock::TestClockRow;
 use crate::models::{ids, now};
+use crate::services::test_clocks;
 
 /// The name of the closing runner in audit records.
 pub const ACTOR: &str = "lifecycle runner";
@@ -175,6 +176,66 @@ fn audit_issue(change: &mut Change<'_>, row: StatementRow) {
     if kind == BillTo::Reseller {
         change.audit(record(bill_to));
     }
+}
+
+/// One page of the billing periods of a time scope, newest first: the scope's current period
+/// (open), the ended ones not closed yet, then the closed ones; up to `limit` periods before
+/// the period `before` (`YYYY-MM`, the cursor). The scope is real time, or with `clock` one of
+/// the caller's test clocks (404 `not_found` for any other clock).
+pub fn periods(
+    conn: &mut AnyConnection,
+    caller: &PartnerCaller,
+    clock: Option<Uuid>,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<PeriodState>, ApiError> {
+    let (clock, scope_now) = match clock {
+        Some(id) => {
+            let row = test_clocks::get(conn, caller, id)?;
+            (Some(row.id), row.frozen_time)
+        }
+        None => (None, now()),
+    };
+    let key = m::clock_key(clock.as_ref());
+    let current = Period::of(scope_now);
+    let first_open = match CloseRow::last_period(conn, &key)? {
+        Some(p) => stored_period(&p)?.next(),
+        None => match m::first_line_period(conn, &key, current)? {
+            Some(p) => stored_period(&p)?.min(current),
+            None => current,
+        },
+    };
+    let is_before = |p: &Period| before.is_none_or(|b| p.to_string().as_str() < b);
+    let mut out = Vec::new();
+    let mut p = current;
+    while p >= first_open && (out.len() as i64) < limit {
+        if is_before(&p) {
+            out.push(PeriodState {
+                period: p,
+                clock,
+                closed_at: None,
+                ended: p < current,
+            });
+        }
+        p = p.previous();
+    }
+    let room = limit - out.len() as i64;
+    if room > 0 {
+        let first = first_open.to_string();
+        let before = match before {
+            Some(b) if b < first.as_str() => b,
+            _ => first.as_str(),
+        };
+        for row in CloseRow::page_before(conn, &key, Some(before), room)? {
+            out.push(PeriodState {
+                period: stored_period(&row.period)?,
+                clock,
+                closed_at: Some(row.closed_at),
+                ended: true,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Which statements `caller` may see: a provider those it issued; a reseller those it issued

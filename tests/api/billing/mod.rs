@@ -1,4 +1,5 @@
 mod line_items;
+mod periods;
 mod price_lists;
 mod properties;
 mod statements;

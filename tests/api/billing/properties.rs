@@ -1,7 +1,8 @@
 //! The billing invariants (product.md §13) over random histories: proptest draws sequences of
 //! orders, seat changes, cancellations and test-clock advances (renewals happen on the way),
 //! each run through HTTP on a fresh database with a direct customer and a reseller's customer
-//! on one clock; the clock then passes the next 1st so every month with lines is closed, and
+//! on one clock (and a subscription no step changes); the clock then passes the next 1st (and
+//! reaches April at least) so every month with lines is closed, and
 //! the checks read the rows back:
 //!
 //! - each statement's total is the sum of its lines, and its line count their number;
@@ -9,7 +10,11 @@
 //!   the reseller's when the reseller priced it with its own list);
 //! - no refund exceeds its charge: per subscription, the running sum of its lines never goes
 //!   below zero at any price level;
-//! - a term held whole without changes sums to quantity × unit price × cycles.
+//! - a subscription held without changes (its lines are only its purchase, the fees of its later
+//!   billing cycles and its renewals) is charged quantity × unit price for each cycle: every
+//!   line is a whole cycle, the cycles follow each other without a gap or an overlap, and the
+//!   last one covers the clock's final time — so a whole term sums to quantity × unit price ×
+//!   cycles, for every plan (a year billed monthly: 12 lines).
 //!
 //! Cases are drawn from a fixed seed (`TestRunner::deterministic`), few enough (`CASES`) to
 //! finish in seconds per database; there is no shrinking (each case is an async walk), so a
@@ -22,6 +27,7 @@ use serde_json::json;
 
 use crate::harness::*;
 use partner_center::demo::PARTNERED_ID;
+use partner_center::domain::billing::ChargeType;
 use partner_center::domain::statement::BillTo;
 use partner_center::models::billing_line::LineItemRow;
 use partner_center::models::statement::{StatementRow, line_sums};
@@ -35,10 +41,6 @@ const PLANS: &[(&str, &str, &str)] = &[
     (M365_BUSINESS_BASIC, "P1Y", "annual"),
     (M365_BUSINESS_PREMIUM, "P1Y", "monthly"),
 ];
-
-/// Terms whose whole-term charge is one line today (one billing cycle): the "whole unchanged
-/// term" check applies to these; later cycles' fees, once written, extend it to every plan.
-const ONE_CYCLE: &[(&str, &str)] = &[("P1M", "monthly"), ("P1Y", "annual")];
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -70,7 +72,8 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 /// A fresh world: a clock at 2027-01-10 with a direct customer and a customer of Northwind IT on
-/// Northwind's 20% list. Returns (clock id, [customer ids]).
+/// Northwind's 20% list; the direct customer holds 3 seats of Business Premium for a year billed
+/// monthly that no step changes. Returns (clock id, [customer ids]).
 async fn world(app: &TestApp, ga: &str) -> (String, [String; 2]) {
     let clock = app
         .post(
@@ -108,11 +111,20 @@ async fn world(app: &TestApp, ga: &str) -> (String, [String; 2]) {
     )
     .await
     .assert(200);
+    let mut held = line(M365_BUSINESS_PREMIUM, 3, "monthly", None);
+    held["termDuration"] = json!("P1Y");
+    app.order(ga, &ids[0], vec![held]).await;
     (clock, [ids[0].clone(), ids[1].clone()])
 }
 
-/// Runs `ops`, then moves the clock past the next 1st.
-async fn walk(app: &TestApp, ga: &str, clock: &str, customers: &[String; 2], ops: &[Op]) {
+/// Runs `ops`, then moves the clock past the next 1st. Returns the clock's final time.
+async fn walk(
+    app: &TestApp,
+    ga: &str,
+    clock: &str,
+    customers: &[String; 2],
+    ops: &[Op],
+) -> chrono::NaiveDateTime {
     let mut now = chrono::NaiveDate::from_ymd_opt(2027, 1, 10)
         .unwrap()
         .and_hms_opt(12, 0, 0)
@@ -175,10 +187,17 @@ async fn walk(app: &TestApp, ga: &str, clock: &str, customers: &[String; 2], ops
             _ => {}
         }
     }
-    // Past the next 1st: every month with a line is closed.
-    let next =
-        partner_center::domain::statement::Period::of(now).end() + chrono::Duration::hours(1);
+    // Past the next 1st, and at least into April (the held subscription has 3 cycles or more):
+    // every month with a line is closed.
+    let april = chrono::NaiveDate::from_ymd_opt(2027, 4, 1)
+        .unwrap()
+        .and_hms_opt(1, 0, 0)
+        .unwrap();
+    let next = (partner_center::domain::statement::Period::of(now).end()
+        + chrono::Duration::hours(1))
+    .max(april);
     advance(app, ga, clock, next).await;
+    next
 }
 
 async fn advance(app: &TestApp, ga: &str, clock: &str, to: chrono::NaiveDateTime) {
@@ -192,9 +211,10 @@ async fn advance(app: &TestApp, ga: &str, clock: &str, to: chrono::NaiveDateTime
     res.assert(200);
 }
 
-/// Checks every invariant of the module documentation on the rows of the database; returns how
-/// many statements and refund lines it saw.
-async fn check(app: &TestApp, ops: &[Op]) -> (usize, usize) {
+/// Checks every invariant of the module documentation on the rows of the database (`end`: the
+/// clock's final time); returns how many statements, refund lines and unchanged subscriptions
+/// charged for more than one cycle it saw.
+async fn check(app: &TestApp, ops: &[Op], end: chrono::NaiveDateTime) -> (usize, usize, usize) {
     let ops = format!("{ops:?}");
     app.with_conn(move |conn| {
         use diesel::prelude::*;
@@ -263,28 +283,75 @@ async fn check(app: &TestApp, ops: &[Op]) -> (usize, usize) {
                 "{l:?} refunds more than charged {ops}"
             );
         }
-        // A term held whole and unchanged: its one opening line is quantity × unit × cycles.
+        // Held without changes: whole cycles, back to back, up to the clock's final time.
+        let active: std::collections::HashSet<partner_center::domain::Id> = {
+            use partner_center::schema::subscriptions as sub;
+            sub::table
+                .filter(sub::status.eq("active"))
+                .select(sub::id)
+                .load(conn)
+                .unwrap()
+                .into_iter()
+                .collect()
+        };
         let mut per_sub: std::collections::HashMap<_, Vec<&LineItemRow>> = Default::default();
         for l in &lines {
             per_sub.entry(l.subscription_id).or_default().push(l);
         }
-        for ls in per_sub.values() {
-            if ls.len() != 1 {
+        let unchanged = [ChargeType::New, ChargeType::CycleFee, ChargeType::Renew];
+        let mut multi_cycle = 0;
+        for (sub, ls) in &per_sub {
+            if !active.contains(sub) || ls.iter().any(|l| !unchanged.contains(&l.charge_type)) {
                 continue;
             }
-            let l = ls[0];
-            if !ONE_CYCLE.contains(&(l.term_duration.as_str(), l.billing_cycle.as_str())) {
-                continue;
+            let mut ls = ls.clone();
+            ls.sort_by_key(|l| l.charge_start_date);
+            for l in &ls {
+                let q = i64::from(l.quantity);
+                assert_eq!(l.days, l.cycle_days, "not a whole cycle: {l:?} {ops}");
+                assert_eq!(l.cost_total_minor, q * l.cost_unit_minor, "{l:?} {ops}");
+                assert_eq!(
+                    l.customer_total_minor,
+                    q * l.customer_unit_minor,
+                    "{l:?} {ops}"
+                );
+                if let Some(u) = l.reseller_unit_minor {
+                    assert_eq!(l.reseller_total_minor, Some(q * u), "{l:?} {ops}");
+                }
             }
-            let q = i64::from(l.quantity);
-            assert_eq!(l.cost_total_minor, q * l.cost_unit_minor, "{l:?}");
-            assert_eq!(l.customer_total_minor, q * l.customer_unit_minor, "{l:?}");
-            if let Some(u) = l.reseller_unit_minor {
-                assert_eq!(l.reseller_total_minor, Some(q * u), "{l:?}");
+            for pair in ls.windows(2) {
+                assert_eq!(
+                    pair[1].charge_start_date,
+                    pair[0].charge_end_date.succ_opt().unwrap(),
+                    "cycles not back to back: {:?} then {:?} {ops}",
+                    pair[0],
+                    pair[1]
+                );
+            }
+            let last = ls.last().unwrap();
+            assert!(
+                last.charge_end_date >= end.date(),
+                "the cycle holding the clock's time ({end}) is not charged: {last:?} {ops}"
+            );
+            // quantity × unit price × cycles, the cycles counted from the first and last dates.
+            let first = ls[0];
+            if ls.iter().all(|l| {
+                l.quantity == first.quantity && l.customer_unit_minor == first.customer_unit_minor
+            }) {
+                let sum: i64 = ls.iter().map(|l| l.customer_total_minor).sum();
+                let cycles = ls.len() as i64;
+                assert_eq!(
+                    sum,
+                    i64::from(first.quantity) * first.customer_unit_minor * cycles,
+                    "{ops}"
+                );
+            }
+            if ls.len() > 1 {
+                multi_cycle += 1;
             }
         }
         let refunds = lines.iter().filter(|l| l.customer_total_minor < 0).count();
-        (statements.len(), refunds)
+        (statements.len(), refunds, multi_cycle)
     })
     .await
 }
@@ -293,20 +360,22 @@ async fn check(app: &TestApp, ops: &[Op]) -> (usize, usize) {
 async fn random_histories_keep_the_billing_invariants() {
     let mut runner = TestRunner::deterministic();
     let strategy = proptest::collection::vec(op(), 4..14);
-    let (mut statements, mut refunds) = (0, 0);
+    let (mut statements, mut refunds, mut multi_cycle) = (0, 0, 0);
     for _ in 0..CASES {
         let ops = strategy.new_tree(&mut runner).unwrap().current();
         let app = TestApp::new().await;
         let ga = app.token(PROVIDER_GA).await;
         let (clock, customers) = world(&app, &ga).await;
-        walk(&app, &ga, &clock, &customers, &ops).await;
-        let (s, r) = check(&app, &ops).await;
+        let end = walk(&app, &ga, &clock, &customers, &ops).await;
+        let (s, r, m) = check(&app, &ops, end).await;
         statements += s;
         refunds += r;
+        multi_cycle += m;
     }
     // The walks reached what the checks are about.
     assert!(
-        statements > 0 && refunds > 0,
-        "{statements} statements, {refunds} refunds"
+        statements > 0 && refunds > 0 && multi_cycle > 0,
+        "{statements} statements, {refunds} refunds, {multi_cycle} unchanged subscriptions \
+         charged for more than one cycle"
     );
 }

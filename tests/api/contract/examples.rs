@@ -150,6 +150,7 @@ const STEPS: &[Step] = &[
     Step("update_customer_price_list", Some(PROVIDER_GA), 200, &[]),
     Step("create_price_list", Some(PROVIDER_GA), 201, &[]),
     Step("list_billing_line_items", Some(PROVIDER_GA), 200, &[]),
+    Step("list_billing_periods", Some(PROVIDER_GA), 200, &[]),
     Step("list_statements", Some(PROVIDER_GA), 200, &[]),
     Step("get_statement", Some(PROVIDER_GA), 200, &[]),
     Step("list_statement_lines", Some(PROVIDER_GA), 200, &[]),
