@@ -267,6 +267,7 @@ const ROUTES: &[(&str, &str, Operation)] = &[
         ManagePriceLists,
     ),
     ("GET", "/v1/billing/line-items", ReadBilling),
+    ("GET", "/v1/billing/periods", ReadBilling),
     ("GET", "/v1/statements", ReadBilling),
     ("GET", "/v1/statements/{statementId}", ReadBilling),
     ("GET", "/v1/statements/{statementId}/lines", ReadBilling),
