@@ -27,6 +27,7 @@ pub struct Change<'c> {
     actor: Actor,
     id: Uuid,
     audits: Vec<Audit>,
+    announced: Vec<Audit>,
     lines: Vec<LineItemRow>,
     related: Vec<(Id, Id)>,
 }
@@ -47,6 +48,7 @@ impl<'c> Change<'c> {
                 actor,
                 id: Uuid::now_v7(),
                 audits: Vec::new(),
+                announced: Vec::new(),
                 lines: Vec::new(),
                 related: Vec::new(),
             };
@@ -94,6 +96,13 @@ impl<'c> Change<'c> {
         self.audits.push(audit);
     }
 
+    /// Announces an audit record the change has already written itself, set-based (a period
+    /// close writes one per statement with one `INSERT … SELECT`): at commit the change prepares
+    /// and writes its webhook event like any record's, but does not write the record again.
+    pub fn announce(&mut self, audit: Audit) {
+        self.announced.push(audit);
+    }
+
     /// Appends a billing line item (`services::billing`), written at commit with the audit
     /// records. Lines are never read back inside the change that writes them.
     pub fn bill(&mut self, line: LineItemRow) {
@@ -103,16 +112,18 @@ impl<'c> Change<'c> {
     /// Writes the audit records with their events and deliveries, and the billing lines (one
     /// statement on PostgreSQL).
     fn flush(self) -> Result<(), ApiError> {
-        if self.audits.is_empty() && self.lines.is_empty() {
+        if self.audits.is_empty() && self.announced.is_empty() && self.lines.is_empty() {
             return Ok(());
         }
+        let written = self.audits.len();
         let records: Vec<(AuditRow, Known)> = self
             .audits
             .into_iter()
+            .chain(self.announced)
             .map(|a| a.into_row(&self.actor))
             .collect();
         let events = outbox::prepare(self.conn, self.id, &records, &self.related)?;
-        let rows: Vec<AuditRow> = records.into_iter().map(|(r, _)| r).collect();
+        let rows: Vec<AuditRow> = records.into_iter().take(written).map(|(r, _)| r).collect();
         Ok(change_rows::insert(self.conn, &rows, &self.lines, &events)?)
     }
 }

@@ -87,6 +87,7 @@ pub struct Audit {
     new_value: Option<String>,
     resource: Option<serde_json::Value>,
     subscription: Option<super::subscription::SubscriptionRow>,
+    at: Option<NaiveDateTime>,
 }
 
 impl Audit {
@@ -101,7 +102,15 @@ impl Audit {
             new_value: None,
             resource: None,
             subscription: None,
+            at: None,
         }
+    }
+
+    /// When the change happened, when it is not now: the time of a record the change wrote
+    /// set-based and announces (`crate::change::Change::announce`).
+    pub fn at(mut self, t: NaiveDateTime) -> Audit {
+        self.at = Some(t);
+        self
     }
 
     /// The partner the record is for (default: the actor's partner).
@@ -159,7 +168,7 @@ impl Audit {
             old_value: self.old_value,
             new_value: self.new_value,
             request_id: actor.request_id.clone(),
-            created_at: super::now(),
+            created_at: self.at.unwrap_or_else(super::now),
         };
         let known = Known {
             resource: self.resource,

@@ -17,8 +17,11 @@ use diesel::prelude::*;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{BigInt, Date, Integer, Nullable, Text, Timestamp};
 
+use std::collections::HashSet;
+
 use super::audit::AuditRow;
 use super::billing_line::LineItemRow;
+use super::raw::{self, Arg};
 use super::webhook::{DeliveryRow, EventRow};
 use crate::db::AnyConnection;
 use crate::schema::{audit_records, billing_line_items, webhook_deliveries, webhook_events};
@@ -148,6 +151,42 @@ fn insert_chunk(
             fan_out.execute(c).map(drop)
         }
     }
+}
+
+/// Which of `pairs` (partner, event type) some enabled endpoint subscribes to, by the rule of
+/// [`SUBSCRIBED`], [`CHUNK`] pairs per query. A change with many audit records asks this once
+/// before it prepares their events (`crate::outbox::prepare`), so it builds no payload that the
+/// write would drop.
+pub fn subscribed_among(
+    conn: &mut AnyConnection,
+    pairs: &[(String, &'static str)],
+) -> QueryResult<HashSet<(String, String)>> {
+    #[derive(QueryableByName)]
+    struct Pair {
+        #[diesel(sql_type = Text)]
+        partner_id: String,
+        #[diesel(sql_type = Text)]
+        event_type: String,
+    }
+    let mut out = HashSet::new();
+    for chunk in pairs.chunks(CHUNK) {
+        let values = vec!["(?, ?)"; chunk.len()].join(", ");
+        let args = chunk
+            .iter()
+            .flat_map(|(p, t)| [Arg::Text(p.clone()), Arg::Text((*t).to_owned())])
+            .collect();
+        let found: Vec<Pair> = raw::load(
+            conn,
+            &format!(
+                "SELECT e.partner_id, e.event_type FROM (SELECT column1 AS partner_id, \
+                 column2 AS event_type FROM (VALUES {values}) v) e \
+                 WHERE EXISTS (SELECT 1 FROM webhooks w WHERE {SUBSCRIBED})"
+            ),
+            args,
+        )?;
+        out.extend(found.into_iter().map(|r| (r.partner_id, r.event_type)));
+    }
+    Ok(out)
 }
 
 /// Writes one event with its one delivery, whatever the endpoint subscribes to (the test event

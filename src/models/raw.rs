@@ -6,7 +6,7 @@ use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::query_builder::BoxedSqlQuery;
-use diesel::sql_types::{BigInt, Text, Timestamp};
+use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 use diesel::sqlite::Sqlite;
 
 use crate::db::AnyConnection;
@@ -16,6 +16,8 @@ use crate::db::AnyConnection;
 pub enum Arg {
     /// A `TEXT` value.
     Text(String),
+    /// A `TEXT` value or `NULL`.
+    OptText(Option<String>),
     /// A `TIMESTAMP` value.
     Time(NaiveDateTime),
     /// A `BIGINT` value.
@@ -44,6 +46,7 @@ macro_rules! bind_all {
         for a in $args {
             q = match a {
                 Arg::Text(s) => q.bind::<Text, _>(s),
+                Arg::OptText(s) => q.bind::<Nullable<Text>, _>(s),
                 Arg::Time(t) => q.bind::<Timestamp, _>(t),
                 Arg::Int(i) => q.bind::<BigInt, _>(i),
             };

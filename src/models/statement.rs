@@ -15,8 +15,10 @@ use diesel::sql_types::{BigInt, Nullable, Text, Timestamp};
 
 use crate::db::AnyConnection;
 use crate::domain::statement::{BillTo, Period};
-use crate::domain::{Id, TenantKind};
+use crate::domain::{AuditOperation, Id, TenantKind};
+use crate::models::audit::Actor;
 use crate::models::billing_line::LineItemRow;
+use crate::models::raw::{self, Arg};
 use crate::schema::{
     billing_line_items as b, billing_period_closes as pc, customers, statements as st,
     subscriptions,
@@ -229,6 +231,9 @@ FROM k WHERE true";
 /// The rank of a statement in its close as 12 hex digits, per dialect.
 const RANK: &str = "ROW_NUMBER() OVER (ORDER BY issuer_id, bill_to_id, currency)";
 
+/// The rank of an audit record in its close.
+const AUDIT_RANK: &str = "ROW_NUMBER() OVER (ORDER BY x.id, x.partner_id)";
+
 /// Moves each issuer's counter by its statements in the close (locking the counter rows, so
 /// closes of two scopes for one issuer number one after the other).
 const COUNT_SQL: &str = "\
@@ -309,10 +314,94 @@ impl StatementRow {
         Ok(n)
     }
 
-    /// The statements of a close.
-    pub fn of_close(conn: &mut AnyConnection, close: &Id) -> QueryResult<Vec<StatementRow>> {
+    /// Writes the audit records of the statements of `close` with one `INSERT … SELECT`:
+    /// `issue_statement` for the issuer of each (with the customer when it bills one) and, for
+    /// a statement to a reseller, for the reseller too; each with `new_value` `{number, period,
+    /// billToKind, billToId, total {amountMinor, currency}, lineCount}`, made by `actor` at `at`.
+    /// Record ids are `id_prefix` (24 characters of a fresh UUIDv7) followed by the record's rank
+    /// in the close as 12 hex digits. Returns how many records were written.
+    pub fn audit_issued(
+        conn: &mut AnyConnection,
+        close: &Id,
+        actor: &Actor,
+        id_prefix: &str,
+        at: NaiveDateTime,
+    ) -> QueryResult<usize> {
+        let (json, rank) = match conn {
+            AnyConnection::Postgresql(_) => (
+                "json_build_object",
+                format!("lpad(to_hex({AUDIT_RANK}), 12, '0')"),
+            ),
+            AnyConnection::Sqlite(_) => ("json_object", format!("printf('%012x', {AUDIT_RANK})")),
+        };
+        let new_value = format!(
+            "{json}('number', s.number, 'period', s.period, 'billToKind', s.bill_to_kind, \
+             'billToId', s.bill_to_id, 'total', {json}('amountMinor', s.total_minor, \
+             'currency', s.currency), 'lineCount', s.line_count)"
+        );
+        let cast = if json == "json_object" { "" } else { "::text" };
+        let sql = format!(
+            "INSERT INTO audit_records (id, partner_id, customer_id, actor_type, actor_id, \
+               actor_name, operation_type, resource_type, resource_id, old_value, new_value, \
+               request_id, created_at) \
+             SELECT ? || {rank}, x.partner_id, x.customer_id, ?, ?, ?, ?, ?, x.id, NULL, \
+               x.new_value, ?, ? \
+             FROM (SELECT s.id, s.issuer_id AS partner_id, \
+                     CASE WHEN s.bill_to_kind = 'customer' THEN s.bill_to_id END AS customer_id, \
+                     {new_value}{cast} AS new_value \
+                   FROM statements s WHERE s.close_id = ? \
+                   UNION ALL \
+                   SELECT s.id, s.bill_to_id, NULL, {new_value}{cast} \
+                   FROM statements s WHERE s.close_id = ? AND s.bill_to_kind = 'reseller') x"
+        );
+        let op = AuditOperation::IssueStatement;
+        raw::execute(
+            conn,
+            &sql,
+            vec![
+                Arg::Text(id_prefix.to_owned()),
+                Arg::Text(actor.kind.to_owned()),
+                Arg::OptText(actor.id.map(|i| i.to_string())),
+                Arg::Text(actor.name.clone()),
+                Arg::Text(op.as_str().to_owned()),
+                Arg::Text(op.resource_type().to_owned()),
+                Arg::Text(actor.request_id.clone()),
+                Arg::Time(at),
+                Arg::Text(close.as_str().to_owned()),
+                Arg::Text(close.as_str().to_owned()),
+            ],
+        )
+    }
+
+    /// The partners a close's statements concern: each issuer and each reseller billed.
+    pub fn partners_of_close(conn: &mut AnyConnection, close: &Id) -> QueryResult<Vec<String>> {
+        let found: Vec<raw::IdText> = raw::load(
+            conn,
+            "SELECT issuer_id AS id FROM statements WHERE close_id = ? \
+             UNION SELECT bill_to_id FROM statements WHERE close_id = ? \
+               AND bill_to_kind = 'reseller'",
+            vec![
+                Arg::Text(close.as_str().to_owned()),
+                Arg::Text(close.as_str().to_owned()),
+            ],
+        )?;
+        Ok(found.into_iter().map(|r| r.id).collect())
+    }
+
+    /// The statements of a close that concern one of `partners` (as issuer, or as the reseller
+    /// billed).
+    pub fn of_close_for(
+        conn: &mut AnyConnection,
+        close: &Id,
+        partners: &[Id],
+    ) -> QueryResult<Vec<StatementRow>> {
         st::table
             .filter(st::close_id.eq(close))
+            .filter(
+                st::issuer_id.eq_any(partners).or(st::bill_to_kind
+                    .eq(BillTo::Reseller)
+                    .and(st::bill_to_id.eq_any(partners))),
+            )
             .order(st::id.asc())
             .select(StatementRow::as_select())
             .load(conn)

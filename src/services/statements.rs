@@ -28,11 +28,13 @@ use crate::api::statements::Statement;
 use crate::auth::{PartnerCaller, Principal};
 use crate::change::Change;
 use crate::db::AnyConnection;
+use crate::domain::events::event_for;
 use crate::domain::statement::{BillTo, Period, PeriodState};
 use crate::domain::{AuditOperation, Id, TenantKind};
 use crate::error::ApiError;
 use crate::models::audit::{Actor, Audit};
 use crate::models::billing_line::LineItemRow;
+use crate::models::change_rows;
 use crate::models::statement::{
     self as m, CloseRow, Issue, StatementFilter, StatementRow, StatementScope,
 };
@@ -137,21 +139,44 @@ pub fn close_period_with_ids(
         };
         let n = StatementRow::issue(change.conn(), &issue)?;
         if n > 0 {
-            for row in StatementRow::of_close(change.conn(), &close.id)? {
-                audit_issue(change, row);
-            }
+            audit_issued(change, &close)?;
         }
         Ok(Some(n))
     })
 }
 
-/// The audit records (and so the events) of an issued statement.
-fn audit_issue(change: &mut Change<'_>, row: StatementRow) {
-    let (issuer, bill_to, kind) = (
-        row.issuer_id.uuid(),
-        row.bill_to_id.uuid(),
-        row.bill_to_kind,
-    );
+/// The audit records of the statements of `close` (`issue_statement`, for the issuer and, when
+/// the bill-to party is a reseller, for it too), written set-based; then, for the partners
+/// with an endpoint subscribed to `statement-issued`, the same records announced to the change,
+/// which writes their events at commit. A close of thousands of statements thus builds no
+/// record or payload in memory that nobody receives.
+fn audit_issued(change: &mut Change<'_>, close: &CloseRow) -> Result<(), ApiError> {
+    let prefix = ids::new().as_str()[..24].to_owned();
+    let actor = change.actor().clone();
+    StatementRow::audit_issued(change.conn(), &close.id, &actor, &prefix, close.created_at)?;
+    let event = event_for(AuditOperation::IssueStatement.as_str())
+        .ok_or_else(|| ApiError::internal("issue_statement has no event"))?;
+    let pairs: Vec<(String, &'static str)> =
+        StatementRow::partners_of_close(change.conn(), &close.id)?
+            .into_iter()
+            .map(|p| (p, event.name))
+            .collect();
+    let listening: Vec<Id> = change_rows::subscribed_among(change.conn(), &pairs)?
+        .into_iter()
+        .filter_map(|(p, _)| p.parse().ok())
+        .collect();
+    if listening.is_empty() {
+        return Ok(());
+    }
+    for row in StatementRow::of_close_for(change.conn(), &close.id, &listening)? {
+        announce_issue(change, row, &listening, close.created_at);
+    }
+    Ok(())
+}
+
+/// Announces the audit records of an issued statement to the partners among `listening`.
+fn announce_issue(change: &mut Change<'_>, row: StatementRow, listening: &[Id], at: NaiveDateTime) {
+    let (issuer, bill_to, kind) = (row.issuer_id, row.bill_to_id, row.bill_to_kind);
     let resource = Statement::from(row);
     let value = serde_json::json!({
         "number": resource.number,
@@ -161,20 +186,23 @@ fn audit_issue(change: &mut Change<'_>, row: StatementRow) {
         "total": resource.total,
         "lineCount": resource.line_count,
     });
-    let record = |partner: Uuid| {
+    let record = |partner: Id| {
         let a = Audit::new(AuditOperation::IssueStatement, resource.id)
-            .partner(partner)
+            .partner(partner.uuid())
             .new_value(&value)
-            .resource(&resource);
+            .resource(&resource)
+            .at(at);
         if kind == BillTo::Customer {
-            a.customer(bill_to)
+            a.customer(bill_to.uuid())
         } else {
             a
         }
     };
-    change.audit(record(issuer));
-    if kind == BillTo::Reseller {
-        change.audit(record(bill_to));
+    if listening.contains(&issuer) {
+        change.announce(record(issuer));
+    }
+    if kind == BillTo::Reseller && listening.contains(&bill_to) {
+        change.announce(record(bill_to));
     }
 }
 

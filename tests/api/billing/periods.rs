@@ -40,19 +40,24 @@ async fn walk(app: &TestApp, token: &str, path: &str, limit: usize) -> Vec<Value
     }
 }
 
-#[actix_web::test]
-async fn a_clocks_months_open_then_close_as_it_advances_and_page_newest_first() {
-    let app = TestApp::new().await;
-    let ga = app.token(PROVIDER_GA).await;
+/// A new test clock of the caller at 2027-01-15 10:00 UTC; returns its id.
+async fn new_clock(app: &TestApp, token: &str) -> String {
     let clock = app
         .post(
             "/v1/test-clocks",
-            &ga,
+            token,
             json!({ "name": "periods", "frozenTime": "2027-01-15T10:00:00Z" }),
         )
         .await;
     clock.assert(201);
-    let clock = clock.str("id");
+    clock.str("id")
+}
+
+#[actix_web::test]
+async fn a_clocks_months_open_then_close_as_it_advances_and_page_newest_first() {
+    let app = TestApp::new().await;
+    let ga = app.token(PROVIDER_GA).await;
+    let clock = new_clock(&app, &ga).await;
     let mut body = customer_body("Periods Ltd", "periods.example", None);
     body["testClockId"] = json!(clock);
     let customer = app.post("/v1/customers", &ga, body).await;
@@ -154,15 +159,7 @@ async fn real_time_shows_an_ended_month_as_closing_until_the_runner_closes_it() 
 async fn only_partners_read_periods_and_only_of_their_own_clocks() {
     let app = TestApp::new().await;
     let ga = app.token(PROVIDER_GA).await;
-    let clock = app
-        .post(
-            "/v1/test-clocks",
-            &ga,
-            json!({ "name": "mine", "frozenTime": "2027-01-15T10:00:00Z" }),
-        )
-        .await;
-    clock.assert(201);
-    let clock = clock.str("id");
+    let clock = new_clock(&app, &ga).await;
     // A reseller has no test clock: the provider's is not found for it.
     let northwind = app.token(PARTNERED_GA).await;
     app.get("/v1/billing/periods", &northwind).await.assert(200);

@@ -8,7 +8,7 @@ use actix_web::http::{Method, header};
 use serde_json::{Value, json};
 
 use crate::harness::*;
-use partner_center::demo::PARTNERED_ID;
+use partner_center::demo::{PARTNERED_ID, PROVIDER_ID};
 use partner_center::domain::statement::Period;
 use partner_center::services::{lifecycle, statements};
 
@@ -380,7 +380,48 @@ async fn two_runners_close_a_period_exactly_once() {
         .get("/v1/audit-records?operationType=issue_statement", &ga)
         .await;
     records.assert(200);
-    assert_eq!(records.items().len(), 2);
+    let records = records.items();
+    assert_eq!(records.len(), 2);
+    for s in &issued {
+        let r = records
+            .iter()
+            .find(|r| r["resourceId"] == s["id"])
+            .unwrap_or_else(|| panic!("no record of {s}"));
+        assert_eq!(r["resourceType"], "statement");
+        assert_eq!(r["partnerId"], PROVIDER_ID);
+        assert_eq!(r["actor"]["type"], "system", "{r}");
+        let v = &r["newValue"];
+        assert_eq!(
+            (&v["number"], &v["period"], &v["billToKind"], &v["billToId"]),
+            (&s["number"], &s["period"], &s["billToKind"], &s["billToId"]),
+            "{r}"
+        );
+        assert_eq!(v["total"], s["total"], "{r}");
+        assert_eq!(v["lineCount"], s["lineCount"], "{r}");
+        let customer = if s["billToKind"] == "customer" {
+            s["billToId"].clone()
+        } else {
+            Value::Null
+        };
+        assert_eq!(r["customerId"], customer, "{r}");
+    }
+    // The reseller billed has its own record of the statement to it.
+    let northwind = app.token(PARTNERED_GA).await;
+    let theirs = app
+        .get(
+            "/v1/audit-records?operationType=issue_statement",
+            &northwind,
+        )
+        .await;
+    theirs.assert(200);
+    let to_northwind = issued
+        .iter()
+        .find(|s| s["billToKind"] == "reseller")
+        .unwrap();
+    let theirs = theirs.items();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["resourceId"], to_northwind["id"]);
+    assert_eq!(theirs[0]["partnerId"], PARTNERED_ID);
 }
 
 #[actix_web::test]
@@ -621,4 +662,85 @@ async fn real_time_and_a_clock_each_close_only_their_own_lines() {
     let mine = statements_of(&app, &w.resold_admin, "/v1/my/statements").await;
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0]["period"], "2026-10");
+}
+
+/// A webhook of `token`'s partner subscribed to `events`; returns its id.
+async fn hook(app: &TestApp, token: &str, events: &[&str]) -> String {
+    let res = app
+        .post(
+            "/v1/webhooks",
+            token,
+            json!({ "url": "https://hooks.example/statements", "events": events }),
+        )
+        .await;
+    res.assert(201);
+    res.body["webhook"]["id"].as_str().unwrap().to_owned()
+}
+
+/// The event types of a webhook's deliveries.
+async fn delivered(app: &TestApp, token: &str, webhook: &str) -> Vec<String> {
+    let res = app
+        .get(
+            &format!("/v1/webhooks/{webhook}/deliveries?limit=500"),
+            token,
+        )
+        .await;
+    res.assert(200);
+    res.items()
+        .iter()
+        .map(|d| d["eventType"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_close_of_many_statements_sends_statement_issued_to_each_subscriber_only() {
+    let app = TestApp::new().await;
+    let ga = app.token(PROVIDER_GA).await;
+    let northwind = app.token(PARTNERED_GA).await;
+    // Contoso listens to statements; Northwind (billed too) only to renewals.
+    let contoso_hook = hook(&app, &ga, &["statement-issued"]).await;
+    let northwind_hook = hook(&app, &northwind, &["subscription-renewed"]).await;
+    let clock = app
+        .post(
+            "/v1/test-clocks",
+            &ga,
+            json!({ "name": "many", "frozenTime": "2027-01-15T10:00:00Z" }),
+        )
+        .await;
+    clock.assert(201);
+    let clock = clock.str("id");
+    // 70 direct customers and one of Northwind's: 71 statements, more than a change prepares
+    // event by event before it asks who listens.
+    for i in 0..71 {
+        let reseller = (i == 70).then_some(PARTNERED_ID);
+        let domain = format!("many-{i}.example");
+        let mut body = customer_body(&domain, &domain, reseller);
+        body["testClockId"] = json!(clock);
+        let res = app.post("/v1/customers", &ga, body).await;
+        res.assert(201);
+        app.order(
+            &ga,
+            res.body["customer"]["id"].as_str().unwrap(),
+            vec![line(M365_BUSINESS_BASIC, 1, "monthly", reseller)],
+        )
+        .await;
+    }
+    advance(&app, &ga, &clock, "2027-02-01T01:00:00Z").await;
+    let issued = statements_of(&app, &ga, "/v1/statements?period=2027-01&limit=500").await;
+    assert_eq!(issued.len(), 71);
+    let to_contoso = delivered(&app, &ga, &contoso_hook).await;
+    assert_eq!(
+        to_contoso
+            .iter()
+            .filter(|t| *t == "statement-issued")
+            .count(),
+        71,
+        "{to_contoso:?}"
+    );
+    assert!(
+        delivered(&app, &northwind, &northwind_hook)
+            .await
+            .iter()
+            .all(|t| t != "statement-issued")
+    );
 }
