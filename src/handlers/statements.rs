@@ -39,6 +39,9 @@ pub struct StatementQuery {
     pub bill_to_id: Option<Uuid>,
     /// Only the statements of this issuer (a reseller sees those of its providers to it).
     pub issuer_id: Option<Uuid>,
+    /// Only the statements of the customers on this test clock (its months close as its
+    /// advances pass them).
+    pub test_clock_id: Option<Uuid>,
 }
 
 /// A customer admin's statement filters.
@@ -67,7 +70,7 @@ type LinesAnswer = actix_web::Either<Json<Page<StatementLine>>, HttpResponse>;
         (status = 400, description = "`invalid_cursor`.", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad bearer token.", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Role not enough (global admin, admin agent or sales agent), or not a partner.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Bad `period`, `billToId`, `issuerId` or `limit`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Bad `period`, `billToId`, `issuerId`, `testClockId` or `limit`.", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[get("/statements")]
@@ -81,6 +84,7 @@ pub async fn list_statements(
         period: f.period.clone(),
         bill_to_id: f.bill_to_id.map(Into::into),
         issuer_id: f.issuer_id.map(Into::into),
+        test_clock_id: f.test_clock_id.map(Into::into),
     };
     let page = query.page.clone();
     let rows = caller

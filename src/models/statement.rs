@@ -176,6 +176,8 @@ pub struct StatementFilter {
     pub period: Option<String>,
     pub bill_to_id: Option<Id>,
     pub issuer_id: Option<Id>,
+    /// Only the statements of this test clock's scope.
+    pub test_clock_id: Option<Id>,
 }
 
 /// What [`StatementRow::issue`] needs.
@@ -438,6 +440,9 @@ impl StatementRow {
         }
         if let Some(i) = filter.issuer_id {
             q = q.filter(st::issuer_id.eq(i));
+        }
+        if let Some(c) = &filter.test_clock_id {
+            q = q.filter(st::clock_key.eq(c.as_str().to_owned()));
         }
         if let Some(after) = after {
             q = q.filter(st::id.gt(after.to_owned()));

@@ -659,6 +659,14 @@ async fn real_time_and_a_clock_each_close_only_their_own_lines() {
         assert_eq!(s["testClockId"], json!(w.clock));
         assert_ne!(s["billToId"], json!(adatum));
     }
+    // `testClockId` narrows the list to the clock's statements.
+    let on_clock = statements_of(
+        &app,
+        &ga,
+        &format!("/v1/statements?testClockId={}&limit=500", w.clock),
+    )
+    .await;
+    assert_eq!(summary(&on_clock), summary(&clocked));
     let mine = statements_of(&app, &w.resold_admin, "/v1/my/statements").await;
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0]["period"], "2026-10");
