@@ -6,7 +6,10 @@
 //! it, only its id and the field the event is about.
 //!
 //! Preparing a change's events reads at most what its audit records do not carry (only when the
-//! change did not pass the rows); the change then writes its audit records and events together
+//! change did not pass the rows), and, for a change of many records, which of its recipients
+//! subscribe (one query, so no payload is built that nobody receives; an endpoint enabled in the
+//! instant between that query and the write misses the change's events, as it would had it been
+//! enabled just after the commit); the change then writes its audit records and events together
 //! and fans the events out to the endpoints subscribed to them (`models::change_rows`, one
 //! statement on PostgreSQL); an event no enabled endpoint of its partner subscribes to is not
 //! written at all.

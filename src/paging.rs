@@ -1,7 +1,8 @@
 //! Keyset paging (docs/api-guide.md): `limit` (1–500, default 50) and an opaque `cursor`; collections
 //! answer `{ "items", "nextCursor", "links": { "next" } }`. Pages are ordered by id (UUIDv7, so by
 //! creation time) and each page is `WHERE id > :last ORDER BY id LIMIT n+1`, so the cost does not
-//! depend on depth and rows inserted meanwhile are never skipped.
+//! depend on depth and rows inserted meanwhile are never skipped. One list is ordered by another
+//! key: the billing periods, newest month first ([`ByPeriod`]).
 
 use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
@@ -53,13 +54,47 @@ impl PageRequest {
     }
 }
 
+/// What a list is ordered by, and so what its cursors name: [`ById`] (every list but one) or
+/// [`ByPeriod`] (the billing periods). A cursor of another kind is refused, so a cursor passed to
+/// the wrong list is an error rather than a silently empty page.
+pub trait Key {
+    /// Whether `text` is a key of this kind in its canonical form.
+    fn accepts(text: &str) -> bool;
+}
+
+/// Keys that are ids in their canonical UUID form.
+#[derive(Debug)]
+pub struct ById;
+
+impl Key for ById {
+    fn accepts(text: &str) -> bool {
+        uuid::Uuid::parse_str(text).is_ok_and(|id| id.hyphenated().to_string() == text)
+    }
+}
+
+/// Keys that are billing periods, `YYYY-MM`.
+#[derive(Debug)]
+pub struct ByPeriod;
+
+impl Key for ByPeriod {
+    fn accepts(text: &str) -> bool {
+        text.parse::<crate::domain::statement::Period>()
+            .is_ok_and(|p| p.to_string() == text)
+    }
+}
+
 impl PageParams {
-    /// Decodes `cursor` (400 `invalid_cursor` unless it is one this API handed out) and
-    /// validates `limit` (422 naming the field).
+    /// Decodes `cursor` (400 `invalid_cursor` unless it is one this API handed out for a list
+    /// ordered by ids) and validates `limit` (422 naming the field).
     pub fn validate(&self) -> Result<PageRequest, ApiError> {
+        self.validate_by::<ById>()
+    }
+
+    /// [`PageParams::validate`] for a list ordered by keys of kind `K`.
+    pub fn validate_by<K: Key>(&self) -> Result<PageRequest, ApiError> {
         let after = match self.cursor.as_deref() {
             None | Some("") => None,
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+            Some(c) => Some(decode_cursor::<K>(c).ok_or_else(|| {
                 ApiError::field(
                     StatusCode::BAD_REQUEST,
                     ProblemCode::InvalidCursor,
@@ -80,11 +115,10 @@ impl PageParams {
     }
 }
 
-/// The key a cursor names: base64url (padding optional) of a row key as [`encode_cursor`]
-/// writes it — an id in its canonical UUID form, or a billing period `YYYY-MM` (the key of the
-/// billing periods list). Anything else is refused, so a mangled cursor is an error rather
+/// The key a cursor names: base64url (padding optional) of a row key of kind `K` as
+/// [`encode_cursor`] writes it. Anything else is refused, so a mangled cursor is an error rather
 /// than a page that silently starts somewhere else (or an empty page that looks like the end).
-fn decode_cursor(cursor: &str) -> Option<String> {
+fn decode_cursor<K: Key>(cursor: &str) -> Option<String> {
     use base64::alphabet::URL_SAFE;
     use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
     const LENIENT: GeneralPurpose = GeneralPurpose::new(
@@ -95,11 +129,7 @@ fn decode_cursor(cursor: &str) -> Option<String> {
         return None;
     }
     let text = String::from_utf8(LENIENT.decode(cursor).ok()?).ok()?;
-    if let Ok(period) = text.parse::<crate::domain::statement::Period>() {
-        return (period.to_string() == text).then_some(text);
-    }
-    let id = uuid::Uuid::parse_str(&text).ok()?;
-    (id.hyphenated().to_string() == text).then_some(text)
+    K::accepts(&text).then_some(text)
 }
 
 fn encode_cursor(id: &str) -> String {
@@ -165,18 +195,20 @@ pub struct NoFilters {}
 /// `cursor` ([`PageParams`], validated into a [`PageRequest`]) and the list's own filters `F`
 /// (deserialized and validated from the remaining parameters). Errors are 400 `invalid_cursor`
 /// for a cursor this API did not hand out, else 422 `validation_failed` naming the parameter.
-/// Document it with `params(PageParams, F)` (the document adds the 400).
+/// Document it with `params(PageParams, F)` (the document adds the 400). `K` is what the list
+/// is ordered by ([`ById`] unless said otherwise).
 #[derive(Debug)]
-pub struct Paged<F = NoFilters> {
+pub struct Paged<F = NoFilters, K = ById> {
     /// The list's own filters.
     pub filters: F,
     /// Page size and start.
     pub page: PageRequest,
     path: String,
     query: String,
+    key: std::marker::PhantomData<K>,
 }
 
-impl<F> Paged<F> {
+impl<F, K> Paged<F, K> {
     /// Builds the page from up to `limit + 1` rows fetched in id order (the extra row only tells
     /// that another page exists), with `links.next` on this request's path.
     pub fn answer<R, T>(
@@ -218,7 +250,7 @@ impl<F> Paged<F> {
     }
 }
 
-impl<F: DeserializeOwned + Validate + 'static> FromRequest for Paged<F> {
+impl<F: DeserializeOwned + Validate + 'static, K: Key + 'static> FromRequest for Paged<F, K> {
     type Error = ApiError;
     type Future = std::future::Ready<Result<Self, ApiError>>;
 
@@ -227,20 +259,21 @@ impl<F: DeserializeOwned + Validate + 'static> FromRequest for Paged<F> {
     }
 }
 
-impl<F: DeserializeOwned + Validate> Paged<F> {
-    fn parse(path: &str, query: &str) -> Result<Paged<F>, ApiError> {
+impl<F: DeserializeOwned + Validate, K: Key> Paged<F, K> {
+    fn parse(path: &str, query: &str) -> Result<Paged<F, K>, ApiError> {
         let (paging, rest): (Vec<_>, Vec<_>) = form_urlencoded::parse(query.as_bytes())
             .into_owned()
             .partition(|(k, _)| k == "limit" || k == "cursor");
         let encode =
             |pairs: Vec<(String, String)>| serde_urlencoded::to_string(pairs).unwrap_or_default();
-        let page = parse_query::<PageParams>(&encode(paging))?.validate()?;
+        let page = parse_query::<PageParams>(&encode(paging))?.validate_by::<K>()?;
         let filters = parse_query::<F>(&encode(rest))?;
         Ok(Paged {
             filters,
             page,
             path: path.to_owned(),
             query: query.to_owned(),
+            key: std::marker::PhantomData,
         })
     }
 }

@@ -204,8 +204,9 @@ pub enum PeriodStatus {
 }
 
 /// A billing period: one calendar month (UTC) of one time scope (real time, or a test
-/// clock's simulated time). Closed once, at 00:00 UTC on the 1st of the next month (on a test
-/// clock, when an advance passes it), when its statements are issued.
+/// clock's simulated time). Closed once, when its statements are issued: in real time by the
+/// lifecycle runner's first pass after the month ends (once no subscription of the scope has a
+/// transition due before its end), on a test clock by the advance that passes the 1st.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct BillingPeriod {

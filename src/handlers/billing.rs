@@ -15,7 +15,7 @@ use crate::db;
 use crate::domain::billing::ChargeType;
 use crate::error::{ApiError, Problem};
 use crate::models::billing_line::LineFilter;
-use crate::paging::{Page, PageParams, Paged};
+use crate::paging::{ByPeriod, Page, PageParams, Paged};
 use crate::respond::Json;
 use crate::services::billing as service;
 use crate::services::statements;
@@ -189,7 +189,7 @@ pub struct PeriodQuery {
 pub async fn list_billing_periods(
     caller: Authorized<ops::ReadBilling>,
     state: web::Data<AppState>,
-    query: Paged<PeriodQuery>,
+    query: Paged<PeriodQuery, ByPeriod>,
 ) -> Result<Json<Page<BillingPeriod>>, ApiError> {
     let (clock, page) = (query.filters.test_clock_id, query.page.clone());
     let rows = caller

@@ -112,6 +112,22 @@ async fn a_clocks_months_open_then_close_as_it_advances_and_page_newest_first() 
     let january = app.get("/v1/statements?period=2027-01", &ga).await;
     january.assert(200);
     assert_eq!(january.items().len(), 1, "{}", january.text);
+    // A cursor belongs to its list: a period cursor on an id-ordered list is refused, and so is
+    // an id cursor here.
+    let periods = app.get(&format!("{path}&limit=1"), &ga).await;
+    periods.assert(200);
+    let page = app.get("/v1/statements?limit=1", &ga).await;
+    page.assert(200);
+    for (list, cursor) in [
+        ("/v1/statements", periods.body["nextCursor"].as_str()),
+        (path.as_str(), page.body["nextCursor"].as_str()),
+    ] {
+        let cursor = cursor.expect("a next page");
+        let sep = if list.contains('?') { '&' } else { '?' };
+        app.get(&format!("{list}{sep}cursor={cursor}"), &ga)
+            .await
+            .assert_problem(400, "invalid_cursor");
+    }
 }
 
 #[actix_web::test]

@@ -685,21 +685,6 @@ async fn hook(app: &TestApp, token: &str, events: &[&str]) -> String {
     res.body["webhook"]["id"].as_str().unwrap().to_owned()
 }
 
-/// The event types of a webhook's deliveries.
-async fn delivered(app: &TestApp, token: &str, webhook: &str) -> Vec<String> {
-    let res = app
-        .get(
-            &format!("/v1/webhooks/{webhook}/deliveries?limit=500"),
-            token,
-        )
-        .await;
-    res.assert(200);
-    res.items()
-        .iter()
-        .map(|d| d["eventType"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
-
 #[actix_web::test]
 async fn a_close_of_many_statements_sends_statement_issued_to_each_subscriber_only() {
     let app = TestApp::new().await;
@@ -736,7 +721,7 @@ async fn a_close_of_many_statements_sends_statement_issued_to_each_subscriber_on
     advance(&app, &ga, &clock, "2027-02-01T01:00:00Z").await;
     let issued = statements_of(&app, &ga, "/v1/statements?period=2027-01&limit=500").await;
     assert_eq!(issued.len(), 71);
-    let to_contoso = delivered(&app, &ga, &contoso_hook).await;
+    let to_contoso = delivered_types(&app, &ga, &contoso_hook).await;
     assert_eq!(
         to_contoso
             .iter()
@@ -746,7 +731,7 @@ async fn a_close_of_many_statements_sends_statement_issued_to_each_subscriber_on
         "{to_contoso:?}"
     );
     assert!(
-        delivered(&app, &northwind, &northwind_hook)
+        delivered_types(&app, &northwind, &northwind_hook)
             .await
             .iter()
             .all(|t| t != "statement-issued")

@@ -170,18 +170,3 @@ pub fn time(v: &Value) -> NaiveDateTime {
         .expect("RFC 3339")
         .naive_utc()
 }
-
-/// The event types of the deliveries queued for a webhook.
-pub async fn delivered_types(app: &TestApp, token: &str, webhook: &str) -> Vec<String> {
-    let res = app
-        .get(
-            &format!("/v1/webhooks/{webhook}/deliveries?limit=500"),
-            token,
-        )
-        .await;
-    res.assert(200);
-    res.items()
-        .iter()
-        .map(|d| d["eventType"].as_str().unwrap_or_default().to_owned())
-        .collect()
-}
