@@ -1,7 +1,7 @@
-//! Authorization comes before anything about the request (issue 9, product.md §5): for every
-//! operation with a §5 row, every demo caller whose role or organisation is not enough gets 403
+//! Authorization comes before anything about the request (issue 9; the permission table, docs/concepts.md#roles-and-permissions): for every
+//! operation with a row in the permission table, every demo caller whose role or organisation is not enough gets 403
 //! even when the path id is not a UUID, the query is out of range and the body is empty or
-//! invalid — never 404 or 422 first. The route → row table below is written from product.md §5
+//! invalid — never 404 or 422 first. The route → row table below is written from the permission table (docs/concepts.md#roles-and-permissions)
 //! (independently of the handlers), and a test checks it covers every secured operation of the
 //! OpenAPI document.
 
@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 
-/// Every secured operation: method, path, its §5 row. Operations without a row: `/v1/me` and
+/// Every secured operation: method, path, its permission-table row. Operations without a row: `/v1/me` and
 /// (`POST /v1/auth/password` is not secured: it takes the user name and password in its body).
 const ROUTES: &[(&str, &str, Operation)] = &[
     ("GET", "/v1/customers", ReadCustomers),
@@ -368,7 +368,7 @@ const ROUTES: &[(&str, &str, Operation)] = &[
     ),
 ];
 
-/// Secured operations about the caller itself, with no §5 row.
+/// Secured operations about the caller itself, with no permission-table row.
 const ANY_SIGNED_IN: &[(&str, &str)] = &[("GET", "/v1/me")];
 
 /// The demo callers: sign-in name, roles, organisation kind.

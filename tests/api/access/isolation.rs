@@ -1,5 +1,5 @@
 //! Two indirect providers serving the same customer: each reaches only the subscriptions it bills
-//! (product.md §5 — a partner never sees or changes another partner's business).
+//! (the permission table — a partner never sees or changes another partner's business).
 
 use serde_json::json;
 

@@ -1,4 +1,4 @@
-//! Every permission cell of product.md §5 for the operations that exist: each of the five partner
+//! Every permission cell of the permission table (docs/concepts.md#roles-and-permissions) for the operations that exist: each of the five partner
 //! roles (and a customer admin) against the partner profile, partner users, applications, audit
 //! records and customers. Allowed cells succeed; the others answer 403 `insufficient_role` naming
 //! the roles that would do.
@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::harness::*;
 
-/// The provider's users, one per role, in product.md §5 column order: GA, UMA, AA, SA, HA.
+/// The provider's users, one per role, in the permission table's column order: GA, UMA, AA, SA, HA.
 const ROLES: [(&str, &str); 5] = [
     (PROVIDER_GA, "ga"),
     (PROVIDER_UMA, "uma"),

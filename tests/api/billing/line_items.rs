@@ -1,4 +1,4 @@
-//! Billing line items (product.md §13): written with the order, seat change, cancellation and
+//! Billing line items (docs/billing.md): written with the order, seat change, cancellation and
 //! renewal that cause them, prorated by day to the end of the billing cycle, at the three
 //! price levels; read by the provider with cost and margin, by the reseller of record without
 //! cost, by nobody else; as JSON pages or streamed CSV.

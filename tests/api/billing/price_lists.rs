@@ -1,4 +1,4 @@
-//! Price lists (product.md §13): a provider's list over cost, a reseller's over the reseller
+//! Price lists (docs/billing.md): a provider's list over cost, a reseller's over the reseller
 //! price, dated versions (past ones immutable, future ones replaceable), prices resolved with
 //! the list and version they came from, and assignment to resellers and customers.
 

@@ -1,4 +1,4 @@
-//! The billing invariants (product.md §13) over random histories: proptest draws sequences of
+//! The billing invariants (docs/billing.md) over random histories: proptest draws sequences of
 //! orders, seat changes, cancellations and test-clock advances (renewals happen on the way),
 //! each run through HTTP on a fresh database with a direct customer and a reseller's customer
 //! on one clock (and a subscription no step changes); the clock then passes the next 1st (and

@@ -1,4 +1,4 @@
-//! Billing periods and statements (product.md §13): a period closes at 00:00 UTC on the 1st (on
+//! Billing periods and statements (docs/billing.md): a period closes at 00:00 UTC on the 1st (on
 //! a test clock, when the clock passes it) and issues one statement per issuer, bill-to party
 //! and currency, numbered gap-free per issuer, never changed or issued again, exactly once with
 //! two runners; each reader sees only its own statements at its own price level; lines as JSON

@@ -1,4 +1,4 @@
-//! Subscription terms and lifecycle (product.md §12), walked on test clocks: seats returnable
+//! Subscription terms and lifecycle (docs/concepts.md#subscription-terms-and-lifecycle), walked on test clocks: seats returnable
 //! within each purchase's window, cancellation only inside the window, instructions applied at
 //! renewal, expiry → disabled → deleted, each step with its audit record and event; the
 //! lifecycle runner applying each due transition exactly once, also with two runners and a

@@ -1,6 +1,6 @@
-//! product.md §4: when an indirect reseller stops qualifying as a support contact — its DAP is
+//! Support contacts (docs/concepts.md#designated-support-contact): when an indirect reseller stops qualifying as a support contact — its DAP is
 //! removed by the customer, its partnership ends, or its customer relationship is removed — its
-//! subscriptions revert to the provider in the same transaction, audited; and §2: removing a
+//! subscriptions revert to the provider in the same transaction, audited; and (docs/concepts.md#relationships) removing a
 //! relationship is refused while subscriptions billed by or attributed to that partner are active.
 
 use serde_json::{Value, json};
@@ -153,7 +153,7 @@ async fn ending_the_partnership_reverts_the_resellers_support_contacts_to_the_pr
         .await
         .assert(204);
     story.assert_reverted("partnership_ended").await;
-    // The relationship and DAP stay (product.md §2).
+    // The relationship and DAP stay (docs/concepts.md#relationships).
     let rels = story
         .app
         .get(

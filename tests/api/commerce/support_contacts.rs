@@ -1,4 +1,4 @@
-//! Designated support contacts (product.md §4; seeds "Assign support contacts" and "Assign a
+//! Designated support contacts (docs/concepts.md#designated-support-contact; seeds "Assign support contacts" and "Assign a
 //! reseller as a technical support contact for customers"): the default, the candidates, setting
 //! and setting back, each refusal reason, If-Match, the role cells, isolation, audit, and the
 //! customer's product support page (`GET /v1/my/subscriptions`).

@@ -1,4 +1,4 @@
-//! The `partner-center` binary: `bootstrap --output json` (product.md §10 credentials shape, a
+//! The `partner-center` binary: `bootstrap --output json` (the credentials shape of docs/operations.md, a
 //! temporary password that must be changed, a clear refusal on a second run), `openapi` (the
 //! committed document), and `serve` refusing a missing or short `JWT_SECRET` and a bad
 //! `BIND_ADDR` with one line naming it. Each run gets a temporary SQLite file, a temporary working

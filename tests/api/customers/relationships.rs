@@ -1,6 +1,6 @@
 //! Customer relationships (issue 3, flows 2–6): customers created for a reseller, relationship
 //! requests and their acceptance, a customer removing a partner's DAP, a partner removing its
-//! relationship (blocked by active subscriptions), customer users and password resets, the §5
+//! relationship (blocked by active subscriptions), customer users and password resets, the permission-table
 //! rows for relationship requests, relationship removal and customer users, and the audit trail
 //! of a whole flow.
 

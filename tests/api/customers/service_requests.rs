@@ -1,4 +1,4 @@
-//! Service requests (product.md §5 DAP row): open, note, close and reopen; If-Match; the role
+//! Service requests (the DAP row of the permission table, docs/concepts.md#roles-and-permissions): open, note, close and reopen; If-Match; the role
 //! cells (SA read-only); DAP required; a partner sees only its own requests; audit.
 
 use actix_web::http::{Method, header};

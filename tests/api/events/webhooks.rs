@@ -1,4 +1,4 @@
-//! Webhooks (product.md §11): registrations, signed delivery to a real receiver bound on
+//! Webhooks (docs/api-guide.md#webhooks): registrations, signed delivery to a real receiver bound on
 //! 127.0.0.1, the outbox's atomicity, retries, redelivery and replay, per-partner isolation, the
 //! SSRF guard, and two workers sharing one database.
 

@@ -1,6 +1,6 @@
-//! §5's DAP rows with a GDAP-only caller (§14): Northwind's admin agent, after
+//! The DAP rows of the permission table with a GDAP-only caller (docs/concepts.md#granular-delegated-admin-gdap): Northwind's admin agent, after
 //! Tailspin removed Northwind's DAP, holding one directory role at a time through its security
-//! group. Each row is allowed exactly with the roles §14 maps to it (Global Administrator grants
+//! group. Each row is allowed exactly with the roles GDAP maps to it (Global Administrator grants
 //! every one) and answers 403 `delegated_admin_required` naming those roles otherwise. An
 //! application in the group gets the same rights.
 

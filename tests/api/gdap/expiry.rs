@@ -1,4 +1,4 @@
-//! Expiry and auto-extension (§14) through the service the lifecycle runner calls,
+//! Expiry and auto-extension (docs/concepts.md#granular-delegated-admin-gdap) through the service the lifecycle runner calls,
 //! with the time injected: notices 30, 7 and 1 days before an end that will not extend, 180-day
 //! extensions unless Global Administrator is among the roles, expiry ending access at once, and
 //! a pending approval that outlives its link.

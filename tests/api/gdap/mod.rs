@@ -1,4 +1,4 @@
-//! Granular delegated admin (§14): security groups, relationships approved by the
+//! Granular delegated admin (docs/concepts.md#granular-delegated-admin-gdap): security groups, relationships approved by the
 //! customer's admin, access assignments, authorization through them, expiry and auto-extension.
 
 mod authorization;

@@ -1,4 +1,4 @@
-//! Security groups: who may manage them (§5: GA, UMA), their members (the partner's own users
+//! Security groups: who may manage them (the permission table: GA, UMA), their members (the partner's own users
 //! and applications only), audit records, and what deleting one does to its access.
 
 use serde_json::json;

@@ -650,7 +650,7 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Role checks (product.md §5).
+/// Role checks (docs/concepts.md#roles-and-permissions).
 impl Res {
     /// Asserts 403 `insufficient_role` whose detail and `requiredRoles` name exactly `roles`.
     #[track_caller]

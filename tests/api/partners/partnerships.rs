@@ -1,5 +1,5 @@
 //! Reseller partnerships (issue 3, flows 1 and 7): invitations with email drafts, acceptance and
-//! enrollment, both sides' lists, ending from either side, partner-kind checks, the §5
+//! enrollment, both sides' lists, ending from either side, partner-kind checks, the permission-table
 //! "reseller partnerships" row, and isolation from a second provider and its resellers.
 
 use serde_json::json;
