@@ -209,7 +209,9 @@ fn announce_issue(change: &mut Change<'_>, row: StatementRow, listening: &[Id], 
 /// One page of the billing periods of a time scope, newest first: the scope's current period
 /// (open), the ended ones not closed yet, then the closed ones; up to `limit` periods before
 /// the period `before` (`YYYY-MM`, the cursor). The scope is real time, or with `clock` one of
-/// the caller's test clocks (404 `not_found` for any other clock).
+/// the caller's test clocks (404 `not_found` for any other clock). A scope that never closed a
+/// month lists its months from the one of its first line (a runner closing an earlier month
+/// without lines, see [`close_due`], makes it appear as `closed`).
 pub fn periods(
     conn: &mut AnyConnection,
     caller: &PartnerCaller,
