@@ -500,7 +500,14 @@ async fn each_reader_sees_only_its_statements_at_its_price_level() {
         .await;
     lines.assert(200);
     assert_eq!(minor(&lines.items()[0]["unitPrice"]), 847);
-    assert!(!lines.text.contains("706"), "never the reseller price");
+    // Never the reseller price (706) or cost: the amounts, not the text (an id may hold "706").
+    for l in lines.items() {
+        assert_ne!(minor(&l["unitPrice"]), 706, "never the reseller price: {l}");
+        assert!(
+            l.get("resellerPrice").is_none() && l.get("cost").is_none(),
+            "{l}"
+        );
+    }
     app.get(
         &format!("/v1/my/statements/{}", to_direct["id"].as_str().unwrap()),
         &w.resold_admin,
