@@ -203,12 +203,11 @@ pub async fn list_billing_periods(
             )
         })
         .await?;
-    let keys: Vec<String> = rows.iter().map(|p| p.period.to_string()).collect();
-    let rows: Vec<(String, _)> = keys.into_iter().zip(rows).collect();
+    let periods: Vec<BillingPeriod> = rows.into_iter().map(BillingPeriod::from).collect();
     Ok(Json::new(query.answer(
-        rows,
-        |(key, _)| key.as_str(),
-        |(_, p)| BillingPeriod::from(p),
+        periods,
+        |p| p.period.as_str(),
+        |p| p,
     )))
 }
 

@@ -174,22 +174,15 @@ fn audit_issued(change: &mut Change<'_>, close: &CloseRow) -> Result<(), ApiErro
     Ok(())
 }
 
-/// Announces the audit records of an issued statement to the partners among `listening`.
+/// Announces the audit records of an issued statement to the partners among `listening` (the
+/// records themselves, with their `new_value`, are [`StatementRow::audit_issued`]'s; an event
+/// carries the statement as its resource).
 fn announce_issue(change: &mut Change<'_>, row: StatementRow, listening: &[Id], at: NaiveDateTime) {
     let (issuer, bill_to, kind) = (row.issuer_id, row.bill_to_id, row.bill_to_kind);
     let resource = Statement::from(row);
-    let value = serde_json::json!({
-        "number": resource.number,
-        "period": resource.period,
-        "billToKind": resource.bill_to_kind,
-        "billToId": resource.bill_to_id,
-        "total": resource.total,
-        "lineCount": resource.line_count,
-    });
     let record = |partner: Id| {
         let a = Audit::new(AuditOperation::IssueStatement, resource.id)
             .partner(partner.uuid())
-            .new_value(&value)
             .resource(&resource)
             .at(at);
         if kind == BillTo::Customer {
