@@ -62,18 +62,16 @@ pub fn customer(
         // A read whose relationship came with the caller's reload (`Principal::load`).
         Some(found) if !op.changes_customer_data() => found,
         _ => {
-            if op.changes_customer_data() {
-                // Writes to one customer queue here (PostgreSQL), then check the relationship
-                // as committed: an order cannot slip past a concurrent relationship removal.
-                CustomerRow::lock(conn, customer_id)?;
-            }
-            // The relationship, the customer and the GDAP grant in one round trip.
+            // The relationship, the customer and the GDAP grant in one round trip. Writes to
+            // one customer queue on its row (PostgreSQL), with the relationship's row locked
+            // too: an order cannot slip past a concurrent relationship removal.
             match RelationshipRow::find_reaching(
                 conn,
                 principal.tenant_id,
                 principal.actor_id,
                 customer_id,
                 reaching.delegated_roles,
+                op.changes_customer_data(),
             )? {
                 Some((relationship, customer, granted)) => {
                     (Some((relationship, customer)), granted)
@@ -115,6 +113,7 @@ pub fn delegated_for(
         principal.actor_id,
         relationship.customer_id.uuid(),
         op.delegated_role_ids(),
+        false,
     )?
     .is_some_and(|(_, _, granted)| granted))
 }

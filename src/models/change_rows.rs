@@ -1,4 +1,5 @@
-//! What a change writes at its commit (`crate::change::Change`): its audit records, its billing
+//! What a change writes at its commit (`crate::change::Change`): the rows it creates and never
+//! reads back ([`NewRow`]: an order and its subscriptions), its audit records, its billing
 //! line items, those of
 //! their webhook events that someone can receive — an event is written only when its partner has
 //! an enabled endpoint subscribed to its type at commit ([`SUBSCRIBED`], the one home of that
@@ -6,8 +7,8 @@
 //! event to every such endpoint. On PostgreSQL all of
 //! it is ONE prepared statement (a data-modifying `WITH` whose deliveries are selected from the
 //! events it inserts joined with the endpoints), so a change's bookkeeping costs one round trip
-//! however many records and lines it holds and whoever listens; on SQLite (in-process, no round
-//! trips) it is up to four statements.
+//! however many rows, records and lines it holds and whoever listens; on SQLite (in-process, no
+//! round trips) it is one statement per new row and up to four more.
 //!
 //! A delivery's id is its event's time-ordered id prefix (so the delivery log keeps the order of
 //! the events) followed by 64 bits that tell the event's deliveries apart.
@@ -21,10 +22,49 @@ use std::collections::HashSet;
 
 use super::audit::AuditRow;
 use super::billing_line::LineItemRow;
+use super::order::OrderRow;
 use super::raw::{self, Arg};
+use super::subscription::SubscriptionRow;
 use super::webhook::{DeliveryRow, EventRow};
 use crate::db::AnyConnection;
-use crate::schema::{audit_records, billing_line_items, webhook_deliveries, webhook_events};
+use crate::schema::{
+    audit_records, billing_line_items, orders, subscriptions, webhook_deliveries, webhook_events,
+};
+
+/// A row a change creates and never reads back, written at its commit before its billing lines
+/// and audit records, which may refer to it (`Change::create`).
+#[derive(Debug, Clone)]
+pub enum NewRow {
+    /// An order (`services::orders::place`).
+    Order(OrderRow),
+    /// A subscription of that order.
+    Subscription(SubscriptionRow),
+}
+
+impl From<OrderRow> for NewRow {
+    fn from(row: OrderRow) -> NewRow {
+        NewRow::Order(row)
+    }
+}
+
+impl From<SubscriptionRow> for NewRow {
+    fn from(row: SubscriptionRow) -> NewRow {
+        NewRow::Subscription(row)
+    }
+}
+
+impl NewRow {
+    /// The row's single-row `INSERT`, as a part of [`Bookkeeping`] (a single row's `INSERT` is
+    /// prepared once per connection; diesel does not cache a multi-row one).
+    fn insert(&self) -> Box<dyn QueryFragment<Pg> + '_> {
+        match self {
+            NewRow::Order(row) => Box::new(diesel::insert_into(orders::table).values(row)),
+            NewRow::Subscription(row) => {
+                Box::new(diesel::insert_into(subscriptions::table).values(row))
+            }
+        }
+    }
+}
 
 /// Whether endpoint `w` (a `webhooks` row) subscribes to event `e`'s type: its comma-separated
 /// `event_types` hold that name (event type names are lowercase words joined by `-`, so they
@@ -47,24 +87,42 @@ const DELIVERY_VALUES: &str =
 /// in several statements, still inside its one transaction.
 const CHUNK: usize = 1_000;
 
-/// Writes a change's `audits`, billing `lines` and `events` (any may be empty) and fans each
-/// event out to the endpoints subscribed to it, [`CHUNK`] rows of each kind per statement.
+/// New rows written by the first statement of [`insert`] at most (a subscription binds 23
+/// parameters: 4,600, beside a [`CHUNK`] of each other kind); a change creating more (none
+/// does today: an order of 100 lines creates 101) writes them one statement each first.
+const NEW_ROWS_IN_BOOKKEEPING: usize = 200;
+
+/// Writes a change's `created` rows (in their order), `audits`, billing `lines` and `events`
+/// (any may be empty) and fans each event out to the endpoints subscribed to it, [`CHUNK`] rows
+/// of each kind per statement. The new rows are all written by the first statement (or before
+/// it), so every line and record can refer to them.
 pub fn insert(
     conn: &mut AnyConnection,
+    created: &[NewRow],
     audits: &[AuditRow],
     lines: &[LineItemRow],
     events: &[EventRow],
 ) -> QueryResult<()> {
+    let created = if created.len() > NEW_ROWS_IN_BOOKKEEPING {
+        for row in created {
+            insert_chunk(conn, std::slice::from_ref(row), &[], &[], &[])?;
+        }
+        &[]
+    } else {
+        created
+    };
     let chunks = audits
         .len()
         .max(lines.len())
         .max(events.len())
-        .div_ceil(CHUNK);
+        .div_ceil(CHUNK)
+        .max(usize::from(!created.is_empty()));
     let part =
         |rows_len: usize, i: usize| (i * CHUNK).min(rows_len)..((i + 1) * CHUNK).min(rows_len);
     for i in 0..chunks {
         insert_chunk(
             conn,
+            if i == 0 { created } else { &[] },
             &audits[part(audits.len(), i)],
             &lines[part(lines.len(), i)],
             &events[part(events.len(), i)],
@@ -73,19 +131,21 @@ pub fn insert(
     Ok(())
 }
 
-/// [`insert`] of at most [`CHUNK`] rows of each kind.
+/// [`insert`] of the new rows and at most [`CHUNK`] rows of each other kind.
 fn insert_chunk(
     conn: &mut AnyConnection,
+    created: &[NewRow],
     audits: &[AuditRow],
     lines: &[LineItemRow],
     events: &[EventRow],
 ) -> QueryResult<()> {
     match conn {
         AnyConnection::Postgresql(c) => {
-            if audits.is_empty() && lines.is_empty() && events.is_empty() {
+            if created.is_empty() && audits.is_empty() && lines.is_empty() && events.is_empty() {
                 return Ok(());
             }
             Bookkeeping {
+                created: created.iter().map(NewRow::insert).collect(),
                 audits,
                 lines,
                 events,
@@ -94,6 +154,14 @@ fn insert_chunk(
             .map(drop)
         }
         AnyConnection::Sqlite(c) => {
+            for row in created {
+                match row {
+                    NewRow::Order(o) => diesel::insert_into(orders::table).values(o).execute(c)?,
+                    NewRow::Subscription(s) => diesel::insert_into(subscriptions::table)
+                        .values(s)
+                        .execute(c)?,
+                };
+            }
             if !lines.is_empty() {
                 diesel::insert_into(billing_line_items::table)
                     .values(lines)
@@ -219,10 +287,14 @@ const LINE_COLUMNS: &str = "billing_line_items (id, provider_id, customer_id, re
 const EVENT_COLUMNS: &str =
     "webhook_events (id, partner_id, event_type, change_key, payload, created_at)";
 
-/// The one statement of a change's bookkeeping on PostgreSQL. Its SQL depends only on how many
-/// records, billing lines and events it writes, so diesel prepares it once per shape and
-/// connection (a one-line order always writes the same shape) and afterwards only binds.
+/// The one statement of a change's bookkeeping on PostgreSQL. Its SQL depends only on which
+/// rows it creates and how many records, billing lines and events it writes, so diesel
+/// prepares it once per shape and connection (a one-line order always writes the same shape)
+/// and afterwards only binds. Every data-modifying `WITH` item runs before the statement's
+/// foreign-key checks, so a line may refer to a subscription created by the same statement.
 struct Bookkeeping<'a> {
+    /// The `INSERT`s of the new rows ([`NewRow::insert`]).
+    created: Vec<Box<dyn QueryFragment<Pg> + 'a>>,
     audits: &'a [AuditRow],
     lines: &'a [LineItemRow],
     events: &'a [EventRow],
@@ -231,6 +303,8 @@ struct Bookkeeping<'a> {
 /// The inserts of [`Bookkeeping`]: every one but the last is a data-modifying `WITH` item.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Part {
+    /// The i-th new row.
+    Created(usize),
     Audits,
     Lines,
     /// The events some endpoint subscribes to, and their deliveries (always the last part).
@@ -244,24 +318,31 @@ impl QueryId for Bookkeeping<'_> {
 
 impl QueryFragment<Pg> for Bookkeeping<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let mut parts: Vec<Part> = [
-            (!self.audits.is_empty()).then_some(Part::Audits),
-            (!self.lines.is_empty()).then_some(Part::Lines),
-            (!self.events.is_empty()).then_some(Part::Events),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
+        let mut parts: Vec<Part> = (0..self.created.len())
+            .map(Part::Created)
+            .chain(
+                [
+                    (!self.audits.is_empty()).then_some(Part::Audits),
+                    (!self.lines.is_empty()).then_some(Part::Lines),
+                    (!self.events.is_empty()).then_some(Part::Events),
+                ]
+                .into_iter()
+                .flatten(),
+            )
+            .collect();
         let Some(last) = parts.pop() else {
             return Ok(());
         };
         for (i, part) in parts.iter().enumerate() {
             out.push_sql(if i == 0 { "WITH " } else { ", " });
-            out.push_sql(if *part == Part::Audits {
-                "records"
-            } else {
-                "lines"
-            });
+            match part {
+                Part::Created(n) => {
+                    out.push_sql("created_");
+                    out.push_sql(&n.to_string());
+                }
+                Part::Audits => out.push_sql("records"),
+                _ => out.push_sql("lines"),
+            }
             out.push_sql(" AS (");
             self.part(&mut out, *part)?;
             out.push_sql(") ");
@@ -278,6 +359,7 @@ impl<'a> Bookkeeping<'a> {
     /// followed by the deliveries' `INSERT` that ends the statement.
     fn part<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>, part: Part) -> QueryResult<()> {
         match part {
+            Part::Created(n) => self.created[n].walk_ast(out.reborrow()),
             Part::Audits => values(out, AUDIT_COLUMNS, self.audits, audit_values),
             Part::Lines => values(out, LINE_COLUMNS, self.lines, line_values),
             Part::Events => {

@@ -102,12 +102,4 @@ impl OrderRow {
         }
         q.order(o::id.asc()).limit(limit).load(conn)
     }
-
-    /// Inserts an order.
-    pub fn insert(conn: &mut AnyConnection, row: &OrderRow) -> QueryResult<()> {
-        diesel::insert_into(o::table)
-            .values(row)
-            .execute(conn)
-            .map(drop)
-    }
 }

@@ -55,28 +55,44 @@ impl RelationshipRow {
     /// The relationship between `partner_id` and `customer_id` with the customer's row, and whether `member` (a user or application
     /// of the partner) holds a GDAP grant of one of `delegated_roles` (`,id1,id2,`) on the
     /// customer — the DAP-or-GDAP decision of a customer-scoped change in the same statement.
+    ///
+    /// With `lock` (a change of the customer's data), on PostgreSQL the customer's row and then
+    /// the relationship's are locked (`FOR UPDATE`) until the transaction ends, in the same
+    /// statement: writers to one customer queue on its row, and a relationship removed or
+    /// changed while this statement waited is seen as it was committed (a removed one is not
+    /// found; a changed one is re-checked). SQLite transactions already hold the database write
+    /// lock (`db::transaction`).
     pub fn find_reaching(
         conn: &mut AnyConnection,
         partner_id: Uuid,
         member: Uuid,
         customer_id: Uuid,
         delegated_roles: &str,
+        lock: bool,
     ) -> QueryResult<Option<(RelationshipRow, CustomerRow, bool)>> {
-        rel::table
-            .inner_join(customers::table)
-            .filter(rel::partner_id.eq(Id::from(partner_id)))
-            .filter(rel::customer_id.eq(Id::from(customer_id)))
-            .select((
-                RelationshipRow::as_select(),
-                CustomerRow::as_select(),
-                super::gdap::grants_any(
-                    Id::from(customer_id),
-                    Id::from(member),
-                    delegated_roles.to_owned(),
-                ),
-            ))
-            .first(conn)
-            .optional()
+        // Customers first: the locks are taken in the order of the FROM list. (A macro: the
+        // selection's backend differs between the two uses.)
+        macro_rules! query {
+            () => {
+                customers::table
+                    .inner_join(rel::table)
+                    .filter(rel::partner_id.eq(Id::from(partner_id)))
+                    .filter(rel::customer_id.eq(Id::from(customer_id)))
+                    .select((
+                        RelationshipRow::as_select(),
+                        CustomerRow::as_select(),
+                        super::gdap::grants_any(
+                            Id::from(customer_id),
+                            Id::from(member),
+                            delegated_roles.to_owned(),
+                        ),
+                    ))
+            };
+        }
+        match conn {
+            AnyConnection::Postgresql(pg) if lock => query!().for_update().first(pg).optional(),
+            _ => query!().first(conn).optional(),
+        }
     }
 
     /// Every relationship of a customer, oldest first.

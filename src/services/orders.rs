@@ -460,12 +460,13 @@ pub fn place(
         created_at: t,
         version: 1,
     };
-    OrderRow::insert(change.conn(), &order)?;
+    // The order and its subscriptions are written at commit, before their lines and records.
+    change.create(order.clone());
     // Each subscription's `new` line resolves its prices once; the answer and the event show
     // those.
     let mut prices = HashMap::with_capacity(subscriptions.len());
     for (s, p) in subscriptions.iter().zip(&priced.lines) {
-        SubscriptionRow::insert(change.conn(), s)?;
+        change.create(s.clone());
         let units =
             super::billing::charge_offer(change, s, &p.offer, ChargeType::New, s.quantity, at)?;
         prices.insert(s.id.uuid(), units);

@@ -1,9 +1,11 @@
 //! Customer relationships (issue 3, flows 2–6): customers created for a reseller, relationship
 //! requests and their acceptance, a customer removing a partner's DAP, a partner removing its
-//! relationship (blocked by active subscriptions), customer users and password resets, the permission-table
+//! relationship (blocked by active subscriptions; an order waiting on it finds none), customer users and password resets, the permission-table
 //! rows for relationship requests, relationship removal and customer users, and the audit trail
 //! of a whole flow.
 
+use diesel::RunQueryDsl;
+use diesel::connection::SimpleConnection;
 use serde_json::json;
 
 use crate::harness::*;
@@ -443,6 +445,95 @@ async fn removing_a_relationship_takes_the_customer_off_that_partners_lists_only
         .await;
     assert_eq!(audit.items().len(), 1);
     assert_eq!(audit.items()[0]["partnerId"], provider_id.as_str());
+}
+
+/// An order that arrives while the provider's relationship with the customer is being removed
+/// (the removal's transaction has locked the customer and deleted the relationship, and not
+/// committed yet) waits for it, then finds no relationship: 404, nothing written. An order
+/// never slips past a removal on a relationship it read before the removal committed. On
+/// PostgreSQL the removal is held open until the order is seen waiting on a row lock; SQLite
+/// runs one writer at a time, so there the removal simply commits first.
+#[actix_rt::test]
+async fn an_order_waiting_on_a_relationship_removal_finds_no_relationship() {
+    let app = TestApp::new().await;
+    let provider = app.token(PROVIDER_GA).await;
+    let provider_id = tenant_id(&app, &provider).await;
+    let tailspin = app.customer_id("tailspin.example").await;
+    let pg = app.is_postgres();
+    let removal = if pg {
+        format!(
+            "SELECT id FROM customers WHERE id = '{tailspin}' FOR UPDATE; \
+             DELETE FROM customer_relationships \
+             WHERE partner_id = '{provider_id}' AND customer_id = '{tailspin}';"
+        )
+    } else {
+        format!(
+            "DELETE FROM customer_relationships \
+             WHERE partner_id = '{provider_id}' AND customer_id = '{tailspin}';"
+        )
+    };
+    // The removal runs on a connection of its own, held open until told to commit.
+    let pool = app.state.pool.clone();
+    let (started, began) = std::sync::mpsc::channel();
+    let (commit, committed) = std::sync::mpsc::channel::<()>();
+    let remover = std::thread::spawn(move || {
+        let mut conn = pool.get().expect("conn");
+        conn.batch_execute(&format!("BEGIN; {removal}"))
+            .expect("removal");
+        started.send(()).expect("started");
+        committed.recv().expect("commit signal");
+        conn.batch_execute("COMMIT").expect("commit");
+    });
+    began.recv().expect("removal began");
+    if !pg {
+        commit.send(()).expect("commit");
+    }
+    let body = json!({ "lineItems": [line(EXCHANGE_ONLINE_PLAN_1, 1, "monthly", None)] });
+    let path = format!("/v1/customers/{tailspin}/orders");
+    let order = app.post(&path, &provider, body);
+    let release = async {
+        if !pg {
+            return;
+        }
+        // Commit once the order waits on the removal's locks (at most about 10 s).
+        for _ in 0..200 {
+            let waiting = app
+                .with_conn(|c| {
+                    #[derive(diesel::QueryableByName)]
+                    struct Waiting {
+                        #[diesel(sql_type = diesel::sql_types::BigInt)]
+                        n: i64,
+                    }
+                    diesel::sql_query(
+                        "SELECT count(*) AS n FROM pg_stat_activity \
+                         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                    )
+                    .get_result::<Waiting>(c)
+                    .expect("pg_stat_activity")
+                    .n
+                })
+                .await;
+            if waiting > 0 {
+                break;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        commit.send(()).expect("commit");
+    };
+    let (answer, ()) = futures::join!(order, release);
+    remover.join().expect("remover");
+    answer.assert_problem(404, "not_found");
+    let held = app
+        .get("/v1/my/subscriptions", &app.token(TAILSPIN_ADMIN).await)
+        .await;
+    held.assert(200);
+    assert!(
+        held.items()
+            .iter()
+            .all(|s| s["billingPartnerId"] != provider_id.as_str()),
+        "{:?}",
+        held.items()
+    );
 }
 
 #[actix_rt::test]
