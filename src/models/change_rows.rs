@@ -36,20 +36,20 @@ use crate::schema::{
 #[derive(Debug, Clone)]
 pub enum NewRow {
     /// An order (`services::orders::place`).
-    Order(OrderRow),
+    Order(Box<OrderRow>),
     /// A subscription of that order.
-    Subscription(SubscriptionRow),
+    Subscription(Box<SubscriptionRow>),
 }
 
 impl From<OrderRow> for NewRow {
     fn from(row: OrderRow) -> NewRow {
-        NewRow::Order(row)
+        NewRow::Order(Box::new(row))
     }
 }
 
 impl From<SubscriptionRow> for NewRow {
     fn from(row: SubscriptionRow) -> NewRow {
-        NewRow::Subscription(row)
+        NewRow::Subscription(Box::new(row))
     }
 }
 
@@ -58,9 +58,9 @@ impl NewRow {
     /// prepared once per connection; diesel does not cache a multi-row one).
     fn insert(&self) -> Box<dyn QueryFragment<Pg> + '_> {
         match self {
-            NewRow::Order(row) => Box::new(diesel::insert_into(orders::table).values(row)),
+            NewRow::Order(row) => Box::new(diesel::insert_into(orders::table).values(&**row)),
             NewRow::Subscription(row) => {
-                Box::new(diesel::insert_into(subscriptions::table).values(row))
+                Box::new(diesel::insert_into(subscriptions::table).values(&**row))
             }
         }
     }
@@ -156,9 +156,11 @@ fn insert_chunk(
         AnyConnection::Sqlite(c) => {
             for row in created {
                 match row {
-                    NewRow::Order(o) => diesel::insert_into(orders::table).values(o).execute(c)?,
+                    NewRow::Order(o) => {
+                        diesel::insert_into(orders::table).values(&**o).execute(c)?
+                    }
                     NewRow::Subscription(s) => diesel::insert_into(subscriptions::table)
-                        .values(s)
+                        .values(&**s)
                         .execute(c)?,
                 };
             }
