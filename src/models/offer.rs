@@ -243,6 +243,25 @@ impl OfferRow {
         Ok(rows.into_iter().map(|r| (r.id, r)).collect())
     }
 
+    /// [`OfferRow::find_many`], and in the same statement whether `owner` prices `target` with
+    /// a price list (`price_list::applies`; false when none of `ids` exists).
+    pub fn find_many_priced(
+        conn: &mut AnyConnection,
+        ids: &[Id],
+        owner: Id,
+        target: Id,
+    ) -> QueryResult<(HashMap<Id, OfferRow>, bool)> {
+        let rows: Vec<(OfferRow, bool)> = o::table
+            .filter(o::id.eq_any(ids))
+            .select((
+                OfferRow::as_select(),
+                super::price_list::applies(owner, target),
+            ))
+            .load(conn)?;
+        let listed = rows.iter().any(|(_, listed)| *listed);
+        Ok((rows.into_iter().map(|(r, _)| (r.id, r)).collect(), listed))
+    }
+
     /// How many offers the catalog holds.
     pub fn count(conn: &mut AnyConnection) -> QueryResult<i64> {
         o::table.count().get_result(conn)

@@ -3,6 +3,7 @@
 //! of [`PriceEntry`]), and which of its lists a partner assigned to a reseller or a customer.
 
 use chrono::NaiveDateTime;
+use diesel::dsl::exists;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -10,6 +11,26 @@ use crate::db::AnyConnection;
 use crate::domain::{BillingCycle, Id, TermDuration};
 use crate::error::ApiError;
 use crate::schema::{price_list_assignments as a, price_list_versions as v, price_lists as l};
+
+/// Whether `owner` prices `target` with one of its lists — a list assigned to `target`, or
+/// `owner`'s default list: true exactly when [`PriceListRow::assigned_or_default`] with
+/// `or_default` finds one. An `EXISTS` expression to select with other columns (an order reads
+/// it with its offers, `OfferRow::find_many_priced`, and skips the list lookup when false).
+#[diesel::dsl::auto_type]
+pub fn applies(owner: Id, target: Id) -> _ {
+    exists(
+        a::table
+            .filter(a::partner_id.eq(owner))
+            .filter(a::target_id.eq(target))
+            .select(a::price_list_id),
+    )
+    .or(exists(
+        l::table
+            .filter(l::partner_id.eq(owner))
+            .filter(l::is_default)
+            .select(l::id),
+    ))
+}
 
 /// A price list.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

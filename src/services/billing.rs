@@ -51,10 +51,12 @@ pub fn charge(
 ) -> Result<Units, ApiError> {
     let offer = OfferRow::find(change.conn(), &row.offer_id)?
         .ok_or_else(|| ApiError::internal(format!("offer {} missing", row.offer_id)))?;
-    charge_offer(change, row, &offer, kind, seats, at)
+    charge_offer(change, row, &offer, kind, seats, at, None)
 }
 
-/// [`charge`] when the caller holds the subscription's `offer` already (an order).
+/// [`charge`] when the caller holds the subscription's `offer` already (an order), and perhaps
+/// knows whether the billing partner prices the customer with a price list (`customer_listed`,
+/// see `pricing::prices`).
 pub fn charge_offer(
     change: &mut Change<'_>,
     row: &SubscriptionRow,
@@ -62,8 +64,9 @@ pub fn charge_offer(
     kind: ChargeType,
     seats: i32,
     at: NaiveDateTime,
+    customer_listed: Option<bool>,
 ) -> Result<Units, ApiError> {
-    let units = units(change.conn(), row, offer, kind, seats, at)?;
+    let units = units(change.conn(), row, offer, kind, seats, at, customer_listed)?;
     let (start, end) =
         billing::cycle_containing(row.term_start_date.date(), row.billing_cycle, at.date());
     let cycle_days = (end - start).num_days();
@@ -111,6 +114,7 @@ fn units(
     kind: ChargeType,
     seats: i32,
     at: NaiveDateTime,
+    customer_listed: Option<bool>,
 ) -> Result<Units, ApiError> {
     let opens = match kind {
         ChargeType::New | ChargeType::Renew => true,
@@ -135,6 +139,7 @@ fn units(
         row.term_duration,
         row.billing_cycle,
         at,
+        customer_listed,
     )?;
     Ok(Units {
         cost: p.cost_minor,

@@ -79,6 +79,7 @@ fn quoted(
             term.term_duration,
             p.line.billing_cycle,
             at,
+            None,
         )?;
         let units = UnitPrices {
             cost: resolved.cost_minor,

@@ -66,6 +66,9 @@ pub struct Priced {
     pub total_minor: i64,
     /// The one currency of every line.
     pub currency: String,
+    /// Whether the provider prices the customer with a price list, when [`check`] read it with
+    /// the offers (`None` otherwise): `Some(false)` spares the `new` lines' list lookup.
+    pub customer_listed: Option<bool>,
 }
 
 /// A placed order with the subscriptions it created (in line order).
@@ -134,7 +137,11 @@ fn too_large() -> ApiError {
 /// Errors: 422 `unknown_offer` or `mixed_currencies` naming `lineItems[i].offerId`.
 pub fn price(conn: &mut AnyConnection, lines: &[LineItem]) -> Result<Priced, ApiError> {
     let wanted: Vec<Id> = lines.iter().map(|l| l.offer_id).collect();
-    let offers = OfferRow::find_many(conn, &wanted)?;
+    price_with(OfferRow::find_many(conn, &wanted)?, lines)
+}
+
+/// [`price`] with the `offers` already read.
+fn price_with(offers: HashMap<Id, OfferRow>, lines: &[LineItem]) -> Result<Priced, ApiError> {
     let mut priced = Vec::with_capacity(lines.len());
     let mut total_minor: i64 = 0;
     let mut currency: Option<String> = None;
@@ -187,6 +194,7 @@ pub fn price(conn: &mut AnyConnection, lines: &[LineItem]) -> Result<Priced, Api
         lines: priced,
         total_minor,
         currency: currency.unwrap_or_default(),
+        customer_listed: None,
     })
 }
 
@@ -198,7 +206,12 @@ pub fn check(
     customer_id: Uuid,
     lines: &[LineItem],
 ) -> Result<Priced, ApiError> {
-    let priced = price(conn, lines)?;
+    // The offers, and whether a price list prices the customer, in one statement.
+    let wanted: Vec<Id> = lines.iter().map(|l| l.offer_id).collect();
+    let (offers, listed) =
+        OfferRow::find_many_priced(conn, &wanted, Id::from(provider_id), Id::from(customer_id))?;
+    let mut priced = price_with(offers, lines)?;
+    priced.customer_listed = Some(listed);
     for (i, p) in priced.lines.iter().enumerate() {
         let (line, offer) = (&p.line, &p.offer);
         offer.check_quantity(line.quantity, &format!("lineItems[{i}].quantity"))?;
@@ -467,8 +480,15 @@ pub fn place(
     let mut prices = HashMap::with_capacity(subscriptions.len());
     for (s, p) in subscriptions.iter().zip(&priced.lines) {
         change.create(s.clone());
-        let units =
-            super::billing::charge_offer(change, s, &p.offer, ChargeType::New, s.quantity, at)?;
+        let units = super::billing::charge_offer(
+            change,
+            s,
+            &p.offer,
+            ChargeType::New,
+            s.quantity,
+            at,
+            priced.customer_listed,
+        )?;
         prices.insert(s.id.uuid(), units);
     }
     change.audit(

@@ -159,7 +159,9 @@ pub fn reseller_price(
 }
 
 /// The three prices of a subscription of `customer` billed by `provider` with `reseller` of
-/// record, for `offer` (term, cycle) at `at` (see the module documentation).
+/// record, for `offer` (term, cycle) at `at` (see the module documentation). A caller that has
+/// read whether `provider` prices `customer` with a list (`price_list::applies`, read by an
+/// order with its offers) passes it as `customer_listed`: `Some(false)` skips that lookup.
 #[expect(
     clippy::too_many_arguments,
     reason = "the parties and the term of one price"
@@ -173,10 +175,15 @@ pub fn prices(
     duration: TermDuration,
     cycle: BillingCycle,
     at: NaiveDateTime,
+    customer_listed: Option<bool>,
 ) -> Result<Prices, ApiError> {
     let cost_minor = cost(offer, duration, cycle)?;
     let Some(reseller) = reseller else {
-        let customer = match list_for(conn, provider, customer, true)? {
+        let list = match customer_listed {
+            Some(false) => None,
+            _ => list_for(conn, provider, customer, true)?,
+        };
+        let customer = match list {
             Some(list) => through_list(conn, &list, offer, duration, cycle, cost_minor, at)?,
             None => Resolved::base(cost_minor),
         };

@@ -7,7 +7,7 @@ use actix_web::http::{Method, header};
 use serde_json::{Value, json};
 
 use crate::harness::*;
-use partner_center::demo::{PARTNERED_ID, TAILSPIN_ID};
+use partner_center::demo::{ADATUM_ID, PARTNERED_ID, TAILSPIN_ID};
 
 /// A test clock at `start` with a direct customer of Contoso on it; (clock id, customer id).
 pub(super) async fn clocked_customer(app: &TestApp, ga: &str, start: &str) -> (String, String) {
@@ -189,6 +189,81 @@ async fn reseller_and_customer_lists_set_the_three_prices_and_each_margin() {
     assert_eq!(minor(&r["customerPrice"]["total"]), 8470);
     assert_eq!(minor(&r["margin"]), 1410);
     assert_eq!(r["customerPrice"]["priceListId"], list.body["id"]);
+}
+
+/// A direct customer's order line (no reseller of record) is priced through the provider's
+/// list assigned to the customer, else through the provider's default list, else at cost —
+/// the order learns which applies with its offers, in one statement.
+#[actix_web::test]
+async fn direct_customers_orders_take_the_assigned_list_else_the_default_else_cost() {
+    let app = TestApp::new().await;
+    let ga = app.token(PROVIDER_GA).await;
+    let basic = || {
+        let mut l = line(M365_BUSINESS_BASIC, 1, "monthly", None);
+        l["termDuration"] = json!("P1Y");
+        l
+    };
+    let customer_price = |lines: Vec<Value>| {
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        (
+            minor(&lines[0]["customerPrice"]["unitPrice"]),
+            lines[0]["customerPrice"]["priceListId"].clone(),
+        )
+    };
+    let plain = app
+        .create_customer(&ga, "Plain Direct", "plain-direct.example", None)
+        .await["customer"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // No list of the provider applies yet: cost (630 a seat).
+    let sub = order(&app, &ga, &plain, basic()).await;
+    assert_eq!(
+        customer_price(lines(&app, &ga, &format!("subscriptionId={sub}")).await),
+        (630, Value::Null)
+    );
+    // Adatum on its own 10% list: 630 × 1.10 = 693.
+    let assigned = app
+        .post(
+            "/v1/price-lists",
+            &ga,
+            json!({ "name": "Adatum", "currency": "USD", "defaultMarkupPercent": "10" }),
+        )
+        .await;
+    assigned.assert(201);
+    app.put(
+        &format!("/v1/customers/{ADATUM_ID}/price-list"),
+        &ga,
+        json!({ "priceListId": assigned.str("id") }),
+    )
+    .await
+    .assert(200);
+    let sub = order(&app, &ga, ADATUM_ID, basic()).await;
+    assert_eq!(
+        customer_price(lines(&app, &ga, &format!("subscriptionId={sub}")).await),
+        (693, assigned.body["id"].clone())
+    );
+    // A 5% default list then prices the customer without one: 661.5 → 662 (half-even), and
+    // Adatum keeps its own.
+    let default = app
+        .post(
+            "/v1/price-lists",
+            &ga,
+            json!({ "name": "Direct", "currency": "USD", "defaultMarkupPercent": "5",
+                    "isDefault": true }),
+        )
+        .await;
+    default.assert(201);
+    let sub = order(&app, &ga, &plain, basic()).await;
+    assert_eq!(
+        customer_price(lines(&app, &ga, &format!("subscriptionId={sub}")).await),
+        (662, default.body["id"].clone())
+    );
+    let sub = order(&app, &ga, ADATUM_ID, basic()).await;
+    assert_eq!(
+        customer_price(lines(&app, &ga, &format!("subscriptionId={sub}")).await),
+        (693, assigned.body["id"].clone())
+    );
 }
 
 #[actix_web::test]
