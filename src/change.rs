@@ -96,10 +96,21 @@ impl<'c> Change<'c> {
 
     /// Creates `row` at commit, before the change's billing lines and audit records (which may
     /// refer to it) and in the same statement on PostgreSQL: one round trip fewer per row. Only
-    /// for rows nothing reads back inside the change (an order and its subscriptions); rows are
-    /// written in the order they were created.
+    /// for rows nothing reads back inside the change (an order and its subscriptions), or that
+    /// [`Change::write_created`] writes before such a read; rows are written in the order they
+    /// were created.
     pub fn create(&mut self, row: impl Into<NewRow>) {
         self.created.push(row.into());
+    }
+
+    /// Writes the rows created so far, before the change reads what they change (a second order
+    /// in one change counts the first one's subscriptions); nothing when there are none.
+    pub fn write_created(&mut self) -> Result<(), ApiError> {
+        if self.created.is_empty() {
+            return Ok(());
+        }
+        let created = std::mem::take(&mut self.created);
+        Ok(change_rows::insert(self.conn, &created, &[], &[], &[])?)
     }
 
     /// Appends an audit record (docs/concepts.md#audit-records-and-events), written with its event at commit.

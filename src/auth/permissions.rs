@@ -238,8 +238,8 @@ impl Operation {
         self.rule().1
     }
 
-    /// Whether this operation may change a customer's data (customer-scoped writes take the
-    /// customer's row lock before checking the relationship; see `visibility::customer`).
+    /// Whether this operation may change a customer's data (customer-scoped writes lock the
+    /// customer's and the relationship's rows as they read them; see `visibility::customer`).
     pub fn changes_customer_data(self) -> bool {
         matches!(
             self,

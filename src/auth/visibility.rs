@@ -33,8 +33,9 @@ pub struct Reached {
 /// Authorizes `op` on `customer_id` for `principal`: the role (403 `insufficient_role`), the
 /// relationship (404 `not_found`), and DAP or a GDAP grant where `op` needs it (403
 /// `delegated_admin_required`, naming the directory roles that would do).
-/// For operations that change the customer's data, the customer's row is locked first (inside
-/// the caller's transaction), so concurrent writers see each other's committed relationships.
+/// For operations that change the customer's data, the customer's and the relationship's rows
+/// are locked by the statement that reads them (inside the caller's transaction), so
+/// concurrent writers see each other's committed relationships.
 pub fn customer(
     conn: &mut AnyConnection,
     principal: &Principal,

@@ -123,14 +123,15 @@ impl CustomerRow {
             .load(conn)
     }
 
-    /// Locks the customer's row until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite
+    /// Locks the customer's row until the transaction ends (PostgreSQL `FOR NO KEY UPDATE`, as
+    /// `RelationshipRow::find_reaching` does: writers queue, foreign-key checks pass; SQLite
     /// transactions already hold the database write lock, see `db::transaction`).
     pub fn lock(conn: &mut AnyConnection, id: Uuid) -> QueryResult<()> {
         if let AnyConnection::Postgresql(pg) = conn {
             customers::table
                 .find(Id::from(id))
                 .select(customers::id)
-                .for_update()
+                .for_no_key_update()
                 .load::<String>(pg)?;
         }
         Ok(())

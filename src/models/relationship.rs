@@ -57,11 +57,16 @@ impl RelationshipRow {
     /// customer — the DAP-or-GDAP decision of a customer-scoped change in the same statement.
     ///
     /// With `lock` (a change of the customer's data), on PostgreSQL the customer's row and then
-    /// the relationship's are locked (`FOR UPDATE`) until the transaction ends, in the same
-    /// statement: writers to one customer queue on its row, and a relationship removed or
-    /// changed while this statement waited is seen as it was committed (a removed one is not
-    /// found; a changed one is re-checked). SQLite transactions already hold the database write
-    /// lock (`db::transaction`).
+    /// the relationship's are locked until the transaction ends, in the same statement: writers
+    /// to one customer queue on its row, and a relationship removed or changed while this
+    /// statement waited is seen as it was committed (a removed one is not found; a changed
+    /// one's columns are re-checked). The GDAP grant and a relationship created during the wait
+    /// are read as of the statement's start. The locks are `FOR NO KEY UPDATE`: they do not block
+    /// the foreign-key checks of other changes (`FOR KEY SHARE`), so a customer admin removing
+    /// the partner's DAP (relationship row first, then an audit record naming the customer)
+    /// and the lifecycle runner (subscription first, then a billing line naming the customer)
+    /// cannot deadlock with a writer holding the customer. SQLite transactions already hold the
+    /// database write lock (`db::transaction`).
     pub fn find_reaching(
         conn: &mut AnyConnection,
         partner_id: Uuid,
@@ -90,7 +95,9 @@ impl RelationshipRow {
             };
         }
         match conn {
-            AnyConnection::Postgresql(pg) if lock => query!().for_update().first(pg).optional(),
+            AnyConnection::Postgresql(pg) if lock => {
+                query!().for_no_key_update().first(pg).optional()
+            }
             _ => query!().first(conn).optional(),
         }
     }

@@ -387,8 +387,10 @@ pub fn get(
 /// its own) for all its seats and the term's first transition scheduled (docs/concepts.md#subscription-terms-and-lifecycle).
 /// Audits `create_order` once and `create_subscription` per subscription, and writes each
 /// subscription's `new` billing line (`services::billing`). Runs inside the
-/// caller's transaction, which has already reached (and so locked) the customer: [`create`]
-/// and `services::carts::checkout`. Errors: see [`check`].
+/// caller's transaction, which has already reached (and so locked) the customer: [`create`],
+/// `services::carts::checkout` and the demo seeding (several orders in one change). The order
+/// and its subscriptions are written at commit (`Change::create`); the rows earlier orders of
+/// the same change created are written first, so the rules see them. Errors: see [`check`].
 pub fn place(
     change: &mut Change<'_>,
     provider_id: Uuid,
@@ -399,6 +401,8 @@ pub fn place(
     let customer_id = customer.id.uuid();
     // The caller reached the customer through its relationship (the caller's change).
     change.reached(customer_id, provider_id);
+    // An earlier order of this change: its subscriptions count for the rules below.
+    change.write_created()?;
     let priced = check(change.conn(), provider_id, customer_id, lines)?;
     let t = now();
     let at = TestClockRow::time_on(change.conn(), customer.test_clock_id.as_ref())?;

@@ -496,6 +496,7 @@ async fn an_order_waiting_on_a_relationship_removal_finds_no_relationship() {
             return;
         }
         // Commit once the order waits on the removal's locks (at most about 10 s).
+        let mut seen = false;
         for _ in 0..200 {
             let waiting = app
                 .with_conn(|c| {
@@ -514,11 +515,13 @@ async fn an_order_waiting_on_a_relationship_removal_finds_no_relationship() {
                 })
                 .await;
             if waiting > 0 {
+                seen = true;
                 break;
             }
             actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         commit.send(()).expect("commit");
+        assert!(seen, "the order never waited on the removal's locks");
     };
     let (answer, ()) = futures::join!(order, release);
     remover.join().expect("remover");
@@ -533,6 +536,90 @@ async fn an_order_waiting_on_a_relationship_removal_finds_no_relationship() {
             .all(|s| s["billingPartnerId"] != provider_id.as_str()),
         "{:?}",
         held.items()
+    );
+}
+
+/// A customer admin removing the provider's DAP (the relationship's row locked first, then an
+/// audit record naming the customer) while an order of the provider waits on that row: the
+/// order's customer lock must not block the removal's foreign-key check on the customer, or
+/// the two would deadlock. Both finish: the removal commits, the order answers without a 5xx.
+/// On PostgreSQL the removal holds its row until the order waits on it; SQLite runs one writer
+/// at a time, so there the removal simply commits first.
+#[actix_rt::test]
+async fn an_order_waiting_on_a_dap_removal_does_not_deadlock_with_it() {
+    let app = TestApp::new().await;
+    let provider = app.token(PROVIDER_GA).await;
+    let provider_id = tenant_id(&app, &provider).await;
+    let tailspin = app.customer_id("tailspin.example").await;
+    let pg = app.is_postgres();
+    let removal = format!(
+        "UPDATE customer_relationships SET delegated_admin = FALSE \
+         WHERE partner_id = '{provider_id}' AND customer_id = '{tailspin}';"
+    );
+    let audit = format!(
+        "INSERT INTO audit_records (id, partner_id, customer_id, actor_type, actor_id, \
+         actor_name, operation_type, resource_type, resource_id, old_value, new_value, \
+         request_id, created_at) VALUES ('{}', '{provider_id}', '{tailspin}', 'user', NULL, \
+         'Tailspin admin', 'dap_removed', 'relationship', '{tailspin}', NULL, NULL, 'test', \
+         '2026-01-01 00:00:00');",
+        uuid::Uuid::now_v7()
+    );
+    let pool = app.state.pool.clone();
+    let (started, began) = std::sync::mpsc::channel();
+    let (commit, committed) = std::sync::mpsc::channel::<()>();
+    let remover = std::thread::spawn(move || {
+        let mut conn = pool.get().expect("conn");
+        conn.batch_execute(&format!("BEGIN; {removal}"))
+            .expect("removal");
+        started.send(()).expect("started");
+        committed.recv().expect("commit signal");
+        // The audit record's foreign-key check on the customer, then the commit.
+        conn.batch_execute(&audit).expect("audit record");
+        conn.batch_execute("COMMIT").expect("commit");
+    });
+    began.recv().expect("removal began");
+    if !pg {
+        commit.send(()).expect("commit");
+    }
+    let body = json!({ "lineItems": [line(EXCHANGE_ONLINE_PLAN_1, 1, "monthly", None)] });
+    let path = format!("/v1/customers/{tailspin}/orders");
+    let order = app.post(&path, &provider, body);
+    let release = async {
+        if !pg {
+            return;
+        }
+        let mut seen = false;
+        for _ in 0..200 {
+            let waiting = app
+                .with_conn(|c| {
+                    #[derive(diesel::QueryableByName)]
+                    struct Waiting {
+                        #[diesel(sql_type = diesel::sql_types::BigInt)]
+                        n: i64,
+                    }
+                    diesel::sql_query(
+                        "SELECT count(*) AS n FROM pg_stat_activity \
+                         WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                    )
+                    .get_result::<Waiting>(c)
+                    .expect("pg_stat_activity")
+                    .n
+                })
+                .await;
+            if waiting > 0 {
+                seen = true;
+                break;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        commit.send(()).expect("commit");
+        assert!(seen, "the order never waited on the removal's row");
+    };
+    let (answer, ()) = futures::join!(order, release);
+    remover.join().expect("the removal committed");
+    assert!(
+        matches!(answer.status.as_u16(), 201 | 403),
+        "the order answered {answer:?}"
     );
 }
 
