@@ -447,55 +447,42 @@ async fn removing_a_relationship_takes_the_customer_off_that_partners_lists_only
     assert_eq!(audit.items()[0]["partnerId"], provider_id.as_str());
 }
 
-/// An order that arrives while the provider's relationship with the customer is being removed
-/// (the removal's transaction has locked the customer and deleted the relationship, and not
-/// committed yet) waits for it, then finds no relationship: 404, nothing written. An order
-/// never slips past a removal on a relationship it read before the removal committed. On
-/// PostgreSQL the removal is held open until the order is seen waiting on a row lock; SQLite
-/// runs one writer at a time, so there the removal simply commits first.
-#[actix_rt::test]
-async fn an_order_waiting_on_a_relationship_removal_finds_no_relationship() {
-    let app = TestApp::new().await;
-    let provider = app.token(PROVIDER_GA).await;
-    let provider_id = tenant_id(&app, &provider).await;
-    let tailspin = app.customer_id("tailspin.example").await;
+/// Sends the provider's one-line order for `customer` while another transaction, on a
+/// connection of its own, has run `held` and not committed. On PostgreSQL the transaction is
+/// held until the order is seen waiting on a lock (asserted; at most about 10 s), then runs
+/// `before_commit` and commits; SQLite runs one writer at a time, so there it commits first.
+/// Returns the order's answer once both have finished.
+async fn order_while_held(
+    app: &TestApp,
+    token: &str,
+    customer: &str,
+    held: String,
+    before_commit: String,
+) -> Res {
     let pg = app.is_postgres();
-    let removal = if pg {
-        format!(
-            "SELECT id FROM customers WHERE id = '{tailspin}' FOR UPDATE; \
-             DELETE FROM customer_relationships \
-             WHERE partner_id = '{provider_id}' AND customer_id = '{tailspin}';"
-        )
-    } else {
-        format!(
-            "DELETE FROM customer_relationships \
-             WHERE partner_id = '{provider_id}' AND customer_id = '{tailspin}';"
-        )
-    };
-    // The removal runs on a connection of its own, held open until told to commit.
     let pool = app.state.pool.clone();
     let (started, began) = std::sync::mpsc::channel();
     let (commit, committed) = std::sync::mpsc::channel::<()>();
-    let remover = std::thread::spawn(move || {
+    let holder = std::thread::spawn(move || {
         let mut conn = pool.get().expect("conn");
-        conn.batch_execute(&format!("BEGIN; {removal}"))
-            .expect("removal");
+        conn.batch_execute(&format!("BEGIN; {held}"))
+            .expect("held transaction");
         started.send(()).expect("started");
         committed.recv().expect("commit signal");
-        conn.batch_execute("COMMIT").expect("commit");
+        conn.batch_execute(&format!("{before_commit} COMMIT;"))
+            .expect("commit");
     });
-    began.recv().expect("removal began");
+    began.recv().expect("held transaction began");
     if !pg {
         commit.send(()).expect("commit");
     }
     let body = json!({ "lineItems": [line(EXCHANGE_ONLINE_PLAN_1, 1, "monthly", None)] });
-    let path = format!("/v1/customers/{tailspin}/orders");
-    let order = app.post(&path, &provider, body);
+    let path = format!("/v1/customers/{customer}/orders");
+    let order = app.post(&path, token, body);
     let release = async {
         if !pg {
             return;
         }
-        // Commit once the order waits on the removal's locks (at most about 10 s).
         let mut seen = false;
         for _ in 0..200 {
             let waiting = app
@@ -521,10 +508,36 @@ async fn an_order_waiting_on_a_relationship_removal_finds_no_relationship() {
             actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         commit.send(()).expect("commit");
-        assert!(seen, "the order never waited on the removal's locks");
+        assert!(
+            seen,
+            "the order never waited on the held transaction's locks"
+        );
     };
     let (answer, ()) = futures::join!(order, release);
-    remover.join().expect("remover");
+    holder.join().expect("the held transaction committed");
+    answer
+}
+
+/// An order that arrives while the provider's relationship with the customer is being removed
+/// (the removal's transaction has locked the customer and deleted the relationship, and not
+/// committed yet) waits for it, then finds no relationship: 404, nothing written. An order
+/// never slips past a removal on a relationship it read before the removal committed.
+#[actix_rt::test]
+async fn an_order_waiting_on_a_relationship_removal_finds_no_relationship() {
+    let app = TestApp::new().await;
+    let provider = app.token(PROVIDER_GA).await;
+    let provider_id = tenant_id(&app, &provider).await;
+    let tailspin = app.customer_id("tailspin.example").await;
+    let lock = if app.is_postgres() {
+        format!("SELECT id FROM customers WHERE id = '{tailspin}' FOR UPDATE;")
+    } else {
+        String::new()
+    };
+    let removal = format!(
+        "{lock} DELETE FROM customer_relationships \
+         WHERE partner_id = '{provider_id}' AND customer_id = '{tailspin}';"
+    );
+    let answer = order_while_held(&app, &provider, &tailspin, removal, String::new()).await;
     answer.assert_problem(404, "not_found");
     let held = app
         .get("/v1/my/subscriptions", &app.token(TAILSPIN_ADMIN).await)
@@ -543,19 +556,17 @@ async fn an_order_waiting_on_a_relationship_removal_finds_no_relationship() {
 /// audit record naming the customer) while an order of the provider waits on that row: the
 /// order's customer lock must not block the removal's foreign-key check on the customer, or
 /// the two would deadlock. Both finish: the removal commits, the order answers without a 5xx.
-/// On PostgreSQL the removal holds its row until the order waits on it; SQLite runs one writer
-/// at a time, so there the removal simply commits first.
 #[actix_rt::test]
 async fn an_order_waiting_on_a_dap_removal_does_not_deadlock_with_it() {
     let app = TestApp::new().await;
     let provider = app.token(PROVIDER_GA).await;
     let provider_id = tenant_id(&app, &provider).await;
     let tailspin = app.customer_id("tailspin.example").await;
-    let pg = app.is_postgres();
     let removal = format!(
         "UPDATE customer_relationships SET delegated_admin = FALSE \
          WHERE partner_id = '{provider_id}' AND customer_id = '{tailspin}';"
     );
+    // The audit record's foreign-key check on the customer, just before the commit.
     let audit = format!(
         "INSERT INTO audit_records (id, partner_id, customer_id, actor_type, actor_id, \
          actor_name, operation_type, resource_type, resource_id, old_value, new_value, \
@@ -564,59 +575,7 @@ async fn an_order_waiting_on_a_dap_removal_does_not_deadlock_with_it() {
          '2026-01-01 00:00:00');",
         uuid::Uuid::now_v7()
     );
-    let pool = app.state.pool.clone();
-    let (started, began) = std::sync::mpsc::channel();
-    let (commit, committed) = std::sync::mpsc::channel::<()>();
-    let remover = std::thread::spawn(move || {
-        let mut conn = pool.get().expect("conn");
-        conn.batch_execute(&format!("BEGIN; {removal}"))
-            .expect("removal");
-        started.send(()).expect("started");
-        committed.recv().expect("commit signal");
-        // The audit record's foreign-key check on the customer, then the commit.
-        conn.batch_execute(&audit).expect("audit record");
-        conn.batch_execute("COMMIT").expect("commit");
-    });
-    began.recv().expect("removal began");
-    if !pg {
-        commit.send(()).expect("commit");
-    }
-    let body = json!({ "lineItems": [line(EXCHANGE_ONLINE_PLAN_1, 1, "monthly", None)] });
-    let path = format!("/v1/customers/{tailspin}/orders");
-    let order = app.post(&path, &provider, body);
-    let release = async {
-        if !pg {
-            return;
-        }
-        let mut seen = false;
-        for _ in 0..200 {
-            let waiting = app
-                .with_conn(|c| {
-                    #[derive(diesel::QueryableByName)]
-                    struct Waiting {
-                        #[diesel(sql_type = diesel::sql_types::BigInt)]
-                        n: i64,
-                    }
-                    diesel::sql_query(
-                        "SELECT count(*) AS n FROM pg_stat_activity \
-                         WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                    )
-                    .get_result::<Waiting>(c)
-                    .expect("pg_stat_activity")
-                    .n
-                })
-                .await;
-            if waiting > 0 {
-                seen = true;
-                break;
-            }
-            actix_rt::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        commit.send(()).expect("commit");
-        assert!(seen, "the order never waited on the removal's row");
-    };
-    let (answer, ()) = futures::join!(order, release);
-    remover.join().expect("the removal committed");
+    let answer = order_while_held(&app, &provider, &tailspin, removal, audit).await;
     assert!(
         matches!(answer.status.as_u16(), 201 | 403),
         "the order answered {answer:?}"
