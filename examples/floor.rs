@@ -4,7 +4,7 @@
 //! `floor serve`: the least work a signed-in read can do — an actix-web handler, one
 //! `web::block` hop, an r2d2 checkout WITHOUT a liveness query, one diesel primary-key lookup on
 //! `customers`, JSON out. `GET /customers/{id}` on `BIND_ADDR`, against `DATABASE_URL`, with the
-//! same pool size, worker count and allocator (mimalloc) as the real server, so the ratio of a real read to this one
+//! same pool size and worker count as the real server, so the ratio of a real read to this one
 //! is the cost of everything the service adds (authentication, authorization, its middleware).
 //!
 //! `floor sql FILE`: runs the statements of FILE on `DATABASE_URL` (the bulk seeding), so the
@@ -17,10 +17,6 @@ use diesel::r2d2::Pool;
 use partner_center::db::{self, Manager};
 use partner_center::models::customer::CustomerRow;
 use partner_center::schema::customers;
-
-/// The real server's allocator (src/main.rs), so the floor differs from it only in the work.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[get("/customers/{id}")]
 async fn customer(pool: web::Data<Pool<Manager>>, id: web::Path<String>) -> HttpResponse {

@@ -11,12 +11,6 @@ use partner_center::config::Config;
 use partner_center::state::AppState;
 use partner_center::{db, demo, idempotency, services, webhooks};
 
-/// The process's allocator: mimalloc instead of glibc's malloc, whose arena locking and chunk
-/// consolidation took 8% of all CPU (server and PostgreSQL together) in a profile of the order
-/// load (docs/performance.md).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 #[derive(Debug, Parser)]
 #[command(
     name = "partner-center",
