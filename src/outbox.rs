@@ -16,7 +16,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::api;
@@ -105,17 +107,26 @@ pub fn prepare(
         }
         let resource = match &known.resource {
             Some(resource) => resource.clone(),
-            None => snapshot(conn, event_type.resource_type, audit, subscription)?,
+            None => raw(&snapshot(
+                conn,
+                event_type.resource_type,
+                audit,
+                subscription,
+            )?)?,
         };
         let change_key = format!("{change}/{}/{}", audit.operation_type, audit.resource_id);
         for (partner, sees) in to {
             if !seen.insert((partner, change_key.clone())) {
                 continue;
             }
+            let hidden;
             let resource = if sees {
-                resource.clone()
+                &resource
             } else {
-                minimal(event_type, audit, &resource)
+                let full: Value = serde_json::from_str(resource.get())
+                    .map_err(|e| ApiError::internal(format!("event snapshot: {e}")))?;
+                hidden = raw(&minimal(event_type, audit, &full))?;
+                &hidden
             };
             let payload = Payload {
                 event_type: event_type.name,
@@ -129,7 +140,7 @@ pub fn prepare(
                 partner_id: partner.as_str(),
                 customer_id: audit.customer_id.as_ref().map(Id::as_str),
             }
-            .json(resource);
+            .json(resource)?;
             events.push(EventRow::new(
                 &partner,
                 event_type.name,
@@ -148,7 +159,7 @@ pub fn write_one(
     partner: &Id,
     event_type: &str,
     change_key: String,
-    payload: Value,
+    payload: String,
     endpoint: &WebhookRow,
 ) -> Result<EventRow, ApiError> {
     let event = EventRow::new(partner, event_type, change_key, payload);
@@ -177,23 +188,50 @@ pub struct Payload<'a> {
 }
 
 impl Payload<'_> {
-    /// The body, with `resource` (the resource as a GET of `resource_uri` returns it).
-    pub fn json(&self, resource: Value) -> Value {
+    /// The body, with `resource` (the resource as a GET of `resource_uri` returns it, as JSON
+    /// text): `{"type", "timestamp", "data": {"resourceUri", "resourceName", "auditUri",
+    /// "changedAt", "partnerId", "customerId", "resource"}}`, written without building a JSON
+    /// tree (every change with an event writes one per recipient).
+    pub fn json(&self, resource: &RawValue) -> Result<String, ApiError> {
+        #[derive(Serialize)]
+        struct Body<'b> {
+            r#type: &'b str,
+            timestamp: chrono::DateTime<chrono::Utc>,
+            data: Data<'b>,
+        }
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Data<'b> {
+            resource_uri: &'b str,
+            resource_name: &'b str,
+            audit_uri: &'b str,
+            changed_at: chrono::DateTime<chrono::Utc>,
+            partner_id: &'b str,
+            customer_id: Option<&'b str>,
+            resource: &'b RawValue,
+        }
         let at = crate::models::utc(self.changed_at);
-        json!({
-            "type": self.event_type,
-            "timestamp": at,
-            "data": {
-                "resourceUri": self.resource_uri,
-                "resourceName": self.resource_name,
-                "auditUri": self.audit_uri,
-                "changedAt": at,
-                "partnerId": self.partner_id,
-                "customerId": self.customer_id,
-                "resource": resource,
-            }
-        })
+        let body = Body {
+            r#type: self.event_type,
+            timestamp: at,
+            data: Data {
+                resource_uri: &self.resource_uri,
+                resource_name: self.resource_name,
+                audit_uri: &self.audit_uri,
+                changed_at: at,
+                partner_id: self.partner_id,
+                customer_id: self.customer_id,
+                resource,
+            },
+        };
+        serde_json::to_string(&body).map_err(|e| ApiError::internal(format!("event body: {e}")))
     }
+}
+
+/// `value` as JSON text.
+pub fn raw(value: &impl Serialize) -> Result<Box<RawValue>, ApiError> {
+    serde_json::value::to_raw_value(value)
+        .map_err(|e| ApiError::internal(format!("event snapshot: {e}")))
 }
 
 fn resource_uri(resource_type: &str, audit: &AuditRow) -> String {

@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
+use serde_json::value::RawValue;
 use uuid::Uuid;
 
 use crate::db::AnyConnection;
@@ -85,7 +86,7 @@ pub struct Audit {
     customer_id: Option<Uuid>,
     old_value: Option<String>,
     new_value: Option<String>,
-    resource: Option<serde_json::Value>,
+    resource: Option<Box<RawValue>>,
     subscription: Option<super::subscription::SubscriptionRow>,
     at: Option<NaiveDateTime>,
 }
@@ -139,8 +140,9 @@ impl Audit {
 
     /// The resource after the change as a GET of it answers, when the caller has it at hand: the
     /// change's webhook event carries it (docs/api-guide.md#webhooks) without reading it again.
+    /// It is serialized once, here: each recipient's event embeds the same JSON text.
     pub fn resource(mut self, v: impl Serialize) -> Audit {
-        self.resource = serde_json::to_value(&v).ok();
+        self.resource = serde_json::value::to_raw_value(&v).ok();
         self
     }
 
@@ -181,8 +183,8 @@ impl Audit {
 /// What a change already holds of an audited resource after it, so its event needs no read.
 #[derive(Debug, Default)]
 pub struct Known {
-    /// The resource as a GET of it answers.
-    pub resource: Option<serde_json::Value>,
+    /// The resource as a GET of it answers, as JSON text.
+    pub resource: Option<Box<RawValue>>,
     /// The subscription row the change wrote.
     pub subscription: Option<super::subscription::SubscriptionRow>,
 }

@@ -160,19 +160,15 @@ pub struct EventRow {
 }
 
 impl EventRow {
-    /// A new event for `partner` with a fresh id (`msg_` + a time-ordered UUID), made now.
-    pub fn new(
-        partner: &Id,
-        event_type: &str,
-        change_key: String,
-        payload: serde_json::Value,
-    ) -> EventRow {
+    /// A new event for `partner` with a fresh id (`msg_` + a time-ordered UUID), made now;
+    /// `payload` is the body's JSON text (`crate::outbox::Payload::json`).
+    pub fn new(partner: &Id, event_type: &str, change_key: String, payload: String) -> EventRow {
         EventRow {
             id: format!("msg_{}", Uuid::now_v7().simple()),
             partner_id: *partner,
             event_type: event_type.to_owned(),
             change_key,
-            payload: payload.to_string(),
+            payload,
             created_at: super::now(),
         }
     }

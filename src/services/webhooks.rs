@@ -269,7 +269,7 @@ pub fn send_test(
         partner_id: partner.as_str(),
         customer_id: None,
     }
-    .json(json!(Webhook::from(row.clone())));
+    .json(&outbox::raw(&Webhook::from(row.clone()))?)?;
     let key = format!("test/{}", change.id());
     outbox::write_one(
         change.conn(),

@@ -162,6 +162,27 @@ async fn create_customer_with_webhook_delivers_signed_full_snapshot() {
     verify(&secret, &got[0]);
     let body = got[0].json();
     assert_eq!(body["type"], "customer-created");
+    let keys = |v: &serde_json::Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(keys(&body), ["type", "timestamp", "data"]);
+    assert_eq!(
+        keys(&body["data"]),
+        [
+            "resourceUri",
+            "resourceName",
+            "auditUri",
+            "changedAt",
+            "partnerId",
+            "customerId",
+            "resource"
+        ]
+    );
+    let at = body["timestamp"].as_str().unwrap();
+    assert!(
+        at.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(at).is_ok(),
+        "timestamp is RFC 3339 UTC: {at}"
+    );
+    assert_eq!(body["data"]["changedAt"], at);
+    assert_eq!(body["data"]["resourceName"], "customer");
     assert_eq!(
         body["data"]["resourceUri"],
         format!("/v1/customers/{customer_id}")
