@@ -12,24 +12,30 @@ use crate::domain::{BillingCycle, Id, TermDuration};
 use crate::error::ApiError;
 use crate::schema::{price_list_assignments as a, price_list_versions as v, price_lists as l};
 
+/// The list `owner` assigned to `target` (its id; at most one row: the assignment's key).
+#[diesel::dsl::auto_type]
+fn assignment(owner: Id, target: Id) -> _ {
+    a::table
+        .filter(a::partner_id.eq(owner))
+        .filter(a::target_id.eq(target))
+        .select(a::price_list_id)
+}
+
+/// Whether a list is `owner`'s default list.
+#[diesel::dsl::auto_type]
+fn is_default_of(owner: Id) -> _ {
+    l::partner_id.eq(owner).and(l::is_default)
+}
+
 /// Whether `owner` prices `target` with one of its lists — a list assigned to `target`, or
 /// `owner`'s default list: true exactly when [`PriceListRow::assigned_or_default`] with
 /// `or_default` finds one. An `EXISTS` expression to select with other columns (an order reads
 /// it with its offers, `OfferRow::find_many_priced`, and skips the list lookup when false).
 #[diesel::dsl::auto_type]
 pub fn applies(owner: Id, target: Id) -> _ {
-    exists(
-        a::table
-            .filter(a::partner_id.eq(owner))
-            .filter(a::target_id.eq(target))
-            .select(a::price_list_id),
-    )
-    .or(exists(
-        l::table
-            .filter(l::partner_id.eq(owner))
-            .filter(l::is_default)
-            .select(l::id),
-    ))
+    let assigned: assignment = assignment(owner, target);
+    let default: is_default_of = is_default_of(owner);
+    exists(assigned).or(exists(l::table.filter(default).select(l::id)))
 }
 
 /// A price list.
@@ -112,16 +118,14 @@ impl PriceListRow {
         or_default: bool,
     ) -> QueryResult<Option<Self>> {
         let assigned = || {
-            l::id.nullable().eq(a::table
-                .filter(a::partner_id.eq(owner))
-                .filter(a::target_id.eq(target))
-                .select(a::price_list_id)
-                .single_value())
+            l::id
+                .nullable()
+                .eq(assignment(*owner, *target).single_value())
         };
         let query = l::table.select(Self::as_select()).into_boxed();
         let query = if or_default {
             query
-                .filter(assigned().or(l::partner_id.eq(owner).and(l::is_default).nullable()))
+                .filter(assigned().or(is_default_of(*owner).nullable()))
                 // The assigned list first (`true` sorts after `false`).
                 .order(assigned().desc())
         } else {
