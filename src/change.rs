@@ -44,7 +44,21 @@ impl<'c> Change<'c> {
         claim: Option<&ClaimedKey>,
         f: impl FnOnce(&mut Change<'_>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
+        Change::run_by(conn, claim, |_| Ok((actor, ())), |change, ()| f(change))
+    }
+
+    /// As [`Change::run`], with the actor found inside the transaction, by `by` (which also
+    /// returns what `f` needs of it, such as the caller): for a caller reloaded by the
+    /// statement that locks what the change reaches (`auth::Authorized::change`). When `by`
+    /// fails nothing is written.
+    pub fn run_by<A, T>(
+        conn: &mut AnyConnection,
+        claim: Option<&ClaimedKey>,
+        by: impl FnOnce(&mut AnyConnection) -> Result<(Actor, A), ApiError>,
+        f: impl FnOnce(&mut Change<'_>, A) -> Result<T, ApiError>,
+    ) -> Result<T, ApiError> {
         db::transaction(conn, |conn| {
+            let (actor, of_actor) = by(conn)?;
             let mut change = Change {
                 conn: &mut *conn,
                 actor,
@@ -55,7 +69,7 @@ impl<'c> Change<'c> {
                 lines: Vec::new(),
                 related: Vec::new(),
             };
-            let value = f(&mut change)?;
+            let value = f(&mut change, of_actor)?;
             change.flush()?;
             if let Some(claim) = claim {
                 claim.mark_committed(conn)?;

@@ -17,7 +17,9 @@
 //!    caller's relationship with that customer and whether the caller holds a GDAP grant of the
 //!    row's directory roles there, which `visibility::customer` then uses: caller, reach check,
 //!    the DAP-or-GDAP decision and (for `GET /v1/customers/{id}`) the row in one round trip. A
-//!    keyed POST's `Idempotency-Key` is claimed there too, after the reload.
+//!    change of that customer's data reloads its caller inside its transaction instead, in the
+//!    statement that locks the customer and the relationship ([`Authorized::change`]). A keyed
+//!    POST's `Idempotency-Key` is claimed after the reload, before its transaction.
 //!
 //! Checks answer in one order — authentication, authorization, idempotency, validation — even
 //! where a later check ran first: a request refused for its path, query or body before its hop
@@ -36,6 +38,7 @@ use super::principal::bearer;
 use super::principal::{PartnerCaller, Reaching};
 use crate::change::Change;
 use crate::db::{self, AnyConnection, Pool};
+use crate::domain::TenantKind;
 use crate::error::ApiError;
 use crate::models::audit::Actor;
 use crate::models::idempotency_key::PendingKey;
@@ -131,9 +134,9 @@ pub struct Authorized<P: Permission> {
     claim: Option<PendingKey>,
     /// Set once the caller was reloaded (see [`confirm_refusals`]).
     reloaded: Reloaded,
-    /// The path's `{customerId}` for an operation that reads a customer's data: the caller's
-    /// reload reads the relationship with it in the same statement.
-    reach: Option<uuid::Uuid>,
+    /// The path's `{customerId}`: the caller's reload reads the relationship with it in the
+    /// same statement (for a change of the customer's data, inside the change, locking it).
+    customer: Option<uuid::Uuid>,
     row: PhantomData<fn() -> P>,
 }
 
@@ -142,11 +145,43 @@ impl<P: Permission> Authorized<P> {
     /// `token_revoked` or 403 as at extraction.
     pub fn caller(&self, conn: &mut AnyConnection) -> Result<P::Caller, ApiError> {
         self.reloaded.mark();
-        let reaching = self.reach.map(|customer_id| Reaching {
+        // A change of the customer's data reads the relationship again, locking it
+        // (`visibility::customer`), unless it is reloaded by `caller_locking`.
+        let reaching = self
+            .customer
+            .filter(|_| !P::OPERATION.changes_customer_data())
+            .map(Self::reaching);
+        let principal = Principal::load(conn, &self.claims, self.request_id.clone(), reaching)?;
+        Self::checked(principal)
+    }
+
+    /// As [`Authorized::caller`], inside a change of `customer_id`'s data: the same statement
+    /// locks the customer and the caller's relationship with it (`Principal::load_locking`).
+    fn caller_locking(
+        &self,
+        conn: &mut AnyConnection,
+        customer_id: uuid::Uuid,
+    ) -> Result<P::Caller, ApiError> {
+        self.reloaded.mark();
+        let principal = Principal::load_locking(
+            conn,
+            &self.claims,
+            self.request_id.clone(),
+            Self::reaching(customer_id),
+        )?;
+        Self::checked(principal)
+    }
+
+    /// What the operation reaches of `customer_id`.
+    fn reaching(customer_id: uuid::Uuid) -> Reaching {
+        Reaching {
             customer_id,
             delegated_roles: P::OPERATION.delegated_role_ids(),
-        });
-        let principal = Principal::load(conn, &self.claims, self.request_id.clone(), reaching)?;
+        }
+    }
+
+    /// The reloaded `principal` checked against `P` (403 as at extraction) and narrowed.
+    fn checked(principal: Principal) -> Result<P::Caller, ApiError> {
         permissions::require(&principal, P::OPERATION)?;
         P::Caller::narrow(principal)
     }
@@ -170,13 +205,38 @@ impl<P: Permission> Authorized<P> {
     /// with its audit records, events and idempotency mark) in one blocking hop on one pooled
     /// connection. Errors: 401/403 as [`Authorized::caller`], then whatever `f` returns (nothing
     /// is written then).
+    ///
+    /// A partner's change of the data of the customer in its path, without an
+    /// `Idempotency-Key` to claim first, reloads its caller inside the transaction, in the
+    /// statement that locks the customer and the relationship ([`Principal::load_locking`]):
+    /// one round trip fewer than reloading before it.
     pub async fn change<T, F>(self, pool: &Pool, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut Change<'_>, &P::Caller) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.change_with(pool, || Ok(()), move |change, caller, ()| f(change, caller))
-            .await
+        let locking = self.customer.filter(|_| {
+            P::OPERATION.changes_customer_data()
+                && self.claim.is_none()
+                && self.claims.tkind != TenantKind::Customer
+        });
+        let Some(customer_id) = locking else {
+            return self
+                .change_with(pool, || Ok(()), move |change, caller, ()| f(change, caller))
+                .await;
+        };
+        db::run(pool, move |conn| {
+            Change::run_by(
+                conn,
+                None,
+                |conn| {
+                    let caller = self.caller_locking(conn, customer_id)?;
+                    Ok((Actor::from(caller.principal()), caller))
+                },
+                |change, caller| f(change, &caller),
+            )
+        })
+        .await
     }
 
     /// As [`Authorized::change`], with `prepare` run after the caller is authorized and before
@@ -280,12 +340,9 @@ fn authenticate(req: &HttpRequest) -> Result<(Claims, String), ApiError> {
 fn authorize<P: Permission>(req: &HttpRequest) -> Result<Authorized<P>, ApiError> {
     let (claims, request_id) = authenticate(req)?;
     permissions::check(&claims.roles, claims.tkind, P::OPERATION)?;
-    // Changes lock the customer before reading the relationship (`visibility::customer`), so
-    // only reads take it with the caller.
-    let reach = req
+    let customer = req
         .match_info()
         .get("customerId")
-        .filter(|_| !P::OPERATION.changes_customer_data())
         .and_then(|id| id.parse().ok());
     // Idempotency comes after authentication and authorization, before validation.
     let claim = req.extensions().get::<PendingKey>().cloned();
@@ -304,7 +361,7 @@ fn authorize<P: Permission>(req: &HttpRequest) -> Result<Authorized<P>, ApiError
         request_id,
         claim,
         reloaded,
-        reach,
+        customer,
         row: PhantomData,
     })
 }

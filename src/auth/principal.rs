@@ -97,17 +97,56 @@ impl Principal {
                 reaching,
                 found,
                 granted,
+                locked: false,
             });
         Ok(principal)
     }
 
+    /// As [`Principal::load`] with `reaching`, for a change of that customer's data, inside the
+    /// change's transaction: the same statement also locks the customer's and the relationship's
+    /// rows as `visibility::customer` does for a change (`RelationshipRow::find_reaching`; on
+    /// PostgreSQL `FOR NO KEY UPDATE OF` those two tables only, not the caller's or its partner's
+    /// rows, which every concurrent request of the partner reads), so the change reaches the
+    /// customer without reading it again: the caller, the reach check and the lock in one round
+    /// trip. When that statement finds no row (no relationship, or no such caller), the plain
+    /// load answers, so a revoked token is still 401 before a customer outside reach is 404.
+    /// A customer user's token reaches nothing (see [`Principal::load`]).
+    pub fn load_locking(
+        conn: &mut AnyConnection,
+        claims: &Claims,
+        request_id: String,
+        reaching: Reaching,
+    ) -> Result<Principal, ApiError> {
+        if claims.tkind != TenantKind::Customer
+            && let Ok(actor_id) = claims.sub.parse::<Uuid>()
+        {
+            let actor_id = Id::from(actor_id);
+            let locked = match claims.act {
+                ActorKind::User => lock_user_reaching(conn, actor_id, reaching)?,
+                ActorKind::Application => lock_application_reaching(conn, actor_id, reaching)?,
+            };
+            if let Some((actor, reach, granted)) = locked {
+                let mut principal = actor.into_principal(actor_id, claims, request_id)?;
+                principal.preloaded = Some(Preloaded {
+                    reaching,
+                    found: Some(reach),
+                    granted,
+                    locked: true,
+                });
+                return Ok(principal);
+            }
+        }
+        Principal::load(conn, claims, request_id, Some(reaching))
+    }
+
     /// The relationship with the customer of `reaching` joined with the customer, and whether
     /// the caller holds a GDAP grant of one of its delegated roles there, as [`Principal::load`]
-    /// read them with the caller: `Some(…)` when they were read for this customer and roles.
-    pub fn preloaded(&self, reaching: Reaching) -> Option<(Option<Reach>, bool)> {
+    /// or [`Principal::load_locking`] read them with the caller: `Some(…)` when they were read
+    /// for this customer and roles and, for a change (`for_change`), locked as it needs.
+    pub fn preloaded(&self, reaching: Reaching, for_change: bool) -> Option<(Option<Reach>, bool)> {
         self.preloaded
             .as_ref()
-            .filter(|p| p.reaching == reaching)
+            .filter(|p| p.reaching == reaching && (p.locked || !for_change))
             .map(|p| (p.found.clone(), p.granted))
     }
 }
@@ -199,6 +238,8 @@ struct Preloaded {
     reaching: Reaching,
     found: Option<Reach>,
     granted: bool,
+    /// Read by [`Principal::load_locking`], with the rows locked for the change.
+    locked: bool,
 }
 
 /// The columns a principal is made of, whichever query read them.
@@ -397,6 +438,102 @@ fn load_user_reaching(
                 })
             })
     })
+}
+
+/// The query of [`lock_user_reaching`] and [`lock_application_reaching`]: the customer, its
+/// relationship with the actor's partner, the actor (`$actor`, with the `$columns` of its kind,
+/// `$partner_of` its partner id column) and its partner, all inner-joined, customers first (the
+/// order `RelationshipRow::find_reaching` locks them in). A macro: the selection's backend
+/// differs between the two uses.
+macro_rules! locking_query {
+    ($actor:ident, $partner_of:expr, $columns:expr, $id:expr, $reaching:expr) => {
+        customers::table
+            .inner_join(rel::table)
+            .inner_join($actor::table.on($partner_of.eq(rel::partner_id)))
+            .inner_join(partners::table.on(partners::id.eq(rel::partner_id)))
+            .filter($actor::id.eq($id))
+            .filter(customers::id.eq(Id::from($reaching.customer_id)))
+            .select((
+                $columns,
+                RelationshipRow::as_select(),
+                CustomerRow::as_select(),
+                grants_any(
+                    Id::from($reaching.customer_id),
+                    $id,
+                    $reaching.delegated_roles.to_owned(),
+                ),
+            ))
+    };
+}
+
+/// A partner's user with its partner, the partner's relationship with the customer joined with
+/// the customer, and whether the user holds a GDAP grant of one of the delegated roles there;
+/// on PostgreSQL the customer's and the relationship's rows locked (see
+/// [`Principal::load_locking`]). `None` without a relationship.
+fn lock_user_reaching(
+    conn: &mut AnyConnection,
+    id: Id,
+    reaching: Reaching,
+) -> QueryResult<Option<(Loaded, Reach, bool)>> {
+    type Row = (
+        (UserColumns, (TenantKind, String)),
+        RelationshipRow,
+        CustomerRow,
+        bool,
+    );
+    let partner_of = users::partner_id.assume_not_null();
+    let columns = (user_columns!(), (partners::kind, partners::name));
+    let row = match conn {
+        AnyConnection::Postgresql(c) => {
+            RelationshipRow::locking_reach(locking_query!(users, partner_of, columns, id, reaching))
+                .get_result::<Row>(c)
+                .optional()?
+        }
+        AnyConnection::Sqlite(c) => locking_query!(users, partner_of, columns, id, reaching)
+            .get_result::<Row>(c)
+            .optional()?,
+    };
+    Ok(
+        row.map(|((user, partner), relationship, customer, granted)| {
+            (
+                Loaded::user(user, Some(partner), None),
+                (relationship, customer),
+                granted,
+            )
+        }),
+    )
+}
+
+/// As [`lock_user_reaching`], for an application.
+fn lock_application_reaching(
+    conn: &mut AnyConnection,
+    id: Id,
+    reaching: Reaching,
+) -> QueryResult<Option<(Loaded, Reach, bool)>> {
+    type Row = (ApplicationColumns, RelationshipRow, CustomerRow, bool);
+    let partner_of = applications::partner_id;
+    let columns = application_columns!();
+    let row = match conn {
+        AnyConnection::Postgresql(c) => RelationshipRow::locking_reach(locking_query!(
+            applications,
+            partner_of,
+            columns,
+            id,
+            reaching
+        ))
+        .get_result::<Row>(c)
+        .optional()?,
+        AnyConnection::Sqlite(c) => locking_query!(applications, partner_of, columns, id, reaching)
+            .get_result::<Row>(c)
+            .optional()?,
+    };
+    Ok(row.map(|(application, relationship, customer, granted)| {
+        (
+            Loaded::application(application),
+            (relationship, customer),
+            granted,
+        )
+    }))
 }
 
 /// An application with its partner.

@@ -59,10 +59,11 @@ pub fn customer(
         customer_id,
         delegated_roles: op.delegated_role_ids(),
     };
-    let (found, granted) = match principal.preloaded(reaching) {
-        // A read whose relationship came with the caller's reload (`Principal::load`).
-        Some(found) if !op.changes_customer_data() => found,
-        _ => {
+    let (found, granted) = match principal.preloaded(reaching, op.changes_customer_data()) {
+        // The relationship came with the caller's reload: a read's (`Principal::load`), or a
+        // change's that locked it (`Principal::load_locking`).
+        Some(found) => found,
+        None => {
             // The relationship, the customer and the GDAP grant in one round trip. Writes to
             // one customer queue on its row (PostgreSQL), with the relationship's row locked
             // too: an order cannot slip past a concurrent relationship removal.

@@ -102,6 +102,14 @@ impl RelationshipRow {
         }
     }
 
+    /// The `FOR NO KEY UPDATE` lock of [`RelationshipRow::find_reaching`] taken by a statement
+    /// that also reads other rows: `query` (whose `FROM` names `customers` first, then
+    /// `customer_relationships`, both inner-joined) locks only those two tables' rows, not the
+    /// rows joined to them (diesel's `LockingDsl` has no `OF`). PostgreSQL only.
+    pub fn locking_reach<Q>(query: Q) -> LockingReach<Q> {
+        LockingReach(query)
+    }
+
     /// Every relationship of a customer, oldest first.
     pub fn for_customer(
         conn: &mut AnyConnection,
@@ -203,5 +211,31 @@ impl RelationshipRow {
             .limit(limit)
             .select((RelationshipRow::as_select(), PartnerRow::as_select()))
             .load(conn)
+    }
+}
+
+/// A `SELECT` locking the customer's and the relationship's rows it reads, and no others (see
+/// [`RelationshipRow::locking_reach`]). Its SQL is the query's with a constant suffix, so its
+/// type identifies its prepared statement in diesel's cache.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct LockingReach<Q>(Q);
+
+impl<Q: diesel::query_builder::Query> diesel::query_builder::Query for LockingReach<Q> {
+    type SqlType = Q::SqlType;
+}
+
+impl<Q> RunQueryDsl<diesel::PgConnection> for LockingReach<Q> {}
+
+impl<Q> diesel::query_builder::QueryFragment<diesel::pg::Pg> for LockingReach<Q>
+where
+    Q: diesel::query_builder::QueryFragment<diesel::pg::Pg>,
+{
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, diesel::pg::Pg>,
+    ) -> QueryResult<()> {
+        self.0.walk_ast(out.reborrow())?;
+        out.push_sql(" FOR NO KEY UPDATE OF customers, customer_relationships");
+        Ok(())
     }
 }

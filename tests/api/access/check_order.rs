@@ -147,3 +147,73 @@ async fn reused_key_with_invalid_body_is_refused_as_reused_before_validation() {
     .await
     .assert(201);
 }
+
+/// A change of a customer's data reloads its caller in the statement that reaches (and locks)
+/// the customer: a user's and an application's orders are placed there; a customer of another
+/// provider is 404; once the token is revoked (a password change, a deleted application) the
+/// answer is 401 whether the customer is reached or not, and nothing is ordered.
+#[actix_rt::test]
+async fn customer_scoped_change_reloads_its_caller_first() {
+    let app = TestApp::new().await;
+    let ga = app.token(PROVIDER_GA).await;
+    let sa = app.token(PROVIDER_SA).await;
+    let adatum = app.customer_id("adatum.example").await;
+    let (other, _) = app
+        .other_provider("Other Distribution", "owner@other.example")
+        .await;
+    let litware = app
+        .create_customer(&other, "Litware", "litware.example", None)
+        .await["customer"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = app
+        .create_application(&ga, "Order bot", &["sales_agent"])
+        .await;
+    let application = created["application"]["id"].as_str().unwrap().to_owned();
+    let bot = app
+        .client_sign_in(
+            created["application"]["clientId"].as_str().unwrap(),
+            created["clientSecret"].as_str().unwrap(),
+        )
+        .await
+        .str("access_token");
+    let order = |customer: &str| {
+        (
+            format!("/v1/customers/{customer}/orders"),
+            json!({ "lineItems": [line(M365_BUSINESS_BASIC, 1, "monthly", None)] }),
+        )
+    };
+    let orders_of = |customer: &str| format!("/v1/customers/{customer}/orders?limit=500");
+    let placed = app.get(&orders_of(&adatum), &ga).await.items().len();
+
+    for token in [&sa, &bot] {
+        let (path, body) = order(&adatum);
+        app.post(&path, token, body).await.assert(201);
+        let (path, body) = order(&litware);
+        app.post(&path, token, body)
+            .await
+            .assert_problem(404, "not_found");
+    }
+    assert_eq!(
+        app.get(&orders_of(&adatum), &ga).await.items().len(),
+        placed + 2
+    );
+
+    revoke(&app, PROVIDER_SA).await;
+    app.delete(&format!("/v1/applications/{application}"), &ga)
+        .await
+        .assert(204);
+    for token in [&sa, &bot] {
+        for customer in [&adatum, &litware] {
+            let (path, body) = order(customer);
+            app.post(&path, token, body)
+                .await
+                .assert_problem(401, "token_revoked");
+        }
+    }
+    assert_eq!(
+        app.get(&orders_of(&adatum), &ga).await.items().len(),
+        placed + 2
+    );
+}

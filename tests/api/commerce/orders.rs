@@ -180,6 +180,34 @@ async fn create_order_counts_existing_subscriptions_against_the_limit_per_custom
     .await;
 }
 
+/// Orders for one customer queue on its row: of eight sent at once (no `Idempotency-Key`) for an
+/// offer a customer may hold once, exactly one is placed and the others count it.
+#[actix_rt::test]
+async fn concurrent_orders_count_each_other_against_the_limit_per_customer() {
+    let app = TestApp::new().await;
+    let token = app.token(PROVIDER_SA).await;
+    let adatum = app.customer_id("adatum.example").await;
+    let path = orders(&adatum);
+    let results = join_all((0..8).map(|_| {
+        app.post(
+            &path,
+            &token,
+            json!({ "lineItems": [line(AZURE_PLAN, 1, "monthly", None)] }),
+        )
+    }))
+    .await;
+    let statuses: Vec<u16> = results.iter().map(|r| r.status.as_u16()).collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    for r in results.iter().filter(|r| r.status.as_u16() != 201) {
+        r.assert_problem(422, "limit_per_customer_exceeded");
+    }
+    assert_eq!(count(&app, &token, &orders(&adatum)).await, 1);
+}
+
 #[actix_rt::test]
 async fn create_order_failure_leaves_nothing_half_written() {
     let app = TestApp::new().await;
