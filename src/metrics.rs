@@ -50,8 +50,32 @@ fn handle() -> &'static PrometheusHandle {
             log::warn!("another metrics recorder is installed; /metrics shows only its own");
         }
         describe();
+        drain_histograms(handle.clone());
         handle
     })
+}
+
+/// How often [`drain_histograms`] folds the histograms' pending samples into their buckets.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds the histograms' samples into their buckets every [`UPKEEP_EVERY`], on a thread of its
+/// own. The recorder keeps every observation of a histogram (two per request) until a scrape or
+/// an upkeep drains them, and `build_recorder` starts no upkeep: without a scraper the server's
+/// memory grew by about 33 bytes per request (6 MiB per 190,000 signed-in reads, for ever).
+fn drain_histograms(handle: PrometheusHandle) {
+    let spawned = std::thread::Builder::new()
+        .name("metrics-upkeep".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(UPKEEP_EVERY);
+                handle.run_upkeep();
+            }
+        });
+    if let Err(e) = spawned {
+        log::warn!(
+            "cannot start the metrics upkeep thread ({e}): histograms drain only when /metrics is scraped"
+        );
+    }
 }
 
 /// Installs the recorder; called when the app is built so the first requests are counted.
