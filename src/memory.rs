@@ -1,5 +1,7 @@
 //! The process's memory, kept small (RSS under 64 MiB under read load, under 128 MiB
-//! during a sign-in burst). Two glibc allocator settings; no effect with another allocator.
+//! during a sign-in burst). Two glibc allocator settings; no effect with another allocator. (The
+//! other half of keeping it bounded is in `crate::metrics`, which drains the histograms' samples
+//! whether or not anything scrapes `/metrics`.)
 
 /// Makes glibc serve every allocation of 1 MiB or more (argon2's 19 MiB working memory) with its
 /// own `mmap` and unmap it when freed. By default glibc raises that threshold to the size of the
