@@ -61,6 +61,21 @@ pub mod ids {
         }
     }
 
+    /// The first 24 characters of a new id (`xxxxxxxx-xxxx-7xxx-yxxx-`), for ids made in bulk by
+    /// SQL: the prefix followed by a 12-hex-digit rank (a close's statements and their audit
+    /// records). Its bits after the time are random, not this process's monotonic counter,
+    /// whose low bits lie past the prefix: two closes in the same millisecond (two time scopes
+    /// at once) would otherwise share a prefix and write the same ids. The chance that two
+    /// prefixes of one millisecond match is 1 in 2^26; the primary key then refuses the second
+    /// close, which its runner retries. Inside [`seeded`] it is the next fixed id's prefix.
+    pub fn bulk_prefix() -> String {
+        let id = match SEEDED.get() {
+            Some(_) => new().as_str().to_owned(),
+            None => uuid::Uuid::new_v7(uuid::Timestamp::now(uuid::NoContext)).to_string(),
+        };
+        id[..24].to_owned()
+    }
+
     /// The `n`th id of `block` (counting from 1): `019a8f3c-5BBB-7000-8000-NNNNNNNNNNNN`, in the
     /// shape of a UUIDv7.
     pub fn fixed(block: u16, n: u64) -> Id {

@@ -6,8 +6,8 @@
 //! a line matches one statement per price level (the key is unique).
 //!
 //! The close is set-based ([`StatementRow::issue`]): one `INSERT … SELECT … GROUP BY` writes
-//! every statement of the period and scope, one upsert moves the issuers' counters, one update
-//! numbers the statements from them — never a statement per line.
+//! every statement of the period and scope, numbered from the issuers' counters, and one upsert
+//! then moves the counters — never a statement per line.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -226,31 +226,28 @@ WITH g AS MATERIALIZED (
 INSERT INTO statements (id, close_id, issuer_id, issuer_kind, bill_to_kind, bill_to_id, clock_key,
     period, currency, number, total_minor, line_count, issued_at,
     created_at)
-SELECT $3 || RANK_HEX, $4, issuer_id, issuer_kind, bill_to_kind, bill_to_id, $2, $1, currency,
-       NULL, t, n, $5, $6
-FROM k WHERE true";
+SELECT $3 || RANK_HEX, $4, k.issuer_id, k.issuer_kind, k.bill_to_kind, k.bill_to_id, $2, $1,
+       k.currency, STATEMENT_NUMBER, k.t, k.n, $5, $6
+FROM k LEFT JOIN statement_counters c ON c.issuer_id = k.issuer_id WHERE true";
 
 /// The rank of a statement in its close as 12 hex digits, per dialect.
-const RANK: &str = "ROW_NUMBER() OVER (ORDER BY issuer_id, bill_to_id, currency)";
+const RANK: &str = "ROW_NUMBER() OVER (ORDER BY k.issuer_id, k.bill_to_id, k.currency)";
+
+/// A statement's number: its issuer's last number before this close, plus its rank among the
+/// issuer's statements of the close (in the order of their ids). Gap-free per issuer because
+/// closes number one at a time ([`StatementRow::issue`]) and [`COUNT_SQL`] then moves the
+/// counter by as many.
+const NUMBER: &str = "COALESCE(c.last_number, 0) \
+     + ROW_NUMBER() OVER (PARTITION BY k.issuer_id ORDER BY k.bill_to_id, k.currency)";
 
 /// The rank of an audit record in its close.
 const AUDIT_RANK: &str = "ROW_NUMBER() OVER (ORDER BY x.id, x.partner_id)";
 
-/// Moves each issuer's counter by its statements in the close (locking the counter rows, so
-/// closes of two scopes for one issuer number one after the other).
+/// Moves each issuer's counter by its statements in the close, after they are numbered.
 const COUNT_SQL: &str = "\
 INSERT INTO statement_counters (issuer_id, last_number)
 SELECT issuer_id, COUNT(*) FROM statements WHERE close_id = $1 GROUP BY issuer_id
 ON CONFLICT (issuer_id) DO UPDATE SET last_number = statement_counters.last_number + excluded.last_number";
-
-/// Numbers the close's statements from the counters just moved: gap-free per issuer.
-const NUMBER_SQL: &str = "\
-UPDATE statements SET number = r.num FROM (
-    SELECT s.id, c.last_number - COUNT(*) OVER (PARTITION BY s.issuer_id)
-           + ROW_NUMBER() OVER (PARTITION BY s.issuer_id ORDER BY s.id) AS num
-    FROM statements s JOIN statement_counters c ON c.issuer_id = s.issuer_id
-    WHERE s.close_id = $1
-) r WHERE statements.id = r.id";
 
 /// `$q` (a boxed query on `statements`) narrowed to what `$scope` may see.
 macro_rules! scoped {
@@ -270,14 +267,20 @@ macro_rules! scoped {
 }
 
 impl StatementRow {
-    /// Issues every statement of `issue.close` (its period and scope) and numbers them; then
-    /// records their count on the close. Returns how many were issued. On PostgreSQL the table
-    /// of line items is locked in SHARE mode first: changes still writing lines commit before
-    /// the sums are taken, and later ones wait, then find the period closed.
+    /// Issues every statement of `issue.close` (its period and scope), numbered as it is written
+    /// ([`NUMBER`]); then moves the issuers' counters and records the count on the close.
+    /// Returns how many were issued. On PostgreSQL the table of line items is locked in SHARE
+    /// mode first: changes still writing lines commit before the sums are taken, and later ones
+    /// wait, then find the period closed; and the counters are locked against another close
+    /// (of another scope) until this one commits. On SQLite the transaction holds the write
+    /// lock from its start, so closes are one at a time already.
     pub fn issue(conn: &mut AnyConnection, issue: &Issue<'_>) -> QueryResult<usize> {
         let rank = match conn {
             AnyConnection::Postgresql(_) => {
                 diesel::sql_query("LOCK TABLE billing_line_items IN SHARE MODE").execute(conn)?;
+                // One close numbers at a time (the mode conflicts with itself, not with reads).
+                diesel::sql_query("LOCK TABLE statement_counters IN SHARE ROW EXCLUSIVE MODE")
+                    .execute(conn)?;
                 format!("lpad(to_hex({RANK}), 12, '0')")
             }
             AnyConnection::Sqlite(_) => format!("printf('%012x', {RANK})"),
@@ -292,7 +295,10 @@ impl StatementRow {
         } else {
             "l.customer_id IN (SELECT id FROM customers WHERE test_clock_id = $2)"
         };
-        let sql = ISSUE_SQL.replace("RANK_HEX", &rank).replace("SCOPE", scope);
+        let sql = ISSUE_SQL
+            .replace("STATEMENT_NUMBER", NUMBER)
+            .replace("RANK_HEX", &rank)
+            .replace("SCOPE", scope);
         let n = diesel::sql_query(sql)
             .bind::<Text, _>(&close.period)
             .bind::<Text, _>(&close.clock_key)
@@ -305,9 +311,6 @@ impl StatementRow {
             return Ok(0);
         }
         diesel::sql_query(COUNT_SQL)
-            .bind::<Text, _>(&close.id)
-            .execute(conn)?;
-        diesel::sql_query(NUMBER_SQL)
             .bind::<Text, _>(&close.id)
             .execute(conn)?;
         diesel::update(pc::table.find(&close.id))

@@ -106,7 +106,7 @@ pub fn close_period(
     period: Period,
     closed_at: NaiveDateTime,
 ) -> Result<Option<usize>, ApiError> {
-    let prefix = ids::new().as_str()[..24].to_owned();
+    let prefix = ids::bulk_prefix();
     close_period_with_ids(conn, clock, period, closed_at, &prefix)
 }
 
@@ -151,7 +151,7 @@ pub fn close_period_with_ids(
 /// which writes their events at commit. A close of thousands of statements thus builds no
 /// record or payload in memory that nobody receives.
 fn audit_issued(change: &mut Change<'_>, close: &CloseRow) -> Result<(), ApiError> {
-    let prefix = ids::new().as_str()[..24].to_owned();
+    let prefix = ids::bulk_prefix();
     let actor = change.actor().clone();
     StatementRow::audit_issued(change.conn(), &close.id, &actor, &prefix, close.created_at)?;
     let event = event_for(AuditOperation::IssueStatement.as_str())

@@ -425,6 +425,49 @@ async fn two_runners_close_a_period_exactly_once() {
 }
 
 #[actix_web::test]
+async fn closes_of_two_scopes_for_one_issuer_number_one_after_the_other() {
+    let app = TestApp::new().await;
+    let ga = app.token(PROVIDER_GA).await;
+    let month = Period::of(chrono::Utc::now().naive_utc());
+    // A clock in this month (a direct and a resold customer on it) and a real-time customer
+    // with a line of this month: the provider issues statements in both scopes.
+    let start = format!(
+        "{}Z",
+        (month.start() + chrono::Duration::hours(1)).format("%FT%T")
+    );
+    let w = world_at(&app, &ga, &start).await;
+    let adatum = app.customer_id("adatum.example").await;
+    app.order(
+        &ga,
+        &adatum,
+        vec![line(M365_BUSINESS_BASIC, 2, "monthly", None)],
+    )
+    .await;
+    let closed_at = month.end() + chrono::Duration::seconds(1);
+    let clock: partner_center::domain::Id = w.clock.parse().unwrap();
+    // Both closes at once, each on its own connection.
+    let (real_time, on_clock) = futures_util::join!(
+        app.with_conn(move |c| statements::close_period(c, None, month, closed_at)),
+        app.with_conn(move |c| statements::close_period(c, Some(&clock), month, closed_at))
+    );
+    assert_eq!(real_time.unwrap(), Some(1));
+    assert_eq!(on_clock.unwrap(), Some(3));
+    let mine: Vec<Value> = statements_of(&app, &ga, "/v1/statements?limit=500")
+        .await
+        .into_iter()
+        .filter(|s| s["issuerId"] == PROVIDER_ID)
+        .collect();
+    let mut numbers: Vec<i64> = mine.iter().map(|s| s["number"].as_i64().unwrap()).collect();
+    numbers.sort_unstable();
+    assert_eq!(
+        numbers,
+        (1..=mine.len() as i64).collect::<Vec<_>>(),
+        "gap-free across both scopes"
+    );
+    assert_eq!(mine.len(), 3);
+}
+
+#[actix_web::test]
 async fn each_reader_sees_only_its_statements_at_its_price_level() {
     let app = TestApp::new().await;
     let ga = app.token(PROVIDER_GA).await;
