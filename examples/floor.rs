@@ -67,8 +67,11 @@ fn main() -> Result<(), String> {
     {
         ["sql", file] => {
             let sql = std::fs::read_to_string(file).map_err(|e| format!("{file}: {e}"))?;
-            let pool = db::pool(&url)?;
-            let mut conn = pool.get().map_err(|e| e.to_string())?;
+            // One connection and no pool: a pool's background threads may still be opening
+            // connections when the process exits, and one crashed there once (in libc, under
+            // the TLS library's teardown) and failed a benchmark run.
+            let mut conn = r2d2::ManageConnection::connect(&Manager::new(&url))
+                .map_err(|e| format!("cannot open database: {e}"))?;
             conn.batch_execute(&sql).map_err(|e| format!("{file}: {e}"))
         }
         ["serve"] => serve(&url),
