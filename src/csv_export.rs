@@ -4,9 +4,11 @@
 //! many rows the export has. Records are serialized with the `csv` crate (quoting, one header
 //! row of the record's camelCase field names).
 
+use std::cmp::Reverse;
 use std::future::Future;
 
-use actix_web::http::header;
+use actix_web::http::header::{self, Header, Quality};
+use actix_web::mime;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 
@@ -15,12 +17,45 @@ use crate::error::ApiError;
 /// Rows read per query while an export streams.
 pub const CHUNK: i64 = 1000;
 
-/// Whether the request asks for CSV (`Accept` names `text/csv`).
+/// Whether the request prefers CSV to JSON by its `Accept` header (RFC 9110 §12.5.1): each of
+/// the two gets the quality of the most specific media range that names it (`text/csv` over
+/// `text/*` over `*/*`; media types compare case-insensitively); the higher quality wins, and
+/// between equal ones the type whose range comes first in the header. So no header, `*/*` or an
+/// unparsable header answer JSON, `TEXT/CSV` or `text/csv, application/json` answer CSV, and
+/// `text/csv;q=0.5, application/json` answers JSON.
 pub fn wants_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/csv"))
+    let Ok(accept) = header::Accept::parse(req) else {
+        return false;
+    };
+    let csv = preference(&accept, &mime::TEXT_CSV);
+    csv.0 > Quality::ZERO && csv > preference(&accept, &mime::APPLICATION_JSON)
+}
+
+/// How much `accept` wants `wanted`: the quality of the most specific range matching it (zero
+/// when none does), then that range's position, earlier being more.
+fn preference(accept: &header::Accept, wanted: &mime::Mime) -> (Quality, Reverse<usize>) {
+    accept
+        .iter()
+        .enumerate()
+        .filter_map(|(position, range)| {
+            let r = &range.item;
+            let specificity = if r.type_() == mime::STAR {
+                0
+            } else if r.type_() != wanted.type_() {
+                return None;
+            } else if r.subtype() == mime::STAR {
+                1
+            } else if r.subtype() == wanted.subtype() {
+                2
+            } else {
+                return None;
+            };
+            Some((specificity, Reverse(position), range.quality))
+        })
+        .max_by_key(|(specificity, position, _)| (*specificity, *position))
+        .map_or((Quality::ZERO, Reverse(usize::MAX)), |(_, position, q)| {
+            (q, position)
+        })
 }
 
 /// One chunk read by an export: its records (at most [`CHUNK`]; fewer ends the export) and the

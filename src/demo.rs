@@ -408,7 +408,7 @@ fn demo_price_list(
         &PriceListVersionRow {
             id: crate::models::ids::new(),
             price_list_id: id,
-            effective_from: crate::services::price_lists::beginning(),
+            effective_from: crate::models::price_list::beginning(),
             default_markup_percent: "12".to_owned(),
             entries: "[]".to_owned(),
             created_at: t,
@@ -636,7 +636,7 @@ fn proseware_price_list(conn: &mut AnyConnection, northwind: Uuid) -> Result<(),
         &PriceListVersionRow {
             id: crate::models::ids::new(),
             price_list_id: id,
-            effective_from: crate::services::price_lists::beginning(),
+            effective_from: crate::models::price_list::beginning(),
             default_markup_percent: "20".to_owned(),
             entries: "[]".to_owned(),
             created_at: t,

@@ -133,7 +133,7 @@ impl BillingLineItem {
 #[serde(rename_all = "camelCase")]
 pub struct CsvLine {
     pub id: Uuid,
-    pub created_at: String,
+    pub created_at: DateTime<Utc>,
     pub billing_period: String,
     pub charge_type: ChargeType,
     pub customer_id: Uuid,
@@ -164,7 +164,7 @@ impl CsvLine {
         let item = BillingLineItem::new(r.clone(), scope);
         CsvLine {
             id: item.id,
-            created_at: item.created_at.to_rfc3339(),
+            created_at: item.created_at,
             billing_period: item.billing_period,
             charge_type: item.charge_type,
             customer_id: item.customer_id,

@@ -103,12 +103,13 @@ pub struct PriceQuery {
     pub at: Option<DateTime<Utc>>,
 }
 
-fn with_markup(
+/// `row` as answered, with the version its ETag carries (`service::InEffect`).
+fn shown(
     conn: &mut crate::db::AnyConnection,
     row: crate::models::price_list::PriceListRow,
-) -> Result<PriceList, ApiError> {
-    let markup = service::markup_now(conn, &row)?;
-    Ok(PriceList::new(row, markup))
+) -> Result<(i64, PriceList), ApiError> {
+    let now = service::in_effect(conn, &row)?;
+    Ok((now.tag, PriceList::new(row, now.markup)))
 }
 
 /// Create a price list with its first version (pricing from the beginning: every offer at
@@ -171,7 +172,10 @@ pub async fn list_price_lists(
         .run(&state.pool, move |conn, caller| {
             let rows = service::list(conn, caller, &page)?;
             rows.into_iter()
-                .map(|r| Ok((r.id.as_str().to_owned(), with_markup(conn, r)?)))
+                .map(|r| {
+                    let markup = service::markup_now(conn, &r)?;
+                    Ok((r.id.as_str().to_owned(), PriceList::new(r, markup)))
+                })
                 .collect::<Result<Vec<_>, ApiError>>()
         })
         .await?;
@@ -200,7 +204,7 @@ pub async fn get_price_list(
     let (version, list) = caller
         .run(&state.pool, move |conn, caller| {
             let row = service::get(conn, caller, id)?;
-            Ok((row.version, with_markup(conn, row)?))
+            shown(conn, row)
         })
         .await?;
     Ok(Tagged::new(version, list))
@@ -236,7 +240,7 @@ pub async fn update_price_list(
     let (version, list) = caller
         .change(&state.pool, move |change, caller| {
             let row = service::update(change, caller, id, precondition, b.name, b.is_default)?;
-            Ok((row.version, with_markup(change.conn(), row)?))
+            shown(change.conn(), row)
         })
         .await?;
     Ok(Tagged::new(version, list))
@@ -258,7 +262,7 @@ pub async fn update_price_list(
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such price list of yours.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, `price_list_version_in_past` on `effectiveFrom`, or `invalid_price_entry` on `entries[i]`.", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Invalid fields, `price_list_version_in_past` on `effectiveFrom`, `invalid_price_entry` on `entries[i]`, or `unknown_offer` / `term_not_offered` on an entry the catalog does not sell (`entries[i].offerId` / `entries[i].termDuration`).", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/price-lists/{priceListId}/versions")]
@@ -401,7 +405,8 @@ pub async fn update_reseller_price_list(
     let list = caller
         .change(&state.pool, move |change, caller| {
             let row = service::assign_to_reseller(change, caller, reseller, list_id)?;
-            with_markup(change.conn(), row)
+            let markup = service::markup_now(change.conn(), &row)?;
+            Ok(PriceList::new(row, markup))
         })
         .await?;
     Ok(Json::new(list))
@@ -434,7 +439,8 @@ pub async fn update_customer_price_list(
     let list = caller
         .change(&state.pool, move |change, caller| {
             let row = service::assign_to_customer(change, caller, customer, list_id)?;
-            with_markup(change.conn(), row)
+            let markup = service::markup_now(change.conn(), &row)?;
+            Ok(PriceList::new(row, markup))
         })
         .await?;
     Ok(Json::new(list))

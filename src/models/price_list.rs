@@ -55,6 +55,14 @@ pub struct PriceListRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// The start of the version created with a list (2000-01-01 00:00): it prices every date
+/// before the next version, earlier ones included ([`PriceListVersionRow::in_effect`]).
+pub fn beginning() -> NaiveDateTime {
+    chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+        .unwrap_or(chrono::NaiveDate::MIN)
+        .and_time(chrono::NaiveTime::MIN)
+}
+
 /// One version of a price list.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = v)]
@@ -250,7 +258,9 @@ impl PriceListVersionRow {
             .optional()
     }
 
-    /// The version of `list` in effect at `at` (the latest that starts at or before it).
+    /// The version of `list` in effect at `at` (the latest that starts at or before it). A time
+    /// before [`beginning`] is priced as at [`beginning`]: the version created with the list
+    /// starts there and prices every earlier date too (a test clock may be set to any date).
     pub fn in_effect(
         conn: &mut AnyConnection,
         list: &Id,
@@ -258,11 +268,25 @@ impl PriceListVersionRow {
     ) -> QueryResult<Option<Self>> {
         v::table
             .filter(v::price_list_id.eq(list))
-            .filter(v::effective_from.le(at))
+            .filter(v::effective_from.le(at.max(beginning())))
             .order(v::effective_from.desc())
             .select(Self::as_select())
             .first(conn)
             .optional()
+    }
+
+    /// How many of `list`'s versions have taken effect by `at` (the one created with the list
+    /// always has).
+    pub fn count_in_effect(
+        conn: &mut AnyConnection,
+        list: &Id,
+        at: NaiveDateTime,
+    ) -> QueryResult<i64> {
+        v::table
+            .filter(v::price_list_id.eq(list))
+            .filter(v::effective_from.le(at.max(beginning())))
+            .count()
+            .get_result(conn)
     }
 
     /// One keyset page (by id) of a list's versions.

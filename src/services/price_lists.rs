@@ -8,7 +8,7 @@
 //! owner. Prices resolve through `services::pricing`.
 
 use actix_web::http::StatusCode;
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use uuid::Uuid;
 
 use super::pricing::{self, Resolved};
@@ -27,7 +27,7 @@ use crate::models::audit::Audit;
 use crate::models::offer::OfferRow;
 use crate::models::partnership::{PartnershipRow, first_provider_of};
 use crate::models::price_list::{
-    PriceEntry, PriceListAssignmentRow, PriceListRow, PriceListVersionRow,
+    self, PriceEntry, PriceListAssignmentRow, PriceListRow, PriceListVersionRow,
 };
 use crate::models::{ids, now, utc};
 use crate::paging::PageRequest;
@@ -52,13 +52,6 @@ fn bad_entry(field: &str, message: impl Into<String>) -> ApiError {
         field,
         message.into(),
     )
-}
-
-/// The start of the version created with a list: it prices every date before the next one.
-pub fn beginning() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(2000, 1, 1)
-        .unwrap_or(NaiveDate::MIN)
-        .and_time(chrono::NaiveTime::MIN)
 }
 
 /// A checked markup (422 naming `name` otherwise), normalized.
@@ -123,7 +116,7 @@ pub fn create(
     let version = PriceListVersionRow {
         id: ids::new(),
         price_list_id: list.id,
-        effective_from: beginning(),
+        effective_from: price_list::beginning(),
         default_markup_percent: markup,
         entries: "[]".to_owned(),
         created_at: t,
@@ -167,7 +160,7 @@ pub fn get(
 }
 
 /// Renames a list or makes it (or no longer) the caller's default; audits `update_price_list`.
-/// Errors: 404; 412 on a stale `If-Match`.
+/// Errors: 404; 412 on a stale `If-Match` (against the tag of [`InEffect`]).
 pub fn update(
     change: &mut Change<'_>,
     caller: &PartnerCaller,
@@ -177,7 +170,8 @@ pub fn update(
     is_default: Option<bool>,
 ) -> Result<PriceListRow, ApiError> {
     let row = get(change.conn(), caller, id)?;
-    let expected = precondition.expect(row.version)?;
+    precondition.expect(in_effect(change.conn(), &row)?.tag)?;
+    let expected = row.version;
     let mut after = row.clone();
     if let Some(n) = name {
         after.name = n.trim().to_owned();
@@ -221,7 +215,7 @@ pub struct NewVersion {
 /// Errors: 404; 422 `price_list_version_in_past` on `effectiveFrom` (not after now); 422
 /// `validation_failed` on a markup; 422 `invalid_price_entry` on a duplicate entry, an entry
 /// with both or neither of `unitPrice` and `markupPercent`, or a unit price in another currency
-/// or negative.
+/// or negative; 422 `unknown_offer` or `term_not_offered` on an entry the catalog does not sell.
 pub fn create_version(
     change: &mut Change<'_>,
     caller: &PartnerCaller,
@@ -278,6 +272,7 @@ pub fn create_version(
             ));
         }
     }
+    sold_by_catalog(change.conn(), &new.entries)?;
     let markup = match new.default_markup_percent {
         Some(m) => percent(&m, "defaultMarkupPercent")?,
         None => PriceListVersionRow::in_effect(change.conn(), &list.id, t)?
@@ -312,6 +307,43 @@ pub fn create_version(
             })),
     );
     Ok(version)
+}
+
+/// Checks that every entry prices what the catalog sells: an offer it holds (422
+/// `unknown_offer` on `entries[i].offerId`) with that term and billing cycle (422
+/// `term_not_offered` on `entries[i].termDuration`), as an order's line must. One read for all
+/// the entries' offers.
+fn sold_by_catalog(conn: &mut AnyConnection, entries: &[PriceEntryBody]) -> Result<(), ApiError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let wanted: Vec<Id> = entries.iter().map(|e| Id::from(e.offer_id)).collect();
+    let offers = OfferRow::find_many(conn, &wanted)?;
+    for (i, e) in entries.iter().enumerate() {
+        let Some(offer) = offers.get(&Id::from(e.offer_id)) else {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProblemCode::UnknownOffer,
+                &format!("entries[{i}].offerId"),
+                format!("No offer `{}` in the catalog (GET /v1/offers).", e.offer_id),
+            ));
+        };
+        if offer
+            .term_for(Some(e.term_duration), e.billing_cycle)?
+            .is_none()
+        {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProblemCode::TermNotOffered,
+                &format!("entries[{i}].termDuration"),
+                format!(
+                    "`{}` is not sold with a {} term billed {} (GET /v1/offers/{} lists its terms).",
+                    e.offer_id, e.term_duration, e.billing_cycle, e.offer_id
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// One page of a list's versions.
@@ -461,8 +493,41 @@ fn assign(
     Ok(list)
 }
 
-/// The default markup of `list`'s version in effect now.
+/// What a list answers depends on the time: the markup of its version in effect now, and the
+/// number its ETag carries (`etag::etag`) — its own row version plus the number of its versions
+/// in effect now. So the tag moves when a version takes effect (which changes
+/// `defaultMarkupPercent`) as it does when the list is edited, and since both parts only grow, no
+/// two states of a list share a tag: a cached copy is revalidated, and an `If-Match` read before
+/// the version took effect is stale.
+#[derive(Debug, Clone)]
+pub struct InEffect {
+    /// `defaultMarkupPercent` of the version in effect now ("0" when none is).
+    pub markup: String,
+    /// The ETag's version.
+    pub tag: i64,
+}
+
+/// [`InEffect`] of `list` now.
+pub fn in_effect(conn: &mut AnyConnection, list: &PriceListRow) -> Result<InEffect, ApiError> {
+    let t = now();
+    let taken_effect = PriceListVersionRow::count_in_effect(conn, &list.id, t)?;
+    Ok(InEffect {
+        markup: markup_at(conn, list, t)?,
+        tag: list.version + taken_effect,
+    })
+}
+
+/// `defaultMarkupPercent` of `list`'s version in effect now (a page of lists, which carries no
+/// ETags).
 pub fn markup_now(conn: &mut AnyConnection, list: &PriceListRow) -> Result<String, ApiError> {
-    Ok(PriceListVersionRow::in_effect(conn, &list.id, now())?
+    markup_at(conn, list, now())
+}
+
+fn markup_at(
+    conn: &mut AnyConnection,
+    list: &PriceListRow,
+    at: NaiveDateTime,
+) -> Result<String, ApiError> {
+    Ok(PriceListVersionRow::in_effect(conn, &list.id, at)?
         .map_or_else(|| "0".to_owned(), |v| v.default_markup_percent))
 }

@@ -382,6 +382,60 @@ async fn csv_export_streams_every_line_with_stable_columns_and_no_cost_for_resel
 }
 
 #[actix_web::test]
+async fn accept_picks_csv_by_preference_and_csv_cells_read_as_the_json_fields() {
+    let app = TestApp::new().await;
+    let ga = app.token(PROVIDER_GA).await;
+    order(
+        &app,
+        &ga,
+        TAILSPIN_ID,
+        line(M365_BUSINESS_BASIC, 2, "monthly", None),
+    )
+    .await;
+    let answer = |accept: &'static str| {
+        let ga = ga.clone();
+        let app = &app;
+        async move {
+            let res = app
+                .send(
+                    request(Method::GET, "/v1/billing/line-items", Some(&ga), None)
+                        .insert_header((header::ACCEPT, accept)),
+                )
+                .await;
+            res.assert(200);
+            res
+        }
+    };
+    for (accept, csv) in [
+        ("text/csv", true),
+        ("TEXT/CSV", true),
+        ("text/*", true),
+        ("application/json;q=0.5, text/csv", true),
+        ("text/csv;q=0.5, application/json", false),
+        ("text/csv;q=0, */*", false),
+        ("*/*", false),
+        ("application/json", false),
+        ("text/csv, application/json", true),
+        ("application/json, text/csv", false),
+    ] {
+        let res = answer(accept).await;
+        let kind = res.header("content-type").unwrap();
+        assert_eq!(
+            kind.starts_with("text/csv"),
+            csv,
+            "Accept: {accept} gave {kind}"
+        );
+    }
+    // The CSV's timestamp is written as the JSON answer writes it.
+    let json = lines(&app, &ga, "").await;
+    let res = answer("text/csv").await;
+    let row = res.text.lines().nth(1).unwrap().to_owned();
+    let cells: Vec<&str> = row.split(',').collect();
+    assert_eq!(cells[0], json[0]["id"].as_str().unwrap());
+    assert_eq!(cells[1], json[0]["createdAt"].as_str().unwrap(), "{row}");
+}
+
+#[actix_web::test]
 async fn renewal_writes_a_whole_first_cycle_of_the_new_term() {
     let app = TestApp::new().await;
     let ga = app.token(PROVIDER_GA).await;

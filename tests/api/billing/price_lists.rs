@@ -2,6 +2,7 @@
 //! price, dated versions (past ones immutable, future ones replaceable), prices resolved with
 //! the list and version they came from, and assignment to resellers and customers.
 
+use actix_web::http::{Method, header};
 use serde_json::{Value, json};
 
 use crate::harness::*;
@@ -47,6 +48,17 @@ async fn price_through_a_provider_list_marks_up_cost_and_names_its_version() {
         json!({ "amountMinor": 706, "currency": "USD" })
     );
     assert_eq!(now["source"], "defaultMarkup");
+    // The version created with the list prices every earlier date too (a test clock may be set
+    // to any date).
+    let long_ago = price(
+        &app,
+        &ga,
+        &list,
+        &format!("{BASIC_P1Y_MONTHLY}&at=1990-06-01T00:00:00Z"),
+    )
+    .await;
+    assert_eq!(long_ago["unitPrice"]["amountMinor"], 706);
+    assert_eq!(long_ago["versionId"], now["versionId"]);
     // Annual (6.00 a month): twelve months per cycle, 7200 × 1.12 = 8064.
     let annual = price(
         &app,
@@ -167,6 +179,24 @@ async fn version_in_the_past_is_refused_and_a_future_one_is_replaced() {
             "entries[0].unitPrice.currency",
             "invalid_price_entry",
         ),
+        (
+            json!({ "effectiveFrom": "2031-01-01T00:00:00Z", "entries": [
+            { "offerId": "00000000-0000-0000-0000-000000000000", "termDuration": "P1M",
+              "billingCycle": "monthly", "markupPercent": "5" }
+        ] }),
+            "entries[0].offerId",
+            "unknown_offer",
+        ),
+        (
+            json!({ "effectiveFrom": "2031-01-01T00:00:00Z", "entries": [
+            { "offerId": M365_BUSINESS_BASIC, "termDuration": "P1Y", "billingCycle": "monthly",
+              "markupPercent": "5" },
+            { "offerId": M365_BUSINESS_BASIC, "termDuration": "P3Y", "billingCycle": "triennial",
+              "markupPercent": "5" }
+        ] }),
+            "entries[1].termDuration",
+            "term_not_offered",
+        ),
     ] {
         let res = app.post(&url, &ga, body).await;
         res.assert_problem(422, code);
@@ -259,4 +289,58 @@ async fn assign_price_list_reaches_only_own_lists_resellers_and_customers() {
     app.patch_if_match(&url, &ga, &etag, json!({ "name": "Stale" }))
         .await
         .assert(412);
+}
+
+#[actix_web::test]
+async fn list_etag_moves_when_a_version_takes_effect() {
+    let app = TestApp::new().await;
+    let ga = app.token(PROVIDER_GA).await;
+    let list = create_list(&app, &ga, "Partners", "10").await;
+    let url = format!("/v1/price-lists/{list}");
+    let read = app.get(&url, &ga).await;
+    read.assert(200);
+    let tag = read.header("etag").unwrap();
+    let revalidate = |tag: String| {
+        request(Method::GET, &url, Some(&ga), None).insert_header((header::IF_NONE_MATCH, tag))
+    };
+    let v2 = app
+        .post(
+            &format!("{url}/versions"),
+            &ga,
+            json!({ "effectiveFrom": "2031-01-01T00:00:00Z", "defaultMarkupPercent": "20" }),
+        )
+        .await;
+    v2.assert(201);
+    // A version still to come changes nothing the list answers.
+    app.send(revalidate(tag.clone())).await.assert(304);
+    // Its time comes (its start moved into the past, as time passing would).
+    app.execute_sql(&format!(
+        "UPDATE price_list_versions SET effective_from = '2001-01-01 00:00:00' WHERE id = '{}'",
+        v2.str("id")
+    ))
+    .await;
+    let res = app.send(revalidate(tag.clone())).await;
+    res.assert(200);
+    assert_eq!(res.body["defaultMarkupPercent"], "20");
+    let moved = res.header("etag").unwrap();
+    assert_ne!(moved, tag);
+    // A change made on the copy read before is refused; on the new one it applies.
+    let rename = |tag: String| {
+        request(
+            Method::PATCH,
+            &url,
+            Some(&ga),
+            Some(json!({ "name": "Partners 2031" })),
+        )
+        .insert_header((header::IF_MATCH, tag))
+    };
+    app.send(rename(tag))
+        .await
+        .assert_problem(412, "precondition_failed");
+    let renamed = app.send(rename(moved.clone())).await;
+    renamed.assert(200);
+    assert_ne!(renamed.header("etag").unwrap(), moved);
+    app.send(revalidate(renamed.header("etag").unwrap()))
+        .await
+        .assert(304);
 }
