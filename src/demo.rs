@@ -72,6 +72,8 @@ pub const PARTNERED_ID: &str = "019a8f3c-1000-7000-8000-000000000003";
 pub const ADATUM_ID: &str = "019a8f3c-1100-7000-8000-000000000001";
 /// Contoso's price list for Northwind IT: 12% over cost.
 pub const PRICE_LIST_ID: &str = "019a8f3c-3000-7000-8000-000000000001";
+/// The version of that list created with it (12%, from the beginning).
+pub const PRICE_LIST_VERSION_ID: &str = "019a8f3c-3001-7000-8000-000000000001";
 /// Tailspin Toys, a demo customer of Contoso that Northwind IT resells and administers.
 pub const TAILSPIN_ID: &str = "019a8f3c-1100-7000-8000-000000000002";
 
@@ -406,7 +408,7 @@ fn demo_price_list(
     PriceListVersionRow::insert(
         conn,
         &PriceListVersionRow {
-            id: crate::models::ids::new(),
+            id: PRICE_LIST_VERSION_ID.parse().map_err(ApiError::internal)?,
             price_list_id: id,
             effective_from: crate::models::price_list::beginning(),
             default_markup_percent: "12".to_owned(),

@@ -438,13 +438,14 @@ const EMAIL_PATTERN: &str = r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@[A-Za-z0-9]
 /// Path parameters whose examples name demo data (`serve --demo` seeds it with these ids,
 /// `crate::demo`): Contoso's customer Adatum (with DAP), Northwind IT (partnered with Contoso),
 /// Contoso itself, Microsoft 365 Business Basic, and the objects `demo::seed_examples` makes.
-const DEMO_PATH_IDS: [(&str, &str); 20] = [
+const DEMO_PATH_IDS: [(&str, &str); 21] = [
     ("customerId", crate::demo::ADATUM_ID),
     ("resellerId", crate::demo::PARTNERED_ID),
     ("providerId", crate::demo::PROVIDER_ID),
     ("partnerId", crate::demo::PROVIDER_ID),
     ("offerId", "019a8f3c-2000-758b-a2a2-055bb55bcbbb"),
     ("priceListId", crate::demo::PRICE_LIST_ID),
+    ("versionId", crate::demo::PRICE_LIST_VERSION_ID),
     ("userId", crate::demo::USER_ID),
     ("memberId", crate::demo::MEMBER_ID),
     ("cartId", crate::demo::CART_ID),

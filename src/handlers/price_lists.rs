@@ -287,9 +287,41 @@ pub async fn create_price_list_version(
         })
         .await?;
     Ok(Created::new(
-        format!("/v1/price-lists/{id}/versions"),
+        format!("/v1/price-lists/{id}/versions/{}", version.id),
         version,
     ))
+}
+
+/// Read one version of a price list, with whether it can still be replaced (`editable`: it
+/// has not taken effect).
+#[utoipa::path(
+    tag = "billing",
+    params(
+        ("priceListId" = Uuid, Path, description = "Price list id"),
+        ("versionId" = Uuid, Path, description = "Version id")
+    ),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The version.", body = PriceListVersion),
+        (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such price list of yours, or no such version of it.", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`priceListId` or `versionId` is not a UUID.", body = Problem, content_type = "application/problem+json")
+    )
+)]
+#[get("/price-lists/{priceListId}/versions/{versionId}")]
+pub async fn get_price_list_version(
+    caller: Authorized<ops::ManagePriceLists>,
+    state: web::Data<AppState>,
+    path: web::Path<(Uuid, Uuid)>,
+) -> Result<Json<PriceListVersion>, ApiError> {
+    let (id, version_id) = path.into_inner();
+    let version = caller
+        .run(&state.pool, move |conn, caller| {
+            let (list, version) = service::version(conn, caller, id, version_id)?;
+            PriceListVersion::new(version, &list.currency, now())
+        })
+        .await?;
+    Ok(Json::new(version))
 }
 
 /// List a price list's versions, oldest first.
@@ -454,6 +486,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(update_price_list)
         .service(create_price_list_version)
         .service(list_price_list_versions)
+        .service(get_price_list_version)
         .service(get_price_list_price)
         .service(update_reseller_price_list)
         .service(update_customer_price_list);

@@ -244,6 +244,16 @@ impl PriceListVersionRow {
             .map(drop)
     }
 
+    /// Version `id` of `list`.
+    pub fn find(conn: &mut AnyConnection, list: &Id, id: &Id) -> QueryResult<Option<Self>> {
+        v::table
+            .filter(v::id.eq(id))
+            .filter(v::price_list_id.eq(list))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
     /// The version of `list` starting exactly at `from`.
     pub fn at_exactly(
         conn: &mut AnyConnection,

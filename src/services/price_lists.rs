@@ -362,6 +362,20 @@ pub fn versions(
     )?)
 }
 
+/// Version `version_id` of one of the caller's lists, with the list. Errors: 404 `not_found`
+/// (no such list of the caller's, or no such version of it).
+pub fn version(
+    conn: &mut AnyConnection,
+    caller: &PartnerCaller,
+    id: Uuid,
+    version_id: Uuid,
+) -> Result<(PriceListRow, PriceListVersionRow), ApiError> {
+    let list = get(conn, caller, id)?;
+    let version = PriceListVersionRow::find(conn, &list.id, &Id::from(version_id))?
+        .ok_or_else(|| ApiError::not_found("The price list version"))?;
+    Ok((list, version))
+}
+
 /// The price of `offer_id` (term, cycle) through one of the caller's lists at `at`: over cost
 /// for a provider's list, over the reseller price (from the reseller's provider) for a
 /// reseller's. Returns the list, the base price and the resolved price.

@@ -253,6 +253,11 @@ const ROUTES: &[(&str, &str, Operation)] = &[
     ),
     (
         "GET",
+        "/v1/price-lists/{priceListId}/versions/{versionId}",
+        ManagePriceLists,
+    ),
+    (
+        "GET",
         "/v1/price-lists/{priceListId}/prices",
         ManagePriceLists,
     ),

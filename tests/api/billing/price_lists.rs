@@ -292,7 +292,7 @@ async fn assign_price_list_reaches_only_own_lists_resellers_and_customers() {
 }
 
 #[actix_web::test]
-async fn list_etag_moves_when_a_version_takes_effect() {
+async fn list_etag_moves_when_a_version_takes_effect_and_a_version_is_read_at_its_location() {
     let app = TestApp::new().await;
     let ga = app.token(PROVIDER_GA).await;
     let list = create_list(&app, &ga, "Partners", "10").await;
@@ -311,6 +311,18 @@ async fn list_etag_moves_when_a_version_takes_effect() {
         )
         .await;
     v2.assert(201);
+    // The version is where `Location` says, and only under its own list.
+    let at = v2.header("location").unwrap();
+    assert_eq!(at, format!("{url}/versions/{}", v2.str("id")));
+    let read = app.get(&at, &ga).await;
+    read.assert(200);
+    assert_eq!(read.body, v2.body);
+    app.get(
+        &format!("/v1/price-lists/{PRICE_LIST_ID}/versions/{}", v2.str("id")),
+        &ga,
+    )
+    .await
+    .assert_problem(404, "not_found");
     // A version still to come changes nothing the list answers.
     app.send(revalidate(tag.clone())).await.assert(304);
     // Its time comes (its start moved into the past, as time passing would).

@@ -143,6 +143,7 @@ const STEPS: &[Step] = &[
     Step("get_price_list", Some(PROVIDER_GA), 200, &[]),
     Step("update_price_list", Some(PROVIDER_GA), 200, &[]),
     Step("list_price_list_versions", Some(PROVIDER_GA), 200, &[]),
+    Step("get_price_list_version", Some(PROVIDER_GA), 200, &[]),
     Step("create_price_list_version", Some(PROVIDER_GA), 201, &[]),
     // This walk sends no query parameters: the required `offerId` is missing.
     Step("get_price_list_price", Some(PROVIDER_GA), 422, &[]),
