@@ -20,8 +20,9 @@ pub const CHUNK: i64 = 1000;
 /// Whether the request prefers CSV to JSON by its `Accept` header (RFC 9110 §12.5.1): each of
 /// the two gets the quality of the most specific media range that names it (`text/csv` over
 /// `text/*` over `*/*`; media types compare case-insensitively); the higher quality wins, and
-/// between equal ones the type whose range comes first in the header. So no header, `*/*` or an
-/// unparsable header answer JSON, `TEXT/CSV` or `text/csv, application/json` answer CSV, and
+/// between equal ones the type whose range comes first in the header; ranges that do not parse
+/// are skipped. So no header, `*/*` or a browser's default answer JSON, `TEXT/CSV`,
+/// `text/csv; charset=utf-8` or `text/csv, application/json` answer CSV, and
 /// `text/csv;q=0.5, application/json` answers JSON.
 pub fn wants_csv(req: &HttpRequest) -> bool {
     let Ok(accept) = header::Accept::parse(req) else {

@@ -1,4 +1,5 @@
-//! Entity tags for single resources: `"v{version}"` from the row's version column. PATCH/PUT
+//! Entity tags for single resources: `"v{version}"`, from the row's version column (a price
+//! list's adds its versions in effect, `services::price_lists::ListNow`). PATCH/PUT
 //! honour `If-Match` (docs/api-guide.md): a stale tag answers 412; the update itself is a
 //! compare-and-swap on the version, so two writers with the same tag never both win.
 

@@ -103,12 +103,12 @@ pub struct PriceQuery {
     pub at: Option<DateTime<Utc>>,
 }
 
-/// `row` as answered, with the version its ETag carries (`service::InEffect`).
-fn shown(
+/// `row` as answered, with the version its ETag carries (`service::ListNow`).
+fn tagged(
     conn: &mut crate::db::AnyConnection,
     row: crate::models::price_list::PriceListRow,
 ) -> Result<(i64, PriceList), ApiError> {
-    let now = service::in_effect(conn, &row)?;
+    let now = service::list_now(conn, &row)?;
     Ok((now.tag, PriceList::new(row, now.markup)))
 }
 
@@ -201,13 +201,13 @@ pub async fn get_price_list(
     path: web::Path<Uuid>,
 ) -> Result<Tagged<PriceList>, ApiError> {
     let id = path.into_inner();
-    let (version, list) = caller
+    let (tag, list) = caller
         .run(&state.pool, move |conn, caller| {
             let row = service::get(conn, caller, id)?;
-            shown(conn, row)
+            tagged(conn, row)
         })
         .await?;
-    Ok(Tagged::new(version, list))
+    Ok(Tagged::new(tag, list))
 }
 
 /// Rename a price list, or make it (or no longer) your default list.
@@ -237,13 +237,13 @@ pub async fn update_price_list(
 ) -> Result<Tagged<PriceList>, ApiError> {
     let id = path.into_inner();
     let b = body.0;
-    let (version, list) = caller
+    let (tag, list) = caller
         .change(&state.pool, move |change, caller| {
             let row = service::update(change, caller, id, precondition, b.name, b.is_default)?;
-            shown(change.conn(), row)
+            tagged(change.conn(), row)
         })
         .await?;
-    Ok(Tagged::new(version, list))
+    Ok(Tagged::new(tag, list))
 }
 
 /// Add a version to a price list, taking effect at `effectiveFrom` (in the future). Posting a
@@ -258,11 +258,11 @@ pub async fn update_price_list(
     ),
     security(("bearer" = [])),
     responses(
-        (status = 201, description = "Created (or the future version replaced).", body = PriceListVersion),
+        (status = 201, description = "Created (or the future version replaced).", body = PriceListVersion, headers(("Location" = String, description = "The version's URL"))),
         (status = 403, description = "Role not enough.", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such price list of yours.", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The Idempotency-Key is in use.", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields, `price_list_version_in_past` on `effectiveFrom`, `invalid_price_entry` on `entries[i]`, or `unknown_offer` / `term_not_offered` on an entry the catalog does not sell (`entries[i].offerId` / `entries[i].termDuration`).", body = Problem, content_type = "application/problem+json")
+        (status = 422, description = "Invalid fields, `price_list_version_in_past` on `effectiveFrom`, `invalid_price_entry` on `entries[i]`, or `unknown_offer` / `billing_cycle_not_offered` / `term_not_offered` on an entry the catalog does not sell (`entries[i].offerId` / `entries[i].billingCycle` / `entries[i].termDuration`).", body = Problem, content_type = "application/problem+json")
     )
 )]
 #[post("/price-lists/{priceListId}/versions")]

@@ -63,6 +63,11 @@ pub fn beginning() -> NaiveDateTime {
         .and_time(chrono::NaiveTime::MIN)
 }
 
+/// The time a version lookup at `at` uses: `at`, or [`beginning`] for an earlier time.
+fn priced_as(at: NaiveDateTime) -> NaiveDateTime {
+    at.max(beginning())
+}
+
 /// One version of a price list.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = v)]
@@ -171,7 +176,8 @@ impl PriceListRow {
             .optional()
     }
 
-    /// Makes every other list of `partner_id` not its default.
+    /// Makes every other list of `partner_id` not its default, advancing the version of the one
+    /// that was (its ETag changes with `isDefault`).
     pub fn clear_default(conn: &mut AnyConnection, partner_id: &Id, keep: &Id) -> QueryResult<()> {
         diesel::update(
             l::table
@@ -179,7 +185,11 @@ impl PriceListRow {
                 .filter(l::id.ne(keep))
                 .filter(l::is_default.eq(true)),
         )
-        .set(l::is_default.eq(false))
+        .set((
+            l::is_default.eq(false),
+            l::version.eq(l::version + 1),
+            l::updated_at.eq(super::now()),
+        ))
         .execute(conn)
         .map(drop)
     }
@@ -278,7 +288,7 @@ impl PriceListVersionRow {
     ) -> QueryResult<Option<Self>> {
         v::table
             .filter(v::price_list_id.eq(list))
-            .filter(v::effective_from.le(at.max(beginning())))
+            .filter(v::effective_from.le(priced_as(at)))
             .order(v::effective_from.desc())
             .select(Self::as_select())
             .first(conn)
@@ -294,7 +304,7 @@ impl PriceListVersionRow {
     ) -> QueryResult<i64> {
         v::table
             .filter(v::price_list_id.eq(list))
-            .filter(v::effective_from.le(at.max(beginning())))
+            .filter(v::effective_from.le(priced_as(at)))
             .count()
             .get_result(conn)
     }

@@ -160,7 +160,7 @@ pub fn get(
 }
 
 /// Renames a list or makes it (or no longer) the caller's default; audits `update_price_list`.
-/// Errors: 404; 412 on a stale `If-Match` (against the tag of [`InEffect`]).
+/// Errors: 404; 412 on a stale `If-Match` (against the tag of [`ListNow`]).
 pub fn update(
     change: &mut Change<'_>,
     caller: &PartnerCaller,
@@ -170,7 +170,7 @@ pub fn update(
     is_default: Option<bool>,
 ) -> Result<PriceListRow, ApiError> {
     let row = get(change.conn(), caller, id)?;
-    precondition.expect(in_effect(change.conn(), &row)?.tag)?;
+    precondition.expect(list_now(change.conn(), &row)?.tag)?;
     let expected = row.version;
     let mut after = row.clone();
     if let Some(n) = name {
@@ -215,7 +215,8 @@ pub struct NewVersion {
 /// Errors: 404; 422 `price_list_version_in_past` on `effectiveFrom` (not after now); 422
 /// `validation_failed` on a markup; 422 `invalid_price_entry` on a duplicate entry, an entry
 /// with both or neither of `unitPrice` and `markupPercent`, or a unit price in another currency
-/// or negative; 422 `unknown_offer` or `term_not_offered` on an entry the catalog does not sell.
+/// or negative; 422 `unknown_offer`, `billing_cycle_not_offered` or `term_not_offered` on an
+/// entry the catalog does not sell.
 pub fn create_version(
     change: &mut Change<'_>,
     caller: &PartnerCaller,
@@ -309,10 +310,10 @@ pub fn create_version(
     Ok(version)
 }
 
-/// Checks that every entry prices what the catalog sells: an offer it holds (422
-/// `unknown_offer` on `entries[i].offerId`) with that term and billing cycle (422
-/// `term_not_offered` on `entries[i].termDuration`), as an order's line must. One read for all
-/// the entries' offers.
+/// Checks that every entry prices what the catalog sells, with the codes an order's line gets:
+/// an offer it holds (422 `unknown_offer` on `entries[i].offerId`), billed with that cycle (422
+/// `billing_cycle_not_offered` on `entries[i].billingCycle`) and sold with that term and cycle
+/// (422 `term_not_offered` on `entries[i].termDuration`). One read for all the entries' offers.
 fn sold_by_catalog(conn: &mut AnyConnection, entries: &[PriceEntryBody]) -> Result<(), ApiError> {
     if entries.is_empty() {
         return Ok(());
@@ -328,6 +329,14 @@ fn sold_by_catalog(conn: &mut AnyConnection, entries: &[PriceEntryBody]) -> Resu
                 format!("No offer `{}` in the catalog (GET /v1/offers).", e.offer_id),
             ));
         };
+        if !offer.offers_cycle(e.billing_cycle) {
+            return Err(ApiError::field(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ProblemCode::BillingCycleNotOffered,
+                &format!("entries[{i}].billingCycle"),
+                format!("`{}` is not billed {}.", e.offer_id, e.billing_cycle),
+            ));
+        }
         if offer
             .term_for(Some(e.term_duration), e.billing_cycle)?
             .is_none()
@@ -514,25 +523,25 @@ fn assign(
 /// two states of a list share a tag: a cached copy is revalidated, and an `If-Match` read before
 /// the version took effect is stale.
 #[derive(Debug, Clone)]
-pub struct InEffect {
+pub struct ListNow {
     /// `defaultMarkupPercent` of the version in effect now ("0" when none is).
     pub markup: String,
     /// The ETag's version.
     pub tag: i64,
 }
 
-/// [`InEffect`] of `list` now.
-pub fn in_effect(conn: &mut AnyConnection, list: &PriceListRow) -> Result<InEffect, ApiError> {
+/// [`ListNow`] of `list`.
+pub fn list_now(conn: &mut AnyConnection, list: &PriceListRow) -> Result<ListNow, ApiError> {
     let t = now();
     let taken_effect = PriceListVersionRow::count_in_effect(conn, &list.id, t)?;
-    Ok(InEffect {
+    Ok(ListNow {
         markup: markup_at(conn, list, t)?,
         tag: list.version + taken_effect,
     })
 }
 
-/// `defaultMarkupPercent` of `list`'s version in effect now (a page of lists, which carries no
-/// ETags).
+/// `defaultMarkupPercent` of `list`'s version in effect now, for answers without an ETag (a
+/// page of lists, an assignment).
 pub fn markup_now(conn: &mut AnyConnection, list: &PriceListRow) -> Result<String, ApiError> {
     markup_at(conn, list, now())
 }

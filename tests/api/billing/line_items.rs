@@ -416,6 +416,13 @@ async fn accept_picks_csv_by_preference_and_csv_cells_read_as_the_json_fields() 
         ("*/*", false),
         ("application/json", false),
         ("text/csv, application/json", true),
+        ("text/csv; charset=utf-8", true),
+        ("*/*;q=0.1, text/csv", true),
+        (
+            "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+            false,
+        ),
+        ("", false),
         ("application/json, text/csv", false),
     ] {
         let res = answer(accept).await;

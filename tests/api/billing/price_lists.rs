@@ -191,11 +191,19 @@ async fn version_in_the_past_is_refused_and_a_future_one_is_replaced() {
             json!({ "effectiveFrom": "2031-01-01T00:00:00Z", "entries": [
             { "offerId": M365_BUSINESS_BASIC, "termDuration": "P1Y", "billingCycle": "monthly",
               "markupPercent": "5" },
-            { "offerId": M365_BUSINESS_BASIC, "termDuration": "P3Y", "billingCycle": "triennial",
+            { "offerId": M365_BUSINESS_BASIC, "termDuration": "P1M", "billingCycle": "annual",
               "markupPercent": "5" }
         ] }),
             "entries[1].termDuration",
             "term_not_offered",
+        ),
+        (
+            json!({ "effectiveFrom": "2031-01-01T00:00:00Z", "entries": [
+            { "offerId": M365_BUSINESS_BASIC, "termDuration": "P3Y", "billingCycle": "triennial",
+              "markupPercent": "5" }
+        ] }),
+            "entries[0].billingCycle",
+            "billing_cycle_not_offered",
         ),
     ] {
         let res = app.post(&url, &ga, body).await;
@@ -355,4 +363,22 @@ async fn list_etag_moves_when_a_version_takes_effect_and_a_version_is_read_at_it
     app.send(revalidate(renamed.header("etag").unwrap()))
         .await
         .assert(304);
+    // Another list made the default takes the flag from this one, and this one's tag moves.
+    app.patch(&url, &ga, json!({ "isDefault": true }))
+        .await
+        .assert(200);
+    let was_default = app.get(&url, &ga).await;
+    let other = create_list(&app, &ga, "Everyone", "8").await;
+    app.patch(
+        &format!("/v1/price-lists/{other}"),
+        &ga,
+        json!({ "isDefault": true }),
+    )
+    .await
+    .assert(200);
+    let res = app
+        .send(revalidate(was_default.header("etag").unwrap()))
+        .await;
+    res.assert(200);
+    assert_eq!(res.body["isDefault"], false);
 }
