@@ -103,6 +103,15 @@ pub struct PriceQuery {
     pub at: Option<DateTime<Utc>>,
 }
 
+/// `row` as answered where no ETag goes with it (a page of lists, an assignment).
+fn with_markup(
+    conn: &mut crate::db::AnyConnection,
+    row: crate::models::price_list::PriceListRow,
+) -> Result<PriceList, ApiError> {
+    let markup = service::markup_now(conn, &row)?;
+    Ok(PriceList::new(row, markup))
+}
+
 /// `row` as answered, with the version its ETag carries (`service::ListNow`).
 fn tagged(
     conn: &mut crate::db::AnyConnection,
@@ -172,10 +181,7 @@ pub async fn list_price_lists(
         .run(&state.pool, move |conn, caller| {
             let rows = service::list(conn, caller, &page)?;
             rows.into_iter()
-                .map(|r| {
-                    let markup = service::markup_now(conn, &r)?;
-                    Ok((r.id.as_str().to_owned(), PriceList::new(r, markup)))
-                })
+                .map(|r| Ok((r.id.as_str().to_owned(), with_markup(conn, r)?)))
                 .collect::<Result<Vec<_>, ApiError>>()
         })
         .await?;
@@ -437,8 +443,7 @@ pub async fn update_reseller_price_list(
     let list = caller
         .change(&state.pool, move |change, caller| {
             let row = service::assign_to_reseller(change, caller, reseller, list_id)?;
-            let markup = service::markup_now(change.conn(), &row)?;
-            Ok(PriceList::new(row, markup))
+            with_markup(change.conn(), row)
         })
         .await?;
     Ok(Json::new(list))
@@ -471,8 +476,7 @@ pub async fn update_customer_price_list(
     let list = caller
         .change(&state.pool, move |change, caller| {
             let row = service::assign_to_customer(change, caller, customer, list_id)?;
-            let markup = service::markup_now(change.conn(), &row)?;
-            Ok(PriceList::new(row, markup))
+            with_markup(change.conn(), row)
         })
         .await?;
     Ok(Json::new(list))

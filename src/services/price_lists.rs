@@ -276,8 +276,7 @@ pub fn create_version(
     sold_by_catalog(change.conn(), &new.entries)?;
     let markup = match new.default_markup_percent {
         Some(m) => percent(&m, "defaultMarkupPercent")?,
-        None => PriceListVersionRow::in_effect(change.conn(), &list.id, t)?
-            .map_or_else(|| "0".to_owned(), |v| v.default_markup_percent),
+        None => markup_at(change.conn(), &list, t)?,
     };
     let entries: Vec<PriceEntry> = new.entries.iter().map(PriceEntryBody::to_entry).collect();
     let entries =
@@ -546,6 +545,7 @@ pub fn markup_now(conn: &mut AnyConnection, list: &PriceListRow) -> Result<Strin
     markup_at(conn, list, now())
 }
 
+/// `defaultMarkupPercent` of `list`'s version in effect at `at` ("0" when none is).
 fn markup_at(
     conn: &mut AnyConnection,
     list: &PriceListRow,
